@@ -1,0 +1,140 @@
+"""Cooperatives, their managers (memberships) and their members."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (CheckConstraint, DateTime, Enum, ForeignKey, Integer, Numeric, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
+
+from shop.accounts.models import User
+from shop.extensions import db
+from shop.i18n import Localized, localized
+from shop.models import Timestamped
+from shop.regions import Region, regions
+
+class CooperativeStatus(enum.StrEnum):
+    """Where a cooperative stands with the platform."""
+
+    PENDING = "pending"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+
+
+class Cooperative(Timestamped, db.Model):
+    """A producer cooperative registered with ODCo."""
+
+    __tablename__ = "cooperative"
+    __table_args__ = (
+        CheckConstraint("region_code BETWEEN 1 AND 12", name="region_code"),
+        CheckConstraint("members_count >= 0", name="members_count"),
+        CheckConstraint("women_members_count >= 0 AND women_members_count <= members_count",
+                        name="women_members_count"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    legal_name: Mapped[str] = mapped_column(String(200))
+    #: Registration number at the Office du Développement de la Coopération.
+    odco_number: Mapped[str | None] = mapped_column(String(40))
+    #: Identifiant Commun de l'Entreprise: 15 digits.
+    ice: Mapped[str | None] = mapped_column(String(15))
+    founded_year: Mapped[int | None] = mapped_column(Integer)
+    #: One of the 12 official regions (shop/data/regions.csv).
+    region_code: Mapped[int] = mapped_column(Integer)
+    province: Mapped[str] = mapped_column(String(120), default="")
+    commune: Mapped[str] = mapped_column(String(120), default="")
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    #: Content address of the logo in media storage (catalog/images.py).
+    logo_key: Mapped[str | None] = mapped_column(String(64))
+    members_count: Mapped[int] = mapped_column(Integer, default=0)
+    women_members_count: Mapped[int] = mapped_column(Integer, default=0)
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[CooperativeStatus] = mapped_column(
+        Enum(CooperativeStatus, native_enum=False, length=20,
+             values_callable=lambda e: [m.value for m in e]),
+        default=CooperativeStatus.PENDING,
+    )
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    translations: Mapped[list[CooperativeTranslation]] = relationship(
+        back_populates="cooperative", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def region(self) -> Region:
+        """The official region."""
+        return regions()[self.region_code]
+
+    @property
+    def is_approved(self) -> bool:
+        """Approved cooperatives are the only ones shown to shoppers."""
+        return self.status == CooperativeStatus.APPROVED
+
+    def story(self, lang: str) -> Localized:
+        """The cooperative's story in ``lang`` or its fallback."""
+        return localized(self.translations, "story", lang)
+
+    def tagline(self, lang: str) -> Localized:
+        """A one-line presentation in ``lang`` or its fallback."""
+        return localized(self.translations, "tagline", lang)
+
+    def women_share(self) -> Decimal:
+        """Share of women among members (0 when unknown)."""
+        if not self.members_count:
+            return Decimal(0)
+        return Decimal(self.women_members_count) / Decimal(self.members_count)
+
+    def __repr__(self) -> str:
+        return f"<Cooperative {self.slug}>"
+
+
+class CooperativeTranslation(db.Model):
+    """A cooperative's texts in one language."""
+
+    __tablename__ = "cooperative_translation"
+    __table_args__ = (UniqueConstraint("cooperative_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperative.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(2))
+    tagline: Mapped[str] = mapped_column(String(200), default="")
+    story: Mapped[str] = mapped_column(Text, default="")
+
+    cooperative: Mapped[Cooperative] = relationship(back_populates="translations")
+
+
+class MembershipRole(enum.StrEnum):
+    """What a user may do for a cooperative."""
+
+    OWNER = "owner"
+    MANAGER = "manager"
+
+
+class Membership(Timestamped, db.Model):
+    """A user who manages a cooperative on the platform."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "cooperative_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    cooperative_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperative.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[MembershipRole] = mapped_column(
+        Enum(MembershipRole, native_enum=False, length=20,
+             values_callable=lambda e: [m.value for m in e]),
+        default=MembershipRole.MANAGER,
+    )
+
+    user: Mapped[User] = relationship(backref=backref("memberships", cascade="all, delete-orphan"))
+    cooperative: Mapped[Cooperative] = relationship(
+        backref=backref("memberships", cascade="all, delete-orphan")
+    )

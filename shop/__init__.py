@@ -1,0 +1,102 @@
+"""Taawon: a marketplace for Moroccan fair-trade cooperatives."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application from named configuration steps."""
+    app = Flask(
+        __name__,
+        instance_path=(test_config or {}).get("INSTANCE_PATH"),
+        instance_relative_config=True,
+        static_folder=str(ROOT / "static"),
+        static_url_path="/static",
+    )
+    app.config["TRANSLATIONS_DIR"] = ROOT / "translations"
+    configure_app(app, test_config)
+    configure_db(app)
+    configure_i18n(app)
+    configure_templates(app)
+    configure_security(app)
+    configure_accounts(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_commands(app)
+    return app
+
+
+def configure_app(app: Flask, test_config: dict | None) -> None:
+    """Configuration in layers and logging."""
+    from .config import load_config
+
+    load_config(app, test_config)
+
+
+def configure_db(app: Flask) -> None:
+    """SQLAlchemy, SQLite pragmas and Flask-Migrate."""
+    from .database import init_db
+
+    init_db(app)
+
+
+def configure_i18n(app: Flask) -> None:
+    """Languages, Babel and template helpers."""
+    from .i18n import configure_i18n as setup
+
+    setup(app)
+
+
+def configure_templates(app: Flask) -> None:
+    """Layout helpers: shared menus and template globals."""
+    from .navigation import configure_templates as setup
+
+    setup(app)
+
+
+def configure_security(app: Flask) -> None:
+    """CSRF, rate limits and security headers."""
+    from .security import init_security
+
+    init_security(app)
+
+
+def configure_accounts(app: Flask) -> None:
+    """Flask-Login and the user loader."""
+    from .accounts import init_accounts
+
+    init_accounts(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Every domain's blueprint."""
+    import catalog
+    import orders
+    import producers
+
+    from .accounts.views import bp as accounts_bp
+    from .views import bp as shop_bp
+
+    app.register_blueprint(shop_bp)
+    app.register_blueprint(accounts_bp)
+    # Lowest layer first (ARCHITECTURE.md, Layout).
+    for domain in (producers, catalog, orders):
+        domain.init_app(app)
+
+
+def register_errors(app: Flask) -> None:
+    """Translated error pages."""
+    from .errors import init_errors
+
+    init_errors(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Flask CLI groups."""
+    from .cli import init_cli
+
+    init_cli(app)

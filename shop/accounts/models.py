@@ -1,0 +1,46 @@
+"""Users: shoppers, cooperative managers and administrators."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..models import Timestamped
+
+
+class User(UserMixin, Timestamped, db.Model):
+    """A person with an account. Managers are linked to cooperatives through
+    ``producers.models.Membership``; administrators carry ``is_admin``."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored lower-cased so that look-ups ignore case.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    #: Language for e-mails and the first page after login.
+    locale: Mapped[str] = mapped_column(String(2), default="fr")
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Inactive accounts cannot log in (Flask-Login reads ``is_active``).
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        """Hash and store a new password."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """True when ``password`` matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"

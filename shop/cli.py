@@ -1,0 +1,113 @@
+"""Command line: translations, users, demo data."""
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from .extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIRS = ("shop", "catalog", "orders", "producers")
+translate = AppGroup("translate", help="The pybabel cycle: extract, update, compile.")
+users = AppGroup("users", help="Manage user accounts.")
+
+#: Demo data steps; each domain appends its own when its blueprint registers.
+Seeder = Callable[[], list[str]]
+
+
+def add_seeder(app: Flask, seeder: Seeder, first: bool = False) -> None:
+    """Register a step of ``flask seed-demo`` (run in registration order)."""
+    seeders = app.extensions.setdefault("taawon_seeders", [])
+    seeders.insert(0, seeder) if first else seeders.append(seeder)
+
+
+def _pybabel(*args: str) -> None:
+    cmd = [sys.executable, "-m", "babel.messages.frontend", *args]
+    if subprocess.call(cmd, cwd=ROOT):
+        raise click.ClickException("pybabel failed: " + " ".join(args))
+
+
+@translate.command("extract")
+def extract() -> None:
+    """Extract messages into translations/messages.pot."""
+    _pybabel("extract", "-F", "translations/babel.cfg", "-k", "_l", "--no-location",
+             "--sort-output", "--project", "Taawon", "-o", "translations/messages.pot",
+             *SOURCE_DIRS)
+
+
+@translate.command("update")
+def update() -> None:
+    """Extract, then merge new messages into every catalog."""
+    extract.callback()
+    _pybabel("update", "-i", "translations/messages.pot", "-d", "translations",
+             "--no-fuzzy-matching", "--ignore-obsolete")
+
+
+@translate.command("compile")
+def compile_() -> None:
+    """Compile .po catalogs into .mo files."""
+    _pybabel("compile", "-d", "translations", "--statistics")
+
+
+@users.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Administrator", show_default=True)
+@click.option("--password", help="Leave out to be prompted (or generate with --generate).")
+@click.option("--generate", is_flag=True, help="Generate and print a strong password.")
+@with_appcontext
+def create_admin(email: str, name: str, password: str | None, generate: bool) -> None:
+    """Create an administrator, or make an existing user one."""
+    from .accounts.services import find_user, register_user
+
+    user = find_user(email)
+    if user is not None:
+        user.is_admin = True
+        db.session.commit()
+        click.echo(f"{user.email} is now an administrator.")
+        return
+    if generate:
+        password = secrets.token_urlsafe(12)
+    elif not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 10:
+        raise click.ClickException("The password needs at least 10 characters.")
+    user = register_user(email, name, password, "fr", is_admin=True)
+    db.session.commit()
+    click.echo(f"Administrator {user.email} created.")
+    if generate:
+        click.echo(f"Password: {password}")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when users already exist.")
+@with_appcontext
+def seed_demo(if_empty: bool) -> None:
+    """Load realistic demo data (idempotent). Never run it in production."""
+    from .accounts.models import User
+
+    if if_empty and db.session.scalar(db.select(User.id).limit(1)) is not None:
+        click.echo("The database already has data; demo data not loaded.")
+        return
+    lines: list[str] = []
+    for seeder in current_app.extensions.get("taawon_seeders", []):
+        lines.extend(seeder())
+        db.session.commit()
+    for line in lines:
+        click.echo(line)
+
+
+def init_cli(app: Flask) -> None:
+    """Register the command groups."""
+    from .demo import seed_users
+
+    app.cli.add_command(translate)
+    app.cli.add_command(users)
+    app.cli.add_command(seed_demo)
+    add_seeder(app, seed_users, first=True)

@@ -1,0 +1,193 @@
+"""Languages in the URL, locale negotiation, formatting and content fallback."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Iterable
+
+from babel.numbers import format_currency, format_decimal, format_percent
+from flask import (Flask, Request, current_app, g, has_request_context, request,
+                   url_for)
+from flask_babel import format_date, format_datetime
+from markupsafe import Markup, escape
+from werkzeug.routing import BaseConverter
+
+LANGUAGES: tuple[str, ...] = ("ar", "fr", "en")
+RTL_LANGUAGES = frozenset({"ar"})
+#: Order in which missing translated content falls back (ARCHITECTURE.md).
+FALLBACK_ORDER: tuple[str, ...] = ("fr", "ar", "en")
+#: Babel locale used for numbers and money: Moroccan Arabic conventions.
+FORMAT_LOCALES = {"ar": "ar_MA", "fr": "fr_MA", "en": "en"}
+LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français", "en": "English"}
+COOKIE = "lang"
+
+
+class LangConverter(BaseConverter):
+    """``<lang:lang>`` matches only the supported languages."""
+
+    regex = "|".join(LANGUAGES)
+
+
+def text_direction(lang: str) -> str:
+    """``rtl`` for right-to-left languages, else ``ltr``."""
+    return "rtl" if lang in RTL_LANGUAGES else "ltr"
+
+
+def current_language() -> str:
+    """The page's language: from the URL, else negotiated, else the default."""
+    if g and g.get("lang"):
+        return g.lang
+    if has_request_context():
+        return best_language(request)
+    return "fr"
+
+
+def best_language(req: Request) -> str:
+    """Cookie, then Accept-Language, then French."""
+    cookie = req.cookies.get(COOKIE)
+    if cookie in LANGUAGES:
+        return cookie
+    return req.accept_languages.best_match(LANGUAGES) or current_app.config.get(
+        "DEFAULT_LANGUAGE", "fr"
+    )
+
+
+def select_locale() -> str:
+    """Flask-Babel locale selector."""
+    return current_language()
+
+
+def format_money(cents: int, currency: str = "MAD", lang: str | None = None) -> str:
+    """Format integer centimes, e.g. 123450 → '1 234,50 MAD' in French."""
+    if not isinstance(cents, int):
+        raise TypeError("money is an integer number of centimes")
+    lang = lang or current_language()
+    # CLDR wants a space between an alphabetic code and the digits, which
+    # Babel does not apply for English ("MAD1,234.50"): give the pattern.
+    pattern = "¤\xa0#,##0.00" if lang == "en" else None
+    return format_currency(
+        Decimal(cents).scaleb(-2), currency, format=pattern, locale=FORMAT_LOCALES[lang]
+    )
+
+
+def format_number(value: int | Decimal, lang: str | None = None) -> str:
+    """A plain number in the page's conventions."""
+    return format_decimal(value, locale=FORMAT_LOCALES[lang or current_language()])
+
+
+def format_pct(value: Decimal | float, lang: str | None = None) -> str:
+    """A ratio (0.1 → 10 %) in the page's conventions."""
+    return format_percent(
+        value, locale=FORMAT_LOCALES[lang or current_language()], decimal_quantization=False
+    )
+
+
+def format_when(value: datetime | date | None, fmt: str = "medium") -> str:
+    """A UTC timestamp (or a date) shown in Africa/Casablanca time."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, fmt)
+    return format_date(value, fmt)
+
+
+def format_day(value: datetime | date | None, fmt: str = "long") -> str:
+    """The calendar day of a UTC timestamp in Africa/Casablanca, or a date."""
+    return format_date(value, fmt) if value is not None else ""
+
+
+@dataclass(frozen=True)
+class Localized:
+    """A piece of translated content and the language it is really in."""
+
+    text: str
+    lang: str
+
+    def render(self, page_lang: str, tag: str = "span") -> Markup:
+        """The text, marked with its own lang/dir when it is a fallback."""
+        if self.lang == page_lang or not self.text:
+            return Markup(escape(self.text))
+        return Markup('<{tag} lang="{lang}" dir="{dir}">{text}</{tag}>').format(
+            tag=Markup(tag), lang=self.lang, dir=text_direction(self.lang), text=self.text
+        )
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def pick(values: dict[str, str | None], lang: str) -> Localized:
+    """The value in ``lang``, else the first present in FALLBACK_ORDER."""
+    for candidate in (lang, *FALLBACK_ORDER):
+        text = values.get(candidate)
+        if text:
+            return Localized(text, candidate)
+    return Localized("", lang)
+
+
+def localized(rows: Iterable[Any], field: str, lang: str) -> Localized:
+    """Pick ``field`` from translation rows (objects with ``.locale``)."""
+    return pick({row.locale: getattr(row, field) for row in rows}, lang)
+
+
+def lang_url(lang: str, external: bool = False) -> str:
+    """The current page's URL in another language (the switcher)."""
+    rule = request.url_rule
+    if rule is not None and "lang" in rule.arguments and request.endpoint:
+        args = {**(request.view_args or {}), "lang": lang}
+        return url_for(request.endpoint, **args, **request.args.to_dict(flat=False),
+                       _external=external)
+    return url_for("catalog.home", lang=lang, _external=external)
+
+
+def configure_i18n(app: Flask) -> None:
+    """URL language handling, Babel and template helpers."""
+    from .extensions import babel
+
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(app.config["TRANSLATIONS_DIR"]),
+        default_domain="messages",
+    )
+
+    app.url_map.converters["lang"] = LangConverter
+
+    @app.url_value_preprocessor
+    def pull_lang(endpoint: str | None, values: dict | None) -> None:
+        if values and "lang" in values:
+            g.lang = values.pop("lang")
+
+    @app.url_defaults
+    def add_lang(endpoint: str, values: dict) -> None:
+        if "lang" in values or not g.get("lang"):
+            return
+        if app.url_map.is_endpoint_expecting(endpoint, "lang"):
+            values["lang"] = g.lang
+
+    @app.after_request
+    def remember_lang(response):
+        lang = g.get("lang")
+        if lang and request.cookies.get(COOKIE) != lang:
+            response.set_cookie(
+                COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                secure=request.is_secure,
+            )
+        return response
+
+    @app.context_processor
+    def i18n_context() -> dict[str, Any]:
+        lang = current_language()
+        return {
+            "lang": lang,
+            "text_dir": text_direction(lang),
+            "languages": LANGUAGES,
+            "language_names": LANGUAGE_NAMES,
+            "lang_url": lang_url,
+            "text_direction": text_direction,
+            "money": format_money,
+            "number": format_number,
+            "pct": format_pct,
+            "when": format_when,
+            "day": format_day,
+        }

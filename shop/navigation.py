@@ -1,0 +1,45 @@
+"""Links that domain packages add to the shared layout (menus, footer).
+
+The core layout cannot import the domains, so each domain registers its own
+entries when ``create_app`` wires it in.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from flask import Flask, current_app, url_for
+from flask_login import current_user
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A link in a shared menu; ``visible`` decides per user."""
+
+    endpoint: str
+    label: Any  # a lazy string
+    visible: Callable[[Any], bool] = lambda user: True
+
+
+def add_link(app: Flask, menu: str, link: NavLink) -> None:
+    """Add a link to ``menu`` ("account" or "footer")."""
+    app.extensions.setdefault("taawon_nav", {}).setdefault(menu, []).append(link)
+
+
+def _links(menu: str) -> list[dict[str, str]]:
+    links = current_app.extensions.get("taawon_nav", {}).get(menu, [])
+    return [{"url": url_for(link.endpoint), "label": str(link.label)}
+            for link in links if link.visible(current_user)]
+
+
+def configure_templates(app: Flask) -> None:
+    """Template globals shared by every page."""
+
+    @app.context_processor
+    def layout_context() -> dict[str, Any]:
+        return {
+            "account_links": _links("account") if current_user.is_authenticated else [],
+            "footer_links": _links("footer"),
+            "cart_count": 0,
+            "has_endpoint": lambda name: name in current_app.view_functions,
+        }

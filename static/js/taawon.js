@@ -1,0 +1,30 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+
+  // Close an open header menu when the user clicks elsewhere or presses Escape.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) { menu.removeAttribute("open"); }
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      menu.removeAttribute("open");
+      var summary = menu.querySelector("summary");
+      if (summary) { summary.focus(); }
+    });
+  });
+
+  // Forms that ask for confirmation carry data-confirm="message".
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) { event.preventDefault(); }
+  });
+
+  // Selects marked data-autosubmit submit their form on change (filters).
+  document.querySelectorAll("select[data-autosubmit], input[data-autosubmit]").forEach(function (el) {
+    el.addEventListener("change", function () { if (el.form) { el.form.requestSubmit(); } });
+  });
+})();

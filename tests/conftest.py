@@ -1,0 +1,195 @@
+"""Fixtures: an app per test on a clean database, clients, factories.
+
+With ``TEST_DATABASE_URL`` set the suite runs on that database (PostgreSQL
+in CI); otherwise on a SQLite file in a temporary folder. The schema is
+created once per session and every table is emptied after each test, which
+keeps real commits (needed by the concurrency tests) and stays fast.
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import re
+from email.message import Message
+from pathlib import Path
+from typing import Any, Callable
+
+import contextvars
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from shop import create_app
+from shop.config import database_uri
+from shop.extensions import db
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """The test database's SQLAlchemy URL."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return database_uri(url, "")
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context.
+
+    The ``app`` fixture keeps an app context open for the test's own queries;
+    without this, Flask would reuse it for requests and ``g`` (the page's
+    language, the logged-in user, Babel's cached locale) would leak from one
+    request into the next, which never happens in production.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def make_app(database_url: str, tmp_path: Path, **overrides: Any):
+    """An application configured for tests."""
+    config = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "SEARCH_INDEX_DIR": str(tmp_path / "search"),
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": "shop.test",
+        "MAIL_SERVER": "",
+        "STRIPE_SECRET_KEY": "",
+        "STRIPE_WEBHOOK_SECRET": "",
+    }
+    config.update(overrides)
+    application = create_app(config)
+    application.test_client_class = IsolatedClient
+    return application
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url, tmp_path_factory):
+    """Create every table once for the session."""
+    app = make_app(database_url, tmp_path_factory.mktemp("schema"))
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        else:
+            db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+    yield
+
+
+def empty_tables() -> None:
+    """Delete every row, children first."""
+    db.session.remove()
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    """Per-test configuration overrides (override this fixture in a module)."""
+    return {}
+
+
+@pytest.fixture
+def app(_schema, database_url, tmp_path, app_config):
+    """A fresh application on an empty database."""
+    application = make_app(database_url, tmp_path, **app_config)
+    with application.app_context():
+        yield application
+        empty_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client (cookies kept between requests)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner."""
+    return app.test_cli_runner()
+
+
+def csrf_token(client, url: str) -> str:
+    """The CSRF token a page gives (from its meta tag)."""
+    response = client.get(url)
+    match = CSRF_META.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} ({response.status_code})"
+    return match.group(1)
+
+
+@pytest.fixture
+def post_form():
+    """POST like a browser: fetch the form's page for its CSRF token first."""
+
+    def post(client, url: str, data: dict[str, Any] | None = None, *, page: str | None = None,
+             **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", csrf_token(client, page or url))
+        return client.post(url, data=data, **kwargs)
+
+    return post
+
+
+@pytest.fixture
+def make_user(app) -> Callable[..., Any]:
+    """Create users: ``make_user(email=..., password=..., is_admin=...)``."""
+    from shop.accounts.services import register_user
+
+    counter = iter(range(1, 10_000))
+
+    def make(email: str | None = None, password: str = "correct horse battery",
+             name: str = "Test User", is_admin: bool = False, locale: str = "fr"):
+        user = register_user(email or f"user{next(counter)}@example.com", name, password,
+                             locale, is_admin=is_admin)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(post_form):
+    """Log a client in through the real login form."""
+
+    def do_login(client, user, password: str = "correct horse battery", lang: str = "fr"):
+        url = f"/{lang}/account/login"
+        response = post_form(client, url, {"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    return do_login
+
+
+@pytest.fixture
+def outbox(app) -> Callable[[], list[Message]]:
+    """The messages written to the outbox folder, oldest first."""
+
+    def read() -> list[Message]:
+        folder = Path(app.config["OUTBOX_DIR"])
+        if not folder.exists():
+            return []
+        return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                for p in sorted(folder.glob("*.eml"))]
+
+    return read
