@@ -1,0 +1,87 @@
+"""Browser fixtures: a live server in a thread and Playwright on Chromium.
+
+The tests drive Debian's /usr/bin/chromium (no browser download); they are
+skipped only where that binary is missing, which .ci/run prevents.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def app_config():
+    """Live servers answer on 127.0.0.1, not the test SERVER_NAME."""
+    return {"SERVER_NAME": None}
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve ``app`` on a free local port for the duration of a test."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page_at(browser):
+    """Open pages at a viewport size: ``page_at("phone")``."""
+    contexts = []
+
+    def open_page(size: str = "desktop", locale: str = "fr-FR"):
+        context = browser.new_context(viewport=PHONE if size == "phone" else DESKTOP,
+                                      locale=locale)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def shoot():
+    """Save a full-page screenshot under screenshots/ (git-ignored)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    def save(page, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save
