@@ -5,7 +5,21 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the storefront blueprint."""
+    """Register the storefront, its template helpers, commands and demo data."""
+    from flask_babel import lazy_gettext as _l
+
+    from shop.cli import add_seeder
+    from shop.navigation import NavLink, add_link
+
+    from . import models  # noqa: F401  (metadata)
+    from .cli import catalog_cli
+    from .demo import seed_catalog
+    from .presentation import init_presentation
     from .views import bp
 
     app.register_blueprint(bp)
+    init_presentation(app)
+    app.cli.add_command(catalog_cli)
+    add_seeder(app, seed_catalog)
+    add_link(app, "footer", NavLink("catalog.listing", _l("All products")))
+    add_link(app, "footer", NavLink("catalog.cooperatives", _l("Cooperatives")))

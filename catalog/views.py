@@ -1,28 +1,143 @@
-"""Storefront pages: home, sitemap."""
+"""Storefront pages: home, listing, product, cooperatives, media, sitemap."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, g, render_template, request,
+                   send_file, url_for)
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from producers.models import Cooperative
+from shop.extensions import db
+from shop.fairtrade import DEFAULT_POLICY, split
 from shop.i18n import LANGUAGES
+from shop.regions import regions
+from shop.storage import get_storage
+
+from . import queries
+from .models import CertificationKind, Product
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
+
+#: Content-addressed media never changes: cache it for a year.
+MEDIA_MAX_AGE = 365 * 24 * 3600
 
 
 @bp.route("/<lang:lang>/")
 def home():
     """The storefront's home page."""
-    return render_template("catalog/home.html")
+    new_products = db.session.scalars(
+        queries.filtered_products(queries.Filters()).limit(8)).all()
+    featured = db.session.scalars(
+        queries.approved_cooperatives().order_by(None)
+        .order_by(Cooperative.members_count.desc()).limit(4)).all()
+    return render_template(
+        "catalog/home.html", products=new_products, cooperatives=featured,
+        categories=queries.leaf_categories_with_products(), impact=queries.impact_figures(),
+    )
+
+
+@bp.route("/<lang:lang>/products/")
+def listing():
+    """Products with combinable filters, sorting and pagination."""
+    filters = queries.Filters.from_args(request.args)
+    page = db.paginate(queries.filtered_products(filters), page=filters.page,
+                       per_page=queries.PAGE_SIZE, error_out=False)
+    return render_template(
+        "catalog/listing.html", page=page, filters=filters, **_filter_choices(),
+    )
+
+
+def _filter_choices() -> dict:
+    cooperatives = db.session.execute(
+        select(Cooperative.slug, Cooperative.legal_name)
+        .where(Cooperative.id.in_(queries.visible_products()
+                                  .with_only_columns(Product.cooperative_id)))
+        .order_by(Cooperative.legal_name)).all()
+    return {
+        "category_choices": queries.leaf_categories_with_products(),
+        "region_choices": regions(),
+        "certification_choices": list(CertificationKind),
+        "cooperative_choices": cooperatives,
+    }
+
+
+@bp.route("/<lang:lang>/products/<slug>")
+def product(slug: str):
+    """A product's page: gallery, variants, cooperative, origin, fair-trade split."""
+    item = queries.product_page(slug)
+    if item is None:
+        abort(404)
+    variants = item.sellable_variants
+    chosen = next((v for v in variants if v.sku == request.args.get("variant")), variants[0])
+    return render_template(
+        "catalog/product.html", product=item, variants=variants, chosen=chosen,
+        split=split(chosen.price_cents, DEFAULT_POLICY), policy=DEFAULT_POLICY,
+    )
+
+
+@bp.route("/<lang:lang>/cooperatives/")
+def cooperatives():
+    """The directory of approved cooperatives."""
+    region = request.args.get("region", "")
+    query = queries.approved_cooperatives()
+    if region.isdigit():
+        query = query.where(Cooperative.region_code == int(region))
+    items = db.session.scalars(query).all()
+    return render_template(
+        "catalog/cooperatives.html", cooperatives=items,
+        counts=queries.product_counts_by_cooperative(),
+        certifications=queries.cooperative_certifications([c.id for c in items]),
+        region_choices=regions(), region=int(region) if region.isdigit() else None,
+    )
+
+
+@bp.route("/<lang:lang>/cooperatives/<slug>")
+def cooperative(slug: str):
+    """A cooperative's public profile with its products."""
+    coop = db.session.scalar(queries.approved_cooperatives().where(Cooperative.slug == slug))
+    if coop is None:
+        abort(404)
+    products = db.session.scalars(
+        queries.filtered_products(queries.Filters(cooperative=slug))).all()
+    certs = queries.cooperative_certifications([coop.id])[coop.id]
+    return render_template("catalog/cooperative.html", coop=coop, products=products,
+                           certifications=certs)
+
+
+@bp.route("/<lang:lang>/search")
+def search():
+    """Search products by name (the full-text index arrives with the search issue)."""
+    query = request.args.get("q", "").strip()[:200]
+    return render_template("catalog/search.html", query=query)
+
+
+@bp.route("/media/<path:name>")
+def media(name: str):
+    """Serve a stored file; names are content addresses, so cache for long."""
+    try:
+        path = get_storage().path(name)
+    except ValueError:  # a name that tries to leave the media folder
+        abort(404)
+    if path is None or not path.is_file():
+        abort(404)
+    response = send_file(path, max_age=MEDIA_MAX_AGE, conditional=True)
+    response.headers["Cache-Control"] = f"public, max-age={MEDIA_MAX_AGE}, immutable"
+    return response
 
 
 @bp.route("/sitemap.xml")
 def sitemap():
     """Every public page in every language, with hreflang alternates."""
-    pages = [{lang: url_for("catalog.home", lang=lang, _external=True) for lang in LANGUAGES}]
+    def page(endpoint: str, **values) -> dict[str, str]:
+        return {lang: url_for(endpoint, lang=lang, _external=True, **values)
+                for lang in LANGUAGES}
+
+    pages = [page("catalog.home"), page("catalog.listing"), page("catalog.cooperatives")]
+    for slug in db.session.scalars(queries.visible_products().with_only_columns(Product.slug)
+                                   .order_by(Product.id)):
+        pages.append(page("catalog.product", slug=slug))
+    for slug in db.session.scalars(queries.approved_cooperatives()
+                                   .with_only_columns(Cooperative.slug)):
+        pages.append(page("catalog.cooperative", slug=slug))
     xml = render_template("catalog/sitemap.xml", pages=pages, languages=LANGUAGES)
     return Response(xml, mimetype="application/xml")
-
-
-@bp.route("/<lang:lang>/search")
-def search():
-    """Search products (the full-text index arrives with the search issue)."""
-    return render_template("catalog/search.html", query=request.args.get("q", "").strip())

@@ -79,7 +79,7 @@ def format_number(value: int | Decimal, lang: str | None = None) -> str:
 def format_pct(value: Decimal | float, lang: str | None = None) -> str:
     """A ratio (0.1 → 10 %) in the page's conventions."""
     return format_percent(
-        value, locale=FORMAT_LOCALES[lang or current_language()], decimal_quantization=False
+        value, locale=FORMAT_LOCALES[lang or current_language()]
     )
 
 

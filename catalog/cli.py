@@ -1,0 +1,41 @@
+"""``flask catalog …`` commands."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from shop.extensions import db
+from shop.storage import get_storage
+
+from .categories import ensure_default_categories
+from .importer import import_file
+
+catalog_cli = AppGroup("catalog", help="Products and categories.")
+
+
+@catalog_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(path: Path) -> None:
+    """Import products from a UTF-8 CSV file, all or nothing."""
+    report = import_file(path, get_storage())
+    if not report.ok:
+        db.session.rollback()
+        for error in report.errors:
+            click.echo(f"line {error.line}: {error.message}", err=True)
+        raise click.ClickException(f"{len(report.errors)} error(s); nothing was imported.")
+    db.session.commit()
+    click.echo(
+        f"Imported: {report.products_created} new products, {report.products_updated} updated; "
+        f"{report.variants_created} new variants, {report.variants_updated} updated, "
+        f"{report.unchanged} unchanged."
+    )
+
+
+@catalog_cli.command("init-categories")
+def init_categories() -> None:
+    """Create the default category tree (idempotent)."""
+    created = ensure_default_categories()
+    db.session.commit()
+    click.echo(f"{created} categories created.")

@@ -1,0 +1,238 @@
+"""Read-side queries for the storefront, with a bounded number of SQL statements.
+
+Every page loads its rows with one query and eager-loads what it shows
+(translations, images, cooperative, category) with ``selectinload``, so the
+number of statements does not grow with the number of rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import selectinload
+
+from producers.models import Cooperative, CooperativeStatus
+from shop.extensions import db
+from shop.money import mad_str, parse_mad
+
+from .models import (Category, Certification, CertificationKind, Product, ProductStatus,
+                     Variant, product_certification)
+
+PAGE_SIZE = 24
+SORTS = ("newest", "price_asc", "price_desc")
+
+
+def visible_products() -> Select:
+    """Products a shopper may see: published, approved cooperative, a sellable variant."""
+    sellable = exists().where(Variant.product_id == Product.id, Variant.active.is_(True),
+                              Variant.price_cents > 0)
+    return (
+        select(Product)
+        .join(Product.cooperative)
+        .where(Product.status == ProductStatus.PUBLISHED,
+               Cooperative.status == CooperativeStatus.APPROVED, sellable)
+    )
+
+
+def card_options() -> list[Any]:
+    """What a product card shows, loaded in a fixed number of queries."""
+    return [
+        selectinload(Product.translations),
+        selectinload(Product.images),
+        selectinload(Product.variants),
+        selectinload(Product.cooperative),
+        selectinload(Product.category),
+        selectinload(Product.certifications),
+    ]
+
+
+def category_and_descendants(slug: str) -> list[int]:
+    """Ids of a category and every category below it."""
+    rows = db.session.execute(select(Category.id, Category.parent_id, Category.slug)).all()
+    start = [r.id for r in rows if r.slug == slug]
+    ids, frontier = set(start), list(start)
+    while frontier:
+        children = [r.id for r in rows if r.parent_id in frontier and r.id not in ids]
+        ids.update(children)
+        frontier = children
+    return sorted(ids)
+
+
+@dataclass
+class Filters:
+    """The listing's query string, parsed leniently (bad values are ignored)."""
+
+    category: str = ""
+    region: int | None = None
+    certification: str = ""
+    cooperative: str = ""
+    min_price: int | None = None  # centimes
+    max_price: int | None = None
+    in_stock: bool = False
+    sort: str = "newest"
+    page: int = 1
+    q: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_args(cls, args) -> Filters:
+        """Parse ``request.args``."""
+        f = cls(category=args.get("category", "").strip(),
+                certification=args.get("certification", "").strip(),
+                cooperative=args.get("cooperative", "").strip(),
+                in_stock=args.get("in_stock") in ("1", "on", "true"),
+                q=args.get("q", "").strip()[:200])
+        region = args.get("region", "")
+        f.region = int(region) if region.isdigit() and 1 <= int(region) <= 12 else None
+        f.min_price = _mad_to_cents(args.get("min_price", ""))
+        f.max_price = _mad_to_cents(args.get("max_price", ""))
+        if f.certification not in {k.value for k in CertificationKind}:
+            f.certification = ""
+        sort = args.get("sort", "newest")
+        f.sort = sort if sort in SORTS else "newest"
+        page = args.get("page", "1")
+        f.page = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+        return f
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments for a link, with some values changed."""
+        values = {
+            "category": self.category, "region": self.region,
+            "certification": self.certification, "cooperative": self.cooperative,
+            "min_price": _cents_to_mad(self.min_price), "max_price": _cents_to_mad(self.max_price),
+            "in_stock": "1" if self.in_stock else None, "sort": self.sort, "q": self.q,
+            "page": self.page,
+        }
+        values.update(changes)
+        if values.get("sort") == "newest":
+            values["sort"] = None
+        if values.get("page") == 1:
+            values["page"] = None
+        return {k: v for k, v in values.items() if v not in (None, "")}
+
+    @property
+    def active(self) -> bool:
+        """True when any filter narrows the listing."""
+        return bool(self.category or self.region or self.certification or self.cooperative
+                    or self.min_price is not None or self.max_price is not None
+                    or self.in_stock or self.q)
+
+
+def _mad_to_cents(value: str) -> int | None:
+    try:
+        return parse_mad(value)
+    except ValueError:
+        return None
+
+
+def _cents_to_mad(value: int | None) -> str | None:
+    if value is None:
+        return None
+    return mad_str(value).removesuffix(".00")
+
+
+def filtered_products(filters: Filters) -> Select:
+    """The listing's query: visible products narrowed by ``filters``, sorted."""
+    prices = (
+        select(Variant.product_id.label("pid"), func.min(Variant.price_cents).label("min_price"),
+               func.sum(Variant.stock).label("stock"))
+        .where(Variant.active.is_(True), Variant.price_cents > 0)
+        .group_by(Variant.product_id)
+        .subquery()
+    )
+    query = visible_products().join(prices, prices.c.pid == Product.id)
+    if filters.category:
+        query = query.where(Product.category_id.in_(category_and_descendants(filters.category)))
+    if filters.region:
+        query = query.where(Cooperative.region_code == filters.region)
+    if filters.cooperative:
+        query = query.where(Cooperative.slug == filters.cooperative)
+    if filters.certification:
+        query = query.where(exists().where(
+            product_certification.c.product_id == Product.id,
+            product_certification.c.certification_id == Certification.id,
+            Certification.kind == filters.certification,
+        ))
+    if filters.min_price is not None:
+        query = query.where(prices.c.min_price >= filters.min_price)
+    if filters.max_price is not None:
+        query = query.where(prices.c.min_price <= filters.max_price)
+    if filters.in_stock:
+        query = query.where(prices.c.stock > 0)
+    if filters.sort == "price_asc":
+        query = query.order_by(prices.c.min_price.asc(), Product.id.desc())
+    elif filters.sort == "price_desc":
+        query = query.order_by(prices.c.min_price.desc(), Product.id.desc())
+    else:
+        query = query.order_by(Product.published_at.desc().nulls_last(), Product.id.desc())
+    return query.options(*card_options())
+
+
+def product_page(slug: str) -> Product | None:
+    """A visible product with everything its page shows."""
+    return db.session.scalar(
+        visible_products().where(Product.slug == slug).options(
+            *card_options(),
+            selectinload(Product.cooperative).selectinload(Cooperative.translations),
+        )
+    )
+
+
+def approved_cooperatives() -> Select:
+    """Cooperatives shown in the directory."""
+    return (select(Cooperative).where(Cooperative.status == CooperativeStatus.APPROVED)
+            .order_by(Cooperative.legal_name))
+
+
+def product_counts_by_cooperative() -> dict[int, int]:
+    """Visible products per cooperative, in one query."""
+    visible = visible_products().with_only_columns(Product.cooperative_id, Product.id).subquery()
+    rows = db.session.execute(
+        select(visible.c.cooperative_id, func.count()).group_by(visible.c.cooperative_id)
+    )
+    return dict(rows.all())
+
+
+def cooperative_certifications(coop_ids: list[int]) -> dict[int, list[Certification]]:
+    """Certifications of several cooperatives, in one query."""
+    result: dict[int, list[Certification]] = {i: [] for i in coop_ids}
+    if coop_ids:
+        for cert in db.session.scalars(select(Certification).where(
+                Certification.cooperative_id.in_(coop_ids)).order_by(Certification.kind)):
+            result[cert.cooperative_id].append(cert)
+    return result
+
+
+def categories_tree() -> list[Category]:
+    """Top-level categories with their children loaded."""
+    return list(db.session.scalars(
+        select(Category).where(Category.parent_id.is_(None)).order_by(Category.position)
+        .options(selectinload(Category.children))
+    ))
+
+
+def leaf_categories_with_products() -> list[tuple[Category, int]]:
+    """Categories that hold visible products, with their counts."""
+    visible = visible_products().with_only_columns(Product.category_id).subquery()
+    counts = dict(db.session.execute(
+        select(visible.c.category_id, func.count()).group_by(visible.c.category_id)).all())
+    cats = db.session.scalars(select(Category).where(Category.id.in_(counts))
+                              .order_by(Category.position)).all()
+    return [(c, counts[c.id]) for c in cats]
+
+
+def impact_figures() -> dict[str, int]:
+    """Figures from the data: cooperatives, members, women members, products, regions."""
+    coops = select(Cooperative).where(Cooperative.status == CooperativeStatus.APPROVED).subquery()
+    row = db.session.execute(select(
+        func.count(coops.c.id), func.coalesce(func.sum(coops.c.members_count), 0),
+        func.coalesce(func.sum(coops.c.women_members_count), 0),
+        func.count(func.distinct(coops.c.region_code)),
+    )).one()
+    products = db.session.scalar(
+        select(func.count()).select_from(visible_products().subquery()))
+    return {"cooperatives": row[0], "members": int(row[1]), "women": int(row[2]),
+            "regions": row[3], "products": products or 0}
+
+
