@@ -4,9 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import g
 from flask.cli import AppGroup
 
 from shop.extensions import db
+from shop.i18n import LANGUAGES
 from shop.storage import get_storage
 
 from .categories import ensure_default_categories
@@ -17,8 +19,11 @@ catalog_cli = AppGroup("catalog", help="Products and categories.")
 
 @catalog_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_command(path: Path) -> None:
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+              help="Language of the error messages.")
+def import_command(path: Path, lang: str) -> None:
     """Import products from a UTF-8 CSV file, all or nothing."""
+    g.lang = lang
     report = import_file(path, get_storage())
     if not report.ok:
         db.session.rollback()

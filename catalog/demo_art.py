@@ -143,13 +143,11 @@ def _radial(size: tuple[int, int], stops: Stops, focus: Point = (0.5, 0.5)) -> I
 
 
 def _noise(size: tuple[int, int], rng: random.Random, cell: float) -> Image.Image:
-    """Smooth value noise (0-255) seeded by rng; Pillow's effect_noise is not seedable, so it is avoided."""
-    w, h = max(1, size[0]), max(1, size[1])
-    nw, nh = max(2, round(w / cell)), max(2, round(h / cell))
+    """Value noise (0-255) with one random value per cell, not yet upscaled; Pillow's effect_noise is not seedable."""
+    nw, nh = max(2, round(size[0] / cell)), max(2, round(size[1] / cell))
     small = Image.frombytes("L", (nw + 2, nh + 2), rng.randbytes((nw + 2) * (nh + 2)))
-    # Blurring the random cells first hides the lattice that plain bicubic upscaling leaves; autocontrast restores range.
-    small = ImageOps.autocontrast(small.filter(ImageFilter.GaussianBlur(0.7)), cutoff=1).crop((1, 1, nw + 1, nh + 1))
-    return small.resize((w, h), Image.Resampling.BICUBIC)
+    # Blurring the random cells hides the lattice that plain bicubic upscaling leaves; autocontrast restores range.
+    return ImageOps.autocontrast(small.filter(ImageFilter.GaussianBlur(0.7)), cutoff=1).crop((1, 1, nw + 1, nh + 1))
 
 
 # ---------------------------------------------------------------- geometry
@@ -335,11 +333,14 @@ class _Canvas:
         """Mottle a region with seeded noise: darker where noise is high, lighter where it is low."""
         x0, y0, m = self.mask(pts)
         n = _noise(m.size, rng, cell * self.k)
-        box = (x0, y0, x0 + m.width, y0 + m.height)
-        lut_d = [max(0, v - 128) * amount // 128 for v in range(256)]
-        lut_l = [max(0, 127 - v) * amount // 128 for v in range(256)]
-        self.img.paste(dark, box, ImageChops.multiply(m, n.point(lut_d)))
-        self.img.paste(light, box, ImageChops.multiply(m, n.point(lut_l)))
+        # Map noise to a tint colour and an opacity while still small: one upscale each and a single paste.
+        tint = Image.merge("RGB", [n.point([dark[i] if v >= 128 else light[i] for v in range(256)]) for i in range(3)])
+        alpha = n.point([abs(v - 128) * amount // 128 for v in range(256)])
+        tint = tint.resize(m.size, Image.Resampling.BICUBIC)
+        alpha = alpha.resize(m.size, Image.Resampling.BICUBIC)
+        if len(pts) != 4 or m.getextrema()[0] < 255:
+            alpha = ImageChops.multiply(alpha, m)
+        self.img.paste(tint, (x0, y0), alpha)
 
     @contextmanager
     def clip(self, pts: Sequence[Point]) -> Iterator[_Canvas]:
@@ -359,7 +360,7 @@ class _Scene(_Canvas):
         self.size = (width, height)
         k0 = height * SS / UNITS
         fx, fy = fixed
-        super().__init__(Image.new("RGB", (width * SS, height * SS), CREAM), k0 * zoom, fx * (zoom - 1) * k0, fy * (zoom - 1) * k0)
+        super().__init__(Image.new("RGB", (width * SS, height * SS)), k0 * zoom, fx * (zoom - 1) * k0, fy * (zoom - 1) * k0)
         self.uw = width * SS / k0  # width in units
 
     @contextmanager
@@ -972,22 +973,17 @@ def _crocus(sc: _Canvas, x: float, y: float, s: float, rng: random.Random, groun
     for k in (-0.3, 0.3):
         ang = -math.pi / 2 + k + tilt
         sc.line([(x, y), (x + math.cos(ang) * s * 0.7, y + math.sin(ang) * s * 0.7)], (246, 200, 40), s * 0.07)
-    for a in (-0.95, -0.32, 0.32, 0.95):  # front petals, paler at the base
-        ang = -math.pi / 2 + a * 0.7 + tilt
-        tip = (x + math.cos(ang) * s * 1.25, y + math.sin(ang) * s * 1.25 + s * 0.15)
-        shape = _spindle((x, y + s * 0.35), tip, s * 0.62, 0.65, 0.7)
-        if abs(a) < 0.5:
-            continue
-        sc.fill_radial(shape, petal, (0.5, 0.2))
+    # Front petals: two leaning out, one upright in the middle, each with a darker vein.
+    for lean, length, width in ((tilt - 0.66, 1.25, 0.62), (tilt + 0.66, 1.25, 0.62), (tilt * 0.3, 1.3, 0.6)):
+        ang = -math.pi / 2 + lean
+        tip = (x + math.cos(ang) * s * length, y + math.sin(ang) * s * length + s * 0.15)
+        sc.fill_radial(_spindle((x, y + s * 0.38), tip, s * width, 0.65, 0.7), petal, (0.5, 0.2))
         sc.line([(x, y + s * 0.3), ((x + tip[0]) / 2, (y + tip[1]) / 2)], (90, 40, 130, 110), s * 0.03)
-    front = _spindle((x, y + s * 0.4), (x + math.sin(tilt) * s * 0.2, y - s * 0.9), s * 0.6, 0.65, 0.7)
-    sc.fill_radial(front, petal, (0.45, 0.2))
-    sc.line([(x, y + s * 0.35), (x + math.sin(tilt) * s * 0.1, y - s * 0.5)], (90, 40, 130, 110), s * 0.03)
 
 
 def _saffron(sc: _Scene, rng: random.Random) -> None:
     """Small glass jar of saffron threads with a gold lid, crocus flowers and loose threads on the table."""
-    horizon = _backdrop(sc, rng, ("cream", "sand", "indigo", "mint", "olive", "majorelle"))
+    _backdrop(sc, rng, ("cream", "sand", "indigo", "mint", "olive", "majorelle"))
     side = rng.choice((-1, 1))
     v = _Vessel.make(500 + side * rng.uniform(60, 110), rng.uniform(850, 880), rng.uniform(330, 380), rng.uniform(135, 150), rng.choice(JARS))
     fx = v.cx - side * rng.uniform(260, 300)
@@ -1000,7 +996,6 @@ def _saffron(sc: _Scene, rng: random.Random) -> None:
     _cap(sc, v, rng.choice(((212, 170, 70), (200, 200, 206), (180, 60, 40))), v.height * 0.14)
     for _ in range(rng.randint(12, 18)):
         _thread(sc, v.cx + rng.uniform(-260, 260), rng.uniform(885, 940), rng.uniform(28, 40), rng.uniform(0, math.tau), rng)
-    del horizon
 
 
 def _honey(sc: _Scene, rng: random.Random) -> None:
@@ -1087,8 +1082,8 @@ def _amlou(sc: _Scene, rng: random.Random) -> None:
     rim = rng.uniform(700, 730)
     def heap() -> None:
         """Amlou heaped in the bowl with a drizzle of argan oil pooled on top, as it is served."""
-        _swirl_mound(sc, bx, rim + 2, 196, 75, paste, (214, 150, 90, 150))
-        sc.fill_radial(_ellipse_pts(bx + 15, rim - 62, 46, 12), ((0, (255, 214, 110)), (1, (214, 140, 30))))
+        _swirl_mound(sc, bx, rim + 2, 196, 55, paste, (214, 150, 90, 150))
+        sc.fill_radial(_ellipse_pts(bx + 15, rim - 46, 46, 12), ((0, (255, 214, 110)), (1, (214, 140, 30))))
 
     _bowl(sc, bx, rim, 210, 160, rng.choice(GLAZES[:3]), rng, heap)
     for x, y in _place(rng, rng.randint(6, 8), 130, 870, 890, 945, 70):
@@ -1517,16 +1512,34 @@ def draw_banner(seed: int, width: int = 1600, height: int = 600) -> bytes:
         shape = ridge + [(w + 20, UNITS + 10), (-20, UNITS + 10)]
         sc.fill_linear(shape, ((0, _shade(color, 1.08)), (1, _shade(color, 0.8))))
         if snow:
-            # Snow only above a wavy snow line, so just the peaks are white.
-            line = _wave(-20, w + 20, base - amp * 0.35, rng, 18)
+            # Snow between the ridge and a ragged snow line, so only the peaks turn white.
+            line = [(x, y + rng.uniform(-14, 14)) for x, y in _wave(-20, w + 20, base - amp * 0.3, rng, 18)]
             with sc.clip(shape) as c:
-                c.fill_linear(_rect(-20, 0, w + 20, base), ((0, (255, 250, 250)), (1, (236, 226, 236))))
-                c.fill_linear(line + [(w + 20, UNITS), (-20, UNITS)], ((0, _shade(color, 1.1)), (1, _shade(color, 0.8))))
+                c.fill_linear([(x, y - 5) for x, y in ridge] + line[::-1], ((0, (255, 252, 252)), (1, (226, 216, 232))))
+        if i == 1 and rng.random() < 0.6:
+            x, y = ridge[rng.randrange(len(ridge) // 5, len(ridge) * 4 // 5)]
+            _kasbah(sc, x, y + 12, rng.uniform(70, 90), _mix((196, 120, 80), color, 0.4), rng)
         if i >= 1:
             _banner_trees(sc, ridge, rng, i, color)
     _banner_birds(sc, rng, w)
     sc.glaze(_rect(0, 0, w, UNITS), (255, 200, 140), ((0.0, 0), (0.5, 25), (1.0, 0)), vertical=True)
     return sc.png(vignette=80)
+
+
+def _kasbah(sc: _Canvas, x: float, y: float, s: float, color: RGB, rng: random.Random) -> None:
+    """Rammed-earth kasbah on a hill: tapering towers with crenellations and small dark windows."""
+    blocks = [(-1.1, 0.9, 0.55), (-0.5, 1.5, 0.45), (0.05, 1.1, 0.7), (0.8, 1.6, 0.4), (1.25, 0.8, 0.6)]
+    for bx, bh, bw in blocks[: rng.randint(3, 5)]:
+        x0, x1, top = x + bx * s, x + (bx + bw) * s, y - bh * s
+        lit = _shade(color, 1.1 if bx < 0 else 0.92)  # the sunward faces are lighter
+        sc.poly([(x0, y), (x0 + bw * s * 0.06, top), (x1 - bw * s * 0.06, top), (x1, y)], fill=lit)
+        teeth = max(2, int(bw * 6))
+        for k in range(teeth):
+            tx = x0 + bw * s * (0.06 + 0.88 * (k + 0.25) / teeth)
+            sc.poly(_rect(tx, top - s * 0.1, tx + bw * s * 0.88 / teeth * 0.5, top + 1), fill=lit)
+        for k in range(2):
+            wx, wy = x0 + bw * s * (0.3 + 0.3 * k), top + bh * s * 0.3
+            sc.poly(_rect(wx, wy, wx + s * 0.06, wy + s * 0.12), fill=_shade(color, 0.45))
 
 
 def _argan_tree(sc: _Canvas, x: float, y: float, s: float, canopy: RGB, trunk: RGB, rng: random.Random) -> None:
