@@ -35,11 +35,8 @@ SAFFRON: RGB = (238, 172, 44)
 OLIVE: RGB = (110, 126, 56)
 MAJORELLE: RGB = (44, 80, 186)
 INDIGO: RGB = (38, 48, 104)
-SAND: RGB = (232, 208, 164)
 CREAM: RGB = (246, 236, 214)
-ROSE: RGB = (226, 120, 140)
 MINT: RGB = (92, 160, 140)
-WOOD: RGB = (170, 116, 66)
 INK: RGB = (40, 28, 22)
 WHITE: RGB = (255, 255, 255)
 
@@ -64,7 +61,7 @@ GLAZES: tuple[RGB, ...] = (MAJORELLE, (30, 120, 110), TERRACOTTA, SAFFRON, (40, 
 
 def _mix(a: RGB, b: RGB, t: float) -> RGB:
     """Linear blend of two colours."""
-    return tuple(round(x + (y - x) * t) for x, y in zip(a, b))  # type: ignore[return-value]
+    return tuple(round(x + (y - x) * t) for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
 
 
 def _shade(c: RGB, f: float) -> RGB:
@@ -202,7 +199,7 @@ def _rotate(pts: Sequence[Point], cx: float, cy: float, ang: float) -> list[Poin
 def _spindle(
     p0: Point, p1: Point, width: float, pa: float = 1.0, pb: float = 1.0, bend: float = 0.0, n: int = 20
 ) -> list[Point]:
-    """Lens-like outline from p0 to p1 (leaves, petals, almonds, dates); pa moves the widest point, pb rounds the ends."""
+    """Lens-like outline from p0 to p1 (leaves, petals, almonds, dates); pa shifts the widest point, pb rounds ends."""
     (x0, y0), (x1, y1) = p0, p1
     length = math.hypot(x1 - x0, y1 - y0) or 1.0
     nx, ny = -(y1 - y0) / length, (x1 - x0) / length
@@ -258,7 +255,9 @@ class _Canvas:
     def ellipse(self, cx: float, cy: float, rx: float, ry: float, fill=None, outline=None, width: float = 1.0) -> None:
         """Axis-aligned ellipse."""
         (x0, y0), (x1, y1) = self.px([(cx - rx, cy - ry), (cx + rx, cy + ry)])
-        self.draw.ellipse((x0, y0, max(x0, x1), max(y0, y1)), fill=fill, outline=outline, width=self.w(width) if outline else 0)
+        self.draw.ellipse(
+            (x0, y0, max(x0, x1), max(y0, y1)), fill=fill, outline=outline, width=self.w(width) if outline else 0
+        )
 
     def line(self, pts: Sequence[Point], fill, width: float) -> None:
         """Polyline with rounded joints."""
@@ -329,7 +328,9 @@ class _Canvas:
         a = _radial((box[2] - box[0], box[3] - box[1]), ((0.0, opacity), (0.45, opacity // 2), (1.0, 0)))
         self.img.paste(color, box, a)
 
-    def texture(self, pts: Sequence[Point], rng: random.Random, cell: float, dark: RGB, light: RGB, amount: int) -> None:
+    def texture(
+        self, pts: Sequence[Point], rng: random.Random, cell: float, dark: RGB, light: RGB, amount: int
+    ) -> None:
         """Mottle a region with seeded noise: darker where noise is high, lighter where it is low."""
         x0, y0, m = self.mask(pts)
         n = _noise(m.size, rng, cell * self.k)
@@ -338,9 +339,7 @@ class _Canvas:
         alpha = n.point([abs(v - 128) * amount // 128 for v in range(256)])
         tint = tint.resize(m.size, Image.Resampling.BICUBIC)
         alpha = alpha.resize(m.size, Image.Resampling.BICUBIC)
-        if len(pts) != 4 or m.getextrema()[0] < 255:
-            alpha = ImageChops.multiply(alpha, m)
-        self.img.paste(tint, (x0, y0), alpha)
+        self.img.paste(tint, (x0, y0), ImageChops.multiply(alpha, m))
 
     @contextmanager
     def clip(self, pts: Sequence[Point]) -> Iterator[_Canvas]:
@@ -360,7 +359,9 @@ class _Scene(_Canvas):
         self.size = (width, height)
         k0 = height * SS / UNITS
         fx, fy = fixed
-        super().__init__(Image.new("RGB", (width * SS, height * SS)), k0 * zoom, fx * (zoom - 1) * k0, fy * (zoom - 1) * k0)
+        super().__init__(
+            Image.new("RGB", (width * SS, height * SS)), k0 * zoom, fx * (zoom - 1) * k0, fy * (zoom - 1) * k0
+        )
         self.uw = width * SS / k0  # width in units
 
     @contextmanager
@@ -375,7 +376,7 @@ class _Scene(_Canvas):
         self.img = small.resize((w, h), Image.Resampling.BILINEAR)
         self.draw = ImageDraw.Draw(self.img, "RGBA")
 
-    def png(self, mode: str = "RGB", vignette: int = 0) -> bytes:
+    def png(self, vignette: int = 0) -> bytes:
         """Downsample with LANCZOS, darken the corners (cheaper after downsampling) and encode."""
         img = self.img.resize(self.size, Image.Resampling.LANCZOS)
         if vignette:
@@ -383,8 +384,6 @@ class _Scene(_Canvas):
             w, h = img.size
             a = _radial((w, h), ((0.0, 0), (0.7, 0), (1.0, vignette // 2), (1.45, vignette)), (0.5, 0.45))
             img.paste((30, 18, 10), (0, 0, w, h), a)
-        if mode != img.mode:
-            img = img.convert(mode)
         return _encode(img)
 
 
@@ -410,20 +409,62 @@ OLIVE_BOTTLES = (
     ((0, 0.3), (0.03, 0.34), (0.05, 0.3, "l"), (0.22, 0.32, "l"), (0.34, 1.0, "q"), (0.96, 1.0, "l"), (1, 0.9, "c")),
 )
 JARS = (
-    ((0, 0.8), (0.1, 0.8, "l"), (0.12, 0.74, "l"), (0.17, 0.74, "l"), (0.27, 1.0, "q"), (0.9, 1.0, "l"), (1, 0.84, "c")),
-    ((0, 0.84), (0.1, 0.84, "l"), (0.12, 0.8, "l"), (0.16, 0.8, "l"), (0.4, 1.0, "s"), (0.75, 1.0, "s"), (1, 0.78, "c")),
+    (
+        (0, 0.8),
+        (0.1, 0.8, "l"),
+        (0.12, 0.74, "l"),
+        (0.17, 0.74, "l"),
+        (0.27, 1.0, "q"),
+        (0.9, 1.0, "l"),
+        (1, 0.84, "c"),
+    ),
+    (
+        (0, 0.84),
+        (0.1, 0.84, "l"),
+        (0.12, 0.8, "l"),
+        (0.16, 0.8, "l"),
+        (0.4, 1.0, "s"),
+        (0.75, 1.0, "s"),
+        (1, 0.78, "c"),
+    ),
 )
-SQUAT_JAR = ((0, 0.92), (0.22, 0.92, "l"), (0.25, 0.88, "l"), (0.3, 0.88, "l"), (0.36, 1.0, "q"), (0.92, 1.0, "l"), (1, 0.9, "c"))
+SQUAT_JAR = (
+    (0, 0.92),
+    (0.22, 0.92, "l"),
+    (0.25, 0.88, "l"),
+    (0.3, 0.88, "l"),
+    (0.36, 1.0, "q"),
+    (0.92, 1.0, "l"),
+    (1, 0.9, "c"),
+)
 VASES = (
-    ((0, 0.42), (0.04, 0.48, "l"), (0.08, 0.38, "s"), (0.24, 0.4, "s"), (0.55, 1.0, "s"), (0.82, 0.86, "s"), (1, 0.5, "s")),
-    ((0, 0.5), (0.05, 0.56, "l"), (0.1, 0.46, "s"), (0.2, 0.44, "l"), (0.48, 1.0, "s"), (0.85, 0.8, "s"), (1, 0.55, "s")),
+    (
+        (0, 0.44),
+        (0.025, 0.48, "q"),
+        (0.05, 0.44, "c"),
+        (0.08, 0.38, "s"),
+        (0.24, 0.4, "s"),
+        (0.55, 1.0, "s"),
+        (0.82, 0.86, "s"),
+        (1, 0.5, "s"),
+    ),
+    (
+        (0, 0.52),
+        (0.03, 0.56, "q"),
+        (0.06, 0.52, "c"),
+        (0.1, 0.46, "s"),
+        (0.2, 0.44, "l"),
+        (0.48, 1.0, "s"),
+        (0.85, 0.8, "s"),
+        (1, 0.55, "s"),
+    ),
 )
 
 
 def _profile_curve(profile: Sequence[tuple], steps: int = 14) -> list[Point]:
     """Densify (t, r, mode) control points into a smooth (t, r) silhouette."""
     pts: list[Point] = [(profile[0][0], profile[0][1])]
-    for (t0, r0, *_), (t1, r1, *m) in zip(profile, profile[1:]):
+    for (t0, r0, *_), (t1, r1, *m) in zip(profile, profile[1:], strict=False):
         mode = m[0] if m else "l"
         for i in range(1, steps + 1):
             a = i / steps
@@ -466,12 +507,14 @@ class _Vessel:
     def r(self, t: float) -> float:
         """Half-width in units at parameter t."""
         c = self.curve
-        for (t0, r0), (t1, r1) in zip(c, c[1:]):
+        for (t0, r0), (t1, r1) in zip(c, c[1:], strict=False):
             if t0 <= t <= t1:
                 return self.hw * (r0 if t1 == t0 else r0 + (r1 - r0) * (t - t0) / (t1 - t0))
         return self.hw * (c[0][1] if t < c[0][0] else c[-1][1])
 
-    def outline(self, t0: float = 0.0, t1: float = 1.0, inset: float = 0.0, a: float = -1.0, b: float = 1.0) -> list[Point]:
+    def outline(
+        self, t0: float = 0.0, t1: float = 1.0, inset: float = 0.0, a: float = -1.0, b: float = 1.0
+    ) -> list[Point]:
         """Silhouette between t0 and t1, shrunk by inset; a..b picks a vertical strip across the width (-1..1)."""
         ts = [t0] + [t for t, _ in self.curve if t0 < t < t1] + [t1]
         right = [(self.cx + b * max(self.r(t) - inset, 0), self.y(t)) for t in ts]
@@ -481,7 +524,9 @@ class _Vessel:
     def arc(self, t: float, inset: float = 0.0, n: int = 24) -> list[Point]:
         """Front half of the horizontal circle at t, left to right, as the tilted camera sees it."""
         r, y = max(self.r(t) - inset, 0), self.y(t)
-        return [(self.cx - r * math.cos(math.pi * i / n), y + TILT * r * math.sin(math.pi * i / n)) for i in range(n + 1)]
+        return [
+            (self.cx - r * math.cos(math.pi * i / n), y + TILT * r * math.sin(math.pi * i / n)) for i in range(n + 1)
+        ]
 
     def band(self, t0: float, t1: float, inset: float = 0.0) -> list[Point]:
         """A ring around the body between t0 and t1 with curved edges (labels, painted bands)."""
@@ -500,7 +545,9 @@ def _contact_shadow(sc: _Canvas, cx: float, y: float, rx: float, strength: int =
 def _glass_highlights(sc: _Canvas, v: _Vessel, t0: float, t1: float) -> None:
     """Reflections of a window on a glass body: a broad strip on the left, a thin one on the right."""
     sc.glaze(v.outline(t0, t1, a=-0.74, b=-0.56), WHITE, ((0.0, 0), (0.15, 150), (0.8, 120), (1.0, 0)), vertical=True)
-    sc.glaze(v.outline(t0 + 0.05, t1 - 0.05, a=0.7, b=0.78), WHITE, ((0.0, 0), (0.3, 90), (0.7, 90), (1.0, 0)), vertical=True)
+    sc.glaze(
+        v.outline(t0 + 0.05, t1 - 0.05, a=0.7, b=0.78), WHITE, ((0.0, 0), (0.3, 90), (0.7, 90), (1.0, 0)), vertical=True
+    )
 
 
 def _liquid(stops: Stops) -> Callable[[_Canvas, _Vessel, float], None]:
@@ -534,7 +581,11 @@ def _cork(sc: _Canvas, v: _Vessel, rng: random.Random) -> None:
     """Cork stopper with pores, sitting in the neck."""
     r = v.r(0.02) * 1.02
     top, bot = v.top - v.height * 0.08, v.top + v.height * 0.04
-    sc.fill_linear(_rrect(v.cx - r, top, v.cx + r, bot, r * 0.25), ((0, (150, 104, 60)), (0.35, (214, 170, 116)), (1, (120, 80, 44))), vertical=False)
+    sc.fill_linear(
+        _rrect(v.cx - r, top, v.cx + r, bot, r * 0.25),
+        ((0, (150, 104, 60)), (0.35, (214, 170, 116)), (1, (120, 80, 44))),
+        vertical=False,
+    )
     sc.ellipse(v.cx, top + r * 0.12, r * 0.96, r * 0.22, fill=(226, 188, 140))
     for _ in range(14):
         sc.ellipse(v.cx + rng.uniform(-0.8, 0.8) * r, rng.uniform(top + r * 0.3, bot), 1.6, 1.2, fill=(90, 58, 30, 150))
@@ -545,7 +596,11 @@ def _cap(sc: _Canvas, v: _Vessel, color: RGB, height: float) -> None:
     r = v.r(0.0) * 1.08
     top = v.top - 2
     bot = top + height
-    sc.fill_linear(_rrect(v.cx - r, top, v.cx + r, bot, r * 0.08), ((0, _shade(color, 0.55)), (0.3, _shade(color, 1.35)), (0.6, color), (1, _shade(color, 0.45))), vertical=False)
+    sc.fill_linear(
+        _rrect(v.cx - r, top, v.cx + r, bot, r * 0.08),
+        ((0, _shade(color, 0.55)), (0.3, _shade(color, 1.35)), (0.6, color), (1, _shade(color, 0.45))),
+        vertical=False,
+    )
     n = 22
     for i in range(1, n):
         x = v.cx - r * math.cos(math.pi * i / n)
@@ -579,7 +634,10 @@ def _label(sc: _Canvas, v: _Vessel, t0: float, t1: float, paper: RGB, accent: RG
     for side in (-1, 1):
         for i in range(1, 4):
             x = v.cx + side * (h * 1.2 + i * h * 0.55)
-            sc.poly(_rotate(_rect(x - h * 0.16, cy - h * 0.16, x + h * 0.16, cy + h * 0.16), x, cy, math.pi / 4), fill=_alpha(accent, 200 - i * 40))
+            sc.poly(
+                _rotate(_rect(x - h * 0.16, cy - h * 0.16, x + h * 0.16, cy + h * 0.16), x, cy, math.pi / 4),
+                fill=_alpha(accent, 200 - i * 40),
+            )
     sc.glaze(band, (20, 10, 0), CYLINDER)
 
 
@@ -639,7 +697,13 @@ def _honeycomb(sc: _Canvas, x0: float, y0: float, x1: float, y1: float, rng: ran
     while y < y1 + r:
         x = x0 - (dx / 2 if row % 2 else 0) - rng.uniform(0, 4)
         while x < x1 + r:
-            hexagon = [(x + r * 0.9 * math.cos(math.pi / 3 * i + math.pi / 6), y + r * 0.9 * math.sin(math.pi / 3 * i + math.pi / 6)) for i in range(6)]
+            hexagon = [
+                (
+                    x + r * 0.9 * math.cos(math.pi / 3 * i + math.pi / 6),
+                    y + r * 0.9 * math.sin(math.pi / 3 * i + math.pi / 6),
+                )
+                for i in range(6)
+            ]
             if rng.random() < 0.45:
                 sc.fill_radial(hexagon, ((0, (246, 214, 140)), (1, (214, 160, 70))), (0.4, 0.35))
             else:
@@ -656,7 +720,11 @@ def _rug(sc: _Canvas, x0: float, y0: float, x1: float, y1: float, rng: random.Ra
     if rng.random() < 0.5:
         ground, lines, accents = (236, 226, 204), (58, 44, 36), [(58, 44, 36)]
     else:
-        ground, lines, accents = rng.choice(((178, 52, 44), (196, 86, 40), (230, 210, 170))), INDIGO, [SAFFRON, CREAM, (40, 110, 90)]
+        ground, lines, accents = (
+            rng.choice(((178, 52, 44), (196, 86, 40), (230, 210, 170))),
+            INDIGO,
+            [SAFFRON, CREAM, (40, 110, 90)],
+        )
     sc.poly(area, fill=ground)
     w = rng.uniform(140, 200)
     h = w * 1.25
@@ -670,7 +738,10 @@ def _rug(sc: _Canvas, x0: float, y0: float, x1: float, y1: float, rng: random.Ra
             sc.poly(diamond, outline=_alpha(lines, 235), width=width)
             acc = accents[(i + j) % len(accents)]
             if (i * 7 + j * 3) % 3 == 0:
-                sc.poly([(cx, cy - h * 0.12), (cx + w * 0.1, cy), (cx, cy + h * 0.12), (cx - w * 0.1, cy)], fill=_alpha(acc, 230))
+                sc.poly(
+                    [(cx, cy - h * 0.12), (cx + w * 0.1, cy), (cx, cy + h * 0.12), (cx - w * 0.1, cy)],
+                    fill=_alpha(acc, 230),
+                )
     sc.texture(area, rng, 6, _shade(ground, 0.8), _shade(ground, 1.08), 45)
     sc.texture(area, rng, 30, _shade(ground, 0.8), _shade(ground, 1.08), 60)
 
@@ -768,18 +839,39 @@ def _argan_nut(sc: _Canvas, x: float, y: float, s: float, rot: float, rng: rando
     sc.ellipse(x + math.cos(rot) * s * 0.9, y + math.sin(rot) * s * 0.9, s * 0.1, s * 0.08, fill=(70, 44, 20))
 
 
-def _almond(sc: _Canvas, x: float, y: float, length: float, rot: float, skin: Sequence[RGB], rng: random.Random, shadow: bool = True) -> None:
+def _almond(
+    sc: _Canvas,
+    x: float,
+    y: float,
+    length: float,
+    rot: float,
+    skin: Sequence[RGB],
+    rng: random.Random,
+    shadow: bool = True,
+) -> None:
     """Almond or argan kernel: teardrop with a lit side and fine lengthwise grooves."""
     dx, dy = math.cos(rot) * length / 2, math.sin(rot) * length / 2
     p0, p1 = (x - dx, y - dy), (x + dx, y + dy)
     if shadow:
-        sc.soft(_spindle((p0[0] + 6, p0[1] + 10), (p1[0] + 6, p1[1] + 10), length * 0.55, 0.7, 0.8), (40, 24, 10), 110, length * 0.08)
+        sc.soft(
+            _spindle((p0[0] + 6, p0[1] + 10), (p1[0] + 6, p1[1] + 10), length * 0.55, 0.7, 0.8),
+            (40, 24, 10),
+            110,
+            length * 0.08,
+        )
     shape = _spindle(p0, p1, length * 0.6, 0.72, 0.85)
     _blob(sc, shape, ((0, skin[0]), (0.55, skin[1]), (1, skin[2])), 0.25)
     for k in (-0.12, 0.0, 0.12):
         off = k * length
         nx, ny = -math.sin(rot) * off, math.cos(rot) * off
-        sc.line([(p0[0] + dx * 0.3 + nx, p0[1] + dy * 0.3 + ny), (p1[0] - dx * 0.5 + nx * 0.6, p1[1] - dy * 0.5 + ny * 0.6)], _alpha(_shade(skin[2], 0.8), 60), length * 0.03)
+        sc.line(
+            [
+                (p0[0] + dx * 0.3 + nx, p0[1] + dy * 0.3 + ny),
+                (p1[0] - dx * 0.5 + nx * 0.6, p1[1] - dy * 0.5 + ny * 0.6),
+            ],
+            _alpha(_shade(skin[2], 0.8), 60),
+            length * 0.03,
+        )
 
 
 ALMOND_SKIN = ((196, 132, 84), (150, 90, 48), (92, 52, 26))
@@ -790,9 +882,28 @@ def _leaf(sc: _Canvas, p0: Point, p1: Point, width: float, top: RGB, bend: float
     """Lanceolate leaf with a lit edge and a pale midrib."""
     shape = _spindle(p0, p1, width, 1.0, 0.8, bend)
     sc.fill_linear(shape, ((0, _shade(top, 1.25)), (0.5, top), (1, _shade(top, 0.7))))
-    mid = [(p0[0] + (p1[0] - p0[0]) * t - (p1[1] - p0[1]) / math.hypot(p1[0] - p0[0], p1[1] - p0[1] or 1) * bend * 4 * t * (1 - t),
-            p0[1] + (p1[1] - p0[1]) * t + (p1[0] - p0[0]) / math.hypot(p1[0] - p0[0], p1[1] - p0[1] or 1) * bend * 4 * t * (1 - t)) for t in (0.05, 0.35, 0.65, 0.9)]
+    mid = [
+        (
+            p0[0]
+            + (p1[0] - p0[0]) * t
+            - (p1[1] - p0[1]) / math.hypot(p1[0] - p0[0], p1[1] - p0[1] or 1) * bend * 4 * t * (1 - t),
+            p0[1]
+            + (p1[1] - p0[1]) * t
+            + (p1[0] - p0[0]) / math.hypot(p1[0] - p0[0], p1[1] - p0[1] or 1) * bend * 4 * t * (1 - t),
+        )
+        for t in (0.05, 0.35, 0.65, 0.9)
+    ]
     sc.line(mid, _alpha(_shade(top, 1.5), 140), max(1.0, width * 0.08))
+
+
+GREEN_OLIVE = ((0, (190, 200, 90)), (0.5, (120, 140, 40)), (1, (56, 70, 16)))
+BLACK_OLIVE = ((0, (140, 90, 120)), (0.5, (70, 34, 56)), (1, (26, 12, 20)))
+
+
+def _olive(sc: _Canvas, x: float, y: float, r: float, rng: random.Random) -> None:
+    """Glossy olive, green or ripe purple-black at random."""
+    stops = GREEN_OLIVE if rng.random() < 0.55 else BLACK_OLIVE
+    _blob(sc, _ellipse_pts(x, y, r, r * 0.73, rng.uniform(-0.6, 0.6)), stops, 0.8)
 
 
 def _olive_branch(sc: _Canvas, x0: float, y0: float, x1: float, y1: float, rng: random.Random, fruits: int) -> None:
@@ -814,8 +925,7 @@ def _olive_branch(sc: _Canvas, x0: float, y0: float, x1: float, y1: float, rng: 
         sx, sy = stem[i]
         ox, oy = sx + rng.uniform(-20, 20), sy + rng.uniform(15, 35)
         sc.line([(sx, sy), (ox, oy - 12)], (104, 88, 56), 3)
-        stops = ((0, (190, 200, 90)), (0.5, (120, 140, 40)), (1, (56, 70, 16))) if rng.random() < 0.55 else ((0, (140, 90, 120)), (0.5, (70, 34, 56)), (1, (26, 12, 20)))
-        _blob(sc, _ellipse_pts(ox, oy, 22, 16, rng.uniform(-0.6, 0.6)), stops, 0.8)
+        _olive(sc, ox, oy, 22, rng)
 
 
 def _plate(sc: _Canvas, cx: float, cy: float, rx: float, rng: random.Random, glaze: RGB) -> float:
@@ -832,7 +942,9 @@ def _plate(sc: _Canvas, cx: float, cy: float, rx: float, rng: random.Random, gla
         s = 9
         sc.poly([(px, py - s * 0.5), (px + s, py), (px, py + s * 0.5), (px - s, py)], fill=_alpha(glaze, 220))
     sc.ellipse(cx, cy, rx * 0.74, ry * 0.74, outline=_alpha(glaze, 180), width=3)
-    sc.fill_radial(_ellipse_pts(cx, cy + ry * 0.03, rx * 0.7, ry * 0.7), ((0, (240, 234, 224)), (1, (210, 200, 186))), (0.45, 0.6))
+    sc.fill_radial(
+        _ellipse_pts(cx, cy + ry * 0.03, rx * 0.7, ry * 0.7), ((0, (240, 234, 224)), (1, (210, 200, 186))), (0.45, 0.6)
+    )
     return rx * 0.7
 
 
@@ -840,13 +952,24 @@ RIM = TILT * 1.6  # bowls are seen a little more from above than bottles, so the
 
 
 def _bowl(
-    sc: _Canvas, cx: float, rim_y: float, rx: float, depth: float, glaze: RGB, rng: random.Random, contents: Callable[[], None] | None = None
+    sc: _Canvas,
+    cx: float,
+    rim_y: float,
+    rx: float,
+    depth: float,
+    glaze: RGB,
+    rng: random.Random,
+    contents: Callable[[], None] | None = None,
 ) -> None:
     """Glazed pottery bowl (Safi style) with a painted band of triangles; `contents` is drawn before the front lip."""
     v = _Vessel.make(cx, rim_y + depth, depth, rx, ((0, 1.0), (0.85, 0.62, "c"), (0.88, 0.5, "l"), (1.0, 0.5, "l")))
     _contact_shadow(sc, cx, v.base, rx * 0.6)
     body = v.outline()
-    sc.fill_linear(body, ((0, _shade(glaze, 0.55)), (0.3, _shade(glaze, 1.25)), (0.6, glaze), (1, _shade(glaze, 0.45))), vertical=False)
+    sc.fill_linear(
+        body,
+        ((0, _shade(glaze, 0.55)), (0.3, _shade(glaze, 1.25)), (0.6, glaze), (1, _shade(glaze, 0.45))),
+        vertical=False,
+    )
     motif = rng.choice((MAJORELLE, SAFFRON, TERRACOTTA, INK))
     s = min(rx / 13, depth / 9)
     with sc.clip(body) as c:
@@ -858,18 +981,31 @@ def _bowl(
             y = v.y(0.45) + TILT * v.r(0.45) * math.sin(a)
             w = s * math.sin(a)  # foreshortened towards the sides of the bowl
             c.poly([(x - w, y - s * 0.9), (x + w, y - s * 0.9), (x, y + s * 0.9)], fill=_alpha(CREAM, 230))
-            c.poly([(x - w * 0.45, y - s * 0.5), (x + w * 0.45, y - s * 0.5), (x, y + s * 0.25)], fill=_alpha(motif, 230))
+            c.poly(
+                [(x - w * 0.45, y - s * 0.5), (x + w * 0.45, y - s * 0.5), (x, y + s * 0.25)], fill=_alpha(motif, 230)
+            )
         c.line(v.arc(0.66), _alpha(CREAM, 200), s * 0.2)
     sc.glaze(body, WHITE, ((0.0, 0), (0.2, 90), (0.3, 0), (1.0, 0)))
     # Rim: outer glazed lip, then the shadowed inside of the bowl.
     sc.ellipse(cx, rim_y, rx, rx * RIM, fill=_shade(glaze, 1.1))
-    sc.fill_linear(_ellipse_pts(cx, rim_y, rx * 0.93, rx * RIM * 0.9), ((0, _shade(glaze, 0.5)), (1, _shade(glaze, 0.8))))
+    sc.fill_linear(
+        _ellipse_pts(cx, rim_y, rx * 0.93, rx * RIM * 0.9), ((0, _shade(glaze, 0.5)), (1, _shade(glaze, 0.8)))
+    )
     if contents:
         contents()
         # The front of the lip passes in front of whatever is heaped inside.
-        outer = [(cx - rx * math.cos(math.pi * i / 32), rim_y + rx * RIM * math.sin(math.pi * i / 32)) for i in range(33)]
-        inner = [(cx - rx * 0.93 * math.cos(math.pi * i / 32), rim_y + rx * RIM * 0.9 * math.sin(math.pi * i / 32)) for i in range(33)]
-        sc.fill_linear(outer + inner[::-1], ((0, _shade(glaze, 0.8)), (0.35, _shade(glaze, 1.3)), (1, _shade(glaze, 0.7))), vertical=False)
+        outer = [
+            (cx - rx * math.cos(math.pi * i / 32), rim_y + rx * RIM * math.sin(math.pi * i / 32)) for i in range(33)
+        ]
+        inner = [
+            (cx - rx * 0.93 * math.cos(math.pi * i / 32), rim_y + rx * RIM * 0.9 * math.sin(math.pi * i / 32))
+            for i in range(33)
+        ]
+        sc.fill_linear(
+            outer + inner[::-1],
+            ((0, _shade(glaze, 0.8)), (0.35, _shade(glaze, 1.3)), (1, _shade(glaze, 0.7))),
+            vertical=False,
+        )
 
 
 def _swirl_mound(sc: _Canvas, cx: float, cy: float, rx: float, height: float, stops: Stops, line: RGBA) -> None:
@@ -880,7 +1016,13 @@ def _swirl_mound(sc: _Canvas, cx: float, cy: float, rx: float, height: float, st
         return (cx + rx * f * math.cos(a), cy - height * (1 - f * f) ** 0.7 + rx * f * RIM * 0.9 * math.sin(a))
 
     front = [on_dome(1.0, math.pi * i / 24) for i in range(25)]
-    profile = [(cx - rx * math.cos(math.pi * i / 24), cy - height * math.sin(math.pi * i / 24) ** 1.2 - rx * RIM * 0.3 * math.sin(math.pi * i / 24)) for i in range(25)]
+    profile = [
+        (
+            cx - rx * math.cos(math.pi * i / 24),
+            cy - height * math.sin(math.pi * i / 24) ** 1.2 - rx * RIM * 0.3 * math.sin(math.pi * i / 24),
+        )
+        for i in range(25)
+    ]
     dome = front + profile
     sc.fill_radial(dome, stops, (0.4, 0.25))
     with sc.clip(dome) as c:
@@ -909,14 +1051,28 @@ def _argan_oil(sc: _Scene, rng: random.Random) -> None:
     """Glass bottle of golden argan oil with cork and label, dried fruits and kernels around it."""
     _backdrop(sc, rng, ("majorelle", "terracotta", "cream", "indigo", "mint", "rose"))
     side = rng.choice((-1, 1))
-    v = _Vessel.make(500 + side * rng.uniform(20, 70), rng.uniform(845, 870), rng.uniform(540, 590), rng.uniform(120, 138), rng.choice(ARGAN_BOTTLES))
+    v = _Vessel.make(
+        500 + side * rng.uniform(20, 70),
+        rng.uniform(845, 870),
+        rng.uniform(540, 590),
+        rng.uniform(120, 138),
+        rng.choice(ARGAN_BOTTLES),
+    )
     oil = ((0, (150, 82, 8)), (0.2, (214, 140, 24)), (0.42, (252, 206, 80)), (0.6, (236, 168, 40)), (1, (130, 66, 6)))
     back = _place(rng, 3, 150, 850, 720, 790, 90)
     for x, y in back:
         if abs(x - v.cx) > v.hw + 40:
             _argan_nut(sc, x, y, rng.uniform(30, 38), rng.uniform(-0.6, 0.6), rng)
     _glass_vessel(sc, v, _liquid(oil), rng.uniform(0.18, 0.3))
-    _label(sc, v, 0.6, 0.8, rng.choice(((236, 222, 196), (246, 240, 228), (214, 190, 150))), rng.choice((TERRACOTTA, MAJORELLE, INDIGO, (30, 110, 100))), rng)
+    _label(
+        sc,
+        v,
+        0.6,
+        0.8,
+        rng.choice(((236, 222, 196), (246, 240, 228), (214, 190, 150))),
+        rng.choice((TERRACOTTA, MAJORELLE, INDIGO, (30, 110, 100))),
+        rng,
+    )
     _twine(sc, v, 0.12)
     _cork(sc, v, rng)
     free_x = (90, v.cx - v.hw - 60) if side > 0 else (v.cx + v.hw + 60, 910)
@@ -944,18 +1100,32 @@ def _saffron_threads(sc: _Canvas, v: _Vessel, fill_t: float, rng: random.Random)
 def _thread(sc: _Canvas, x: float, y: float, length: float, ang: float, rng: random.Random) -> None:
     """One saffron stigma: a thin curved red filament widening into an orange trumpet."""
     bend = rng.uniform(-0.6, 0.6)
-    pts = [(x + math.cos(ang + bend * t) * length * t, y + math.sin(ang + bend * t) * length * t) for t in (0, 0.2, 0.4, 0.6, 0.8, 1.0)]
+    pts = [
+        (x + math.cos(ang + bend * t) * length * t, y + math.sin(ang + bend * t) * length * t)
+        for t in (0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    ]
     col = rng.choice(((196, 28, 22), (176, 18, 20), (214, 44, 30), (150, 12, 16)))
     sc.line(pts, col, 2.6)
     sc.line(pts[-2:], col, 3.6)
-    sc.line(pts[-1:] + [(pts[-1][0] + (pts[-1][0] - pts[-2][0]) * 0.4, pts[-1][1] + (pts[-1][1] - pts[-2][1]) * 0.4)], _mix(col, (240, 110, 40), 0.3), 4.6)
+    sc.line(
+        pts[-1:] + [(pts[-1][0] + (pts[-1][0] - pts[-2][0]) * 0.4, pts[-1][1] + (pts[-1][1] - pts[-2][1]) * 0.4)],
+        _mix(col, (240, 110, 40), 0.3),
+        4.6,
+    )
 
 
 def _crocus(sc: _Canvas, x: float, y: float, s: float, rng: random.Random, ground: float) -> None:
     """Saffron crocus: lilac cup of six veined petals, three red stigmas hanging out, yellow stamens, grassy leaves."""
     for _ in range(4):
         a = -math.pi / 2 + rng.uniform(-0.45, 0.45)
-        _leaf(sc, (x, ground), (x + math.cos(a) * s * 2.6, ground + math.sin(a) * s * 2.6), s * 0.12, (70, 120, 50), rng.uniform(-20, 20))
+        _leaf(
+            sc,
+            (x, ground),
+            (x + math.cos(a) * s * 2.6, ground + math.sin(a) * s * 2.6),
+            s * 0.12,
+            (70, 120, 50),
+            rng.uniform(-20, 20),
+        )
     sc.line([(x, ground), (x + 4, (y + ground) / 2), (x, y + s * 0.2)], (226, 232, 200), s * 0.1)
     petal = ((0, (226, 196, 240)), (0.5, (160, 100, 200)), (1, (96, 48, 140)))
     tilt = rng.uniform(-0.25, 0.25)
@@ -985,7 +1155,13 @@ def _saffron(sc: _Scene, rng: random.Random) -> None:
     """Small glass jar of saffron threads with a gold lid, crocus flowers and loose threads on the table."""
     _backdrop(sc, rng, ("cream", "sand", "indigo", "mint", "olive", "majorelle"))
     side = rng.choice((-1, 1))
-    v = _Vessel.make(500 + side * rng.uniform(60, 110), rng.uniform(850, 880), rng.uniform(330, 380), rng.uniform(135, 150), rng.choice(JARS))
+    v = _Vessel.make(
+        500 + side * rng.uniform(60, 110),
+        rng.uniform(850, 880),
+        rng.uniform(330, 380),
+        rng.uniform(135, 150),
+        rng.choice(JARS),
+    )
     fx = v.cx - side * rng.uniform(260, 300)
     ground = v.base - rng.uniform(40, 70)
     for i, (dx, dy, s) in enumerate(((-70, -330, 90), (60, -250, 100), (0, -150, 80))):
@@ -995,15 +1171,29 @@ def _saffron(sc: _Scene, rng: random.Random) -> None:
     _glass_vessel(sc, v, lambda c, vv, t: _saffron_threads(c, vv, t, rng), fill_t)
     _cap(sc, v, rng.choice(((212, 170, 70), (200, 200, 206), (180, 60, 40))), v.height * 0.14)
     for _ in range(rng.randint(12, 18)):
-        _thread(sc, v.cx + rng.uniform(-260, 260), rng.uniform(885, 940), rng.uniform(28, 40), rng.uniform(0, math.tau), rng)
+        _thread(
+            sc, v.cx + rng.uniform(-260, 260), rng.uniform(885, 940), rng.uniform(28, 40), rng.uniform(0, math.tau), rng
+        )
 
 
 def _honey(sc: _Scene, rng: random.Random) -> None:
     """Jar of amber honey with a cloth cap, honeycomb wall and a wooden dipper dripping honey."""
     _backdrop(sc, rng, ("saffron", "cream", "sand"), feature="honeycomb")
     side = rng.choice((-1, 1))
-    v = _Vessel.make(500 - side * rng.uniform(40, 90), rng.uniform(850, 880), rng.uniform(470, 520), rng.uniform(175, 195), rng.choice(JARS))
-    honey = ((0, (120, 48, 4)), (0.22, (204, 112, 14)), (0.42, (250, 178, 48)), (0.62, (230, 140, 20)), (1, (100, 40, 4)))
+    v = _Vessel.make(
+        500 - side * rng.uniform(40, 90),
+        rng.uniform(850, 880),
+        rng.uniform(470, 520),
+        rng.uniform(175, 195),
+        rng.choice(JARS),
+    )
+    honey = (
+        (0, (120, 48, 4)),
+        (0.22, (204, 112, 14)),
+        (0.42, (250, 178, 48)),
+        (0.62, (230, 140, 20)),
+        (1, (100, 40, 4)),
+    )
     _glass_vessel(sc, v, _liquid(honey), rng.uniform(0.2, 0.26))
     _cloth_cap(sc, v, rng)
     _dipper(sc, v.cx + side * (v.hw + rng.uniform(70, 100)), rng.uniform(880, 910), side, rng)
@@ -1018,7 +1208,14 @@ def _cloth_cap(sc: _Canvas, v: _Vessel, rng: random.Random) -> None:
     for i in range(n + 1):
         x = v.cx + r * 1.28 * (i / n * 2 - 1)
         edge.append((x, hem + (18 if i % 2 else 0) + TILT * r * math.sin(math.pi * i / n) * 1.2))
-    cap = [(v.cx - r * 1.05, top + 20)] + [(v.cx + r * math.cos(a), top - r * 0.28 * math.sin(a)) for a in (math.pi * (1 - i / 16) for i in range(17))][1:-1] + [(v.cx + r * 1.05, top + 20)] + edge[::-1]
+    cap = (
+        [(v.cx - r * 1.05, top + 20)]
+        + [(v.cx + r * math.cos(a), top - r * 0.28 * math.sin(a)) for a in (math.pi * (1 - i / 16) for i in range(17))][
+            1:-1
+        ]
+        + [(v.cx + r * 1.05, top + 20)]
+        + edge[::-1]
+    )
     cloth = rng.choice(((196, 52, 44), MAJORELLE, (30, 110, 100), TERRACOTTA))
     sc.poly(cap, fill=CREAM)
     with sc.clip(cap) as c:
@@ -1045,21 +1242,31 @@ def _dipper(sc: _Canvas, x: float, y: float, side: int, rng: random.Random) -> N
     hx, hy = x + math.cos(ang) * 330, y + math.sin(ang) * 330 * 0.55
     wood = ((0, (236, 196, 140)), (0.5, (196, 146, 90)), (1, (120, 80, 40)))
     sc.soft(_ellipse_pts(x + 20, y + 30, 110, 34), (40, 20, 0), 120, 14)
-    sc.fill_radial(_ellipse_pts(x + 5, y + 18, 105, 30), ((0, (255, 206, 90)), (0.6, (220, 130, 20)), (1, (160, 80, 8))), (0.4, 0.35))
+    sc.fill_radial(
+        _ellipse_pts(x + 5, y + 18, 105, 30),
+        ((0, (255, 206, 90)), (0.6, (220, 130, 20)), (1, (160, 80, 8))),
+        (0.4, 0.35),
+    )
     sc.soft(_spindle((x, y + 20), (hx + 20, hy + 30), 20, 1, 0.3), (40, 20, 0), 110, 8)
     sc.fill_linear(_spindle((x, y), (hx, hy), 22, 1, 0.15), wood, vertical=False)
     sc.ellipse(hx, hy, 13, 10, fill=(196, 146, 90))
-    head = _spindle((x - math.cos(ang) * 70, y - math.sin(ang) * 70 * 0.55), (x + math.cos(ang) * 70, y + math.sin(ang) * 70 * 0.55), 100, 1, 0.5)
+    head = _spindle(
+        (x - math.cos(ang) * 85, y - math.sin(ang) * 85 * 0.55),
+        (x + math.cos(ang) * 85, y + math.sin(ang) * 85 * 0.55),
+        86,
+        1,
+        0.35,
+    )
     _blob(sc, head, wood, 0.0)
-    for k in range(-4, 5):
-        cx, cy = x + math.cos(ang) * k * 14, y + math.sin(ang) * k * 14 * 0.55
-        w = 48 * math.sqrt(max(0.0, 1 - (k / 5.2) ** 2))
-        nx, ny = -math.sin(ang), math.cos(ang) * 0.55
-        sc.line([(cx - nx * w, cy - ny * w), (cx + nx * w, cy + ny * w)], (100, 60, 24, 150), 3)
+    ax, ay = math.cos(ang), math.sin(ang) * 0.55
+    norm = math.hypot(ax, ay)
+    nx, ny = -ay / norm, ax / norm  # across the head, where the carved grooves run
+    with sc.clip(head) as c:
+        for k in range(-5, 6):
+            gx, gy = x + ax * k * 15, y + ay * k * 15
+            c.line([(gx - nx * 60, gy - ny * 60), (gx + nx * 60, gy + ny * 60)], (100, 60, 24, 150), 3)
     sc.glaze(head, (240, 150, 20), ((0.0, 0), (0.5, 120), (1.0, 200)), vertical=True)
     sc.ellipse(x - 20, y - 16, 14, 7, fill=(255, 250, 220, 170))
-    drip = _spindle((x + 6, y + 28), (x + 6, y + 62), 16, 0.35, 0.9)
-    sc.fill_linear(drip, ((0, (230, 150, 30)), (1, (250, 190, 60))))
 
 
 def _amlou(sc: _Scene, rng: random.Random) -> None:
@@ -1080,10 +1287,15 @@ def _amlou(sc: _Scene, rng: random.Random) -> None:
     _cap(sc, j, rng.choice(((212, 170, 70), (120, 80, 40))), j.height * 0.12)
     bx = 500 - side * rng.uniform(40, 90)
     rim = rng.uniform(700, 730)
+
     def heap() -> None:
-        """Amlou heaped in the bowl with a drizzle of argan oil pooled on top, as it is served."""
+        """Amlou heaped in the bowl, garnished with a rosette of whole almonds as it is served."""
         _swirl_mound(sc, bx, rim + 2, 196, 55, paste, (214, 150, 90, 150))
-        sc.fill_radial(_ellipse_pts(bx + 15, rim - 46, 46, 12), ((0, (255, 214, 110)), (1, (214, 140, 30))))
+        turn = rng.uniform(0, math.pi)
+        for i in range(3):
+            a = turn + 2 * math.pi * i / 3
+            x, y = bx + math.cos(a) * 42, rim - 40 + math.sin(a) * 13
+            _almond(sc, x, y, 62, math.atan2(math.sin(a) * 0.35, math.cos(a)), ALMOND_SKIN, rng, shadow=False)
 
     _bowl(sc, bx, rim, 210, 160, rng.choice(GLAZES[:3]), rng, heap)
     for x, y in _place(rng, rng.randint(6, 8), 130, 870, 890, 945, 70):
@@ -1108,12 +1320,35 @@ def _date(sc: _Canvas, x: float, y: float, length: float, rot: float, rng: rando
     """Medjool date: glossy brown capsule with wrinkles and a pale cap scar."""
     dx, dy = math.cos(rot) * length / 2, math.sin(rot) * length / 2
     shape = _spindle((x - dx, y - dy), (x + dx, y + dy), length * 0.52, 1.0, 0.45)
-    tone = rng.choice((((196, 110, 54), (126, 56, 22), (58, 22, 8)), ((170, 84, 40), (104, 42, 18), (44, 16, 6)), ((210, 136, 70), (150, 74, 30), (70, 30, 10))))
+    tone = rng.choice(
+        (
+            ((196, 110, 54), (126, 56, 22), (58, 22, 8)),
+            ((170, 84, 40), (104, 42, 18), (44, 16, 6)),
+            ((210, 136, 70), (150, 74, 30), (70, 30, 10)),
+        )
+    )
     _blob(sc, shape, ((0, tone[0]), (0.5, tone[1]), (1, tone[2])), 0.0)
     for k in (-0.08, 0.05, 0.12):
         nx, ny = -math.sin(rot) * k * length, math.cos(rot) * k * length
-        sc.line([(x - dx * 0.7 + nx, y - dy * 0.7 + ny), (x + nx * 1.2 + rng.uniform(-4, 4), y + ny * 1.2), (x + dx * 0.6 + nx, y + dy * 0.6 + ny)], (40, 14, 4, 90), 2)
-    sc.poly(_spindle((x - dx * 0.55, y - dy * 0.55 - length * 0.1), (x + dx * 0.2, y + dy * 0.2 - length * 0.12), length * 0.09, 1, 0.5), fill=(255, 236, 210, 150))
+        sc.line(
+            [
+                (x - dx * 0.7 + nx, y - dy * 0.7 + ny),
+                (x + nx * 1.2 + rng.uniform(-4, 4), y + ny * 1.2),
+                (x + dx * 0.6 + nx, y + dy * 0.6 + ny),
+            ],
+            (40, 14, 4, 90),
+            2,
+        )
+    sc.poly(
+        _spindle(
+            (x - dx * 0.55, y - dy * 0.55 - length * 0.1),
+            (x + dx * 0.2, y + dy * 0.2 - length * 0.12),
+            length * 0.09,
+            1,
+            0.5,
+        ),
+        fill=(255, 236, 210, 150),
+    )
     sc.ellipse(x - dx * 0.95, y - dy * 0.95, length * 0.06, length * 0.05, fill=(214, 170, 110))
 
 
@@ -1121,7 +1356,9 @@ def _dates(sc: _Scene, rng: random.Random) -> None:
     """A pyramid of glossy dates on a painted plate with a palm frond behind."""
     _backdrop(sc, rng, ("saffron", "sand", "majorelle", "rose", "terracotta", "cream"))
     side = rng.choice((-1, 1))
-    _palm_frond(sc, 500 - side * 560, rng.uniform(80, 200), 500 + side * rng.uniform(160, 260), rng.uniform(560, 640), rng)
+    _palm_frond(
+        sc, 500 - side * 560, rng.uniform(80, 200), 500 + side * rng.uniform(160, 260), rng.uniform(560, 640), rng
+    )
     cx, cy = 500 + rng.uniform(-40, 40), rng.uniform(800, 830)
     inner = _plate(sc, cx, cy, rng.uniform(340, 370), rng, rng.choice((MAJORELLE, (30, 110, 100), INDIGO)))
     rows = (6, 5, 4, 3, 2)
@@ -1130,7 +1367,14 @@ def _dates(sc: _Scene, rng: random.Random) -> None:
         span = inner * (1.6 - r * 0.28)
         for i in range(count):
             x = cx - span / 2 + span * (i + 0.5) / count + rng.uniform(-10, 10)
-            _date(sc, x, y + rng.uniform(-8, 8), rng.uniform(115, 135), rng.uniform(-0.45, 0.45) + math.pi * rng.randint(0, 1), rng)
+            _date(
+                sc,
+                x,
+                y + rng.uniform(-8, 8),
+                rng.uniform(115, 135),
+                rng.uniform(-0.45, 0.45) + math.pi * rng.randint(0, 1),
+                rng,
+            )
     _date(sc, cx - side * rng.uniform(300, 340), rng.uniform(905, 930), 125, rng.uniform(-0.3, 0.3), rng)
 
 
@@ -1138,7 +1382,13 @@ def _olive_oil(sc: _Scene, rng: random.Random) -> None:
     """Tall bottle of green-gold olive oil, an olive branch on the table and a dish of olives."""
     _backdrop(sc, rng, ("cream", "terracotta", "rose", "sand", "majorelle", "mint"))
     side = rng.choice((-1, 1))
-    v = _Vessel.make(500 + side * rng.uniform(70, 130), rng.uniform(830, 860), rng.uniform(600, 650), rng.uniform(108, 122), rng.choice(OLIVE_BOTTLES))
+    v = _Vessel.make(
+        500 + side * rng.uniform(70, 130),
+        rng.uniform(830, 860),
+        rng.uniform(600, 650),
+        rng.uniform(108, 122),
+        rng.choice(OLIVE_BOTTLES),
+    )
     oil = ((0, (80, 86, 10)), (0.22, (150, 156, 24)), (0.42, (214, 214, 70)), (0.62, (170, 168, 30)), (1, (70, 70, 6)))
     _glass_vessel(sc, v, _liquid(oil), rng.uniform(0.2, 0.3))
     if rng.random() < 0.5:
@@ -1146,10 +1396,13 @@ def _olive_oil(sc: _Scene, rng: random.Random) -> None:
     _twine(sc, v, 0.13)
     _cork(sc, v, rng)
     bx = v.cx - side * rng.uniform(260, 300)
-    _bowl(sc, bx, 800, 130, 80, rng.choice(GLAZES[:3]), rng)
-    for x, y in _place(rng, 9, bx - 100, bx + 100, 770, 805, 34):
-        stops = ((0, (190, 200, 90)), (0.5, (120, 140, 40)), (1, (56, 70, 16))) if rng.random() < 0.5 else ((0, (140, 90, 120)), (0.5, (70, 34, 56)), (1, (26, 12, 20)))
-        _blob(sc, _ellipse_pts(x, y, 26, 19, rng.uniform(-0.5, 0.5)), stops, 0.8)
+
+    def olives() -> None:
+        """A dish of table olives, the lower ones half hidden by the rim."""
+        for x, y in _place(rng, 9, bx - 95, bx + 95, 775, 812, 34):
+            _olive(sc, x, y, 26, rng)
+
+    _bowl(sc, bx, 800, 130, 80, rng.choice(GLAZES[:3]), rng, olives)
     x0 = 500 - side * 470
     _olive_branch(sc, x0, rng.uniform(900, 930), x0 + side * rng.uniform(640, 720), rng.uniform(860, 900), rng, 5)
 
@@ -1164,8 +1417,14 @@ def _couscous(sc: _Scene, rng: random.Random) -> None:
 
     def heap() -> None:
         """Dome of steamed grains, lit from the top left, with vegetables on top."""
-        mound = [(cx + rx * 0.93 * math.cos(a), rim + rx * RIM * 0.9 * math.sin(a)) for a in (math.pi * i / 24 for i in range(25))]
-        mound += [(cx - rx * 0.93 * math.cos(a), rim - height * math.sin(a) ** 1.3) for a in (math.pi * i / 40 for i in range(41))]
+        mound = [
+            (cx + rx * 0.93 * math.cos(a), rim + rx * RIM * 0.9 * math.sin(a))
+            for a in (math.pi * i / 24 for i in range(25))
+        ]
+        mound += [
+            (cx - rx * 0.93 * math.cos(a), rim - height * math.sin(a) ** 1.3)
+            for a in (math.pi * i / 40 for i in range(41))
+        ]
         sc.fill_radial(mound, ((0, (248, 222, 140)), (0.55, (226, 184, 96)), (1, (176, 128, 56))), (0.42, 0.3))
         with sc.clip(mound) as c:
             c.texture(mound, rng, 4, (150, 100, 40), (255, 240, 190), 110)
@@ -1180,7 +1439,12 @@ def _couscous(sc: _Scene, rng: random.Random) -> None:
             for _ in range(rng.randint(14, 20)):
                 x = cx + rng.uniform(-0.75, 0.75) * rx
                 y = rim - height * rng.uniform(0.05, 0.45) + abs(x - cx) * 0.25
-                _blob(c, _ellipse_pts(x, y, 11, 10), ((0, (250, 226, 170)), (0.6, (214, 172, 104)), (1, (150, 104, 50))), 0.4)
+                _blob(
+                    c,
+                    _ellipse_pts(x, y, 11, 10),
+                    ((0, (250, 226, 170)), (0.6, (214, 172, 104)), (1, (150, 104, 50))),
+                    0.4,
+                )
         _vegetables(sc, cx, rim, height, rng)
 
     _bowl(sc, cx, rim, rx, 120, rng.choice(GLAZES[:3] + (OLIVE,)), rng, heap)
@@ -1203,10 +1467,16 @@ def _vegetables(sc: _Canvas, cx: float, rim: float, height: float, rng: random.R
     # Back pieces first: the ones nearest the viewer (largest y) overlap the rest.
     for base, (tones, width) in sorted(pieces, key=lambda p: p[0][1]):
         tip = (apex[0] + (base[0] - apex[0]) * 0.12, apex[1] + rng.uniform(0, 16))
-        _blob(sc, _spindle(base, tip, width, 0.8, 0.45), ((0, tones[0]), (0.6, tones[1]), (1, tones[2])), 0.0, (0.4, 0.45))
+        _blob(
+            sc, _spindle(base, tip, width, 0.8, 0.45), ((0, tones[0]), (0.6, tones[1]), (1, tones[2])), 0.0, (0.4, 0.45)
+        )
         # A lengthwise sheen reads as a glazed, cooked vegetable.
         mid = ((base[0] * 2 + tip[0]) / 3 - width * 0.15, (base[1] * 2 + tip[1]) / 3)
-        sc.line([mid, ((base[0] + tip[0] * 2) / 3 - width * 0.1, (base[1] + tip[1] * 2) / 3)], (255, 255, 255, 90), width * 0.18)
+        sc.line(
+            [mid, ((base[0] + tip[0] * 2) / 3 - width * 0.1, (base[1] + tip[1] * 2) / 3)],
+            (255, 255, 255, 90),
+            width * 0.18,
+        )
 
 
 def _tagine(sc: _Canvas, cx: float, base: float, r: float, rng: random.Random) -> None:
@@ -1214,9 +1484,19 @@ def _tagine(sc: _Canvas, cx: float, base: float, r: float, rng: random.Random) -
     glaze = rng.choice((TERRACOTTA, (30, 110, 100), MAJORELLE))
     _contact_shadow(sc, cx, base, r * 1.2, 110)
     dish = _Vessel.make(cx, base, r * 0.32, r * 1.25, ((0, 1.0), (1, 0.8, "c")))
-    sc.fill_linear(dish.outline(), ((0, _shade(glaze, 0.5)), (0.35, _shade(glaze, 1.2)), (1, _shade(glaze, 0.45))), vertical=False)
-    lid = _Vessel.make(cx, dish.top + 6, r * 1.6, r * 1.05, ((0, 0.12), (0.1, 0.16, "l"), (0.14, 0.1, "s"), (0.5, 0.42, "s"), (1.0, 1.0, "l")))
-    sc.fill_linear(lid.outline(), ((0, _shade(glaze, 0.55)), (0.35, _shade(glaze, 1.3)), (1, _shade(glaze, 0.45))), vertical=False)
+    sc.fill_linear(
+        dish.outline(), ((0, _shade(glaze, 0.5)), (0.35, _shade(glaze, 1.2)), (1, _shade(glaze, 0.45))), vertical=False
+    )
+    lid = _Vessel.make(
+        cx,
+        dish.top + 6,
+        r * 1.6,
+        r * 1.05,
+        ((0, 0.12), (0.1, 0.16, "l"), (0.14, 0.1, "s"), (0.5, 0.42, "s"), (1.0, 1.0, "l")),
+    )
+    sc.fill_linear(
+        lid.outline(), ((0, _shade(glaze, 0.55)), (0.35, _shade(glaze, 1.3)), (1, _shade(glaze, 0.45))), vertical=False
+    )
     for t in (0.55, 0.8):
         sc.line(lid.arc(t), _alpha(CREAM, 200), 3)
     for i in range(1, 8):
@@ -1249,8 +1529,16 @@ def _rose(sc: _Canvas, x: float, y: float, r: float, petal: RGB) -> None:
             a = 2 * math.pi * i / count + ring * 0.5
             px, py = x + math.cos(a) * r * rad, y + math.sin(a) * r * rad * 0.85
             shade = 1.05 - ring * 0.14
-            _blob(sc, _ellipse_pts(px, py, r * size, r * size * 0.8, a), ((0, _shade(petal, 1.3 * shade)), (0.6, _shade(petal, shade)), (1, _shade(petal, 0.6 * shade))), 0.0, (0.5, 0.5))
-    sc.fill_radial(_ellipse_pts(x, y, r * 0.16, r * 0.13), ((0, _shade(petal, 0.35)), (1, _shade(petal, 0.7))), (0.5, 0.5))
+            _blob(
+                sc,
+                _ellipse_pts(px, py, r * size, r * size * 0.8, a),
+                ((0, _shade(petal, 1.3 * shade)), (0.6, _shade(petal, shade)), (1, _shade(petal, 0.6 * shade))),
+                0.0,
+                (0.5, 0.5),
+            )
+    sc.fill_radial(
+        _ellipse_pts(x, y, r * 0.16, r * 0.13), ((0, _shade(petal, 0.35)), (1, _shade(petal, 0.7))), (0.5, 0.5)
+    )
 
 
 def _layered(items: list[tuple[float, Callable[[], None]]]) -> None:
@@ -1288,7 +1576,15 @@ def _cosmetics(sc: _Scene, rng: random.Random) -> None:
         _contact_shadow(sc, jar.cx, jar.base, jar.hw)
         sc.fill_linear(jar.outline(0.3), ((0, _shade(pot, 0.75)), (0.3, pot), (1, _shade(pot, 0.62))), vertical=False)
         sc.ellipse(jar.cx, jar.y(0.3), jar.r(0.3), jar.r(0.3) * RIM, fill=_shade(pot, 0.9))
-        _swirl_mound(sc, jar.cx, jar.y(0.3), jar.r(0.3) * 0.92, 45, ((0, (255, 255, 252)), (1, (226, 220, 214))), (200, 190, 180, 120))
+        _swirl_mound(
+            sc,
+            jar.cx,
+            jar.y(0.3),
+            jar.r(0.3) * 0.92,
+            45,
+            ((0, (255, 255, 252)), (1, (226, 220, 214))),
+            (200, 190, 180, 120),
+        )
 
     def petal(x: float, y: float) -> Callable[[], None]:
         """One loose rose petal."""
@@ -1298,7 +1594,12 @@ def _cosmetics(sc: _Scene, rng: random.Random) -> None:
 
     rx = 500 + side * rng.uniform(270, 310)
     rose_col = rng.choice(((220, 70, 100), (236, 120, 150)))
-    items = [(bottle.base, rose_water), (890.0, soap_stack), (jar.base, cream), (925.0, lambda: _rose(sc, rx, 925, 74, rose_col))]
+    items = [
+        (bottle.base, rose_water),
+        (890.0, soap_stack),
+        (jar.base, cream),
+        (925.0, lambda: _rose(sc, rx, 925, 74, rose_col)),
+    ]
     items += [(y, petal(x, y)) for x, y in _place(rng, rng.randint(7, 10), 120, 880, 840, 950, 60)]
     _layered(items)
 
@@ -1311,19 +1612,18 @@ def _basket(sc: _Canvas, cx: float, base: float, r: float, rng: random.Random) -
     lid = _Vessel.make(cx, body.top + 4, r * 1.05, r * 1.03, ((0, 0.06), (0.2, 0.3, "s"), (1, 1.0, "s")))
     _contact_shadow(sc, cx, base, r)
     for v in (body, lid):
-        sc.fill_linear(v.outline(), ((0, _shade(straw, 0.6)), (0.3, _shade(straw, 1.15)), (1, _shade(straw, 0.5))), vertical=False)
+        sc.fill_linear(
+            v.outline(), ((0, _shade(straw, 0.6)), (0.3, _shade(straw, 1.15)), (1, _shade(straw, 0.5))), vertical=False
+        )
         with sc.clip(v.outline()) as c:
-            for k in range(1, 30):
-                t = k / 30
-                c.line(v.arc(t), _alpha(_shade(straw, 0.65), 140), 2)
-        for j, (t0, t1) in enumerate(((0.3, 0.45), (0.6, 0.75)) if v is lid else ((0.15, 0.35), (0.55, 0.75))):
-            col = colors[j]
-            zig = []
-            for i in range(25):
-                a = math.pi * i / 24
-                t = t0 if i % 2 else t1
-                zig.append((cx - v.r(t) * math.cos(a), v.y(t) + TILT * v.r(t) * math.sin(a)))
-            sc.line(zig, col, 9)
+            for k in range(1, 30):  # coiled straw rows
+                c.line(v.arc(k / 30), _alpha(_shade(straw, 0.65), 140), 2)
+            for j, (t0, t1) in enumerate(((0.3, 0.45), (0.6, 0.75)) if v is lid else ((0.15, 0.35), (0.55, 0.75))):
+                zig = []
+                for i in range(25):
+                    a, t = math.pi * i / 24, (t0 if i % 2 else t1)
+                    zig.append((cx - v.r(t) * math.cos(a), v.y(t) + TILT * v.r(t) * math.sin(a)))
+                c.line(zig, colors[j], 9)
         sc.glaze(v.outline(), (20, 10, 0), CYLINDER)
     sc.ellipse(cx, lid.top, 10, 8, fill=colors[2])
 
@@ -1333,7 +1633,11 @@ def _vase(sc: _Canvas, cx: float, base: float, h: float, rng: random.Random) -> 
     v = _Vessel.make(cx, base, h, h * 0.32, rng.choice(VASES))
     _contact_shadow(sc, cx, base, v.hw * 0.8)
     green = rng.random() < 0.35
-    body = ((0, (60, 90, 40)), (0.3, (130, 170, 80)), (0.6, (80, 120, 50)), (1, (30, 50, 20))) if green else ((0, (140, 62, 34)), (0.3, (220, 130, 88)), (0.6, (190, 98, 62)), (1, (100, 44, 22)))
+    body = (
+        ((0, (60, 90, 40)), (0.3, (130, 170, 80)), (0.6, (80, 120, 50)), (1, (30, 50, 20)))
+        if green
+        else ((0, (140, 62, 34)), (0.3, (220, 130, 88)), (0.6, (190, 98, 62)), (1, (100, 44, 22)))
+    )
     sc.fill_linear(v.outline(), body, vertical=False)
     paint = (250, 240, 220) if green else INK
     for t in (0.3, 0.36, 0.7):
@@ -1452,10 +1756,19 @@ def _logo_ring(sc: _Canvas, c: float, rng: random.Random, accent: RGB, ground: R
         if style == "dots":
             sc.ellipse(c + 425 * math.cos(a), c + 425 * math.sin(a), 20, 20, fill=accent)
         elif style == "triangles":
-            p = [(c + r * math.cos(a + da), c + r * math.sin(a + da)) for r, da in ((395, -math.pi / n), (395, math.pi / n), (455, 0))]
+            p = [
+                (c + r * math.cos(a + da), c + r * math.sin(a + da))
+                for r, da in ((395, -math.pi / n), (395, math.pi / n), (455, 0))
+            ]
             sc.poly(p, fill=accent)
     if style == "zigzag":
-        pts = [(c + (400 if i % 2 else 450) * math.cos(2 * math.pi * i / (2 * n)), c + (400 if i % 2 else 450) * math.sin(2 * math.pi * i / (2 * n))) for i in range(2 * n + 1)]
+        pts = [
+            (
+                c + (400 if i % 2 else 450) * math.cos(2 * math.pi * i / (2 * n)),
+                c + (400 if i % 2 else 450) * math.sin(2 * math.pi * i / (2 * n)),
+            )
+            for i in range(2 * n + 1)
+        ]
         sc.line(pts, accent, 14)
     sc.ellipse(c, c, 385, 385, outline=_alpha(ground, 255), width=8)
 
@@ -1551,7 +1864,13 @@ def _argan_tree(sc: _Canvas, x: float, y: float, s: float, canopy: RGB, trunk: R
     for _ in range(14):
         cx, cy = x + rng.uniform(-0.9, 0.9) * s, y - s * 0.7 + rng.uniform(-0.22, 0.12) * s
         r = s * rng.uniform(0.22, 0.34)
-        _blob(sc, _ellipse_pts(cx, cy, r, r * 0.6), ((0, _shade(canopy, 1.35)), (0.6, canopy), (1, _shade(canopy, 0.6))), 0.0, (0.35, 0.2))
+        _blob(
+            sc,
+            _ellipse_pts(cx, cy, r, r * 0.6),
+            ((0, _shade(canopy, 1.35)), (0.6, canopy), (1, _shade(canopy, 0.6))),
+            0.0,
+            (0.35, 0.2),
+        )
 
 
 def _banner_trees(sc: _Canvas, ridge: Sequence[Point], rng: random.Random, layer: int, ground: RGB) -> None:
