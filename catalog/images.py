@@ -105,12 +105,17 @@ def process_image(data: bytes, storage: Storage, *, max_bytes: int | None = None
     for width in widths:
         resized = _resize(master, width)
         for fmt in _EXTENSIONS:
-            name = f"img/{key[:2]}/{key}-{width}.{_EXTENSIONS[fmt]}"
+            name = rendition_name(key, width, _EXTENSIONS[fmt])
             files.append((Rendition(width, resized.height, fmt, name), _encode(resized, fmt)))
     for rendition, blob in files:
         storage.save(rendition.name, blob)
     largest = files[-1][0]
     return ProcessedImage(key, largest.width, largest.height, tuple(r for r, _ in files))
+
+
+def rendition_name(key: str, width: int, extension: str) -> str:
+    """Where the rendition of picture ``key`` at ``width`` is stored."""
+    return f"img/{key[:2]}/{key}-{width}.{extension}"
 
 
 def srcset(renditions: tuple[Rendition, ...], fmt: Format, url: Callable[[str], str]) -> str:

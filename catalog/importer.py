@@ -122,7 +122,8 @@ class _Lookups:
         self.gtins = {v.gtin: v.sku for v in self.variants.values() if v.gtin}
 
 
-def parse_rows(stream: IO[str], base_dir: Path) -> tuple[list[Row], list[RowError]]:
+def parse_rows(stream: IO[str], base_dir: Path,
+               refs: _Lookups) -> tuple[list[Row], list[RowError]]:
     """Check every line; return the good rows and every error."""
     reader = csv.DictReader(stream)
     header = [h.strip() for h in (reader.fieldnames or [])]
@@ -130,7 +131,6 @@ def parse_rows(stream: IO[str], base_dir: Path) -> tuple[list[Row], list[RowErro
     if missing:
         return [], [RowError(1, _l("Missing columns: %(columns)s.", columns=", ".join(missing)))]
     reader.fieldnames = header
-    refs = _Lookups()
     rows: list[Row] = []
     errors: list[RowError] = []
     seen_skus: dict[str, int] = {}
@@ -266,19 +266,22 @@ def import_catalog(stream: IO[str], base_dir: Path, storage: Storage) -> ImportR
 
     The caller commits when ``report.ok`` (and rolls back otherwise).
     """
-    rows, errors = parse_rows(stream, base_dir)
+    refs = _Lookups()
+    rows, errors = parse_rows(stream, base_dir, refs)
     report = ImportReport(errors=errors)
     if errors:
         return report
-    refs = _Lookups()
+    slugs = set(db.session.scalars(select(Product.slug)))
     products: dict[tuple[int, int, str], Product] = {}
+    seen: set[int] = set()  # products already compared with the file
     for row in rows:
         variant = refs.variants.get(row.sku)
         product = variant.product if variant is not None else products.get(row.product_key)
         if product is None:
-            product = _new_product(row)
+            product = _new_product(row, slugs)
             report.products_created += 1
-        elif product.id is not None and product.id not in {p.id for p in products.values()}:
+        elif product.id is not None and product.id not in seen:
+            seen.add(product.id)
             if _update_product(product, row):
                 report.products_updated += 1
         products[row.product_key] = product
@@ -309,22 +312,24 @@ def import_text(text: str, base_dir: Path, storage: Storage) -> ImportReport:
     return import_catalog(io.StringIO(text, newline=""), base_dir, storage)
 
 
-def _unique_slug(base: str) -> str:
+def _unique_slug(base: str, taken: set[str]) -> str:
+    """``base``, or ``base-2``, ``base-3``… whichever is free; then mark it taken."""
     base = base[:100] or "produit"
     slug, n = base, 1
-    while db.session.scalar(select(Product.id).where(Product.slug == slug)) is not None:
+    while slug in taken:
         n += 1
         slug = f"{base}-{n}"
+    taken.add(slug)
     return slug
 
 
-def _new_product(row: Row) -> Product:
-    name = next(row.names[lang] for lang in ("fr", "en") if row.names[lang]) \
-        if (row.names["fr"] or row.names["en"]) else row.sku
+def _new_product(row: Row, slugs: set[str]) -> Product:
+    # Slugs are ASCII: from the French or English name, else the SKU.
+    name = row.names["fr"] or row.names["en"] or row.sku
     approved = row.cooperative.is_approved
     product = Product(
         cooperative=row.cooperative, category=row.category,
-        slug=_unique_slug(f"{fold(name)}-{row.cooperative.slug}"),
+        slug=_unique_slug(f"{fold(name)}-{row.cooperative.slug}", slugs),
         status=ProductStatus.PUBLISHED if approved else ProductStatus.DRAFT,
         published_at=utcnow() if approved else None,
         origin=", ".join(filter(None, (row.cooperative.commune, row.cooperative.province))),

@@ -4,18 +4,14 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, Column, Date, DateTime, Enum, ForeignKey,
+from sqlalchemy import (Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey,
                         Integer, String, Table, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from producers.models import Cooperative
 from shop.extensions import db
 from shop.i18n import Localized, localized
-from shop.models import Timestamped, utcnow
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+from shop.models import Timestamped, str_enum, utcnow
 
 
 class Category(db.Model):
@@ -74,7 +70,7 @@ class Certification(Timestamped, db.Model):
     cooperative_id: Mapped[int] = mapped_column(
         ForeignKey("cooperative.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[CertificationKind] = mapped_column(_enum(CertificationKind))
+    kind: Mapped[CertificationKind] = mapped_column(str_enum(CertificationKind))
     number: Mapped[str] = mapped_column(String(80), default="")
     issuer: Mapped[str] = mapped_column(String(160), default="")
     valid_until: Mapped[date | None] = mapped_column(Date)
@@ -114,7 +110,7 @@ class Product(Timestamped, db.Model):
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperative.id"), index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
-    status: Mapped[ProductStatus] = mapped_column(_enum(ProductStatus),
+    status: Mapped[ProductStatus] = mapped_column(str_enum(ProductStatus),
                                                   default=ProductStatus.DRAFT, index=True)
     #: Where it comes from, in words ("Aït Baha, Chtouka Aït Baha").
     origin: Mapped[str] = mapped_column(String(200), default="")
@@ -209,7 +205,7 @@ class Variant(db.Model):
     #: Shown to shoppers, e.g. "250 ml".
     label: Mapped[str] = mapped_column(String(60))
     unit_quantity: Mapped[int] = mapped_column(Integer)
-    unit: Mapped[Unit] = mapped_column(_enum(Unit))
+    unit: Mapped[Unit] = mapped_column(str_enum(Unit))
     #: Price in centimes of MAD, taxes included.
     price_cents: Mapped[int] = mapped_column(Integer)
     stock: Mapped[int] = mapped_column(Integer, default=0)

@@ -9,6 +9,7 @@ from flask_babel import ngettext
 
 from shop.money import mad_str
 
+from .images import rendition_name
 from .models import CertificationKind, Product, ProductImage, Unit, Variant
 
 CERTIFICATION_LABELS = {
@@ -45,12 +46,12 @@ def image_src(image: ProductImage, width: int = 640, fmt: str = "jpg",
     """The URL of the rendition closest to ``width`` (not larger unless needed)."""
     widths = image_widths(image)
     best = max([w for w in widths if w <= width] or [min(widths)])
-    return media_url(f"img/{image.key[:2]}/{image.key}-{best}.{fmt}", external)
+    return media_url(rendition_name(image.key, best, fmt), external)
 
 
 def image_srcset(image: ProductImage, fmt: str = "webp") -> str:
     """A ``srcset`` over every stored width."""
-    return ", ".join(f"{media_url(f'img/{image.key[:2]}/{image.key}-{w}.{fmt}')} {w}w"
+    return ", ".join(f"{media_url(rendition_name(image.key, w, fmt))} {w}w"
                      for w in image_widths(image))
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from producers.models import Cooperative, CooperativeStatus
 from shop.extensions import db
 from shop.money import mad_str, parse_mad
+from shop.regions import regions
 
 from .models import (Category, Certification, CertificationKind, Product, ProductStatus,
                      Variant, product_certification)
@@ -236,3 +237,17 @@ def impact_figures() -> dict[str, int]:
             "regions": row[3], "products": products or 0}
 
 
+
+
+def listing_choices() -> dict[str, Any]:
+    """The values the listing's filter menus offer."""
+    cooperatives = db.session.execute(
+        select(Cooperative.slug, Cooperative.legal_name)
+        .where(Cooperative.id.in_(visible_products().with_only_columns(Product.cooperative_id)))
+        .order_by(Cooperative.legal_name)).all()
+    return {
+        "category_choices": leaf_categories_with_products(),
+        "region_choices": regions(),
+        "certification_choices": list(CertificationKind),
+        "cooperative_choices": cooperatives,
+    }

@@ -1,10 +1,7 @@
 """Storefront pages: home, listing, product, cooperatives, media, sitemap."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, current_app, g, render_template, request,
-                   send_file, url_for)
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
 
 from producers.models import Cooperative
 from shop.extensions import db
@@ -14,7 +11,7 @@ from shop.regions import regions
 from shop.storage import get_storage
 
 from . import queries
-from .models import CertificationKind, Product
+from .models import Product
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
 
@@ -43,22 +40,8 @@ def listing():
     page = db.paginate(queries.filtered_products(filters), page=filters.page,
                        per_page=queries.PAGE_SIZE, error_out=False)
     return render_template(
-        "catalog/listing.html", page=page, filters=filters, **_filter_choices(),
+        "catalog/listing.html", page=page, filters=filters, **queries.listing_choices(),
     )
-
-
-def _filter_choices() -> dict:
-    cooperatives = db.session.execute(
-        select(Cooperative.slug, Cooperative.legal_name)
-        .where(Cooperative.id.in_(queries.visible_products()
-                                  .with_only_columns(Product.cooperative_id)))
-        .order_by(Cooperative.legal_name)).all()
-    return {
-        "category_choices": queries.leaf_categories_with_products(),
-        "region_choices": regions(),
-        "certification_choices": list(CertificationKind),
-        "cooperative_choices": cooperatives,
-    }
 
 
 @bp.route("/<lang:lang>/products/<slug>")
@@ -106,7 +89,7 @@ def cooperative(slug: str):
 
 @bp.route("/<lang:lang>/search")
 def search():
-    """Search products by name (the full-text index arrives with the search issue)."""
+    """The search page; results come with the search index (issue #8)."""
     query = request.args.get("q", "").strip()[:200]
     return render_template("catalog/search.html", query=query)
 

@@ -5,14 +5,14 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import (CheckConstraint, DateTime, Enum, ForeignKey, Integer, Numeric, String,
+from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Integer, Numeric, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from shop.accounts.models import User
 from shop.extensions import db
 from shop.i18n import Localized, localized
-from shop.models import Timestamped
+from shop.models import Timestamped, str_enum
 from shop.regions import Region, regions
 
 class CooperativeStatus(enum.StrEnum):
@@ -57,8 +57,7 @@ class Cooperative(Timestamped, db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[CooperativeStatus] = mapped_column(
-        Enum(CooperativeStatus, native_enum=False, length=20,
-             values_callable=lambda e: [m.value for m in e]),
+        str_enum(CooperativeStatus),
         default=CooperativeStatus.PENDING,
     )
     approved_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -129,8 +128,7 @@ class Membership(Timestamped, db.Model):
         ForeignKey("cooperative.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[MembershipRole] = mapped_column(
-        Enum(MembershipRole, native_enum=False, length=20,
-             values_callable=lambda e: [m.value for m in e]),
+        str_enum(MembershipRole),
         default=MembershipRole.MANAGER,
     )
 

@@ -57,8 +57,7 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
-    LANGUAGES = ("ar", "fr", "en")
-    DEFAULT_LANGUAGE = "fr"
+    DEFAULT_LANGUAGE = "fr"  # when neither cookie nor Accept-Language decides
     BABEL_DEFAULT_TIMEZONE = "Africa/Casablanca"
     CURRENCY = "MAD"
     HOST = "127.0.0.1"

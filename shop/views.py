@@ -5,7 +5,7 @@ from flask import Blueprint, Response, jsonify, redirect, request, url_for
 from sqlalchemy import text
 
 from .extensions import csrf, db, limiter
-from .i18n import best_language
+from .i18n import LANGUAGES, best_language
 
 bp = Blueprint("shop", __name__)
 
@@ -38,7 +38,7 @@ def healthz():
 def robots():
     """Let crawlers in, except private areas; point to the sitemap."""
     lines = ["User-agent: *"]
-    for lang in ("ar", "fr", "en"):
+    for lang in LANGUAGES:
         for area in ("account", "cart", "checkout", "producer", "admin", "orders"):
             lines.append(f"Disallow: /{lang}/{area}")
     lines.append(f"Sitemap: {url_for('catalog.sitemap', _external=True)}")
