@@ -15,10 +15,15 @@ def init_app(app: Flask) -> None:
     from .cli import catalog_cli
     from .demo import seed_catalog
     from .presentation import init_presentation
+    from .search import init_search
+    from .search import views as _search_views  # noqa: F401  (routes on bp)
+    from .trace_views import init_trace
     from .views import bp
 
     app.register_blueprint(bp)
     init_presentation(app)
+    init_search(app)
+    init_trace(app)
     app.cli.add_command(catalog_cli)
     add_seeder(app, seed_catalog)
     add_link(app, "footer", NavLink("catalog.listing", _l("All products")))

@@ -87,13 +87,6 @@ def cooperative(slug: str):
                            certifications=certs)
 
 
-@bp.route("/<lang:lang>/search")
-def search():
-    """The search page; results come with the search index (issue #8)."""
-    query = request.args.get("q", "").strip()[:200]
-    return render_template("catalog/search.html", query=query)
-
-
 @bp.route("/media/<path:name>")
 def media(name: str):
     """Serve a stored file; names are content addresses, so cache for long."""

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Integer, Numeric, String,
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, String,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
@@ -135,4 +135,38 @@ class Membership(Timestamped, db.Model):
     user: Mapped[User] = relationship(backref=backref("memberships", cascade="all, delete-orphan"))
     cooperative: Mapped[Cooperative] = relationship(
         backref=backref("memberships", cascade="all, delete-orphan")
+    )
+
+
+class MemberGender(enum.StrEnum):
+    """Optional, for the cooperative's own impact figures."""
+
+    FEMALE = "female"
+    MALE = "male"
+
+
+class Member(Timestamped, db.Model):
+    """A member of a cooperative (a person, not a platform user).
+
+    Names are private to the cooperative: the public sees counts only.
+    """
+
+    __tablename__ = "member"
+    __table_args__ = (CheckConstraint("share_capital_cents >= 0", name="share_capital"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperative.id", ondelete="CASCADE"), index=True
+    )
+    full_name: Mapped[str] = mapped_column(String(160))
+    #: Role in the cooperative ("president", "treasurer", "member"…), free text.
+    role: Mapped[str] = mapped_column(String(80), default="")
+    gender: Mapped[MemberGender | None] = mapped_column(str_enum(MemberGender))
+    joined_on: Mapped[date | None] = mapped_column(Date)
+    #: Share capital subscribed, in centimes of MAD.
+    share_capital_cents: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    cooperative: Mapped[Cooperative] = relationship(
+        backref=backref("members", cascade="all, delete-orphan")
     )
