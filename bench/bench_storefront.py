@@ -96,6 +96,7 @@ def _batched(rows: list[dict]):
 def seed(app, n_products: int, n_coops: int, analyze: bool) -> dict:
     """Bulk-insert the catalogue; return what was created (slugs, counts)."""
     from catalog.categories import ensure_default_categories
+    from catalog.summary import summary_update
     from catalog.models import (Category, Product, ProductStatus, ProductTranslation, Unit,
                                 Variant)
     from producers.models import Cooperative, CooperativeStatus, CooperativeTranslation
@@ -162,6 +163,8 @@ def seed(app, n_products: int, n_coops: int, analyze: bool) -> dict:
                             (Variant, variants)):
             for chunk in _batched(rows):
                 db.session.execute(insert(model), chunk)
+        # Bulk inserts bypass the ORM flush that keeps product summaries.
+        db.session.execute(summary_update(None))
         db.session.commit()
 
         if db.engine.dialect.name == "postgresql":

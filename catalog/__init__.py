@@ -16,11 +16,13 @@ def init_app(app: Flask) -> None:
     from .demo import seed_catalog
     from .presentation import init_presentation
     from .search import init_search
+    from .summary import init_summary
     from .search import views as _search_views  # noqa: F401  (routes on bp)
     from .trace_views import init_trace
     from .views import bp
 
     app.register_blueprint(bp)
+    init_summary()
     init_presentation(app)
     init_search(app)
     init_trace(app)

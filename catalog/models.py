@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey,
+from sqlalchemy import (Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index,
                         Integer, String, Table, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -105,6 +105,11 @@ class Product(Timestamped, db.Model):
     """A product of a cooperative, sold in one or more variants."""
 
     __tablename__ = "product"
+    __table_args__ = (
+        # The listing's default order, and its filter by status.
+        Index("ix_product_status_published_at", "status", "published_at"),
+        CheckConstraint("stock_total >= 0", name="stock_total_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperative.id"), index=True)
@@ -116,6 +121,12 @@ class Product(Timestamped, db.Model):
     origin: Mapped[str] = mapped_column(String(200), default="")
     published_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    #: Lowest price of the active variants, NULL when nothing can be sold, and
+    #: their total stock: a summary kept by catalog.summary after every flush
+    #: that touches variants, so listings filter and sort on indexed columns
+    #: instead of aggregating every variant on every page view.
+    min_price_cents: Mapped[int | None] = mapped_column(Integer, index=True)
+    stock_total: Mapped[int] = mapped_column(Integer, default=0)
 
     cooperative: Mapped[Cooperative] = relationship()
     category: Mapped[Category] = relationship()
@@ -144,14 +155,8 @@ class Product(Timestamped, db.Model):
 
     @property
     def sellable_variants(self) -> list[Variant]:
-        """Variants with a price, in display order."""
-        return [v for v in self.variants if v.price_cents > 0]
-
-    @property
-    def min_price_cents(self) -> int | None:
-        """The lowest variant price ("from …")."""
-        prices = [v.price_cents for v in self.sellable_variants]
-        return min(prices) if prices else None
+        """Active variants with a price, in display order."""
+        return [v for v in self.variants if v.active and v.price_cents > 0]
 
     @property
     def in_stock(self) -> bool:

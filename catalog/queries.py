@@ -13,12 +13,13 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from producers.models import Cooperative, CooperativeStatus
+from shop.cache import cached
 from shop.extensions import db
 from shop.money import mad_str, parse_mad
 from shop.regions import regions
 
 from .models import (Category, Certification, CertificationKind, Product, ProductStatus,
-                     Variant, product_certification)
+                     product_certification)
 
 PAGE_SIZE = 24
 SORTS = ("newest", "price_asc", "price_desc")
@@ -26,13 +27,12 @@ SORTS = ("newest", "price_asc", "price_desc")
 
 def visible_products() -> Select:
     """Products a shopper may see: published, approved cooperative, a sellable variant."""
-    sellable = exists().where(Variant.product_id == Product.id, Variant.active.is_(True),
-                              Variant.price_cents > 0)
     return (
         select(Product)
         .join(Product.cooperative)
         .where(Product.status == ProductStatus.PUBLISHED,
-               Cooperative.status == CooperativeStatus.APPROVED, sellable)
+               Cooperative.status == CooperativeStatus.APPROVED,
+               Product.min_price_cents.is_not(None))  # see catalog.summary
     )
 
 
@@ -135,14 +135,7 @@ def _cents_to_mad(value: int | None) -> str | None:
 
 def filtered_products(filters: Filters) -> Select:
     """The listing's query: visible products narrowed by ``filters``, sorted."""
-    prices = (
-        select(Variant.product_id.label("pid"), func.min(Variant.price_cents).label("min_price"),
-               func.sum(Variant.stock).label("stock"))
-        .where(Variant.active.is_(True), Variant.price_cents > 0)
-        .group_by(Variant.product_id)
-        .subquery()
-    )
-    query = visible_products().join(prices, prices.c.pid == Product.id)
+    query = visible_products()
     if filters.category:
         query = query.where(Product.category_id.in_(category_and_descendants(filters.category)))
     if filters.region:
@@ -156,15 +149,15 @@ def filtered_products(filters: Filters) -> Select:
             Certification.kind == filters.certification,
         ))
     if filters.min_price is not None:
-        query = query.where(prices.c.min_price >= filters.min_price)
+        query = query.where(Product.min_price_cents >= filters.min_price)
     if filters.max_price is not None:
-        query = query.where(prices.c.min_price <= filters.max_price)
+        query = query.where(Product.min_price_cents <= filters.max_price)
     if filters.in_stock:
-        query = query.where(prices.c.stock > 0)
+        query = query.where(Product.stock_total > 0)
     if filters.sort == "price_asc":
-        query = query.order_by(prices.c.min_price.asc(), Product.id.desc())
+        query = query.order_by(Product.min_price_cents.asc(), Product.id.desc())
     elif filters.sort == "price_desc":
-        query = query.order_by(prices.c.min_price.desc(), Product.id.desc())
+        query = query.order_by(Product.min_price_cents.desc(), Product.id.desc())
     else:
         query = query.order_by(Product.published_at.desc().nulls_last(), Product.id.desc())
     return query.options(*card_options())
@@ -240,13 +233,21 @@ def impact_figures() -> dict[str, int]:
 
 
 def listing_choices() -> dict[str, Any]:
-    """The values the listing's filter menus offer."""
-    cooperatives = db.session.execute(
+    """The values the listing's filter menus offer.
+
+    The menus scan every visible product, so they are cached for a minute:
+    a new product shows in the results at once and in the menus' counts soon.
+    """
+    category_ids = cached("listing:categories", lambda: [
+        (category.id, n) for category, n in leaf_categories_with_products()])
+    cooperatives = cached("listing:cooperatives", lambda: [tuple(row) for row in db.session.execute(
         select(Cooperative.slug, Cooperative.legal_name)
         .where(Cooperative.id.in_(visible_products().with_only_columns(Product.cooperative_id)))
-        .order_by(Cooperative.legal_name)).all()
+        .order_by(Cooperative.legal_name))])
+    categories = {c.id: c for c in db.session.scalars(
+        select(Category).where(Category.id.in_([i for i, _ in category_ids])))}
     return {
-        "category_choices": leaf_categories_with_products(),
+        "category_choices": [(categories[i], n) for i, n in category_ids if i in categories],
         "region_choices": regions(),
         "certification_choices": list(CertificationKind),
         "cooperative_choices": cooperatives,

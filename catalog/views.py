@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
 
 from producers.models import Cooperative
+from shop.cache import cached
 from shop.extensions import db
 from shop.fairtrade import DEFAULT_POLICY, split
 from shop.i18n import LANGUAGES
@@ -29,7 +30,8 @@ def home():
         .order_by(Cooperative.members_count.desc()).limit(4)).all()
     return render_template(
         "catalog/home.html", products=new_products, cooperatives=featured,
-        categories=queries.leaf_categories_with_products(), impact=queries.impact_figures(),
+        categories=queries.listing_choices()["category_choices"],
+        impact=cached("home:impact", queries.impact_figures),
     )
 
 
