@@ -113,6 +113,18 @@ def process_image(data: bytes, storage: Storage, *, max_bytes: int | None = None
     return ProcessedImage(key, largest.width, largest.height, tuple(r for r, _ in files))
 
 
+def clean_photo(data: bytes, *, max_bytes: int | None = None) -> bytes:
+    """A checked upload re-encoded as one JPEG at full size, with no metadata.
+
+    For private documents (a photographed certificate): the same checks as
+    product pictures, but no renditions and no minimum width.
+    """
+    limit = _byte_limit(max_bytes)
+    if len(data) > limit:
+        raise ImageError(_l("The image is too large (at most %(mb)s MB).", mb=f"{limit / 2**20:.3g}"))
+    return _encode(_clean(_decode(data)), "jpeg")
+
+
 def rendition_name(key: str, width: int, extension: str) -> str:
     """Where the rendition of picture ``key`` at ``width`` is stored."""
     return f"img/{key[:2]}/{key}-{width}.{extension}"

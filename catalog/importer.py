@@ -122,8 +122,8 @@ class _Lookups:
         self.gtins = {v.gtin: v.sku for v in self.variants.values() if v.gtin}
 
 
-def parse_rows(stream: IO[str], base_dir: Path,
-               refs: _Lookups) -> tuple[list[Row], list[RowError]]:
+def parse_rows(stream: IO[str], base_dir: Path, refs: _Lookups,
+               only_cooperative: Cooperative | None = None) -> tuple[list[Row], list[RowError]]:
     """Check every line; return the good rows and every error."""
     reader = csv.DictReader(stream)
     header = [h.strip() for h in (reader.fieldnames or [])]
@@ -142,6 +142,9 @@ def parse_rows(stream: IO[str], base_dir: Path,
             break
         values = {k: (v or "").strip() for k, v in raw.items() if k is not None}
         row_errors: list[Any] = []
+        if only_cooperative is not None and values.get("cooperative") != only_cooperative.slug:
+            row_errors.append(_l("Only products of %(slug)s can be imported here.",
+                                 slug=only_cooperative.slug))
         row = _parse_row(line, values, refs, base_dir, row_errors)
         if row is not None:
             if row.sku in seen_skus:
@@ -261,13 +264,15 @@ class _Discard:
         return False
 
 
-def import_catalog(stream: IO[str], base_dir: Path, storage: Storage) -> ImportReport:
+def import_catalog(stream: IO[str], base_dir: Path, storage: Storage,
+                   only_cooperative: Cooperative | None = None) -> ImportReport:
     """Check the whole file, then import it; on any error import nothing.
 
+    ``only_cooperative`` limits the rows to one cooperative (the workspace).
     The caller commits when ``report.ok`` (and rolls back otherwise).
     """
     refs = _Lookups()
-    rows, errors = parse_rows(stream, base_dir, refs)
+    rows, errors = parse_rows(stream, base_dir, refs, only_cooperative)
     report = ImportReport(errors=errors)
     if errors:
         return report

@@ -242,3 +242,28 @@ class ProductImage(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     product: Mapped[Product] = relationship(back_populates="images")
+
+
+class FloorPrice(db.Model):
+    """The least producer revenue per reference quantity for a category and unit.
+
+    E.g. 150 MAD of producer revenue per litre of argan oil: a variant whose
+    producer revenue per litre falls below it cannot be published.
+    """
+
+    __tablename__ = "floor_price"
+    __table_args__ = (UniqueConstraint("category_id", "unit"),
+                      CheckConstraint("cents_per_reference > 0", name="floor_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id", ondelete="CASCADE"))
+    unit: Mapped[Unit] = mapped_column(str_enum(Unit))
+    #: Centimes of producer revenue per litre (ml), per kilogram (g) or per piece.
+    cents_per_reference: Mapped[int] = mapped_column(Integer)
+
+    category: Mapped[Category] = relationship()
+
+    @property
+    def reference_quantity(self) -> int:
+        """How many units the floor is expressed for (1000 ml, 1000 g, 1 piece)."""
+        return 1 if self.unit == Unit.PIECE else 1000

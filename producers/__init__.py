@@ -5,10 +5,25 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the cooperatives' models, pages and demo data."""
+    """Register the cooperatives' models, workspace, administration and demo data."""
+    from flask_babel import lazy_gettext as _l
+
     from shop.cli import add_seeder
+    from shop.navigation import NavLink, add_link
 
     from . import models  # noqa: F401  (metadata)
+    from .admin import bp as admin_bp
+    from .cli import producers_cli
     from .demo import seed_cooperatives
+    from .presentation import init_presentation
+    from .views import bp as workspace_bp
 
+    app.register_blueprint(workspace_bp)
+    app.register_blueprint(admin_bp)
+    init_presentation(app)
+    app.cli.add_command(producers_cli)
     add_seeder(app, seed_cooperatives)
+    add_link(app, "account", NavLink("producers.home", _l("Cooperative workspace"),
+                                     lambda user: bool(getattr(user, "memberships", None))))
+    add_link(app, "account", NavLink("admin.index", _l("Administration"),
+                                     lambda user: user.is_admin))

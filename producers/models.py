@@ -16,13 +16,28 @@ from shop.models import Timestamped, str_enum
 from shop.regions import Region, regions
 
 class CooperativeStatus(enum.StrEnum):
-    """Where a cooperative stands with the platform."""
+    """Where a cooperative stands with the platform.
 
+    An application is saved as a draft until its applicant submits it; the
+    administrators' decisions move it on (``producers.services.transition``).
+    """
+
+    DRAFT = "draft"
     PENDING = "pending"
     CHANGES_REQUESTED = "changes_requested"
     APPROVED = "approved"
     REJECTED = "rejected"
     SUSPENDED = "suspended"
+
+
+class CooperativeKind(enum.StrEnum):
+    """The sector a cooperative is registered in with ODCo."""
+
+    AGRICULTURE = "agriculture"
+    HANDICRAFT = "handicraft"
+    FORESTRY = "forestry"
+    FISHING = "fishing"
+    OTHER = "other"
 
 
 class Cooperative(Timestamped, db.Model):
@@ -61,6 +76,17 @@ class Cooperative(Timestamped, db.Model):
         default=CooperativeStatus.PENDING,
     )
     approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: The court (tribunal de première instance) that holds the registration.
+    odco_court: Mapped[str] = mapped_column(String(120), default="")
+    kind: Mapped[CooperativeKind] = mapped_column(str_enum(CooperativeKind),
+                                                  default=CooperativeKind.AGRICULTURE)
+    contact_name: Mapped[str] = mapped_column(String(120), default="")
+    address: Mapped[str] = mapped_column(String(250), default="")
+    #: The user who filed the application (its first owner).
+    applicant_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: The last decision's reason or requested changes, shown to the applicant.
+    review_note: Mapped[str] = mapped_column(Text, default="")
 
     translations: Mapped[list[CooperativeTranslation]] = relationship(
         back_populates="cooperative", cascade="all, delete-orphan", lazy="selectin"
@@ -92,6 +118,38 @@ class Cooperative(Timestamped, db.Model):
 
     def __repr__(self) -> str:
         return f"<Cooperative {self.slug}>"
+
+
+class DocumentKind(enum.StrEnum):
+    """Papers an application carries."""
+
+    REGISTRATION = "registration"  # ODCo registration certificate
+    ONSSA = "onssa"  # food safety authorisation
+    QUALITY = "quality"  # organic, IGP, AOP… certificates
+
+
+class CooperativeDocument(Timestamped, db.Model):
+    """A private document of a cooperative (only its managers and admins see it)."""
+
+    __tablename__ = "cooperative_document"
+    __table_args__ = (CheckConstraint("size > 0", name="size_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperative.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[DocumentKind] = mapped_column(str_enum(DocumentKind))
+    #: Name in media storage (content-addressed, under ``docs/``).
+    storage_name: Mapped[str] = mapped_column(String(200))
+    #: The name the file had on the uploader's computer (shown, never used as a path).
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+
+    cooperative: Mapped[Cooperative] = relationship(
+        backref=backref("documents", cascade="all, delete-orphan",
+                        order_by="CooperativeDocument.id")
+    )
 
 
 class CooperativeTranslation(db.Model):

@@ -37,6 +37,7 @@ def init_db(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+    from . import audit as _audit  # noqa: F401  (metadata)
     from .accounts import models as _accounts  # noqa: F401  (metadata)
 
 

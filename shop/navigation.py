@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from flask import Flask, current_app, g, url_for
+from flask import Flask, current_app, g, has_request_context, url_for
 from flask_login import current_user
 
 
@@ -38,7 +38,7 @@ def configure_templates(app: Flask) -> None:
     @app.context_processor
     def layout_context() -> dict[str, Any]:
         # Only pages in a language have the layout (not sitemap.xml, mails).
-        in_page = bool(g.get("lang"))
+        in_page = has_request_context() and bool(g.get("lang"))
         return {
             "account_links": _links("account") if in_page and current_user.is_authenticated
             else [],

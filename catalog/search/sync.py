@@ -1,0 +1,133 @@
+"""Keep the index in step with the database, after each commit.
+
+``after_flush`` notes which products a transaction touched (directly, or
+through a variant, a translation, a certification, a category or their
+cooperative); ``after_commit`` re-reads exactly those from the database and
+updates or deletes their documents; a rollback forgets them. Bulk UPDATE or
+DELETE statements (conditional stock updates) name no objects, so after
+them the index is compared with the database's prices, stock and
+visibility and the differences are re-indexed.
+
+A failure here is logged and never breaks the commit: the database is the
+truth and ``flask search reindex`` repairs the index.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, has_app_context
+from flask_sqlalchemy.session import Session as AppSession
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, SessionTransaction
+
+from producers.models import Cooperative, CooperativeTranslation
+from shop.extensions import db
+
+from ..models import (Category, CategoryTranslation, Certification, Product, ProductTranslation,
+                      Variant)
+from .backend import SearchBackend
+from .documents import DocumentBuilder
+
+KEY = "taawon_search_touched"
+#: Tables whose bulk UPDATE/DELETE statements can change what the index holds.
+BULK_TABLES = frozenset({"product", "variant", "cooperative", "product_translation",
+                         "certification", "product_certification", "category"})
+
+
+def _touched(session: Session) -> dict[str, Any]:
+    return session.info.setdefault(KEY, {"products": set(), "cooperatives": set(),
+                                         "categories": set(), "bulk": False})
+
+
+def _after_flush(session: Session, flush_context: Any) -> None:
+    """Remember which products this transaction changed."""
+    touched = _touched(session)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Product):
+            touched["products"].add(obj.id)
+        elif isinstance(obj, (ProductTranslation, Variant)):
+            touched["products"].add(obj.product_id)
+        elif isinstance(obj, Cooperative):
+            touched["cooperatives"].add(obj.id)
+        elif isinstance(obj, (CooperativeTranslation, Certification)):
+            touched["cooperatives"].add(obj.cooperative_id)
+        elif isinstance(obj, Category):
+            touched["categories"].add(obj.id)
+        elif isinstance(obj, CategoryTranslation):
+            touched["categories"].add(obj.category_id)
+
+
+def _do_orm_execute(state: Any) -> None:
+    """Note bulk statements on catalog tables: their rows are unknown."""
+    if state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in BULK_TABLES:
+            _touched(state.session)["bulk"] = True
+
+
+def _after_commit(session: Session) -> None:
+    touched = session.info.pop(KEY, None)
+    if not touched or not has_app_context():
+        return
+    backend = current_app.extensions.get("taawon_search")
+    if backend is None:
+        return
+    try:
+        apply_changes(backend, touched)
+    except Exception:
+        current_app.logger.warning(
+            "Search index not updated after a commit; run `flask search reindex`.",
+            exc_info=True)
+
+
+def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
+    # A rolled-back savepoint may leave changes of the outer transaction: keep
+    # them (re-indexing an unchanged product is harmless, missing one is not).
+    if previous.parent is None:
+        session.info.pop(KEY, None)
+
+
+def apply_changes(backend: SearchBackend, touched: dict[str, Any]) -> None:
+    """Re-index the touched products from the committed database state."""
+    if not backend.available():
+        current_app.logger.warning(
+            "Search index missing: changes not indexed; run `flask search reindex`.")
+        return
+    # after_commit may not emit SQL on the committing session: use a new one.
+    with Session(db.engine) as session:
+        ids = {i for i in touched["products"] if i is not None}
+        if touched["cooperatives"]:
+            ids.update(session.scalars(select(Product.id).where(
+                Product.cooperative_id.in_(touched["cooperatives"]))))
+        if touched["categories"]:
+            ids.update(session.scalars(select(Product.id).where(
+                Product.category_id.in_(touched["categories"]))))
+        builder = DocumentBuilder(session)
+        if touched["bulk"]:
+            ids.update(stale_ids(session, builder, backend))
+        if not ids:
+            return
+        visible = builder.visible_ids(ids)
+        backend.update(builder.documents(visible), remove=ids - set(visible))
+
+
+def stale_ids(session: Session, builder: DocumentBuilder, backend: SearchBackend) -> set[int]:
+    """Products whose visibility, lowest price or stock the index has wrong."""
+    indexed = backend.snapshot()
+    visible = set(builder.visible_ids())
+    rows = session.execute(
+        select(Variant.product_id, func.min(Variant.price_cents), func.max(Variant.stock))
+        .where(Variant.active.is_(True), Variant.price_cents > 0)
+        .group_by(Variant.product_id))
+    state = {pid: (price, stock > 0) for pid, price, stock in rows if pid in visible}
+    return (set(indexed) ^ visible) | {pid for pid, values in state.items()
+                                       if indexed.get(pid) != values}
+
+
+def init_sync() -> None:
+    """Listen to the app's sessions (once per process: the events are global)."""
+    listeners = (("after_flush", _after_flush), ("do_orm_execute", _do_orm_execute),
+                 ("after_commit", _after_commit), ("after_soft_rollback", _after_soft_rollback))
+    for name, listener in listeners:
+        if not event.contains(AppSession, name, listener):
+            event.listen(AppSession, name, listener)

@@ -1,0 +1,239 @@
+"""Workspace and application forms."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (BooleanField, DateField, EmailField, IntegerField, SelectField,
+                     SelectMultipleField, StringField, TextAreaField)
+from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional, Regexp,
+                                ValidationError)
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from catalog.models import Unit
+from catalog.validators import is_ice, normalize_gtin
+from shop.i18n import LANGUAGES
+from shop.money import parse_mad
+from shop.regions import regions
+
+from .models import CooperativeKind, DocumentKind, MembershipRole
+
+KIND_LABELS = {
+    CooperativeKind.AGRICULTURE: _l("Agriculture"),
+    CooperativeKind.HANDICRAFT: _l("Handicraft"),
+    CooperativeKind.FORESTRY: _l("Forestry (argan, honey, medicinal plants)"),
+    CooperativeKind.FISHING: _l("Fishing"),
+    CooperativeKind.OTHER: _l("Other"),
+}
+DOCUMENT_LABELS = {
+    DocumentKind.REGISTRATION: _l("ODCo registration certificate"),
+    DocumentKind.ONSSA: _l("ONSSA authorisation"),
+    DocumentKind.QUALITY: _l("Quality certificate (organic, IGP, AOP…)"),
+}
+LANG_LABELS = {"ar": _l("Arabic"), "fr": _l("French"), "en": _l("English")}
+UPLOADS = ("pdf", "jpg", "jpeg", "png", "webp")
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs (WTForms 3.3 deprecates bare tuples)."""
+    return [SelectChoice(value=str(value), label=label) for value, label in pairs]
+
+
+def _ice(form, field) -> None:
+    if field.data and not is_ice(field.data.strip()):
+        raise ValidationError(_l("The ICE has exactly 15 digits."))
+
+
+def _gtin(form, field) -> None:
+    if field.data:
+        try:
+            field.data = normalize_gtin(field.data)
+        except ValueError:
+            raise ValidationError(_l("This GTIN is not valid (length or check digit).")) from None
+
+
+class MoneyField(StringField):
+    """Dirhams typed as text ('120', '120.50', '120,50'), kept as integer centimes."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.cents = None
+        if self.data:
+            try:
+                self.cents = parse_mad(self.data)
+            except ValueError:
+                raise ValueError(_l("Write an amount in dirhams, like 120.00.")) from None
+
+
+class ApplicationForm(FlaskForm):
+    """Apply to sell on Taawon (saved as a draft until sent)."""
+
+    legal_name = StringField(_l("Legal name"), validators=[DataRequired(), Length(max=200)])
+    odco_number = StringField(_l("ODCo registration number"),
+                              validators=[DataRequired(), Length(max=40)])
+    odco_court = StringField(_l("Court of registration"), validators=[DataRequired(),
+                                                                       Length(max=120)])
+    ice = StringField(_l("ICE (15 digits)"), validators=[DataRequired(), _ice],
+                      render_kw={"inputmode": "numeric", "dir": "ltr"})
+    kind = SelectField(_l("Category of cooperative"),
+                       choices=options((k.value, label) for k, label in KIND_LABELS.items()))
+    region_code = SelectField(_l("Region"), coerce=int)
+    province = StringField(_l("Province"), validators=[DataRequired(), Length(max=120)])
+    commune = StringField(_l("Commune"), validators=[DataRequired(), Length(max=120)])
+    founded_year = IntegerField(_l("Year founded"), validators=[
+        DataRequired(), NumberRange(min=1900, max=date.today().year,
+                                    message=_l("A year between %(min)s and %(max)s."))])
+    members_count = IntegerField(_l("Number of members"),
+                                 validators=[DataRequired(), NumberRange(min=7, max=100_000,
+                                             message=_l("A cooperative has at least 7 members."))])
+    women_members_count = IntegerField(_l("Women members"),
+                                       validators=[Optional(), NumberRange(min=0)])
+    contact_name = StringField(_l("Contact person"), validators=[DataRequired(),
+                                                                  Length(max=120)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[DataRequired(), Regexp(
+        r"^\+?[0-9 ]{9,16}$", message=_l("A phone number like 0612345678 or +212 612 345 678."))],
+        render_kw={"inputmode": "tel", "dir": "ltr"})
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=250)])
+    story_ar = TextAreaField(_l("Your story in Arabic"), validators=[Length(max=5000)])
+    story_fr = TextAreaField(_l("Your story in French"), validators=[Length(max=5000)])
+    story_en = TextAreaField(_l("Your story in English"), validators=[Length(max=5000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from flask import g
+
+        lang = g.get("lang", "fr")
+        self.region_code.choices = options((code, r.name(lang)) for code, r in regions().items())
+
+    def validate_women_members_count(self, field) -> None:
+        """Women are counted among the members."""
+        if field.data and self.members_count.data and field.data > self.members_count.data:
+            raise ValidationError(_l("There cannot be more women members than members."))
+
+
+class DocumentForm(FlaskForm):
+    """Add a document to an application."""
+
+    kind = SelectField(_l("Document"), choices=options((k.value, v) for k, v in DOCUMENT_LABELS.items()))
+    file = FileField(_l("File (PDF or photo, at most 10 MB)"), validators=[
+        FileRequired(_l("Choose a file.")),
+        FileAllowed(UPLOADS, _l("Send a PDF or a photo (JPEG, PNG or WebP)."))])
+
+
+class ProductForm(FlaskForm):
+    """A product's texts side by side, its category, origin and certifications."""
+
+    category_id = SelectField(_l("Category"), coerce=int)
+    origin = StringField(_l("Origin (place of production)"), validators=[Length(max=200)])
+    certification_ids = SelectMultipleField(_l("Certifications"), coerce=int,
+                                            widget=ListWidget(prefix_label=False),
+                                            option_widget=CheckboxInput())
+
+
+for _lang in LANGUAGES:
+    setattr(ProductForm, f"name_{_lang}", StringField(
+        _l("Name"), validators=[Length(max=200)], render_kw={"lang": _lang}))
+    setattr(ProductForm, f"description_{_lang}", TextAreaField(
+        _l("Description"), validators=[Length(max=5000)], render_kw={"lang": _lang}))
+    setattr(ProductForm, f"usage_{_lang}", TextAreaField(
+        _l("How to use it"), validators=[Length(max=3000)], render_kw={"lang": _lang}))
+    setattr(ProductForm, f"ingredients_{_lang}", TextAreaField(
+        _l("Ingredients"), validators=[Length(max=3000)], render_kw={"lang": _lang}))
+
+
+class VariantForm(FlaskForm):
+    """A size of a product, with its price and stock."""
+
+    sku = StringField(_l("SKU (your reference)"), validators=[DataRequired(), Regexp(
+        r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        message=_l("Letters, digits, dot, dash and underscore only."))],
+        render_kw={"dir": "ltr"})
+    unit_quantity = IntegerField(_l("Quantity"), validators=[DataRequired(),
+                                                             NumberRange(min=1, max=1_000_000)])
+    unit = SelectField(_l("Unit"), choices=options([(Unit.ML.value, "ml"), (Unit.G.value, "g"),
+                                                    (Unit.PIECE.value, _l("piece(s)"))]))
+    price = MoneyField(_l("Price (MAD, taxes included)"), validators=[DataRequired()],
+                       render_kw={"inputmode": "decimal", "dir": "ltr"})
+    stock = IntegerField(_l("Stock"), validators=[Optional(), NumberRange(min=0, max=1_000_000)],
+                         default=0)
+    weight_g = IntegerField(_l("Shipping weight (g)"),
+                            validators=[DataRequired(), NumberRange(min=1, max=100_000)])
+    gtin = StringField(_l("GTIN (barcode, optional)"), validators=[Optional(), _gtin],
+                       render_kw={"inputmode": "numeric", "dir": "ltr"})
+    active = BooleanField(_l("On sale"), default=True)
+
+    def validate_price(self, field) -> None:
+        """Prices are positive."""
+        if field.cents is not None and field.cents <= 0:
+            raise ValidationError(_l("The price must be above zero."))
+
+
+class ImageForm(FlaskForm):
+    """Add a picture."""
+
+    image = FileField(_l("Picture (JPEG, PNG or WebP)"), validators=[
+        FileRequired(_l("Choose a file.")),
+        FileAllowed(("jpg", "jpeg", "png", "webp"), _l("JPEG, PNG or WebP only."))])
+
+
+class CsvForm(FlaskForm):
+    """Upload a CSV (or, for the catalog, a ZIP with the CSV and its pictures)."""
+
+    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file.")),
+                                             FileAllowed(("csv", "zip"), _l("A CSV or ZIP file."))])
+
+
+class ProfileForm(FlaskForm):
+    """The cooperative's public profile."""
+
+    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)],
+                        render_kw={"dir": "ltr"})
+    members_count = IntegerField(_l("Number of members"), validators=[DataRequired(),
+                                                                      NumberRange(min=1)])
+    women_members_count = IntegerField(_l("Women members"), validators=[Optional(),
+                                                                        NumberRange(min=0)])
+    logo = FileField(_l("Logo (JPEG, PNG or WebP)"), validators=[
+        Optional(), FileAllowed(("jpg", "jpeg", "png", "webp"), _l("JPEG, PNG or WebP only."))])
+
+    def validate_women_members_count(self, field) -> None:
+        """Women are counted among the members."""
+        if field.data and self.members_count.data and field.data > self.members_count.data:
+            raise ValidationError(_l("There cannot be more women members than members."))
+
+
+for _lang in LANGUAGES:
+    setattr(ProfileForm, f"tagline_{_lang}", StringField(
+        _l("One-line presentation"), validators=[Length(max=200)], render_kw={"lang": _lang}))
+    setattr(ProfileForm, f"story_{_lang}", TextAreaField(
+        _l("Story"), validators=[Length(max=5000)], render_kw={"lang": _lang}))
+
+
+class MemberForm(FlaskForm):
+    """A member of the cooperative (private to it)."""
+
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=160)])
+    role = StringField(_l("Role"), validators=[Optional(), Length(max=80)])
+    gender = SelectField(_l("Gender (optional)"), choices=options([
+        ("", _l("Not said")), ("female", _l("Woman")), ("male", _l("Man"))]))
+    joined_on = DateField(_l("Joined on"), validators=[Optional()])
+    share_capital = MoneyField(_l("Share capital (MAD)"), validators=[Optional()],
+                               render_kw={"inputmode": "decimal", "dir": "ltr"})
+
+
+class InviteForm(FlaskForm):
+    """Invite another manager."""
+
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=options([(MembershipRole.MANAGER.value, _l("Manager")),
+                                                    (MembershipRole.OWNER.value, _l("Owner"))]))
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs CSRF protection."""
