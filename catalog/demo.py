@@ -13,9 +13,10 @@ from shop.extensions import db
 from shop.storage import get_storage
 
 from .categories import ensure_default_categories
-from .demo_art import draw_product
+from .demo_art import draw_logo, draw_product
+from .images import process_image
 from .importer import import_file
-from .models import Certification, CertificationKind
+from .models import Category, Certification, CertificationKind, FloorPrice, Unit
 
 # (cooperative, category, art kind, certifications, fr, ar, en, description fr/ar/en,
 #  variants: (quantity, unit, price MAD, stock, weight g))
@@ -303,6 +304,15 @@ CERTIFICATES = {
     "ward-mgouna": (("organic", "BIO-MA-2023-150", "Ecocert Maroc", date(2027, 2, 28)),
                     ("onssa", "AS.08.117.22", "ONSSA", date(2027, 10, 31))),
 }
+#: Demo floor prices: centimes of producer revenue per litre, kilogram or piece.
+FLOORS = (
+    ("argan-oil", Unit.ML, 15_000),  # 150 MAD per litre
+    ("olive-oil", Unit.ML, 4_000),
+    ("saffron", Unit.G, 1_500_000),  # 15 MAD per gram
+    ("honey", Unit.G, 8_000),
+    ("dates", Unit.G, 2_500),
+    ("amlou", Unit.G, 6_000),
+)
 FIELDS = ("cooperative", "sku", "category", "name_ar", "name_fr", "name_en", "description_ar",
           "description_fr", "description_en", "price_mad", "stock", "weight_g", "unit_quantity",
           "unit", "certifications", "image")
@@ -317,6 +327,24 @@ def _ensure_certificates() -> None:
                 db.session.add(Certification(cooperative=coops[slug],
                                              kind=CertificationKind(kind), number=number,
                                              issuer=issuer, valid_until=valid_until))
+    db.session.flush()
+
+
+def _ensure_floors() -> None:
+    categories = {c.slug: c for c in db.session.scalars(select(Category))}
+    have = {(f.category_id, f.unit) for f in db.session.scalars(select(FloorPrice))}
+    for slug, unit, cents in FLOORS:
+        if (categories[slug].id, unit) not in have:
+            db.session.add(FloorPrice(category=categories[slug], unit=unit,
+                                      cents_per_reference=cents))
+    db.session.flush()
+
+
+def _ensure_logos() -> None:
+    for number, coop in enumerate(db.session.scalars(select(Cooperative).order_by(Cooperative.id))):
+        if coop.logo_key is None:
+            coop.logo_key = process_image(draw_logo(coop.legal_name, number, size=480),
+                                          get_storage()).key
     db.session.flush()
 
 
@@ -346,6 +374,8 @@ def seed_catalog() -> list[str]:
     """Categories, certificates and products (through the catalog import)."""
     ensure_default_categories()
     _ensure_certificates()
+    _ensure_floors()
+    _ensure_logos()
     with tempfile.TemporaryDirectory() as tmp:
         report = import_file(write_demo_csv(Path(tmp)), get_storage())
     if not report.ok:

@@ -55,6 +55,11 @@ def image_srcset(image: ProductImage, fmt: str = "webp") -> str:
                      for w in image_widths(image))
 
 
+def logo_src(cooperative) -> str:
+    """The URL of a cooperative's logo (smallest rendition, JPEG)."""
+    return media_url(rendition_name(cooperative.logo_key, 320, "jpg"))
+
+
 def image_height(image: ProductImage, width: int) -> int:
     """The height of ``image`` shown ``width`` pixels wide."""
     return round(image.height * width / image.width)
@@ -113,7 +118,7 @@ def init_presentation(app: Flask) -> None:
     def catalog_helpers() -> dict[str, Any]:
         return {
             "media_url": media_url, "image_src": image_src, "image_srcset": image_srcset,
-            "image_height": image_height, "variant_label": variant_label,
+            "image_height": image_height, "logo_src": logo_src, "variant_label": variant_label,
             "stock_state": stock_state, "cert_label": CERTIFICATION_LABELS,
             "cert_short": CERTIFICATION_SHORT, "product_jsonld": product_jsonld,
         }

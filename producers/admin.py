@@ -89,7 +89,7 @@ def cooperatives():
         .where(CooperativeDocument.cooperative_id.in_(ids))
         .group_by(CooperativeDocument.cooperative_id))} if ids else {}
     return render_template("admin/cooperatives.html", form=form, page=page, documents=documents,
-                           status=status, page_args=_page_args())
+                           page_args=_page_args())
 
 
 @bp.route("/cooperatives/<int:id>")
@@ -104,7 +104,8 @@ def cooperative(id: int):
 @admin_required
 def decide(id: int):
     """Apply an administrator decision (approve, reject, ask for changes, suspend, reinstate)."""
-    coop = db.get_or_404(Cooperative, id)
+    # Lock the row (PostgreSQL) so that two administrators cannot both decide on one status.
+    coop = db.get_or_404(Cooperative, id, with_for_update=True)
     form = DecisionForm()
     action = form.action.data or ""
     if action not in DECISIONS:

@@ -237,3 +237,21 @@ class InviteForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that only needs CSRF protection."""
+
+
+class CertificateForm(FlaskForm):
+    """A certificate the cooperative holds, with its scan."""
+
+    kind = SelectField(_l("Kind"))
+    number = StringField(_l("Number"), validators=[DataRequired(), Length(max=80)],
+                         render_kw={"dir": "ltr"})
+    issuer = StringField(_l("Issued by"), validators=[DataRequired(), Length(max=160)])
+    valid_until = DateField(_l("Valid until"), validators=[Optional()])
+    document = FileField(_l("Scan (PDF or photo, at most 10 MB)"), validators=[
+        Optional(), FileAllowed(UPLOADS, _l("Send a PDF or a photo (JPEG, PNG or WebP)."))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from catalog.presentation import CERTIFICATION_LABELS
+
+        self.kind.choices = options((k.value, label) for k, label in CERTIFICATION_LABELS.items())

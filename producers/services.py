@@ -118,6 +118,17 @@ def set_texts(cooperative: Cooperative, texts: dict[str, dict[str, str]]) -> Non
 def add_document(cooperative: Cooperative, kind: DocumentKind, filename: str,
                  data: bytes) -> CooperativeDocument:
     """Check and store a PDF or photo of a document."""
+    name, content_type, size = store_document(data)
+    document = CooperativeDocument(kind=kind, storage_name=name, content_type=content_type,
+                                   filename=(filename or name.rsplit("/", 1)[-1])[-200:],
+                                   size=size)
+    cooperative.documents.append(document)
+    db.session.flush()
+    return document
+
+
+def store_document(data: bytes) -> tuple[str, str, int]:
+    """Check a PDF or photo and store it privately; (storage name, type, size)."""
     if not data:
         raise ProducerError(_l("The file is empty."))
     if len(data) > DOCUMENT_MAX_BYTES:
@@ -137,12 +148,7 @@ def add_document(cooperative: Cooperative, kind: DocumentKind, filename: str,
     digest = hashlib.sha256(content).hexdigest()
     name = f"docs/{digest[:2]}/{digest}.{extension}"
     get_storage().save(name, content)
-    document = CooperativeDocument(kind=kind, storage_name=name, content_type=content_type,
-                                   filename=(filename or f"document.{extension}")[-200:],
-                                   size=len(content))
-    cooperative.documents.append(document)
-    db.session.flush()
-    return document
+    return name, content_type, len(content)
 
 
 def missing_for_submission(cooperative: Cooperative) -> list[Any]:

@@ -9,7 +9,8 @@ from functools import wraps
 from pathlib import Path
 from typing import Callable
 
-from flask import (Blueprint, abort, flash, g, redirect, render_template, request, url_for)
+from flask import (Blueprint, abort, flash, g, redirect, render_template, request, send_file,
+                   url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -20,15 +21,15 @@ from catalog import services as catalog_services
 from catalog.categories import ensure_default_categories
 from catalog.images import ImageError, process_image
 from catalog.importer import import_catalog
-from catalog.models import (Category, Certification, Product, ProductImage, ProductStatus,
-                            Variant)
+from catalog.models import (Category, Certification, CertificationKind, Product, ProductImage,
+                            ProductStatus, Variant)
 from catalog.services import CatalogError
 from shop.extensions import db
 from shop.models import utcnow
 from shop.storage import get_storage
 
 from . import services
-from .forms import (LANG_LABELS, ApplicationForm, ConfirmForm, CsvForm, DocumentForm,
+from .forms import (LANG_LABELS, ApplicationForm, CertificateForm, ConfirmForm, CsvForm, DocumentForm,
                     ImageForm, InviteForm, MemberForm, ProductForm, ProfileForm, VariantForm,
                     options)
 from .models import (Cooperative, CooperativeStatus, DocumentKind, Member, MemberGender,
@@ -39,6 +40,7 @@ bp = Blueprint("producers", __name__, template_folder="templates",
                url_prefix="/<lang:lang>/producer")
 
 LOW_STOCK = 5
+LOGO_MIN_WIDTH = 320
 EXPIRY_WARNING_DAYS = 30
 ZIP_MAX_BYTES = 50 * 1024 * 1024  # uncompressed, all entries together
 EDITABLE = (CooperativeStatus.DRAFT, CooperativeStatus.CHANGES_REQUESTED)
@@ -537,15 +539,66 @@ def profile(**_kw):
                                   for lang in ("ar", "fr", "en")})
         if form.logo.data:
             try:
-                coop.logo_key = process_image(form.logo.data.read(), get_storage()).key
+                logo = process_image(form.logo.data.read(), get_storage())
+                if logo.width < LOGO_MIN_WIDTH:  # pages show the 320 px rendition
+                    raise ImageError(_l("The logo must be at least %(px)d pixels wide.",
+                                        px=LOGO_MIN_WIDTH))
             except ImageError as exc:
                 db.session.rollback()
                 form.logo.errors = [str(exc.message)]
                 return render_template("producers/profile.html", coop=coop, form=form), 400
+            coop.logo_key = logo.key
         db.session.commit()
         flash(_("Profile saved."), "success")
         return redirect(url_for("producers.profile", slug=coop.slug))
     return render_template("producers/profile.html", coop=coop, form=form)
+
+
+# ------------------------------------------------------------------ certificates
+
+@bp.route("/<slug>/certificates", methods=["GET", "POST"])
+@workspace()
+def certificates(**_kw):
+    """The cooperative's certificates: add them with their scan and expiry date."""
+    coop: Cooperative = g.coop
+    form = CertificateForm()
+    if form.validate_on_submit():
+        certificate = Certification(cooperative=coop, kind=CertificationKind(form.kind.data),
+                                    number=form.number.data.strip(),
+                                    issuer=form.issuer.data.strip(),
+                                    valid_until=form.valid_until.data)
+        try:
+            if form.document.data:
+                certificate.document_name = services.store_document(
+                    form.document.data.read(services.DOCUMENT_MAX_BYTES + 1))[0]
+        except ProducerError as exc:
+            form.document.errors = [str(exc.message)]
+        else:
+            db.session.add(certificate)
+            db.session.commit()
+            flash(_("Certificate added."), "success")
+            return redirect(url_for("producers.certificates", slug=coop.slug))
+    items = db.session.scalars(select(Certification).where(Certification.cooperative_id == coop.id)
+                               .order_by(Certification.valid_until)).all()
+    return render_template("producers/certificates.html", coop=coop, form=form,
+                           certificates=items, today=utcnow().date()), \
+        400 if form.errors else 200
+
+
+@bp.route("/<slug>/certificates/<int:certificate_id>/document")
+@workspace()
+def certificate_document(certificate_id: int):
+    """The scan of one of the cooperative's certificates (private)."""
+    certificate = db.session.scalar(select(Certification).where(
+        Certification.id == certificate_id, Certification.cooperative_id == g.coop.id))
+    path = get_storage().path(certificate.document_name) \
+        if certificate and certificate.document_name else None
+    if path is None or not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="application/pdf" if path.suffix == ".pdf"
+                         else "image/jpeg", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # ------------------------------------------------------------------ members

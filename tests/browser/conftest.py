@@ -74,12 +74,26 @@ def page_at(browser):
         context.close()
 
 
+#: Elements sticking out of the viewport sideways (what makes a phone page scroll).
+OVERFLOWING = """() => { const w = document.documentElement.clientWidth; const out = [];
+  for (const el of document.querySelectorAll('body *')) { const r = el.getBoundingClientRect();
+    if (r.width && (r.left < -1 || r.right > w + 1)) out.push(el.tagName + '.' + el.className); }
+  return out.slice(0, 8); }"""
+
+
 @pytest.fixture
 def shoot():
-    """Save a full-page screenshot under screenshots/ (git-ignored)."""
+    """Save a full-page screenshot under screenshots/ (git-ignored).
+
+    Every page shot is also checked for sideways overflow, the usual way a
+    layout breaks on a phone or in right-to-left.
+    """
     SCREENSHOTS.mkdir(exist_ok=True)
 
     def save(page, name: str) -> Path:
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, (name, overflow, page.evaluate(OVERFLOWING))
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from catalog.models import Certification, CertificationKind
 from producers import services
 from producers.admin import local_midnight, safe_filename
-from producers.models import (Cooperative, CooperativeStatus, CooperativeTranslation, DocumentKind,
+from producers.models import (CooperativeStatus, CooperativeTranslation, DocumentKind,
                               Membership, MembershipRole)
 from shop.audit import AuditEntry, audit
 from shop.extensions import db

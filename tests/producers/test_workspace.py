@@ -437,6 +437,9 @@ def test_ownership_matrix(app, client, post_form, login, make_user, manager, mak
     member = Member(cooperative=coop_a, full_name="Privée")
     db.session.add_all([image, member])
     document = services.add_document(coop_a, DocumentKind.REGISTRATION, "r.pdf", PDF)
+    certificate = Certification(cooperative=coop_a, kind=CertificationKind.ORGANIC, number="B",
+                                document_name=document.storage_name)
+    db.session.add(certificate)
     coop_b = make_cooperative(slug="other-coop")
     user_b = make_user(email="b@other.ma")
     db.session.add(Membership(user=user_b, cooperative=coop_b, role=MembershipRole.OWNER))
@@ -446,7 +449,7 @@ def test_ownership_matrix(app, client, post_form, login, make_user, manager, mak
     membership_a = db.session.scalar(db.select(Membership).filter_by(cooperative_id=coop_a.id))
     ids = {"slug": coop_a.slug, "product_id": product.id, "variant_id": product.variants[0].id,
            "image_id": image.id, "member_id": member.id, "membership_id": membership_a.id,
-           "id": document.id, "cooperative_id": coop_a.id}
+           "id": document.id, "cooperative_id": coop_a.id, "certificate_id": certificate.id}
 
     visitors = {"anonymous": None, "customer": customer, "manager_b": user_b, "admin": admin,
                 "manager_a": user_a}
@@ -492,3 +495,25 @@ def test_ownership_matrix(app, client, post_form, login, make_user, manager, mak
                     assert code == 403, f"{where} → {code}"
             checked += 1
     assert checked >= 5 * 20
+
+
+def test_certificates_with_scan(client, post_form, login, manager, make_user):
+    user, coop = manager
+    login(client, user)
+    response = post_form(client, "/fr/producer/amal/certificates", {
+        "kind": "organic", "number": "BIO-22", "issuer": "Ecocert", "valid_until": "2027-05-31",
+        "document": (io.BytesIO(PDF), "bio.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    cert = db.session.scalar(db.select(Certification))
+    assert (cert.kind, cert.number, cert.document_name.startswith("docs/")) == \
+        (CertificationKind.ORGANIC, "BIO-22", True)
+    scan = client.get(f"/fr/producer/amal/certificates/{cert.id}/document")
+    assert scan.status_code == 200 and scan.data == PDF
+    assert scan.headers["Cache-Control"] == "private, no-store"
+    scan.close()
+    bad = post_form(client, "/fr/producer/amal/certificates", {
+        "kind": "onssa", "number": "AS-1", "issuer": "ONSSA",
+        "document": (io.BytesIO(b"%PDF-1.4 cut"), "as.pdf")}, content_type="multipart/form-data")
+    assert bad.status_code == 400 and "Le fichier PDF est endommagé" in bad.get_data(as_text=True)
+    assert 'value="AS-1"' in bad.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Certification)) == 1

@@ -1,0 +1,172 @@
+"""Keeping the search index in step: every kind of change, failures, reindex, processes."""
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from catalog.models import Certification, ProductStatus, ProductTranslation, Variant
+from catalog.queries import Filters
+from catalog.search import get_backend
+from producers.models import CooperativeStatus
+from shop.extensions import db
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def ids(query: str, lang: str = "fr", **filters) -> list[int]:
+    """Product ids the index returns for ``query``."""
+    return get_backend().search(query, lang, Filters(sort="relevance", **filters)).ids
+
+
+def test_index_follows_every_kind_of_change(app, make_product, make_cooperative):
+    coop = make_cooperative(slug="tifaout")
+    draft = make_product(name_fr="Miel d'euphorbe", status=ProductStatus.DRAFT, cooperative=coop)
+    assert ids("euphorbe") == []
+    draft.status = ProductStatus.PUBLISHED  # publish
+    db.session.commit()
+    assert ids("euphorbe") == [draft.id]
+
+    translation = draft.translation("fr")  # edit
+    translation.name, translation.description = "Miel de jujubier", "Doux."
+    db.session.commit()
+    assert ids("euphorbe") == [] and ids("jujubier") == [draft.id]
+    draft.translations.append(ProductTranslation(locale="en", name="Jujube honey"))
+    db.session.commit()
+    assert ids("jujube", "en") == [draft.id]
+
+    draft.variants[0].stock = 0  # stock
+    db.session.commit()
+    assert ids("jujubier", in_stock=True) == []
+    draft.variants[0].stock = 4
+    db.session.commit()
+    assert ids("jujubier", in_stock=True) == [draft.id]
+
+    draft.variants[0].price_cents = 30_000  # price
+    db.session.commit()
+    assert ids("jujubier", max_price=20_000) == []
+    assert ids("jujubier", min_price=30_000) == [draft.id]
+
+    cert = Certification(cooperative=coop, kind="organic", number="B-1", issuer="Ecocert")
+    draft.certifications.append(cert)  # certification
+    db.session.commit()
+    assert ids("jujubier", certification="organic") == [draft.id]
+    assert ids("bio jujubier") == [draft.id]
+
+    coop.legal_name = "Coopérative Tamount"  # cooperative edit
+    db.session.commit()
+    assert ids("tamount") == [draft.id]
+
+    coop.status = CooperativeStatus.SUSPENDED  # cooperative suspension
+    db.session.commit()
+    assert ids("jujubier") == []
+    coop.status = CooperativeStatus.APPROVED
+    db.session.commit()
+    assert ids("jujubier") == [draft.id]
+
+    draft.status = ProductStatus.ARCHIVED  # archive
+    db.session.commit()
+    assert ids("jujubier") == []
+
+    other = make_product(name_fr="Safran", cooperative=coop)
+    db.session.delete(other)  # delete
+    db.session.commit()
+    assert ids("safran") == [] and other.id not in get_backend().snapshot()
+
+
+def test_rolled_back_changes_are_not_indexed(app, make_product):
+    product = make_product(name_fr="Dattes Mejhoul")
+    product.translation("fr").name = "Dattes Boufeggous"
+    db.session.flush()
+    db.session.rollback()
+    assert ids("boufeggous") == [] and ids("mejhoul") == [product.id]
+
+
+def test_bulk_stock_updates_are_reconciled(app, make_product):
+    product = make_product(name_fr="Amlou", stock=3)
+    # A conditional UPDATE, as checkout does it: no ORM object is touched.
+    db.session.execute(update(Variant).where(Variant.product_id == product.id,
+                                             Variant.stock >= 3).values(stock=Variant.stock - 3))
+    db.session.commit()
+    assert get_backend().snapshot()[product.id] == (12_000, False)
+    assert ids("amlou", in_stock=True) == []
+
+
+def test_a_broken_index_never_breaks_a_commit(app, make_product, monkeypatch, caplog):
+    product = make_product(name_fr="Couscous d'orge")
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(get_backend(), "update", broken)
+    product.translation("fr").name = "Couscous de blé"
+    with caplog.at_level(logging.WARNING):
+        db.session.commit()
+    assert "Search index not updated" in caplog.text
+    db.session.expire_all()
+    assert product.translation("fr").name == "Couscous de blé"
+
+
+def test_reindex_command_rebuilds_everything(app, runner, make_product, monkeypatch):
+    products = [make_product(name_fr=f"Huile {i}") for i in range(3)]
+    hidden = make_product(name_fr="Huile brouillon", status=ProductStatus.DRAFT)
+    get_backend().clear()
+    assert ids("huile") == []
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "Search index rebuilt: 3 products" in result.output
+    assert sorted(ids("huile")) == sorted(p.id for p in products)
+    assert hidden.id not in get_backend().snapshot()
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from whoosh.filedb.filestore import FileStorage
+    from catalog.search.backend import ProductDocument, WhooshBackend
+
+    folder, worker = sys.argv[1], int(sys.argv[2])
+    backend = WhooshBackend(FileStorage(folder), write_timeout=60)
+    base = 1000 * (worker + 1)
+    for round_ in range(8):
+        # Every worker rewrites the shared ids 0-9 and its own ids, removing
+        # one of its own every other round (the last round removes base + 2).
+        removed = [base + round_ % 5] if round_ % 2 else []
+        docs = [ProductDocument(
+            id=i, slug=f"p{i}", names={"fr": f"Produit {i} par {worker}"}, descriptions={},
+            categories={}, cooperatives={}, regions={}, certifications={}, codes=(),
+            category="honey", category_path=("honey",), region=1, certification_kinds=(),
+            cooperative=f"w{worker}", price_cents=100 * i + 1, in_stock=True, published=round_)
+            for i in [*range(10), *range(base, base + 5)] if i not in removed]
+        backend.update(docs, remove=removed)
+""")
+
+
+def test_concurrent_writer_processes_keep_the_index_consistent(tmp_path):
+    from whoosh.filedb.filestore import FileStorage
+
+    from catalog.search.backend import WhooshBackend
+
+    folder = tmp_path / "index"
+    WhooshBackend(FileStorage(str(folder)), create=True)
+    workers = [subprocess.Popen([sys.executable, "-c", WRITER, str(folder), str(n)], cwd=ROOT,
+                                stderr=subprocess.PIPE, text=True) for n in range(4)]
+    for worker in workers:
+        _, errors = worker.communicate(timeout=240)
+        assert worker.returncode == 0, errors
+    backend = WhooshBackend(FileStorage(str(folder)))
+    documents = list(backend.documents())
+    found = sorted(int(d["id"]) for d in documents)
+    # Each id once: no lost update, no duplicate from two writers racing.
+    expected = {*range(10), *(1000 * (w + 1) + i for w in range(4) for i in (0, 1, 3, 4))}
+    assert found == sorted(expected)
+    snapshot = backend.snapshot()
+    assert all(snapshot[i] == (100 * i + 1, True) for i in found)
+    # And the index answers queries.
+    assert len(backend.search("produit", "fr", Filters(sort="relevance"), per_page=100).ids) \
+        == len(found)
