@@ -16,17 +16,18 @@ def init_app(app: Flask) -> None:
     from .demo import seed_catalog
     from .presentation import init_presentation
     from .search import init_search
-    from .summary import init_summary
     from .search import views as _search_views  # noqa: F401  (routes on bp)
+    from .summary import init_summary
     from .trace_views import init_trace
     from .views import bp
 
     app.register_blueprint(bp)
+    # The catalog's demo step first: the trace and search steps build on it.
+    add_seeder(app, seed_catalog)
     init_summary()
     init_presentation(app)
     init_search(app)
     init_trace(app)
     app.cli.add_command(catalog_cli)
-    add_seeder(app, seed_catalog)
     add_link(app, "footer", NavLink("catalog.listing", _l("All products")))
     add_link(app, "footer", NavLink("catalog.cooperatives", _l("Cooperatives")))

@@ -292,7 +292,7 @@ POTTERY = (
 #: for saffron) or pieces, lot code prefix, chain).
 CHAINS = {
     "argan_oil": (date(2025, 7, 8), 21, 540, 30, "ARG", ARGAN),
-    "saffron": (date(2025, 10, 28), 14, 1095, 400, "SAF", SAFFRON),
+    "saffron": (date(2025, 10, 28), 10, 1095, 400, "SAF", SAFFRON),
     "honey": (date(2025, 6, 16), 3, 730, 60, "MIE", HONEY),
     "amlou": (date(2025, 9, 15), None, 270, 40, "AML", AMLOU),
     "dates": (date(2025, 10, 6), 10, 365, 300, "DAT", DATES),

@@ -459,7 +459,8 @@ def _coordinate(value: Decimal | None, limit: int) -> Decimal | None:
 def _checked_details(details: LotDetails, cooperative: Cooperative) -> dict[str, Any]:
     if details.quantity_produced < 0:
         raise TraceError(_l("The quantity produced cannot be negative."))
-    if details.harvest_start and details.harvest_end and details.harvest_start > details.harvest_end:
+    start, end = details.harvest_start, details.harvest_end
+    if start and end and start > end:
         raise TraceError(_l("The harvest cannot end before it starts."))
     if details.produced_on and details.best_before and details.best_before < details.produced_on:
         raise TraceError(_l("The best-before date cannot precede the production date."))

@@ -1,12 +1,219 @@
-"""Cart and order pages."""
+"""Cart, checkout and order pages: parse, call one service, commit once, render."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy.exc import OperationalError
+
+from shop.extensions import db
+
+from . import cart as store
+from . import services
+from .cities import cities
+from .forms import AddToCartForm, CheckoutForm, QuantityForm, RemoveForm
+from .models import OrderStatus, PaymentMethod, ShipmentStatus, ShippingZone
 
 bp = Blueprint("orders", __name__, template_folder="templates", url_prefix="/<lang:lang>")
 
+ORDER_STATUS_LABELS = {
+    OrderStatus.PENDING_PAYMENT: _l("Waiting for payment"),
+    OrderStatus.CONFIRMED: _l("Confirmed"),
+    OrderStatus.PAID: _l("Paid"),
+    OrderStatus.PARTIALLY_SHIPPED: _l("Partly shipped"),
+    OrderStatus.SHIPPED: _l("Shipped"),
+    OrderStatus.DELIVERED: _l("Delivered"),
+    OrderStatus.COMPLETED: _l("Completed"),
+    OrderStatus.CANCELLED: _l("Cancelled"),
+    OrderStatus.REFUNDED: _l("Refunded"),
+}
+SHIPMENT_STATUS_LABELS = {
+    ShipmentStatus.TO_PREPARE: _l("Being prepared"),
+    ShipmentStatus.SHIPPED: _l("On its way"),
+    ShipmentStatus.DELIVERED: _l("Delivered"),
+    ShipmentStatus.CANCELLED: _l("Cancelled"),
+}
+ZONE_LABELS = {
+    ShippingZone.LOCAL: _l("same region"),
+    ShippingZone.NATIONAL: _l("across Morocco"),
+    ShippingZone.INTERNATIONAL: _l("international"),
+}
+PAYMENT_NAMES = {
+    PaymentMethod.COD: _l("Cash on delivery"),
+    PaymentMethod.CARD: _l("Card"),
+}
+#: SQLite answers "database is locked" when busy_timeout ran out under heavy writes.
+LOCKED_RETRIES = 3
+
+
+@bp.context_processor
+def labels() -> dict[str, Any]:
+    """Status and zone names for the order templates."""
+    return {"order_status_labels": ORDER_STATUS_LABELS,
+            "shipment_status_labels": SHIPMENT_STATUS_LABELS, "zone_labels": ZONE_LABELS,
+            "payment_names": PAYMENT_NAMES}
+
+
+# ---------------------------------------------------------------- cart
 
 @bp.route("/cart")
 def cart():
-    """The shopper's cart."""
-    return render_template("orders/cart.html", lines=[])
+    """The shopper's cart, grouped by cooperative, with live stock messages."""
+    view = store.build_view(store.contents())
+    return render_template("orders/cart.html", view=view, quantity_form=QuantityForm(),
+                           remove_form=RemoveForm())
+
+
+@bp.route("/cart/add", methods=["POST"])
+def cart_add():
+    """Add a variant from the product page."""
+    form = AddToCartForm()
+    if not form.validate():
+        flash(_("Choose a size and a quantity from 1 to %(num)d.", num=store.MAX_QUANTITY),
+              "error")
+        return redirect(url_for("orders.cart"))
+    try:
+        variant, quantity, note = store.add(form.variant.data, form.quantity.data or 1)
+    except store.CartError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("orders.cart"))
+    db.session.commit()
+    flash(_("Added to your cart: %(name)s.", name=variant.product.name(g.lang).text), "success")
+    if note:
+        flash(note, "warning")
+    return redirect(url_for("orders.cart"))
+
+
+@bp.route("/cart/update", methods=["POST"])
+def cart_update():
+    """Change a line's quantity (0 removes it)."""
+    form = QuantityForm()
+    if not form.validate():
+        flash(_("Give a quantity from 0 to %(num)d.", num=store.MAX_QUANTITY), "error")
+        return redirect(url_for("orders.cart"))
+    try:
+        note = store.set_quantity(form.sku.data, form.quantity.data)
+    except store.CartError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("orders.cart"))
+    db.session.commit()
+    flash(note or _("Your cart is updated."), "warning" if note else "success")
+    return redirect(url_for("orders.cart"))
+
+
+@bp.route("/cart/remove", methods=["POST"])
+def cart_remove():
+    """Take a line out of the cart."""
+    form = RemoveForm()
+    if form.validate():
+        store.remove(form.sku.data)
+        db.session.commit()
+        flash(_("Removed from your cart."), "success")
+    return redirect(url_for("orders.cart"))
+
+
+# ---------------------------------------------------------------- checkout
+
+def _checkout_form() -> CheckoutForm:
+    form = CheckoutForm()
+    if request.method == "GET" and current_user.is_authenticated:
+        form.email.data = form.email.data or current_user.email
+        form.full_name.data = form.full_name.data or current_user.name
+    return form
+
+
+def _render_checkout(form: CheckoutForm, view: store.CartView, status: int = 200):
+    return render_template("orders/checkout.html", form=form, view=view,
+                           cities=cities()), status
+
+
+def _render_review(form: CheckoutForm, quote: services.Quote, status: int = 200):
+    form.expected_total.data = str(quote.total_cents)
+    return render_template("orders/review.html", form=form, quote=quote), status
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+def checkout():
+    """Address and payment, then a review of every parcel, then the order."""
+    items = store.contents()
+    view = store.build_view(items)
+    if not view.lines:
+        flash(_("Your cart is empty."), "info")
+        return redirect(url_for("orders.cart"))
+    action = request.form.get("action", "")
+    if request.method == "POST" and action == "place":
+        return _place(items, view)
+    if not view.ready:
+        flash(_("Some items in your cart changed. Check them before ordering."), "warning")
+        return redirect(url_for("orders.cart"))
+    form = _checkout_form()
+    if request.method == "GET" or action == "edit" or not form.validate():
+        return _render_checkout(form, view, 200 if request.method == "GET" or action == "edit"
+                                else 422)
+    try:
+        quote = services.quote(items, form.address)
+    except services.OrderError as exc:
+        flash(str(exc.message), "error")
+        return _render_checkout(form, view, 422)
+    return _render_review(form, quote)
+
+
+def _place(items: dict[str, int], view: store.CartView):
+    form = _checkout_form()
+    if not form.validate():
+        return _render_checkout(form, view, 422)
+    for attempt in range(LOCKED_RETRIES):
+        try:
+            order, token = services.place_order(
+                items, form.address, form.method, g.lang,
+                user_id=current_user.id if current_user.is_authenticated else None,
+                expected_total=form.reviewed_total)
+            store.clear()
+            db.session.commit()
+            break
+        except services.SoldOut as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+            return redirect(url_for("orders.cart"))
+        except services.PriceChanged as exc:
+            db.session.rollback()
+            flash(str(exc.message), "warning")
+            return _render_review(form, services.quote(items, form.address), 409)
+        except services.OrderError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+            return _render_checkout(form, view, 422)
+        except OperationalError as exc:
+            db.session.rollback()
+            # Only SQLite's lock timeout is worth another try; the rest is a bug.
+            if "database is locked" not in str(exc) or attempt == LOCKED_RETRIES - 1:
+                raise
+    flash(_("Thank you! Your order %(number)s is placed.", number=order.number), "success")
+    # The card seam: a PENDING_PAYMENT order goes to Stripe Checkout here once the
+    # card part of issue #6 lands; until then card is never offered.
+    link = url_for("orders.order", number=order.number,
+                   token=None if order.user_id else token)
+    return redirect(link)
+
+
+# ---------------------------------------------------------------- orders
+
+@bp.route("/orders/<number>")
+def order(number: str):
+    """An order's status: for its owner, or with the secret link from the e-mail."""
+    user = current_user if current_user.is_authenticated else None
+    found = services.order_for(number, user.id if user else None, request.args.get("token"),
+                               is_admin=bool(user and user.is_admin))
+    if found is None:
+        abort(404)
+    return render_template("orders/order.html", order=found)
+
+
+@bp.route("/account/orders")
+@login_required
+def history():
+    """The signed-in shopper's orders."""
+    return render_template("orders/history.html", orders=services.history(current_user.id))

@@ -94,6 +94,8 @@
       event.preventDefault();
       window.location.assign(options()[active].dataset.url);
     } else if (event.key === "Escape" && !list.hidden) {
+      // Close the list only: a search input would also clear what was typed.
+      event.preventDefault();
       event.stopPropagation();
       close();
     }

@@ -1,0 +1,248 @@
+"""Carts, orders, shipments, order lines and their lots, shipping rates."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalog.models import Variant
+from catalog.traceability import Lot
+from producers.models import Cooperative
+from shop.accounts.models import User
+from shop.extensions import db
+from shop.i18n import Localized, pick
+from shop.models import Timestamped, str_enum, utcnow
+
+
+class PaymentMethod(enum.StrEnum):
+    """How the shopper pays."""
+
+    COD = "cod"  # cash on delivery, collected by the carrier
+    CARD = "card"  # Stripe Checkout (shown only when Stripe is configured)
+
+
+class OrderStatus(enum.StrEnum):
+    """Where an order stands; moves only through ``services.transition_order``."""
+
+    PENDING_PAYMENT = "pending_payment"  # card: stock taken, waiting for Stripe
+    CONFIRMED = "confirmed"  # cash on delivery: accepted, paid at delivery
+    PAID = "paid"  # card: the payment succeeded
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    COMPLETED = "completed"  # delivered and the money is in (card paid, or cash remitted)
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+class ShipmentStatus(enum.StrEnum):
+    """One cooperative's parcel; moves only through ``services.transition_shipment``."""
+
+    TO_PREPARE = "to_prepare"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+class ShippingZone(enum.StrEnum):
+    """Rate zones, seen from the shipping cooperative."""
+
+    LOCAL = "local"  # the cooperative's own region
+    NATIONAL = "national"
+    INTERNATIONAL = "international"
+
+
+class CartItem(Timestamped, db.Model):
+    """A variant in a signed-in shopper's cart (guests keep theirs in the session)."""
+
+    __tablename__ = "cart_item"
+    __table_args__ = (UniqueConstraint("user_id", "variant_id"),
+                      CheckConstraint("quantity > 0", name="quantity_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    variant_id: Mapped[int] = mapped_column(ForeignKey("variant.id", ondelete="CASCADE"),
+                                            index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    variant: Mapped[Variant] = relationship()
+
+
+class ShippingRate(db.Model):
+    """The price of a parcel up to ``max_weight_g`` in a zone (set by an administrator)."""
+
+    __tablename__ = "shipping_rate"
+    __table_args__ = (UniqueConstraint("zone", "max_weight_g"),
+                      CheckConstraint("max_weight_g > 0", name="max_weight_positive"),
+                      CheckConstraint("price_cents >= 0", name="price_not_negative"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone: Mapped[ShippingZone] = mapped_column(str_enum(ShippingZone))
+    max_weight_g: Mapped[int] = mapped_column(Integer)
+    price_cents: Mapped[int] = mapped_column(Integer)
+
+
+class CooperativeShipping(db.Model):
+    """A cooperative's shipping terms (one row per cooperative; none means the defaults)."""
+
+    __tablename__ = "cooperative_shipping"
+    __table_args__ = (CheckConstraint("free_over_cents IS NULL OR free_over_cents >= 0",
+                                      name="free_over_not_negative"),)
+
+    cooperative_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperative.id", ondelete="CASCADE"), primary_key=True)
+    #: Shipping is free in Morocco when this cooperative's items reach this amount;
+    #: NULL means never free.
+    free_over_cents: Mapped[int | None] = mapped_column(Integer)
+
+
+class Order(Timestamped, db.Model):
+    """What a shopper bought in one checkout, shipped by one or more cooperatives."""
+
+    __tablename__ = "order"
+    __table_args__ = (
+        CheckConstraint("items_cents >= 0", name="items_not_negative"),
+        CheckConstraint("shipping_cents >= 0", name="shipping_not_negative"),
+        CheckConstraint("total_cents = items_cents + shipping_cents", name="total_is_sum"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Shown to the shopper and in e-mails ("TW-7KQ4XM").
+    number: Mapped[str] = mapped_column(String(12), unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
+                                                index=True)
+    #: sha256 of the secret in the e-mailed link; the secret itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[OrderStatus] = mapped_column(str_enum(OrderStatus), index=True)
+    payment_method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod))
+    #: The shopper's language: e-mails about the order are written in it.
+    lang: Mapped[str] = mapped_column(String(2))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(20))
+    full_name: Mapped[str] = mapped_column(String(120))
+    address_line: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(80))
+    postal_code: Mapped[str] = mapped_column(String(12))
+    #: ISO 3166-1 alpha-2.
+    country: Mapped[str] = mapped_column(String(2))
+    currency: Mapped[str] = mapped_column(String(3), default="MAD")
+    items_cents: Mapped[int] = mapped_column(Integer)
+    shipping_cents: Mapped[int] = mapped_column(Integer)
+    total_cents: Mapped[int] = mapped_column(Integer)
+    #: When the money was in: card payment, or the last cash remittance.
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User | None] = relationship()
+    shipments: Mapped[list[Shipment]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="Shipment.id")
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id")
+
+    def __repr__(self) -> str:
+        return f"<Order {self.number} {self.status}>"
+
+
+class Shipment(Timestamped, db.Model):
+    """The part of an order one cooperative prepares and ships."""
+
+    __tablename__ = "shipment"
+    __table_args__ = (
+        UniqueConstraint("order_id", "cooperative_id"),
+        CheckConstraint("items_cents >= 0", name="items_not_negative"),
+        CheckConstraint("shipping_cents >= 0", name="shipping_not_negative"),
+        CheckConstraint("weight_g >= 0", name="weight_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"),
+                                          index=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperative.id"), index=True)
+    status: Mapped[ShipmentStatus] = mapped_column(str_enum(ShipmentStatus), index=True)
+    zone: Mapped[ShippingZone] = mapped_column(str_enum(ShippingZone))
+    weight_g: Mapped[int] = mapped_column(Integer)
+    items_cents: Mapped[int] = mapped_column(Integer)
+    #: What the shopper paid for this parcel; it goes to the cooperative.
+    shipping_cents: Mapped[int] = mapped_column(Integer)
+    carrier: Mapped[str] = mapped_column(String(80), default="")
+    tracking_number: Mapped[str] = mapped_column(String(80), default="")
+    shipped_at: Mapped[datetime | None] = mapped_column(DateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: Cash on delivery: when the carrier handed the collected cash over.
+    cash_remitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    order: Mapped[Order] = relationship(back_populates="shipments")
+    cooperative: Mapped[Cooperative] = relationship()
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="shipment",
+                                                  order_by="OrderLine.id")
+
+
+class OrderLine(db.Model):
+    """A snapshot of one variant sold: later catalog edits never change it."""
+
+    __tablename__ = "order_line"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price_cents > 0", name="unit_price_positive"),
+        CheckConstraint("gross_cents = unit_price_cents * quantity", name="gross_is_product"),
+        CheckConstraint("commission_cents >= 0 AND premium_cents >= 0 AND producer_cents >= 0",
+                        name="parts_not_negative"),
+        CheckConstraint("commission_cents + premium_cents + producer_cents = gross_cents",
+                        name="parts_sum_to_gross"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"),
+                                          index=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipment.id"), index=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperative.id"), index=True)
+    #: The variant sold, while it exists (the snapshot below is what counts).
+    variant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("variant.id", ondelete="SET NULL"), index=True)
+    product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("product.id", ondelete="SET NULL"))
+    sku: Mapped[str] = mapped_column(String(64))
+    name_ar: Mapped[str] = mapped_column(String(200), default="")
+    name_fr: Mapped[str] = mapped_column(String(200), default="")
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    variant_label: Mapped[str] = mapped_column(String(60))
+    unit_price_cents: Mapped[int] = mapped_column(Integer)
+    quantity: Mapped[int] = mapped_column(Integer)
+    weight_g: Mapped[int] = mapped_column(Integer, default=0)
+    gross_cents: Mapped[int] = mapped_column(Integer)
+    commission_cents: Mapped[int] = mapped_column(Integer)
+    premium_cents: Mapped[int] = mapped_column(Integer)
+    producer_cents: Mapped[int] = mapped_column(Integer)
+    #: shop.fairtrade Policy.version the split was made with.
+    policy_version: Mapped[int] = mapped_column(Integer)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    shipment: Mapped[Shipment] = relationship(back_populates="lines")
+    lots: Mapped[list[OrderLineLot]] = relationship(
+        back_populates="line", cascade="all, delete-orphan", order_by="OrderLineLot.id")
+
+    def name(self, lang: str) -> Localized:
+        """The product's name as sold, in ``lang`` or its fallback."""
+        return pick({"ar": self.name_ar, "fr": self.name_fr, "en": self.name_en}, lang)
+
+
+class OrderLineLot(db.Model):
+    """How many units of a line came from a lot (FIFO allocation)."""
+
+    __tablename__ = "order_line_lot"
+    __table_args__ = (UniqueConstraint("line_id", "lot_id"),
+                      CheckConstraint("quantity > 0", name="quantity_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("order_line.id", ondelete="CASCADE"),
+                                         index=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    line: Mapped[OrderLine] = relationship(back_populates="lots")
+    lot: Mapped[Lot] = relationship()

@@ -1,0 +1,572 @@
+"""Order operations: quote, place, ship, deliver, remit cash, cancel, refund.
+
+Services flush and raise ``OrderError``; the view commits once. Stock is
+taken with conditional UPDATEs in variant-id order inside the caller's
+transaction, so two buyers can never both get the last unit, on SQLite and
+PostgreSQL alike. E-mails are rendered here and sent only after the commit.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from flask import current_app, g, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, event, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from catalog.models import Variant
+from catalog.presentation import variant_label
+from catalog.summary import refresh_summaries
+from catalog.traceability import Lot
+from producers.models import Cooperative
+from shop import mail
+from shop.extensions import db
+from shop.fairtrade import DEFAULT_POLICY, Policy, Split, split
+from shop.models import utcnow
+
+from . import cart
+from .models import (Order, OrderLine, OrderLineLot, OrderStatus, PaymentMethod, Shipment,
+                     ShipmentStatus, ShippingZone)
+from .shipping import NoShippingRate, free_thresholds, price_for, rate_table, zone_for
+
+#: Crockford's base32: no I, L, O or U, so a number read aloud is not misheard.
+NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+NUMBER_PREFIX = "TW-"
+MAIL_QUEUE = "orders_mail"
+
+
+class OrderError(ValueError):
+    """A refused order operation, with a message for the person who asked."""
+
+    def __init__(self, message) -> None:
+        """Keep the (lazy, translatable) ``message``."""
+        super().__init__(message)
+        self.message = message
+
+
+class IllegalTransition(OrderError):
+    """A status change the state machine does not allow."""
+
+
+class SoldOut(OrderError):
+    """Some items could not be taken from stock; ``names`` says which."""
+
+    def __init__(self, names: list[str]) -> None:
+        """Name the items that sold out."""
+        super().__init__(_l("Sorry, sold out before your order went through: %(items)s. "
+                            "Your cart is kept; change it and try again.",
+                            items=", ".join(names)))
+        self.names = names
+
+
+class PriceChanged(OrderError):
+    """The total differs from the one the shopper reviewed."""
+
+
+# ---------------------------------------------------------------- state machines
+
+ORDER_MOVES: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
+    OrderStatus.CONFIRMED: frozenset({OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED,
+                                      OrderStatus.CANCELLED}),
+    OrderStatus.PAID: frozenset({OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED,
+                                 OrderStatus.CANCELLED}),
+    OrderStatus.PARTIALLY_SHIPPED: frozenset({OrderStatus.SHIPPED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED}),
+    OrderStatus.DELIVERED: frozenset({OrderStatus.COMPLETED, OrderStatus.REFUNDED}),
+    OrderStatus.COMPLETED: frozenset({OrderStatus.REFUNDED}),
+    OrderStatus.CANCELLED: frozenset(),
+    OrderStatus.REFUNDED: frozenset(),
+}
+
+SHIPMENT_MOVES: dict[ShipmentStatus, frozenset[ShipmentStatus]] = {
+    ShipmentStatus.TO_PREPARE: frozenset({ShipmentStatus.SHIPPED, ShipmentStatus.CANCELLED}),
+    ShipmentStatus.SHIPPED: frozenset({ShipmentStatus.DELIVERED}),
+    ShipmentStatus.DELIVERED: frozenset(),
+    ShipmentStatus.CANCELLED: frozenset(),
+}
+
+
+def transition_order(order: Order, new: OrderStatus) -> None:
+    """Move an order to ``new`` if the table allows it, else raise IllegalTransition."""
+    if new not in ORDER_MOVES[order.status]:
+        raise IllegalTransition(_l("An order cannot go from %(old)s to %(new)s.",
+                                   old=order.status.value, new=new.value))
+    order.status = new
+
+
+def transition_shipment(shipment: Shipment, new: ShipmentStatus) -> None:
+    """Move a shipment to ``new`` if the table allows it, else raise IllegalTransition."""
+    if new not in SHIPMENT_MOVES[shipment.status]:
+        raise IllegalTransition(_l("A shipment cannot go from %(old)s to %(new)s.",
+                                   old=shipment.status.value, new=new.value))
+    shipment.status = new
+
+
+def _follow_shipments(order: Order) -> None:
+    """Set the order's status from its shipments' (the only way it ships)."""
+    live = [s.status for s in order.shipments if s.status != ShipmentStatus.CANCELLED]
+    gone = {ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED}
+    if live and all(s == ShipmentStatus.DELIVERED for s in live):
+        target = OrderStatus.DELIVERED
+    elif live and all(s in gone for s in live):
+        target = OrderStatus.SHIPPED
+    elif any(s in gone for s in live):
+        target = OrderStatus.PARTIALLY_SHIPPED
+    else:
+        return
+    if order.status != target:
+        transition_order(order, target)
+    if order.status == OrderStatus.DELIVERED and order.paid_at is not None:
+        transition_order(order, OrderStatus.COMPLETED)
+
+
+# ---------------------------------------------------------------- quote
+
+@dataclass(frozen=True)
+class Address:
+    """Where and to whom an order goes (validated by the checkout form)."""
+
+    email: str
+    phone: str
+    full_name: str
+    address_line: str
+    city: str
+    postal_code: str
+    country: str
+    #: The city's official region in Morocco; None abroad.
+    region_code: int | None
+
+
+@dataclass(frozen=True)
+class LineQuote:
+    """A line to be sold, with its split."""
+
+    variant: Variant
+    quantity: int
+    split: Split
+
+
+@dataclass(frozen=True)
+class ShipmentQuote:
+    """One cooperative's parcel and what its shipping costs."""
+
+    cooperative: Cooperative
+    lines: list[LineQuote]
+    zone: ShippingZone
+    weight_g: int
+    items_cents: int
+    shipping_cents: int
+    #: The threshold that made shipping free, or would (None: never free).
+    free_over_cents: int | None
+
+    @property
+    def free(self) -> bool:
+        """True when the free-shipping threshold was reached."""
+        return self.shipping_cents == 0 and self.free_over_cents is not None
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Every parcel of an order, its total and where the money goes."""
+
+    shipments: list[ShipmentQuote]
+    policy: Policy
+
+    @property
+    def items_cents(self) -> int:
+        """Sum of the products' prices."""
+        return sum(s.items_cents for s in self.shipments)
+
+    @property
+    def shipping_cents(self) -> int:
+        """Sum of every parcel's shipping."""
+        return sum(s.shipping_cents for s in self.shipments)
+
+    @property
+    def total_cents(self) -> int:
+        """What the shopper pays."""
+        return self.items_cents + self.shipping_cents
+
+    def _sum(self, part: str) -> int:
+        return sum(getattr(line.split, part) for s in self.shipments for line in s.lines)
+
+    @property
+    def breakdown(self) -> dict[str, int]:
+        """Where every centime of the total goes (sums exactly to it)."""
+        return {"producer": self._sum("producer"), "premium": self._sum("premium"),
+                "commission": self._sum("commission"), "shipping": self.shipping_cents}
+
+
+def quote(items: Mapping[str, int], address: Address, policy: Policy = DEFAULT_POLICY) -> Quote:
+    """Price ``{sku: quantity}`` for ``address``: parcels, shipping, splits."""
+    view = cart.build_view(items)
+    if view.gone:
+        raise SoldOut([_line_name(line.variant, line.sku) for line in view.gone])
+    if not view.groups:
+        raise OrderError(_l("Your cart is empty."))
+    rates = rate_table()
+    thresholds = free_thresholds(group.cooperative.id for group in view.groups)
+    shipments = []
+    for group in view.groups:
+        zone = zone_for(group.cooperative.region_code, address.country, address.region_code)
+        threshold = thresholds[group.cooperative.id] if zone != ShippingZone.INTERNATIONAL \
+            else None
+        items_cents = group.subtotal_cents
+        try:
+            shipping = 0 if threshold is not None and items_cents >= threshold \
+                else price_for(rates, zone, group.weight_g)
+        except NoShippingRate:
+            raise OrderError(_l("We cannot ship to this address yet.")) from None
+        lines = [LineQuote(line.variant, line.quantity,
+                           split(line.variant.price_cents * line.quantity, policy))
+                 for line in group.lines]
+        shipments.append(ShipmentQuote(group.cooperative, lines, zone, group.weight_g,
+                                       items_cents, shipping, threshold))
+    return Quote(shipments, policy)
+
+
+def _line_name(variant: Variant | None, sku: str) -> str:
+    if variant is None:
+        return sku
+    return f"{variant.product.name(g.get('lang') or 'fr').text} ({variant_label(variant)})"
+
+
+# ---------------------------------------------------------------- placing
+
+def new_number() -> str:
+    """A fresh order number, e.g. TW-7KQ4XM (about a billion possibilities)."""
+    while True:
+        number = NUMBER_PREFIX + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(6))
+        if db.session.scalar(select(Order.id).where(Order.number == number)) is None:
+            return number
+
+
+def normalize_number(text: str) -> str:
+    """Read a number the way Crockford intends: case-free, O→0, I and L→1."""
+    return text.strip().upper().translate(str.maketrans("OIL", "011"))
+
+
+def hash_token(token: str) -> str:
+    """What is stored of a guest link's secret."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def available_payment_methods() -> list[PaymentMethod]:
+    """Cash on delivery always; card only when Stripe is configured (never faked)."""
+    methods = [PaymentMethod.COD]
+    if current_app.config.get("STRIPE_SECRET_KEY"):
+        methods.append(PaymentMethod.CARD)
+    return methods
+
+
+def _expire(cls: type, ids: set[int], attribute: str) -> None:
+    """Forget loaded copies of a column changed by a bulk UPDATE."""
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, cls) and obj.id in ids:
+            db.session.expire(obj, [attribute])
+
+
+def _take_stock(wanted: Mapping[int, int]) -> list[int]:
+    """Decrement stock for ``{variant_id: quantity}``; return the ids that fell short.
+
+    Conditional UPDATEs in id order: on PostgreSQL a second buyer waits on the
+    row lock and then re-checks ``stock >= qty`` against the committed value;
+    on SQLite the first UPDATE takes the database's write lock (pysqlite
+    begins the transaction just before it), so writers queue on busy_timeout.
+    Locks taken in one order cannot deadlock.
+    """
+    short = []
+    for variant_id in sorted(wanted):
+        quantity = wanted[variant_id]
+        result = db.session.execute(
+            update(Variant).where(Variant.id == variant_id, Variant.stock >= quantity)
+            .values(stock=Variant.stock - quantity)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            short.append(variant_id)
+    _expire(Variant, set(wanted), "stock")
+    return short
+
+
+def _allocate_lots(line: OrderLine, variant_id: int) -> None:
+    """Take the line's units from the variant's lots, oldest production first.
+
+    Units not covered by any lot stay unallocated: lots are optional. The
+    variant's row is already locked by this transaction, so competing orders
+    for the same variant wait; the re-read loop only guards against a lot
+    edited meanwhile in the workspace.
+    """
+    need = line.quantity
+    for _attempt in range(3):
+        lots = db.session.execute(
+            select(Lot.id, Lot.quantity_remaining)
+            .where(Lot.variant_id == variant_id, Lot.quantity_remaining > 0)
+            .order_by(Lot.produced_on.asc().nulls_last(), Lot.id)).all()
+        if not lots:
+            break
+        for lot_id, remaining in lots:
+            take = min(need, remaining)
+            result = db.session.execute(
+                update(Lot).where(Lot.id == lot_id, Lot.quantity_remaining >= take)
+                .values(quantity_remaining=Lot.quantity_remaining - take)
+                .execution_options(synchronize_session=False))
+            if result.rowcount == 1:
+                line.lots.append(OrderLineLot(lot_id=lot_id, quantity=take))
+                _expire(Lot, {lot_id}, "quantity_remaining")
+                need -= take
+            if not need:
+                return
+
+
+def place_order(items: Mapping[str, int], address: Address, method: PaymentMethod, lang: str,
+                user_id: int | None = None, expected_total: int | None = None,
+                policy: Policy = DEFAULT_POLICY) -> tuple[Order, str]:
+    """Create the order, its shipments and lines, take the stock; return it and its link secret.
+
+    Raises SoldOut when any item falls short (the caller rolls back, which
+    puts back whatever this call already took) and PriceChanged when the
+    total is not the one the shopper reviewed.
+    """
+    if method not in available_payment_methods():
+        raise OrderError(_l("This payment method is not available."))
+    if method == PaymentMethod.COD and address.country != "MA":
+        raise OrderError(_l("Cash on delivery is only possible for addresses in Morocco."))
+    priced = quote(items, address, policy)
+    if expected_total is not None and priced.total_cents != expected_total:
+        raise PriceChanged(_l("Prices or shipping changed since you reviewed your order. "
+                              "Please check the new total."))
+    variants = {line.variant.id: line.variant for s in priced.shipments for line in s.lines}
+    short = _take_stock({line.variant.id: line.quantity
+                         for s in priced.shipments for line in s.lines})
+    if short:
+        raise SoldOut([_line_name(variants[i], variants[i].sku) for i in short])
+
+    token = secrets.token_urlsafe(24)
+    cod = method == PaymentMethod.COD
+    order = Order(
+        number=new_number(), user_id=user_id, token_hash=hash_token(token),
+        status=OrderStatus.CONFIRMED if cod else OrderStatus.PENDING_PAYMENT,
+        payment_method=method, lang=lang, email=address.email, phone=address.phone,
+        full_name=address.full_name, address_line=address.address_line, city=address.city,
+        postal_code=address.postal_code, country=address.country,
+        currency=current_app.config.get("CURRENCY", "MAD"), items_cents=priced.items_cents,
+        shipping_cents=priced.shipping_cents, total_cents=priced.total_cents)
+    db.session.add(order)
+    for parcel in priced.shipments:
+        shipment = Shipment(cooperative_id=parcel.cooperative.id,
+                            status=ShipmentStatus.TO_PREPARE, zone=parcel.zone,
+                            weight_g=parcel.weight_g, items_cents=parcel.items_cents,
+                            shipping_cents=parcel.shipping_cents)
+        order.shipments.append(shipment)
+        for item in parcel.lines:
+            order.lines.append(_snapshot(item, shipment, policy))
+    db.session.flush()
+    for line in order.lines:
+        _allocate_lots(line, line.variant_id)
+    refresh_summaries(db.session, {v.product_id for v in variants.values()})
+    db.session.flush()
+    if cod:
+        # A card order is confirmed to the shopper once Stripe says it is paid.
+        _queue_mail(order, "order_confirmation",
+                    _l("Your order %(number)s is confirmed", number=order.number), token=token)
+    return order, token
+
+
+def _snapshot(item: LineQuote, shipment: Shipment, policy: Policy) -> OrderLine:
+    variant = item.variant
+    names = {t.locale: t.name for t in variant.product.translations}
+    return OrderLine(
+        shipment=shipment, cooperative_id=shipment.cooperative_id, variant_id=variant.id,
+        product_id=variant.product_id, sku=variant.sku, name_ar=names.get("ar", ""),
+        name_fr=names.get("fr", ""), name_en=names.get("en", ""),
+        variant_label=variant.label, unit_price_cents=variant.price_cents,
+        quantity=item.quantity, weight_g=variant.weight_g, gross_cents=item.split.gross,
+        commission_cents=item.split.commission, premium_cents=item.split.premium,
+        producer_cents=item.split.producer, policy_version=policy.version)
+
+
+# ---------------------------------------------------------------- reading
+
+def order_options() -> list:
+    """What the order page shows, in a fixed number of queries."""
+    return [selectinload(Order.shipments).options(
+        selectinload(Shipment.cooperative),
+        selectinload(Shipment.lines).selectinload(OrderLine.lots)
+        .selectinload(OrderLineLot.lot))]
+
+
+def order_for(number: str, user_id: int | None, token: str | None,
+              is_admin: bool = False) -> Order | None:
+    """The order if the visitor may see it: its owner, an admin, or the e-mailed link."""
+    order = db.session.scalar(select(Order).where(Order.number == normalize_number(number))
+                              .options(*order_options()))
+    if order is None:
+        return None
+    if user_id is not None and (order.user_id == user_id or is_admin):
+        return order
+    if token and hmac.compare_digest(order.token_hash, hash_token(token)):
+        return order
+    return None
+
+
+def history(user_id: int) -> list[Order]:
+    """A shopper's orders, newest first."""
+    return list(db.session.scalars(
+        select(Order).where(Order.user_id == user_id)
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .options(selectinload(Order.shipments))))
+
+
+def packing_slips(cooperative_id: int) -> list[Shipment]:
+    """A cooperative's parcels to prepare, oldest first, with lines, lots and address."""
+    return list(db.session.scalars(
+        select(Shipment)
+        .where(Shipment.cooperative_id == cooperative_id,
+               Shipment.status == ShipmentStatus.TO_PREPARE)
+        .join(Shipment.order)
+        .where(Order.status.in_([OrderStatus.CONFIRMED, OrderStatus.PAID,
+                                 OrderStatus.PARTIALLY_SHIPPED]))
+        .order_by(Shipment.created_at, Shipment.id)
+        .options(selectinload(Shipment.order),
+                 selectinload(Shipment.lines).selectinload(OrderLine.lots)
+                 .selectinload(OrderLineLot.lot))))
+
+
+# ---------------------------------------------------------------- after the sale
+
+def mark_shipped(shipment: Shipment, carrier: str, tracking: str) -> None:
+    """The cooperative handed the parcel to a carrier."""
+    carrier, tracking = carrier.strip(), tracking.strip()
+    if not carrier or not tracking:
+        raise OrderError(_l("Give the carrier and the tracking number."))
+    if shipment.order.status == OrderStatus.PENDING_PAYMENT:
+        raise OrderError(_l("This order is not paid yet."))
+    transition_shipment(shipment, ShipmentStatus.SHIPPED)
+    shipment.carrier, shipment.tracking_number = carrier[:80], tracking[:80]
+    shipment.shipped_at = utcnow()
+    _follow_shipments(shipment.order)
+    db.session.flush()
+    _queue_mail(shipment.order, "order_shipped",
+                _l("Your order %(number)s is on its way", number=shipment.order.number),
+                shipment=shipment)
+
+
+def mark_delivered(shipment: Shipment) -> None:
+    """The carrier delivered the parcel."""
+    transition_shipment(shipment, ShipmentStatus.DELIVERED)
+    shipment.delivered_at = utcnow()
+    _follow_shipments(shipment.order)
+    db.session.flush()
+    _queue_mail(shipment.order, "order_delivered",
+                _l("Your order %(number)s was delivered", number=shipment.order.number),
+                shipment=shipment)
+
+
+def mark_cash_remitted(shipment: Shipment) -> None:
+    """The carrier handed over the cash it collected; the last one makes the order paid."""
+    order = shipment.order
+    if order.payment_method != PaymentMethod.COD:
+        raise OrderError(_l("Only cash-on-delivery parcels have cash to remit."))
+    if shipment.status != ShipmentStatus.DELIVERED:
+        raise OrderError(_l("Cash is remitted only for a delivered parcel."))
+    if shipment.cash_remitted_at is not None:
+        raise OrderError(_l("The cash of this parcel is already remitted."))
+    shipment.cash_remitted_at = utcnow()
+    live = [s for s in order.shipments if s.status != ShipmentStatus.CANCELLED]
+    if all(s.cash_remitted_at is not None for s in live):
+        order.paid_at = shipment.cash_remitted_at
+        _follow_shipments(order)
+    db.session.flush()
+
+
+def _restock(order: Order) -> None:
+    """Put the order's units back in stock and in their lots."""
+    wanted: dict[int, int] = {}
+    for line in order.lines:
+        if line.variant_id is not None:
+            wanted[line.variant_id] = wanted.get(line.variant_id, 0) + line.quantity
+    for variant_id in sorted(wanted):
+        db.session.execute(update(Variant).where(Variant.id == variant_id)
+                           .values(stock=Variant.stock + wanted[variant_id])
+                           .execution_options(synchronize_session=False))
+    _expire(Variant, set(wanted), "stock")
+    lot_units: dict[int, int] = {}
+    for line in order.lines:
+        for allocation in line.lots:
+            lot_units[allocation.lot_id] = lot_units.get(allocation.lot_id, 0) \
+                + allocation.quantity
+    for lot_id in sorted(lot_units):
+        db.session.execute(update(Lot).where(Lot.id == lot_id)
+                           .values(quantity_remaining=Lot.quantity_remaining
+                                   + lot_units[lot_id])
+                           .execution_options(synchronize_session=False))
+    _expire(Lot, set(lot_units), "quantity_remaining")
+    line_ids = [line.id for line in order.lines]
+    db.session.execute(delete(OrderLineLot).where(OrderLineLot.line_id.in_(line_ids)))
+    for line in order.lines:
+        db.session.expire(line, ["lots"])
+    product_ids = db.session.scalars(select(Variant.product_id)
+                                     .where(Variant.id.in_(list(wanted))))
+    refresh_summaries(db.session, set(product_ids))
+
+
+def cancel_order(order: Order, reason: str) -> None:
+    """Cancel an order nothing of which has shipped, and restock it."""
+    transition_order(order, OrderStatus.CANCELLED)
+    for shipment in order.shipments:
+        transition_shipment(shipment, ShipmentStatus.CANCELLED)
+    order.cancelled_at = utcnow()
+    order.cancel_reason = reason.strip()
+    db.session.flush()
+    _restock(order)
+    _queue_mail(order, "order_cancelled",
+                _l("Your order %(number)s is cancelled", number=order.number))
+
+
+def mark_refunded(order: Order, reason: str) -> None:
+    """Record that a delivered order was refunded (the money side comes with Stripe)."""
+    transition_order(order, OrderStatus.REFUNDED)
+    order.cancel_reason = reason.strip()
+    db.session.flush()
+    _queue_mail(order, "order_refunded",
+                _l("Your order %(number)s is refunded", number=order.number))
+
+
+# ---------------------------------------------------------------- mail after commit
+
+def _queue_mail(order: Order, template: str, subject, **context) -> None:
+    """Render a mail in the order's language now; send it once the transaction commits."""
+    previous = g.get("lang")
+    g.lang = order.lang  # links, money and dates follow the shopper's language
+    try:
+        with force_locale(order.lang):
+            text = render_template(f"mail/{template}.txt", order=order, **context)
+            html = render_template(f"mail/{template}.html", order=order, **context)
+            message = mail.build_message(order.email, str(subject), text, html)
+    finally:
+        g.lang = previous
+    db.session.info.setdefault(MAIL_QUEUE, []).append(message)
+
+
+def _send_queued(session: Session) -> None:
+    messages: Iterable[EmailMessage] = session.info.pop(MAIL_QUEUE, [])
+    for message in messages:
+        mail.send(message)
+
+
+def _drop_queued(session: Session) -> None:
+    session.info.pop(MAIL_QUEUE, None)
+
+
+def init_mail_queue() -> None:
+    """Send queued order mails after commit, drop them on rollback (once per process)."""
+    if not event.contains(Session, "after_commit", _send_queued):
+        event.listen(Session, "after_commit", _send_queued)
+        event.listen(Session, "after_rollback", _drop_queued)

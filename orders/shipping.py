@@ -1,0 +1,79 @@
+"""Shipping prices: zone × weight rates and each cooperative's free-shipping threshold."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from shop.extensions import db
+
+from .models import CooperativeShipping, ShippingRate, ShippingZone
+
+#: Used when a cooperative has no CooperativeShipping row: 300 MAD.
+DEFAULT_FREE_OVER_CENTS = 30_000
+
+#: Rates loaded by ``flask seed-demo`` and the tests; administrators change them.
+DEFAULT_RATES: dict[ShippingZone, list[tuple[int, int]]] = {
+    ShippingZone.LOCAL: [(1_000, 2_500), (3_000, 3_500), (10_000, 6_000)],
+    ShippingZone.NATIONAL: [(1_000, 3_500), (3_000, 5_000), (10_000, 9_000)],
+    ShippingZone.INTERNATIONAL: [(1_000, 15_000), (3_000, 25_000), (10_000, 50_000)],
+}
+
+
+class NoShippingRate(LookupError):
+    """No rate is configured for a zone."""
+
+
+def zone_for(cooperative_region: int, country: str, region_code: int | None) -> ShippingZone:
+    """The zone of a parcel from a cooperative to an address."""
+    if country != "MA":
+        return ShippingZone.INTERNATIONAL
+    return ShippingZone.LOCAL if region_code == cooperative_region else ShippingZone.NATIONAL
+
+
+def rate_table() -> dict[ShippingZone, list[tuple[int, int]]]:
+    """Every configured rate by zone, lightest bracket first (one query)."""
+    table: dict[ShippingZone, list[tuple[int, int]]] = {}
+    rows = db.session.execute(select(ShippingRate.zone, ShippingRate.max_weight_g,
+                                     ShippingRate.price_cents)
+                              .order_by(ShippingRate.zone, ShippingRate.max_weight_g))
+    for zone, max_weight, price in rows:
+        table.setdefault(zone, []).append((max_weight, price))
+    return table
+
+
+def price_for(table: dict[ShippingZone, list[tuple[int, int]]], zone: ShippingZone,
+              weight_g: int) -> int:
+    """The rate of the lightest bracket that holds ``weight_g``.
+
+    A parcel heavier than the heaviest bracket is charged as several parcels
+    of that bracket, which is what carriers do.
+    """
+    brackets = table.get(zone)
+    if not brackets:
+        raise NoShippingRate(zone)
+    for max_weight, price in brackets:
+        if weight_g <= max_weight:
+            return price
+    max_weight, price = brackets[-1]
+    return -(-weight_g // max_weight) * price
+
+
+def free_thresholds(cooperative_ids: Iterable[int]) -> dict[int, int | None]:
+    """Each cooperative's free-shipping threshold (one query)."""
+    ids = sorted(set(cooperative_ids))
+    found = dict(db.session.execute(
+        select(CooperativeShipping.cooperative_id, CooperativeShipping.free_over_cents)
+        .where(CooperativeShipping.cooperative_id.in_(ids))).all())
+    return {i: found.get(i, DEFAULT_FREE_OVER_CENTS) for i in ids}
+
+
+def ensure_default_rates() -> list[str]:
+    """Create the default rates when none are configured (idempotent seeder)."""
+    if db.session.scalar(select(ShippingRate.id).limit(1)) is not None:
+        return []
+    for zone, brackets in DEFAULT_RATES.items():
+        db.session.add_all(ShippingRate(zone=zone, max_weight_g=w, price_cents=p)
+                           for w, p in brackets)
+    db.session.flush()
+    return ["Shipping rates: default local, national and international brackets."]
