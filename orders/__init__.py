@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, session
+from flask import Flask, g, has_request_context, session
 
 
 def init_app(app: Flask) -> None:
@@ -28,7 +28,9 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def cart_badge() -> dict[str, Any]:
         # Registered after the core's processor, so this count wins over its 0.
-        return {"cart_count": cart.item_count() if g.get("lang") else 0}
+        # Mails are rendered with a language but no visitor: they have no cart.
+        in_page = has_request_context() and bool(g.get("lang"))
+        return {"cart_count": cart.item_count() if in_page else 0}
 
     @user_logged_in.connect_via(app)
     def merge_cart(sender: Flask, user, **extra: Any) -> None:

@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     from shop.cli import add_seeder
     from shop.navigation import NavLink, add_link
 
+    from . import lot_views as _lot_views  # noqa: F401  (routes on the workspace blueprint)
     from . import models  # noqa: F401  (metadata)
     from .admin import bp as admin_bp
     from .cli import producers_cli

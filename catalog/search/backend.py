@@ -9,13 +9,17 @@ from __future__ import annotations
 import html
 import threading
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Collection, Iterable, Iterator, Protocol
 
 from whoosh import highlight, scoring
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import Storage
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.index import Index
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, FuzzyTerm, Or, Prefix, Query, Term
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR
@@ -28,7 +32,8 @@ from .analysis import (LANGS, fold, language_analyzer, latin_analyzer, surface_a
 
 #: Bump when the schema changes: an index written by older code is then
 #: "missing" (plain listings) until ``flask search reindex`` rebuilds it.
-INDEX_NAME = "products_v1"
+#: v2: numbers are columns only (not indexed), texts without positions.
+INDEX_NAME = "products_v2"
 #: Searchable text fields per language, with their weight in the ranking.
 KINDS: dict[str, float] = {"name": 4.0, "category": 2.0, "certification": 1.5,
                            "cooperative": 1.5, "region": 1.2, "description": 1.0}
@@ -144,6 +149,17 @@ SURFACE = surface_analyzer()
 SURFACE_FOLDED = surface_analyzer(fold_accents=True)
 
 
+def _number(typecode: str) -> COLUMN:
+    """A stored integer with a column for filters, facets and sorts, not indexed.
+
+    Numbers are only ever read from columns (never searched for), and indexing
+    them cost 56 postings per document (a term per 4-bit shift of each value).
+    """
+    field = COLUMN(NumericColumn(typecode, default=0))
+    field.stored = True
+    return field
+
+
 def build_schema() -> Schema:
     """Per-language text fields, codes, and stored facet/sort columns."""
     fields: dict[str, Any] = {
@@ -156,17 +172,19 @@ def build_schema() -> Schema:
         "spell": TEXT(analyzer=SURFACE, phrase=False),
         "category": ID(stored=True, sortable=True),
         "category_path": ID(stored=True, sortable=True),
-        "region": NUMERIC(stored=True, sortable=True),
+        "region": _number("i"),
         "certification": ID(stored=True, sortable=True),
         "cooperative": ID(stored=True, sortable=True),
-        "price": NUMERIC(stored=True, sortable=True, bits=64),
-        "in_stock": NUMERIC(stored=True, sortable=True),
-        "published": NUMERIC(stored=True, sortable=True, bits=64),
+        "price": _number("q"),
+        "in_stock": _number("i"),
+        "published": _number("q"),
     }
     for lang in LANGS:
         for kind in KINDS:
             stored = kind in ("name", "description")  # names for autocomplete, texts for snippets
-            fields[f"{kind}_{lang}"] = TEXT(analyzer=ANALYZERS[lang], stored=stored)
+            # No positions: there is no phrase search, and snippets re-analyse the text.
+            fields[f"{kind}_{lang}"] = TEXT(analyzer=ANALYZERS[lang], stored=stored,
+                                            phrase=False)
         fields[f"complete_{lang}"] = TEXT(analyzer=SURFACE_FOLDED, phrase=False)
     return Schema(**fields)
 
@@ -262,6 +280,123 @@ def build_query(parsed: list[_Word], text: str, page_lang: str, fuzzy: bool = Fa
     if code and len(code) <= 64 and " " not in code:
         combined = Or([combined, Term("code", code, boost=KINDS["name"])])
     return combined
+
+# --------------------------------------------------------------- query evaluation
+
+def _term_postings(searcher: Searcher, fieldname: str, btext: bytes
+                   ) -> Iterator[tuple[Any, Any, int, frozenset[int] | None]]:
+    """(docnums, weights, offset, deleted) per segment holding the term, block by block.
+
+    Whole posting blocks are decoded at once (Whoosh's own decoding), instead of
+    stepping a matcher document by document.
+    """
+    for reader, offset in searcher.reader().leaf_readers():
+        if (fieldname, btext) not in reader:
+            continue
+        matcher = reader.postings(fieldname, btext)
+        deleted = None
+        if isinstance(matcher, FilterMatcher):  # a segment with deletions
+            matcher, deleted = matcher.child, reader.deleted_docs_set
+        if isinstance(matcher, W3LeafMatcher):
+            while matcher.is_active():
+                matcher._read_ids()
+                matcher._read_weights()
+                yield matcher._ids, matcher._weights, offset, deleted
+                matcher._next_block()
+        else:  # postings inlined in the term info (rare terms)
+            ids, weights = [], []
+            while matcher.is_active():
+                ids.append(matcher.id())
+                weights.append(matcher.weight())
+                matcher.next()
+            yield ids, weights, offset, deleted
+
+
+def _add_term(searcher: Searcher, fieldname: str, text: str, boost: float,
+              scores: dict[int, float]) -> None:
+    """Add a term's TF-IDF scores (times ``boost``) to ``scores``, as Whoosh does."""
+    field = searcher.schema[fieldname]
+    try:
+        btext = field.to_bytes(text)
+    except ValueError:
+        return
+    if (fieldname, btext) not in searcher.reader():
+        return
+    idf = searcher.idf(fieldname, btext)
+    get = scores.get
+    for ids, weights, offset, deleted in _term_postings(searcher, fieldname, btext):
+        for docnum, weight in zip(ids, weights):
+            if deleted is not None and docnum in deleted:
+                continue
+            score = weight * idf
+            if boost != 1.0:
+                score = score * boost
+            docnum += offset
+            scores[docnum] = get(docnum, 0.0) + score
+
+
+def evaluate(query: Query, searcher: Searcher) -> dict[int, float]:
+    """Every matching document number with its score, straight from the postings.
+
+    The same matches and TF-IDF scores as ``searcher.search(query, limit=None)``
+    (term weight × idf × boost, summed over the clauses that match), for the
+    queries :func:`build_query` makes (Term, FuzzyTerm, Or, And), but without a
+    matcher tree and collector stepping through every document: scores are
+    accumulated per posting block into a dict.
+    """
+    if isinstance(query, Term):
+        scores: dict[int, float] = {}
+        if query.fieldname in searcher.schema:
+            _add_term(searcher, query.fieldname, query.text, query.boost, scores)
+        return scores
+    if isinstance(query, FuzzyTerm):
+        scores = {}
+        if query.fieldname not in searcher.schema:
+            return scores
+        expansions = [w for w in query._btexts(searcher.reader()) if w]
+        if len(expansions) == 1:
+            # Whoosh matches a single expansion as a plain Term, without the boost.
+            _add_term(searcher, query.fieldname, expansions[0], 1.0, scores)
+        else:
+            # Several: an Or of the terms, with the FuzzyTerm's boost.
+            parts: dict[int, float] = {}
+            for word in expansions:
+                _add_term(searcher, query.fieldname, word, 1.0, parts)
+            scores = parts if query.boost == 1.0 else {
+                d: s * query.boost for d, s in parts.items()}
+        return scores
+    if isinstance(query, (Or, And)):
+        subs = [evaluate(q, searcher) for q in query.subqueries]
+        if not subs:
+            return {}
+        if isinstance(query, Or):
+            result = {}
+            for sub in subs:
+                get = result.get
+                for docnum, score in sub.items():
+                    result[docnum] = get(docnum, 0.0) + score
+        else:
+            subs.sort(key=len)
+            result = {}
+            smallest, others = subs[0], subs[1:]
+            for docnum, score in smallest.items():
+                for other in others:
+                    extra = other.get(docnum)
+                    if extra is None:
+                        break
+                    score += extra
+                else:
+                    result[docnum] = score
+        if query.boost != 1.0:
+            result = {d: s * query.boost for d, s in result.items()}
+        return result
+    # Any other query type: let Whoosh do it.
+    return {d: s for s, d in searcher.search(query, limit=None, terms=False).top_n}
+
+
+def ranked(scores: dict[int, float]) -> list[int]:
+    """Document numbers by score, ties by document number (Whoosh's order)."""
+    return sorted(scores, key=lambda d: (-scores[d], d))
 
 
 @dataclass
@@ -405,6 +540,8 @@ class WhooshBackend:
         self.write_timeout = write_timeout
         self._columns: tuple[Any, _Columns] | None = None
         self._columns_lock = threading.Lock()
+        self._shared: Searcher | None = None
+        self._searcher_lock = threading.RLock()
         if create and not self.available():
             self._create()
 
@@ -432,7 +569,7 @@ class WhooshBackend:
         except Exception as error:  # Whoosh raises many types for a damaged index
             raise SearchUnavailable(f"the search index cannot be opened: {error}") from error
 
-    def _searcher(self) -> Searcher:
+    def _open_searcher(self) -> Searcher:
         try:
             # TF-IDF, not BM25F: names and labels are short, and reading every
             # matching document's field lengths was a third of a query's time.
@@ -441,6 +578,38 @@ class WhooshBackend:
             raise
         except Exception as error:
             raise SearchUnavailable(f"the search index cannot be read: {error}") from error
+
+    @contextmanager
+    def _searcher(self) -> Iterator[Searcher]:
+        """The shared searcher, refreshed when the index has changed.
+
+        Opening a searcher (table of contents, segment files, term index) cost
+        a third of a query, so one is kept open and only refreshed when a commit
+        made a new generation. Whoosh readers are not thread-safe (they seek
+        shared files), so reads of this process take turns; pure-Python
+        searches hold the GIL anyway.
+        """
+        with self._searcher_lock:
+            current = self._shared
+            if current is not None:
+                try:
+                    fresh = current.refresh()
+                except Exception:  # the index was removed or damaged since
+                    fresh = None
+                    self._close_shared()
+                if fresh is not None and fresh is not current:
+                    self._shared = fresh
+            if self._shared is None:
+                self._shared = self._open_searcher()
+            yield self._shared
+
+    def _close_shared(self) -> None:
+        if self._shared is not None:
+            try:
+                self._shared.close()
+            except Exception:
+                pass
+            self._shared = None
 
     def _cols(self, searcher: Searcher) -> _Columns:
         """Columns for the searcher's generation, loaded once per index change."""
@@ -498,13 +667,12 @@ class WhooshBackend:
             return SearchResult(unreadable=not typed)
         with self._searcher() as searcher:
             cols = self._cols(searcher)
-            ranked = filters.sort not in ("newest", "price_asc", "price_desc")
+            ranked_sort = filters.sort not in ("newest", "price_asc", "price_desc")
 
             def run(q: Query) -> list[int]:
-                """Matching documents, best first when ranking (one pass either way)."""
-                if ranked:
-                    return [d for _, d in searcher.search(q, limit=None, terms=False).top_n]
-                return list(searcher.docs_for_query(q))
+                """Matching documents, best first when ranking."""
+                scores = evaluate(q, searcher)
+                return ranked(scores) if ranked_sort else list(scores)
 
             query = build_query(parsed, text, lang)
             order = run(query)
@@ -521,7 +689,7 @@ class WhooshBackend:
                         break
             allowed, result.facets = facet_counts(cols, set(order), filters)
             result.total = len(allowed)
-            kept = ([d for d in order if d in allowed] if ranked
+            kept = ([d for d in order if d in allowed] if ranked_sort
                     else self._sorted(cols, allowed, filters.sort))
             start = (page - 1) * per_page
             docnums = kept[start:start + per_page]
@@ -548,8 +716,7 @@ class WhooshBackend:
         """The typed words, with those found nowhere replaced by close indexed words."""
         corrector = searcher.corrector("spell")
         unknown = {w.raw for w in parsed
-                   if next(searcher.docs_for_query(_word_query(w, lang, fuzzy=False)),
-                           None) is None}
+                   if not evaluate(_word_query(w, lang, fuzzy=False), searcher)}
         corrected, changed = [], False
         for raw in typed:
             surface = [t.text for t in SURFACE(raw)]
@@ -591,4 +758,5 @@ class WhooshBackend:
     def documents(self) -> Iterator[dict[str, Any]]:
         """Stored fields of every live document (for checks and tests)."""
         with self._searcher() as searcher:
-            yield from (dict(fields) for fields in searcher.all_stored_fields())
+            documents = [dict(fields) for fields in searcher.all_stored_fields()]
+        yield from documents

@@ -242,9 +242,9 @@ def test_autocomplete_suggestions(client, corpus):
     assert {s["label"] for s in arabic} == {"زيت أركان غذائي", "زَيْتُ الأَرْكَانِ التَّجْمِيلِيُّ",
                                             "زيت الزيتون"}
     # Names with the article and hamza are found from the bare letters.
-    assert [s["label"] for s in client.get(
-        f"/ar/search/suggest?q={quote('زيت الار')}").json["suggestions"]] == [
-        "زَيْتُ الأَرْكَانِ التَّجْمِيلِيُّ"] or True
+    assert {s["label"] for s in client.get(
+        f"/ar/search/suggest?q={quote('زيت الار')}").json["suggestions"]} == {
+        "زيت أركان غذائي", "زَيْتُ الأَرْكَانِ التَّجْمِيلِيُّ"}
     assert client.get("/fr/search/suggest?q=h").json == {"suggestions": []}
     # The name in the page's language, or its fallback marked with its language.
     fallback = client.get(f"/fr/search/suggest?q={quote('زيت')}").json["suggestions"]

@@ -1,14 +1,12 @@
 """Keeping the search index in step: every kind of change, failures, reindex, processes."""
 from __future__ import annotations
 
-import json
 import logging
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-import pytest
 from sqlalchemy import update
 
 from catalog.models import Certification, ProductStatus, ProductTranslation, Variant

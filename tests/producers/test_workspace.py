@@ -440,6 +440,9 @@ def test_ownership_matrix(app, client, post_form, login, make_user, manager, mak
     certificate = Certification(cooperative=coop_a, kind=CertificationKind.ORGANIC, number="B",
                                 document_name=document.storage_name)
     db.session.add(certificate)
+    from catalog.traceability import LotDetails, create_lot
+
+    lot = create_lot(coop_a, product.variants[0], "L-1", LotDetails(quantity_produced=10))
     coop_b = make_cooperative(slug="other-coop")
     user_b = make_user(email="b@other.ma")
     db.session.add(Membership(user=user_b, cooperative=coop_b, role=MembershipRole.OWNER))
@@ -449,7 +452,8 @@ def test_ownership_matrix(app, client, post_form, login, make_user, manager, mak
     membership_a = db.session.scalar(db.select(Membership).filter_by(cooperative_id=coop_a.id))
     ids = {"slug": coop_a.slug, "product_id": product.id, "variant_id": product.variants[0].id,
            "image_id": image.id, "member_id": member.id, "membership_id": membership_a.id,
-           "id": document.id, "cooperative_id": coop_a.id, "certificate_id": certificate.id}
+           "id": document.id, "cooperative_id": coop_a.id, "certificate_id": certificate.id,
+           "lot_id": lot.id}
 
     visitors = {"anonymous": None, "customer": customer, "manager_b": user_b, "admin": admin,
                 "manager_a": user_a}
@@ -517,3 +521,58 @@ def test_certificates_with_scan(client, post_form, login, manager, make_user):
     assert bad.status_code == 400 and "Le fichier PDF est endommagé" in bad.get_data(as_text=True)
     assert 'value="AS-1"' in bad.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(Certification)) == 1
+
+
+# ------------------------------------------------------------------ lots
+
+def test_lots_events_and_corrections_from_the_workspace(client, post_form, login, manager,
+                                                        make_product):
+    from catalog.traceability import Lot, TraceEvent, verify_chain
+
+    user, coop = manager
+    product = make_product(cooperative=coop)
+    member = Member(cooperative=coop, full_name="Itto Ouhammou")
+    db.session.add(member)
+    db.session.commit()
+    login(client, user)
+    created = post_form(client, "/fr/producer/amal/lots/new", {
+        "variant_id": str(product.variants[0].id), "code": "arg-2611", "quantity_produced": "120",
+        "produced_on": "2026-11-02", "best_before": "2028-11-01",
+        "contributions-0-member_id": str(member.id), "contributions-0-kind": "kg_supplied",
+        "contributions-0-amount": "35.5"})
+    assert created.status_code == 302, re.findall(r'(?:class="error"[^>]*|flash-error">)([^<]+)', created.get_data(as_text=True))
+    lot = db.session.scalar(db.select(Lot))
+    assert (lot.code, lot.quantity_remaining) == ("ARG-2611", 120)
+    assert [(c.member_id, c.amount) for c in lot.contributions] == [(member.id, 35.5)]
+    page = f"/fr/producer/amal/lots/{lot.id}"
+    event = {"event_type": "ObjectEvent", "step": "collecting", "action": "ADD",
+             "occurred_at": "2026-10-01T08:30", "offset": "+01:00",
+             "description_fr": "Ramassage des fruits", "description_ar": "", "description_en": "",
+             "place": "Aït Baha", "inputs-0-material": "", "outputs-0-material": "argan-fruit",
+             "outputs-0-quantity": "300", "outputs-0-uom": "KGM"}
+    assert post_form(client, page, event).status_code == 302
+    first = db.session.scalar(db.select(TraceEvent))
+    fixed = post_form(client, f"{page}?corrects={first.id}",
+                      {**event, "outputs-0-quantity": "320", "corrects": str(first.id)})
+    assert fixed.status_code == 302
+    db.session.expire_all()
+    lot = db.session.get(Lot, lot.id)
+    events = db.session.scalars(db.select(TraceEvent).order_by(TraceEvent.sequence)).all()
+    assert [e.sequence for e in events] == [1, 2]
+    assert events[1].data["corrects"]["sequence"] == 1
+    assert verify_chain(lot).ok
+    html = client.get(page).get_data(as_text=True)
+    assert "Événement 1" in html or "Event 1" in html
+    assert "Ramassage des fruits" in html
+
+
+def test_lot_of_another_cooperative_is_refused(client, post_form, login, manager, make_product):
+    user, coop = manager
+    foreign = make_product()  # another cooperative's product
+    login(client, user)
+    response = post_form(client, "/fr/producer/amal/lots/new", {
+        "variant_id": str(foreign.variants[0].id), "code": "X-1", "quantity_produced": "5"})
+    assert response.status_code == 400
+    from catalog.traceability import Lot
+
+    assert db.session.scalar(db.select(db.func.count()).select_from(Lot)) == 0
