@@ -424,6 +424,10 @@ def history(user_id: int) -> list[Order]:
         .options(selectinload(Order.shipments))))
 
 
+#: Order states in which a cooperative prepares its parcels.
+PREPARABLE = (OrderStatus.CONFIRMED, OrderStatus.PAID, OrderStatus.PARTIALLY_SHIPPED)
+
+
 def packing_slips(cooperative_id: int) -> list[Shipment]:
     """A cooperative's parcels to prepare, oldest first, with lines, lots and address."""
     return list(db.session.scalars(
@@ -431,8 +435,7 @@ def packing_slips(cooperative_id: int) -> list[Shipment]:
         .where(Shipment.cooperative_id == cooperative_id,
                Shipment.status == ShipmentStatus.TO_PREPARE)
         .join(Shipment.order)
-        .where(Order.status.in_([OrderStatus.CONFIRMED, OrderStatus.PAID,
-                                 OrderStatus.PARTIALLY_SHIPPED]))
+        .where(Order.status.in_(PREPARABLE))
         .order_by(Shipment.created_at, Shipment.id)
         .options(selectinload(Shipment.order),
                  selectinload(Shipment.lines).selectinload(OrderLine.lots)

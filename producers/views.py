@@ -193,8 +193,11 @@ def dashboard(**_kw):
     counts = dict(db.session.execute(
         select(Product.status, db.func.count()).where(Product.cooperative_id == coop.id)
         .group_by(Product.status)).all())
+    from .parcel_views import to_prepare_count
+
     return render_template("producers/dashboard.html", coop=coop, low_stock=low,
-                           expiring=expiring, counts=counts, today=utcnow().date())
+                           expiring=expiring, counts=counts, today=utcnow().date(),
+                           parcels=to_prepare_count(coop.id))
 
 
 # ------------------------------------------------------------------ listings

@@ -168,3 +168,71 @@ def test_concurrent_writer_processes_keep_the_index_consistent(tmp_path):
     # And the index answers queries.
     assert len(backend.search("produit", "fr", Filters(sort="relevance"), per_page=100).ids) \
         == len(found)
+
+
+def _document(i: int, fr: str, en: str, ar: str, description: str = ""):
+    from catalog.search.backend import ProductDocument
+
+    return ProductDocument(
+        id=i, slug=f"p-{i}", names={"fr": fr, "en": en, "ar": ar},
+        descriptions={"fr": description, "en": "", "ar": ""},
+        categories={"fr": fr.split()[0], "en": en.split()[-1], "ar": ar.split()[0]},
+        cooperatives={"fr": f"Coopérative {i % 3}", "en": "", "ar": ""},
+        regions={"fr": ("Souss", "Atlas", "Drâa")[i % 3], "en": "", "ar": ""},
+        certifications={"fr": "biologique" if i % 2 else "", "en": "", "ar": ""},
+        codes=(f"SKU-{i}",), category="c", category_path=("c",), region=1 + i % 3,
+        certification_kinds=("organic",) if i % 2 else (), cooperative=f"coop-{i % 3}",
+        price_cents=1000 + i, in_stock=True, published=1_700_000_000 + i)
+
+
+def test_postings_evaluation_ranks_exactly_like_whoosh():
+    """The direct postings evaluation gives Whoosh's own matches, scores and order,
+    on several segments with deletions, exact, typo-tolerant and any-word queries."""
+    from whoosh.filedb.filestore import RamStorage
+
+    from catalog.search.backend import WhooshBackend, build_query, evaluate, parse, ranked
+
+    names = [("Huile d'argan", "Argan oil", "زيت أركان"), ("Miel de thym", "Thyme honey", "عسل"),
+             ("Safran de Taliouine", "Saffron", "زعفران"), ("Huile d'olive", "Olive oil", "زيت الزيتون"),
+             ("Amlou aux amandes", "Almond amlou", "أملو")]
+    backend = WhooshBackend(RamStorage(), create=True)
+    docs = [_document(i, *names[i % len(names)], description="Pressée à froid, huile fine")
+            for i in range(1, 61)]
+    backend.rebuild(docs[:30])
+    backend.update(docs[30:45], remove=[3, 8])       # a second segment, deletions in the first
+    backend.update(docs[45:], remove=[33, 50, 51])    # a third one
+    with backend._searcher() as searcher:
+        assert len(searcher.reader().leaf_readers()) > 1
+        for text in ("huile", "argan oil", "زيت الاركان", "argn", "hony", "miell thym",
+                     "safrn taliouine", "souss", "biologique", "SKU-12", "olive zzzz"):
+            parsed, _ = parse(text)
+            for lang in ("fr", "en", "ar"):
+                for options in ({}, {"fuzzy": True}, {"fuzzy": True, "every_word": False}):
+                    query = build_query(parsed, text, lang, **options)
+                    expected = searcher.search(query, limit=None, terms=False).top_n
+                    scores = evaluate(query, searcher)
+                    assert ranked(scores) == [d for _, d in expected], (text, lang, options)
+                    assert all(abs(scores[d] - s) < 1e-9 for s, d in expected)
+
+
+def test_the_shared_searcher_follows_commits():
+    """Searches reuse one searcher, yet see every later commit at once."""
+    from whoosh.filedb.filestore import RamStorage
+
+    from catalog.search.backend import WhooshBackend
+
+    backend = WhooshBackend(RamStorage(), create=True)
+    backend.rebuild([_document(1, "Huile d'argan", "Argan oil", "زيت أركان")])
+    search = lambda text: backend.search(text, "fr", Filters(sort="relevance")).ids  # noqa: E731
+    assert search("argan") == [1]
+    with backend._searcher() as first:
+        pass
+    with backend._searcher() as again:
+        assert again is first
+    backend.update([_document(2, "Huile d'argan", "Argan oil", "زيت أركان")], remove=[1])
+    assert search("argan") == [2]
+    assert backend.snapshot() == {2: (1002, True)}
+    backend.update([_document(2, "Miel", "Honey", "عسل")])
+    assert search("argan") == [] and search("miel") == [2]
+    backend.clear()
+    assert search("miel") == []

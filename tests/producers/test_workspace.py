@@ -10,6 +10,7 @@ from PIL import Image
 
 from catalog.models import (Certification, CertificationKind, FloorPrice, Product,
                             ProductStatus, Unit, Variant)
+from orders.services import Address
 from producers import services
 from producers.models import (Cooperative, CooperativeStatus, DocumentKind, Member,
                               Membership, MembershipRole)
@@ -443,6 +444,15 @@ def test_ownership_matrix(app, client, post_form, login, make_user, manager, mak
     from catalog.traceability import LotDetails, create_lot
 
     lot = create_lot(coop_a, product.variants[0], "L-1", LotDetails(quantity_produced=10))
+    from orders.models import PaymentMethod
+    from orders.services import place_order
+    from orders.shipping import ensure_default_rates
+
+    ensure_default_rates()
+    order, _secret = place_order({product.variants[0].sku: 1}, Address(
+        full_name="S", email="s@example.ma", phone="+212612345678", address_line="1 rue",
+        city="Casablanca", postal_code="20250", country="MA", region_code=6),
+        PaymentMethod.COD, "fr")
     coop_b = make_cooperative(slug="other-coop")
     user_b = make_user(email="b@other.ma")
     db.session.add(Membership(user=user_b, cooperative=coop_b, role=MembershipRole.OWNER))
@@ -453,7 +463,7 @@ def test_ownership_matrix(app, client, post_form, login, make_user, manager, mak
     ids = {"slug": coop_a.slug, "product_id": product.id, "variant_id": product.variants[0].id,
            "image_id": image.id, "member_id": member.id, "membership_id": membership_a.id,
            "id": document.id, "cooperative_id": coop_a.id, "certificate_id": certificate.id,
-           "lot_id": lot.id}
+           "lot_id": lot.id, "shipment_id": order.shipments[0].id}
 
     visitors = {"anonymous": None, "customer": customer, "manager_b": user_b, "admin": admin,
                 "manager_a": user_a}
@@ -576,3 +586,50 @@ def test_lot_of_another_cooperative_is_refused(client, post_form, login, manager
     from catalog.traceability import Lot
 
     assert db.session.scalar(db.select(db.func.count()).select_from(Lot)) == 0
+
+
+# ------------------------------------------------------------------ parcels
+
+
+def test_parcels_prepare_ship_deliver(client, post_form, login, manager, make_product,
+                                      make_cooperative, make_user):
+    from orders.models import Order, OrderStatus, PaymentMethod, Shipment, ShipmentStatus
+    from orders.services import place_order
+    from orders.shipping import ensure_default_rates
+
+    ensure_default_rates()
+    user, coop = manager
+    product = make_product(cooperative=coop, stock=10)
+    other = make_product(cooperative=make_cooperative(slug="autre"), stock=10)
+    address = Address(full_name="Salma B.", email="salma@example.ma", phone="+212612345678",
+                      address_line="12 rue des Orangers", city="Casablanca", postal_code="20250",
+                      country="MA", region_code=6)
+    order, _token = place_order({product.variants[0].sku: 2, other.variants[0].sku: 1}, address,
+                                PaymentMethod.COD, "fr", None)
+    db.session.commit()
+    login(client, user)
+    html = client.get("/fr/producer/amal/").get_data(as_text=True)
+    assert "1 colis à préparer" in html
+    page = client.get("/fr/producer/amal/parcels").get_data(as_text=True)
+    assert order.number in page and "Salma B." in page
+    mine = db.session.scalar(db.select(Shipment).filter_by(cooperative_id=coop.id))
+    theirs = db.session.scalar(db.select(Shipment).where(Shipment.cooperative_id != coop.id))
+    slip = client.get(f"/fr/producer/amal/parcels/{mine.id}/slip").get_data(as_text=True)
+    assert "12 rue des Orangers" in slip and product.variants[0].sku in slip
+    assert client.get(f"/fr/producer/amal/parcels/{theirs.id}/slip").status_code == 404
+    assert post_form(client, f"/fr/producer/amal/parcels/{theirs.id}/shipped",
+                     {"carrier": "Amana", "tracking": "X"}, page="/fr/producer/amal/parcels").status_code == 404
+    refused = post_form(client, f"/fr/producer/amal/parcels/{mine.id}/shipped",
+                        {"carrier": "", "tracking": ""}, page="/fr/producer/amal/parcels",
+                        follow_redirects=True)
+    assert "transporteur" in refused.get_data(as_text=True)
+    post_form(client, f"/fr/producer/amal/parcels/{mine.id}/shipped",
+              {"carrier": "Amana", "tracking": "CX123MA"}, page="/fr/producer/amal/parcels")
+    db.session.expire_all()
+    mine = db.session.get(Shipment, mine.id)
+    assert (mine.status, mine.tracking_number) == (ShipmentStatus.SHIPPED, "CX123MA")
+    assert db.session.get(Order, order.id).status == OrderStatus.PARTIALLY_SHIPPED
+    post_form(client, f"/fr/producer/amal/parcels/{mine.id}/delivered",
+              page="/fr/producer/amal/parcels")
+    db.session.expire_all()
+    assert db.session.get(Shipment, mine.id).status == ShipmentStatus.DELIVERED
