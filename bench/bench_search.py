@@ -201,17 +201,22 @@ def main() -> int:
               "queries": len(qs), "runs": []}
     for size in args.sizes:
         docs = synthetic(size)
+        load_before = os.getloadavg()
         with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
             whoosh = bench_whoosh(docs, Path(tmp), qs)
             fts5 = bench_fts5(docs, Path(tmp), qs)
         ratio = round(whoosh["p95_ms"] / fts5["p95_ms"], 1) if fts5["p95_ms"] else None
+        # Other work on the machine skews pure-Python timings: keep the load with each run.
         report["runs"].append({"products": size, "whoosh": whoosh, "fts5": fts5,
-                               "p95_ratio_whoosh_to_fts5": ratio})
+                               "p95_ratio_whoosh_to_fts5": ratio,
+                               "load_average_before": load_before,
+                               "load_average_after": os.getloadavg()})
         print(f"{size:>7,} products | Whoosh build {whoosh['build_s']:>6.1f} s, "
               f"{whoosh['size_mb']:>6.1f} MB, p50 {whoosh['p50_ms']:>6.1f} ms, "
               f"p95 {whoosh['p95_ms']:>6.1f} ms | FTS5 build {fts5['build_s']:>5.1f} s, "
               f"{fts5['size_mb']:>5.1f} MB, p50 {fts5['p50_ms']:>5.2f} ms, "
-              f"p95 {fts5['p95_ms']:>5.2f} ms | p95 ratio {ratio}×", flush=True)
+              f"p95 {fts5['p95_ms']:>5.2f} ms | p95 ratio {ratio}× | load "
+              f"{load_before[0]:.2f} → {os.getloadavg()[0]:.2f}", flush=True)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2))
     print(f"Written to {args.output}")

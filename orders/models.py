@@ -136,6 +136,15 @@ class Order(Timestamped, db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(DateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    #: Card: the Stripe Checkout Session the shopper pays on, once created.
+    stripe_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    #: Card: the PaymentIntent of the completed session (what a refund refers to).
+    stripe_payment_intent: Mapped[str | None] = mapped_column(String(255), index=True)
+    #: Card: when the stock hold of an unpaid order lapses (lazily released by
+    #: ``services.release_expired_holds``); NULL for cash on delivery.
+    payment_due_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    #: What Stripe told us that changed nothing (failed attempts, partial refunds).
+    payment_note: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     user: Mapped[User | None] = relationship()
@@ -146,6 +155,17 @@ class Order(Timestamped, db.Model):
 
     def __repr__(self) -> str:
         return f"<Order {self.number} {self.status}>"
+
+
+class StripeEvent(db.Model):
+    """A Stripe webhook event already received: a replay finds it and changes nothing."""
+
+    __tablename__ = "stripe_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    type: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class Shipment(Timestamped, db.Model):

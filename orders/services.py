@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app, g, render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -107,6 +109,42 @@ def transition_shipment(shipment: Shipment, new: ShipmentStatus) -> None:
         raise IllegalTransition(_l("A shipment cannot go from %(old)s to %(new)s.",
                                    old=shipment.status.value, new=new.value))
     shipment.status = new
+
+
+#: Moves only Stripe's word can make, on top of ORDER_MOVES: a card payment that
+#: arrives after its hold lapsed revives the order (stock permitting) or is
+#: refunded; a full refund of a paid, unshipped order ends it.
+PAYMENT_MOVES: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.CANCELLED: frozenset({OrderStatus.PAID, OrderStatus.REFUNDED}),
+    OrderStatus.PAID: frozenset({OrderStatus.REFUNDED}),
+}
+
+
+def _check_move(old: OrderStatus, new: OrderStatus, payment: bool) -> None:
+    allowed = ORDER_MOVES[old] | (PAYMENT_MOVES.get(old, frozenset()) if payment
+                                  else frozenset())
+    if new not in allowed:
+        raise IllegalTransition(_l("An order cannot go from %(old)s to %(new)s.",
+                                   old=old.value, new=new.value))
+
+
+def claim_transition(order_id: int, old: OrderStatus, new: OrderStatus, *where,
+                     payment: bool = False, **values) -> bool:
+    """Move an order from ``old`` to ``new`` with a conditional UPDATE; False if it was not ``old``.
+
+    The move is checked against the tables first (``payment`` adds PAYMENT_MOVES).
+    Only one of several concurrent claimers wins: on PostgreSQL the others wait
+    on the row lock and then find the status changed, on SQLite they queue on
+    the database's write lock. Loaded copies of the order are expired.
+    """
+    _check_move(old, new, payment)
+    result = db.session.execute(
+        update(Order).where(Order.id == order_id, Order.status == old, *where)
+        .values(status=new, **values).execution_options(synchronize_session=False))
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Order) and obj.id == order_id:
+            db.session.expire(obj)
+    return result.rowcount == 1
 
 
 def _follow_shipments(order: Order) -> None:
@@ -357,7 +395,8 @@ def place_order(items: Mapping[str, int], address: Address, method: PaymentMetho
         full_name=address.full_name, address_line=address.address_line, city=address.city,
         postal_code=address.postal_code, country=address.country,
         currency=current_app.config.get("CURRENCY", "MAD"), items_cents=priced.items_cents,
-        shipping_cents=priced.shipping_cents, total_cents=priced.total_cents)
+        shipping_cents=priced.shipping_cents, total_cents=priced.total_cents,
+        payment_due_at=None if cod else utcnow() + hold_duration())
     db.session.add(order)
     for parcel in priced.shipments:
         shipment = Shipment(cooperative_id=parcel.cooperative.id,
@@ -491,17 +530,38 @@ def mark_cash_remitted(shipment: Shipment) -> None:
 
 def _restock(order: Order) -> None:
     """Put the order's units back in stock and in their lots."""
+    _restock_many([order])
+
+
+def _units(orders: Sequence[Order]) -> dict[int, int]:
     wanted: dict[int, int] = {}
-    for line in order.lines:
-        if line.variant_id is not None:
-            wanted[line.variant_id] = wanted.get(line.variant_id, 0) + line.quantity
+    for order in orders:
+        for line in order.lines:
+            if line.variant_id is not None:
+                wanted[line.variant_id] = wanted.get(line.variant_id, 0) + line.quantity
+    return wanted
+
+
+def _put_back(wanted: Mapping[int, int]) -> None:
+    """Add ``{variant_id: quantity}`` back to stock, in id order."""
     for variant_id in sorted(wanted):
         db.session.execute(update(Variant).where(Variant.id == variant_id)
                            .values(stock=Variant.stock + wanted[variant_id])
                            .execution_options(synchronize_session=False))
     _expire(Variant, set(wanted), "stock")
+
+
+def _restock_many(orders: Sequence[Order]) -> None:
+    """Put several orders' units back in stock and in their lots, each row once, in id order.
+
+    One pass over the sorted variant ids (then lot ids) keeps the lock order
+    of ``_take_stock``, so a release of many holds cannot deadlock a buyer.
+    """
+    wanted = _units(orders)
+    _put_back(wanted)
+    lines = [line for order in orders for line in order.lines]
     lot_units: dict[int, int] = {}
-    for line in order.lines:
+    for line in lines:
         for allocation in line.lots:
             lot_units[allocation.lot_id] = lot_units.get(allocation.lot_id, 0) \
                 + allocation.quantity
@@ -511,9 +571,9 @@ def _restock(order: Order) -> None:
                                    + lot_units[lot_id])
                            .execution_options(synchronize_session=False))
     _expire(Lot, set(lot_units), "quantity_remaining")
-    line_ids = [line.id for line in order.lines]
+    line_ids = [line.id for line in lines]
     db.session.execute(delete(OrderLineLot).where(OrderLineLot.line_id.in_(line_ids)))
-    for line in order.lines:
+    for line in lines:
         db.session.expire(line, ["lots"])
     product_ids = db.session.scalars(select(Variant.product_id)
                                      .where(Variant.id.in_(list(wanted))))

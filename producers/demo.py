@@ -104,7 +104,7 @@ def seed_cooperatives() -> list[str]:
         )
         db.session.add(coop)
         existing[slug] = coop
-    manager = demo_user("manager@taawon.test")
+    manager = demo_user("manager@demo.taawon.ma")
     db.session.flush()
     first = existing["tifaout"]
     if not any(m.cooperative_id == first.id for m in manager.memberships):

@@ -4,11 +4,12 @@ from __future__ import annotations
 from .accounts.models import User
 from .accounts.services import find_user, register_user
 
-#: Demo credentials are public on purpose: demo databases only.
+#: Demo credentials are public on purpose: demo databases only. The domain must
+#: pass e-mail validation (special-use names such as .test are refused at login).
 DEMO_USERS = (
-    ("admin@taawon.test", "Amina Admin", "demo-admin-2026", True),
-    ("manager@taawon.test", "Fatima Aït Baha", "demo-manager-2026", False),
-    ("shopper@taawon.test", "Youssef Shopper", "demo-shopper-2026", False),
+    ("admin@demo.taawon.ma", "Amina Admin", "demo-admin-2026", True),
+    ("manager@demo.taawon.ma", "Fatima Aït Baha", "demo-manager-2026", False),
+    ("shopper@demo.taawon.ma", "Youssef Shopper", "demo-shopper-2026", False),
 )
 
 

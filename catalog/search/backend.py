@@ -7,19 +7,20 @@ server-based engine can replace Whoosh without touching the pages.
 from __future__ import annotations
 
 import html
+import os
 import threading
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import accumulate, chain, repeat
 from operator import itemgetter
 from typing import Any, Collection, Iterable, Iterator, Protocol
 
 from whoosh import highlight, scoring
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import Storage
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.index import Index
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, FuzzyTerm, Or, Prefix, Query, Term
@@ -299,11 +300,15 @@ def _term_postings(searcher: Searcher, fieldname: str, btext: bytes
         deleted = None
         if isinstance(matcher, FilterMatcher):  # a segment with deletions
             matcher, deleted = matcher.child, reader.deleted_docs_set
-        if isinstance(matcher, W3LeafMatcher):
+        if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
             while matcher.is_active():
-                matcher._read_ids()
-                matcher._read_weights()
-                yield matcher._ids, matcher._weights, offset, deleted
+                # A block's data is (delta-coded ids, weights, values); weights
+                # are None when all 1.0, or one float when all equal.
+                matcher._read_data()
+                ids, weights = matcher._data[0], matcher._data[1]
+                if weights is None or isinstance(weights, float):
+                    weights = repeat(1.0 if weights is None else weights, matcher._blocklength)
+                yield accumulate(ids), weights, offset, deleted
                 matcher._next_block()
         else:  # postings inlined in the term info (rare terms)
             ids, weights = [], []
@@ -330,6 +335,7 @@ def _term_scores(searcher: Searcher, fieldname: str, text: str, boost: float
     for ids, weights, offset, deleted in _term_postings(searcher, fieldname, btext):
         # A block has few distinct weights (term frequencies): score each once,
         # then fill the dict at C speed.
+        weights = list(weights)
         value = {w: (w * idf * boost if boost != 1.0 else w * idf) for w in set(weights)}
         pairs = zip(map(offset.__add__, ids) if offset else ids,
                     map(value.__getitem__, weights))
@@ -551,6 +557,7 @@ class WhooshBackend:
         self._columns: tuple[Any, _Columns] | None = None
         self._columns_lock = threading.Lock()
         self._shared: Searcher | None = None
+        self._shared_pid = 0
         self._searcher_lock = threading.RLock()
         if create and not self.available():
             self._create()
@@ -603,7 +610,8 @@ class WhooshBackend:
             current = self._shared
             if current is not None:
                 try:
-                    up_to_date = current.up_to_date()
+                    # A forked worker opens its own: open files share their offsets.
+                    up_to_date = self._shared_pid == os.getpid() and current.up_to_date()
                 except Exception:  # the index was removed or damaged since
                     up_to_date = False
                 if not up_to_date:
@@ -613,14 +621,16 @@ class WhooshBackend:
                     self._close_shared()
             if self._shared is None:
                 self._shared = self._open_searcher()
+                self._shared_pid = os.getpid()
             yield self._shared
 
     def _close_shared(self) -> None:
         if self._shared is not None:
-            try:
-                self._shared.close()
-            except Exception:
-                pass
+            if self._shared_pid == os.getpid():  # never close a parent's files
+                try:
+                    self._shared.close()
+                except Exception:  # already closed, or its files are gone
+                    pass
             self._shared = None
 
     def _cols(self, searcher: Searcher) -> _Columns:

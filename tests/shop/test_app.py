@@ -115,7 +115,7 @@ def test_seed_demo_is_idempotent(runner):
 
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
-    assert "admin@taawon.test / demo-admin-2026" in first.output
+    assert "admin@demo.taawon.ma / demo-admin-2026" in first.output
     count = db.session.scalar(db.select(db.func.count()).select_from(User))
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0, second.output
@@ -135,3 +135,13 @@ def test_create_admin_command(runner):
     weak = runner.invoke(args=["users", "create-admin", "x@example.com", "--password", "short"])
     assert weak.exit_code != 0
     assert find_user("x@example.com") is None
+
+
+def test_demo_accounts_can_log_in(runner, client, post_form):
+    from shop.demo import DEMO_USERS
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    for email, _name, password, _admin in DEMO_USERS:
+        fresh = client.application.test_client()
+        response = post_form(fresh, "/fr/account/login", {"email": email, "password": password})
+        assert response.status_code == 302, email
