@@ -17,7 +17,6 @@ from email.message import EmailMessage
 
 from flask import current_app, g, render_template
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -297,9 +296,14 @@ def hash_token(token: str) -> str:
 
 
 def available_payment_methods() -> list[PaymentMethod]:
-    """Cash on delivery always; card only when Stripe is configured (never faked)."""
+    """Cash on delivery always; card only when Stripe is configured (never faked).
+
+    Both keys are needed: without the webhook secret no payment could ever be
+    confirmed, and card orders would wait until their hold lapsed.
+    """
     methods = [PaymentMethod.COD]
-    if current_app.config.get("STRIPE_SECRET_KEY"):
+    if current_app.config.get("STRIPE_SECRET_KEY") and \
+            current_app.config.get("STRIPE_WEBHOOK_SECRET"):
         methods.append(PaymentMethod.CARD)
     return methods
 
@@ -600,6 +604,207 @@ def mark_refunded(order: Order, reason: str) -> None:
     db.session.flush()
     _queue_mail(order, "order_refunded",
                 _l("Your order %(number)s is refunded", number=order.number))
+
+
+# ---------------------------------------------------------------- card payments
+
+#: Stripe accepts a Checkout Session expiry from 30 minutes to 24 hours after it
+#: creates the session, on its own clock: SESSION_MARGIN covers the request's
+#: latency and clock skew, so a 30-minute setting is never refused.
+STRIPE_MIN_MINUTES = 30
+STRIPE_MAX_MINUTES = 24 * 60 - 10
+SESSION_MARGIN = timedelta(minutes=2)
+#: The stock hold outlives Stripe's page by this much, so that a payment made at
+#: the page's last second reaches us by webhook before its stock is released.
+HOLD_GRACE = timedelta(minutes=5)
+
+
+def session_minutes() -> int:
+    """``STRIPE_SESSION_MINUTES`` (default 30), kept within what Stripe accepts."""
+    value = int(current_app.config.get("STRIPE_SESSION_MINUTES", 30))
+    return max(STRIPE_MIN_MINUTES, min(value, STRIPE_MAX_MINUTES))
+
+
+def hold_duration() -> timedelta:
+    """How long a new card order holds its stock without being paid."""
+    return timedelta(minutes=session_minutes()) + SESSION_MARGIN + HOLD_GRACE
+
+
+def checkout_expires_at(order: Order) -> datetime:
+    """When the order's Stripe page stops taking payments (naive UTC).
+
+    Derived from the order, not from the clock, so a repeated session request
+    sends the same parameters under the same idempotency key.
+    """
+    assert order.payment_due_at is not None
+    return order.payment_due_at - HOLD_GRACE
+
+
+def token_matches(order: Order, token: str | None) -> bool:
+    """True when ``token`` is the order's link secret."""
+    return bool(token) and hmac.compare_digest(order.token_hash, hash_token(token))
+
+
+def _in_language(order: Order, message) -> str:
+    with force_locale(order.lang):
+        return str(message)
+
+
+def note_payment(order: Order, text: str) -> None:
+    """Record something Stripe said that changes nothing (failed attempt, partial refund)."""
+    stamp = utcnow().strftime("%Y-%m-%d %H:%M")
+    order.payment_note = "\n".join(filter(None, [order.payment_note or "", f"{stamp} {text}"]))
+    db.session.flush()
+
+
+def release_expired_holds(now: datetime | None = None) -> list[Order]:
+    """Cancel and restock unpaid card orders whose hold lapsed; return them.
+
+    One indexed query when there is nothing to release. Safe under concurrency:
+    each order is claimed with a conditional status UPDATE, so two callers
+    never both restock it, and a payment confirmed meanwhile wins. Flushes;
+    the caller commits.
+    """
+    now = now or utcnow()
+    ids = list(db.session.scalars(
+        select(Order.id).where(Order.status == OrderStatus.PENDING_PAYMENT,
+                               Order.payment_due_at < now).order_by(Order.id)))
+    if not ids:
+        return []
+    return cancel_unpaid(ids, Order.payment_due_at < now)
+
+
+def cancel_unpaid(order_ids: Iterable[int], *where) -> list[Order]:
+    """Cancel and restock the unpaid card orders among ``order_ids`` (Stripe page expired)."""
+    now = utcnow()
+    claimed = [order_id for order_id in sorted(set(order_ids))
+               if claim_transition(order_id, OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED,
+                                   Order.payment_method == PaymentMethod.CARD, *where,
+                                   cancelled_at=now)]
+    if not claimed:
+        return []
+    orders = list(db.session.scalars(
+        select(Order).where(Order.id.in_(claimed)).order_by(Order.id)
+        .options(selectinload(Order.shipments),
+                 selectinload(Order.lines).selectinload(OrderLine.lots))))
+    for order in orders:
+        for shipment in order.shipments:
+            transition_shipment(shipment, ShipmentStatus.CANCELLED)
+        order.cancel_reason = _in_language(
+            order, _l("The card payment was not completed in time."))
+    db.session.flush()
+    _restock_many(orders)
+    for order in orders:
+        _queue_mail(order, "order_cancelled",
+                    _l("Your order %(number)s is cancelled", number=order.number))
+    return orders
+
+
+def confirm_card_payment(order: Order, session_id: str, payment_intent: str | None,
+                         token: str | None = None) -> bool:
+    """Stripe says the order is paid: PENDING_PAYMENT → PAID; False if it was no longer pending."""
+    if not claim_transition(order.id, OrderStatus.PENDING_PAYMENT, OrderStatus.PAID,
+                            paid_at=utcnow(), stripe_session_id=session_id,
+                            stripe_payment_intent=payment_intent):
+        return False
+    _queue_mail(order, "order_confirmation",
+                _l("Your order %(number)s is confirmed", number=order.number),
+                token=token if token_matches(order, token) else None)
+    return True
+
+
+def hold_lapsed(order: Order) -> bool:
+    """True for a card order cancelled because its payment window closed, not by a person."""
+    if (order.status != OrderStatus.CANCELLED or order.payment_method != PaymentMethod.CARD
+            or order.paid_at is not None or order.payment_due_at is None
+            or order.cancelled_at is None):
+        return False
+    # Stripe's page expires HOLD_GRACE before the hold; allow a minute of clock skew.
+    return order.cancelled_at >= order.payment_due_at - HOLD_GRACE - timedelta(minutes=1)
+
+
+def revive_shipment(shipment: Shipment) -> None:
+    """A parcel cancelled with its lapsed hold goes back to preparation once paid."""
+    if shipment.status != ShipmentStatus.CANCELLED or shipment.order.status != OrderStatus.PAID:
+        raise IllegalTransition(_l("A shipment cannot go from %(old)s to %(new)s.",
+                                   old=shipment.status.value,
+                                   new=ShipmentStatus.TO_PREPARE.value))
+    shipment.status = ShipmentStatus.TO_PREPARE
+
+
+def take_back_late_payment(order: Order, session_id: str, payment_intent: str | None,
+                           token: str | None = None) -> bool:
+    """A payment arrived after the hold lapsed: take the stock again and mark the order paid.
+
+    Returns False, changing nothing, when the order was cancelled by a person or
+    any item can no longer be taken (the caller then refunds the payment).
+    """
+    if not hold_lapsed(order) or any(line.variant_id is None for line in order.lines):
+        return False
+    wanted = _units([order])
+    short = _take_stock(wanted)
+    if short:
+        _put_back({v: q for v, q in wanted.items() if v not in short})
+        return False
+    if not claim_transition(order.id, OrderStatus.CANCELLED, OrderStatus.PAID, payment=True,
+                            paid_at=utcnow(), cancelled_at=None, cancel_reason="",
+                            stripe_session_id=session_id, stripe_payment_intent=payment_intent):
+        _put_back(wanted)
+        return False
+    for shipment in order.shipments:
+        revive_shipment(shipment)
+    db.session.flush()
+    for line in order.lines:
+        _allocate_lots(line, line.variant_id)
+    refresh_summaries(db.session, {line.product_id for line in order.lines if line.product_id})
+    db.session.flush()
+    _queue_mail(order, "order_confirmation",
+                _l("Your order %(number)s is confirmed", number=order.number),
+                token=token if token_matches(order, token) else None)
+    return True
+
+
+def record_late_payment_refund(order: Order, session_id: str, payment_intent: str | None) -> None:
+    """The late payment of a cancelled order was refunded at Stripe: CANCELLED → REFUNDED."""
+    reason = _in_language(order, _l("Your card payment arrived after your order had expired "
+                                    "and its items were no longer available. It is refunded "
+                                    "in full."))
+    if claim_transition(order.id, OrderStatus.CANCELLED, OrderStatus.REFUNDED, payment=True,
+                        cancel_reason=reason, stripe_session_id=session_id,
+                        stripe_payment_intent=payment_intent):
+        note_payment(order, f"late payment {payment_intent} refunded")
+        _queue_mail(order, "order_refunded",
+                    _l("Your order %(number)s is refunded", number=order.number))
+
+
+def record_full_refund(order: Order, note: str) -> bool:
+    """Stripe refunded the whole payment; move the order if its state allows, else note it.
+
+    Returns False when the order could not follow (it is on its way): staff must act.
+    """
+    if order.status == OrderStatus.REFUNDED:
+        return True
+    reason = _in_language(order, _l("The payment was refunded."))
+    if order.status in (OrderStatus.DELIVERED, OrderStatus.COMPLETED):
+        mark_refunded(order, reason)
+        return True
+    if order.status in (OrderStatus.PAID, OrderStatus.CANCELLED):
+        old = order.status
+        if not claim_transition(order.id, old, OrderStatus.REFUNDED, payment=True,
+                                cancel_reason=reason):
+            return False
+        if old == OrderStatus.PAID:  # nothing shipped yet: the parcels are off
+            for shipment in order.shipments:
+                transition_shipment(shipment, ShipmentStatus.CANCELLED)
+            order.cancelled_at = utcnow()
+            db.session.flush()
+            _restock(order)
+        note_payment(order, note)
+        _queue_mail(order, "order_refunded",
+                    _l("Your order %(number)s is refunded", number=order.number))
+        return True
+    note_payment(order, f"{note}; order is {order.status.value}: handle by hand")
+    return False
 
 
 # ---------------------------------------------------------------- mail after commit

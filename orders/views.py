@@ -1,8 +1,10 @@
 """Cart, checkout and order pages: parse, call one service, commit once, render."""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import click
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from shop.extensions import db
 
 from . import cart as store
-from . import services
+from . import payments, services
 from .cities import cities
 from .forms import AddToCartForm, CheckoutForm, QuantityForm, RemoveForm
 from .models import OrderStatus, PaymentMethod, ShipmentStatus, ShippingZone
@@ -48,6 +50,34 @@ PAYMENT_NAMES = {
 #: SQLite answers "database is locked" when busy_timeout ran out under heavy writes.
 LOCKED_RETRIES = 3
 
+log = logging.getLogger(__name__)
+
+
+def _release_holds() -> None:
+    """Cancel lapsed card holds in a short transaction of their own, before reading stock.
+
+    Not inside ``place_order``: restocking one order and taking another's stock
+    in a single transaction would lock variant rows out of id order, which can
+    deadlock on PostgreSQL. Best effort: a busy database just leaves them for
+    the next request.
+    """
+    try:
+        if services.release_expired_holds():
+            db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+        log.warning("releasing lapsed card holds failed; the next request will retry",
+                    exc_info=True)
+
+
+@bp.cli.command("release-holds")
+def release_holds_command() -> None:
+    """Cancel and restock unpaid card orders whose payment window closed (for cron)."""
+    released = services.release_expired_holds()
+    db.session.commit()
+    click.echo(f"{len(released)} hold(s) released"
+               + (": " + ", ".join(o.number for o in released) if released else "."))
+
 
 @bp.context_processor
 def labels() -> dict[str, Any]:
@@ -62,6 +92,7 @@ def labels() -> dict[str, Any]:
 @bp.route("/cart")
 def cart():
     """The shopper's cart, grouped by cooperative, with live stock messages."""
+    _release_holds()
     view = store.build_view(store.contents())
     return render_template("orders/cart.html", view=view, quantity_form=QuantityForm(),
                            remove_form=RemoveForm())
@@ -138,6 +169,7 @@ def _render_review(form: CheckoutForm, quote: services.Quote, status: int = 200)
 @bp.route("/checkout", methods=["GET", "POST"])
 def checkout():
     """Address and payment, then a review of every parcel, then the order."""
+    _release_holds()
     items = store.contents()
     view = store.build_view(items)
     if not view.lines:
@@ -191,12 +223,28 @@ def _place(items: dict[str, int], view: store.CartView):
             # Only SQLite's lock timeout is worth another try; the rest is a bug.
             if "database is locked" not in str(exc) or attempt == LOCKED_RETRIES - 1:
                 raise
-    flash(_("Thank you! Your order %(number)s is placed.", number=order.number), "success")
-    # The card seam: a PENDING_PAYMENT order goes to Stripe Checkout here once the
-    # card part of issue #6 lands; until then card is never offered.
     link = url_for("orders.order", number=order.number,
                    token=None if order.user_id else token)
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        return _to_stripe(order, None if order.user_id else token, link)
+    flash(_("Thank you! Your order %(number)s is placed.", number=order.number), "success")
     return redirect(link)
+
+
+def _to_stripe(order, token: str | None, link: str):
+    """Send a placed card order to Stripe Checkout; if Stripe fails, to its page, unpaid.
+
+    The order is already committed with its stock held: a Stripe outage leaves it
+    PENDING_PAYMENT and the hold lapses at ``payment_due_at`` like any unpaid one.
+    """
+    try:
+        url = payments.start_checkout(order, token)
+        db.session.commit()
+    except payments.PaymentUnavailable as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(link)
+    return redirect(url, 303)
 
 
 # ---------------------------------------------------------------- orders
@@ -204,6 +252,7 @@ def _place(items: dict[str, int], view: store.CartView):
 @bp.route("/orders/<number>")
 def order(number: str):
     """An order's status: for its owner, or with the secret link from the e-mail."""
+    _release_holds()
     user = current_user if current_user.is_authenticated else None
     found = services.order_for(number, user.id if user else None, request.args.get("token"),
                                is_admin=bool(user and user.is_admin))

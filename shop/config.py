@@ -15,6 +15,8 @@ ENV_VARS = (
     "STRIPE_SECRET_KEY",
     "STRIPE_WEBHOOK_SECRET",
     "STRIPE_PUBLISHABLE_KEY",
+    "STRIPE_SESSION_MINUTES",
+    "STRIPE_MAX_NETWORK_RETRIES",
     "MAIL_SERVER",
     "MAIL_PORT",
     "MAIL_USERNAME",
@@ -53,6 +55,8 @@ class Defaults:
     STRIPE_SECRET_KEY = ""
     STRIPE_WEBHOOK_SECRET = ""
     STRIPE_PUBLISHABLE_KEY = ""
+    STRIPE_SESSION_MINUTES = 30  # how long a card checkout holds the stock
+    STRIPE_MAX_NETWORK_RETRIES = 1
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
@@ -78,7 +82,8 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     for name in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
         if isinstance(app.config[name], str):
             app.config[name] = _as_bool(app.config[name])
-    app.config["MAIL_PORT"] = int(app.config["MAIL_PORT"])
+    for name in ("MAIL_PORT", "STRIPE_SESSION_MINUTES", "STRIPE_MAX_NETWORK_RETRIES"):
+        app.config[name] = int(app.config[name])
     app.config["PORT"] = int(app.config["PORT"])
     app.config.from_prefixed_env("TAAWON")
     if test_config:

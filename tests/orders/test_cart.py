@@ -54,16 +54,16 @@ def test_quantity_is_capped_to_stock_with_a_message(client, make_product, add_to
     assert response.status_code == 302
     html = cart_html(client)
     assert badge(html) == "3"
-    assert "Only 3 left: your cart holds 3." in html
+    assert "Plus que 3 : votre panier en contient 3." in html
 
 
 def test_sold_out_and_withdrawn_items_are_refused(client, make_product, add_to_cart):
     sold_out = make_product(stock=0)
     draft = make_product(status=ProductStatus.DRAFT)
     add_to_cart(client, sold_out.variants[0].sku)
-    assert "Sorry, this item is sold out." in cart_html(client)
+    assert "Désolé, cet article est épuisé." in cart_html(client)
     add_to_cart(client, draft.variants[0].sku)
-    assert "This item is no longer available." in cart_html(client)
+    assert "Cet article n’est plus disponible." in cart_html(client)
     add_to_cart(client, "NO-SUCH-SKU")
     assert badge(cart_html(client)) == "0"
 
@@ -77,8 +77,8 @@ def test_cart_shows_stock_changes_since_adding(client, make_product, add_to_cart
     gone.variants[0].stock = 0
     db.session.commit()
     html = cart_html(client)
-    assert "Only 2 left: lower the quantity to continue." in html
-    assert "Sold out: remove it to continue." in html
+    assert "Plus que 2 : baissez la quantité pour continuer." in html
+    assert "Épuisé : retirez-le pour continuer." in html
     assert 'href="/fr/checkout"' not in html  # no checkout until fixed
     assert client.get("/fr/checkout").status_code == 302
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import stripe
 from sqlalchemy import func, select
 
 from catalog.models import Product, Variant
@@ -72,17 +73,36 @@ def test_city_and_phone_are_read_leniently(client, two_coops, add_to_cart, check
     assert (order.city, order.phone, order.country) == ("Casablanca", "+212700112233", "MA")
 
 
+class OfflineStripe(stripe.HTTPClient):
+    """Keeps card tests off the network: every call fails like a dead connection."""
+
+    name = "offline"
+
+    def request(self, *args, **kwargs):
+        raise stripe.APIConnectionError("offline in tests")
+
+    def request_stream(self, *args, **kwargs):
+        raise stripe.APIConnectionError("offline in tests")
+
+    def close(self) -> None:
+        pass
+
+
 def test_card_appears_only_when_stripe_is_configured(app, client, two_coops, add_to_cart):
     add_to_cart(client, two_coops[0].variants[0].sku)
     assert 'value="card"' not in text(client.get("/fr/checkout"))
     app.config["STRIPE_SECRET_KEY"] = "sk_test_123"
+    # A secret key without the webhook secret could never confirm a payment.
+    assert 'value="card"' not in text(client.get("/fr/checkout"))
+    app.config["STRIPE_WEBHOOK_SECRET"] = "whsec_123"
     html = text(client.get("/fr/checkout"))
     assert 'value="card"' in html and 'value="cod"' in html
 
 
 def test_international_address_with_card(app, client, two_coops, add_to_cart, checkout,
                                          address):
-    app.config["STRIPE_SECRET_KEY"] = "sk_test_123"
+    app.config.update(STRIPE_SECRET_KEY="sk_test_123", STRIPE_WEBHOOK_SECRET="whsec_123")
+    app.extensions["stripe_http_client"] = OfflineStripe()
     add_to_cart(client, two_coops[0].variants[0].sku)
     data = {**address, "country": "FR", "city": "Lyon", "postal_code": "69001",
             "phone": "+33 6 12 34 56 78", "payment": "card"}
@@ -178,7 +198,7 @@ def test_sold_out_at_placing_keeps_the_cart(client, two_coops, add_to_cart, chec
                          page="/fr/cart")
     assert response.status_code == 302 and response.location.endswith("/fr/cart")
     html = text(client.get("/fr/cart"))
-    assert "Sorry, sold out before your order went through: Huile d&#39;argan (250 ml)." in html
+    assert "Désolé, épuisé avant que votre commande ne passe : Huile d&#39;argan (250 ml)." in html
     stocks = dict(db.session.execute(select(Variant.sku, Variant.stock)).all())
     assert stocks == {oil.variants[0].sku: 1, honey.variants[0].sku: 1}  # rolled back
     assert db.session.scalar(select(func.count(Order.id))) == 0

@@ -72,5 +72,5 @@ def test_the_last_units_are_sold_exactly_once(app, make_product, rates, add_to_c
     assert db.session.scalar(select(func.sum(OrderLine.quantity))) == STOCK
     for index in lost[:3]:
         html = clients[index][0].get("/fr/cart").get_data(as_text=True)
-        assert "Sorry, sold out before your order went through" in html
+        assert "Désolé, épuisé avant que votre commande ne passe" in html
         assert "Safran de Taliouine" in html  # the cart is kept

@@ -1,0 +1,162 @@
+"""Stripe Checkout for card orders: a thin gateway around ``stripe.StripeClient``.
+
+The client is built from ``STRIPE_SECRET_KEY``; tests inject a fake
+``stripe.HTTPClient`` as ``app.extensions["stripe_http_client"]``, so the
+suite never reaches the network. Nothing here touches the order's status:
+that is ``orders.services``' job.
+"""
+from __future__ import annotations
+
+import calendar
+import json
+import logging
+from typing import Any
+
+import stripe
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+
+
+from . import services
+from .models import Order
+
+log = logging.getLogger(__name__)
+
+#: Checkout's display languages for ours. Stripe Checkout has no Arabic, so
+#: Arabic shoppers get "auto": Stripe follows the browser and falls back to English.
+CHECKOUT_LOCALES = {"fr": "fr", "en": "en", "ar": "auto"}
+#: How often the library itself retries a failed request (same idempotency key).
+DEFAULT_NETWORK_RETRIES = 1
+
+
+class PaymentUnavailable(Exception):
+    """Stripe could not be reached or refused the request; ``message`` is for the shopper."""
+
+    def __init__(self, message=None) -> None:
+        """Keep a translatable message."""
+        self.message = message or _l(
+            "Card payment is not available right now. Your order is kept, unpaid, and will "
+            "be cancelled automatically if it is not paid in time. Please try again later.")
+        super().__init__(str(self.message))
+
+
+def is_configured() -> bool:
+    """True when a secret key is set (card payment is offered only then)."""
+    return bool(current_app.config.get("STRIPE_SECRET_KEY"))
+
+
+def client() -> stripe.StripeClient:
+    """A Stripe client for the configured key (with the injected HTTP client, if any)."""
+    key = current_app.config.get("STRIPE_SECRET_KEY")
+    if not key:
+        raise PaymentUnavailable()
+    return stripe.StripeClient(
+        key, http_client=current_app.extensions.get("stripe_http_client"),
+        max_network_retries=int(current_app.config.get("STRIPE_MAX_NETWORK_RETRIES",
+                                                       DEFAULT_NETWORK_RETRIES)))
+
+
+def _epoch(value) -> int:
+    return calendar.timegm(value.timetuple())
+
+
+def checkout_params(order: Order, token: str | None) -> dict[str, Any]:
+    """The Checkout Session for ``order``: MAD, centimes, one line per item and parcel."""
+    lang = order.lang
+    currency = order.currency.lower()
+    line_items = []
+    for line in order.lines:
+        line_items.append({
+            "quantity": line.quantity,
+            "price_data": {
+                "currency": currency,
+                "unit_amount": line.unit_price_cents,
+                "product_data": {"name": f"{line.name(lang).text} ({line.variant_label})"[:250]},
+            },
+        })
+    for shipment in order.shipments:
+        if shipment.shipping_cents == 0:
+            continue  # free shipping: nothing to charge, the order page says so
+        name = services._in_language(order, _l("Shipping: %(coop)s",
+                                               coop=shipment.cooperative.legal_name))
+        line_items.append({
+            "quantity": 1,
+            "price_data": {"currency": currency, "unit_amount": shipment.shipping_cents,
+                           "product_data": {"name": name[:250]}},
+        })
+    back = {"lang": lang, "number": order.number, "token": token, "_external": True}
+    return {
+        "mode": "payment",
+        "allowed_payment_method_types": ["card"],
+        "currency": currency,
+        "line_items": line_items,
+        "locale": CHECKOUT_LOCALES.get(lang, "auto"),
+        "customer_email": order.email,
+        "client_reference_id": order.number,
+        "metadata": {"order": order.number},
+        "payment_intent_data": {"metadata": {"order": order.number},
+                                "description": f"Taawon {order.number}"},
+        "success_url": url_for("orders.order", checkout="done", **back),
+        "cancel_url": url_for("orders.order", checkout="cancelled", **back),
+        "expires_at": _epoch(services.checkout_expires_at(order)),
+    }
+
+
+def idempotency_key(order: Order) -> str:
+    """One Checkout Session per order, however often the request is repeated."""
+    return f"checkout-{order.number}"
+
+
+def start_checkout(order: Order, token: str | None) -> str:
+    """Create the order's Checkout Session, remember its id; return the page's URL.
+
+    Raises PaymentUnavailable when Stripe is unreachable (network, 5xx, rate
+    limit) or refuses (bad key, invalid request); the order is left as it is.
+    The caller commits.
+    """
+    params = checkout_params(order, token)
+    expected = sum(item["quantity"] * item["price_data"]["unit_amount"]
+                   for item in params["line_items"])
+    if expected != order.total_cents:  # a bug, not a shopper's problem: refuse loudly
+        log.error("order %s: line items sum to %s, total is %s", order.number, expected,
+                  order.total_cents)
+        raise PaymentUnavailable()
+    try:
+        session = client().v1.checkout.sessions.create(
+            params, options={"idempotency_key": idempotency_key(order)})
+    except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as exc:
+        log.warning("order %s: Stripe unreachable: %s", order.number, exc)
+        raise PaymentUnavailable() from exc
+    except stripe.StripeError as exc:
+        log.error("order %s: Stripe refused the Checkout Session: %s", order.number, exc)
+        raise PaymentUnavailable() from exc
+    order.stripe_session_id = session["id"]
+    return session["url"]
+
+
+def refund(order: Order, payment_intent: str) -> str:
+    """Refund ``payment_intent`` in full; return the refund's id.
+
+    Idempotent per order: a retried webhook cannot refund twice. Stripe errors
+    propagate, so the webhook answers 500 and Stripe delivers it again later.
+    """
+    result = client().v1.refunds.create(
+        {"payment_intent": payment_intent, "metadata": {"order": order.number}},
+        options={"idempotency_key": f"refund-{order.number}-{payment_intent}"})
+    return result["id"]
+
+
+def parse_event(payload: bytes, signature: str | None) -> dict[str, Any]:
+    """Verify a webhook's ``Stripe-Signature`` with ``STRIPE_WEBHOOK_SECRET``; return the event.
+
+    Raises ``stripe.SignatureVerificationError`` (also for a missing header or
+    secret, or a timestamp older than five minutes) or ValueError (not an event).
+    """
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET") or None
+    stripe.WebhookSignature.verify_header(payload, signature, secret,
+                                          stripe.Webhook.DEFAULT_TOLERANCE)
+    event = json.loads(payload)
+    if not isinstance(event, dict) or event.get("object") != "event" \
+            or not isinstance(event.get("data", {}).get("object"), dict):
+        raise ValueError("not a Stripe event")
+    return event

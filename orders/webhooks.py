@@ -1,0 +1,174 @@
+"""``POST /stripe/webhook``: Stripe's word on card orders, verified and applied once.
+
+Every verified event's id is inserted first, in the same transaction as its
+effects: a replay hits the unique index and is answered 200 without acting,
+and a failure rolls both back so Stripe's retry finds the event new again.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import stripe
+from flask import Blueprint, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from shop.extensions import csrf, db, limiter
+
+from . import payments, services
+from .models import Order, OrderStatus, StripeEvent
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("stripe_webhooks", __name__)
+
+
+@bp.route("/stripe/webhook", methods=["POST"])
+@csrf.exempt
+@limiter.exempt
+def stripe_webhook():
+    """Verify the signature, record the event once, then apply it."""
+    try:
+        event = payments.parse_event(request.get_data(), request.headers.get("Stripe-Signature"))
+    except (stripe.SignatureVerificationError, ValueError):
+        return jsonify(error="invalid signature or payload"), 400
+    db.session.add(StripeEvent(event_id=str(event["id"])[:255], type=str(event["type"])[:100]))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return jsonify(received=True, duplicate=True), 200
+    handler = HANDLERS.get(event["type"])
+    try:
+        if handler is not None:
+            handler(event["data"]["object"])
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("Stripe event %s (%s) failed; Stripe will retry", event["id"],
+                      event["type"])
+        return jsonify(error="not processed"), 500
+    return jsonify(received=True), 200
+
+
+# ---------------------------------------------------------------- finding the order
+
+def _by_number(number: Any) -> Order | None:
+    if not number or not isinstance(number, str):
+        return None
+    return db.session.scalar(select(Order).where(Order.number == number))
+
+
+def _session_order(session: dict[str, Any]) -> Order | None:
+    order = db.session.scalar(select(Order).where(Order.stripe_session_id == session.get("id")))
+    if order is None:
+        order = _by_number(session.get("client_reference_id")) \
+            or _by_number((session.get("metadata") or {}).get("order"))
+    if order is None:
+        log.warning("Stripe session %s matches no order", session.get("id"))
+        return None
+    if order.stripe_session_id not in (None, session.get("id")):
+        log.error("order %s: event for session %s, but its session is %s", order.number,
+                  session.get("id"), order.stripe_session_id)
+        services.note_payment(order, f"event for unknown session {session.get('id')}")
+        return None
+    return order
+
+
+def _intent_order(obj: dict[str, Any], intent: Any) -> Order | None:
+    order = None
+    if intent:
+        order = db.session.scalar(select(Order).where(Order.stripe_payment_intent == intent))
+    return order or _by_number((obj.get("metadata") or {}).get("order"))
+
+
+def _guest_token(session: dict[str, Any]) -> str | None:
+    """The order link's secret, from the success URL we gave Stripe (checked before use)."""
+    query = parse_qs(urlsplit(session.get("success_url") or "").query)
+    return (query.get("token") or [None])[0]
+
+
+def _intent_id(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return value.get("id")
+    return value or None
+
+
+# ---------------------------------------------------------------- handlers
+
+def session_completed(session: dict[str, Any]) -> None:
+    """The shopper paid on Stripe's page: the order is paid, even if its hold had lapsed."""
+    order = _session_order(session)
+    if order is None:
+        return
+    intent = _intent_id(session.get("payment_intent"))
+    if session.get("payment_status") != "paid":
+        services.note_payment(order, f"session {session.get('id')} completed unpaid")
+        return
+    amount, currency = session.get("amount_total"), str(session.get("currency", "")).lower()
+    if amount != order.total_cents or currency != order.currency.lower():
+        log.error("order %s: paid %s %s, expected %s %s", order.number, amount, currency,
+                  order.total_cents, order.currency)
+        services.note_payment(order, f"paid {amount} {currency}, expected {order.total_cents} "
+                                     f"{order.currency}: check by hand")
+        return
+    token = _guest_token(session)
+    if order.status == OrderStatus.PENDING_PAYMENT and services.confirm_card_payment(
+            order, session["id"], intent, token):
+        return
+    # The hold lapsed (or lapsed just now, under us): take the stock again, or refund.
+    db.session.refresh(order)
+    if order.status != OrderStatus.CANCELLED:
+        return  # already paid (or later): nothing to do
+    if services.take_back_late_payment(order, session["id"], intent, token):
+        return
+    if not intent:
+        services.note_payment(order, f"late payment of session {session['id']} without "
+                                     "payment intent: refund by hand")
+        return
+    payments.refund(order, intent)
+    services.record_late_payment_refund(order, session["id"], intent)
+
+
+def session_expired(session: dict[str, Any]) -> None:
+    """Stripe's page expired unpaid: cancel and restock now, and any other lapsed hold."""
+    order = _session_order(session)
+    if order is not None and order.status == OrderStatus.PENDING_PAYMENT:
+        services.cancel_unpaid([order.id])
+    services.release_expired_holds()
+
+
+def payment_failed(intent: dict[str, Any]) -> None:
+    """A card was declined: the order stays pending until its hold lapses."""
+    order = _intent_order(intent, intent.get("id"))
+    if order is None:
+        return
+    error = intent.get("last_payment_error") or {}
+    services.note_payment(order, "card payment failed: "
+                                 f"{error.get('code') or error.get('message') or 'unknown'}")
+
+
+def charge_refunded(charge: dict[str, Any]) -> None:
+    """A refund made at Stripe (by us or in the dashboard): full → refunded, else a note."""
+    intent = _intent_id(charge.get("payment_intent"))
+    order = _intent_order(charge, intent)
+    if order is None:
+        return
+    amount, refunded = charge.get("amount") or 0, charge.get("amount_refunded") or 0
+    note = f"refunded {refunded} of {amount} {str(charge.get('currency', '')).upper()}"
+    if charge.get("refunded") or (amount and refunded >= amount):
+        if not services.record_full_refund(order, note):
+            log.warning("order %s: full refund while %s; handle by hand", order.number,
+                        order.status.value)
+    else:
+        services.note_payment(order, f"partial refund: {note}")
+
+
+HANDLERS = {
+    "checkout.session.completed": session_completed,
+    "checkout.session.expired": session_expired,
+    "payment_intent.payment_failed": payment_failed,
+    "charge.refunded": charge_refunded,
+}
