@@ -271,3 +271,26 @@ def make_product(app, categories, make_cooperative):
         return product
 
     return make
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as statements:`` records the SQL a block runs."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+    return counting

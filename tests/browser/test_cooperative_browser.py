@@ -1,7 +1,6 @@
 """A cooperative's whole path in a browser: apply in Arabic, approval, first product."""
 from __future__ import annotations
 
-import io
 
 import pytest
 from PIL import Image, ImageDraw

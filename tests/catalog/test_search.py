@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import event
 
 from catalog.models import ProductStatus
 from shop.extensions import db
@@ -259,21 +257,7 @@ def test_autocomplete_is_capped(client, make_product, make_cooperative):
     assert len(client.get("/fr/search/suggest?q=mie").json["suggestions"]) == 8
 
 
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-
-
-def test_results_page_runs_a_bounded_number_of_queries(client, make_product, make_cooperative):
+def test_results_page_runs_a_bounded_number_of_queries(count_queries, client, make_product, make_cooperative):
     coops = [make_cooperative() for _ in range(4)]
 
     def queries_with(n: int) -> int:

@@ -3,12 +3,10 @@ from __future__ import annotations
 
 import json
 import re
-from contextlib import contextmanager
 from datetime import date, timedelta
 from xml.etree import ElementTree
 
 import pytest
-from sqlalchemy import event
 
 from catalog.models import Certification, ProductStatus
 from producers.models import CooperativeStatus
@@ -179,22 +177,8 @@ def test_cooperative_pages(client, make_product, make_cooperative):
     assert "Coopérative Tifaout" not in client.get("/fr/cooperatives/?region=2").get_data(as_text=True)
 
 
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-
-
 @pytest.mark.parametrize("url", ["/fr/products/?page=1", "/fr/", "/fr/cooperatives/"])
-def test_pages_run_a_bounded_number_of_queries(client, make_product, make_cooperative, url):
+def test_pages_run_a_bounded_number_of_queries(count_queries, client, make_product, make_cooperative, url):
     coops = [make_cooperative() for _ in range(4)]
 
     def queries_with(n: int) -> int:
@@ -210,7 +194,7 @@ def test_pages_run_a_bounded_number_of_queries(client, make_product, make_cooper
     assert few == many, (few, many)
 
 
-def test_product_page_query_count_does_not_grow(client, make_product, make_cooperative):
+def test_product_page_query_count_does_not_grow(count_queries, client, make_product, make_cooperative):
     small = make_product(variants=1, certifications=("organic",))
     big = make_product(variants=12, certifications=("organic", "igp", "onssa"))
     counts = []

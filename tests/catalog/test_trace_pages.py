@@ -5,14 +5,13 @@ import hashlib
 import io
 import json
 import re
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
 import segno
 from PIL import Image
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from catalog.traceability import (Action, Contribution, ContributionKind, EventType, Lot,
                                   LotDetails, Quantity, Step, TraceEvent, create_lot,
@@ -23,20 +22,6 @@ from shop.extensions import db
 
 MOROCCO = timezone(timedelta(hours=1))
 GTIN13 = "6111234567895"  # check digit 5: 105 → 10 - 5
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture
@@ -164,7 +149,7 @@ def test_unknown_or_hidden_lots_are_404(client, make_lot):
         assert client.get(url).status_code == 404, url
 
 
-def test_trace_page_runs_a_bounded_number_of_queries(client, make_lot, make_product,
+def test_trace_page_runs_a_bounded_number_of_queries(count_queries, client, make_lot, make_product,
                                                      make_cooperative):
     small = make_lot(events=2, members=1)
     big = make_lot(events=25, members=8, code="ARG-2502",
@@ -354,7 +339,7 @@ def test_product_page_lists_lots_on_sale(client, make_lot, make_product):
     assert 'aria-labelledby="lots-title"' in html
 
 
-def test_product_page_lots_take_one_query(client, make_product, make_cooperative):
+def test_product_page_lots_take_one_query(count_queries, client, make_product, make_cooperative):
     coop = make_cooperative()
     counts = []
     for n in (1, 6):

@@ -1,10 +1,9 @@
 """The cart: guests in the session, accounts in the database, merged at login."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from catalog.models import ProductStatus
 from orders.models import CartItem
@@ -110,22 +109,8 @@ def test_guest_cart_merges_into_the_account_at_login(app, client, make_user, log
         assert "cart" not in session
 
 
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-
-
 @pytest.mark.parametrize("logged_in", [False, True])
-def test_cart_page_runs_a_bounded_number_of_queries(client, make_product, make_cooperative,
+def test_cart_page_runs_a_bounded_number_of_queries(count_queries, client, make_product, make_cooperative,
                                                     add_to_cart, make_user, login, logged_in):
     if logged_in:
         login(client, make_user())

@@ -13,7 +13,6 @@ from orders.models import (CooperativeShipping, Order, OrderLine, OrderStatus, P
 from shop.extensions import db
 from shop.fairtrade import DEFAULT_POLICY, split
 
-from .test_cart import count_queries
 
 
 @pytest.fixture
@@ -261,7 +260,7 @@ def test_confirmation_is_in_the_shoppers_language(client, two_coops, add_to_cart
     assert "155,00\xa0MAD" in body
 
 
-def test_order_page_runs_a_bounded_number_of_queries(client, make_cooperative, make_product,
+def test_order_page_runs_a_bounded_number_of_queries(count_queries, client, make_cooperative, make_product,
                                                      rates, add_to_cart, checkout, address):
     def queries_with(n: int) -> int:
         for _ in range(n):
