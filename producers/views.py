@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from catalog import services as catalog_services
-from catalog.categories import ensure_default_categories
 from catalog.images import ImageError, process_image
 from catalog.importer import import_catalog
 from catalog.models import (Category, Certification, CertificationKind, Product, ProductImage,
@@ -211,7 +210,6 @@ def _product_or_404(product_id: int) -> Product:
 
 def _product_form(product: Product | None) -> ProductForm:
     form = ProductForm(obj=product)
-    ensure_default_categories()
     categories = db.session.scalars(select(Category).order_by(Category.position)).all()
     form.category_id.choices = options(
         (c.id, ("— " if c.parent_id else "") + c.name(g.lang).text) for c in categories)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 
+import re
+
 import pytest
 from PIL import Image, ImageDraw
 
@@ -22,7 +24,7 @@ def product_photo(path) -> str:
     return str(path)
 
 
-def test_apply_approve_publish(live_server, page_at, shoot, make_user, tmp_path):
+def test_apply_approve_publish(live_server, page_at, shoot, make_user, tmp_path, categories):
     admin = make_user(email="admin@taawon.ma", name="Admin", is_admin=True)
     page = page_at("phone", locale="ar-MA")
     # 1. A new user registers and applies, in Arabic.
@@ -79,7 +81,7 @@ def test_apply_approve_publish(live_server, page_at, shoot, make_user, tmp_path)
     page.fill("#name_fr", "Safran de Taliouine")
     page.fill("#description_ar", "خيوط حمراء من الصنف الأول.")
     page.locator("main form.form-card button[type=submit]").click()
-    page.wait_for_url("**/products/*")
+    page.wait_for_url(re.compile(r".*/products/\d+$"))  # not /products/new
     product_url = page.url
     page.goto(product_url + "/variants/new")
     page.fill("#sku", "TAM-1G")

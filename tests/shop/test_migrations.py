@@ -42,6 +42,8 @@ def test_upgrade_then_check_finds_no_drift(database_url, tmp_path):
         with app.app_context():
             tables = set(inspect(db.engine).get_table_names())
             assert set(db.metadata.tables) <= tables
+            with db.engine.connect() as conn:  # a fresh database has the category tree
+                assert conn.execute(text("SELECT count(*) FROM category")).scalar() == 11
             downgrade = runner.invoke(args=["db", "downgrade", "base"])
             assert downgrade.exit_code == 0, downgrade.output
             assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
