@@ -195,6 +195,9 @@ class Shipment(Timestamped, db.Model):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
     #: Cash on delivery: when the carrier handed the collected cash over.
     cash_remitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: When its money became payable to the cooperative (delivered, paid and the
+    #: hold elapsed); set with the ledger's release entry.
+    released_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
 
     order: Mapped[Order] = relationship(back_populates="shipments")
     cooperative: Mapped[Cooperative] = relationship()
@@ -214,6 +217,8 @@ class OrderLine(db.Model):
                         name="parts_not_negative"),
         CheckConstraint("commission_cents + premium_cents + producer_cents = gross_cents",
                         name="parts_sum_to_gross"),
+        CheckConstraint("refunded_quantity >= 0 AND refunded_quantity <= quantity",
+                        name="refunded_within_quantity"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -240,6 +245,8 @@ class OrderLine(db.Model):
     producer_cents: Mapped[int] = mapped_column(Integer)
     #: shop.fairtrade Policy.version the split was made with.
     policy_version: Mapped[int] = mapped_column(Integer)
+    #: Units refunded so far (partial refunds per line).
+    refunded_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     order: Mapped[Order] = relationship(back_populates="lines")
     shipment: Mapped[Shipment] = relationship(back_populates="lines")
@@ -266,3 +273,82 @@ class OrderLineLot(db.Model):
 
     line: Mapped[OrderLine] = relationship(back_populates="lots")
     lot: Mapped[Lot] = relationship()
+
+
+class RefundMethod(enum.StrEnum):
+    """How the money goes back."""
+
+    CARD = "card"  # a Stripe refund of the order's payment
+    CASH = "cash"  # cash handed back (cash-on-delivery orders), recorded by staff
+
+
+class RefundStatus(enum.StrEnum):
+    """Where a refund stands."""
+
+    PENDING = "pending"  # recorded, the money has not left yet (Stripe pending)
+    SUCCEEDED = "succeeded"  # the money left: the ledger has its refund.paid entry
+    FAILED = "failed"  # Stripe refused it: the parts are restored
+
+
+class Refund(Timestamped, db.Model):
+    """Money given back for some units of an order's lines, or a parcel's shipping."""
+
+    __tablename__ = "refund"
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    method: Mapped[RefundMethod] = mapped_column(str_enum(RefundMethod))
+    status: Mapped[RefundStatus] = mapped_column(str_enum(RefundStatus), index=True)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    #: The administrator who made it; None when Stripe told us (dashboard refund).
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    succeeded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    failure_reason: Mapped[str] = mapped_column(Text, default="")
+
+    order: Mapped[Order] = relationship(backref="refunds")
+    created_by: Mapped[User | None] = relationship()
+    lines: Mapped[list[RefundLine]] = relationship(
+        back_populates="refund", cascade="all, delete-orphan", order_by="RefundLine.id")
+
+
+class RefundLine(db.Model):
+    """The units of one order line (or one parcel's shipping) a refund gives back.
+
+    The parts are what the ledger reverses: for ``quantity`` more units of a
+    line, the split of the refunded total minus the split of what was refunded
+    before, so that refunding a line unit by unit reverses exactly its parts.
+    """
+
+    __tablename__ = "refund_line"
+    __table_args__ = (
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+        CheckConstraint("commission_cents + premium_cents + producer_cents = gross_cents",
+                        name="parts_sum_to_gross"),
+        CheckConstraint("shipping_cents >= 0", name="shipping_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refund_id: Mapped[int] = mapped_column(ForeignKey("refund.id", ondelete="CASCADE"),
+                                           index=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipment.id"), index=True)
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperative.id"), index=True)
+    #: None for a refund of the parcel's shipping only.
+    order_line_id: Mapped[int | None] = mapped_column(ForeignKey("order_line.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    gross_cents: Mapped[int] = mapped_column(Integer, default=0)
+    commission_cents: Mapped[int] = mapped_column(Integer, default=0)
+    premium_cents: Mapped[int] = mapped_column(Integer, default=0)
+    producer_cents: Mapped[int] = mapped_column(Integer, default=0)
+    shipping_cents: Mapped[int] = mapped_column(Integer, default=0)
+
+    refund: Mapped[Refund] = relationship(back_populates="lines")
+    shipment: Mapped[Shipment] = relationship()
+    order_line: Mapped[OrderLine | None] = relationship()
+
+    @property
+    def amount_cents(self) -> int:
+        """What the shopper gets back for this line."""
+        return self.gross_cents + self.shipping_cents

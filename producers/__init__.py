@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
 
     from . import lot_views as _lot_views  # noqa: F401  (routes on the workspace blueprint)
     from . import models  # noqa: F401  (metadata)
+    from . import payout_models as _payout_models  # noqa: F401  (metadata)
     from . import parcel_views as _parcel_views  # noqa: F401  (routes on the workspace blueprint)
     from .admin import bp as admin_bp
     from .cli import producers_cli

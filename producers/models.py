@@ -49,6 +49,7 @@ class Cooperative(Timestamped, db.Model):
         CheckConstraint("members_count >= 0", name="members_count"),
         CheckConstraint("women_members_count >= 0 AND women_members_count <= members_count",
                         name="women_members_count"),
+        CheckConstraint("reserve_bp BETWEEN 0 AND 10000", name="reserve_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +88,15 @@ class Cooperative(Timestamped, db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     #: The last decision's reason or requested changes, shown to the applicant.
     review_note: Mapped[str] = mapped_column(Text, default="")
+    #: Moroccan RIB (24 digits, int(rib) % 97 == 0) payouts are sent to.
+    rib: Mapped[str | None] = mapped_column(String(24))
+    rib_holder: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    rib_updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: A Stripe Connect account id ("acct_…"); payouts then go by Stripe transfer.
+    stripe_account_id: Mapped[str | None] = mapped_column(String(64))
+    #: The share of producer revenue kept in reserve before sharing among
+    #: members (member-distribution helper), in basis points.
+    reserve_bp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     translations: Mapped[list[CooperativeTranslation]] = relationship(
         back_populates="cooperative", cascade="all, delete-orphan", lazy="selectin"

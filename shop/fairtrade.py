@@ -20,7 +20,7 @@ HARD_CAP_BP = 1_500
 class Policy:
     """A version of the published fair-trade rules."""
 
-    version: int = 0
+    version: int = 1
     commission_bp: int = 1_000  # 10 %
     premium_bp: int = 500  # 5 %
     hold_days: int = 14
