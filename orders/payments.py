@@ -94,8 +94,11 @@ def checkout_params(order: Order, token: str | None) -> dict[str, Any]:
         "customer_email": order.email,
         "client_reference_id": order.number,
         "metadata": {"order": order.number},
+        # Separate charges and transfers: payouts to Stripe Connect accounts
+        # name the order's transfer group.
         "payment_intent_data": {"metadata": {"order": order.number},
-                                "description": f"Taawon {order.number}"},
+                                "description": f"Taawon {order.number}",
+                                "transfer_group": order.number},
         "success_url": url_for("orders.order", checkout="done", **back),
         "cancel_url": url_for("orders.order", checkout="cancelled", **back),
         "expires_at": _epoch(services.checkout_expires_at(order)),

@@ -28,10 +28,11 @@ from catalog.traceability import Lot
 from producers.models import Cooperative
 from shop import mail
 from shop.extensions import db
-from shop.fairtrade import DEFAULT_POLICY, Policy, Split, split
+from shop.fairtrade import Policy, Split, split
 from shop.models import utcnow
+from shop.policy import current_policy
 
-from . import cart
+from . import accounting, cart
 from .models import (Order, OrderLine, OrderLineLot, OrderStatus, PaymentMethod, Shipment,
                      ShipmentStatus, ShippingZone)
 from .shipping import NoShippingRate, free_thresholds, price_for, rate_table, zone_for
@@ -241,8 +242,12 @@ class Quote:
                 "commission": self._sum("commission"), "shipping": self.shipping_cents}
 
 
-def quote(items: Mapping[str, int], address: Address, policy: Policy = DEFAULT_POLICY) -> Quote:
-    """Price ``{sku: quantity}`` for ``address``: parcels, shipping, splits."""
+def quote(items: Mapping[str, int], address: Address, policy: Policy | None = None) -> Quote:
+    """Price ``{sku: quantity}`` for ``address``: parcels, shipping, splits.
+
+    Splits use ``policy``, by default the current published version.
+    """
+    policy = policy or current_policy()
     view = cart.build_view(items)
     if view.gone:
         raise SoldOut([_line_name(line.variant, line.sku) for line in view.gone])
@@ -369,7 +374,7 @@ def _allocate_lots(line: OrderLine, variant_id: int) -> None:
 
 def place_order(items: Mapping[str, int], address: Address, method: PaymentMethod, lang: str,
                 user_id: int | None = None, expected_total: int | None = None,
-                policy: Policy = DEFAULT_POLICY) -> tuple[Order, str]:
+                policy: Policy | None = None) -> tuple[Order, str]:
     """Create the order, its shipments and lines, take the stock; return it and its link secret.
 
     Raises SoldOut when any item falls short (the caller rolls back, which
@@ -530,6 +535,7 @@ def mark_cash_remitted(shipment: Shipment) -> None:
         order.paid_at = shipment.cash_remitted_at
         _follow_shipments(order)
     db.session.flush()
+    accounting.post_cash_sale(shipment)
 
 
 def _restock(order: Order) -> None:
@@ -707,6 +713,7 @@ def confirm_card_payment(order: Order, session_id: str, payment_intent: str | No
                             paid_at=utcnow(), stripe_session_id=session_id,
                             stripe_payment_intent=payment_intent):
         return False
+    accounting.post_card_sale(order)
     _queue_mail(order, "order_confirmation",
                 _l("Your order %(number)s is confirmed", number=order.number),
                 token=token if token_matches(order, token) else None)
@@ -758,6 +765,7 @@ def take_back_late_payment(order: Order, session_id: str, payment_intent: str | 
         _allocate_lots(line, line.variant_id)
     refresh_summaries(db.session, {line.product_id for line in order.lines if line.product_id})
     db.session.flush()
+    accounting.post_card_sale(order)
     _queue_mail(order, "order_confirmation",
                 _l("Your order %(number)s is confirmed", number=order.number),
                 token=token if token_matches(order, token) else None)

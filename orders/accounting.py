@@ -1,0 +1,217 @@
+"""What order events write to the ledger (``shop.ledger``), in the event's transaction.
+
+- A card payment confirmed (``post_card_sale``), or a parcel's cash remitted by
+  the carrier (``post_cash_sale``): the money comes into customer clearing;
+  commission goes to the platform; each cooperative's producer revenue,
+  premium and shipping go to its *pending* accounts, line by line as frozen on
+  the order lines.
+- Delivered and the hold elapsed (``release_due``): a parcel's pending
+  balances become payable.
+- A refund (``post_refund``): the refunded parts are reversed from pending, or
+  from payable when already released (a payable balance may then go negative;
+  the next payout nets it), and owed to the shopper; ``post_refund_paid`` when
+  the money leaves.
+- A card fee Stripe reports (``post_card_fee``): a platform expense.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from shop import ledger
+from shop.extensions import db
+from shop.fairtrade import Split, split
+from shop.ledger import credit, debit
+from shop.models import utcnow
+from shop.policy import policies_for, policy_for
+
+from .models import (Order, OrderLine, PaymentMethod, Refund, RefundLine, Shipment,
+                     ShipmentStatus)
+
+
+def _sale_legs(order: Order, shipments: Iterable[Shipment]) -> list[ledger.Leg]:
+    legs: list[ledger.Leg] = []
+    received = 0
+    for shipment in shipments:
+        refs = {"order_id": order.id, "shipment_id": shipment.id}
+        coop = {"cooperative_id": shipment.cooperative_id, **refs}
+        lines = [line for line in order.lines if line.shipment_id == shipment.id]
+        commission = sum(line.commission_cents for line in lines)
+        premium = sum(line.premium_cents for line in lines)
+        producer = sum(line.producer_cents for line in lines)
+        received += commission + premium + producer + shipment.shipping_cents
+        legs += [credit(ledger.COMMISSION, commission, **refs),
+                 credit(ledger.COOP_REVENUE_PENDING, producer, **coop),
+                 credit(ledger.COOP_FUND_PENDING, premium, **coop),
+                 credit(ledger.COOP_SHIPPING_PENDING, shipment.shipping_cents, **coop)]
+    return [debit(ledger.CLEARING, received, order_id=order.id)] + legs
+
+
+def post_card_sale(order: Order, when: datetime | None = None) -> None:
+    """The card payment of ``order`` is confirmed: all its parcels' money comes in."""
+    ledger.post(f"card:order:{order.id}", ledger.SALE_CARD,
+                _sale_legs(order, order.shipments), memo=order.number, when=when)
+
+
+def post_cash_sale(shipment: Shipment, when: datetime | None = None) -> None:
+    """The carrier remitted the cash it collected for ``shipment``."""
+    ledger.post(f"cash:shipment:{shipment.id}", ledger.SALE_CASH,
+                _sale_legs(shipment.order, [shipment]), memo=shipment.order.number, when=when)
+
+
+def money_in(shipment: Shipment) -> bool:
+    """True when the shopper's money for this parcel is in the ledger (refundable, releasable)."""
+    order = shipment.order
+    if order.payment_method == PaymentMethod.CARD:
+        return order.paid_at is not None
+    return shipment.cash_remitted_at is not None
+
+
+# ---------------------------------------------------------------- refunds
+
+def parts_for(line: OrderLine, quantity: int) -> Split:
+    """The split of ``quantity`` more units of ``line`` after those already refunded.
+
+    Computed as split(refunded after) − split(refunded before) with the line's
+    own policy version, and the line's frozen parts once every unit is back:
+    refunding a line in any number of steps reverses exactly its parts.
+    """
+    if quantity < 0 or line.refunded_quantity + quantity > line.quantity:
+        raise ValueError("refund beyond the line's quantity")
+    policy = policy_for(line.policy_version)
+
+    def upto(units: int) -> Split:
+        if units == line.quantity:
+            return Split(line.gross_cents, line.commission_cents, line.premium_cents,
+                         line.producer_cents)
+        return split(line.unit_price_cents * units, policy)
+
+    before, after = upto(line.refunded_quantity), upto(line.refunded_quantity + quantity)
+    return Split(after.gross - before.gross, after.commission - before.commission,
+                 after.premium - before.premium, after.producer - before.producer)
+
+
+def refunded_shipping(shipment_ids: Iterable[int]) -> dict[int, int]:
+    """Shipping already refunded per parcel (refunds that did not fail)."""
+    from .models import RefundStatus
+
+    ids = list(shipment_ids)
+    found: dict[int, int] = {}
+    for shipment_id, cents in db.session.execute(
+            select(RefundLine.shipment_id, RefundLine.shipping_cents)
+            .join(Refund, Refund.id == RefundLine.refund_id)
+            .where(RefundLine.shipment_id.in_(ids), RefundLine.shipping_cents > 0,
+                   Refund.status != RefundStatus.FAILED)):
+        found[shipment_id] = found.get(shipment_id, 0) + cents
+    return found
+
+
+def _refund_legs(refund: Refund, sign: int) -> list[ledger.Leg]:
+    legs: list[ledger.Leg] = []
+    for item in refund.lines:
+        shipment = item.shipment
+        released = shipment.released_at is not None
+        revenue = ledger.COOP_REVENUE if released else ledger.COOP_REVENUE_PENDING
+        fund = ledger.COOP_FUND if released else ledger.COOP_FUND_PENDING
+        shipping = ledger.COOP_SHIPPING if released else ledger.COOP_SHIPPING_PENDING
+        refs = {"order_id": refund.order_id, "shipment_id": item.shipment_id}
+        coop = {"cooperative_id": item.cooperative_id, **refs}
+        legs += [debit(ledger.COMMISSION, sign * item.commission_cents, **refs),
+                 debit(revenue, sign * item.producer_cents, **coop),
+                 debit(fund, sign * item.premium_cents, **coop),
+                 debit(shipping, sign * item.shipping_cents, **coop)]
+    legs.append(credit(ledger.REFUNDS, sign * refund.amount_cents, order_id=refund.order_id))
+    return legs
+
+
+def post_refund(refund: Refund) -> None:
+    """Reverse the refunded parts; the shopper is owed ``refund.amount_cents``."""
+    if refund.amount_cents != sum(item.amount_cents for item in refund.lines):
+        raise ValueError("a refund's amount is the sum of its lines")
+    ledger.post(f"refund:{refund.id}", ledger.REFUND, _refund_legs(refund, 1),
+                memo=refund.order.number)
+
+
+def post_refund_paid(refund: Refund) -> None:
+    """The refund's money left (Stripe refund succeeded, cash handed back)."""
+    ledger.post(f"refund:{refund.id}:paid", ledger.REFUND_PAID,
+                [debit(ledger.REFUNDS, refund.amount_cents, order_id=refund.order_id),
+                 credit(ledger.CLEARING, refund.amount_cents, order_id=refund.order_id)],
+                memo=refund.order.number)
+
+
+def post_refund_failed(refund: Refund) -> None:
+    """Stripe could not refund: the reversed parts go back where they were."""
+    ledger.post(f"refund:{refund.id}:failed", ledger.REFUND, _refund_legs(refund, -1),
+                memo=refund.order.number)
+
+
+# ---------------------------------------------------------------- fees
+
+def post_card_fee(order: Order, charge_id: str, fee_cents: int) -> None:
+    """Stripe's fee for the order's charge, borne by the platform."""
+    if fee_cents <= 0:
+        return
+    ledger.post(f"fee:{charge_id}", ledger.CARD_FEE,
+                [debit(ledger.FEES, fee_cents, order_id=order.id),
+                 credit(ledger.CLEARING, fee_cents, order_id=order.id)], memo=order.number)
+
+
+# ---------------------------------------------------------------- release
+
+def _releasable(now: datetime, cooperative_ids: Iterable[int] | None):
+    query = (select(Shipment).join(Shipment.order)
+             .where(Shipment.status == ShipmentStatus.DELIVERED,
+                    Shipment.released_at.is_(None),
+                    Shipment.delivered_at <= now,
+                    or_(Order.paid_at.is_not(None) & (Order.payment_method == PaymentMethod.CARD),
+                        Shipment.cash_remitted_at.is_not(None)))
+             .order_by(Shipment.id)
+             .options(selectinload(Shipment.lines).load_only(OrderLine.policy_version)))
+    if cooperative_ids is not None:
+        query = query.where(Shipment.cooperative_id.in_(list(cooperative_ids)))
+    return list(db.session.scalars(query))
+
+
+def release_due(now: datetime | None = None,
+                cooperative_ids: Iterable[int] | None = None) -> int:
+    """Make payable the parcels delivered, paid and past their hold; return how many.
+
+    The hold is the longest of the parcel's lines' policy versions, counted
+    from delivery. Called by payout runs and before balances are shown, so no
+    scheduled job is needed. Flushes; the caller commits.
+    """
+    now = now or utcnow()
+    candidates = _releasable(now, cooperative_ids)
+    if not candidates:
+        return 0
+    policies = policies_for({line.policy_version for s in candidates for line in s.lines})
+    due = [s for s in candidates
+           if s.delivered_at + timedelta(days=max(
+               (policies[line.policy_version].hold_days for line in s.lines), default=0)) <= now]
+    if not due:
+        return 0
+    pending = ledger.shipment_balances(ledger.PENDING_ACCOUNTS, [s.id for s in due])
+    entries = []
+    for shipment in due:
+        refs = {"cooperative_id": shipment.cooperative_id, "order_id": shipment.order_id,
+                "shipment_id": shipment.id}
+        legs = []
+        for account, amount in pending.get(shipment.id, {}).items():
+            # Pending accounts hold credits (negative): debit them to zero.
+            legs += [debit(account, -amount, **refs),
+                     credit(ledger.RELEASES_TO[account], -amount, **refs)]
+        entries.append((f"release:shipment:{shipment.id}", ledger.RELEASE, legs))
+    ledger.post_many(entries, when=now)
+    ids = [s.id for s in due]
+    for start in range(0, len(ids), 500):
+        db.session.execute(Shipment.__table__.update()
+                           .where(Shipment.id.in_(ids[start:start + 500]),
+                                  Shipment.released_at.is_(None))
+                           .values(released_at=now))
+    for shipment in due:
+        db.session.expire(shipment, ["released_at"])
+    return len(due)
