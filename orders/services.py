@@ -385,6 +385,7 @@ def place_order(items: Mapping[str, int], address: Address, method: PaymentMetho
         raise OrderError(_l("This payment method is not available."))
     if method == PaymentMethod.COD and address.country != "MA":
         raise OrderError(_l("Cash on delivery is only possible for addresses in Morocco."))
+    policy = policy or current_policy()
     priced = quote(items, address, policy)
     if expected_total is not None and priced.total_cents != expected_total:
         raise PriceChanged(_l("Prices or shipping changed since you reviewed your order. "
