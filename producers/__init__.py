@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     from . import parcel_views as _parcel_views  # noqa: F401  (routes on the workspace blueprint)
     from .admin import bp as admin_bp
     from .cli import producers_cli
+    from .ledger_check import ledger_cli
     from .demo import seed_cooperatives
     from .presentation import init_presentation
     from .views import bp as workspace_bp
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     init_presentation(app)
     app.cli.add_command(producers_cli)
+    app.cli.add_command(ledger_cli)
     add_seeder(app, seed_cooperatives)
     add_link(app, "account", NavLink("producers.home", _l("Cooperative workspace"),
                                      lambda user: bool(getattr(user, "memberships", None))))

@@ -208,7 +208,7 @@ def post_many(entries: Sequence[tuple[str, str, Sequence[Leg]]], memo: str = "",
     for start in range(0, len(fresh_keys), 500):
         ids.update(db.session.execute(
             select(JournalEntry.key, JournalEntry.id)
-            .where(JournalEntry.key.in_(fresh_keys[start:start + 500]))).tuples())
+            .where(JournalEntry.key.in_(fresh_keys[start:start + 500]))).all())
     rows = [{"entry_id": ids[key], "account": leg.account, "amount_cents": leg.amount,
              "cooperative_id": leg.cooperative_id, "order_id": leg.order_id,
              "shipment_id": leg.shipment_id}
