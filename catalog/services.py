@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from producers.models import Cooperative
 from shop.extensions import db
-from shop.fairtrade import DEFAULT_POLICY, Policy, split
+from shop.fairtrade import Policy, split
 from shop.models import utcnow
+from shop.policy import current_policy
 from shop.storage import get_storage
 
 from .images import ImageError, process_image
@@ -57,14 +58,19 @@ def floor_for(category: Category, unit: Unit) -> FloorPrice | None:
 
 
 def producer_revenue_per_reference(price_cents: int, quantity: int, reference: int,
-                                   policy: Policy = DEFAULT_POLICY) -> int:
-    """Producer revenue for ``reference`` units when ``quantity`` units sell at ``price``."""
+                                   policy: Policy | None = None) -> int:
+    """Producer revenue for ``reference`` units when ``quantity`` units sell at ``price``.
+
+    Under ``policy``, by default the current published one (what a sale now pays).
+    """
+    policy = policy or current_policy()
     return split(price_cents, policy).producer * reference // quantity
 
 
 def min_price_for_floor(floor_cents: int, quantity: int, reference: int,
-                        policy: Policy = DEFAULT_POLICY) -> int:
+                        policy: Policy | None = None) -> int:
     """The lowest price whose producer revenue meets the floor (exact, integers)."""
+    policy = policy or current_policy()
     needed = -(-floor_cents * quantity // reference)  # ceil: revenue for this variant
     keep = 10_000 - policy.commission_bp - policy.premium_bp
     price = max(1, needed * 10_000 // keep - 2)
@@ -73,17 +79,23 @@ def min_price_for_floor(floor_cents: int, quantity: int, reference: int,
     return price
 
 
-def check_floor(product: Product, variant: Variant) -> FloorCheck | None:
-    """A FloorCheck when ``variant`` pays its producers less than the floor."""
+def check_floor(product: Product, variant: Variant,
+                policy: Policy | None = None) -> FloorCheck | None:
+    """A FloorCheck when ``variant`` pays its producers less than the floor.
+
+    Under ``policy``, by default the current published one.
+    """
     floor = floor_for(product.category, variant.unit)
     if floor is None:
         return None
+    policy = policy or current_policy()
     reference = floor.reference_quantity
-    revenue = producer_revenue_per_reference(variant.price_cents, variant.unit_quantity, reference)
+    revenue = producer_revenue_per_reference(variant.price_cents, variant.unit_quantity,
+                                             reference, policy)
     if revenue >= floor.cents_per_reference:
         return None
     return FloorCheck(variant, floor, revenue, min_price_for_floor(
-        floor.cents_per_reference, variant.unit_quantity, reference))
+        floor.cents_per_reference, variant.unit_quantity, reference, policy))
 
 
 # ------------------------------------------------------------------ products

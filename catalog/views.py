@@ -1,13 +1,15 @@
 """Storefront pages: home, listing, product, cooperatives, media, sitemap."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
+from flask import (Blueprint, Response, abort, current_app, render_template, request, send_file,
+                   url_for)
 
 from producers.models import Cooperative
 from shop.cache import cached
 from shop.extensions import db
-from shop.fairtrade import DEFAULT_POLICY, split
+from shop.fairtrade import split
 from shop.i18n import LANGUAGES
+from shop.policy import current_policy
 from shop.regions import regions
 from shop.storage import get_storage
 
@@ -54,9 +56,11 @@ def product(slug: str):
         abort(404)
     variants = item.sellable_variants
     chosen = next((v for v in variants if v.sku == request.args.get("variant")), variants[0])
+    # The rules a sale made now falls under: what the shopper is told is what is paid.
+    policy = current_policy()
     return render_template(
         "catalog/product.html", product=item, variants=variants, chosen=chosen,
-        split=split(chosen.price_cents, DEFAULT_POLICY), policy=DEFAULT_POLICY,
+        split=split(chosen.price_cents, policy), policy=policy,
     )
 
 
@@ -111,6 +115,9 @@ def sitemap():
                 for lang in LANGUAGES}
 
     pages = [page("catalog.home"), page("catalog.listing"), page("catalog.cooperatives")]
+    # The fair-trade rules and impact pages, when the producers package serves them.
+    pages += [page(name) for name in ("transparency.fair_trade", "transparency.impact")
+              if name in current_app.view_functions]
     for slug in db.session.scalars(queries.visible_products().with_only_columns(Product.slug)
                                    .order_by(Product.id)):
         pages.append(page("catalog.product", slug=slug))
