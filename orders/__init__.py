@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, has_request_context, session
+from flask import Flask, g, has_request_context, request, session
 
 
 def init_app(app: Flask) -> None:
@@ -34,6 +34,21 @@ def init_app(app: Flask) -> None:
         # Mails are rendered with a language but no visitor: they have no cart.
         in_page = has_request_context() and bool(g.get("lang"))
         return {"cart_count": cart.item_count() if in_page else 0}
+
+    # ---- policy helper (issue #7): shipping estimate and lapsed holds for the storefront.
+    from .shipping import national_estimate
+    from .views import _release_holds
+
+    app.add_template_global(national_estimate, "shipping_estimate")
+
+    @app.before_request
+    def release_lapsed_holds() -> None:
+        # Storefront pages show stock: give back what lapsed unpaid card orders held.
+        # One indexed query when nothing lapsed; commits only when something was released.
+        if request.method == "GET" and request.blueprint == "catalog" \
+                and request.endpoint not in ("catalog.media", "catalog.sitemap"):
+            _release_holds()
+    # ---- end policy helper
 
     @user_logged_in.connect_via(app)
     def merge_cart(sender: Flask, user, **extra: Any) -> None:

@@ -10,15 +10,15 @@ from __future__ import annotations
 import calendar
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import stripe
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
-
 from . import services
-from .models import Order
+from .models import Order, Refund
 
 log = logging.getLogger(__name__)
 
@@ -105,12 +105,19 @@ def checkout_params(order: Order, token: str | None) -> dict[str, Any]:
     }
 
 
-def idempotency_key(order: Order) -> str:
-    """One Checkout Session per order, however often the request is repeated."""
+def idempotency_key(order: Order, retry: bool = False) -> str:
+    """One Checkout Session per order, however often the request is repeated.
+
+    A new attempt ("Pay now" after Stripe failed or the page expired) renews
+    the hold first, so its key names the new deadline: Stripe remembers a
+    key's first answer, even an error, for a day.
+    """
+    if retry:
+        return f"checkout-{order.number}-{_epoch(services.checkout_expires_at(order))}"
     return f"checkout-{order.number}"
 
 
-def start_checkout(order: Order, token: str | None) -> str:
+def start_checkout(order: Order, token: str | None, retry: bool = False) -> str:
     """Create the order's Checkout Session, remember its id; return the page's URL.
 
     Raises PaymentUnavailable when Stripe is unreachable (network, 5xx, rate
@@ -126,7 +133,7 @@ def start_checkout(order: Order, token: str | None) -> str:
         raise PaymentUnavailable()
     try:
         session = client().v1.checkout.sessions.create(
-            params, options={"idempotency_key": idempotency_key(order)})
+            params, options={"idempotency_key": idempotency_key(order, retry)})
     except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as exc:
         log.warning("order %s: Stripe unreachable: %s", order.number, exc)
         raise PaymentUnavailable() from exc
@@ -135,6 +142,87 @@ def start_checkout(order: Order, token: str | None) -> str:
         raise PaymentUnavailable() from exc
     order.stripe_session_id = session["id"]
     return session["url"]
+
+
+class PaymentPending(Exception):
+    """The shopper already paid on Stripe's page; the confirmation is on its way."""
+
+
+def resume_checkout(order: Order, token: str | None) -> str:
+    """"Pay now" on a card order still waiting: the open Stripe page, or a new one.
+
+    A session still open is reused (the shopper left it before paying). Without
+    one (Stripe was down when the order was placed) or when it expired, the
+    hold is renewed so that Stripe accepts the new page's expiry (at least 30
+    minutes ahead) and a new session is created. Raises PaymentPending when
+    the session was paid, PaymentUnavailable when Stripe fails, and
+    services.OrderError when the hold has lapsed. The caller commits.
+    """
+    if order.stripe_session_id:
+        try:
+            session = client().v1.checkout.sessions.retrieve(order.stripe_session_id)
+        except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as exc:
+            log.warning("order %s: Stripe unreachable: %s", order.number, exc)
+            raise PaymentUnavailable() from exc
+        except stripe.StripeError as exc:
+            log.error("order %s: Stripe refused to read session %s: %s", order.number,
+                      order.stripe_session_id, exc)
+            raise PaymentUnavailable() from exc
+        data = session.to_dict()
+        status = data.get("status")
+        if status == "open" and data.get("url"):
+            return data["url"]
+        if status == "complete":
+            raise PaymentPending()
+    services.renew_hold(order)
+    return start_checkout(order, token, retry=True)
+
+
+def refund_idempotency_key(refund: Refund) -> str:
+    """One Stripe refund per Taawon refund, however often the request is repeated."""
+    return f"refund-{refund.order.number}-{refund.id}"
+
+
+@dataclass(frozen=True)
+class StripeRefund:
+    """What Stripe answered to a refund request."""
+
+    id: str
+    #: pending, requires_action, succeeded, failed or canceled.
+    status: str
+    failure_reason: str = ""
+
+
+def create_refund(refund: Refund) -> StripeRefund:
+    """Refund ``refund.amount_cents`` of its order's card payment at Stripe.
+
+    Raises PaymentUnavailable (with a message for the administrator) when
+    Stripe is unreachable or refuses; the caller then rolls back.
+    """
+    order = refund.order
+    if not order.stripe_payment_intent:
+        raise PaymentUnavailable(_l("This card payment has no Stripe reference: refund it "
+                                    "from the Stripe dashboard."))
+    params = {"payment_intent": order.stripe_payment_intent, "amount": refund.amount_cents,
+              "reason": "requested_by_customer",
+              "metadata": {"order": order.number, "refund": str(refund.id)}}
+    try:
+        result = client().v1.refunds.create(
+            params, options={"idempotency_key": refund_idempotency_key(refund)})
+    except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as exc:
+        log.warning("order %s: Stripe unreachable for refund %s: %s", order.number,
+                    refund.id, exc)
+        raise PaymentUnavailable(_l("Stripe cannot be reached right now: nothing was "
+                                    "refunded or changed. Please try again later.")) from exc
+    except stripe.StripeError as exc:
+        log.error("order %s: Stripe refused refund %s: %s", order.number, refund.id, exc)
+        raise PaymentUnavailable(_l("Stripe refused this refund (%(reason)s): nothing was "
+                                    "refunded or changed.",
+                                    reason=getattr(exc, "user_message", None)
+                                    or getattr(exc, "code", None) or "error")) from exc
+    data = result.to_dict()
+    return StripeRefund(str(data["id"]), str(data.get("status") or "pending"),
+                        str(data.get("failure_reason") or ""))
 
 
 def refund(order: Order, payment_intent: str) -> str:

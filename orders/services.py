@@ -77,10 +77,14 @@ ORDER_MOVES: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
     OrderStatus.CONFIRMED: frozenset({OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED,
                                       OrderStatus.CANCELLED}),
+    # A paid order whose every line an administrator refunded is REFUNDED, whether
+    # nothing, part or all of it shipped (orders.refunds); a partly shipped order
+    # whose unshipped parcels were refunded away follows the parcels left.
     OrderStatus.PAID: frozenset({OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED,
-                                 OrderStatus.CANCELLED}),
-    OrderStatus.PARTIALLY_SHIPPED: frozenset({OrderStatus.SHIPPED}),
-    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED}),
+                                 OrderStatus.CANCELLED, OrderStatus.REFUNDED}),
+    OrderStatus.PARTIALLY_SHIPPED: frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED,
+                                              OrderStatus.REFUNDED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED, OrderStatus.REFUNDED}),
     OrderStatus.DELIVERED: frozenset({OrderStatus.COMPLETED, OrderStatus.REFUNDED}),
     OrderStatus.COMPLETED: frozenset({OrderStatus.REFUNDED}),
     OrderStatus.CANCELLED: frozenset(),
@@ -148,7 +152,13 @@ def claim_transition(order_id: int, old: OrderStatus, new: OrderStatus, *where,
 
 
 def _follow_shipments(order: Order) -> None:
-    """Set the order's status from its shipments' (the only way it ships)."""
+    """Set the order's status from its shipments' (the only way it ships).
+
+    A refunded or cancelled order stays so: its parcels still on their way may
+    be delivered, the order does not come back.
+    """
+    if order.status in (OrderStatus.REFUNDED, OrderStatus.CANCELLED):
+        return
     live = [s.status for s in order.shipments if s.status != ShipmentStatus.CANCELLED]
     gone = {ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED}
     if live and all(s == ShipmentStatus.DELIVERED for s in live):
@@ -545,11 +555,13 @@ def _restock(order: Order) -> None:
 
 
 def _units(orders: Sequence[Order]) -> dict[int, int]:
+    """Units of the orders' lines not refunded (refunded ones went back already, or shipped)."""
     wanted: dict[int, int] = {}
     for order in orders:
         for line in order.lines:
-            if line.variant_id is not None:
-                wanted[line.variant_id] = wanted.get(line.variant_id, 0) + line.quantity
+            units = line.quantity - (line.refunded_quantity or 0)
+            if line.variant_id is not None and units > 0:
+                wanted[line.variant_id] = wanted.get(line.variant_id, 0) + units
     return wanted
 
 
@@ -589,6 +601,50 @@ def _restock_many(orders: Sequence[Order]) -> None:
     product_ids = db.session.scalars(select(Variant.product_id)
                                      .where(Variant.id.in_(list(wanted))))
     refresh_summaries(db.session, set(product_ids))
+
+
+def restock_units(units: Sequence[tuple[OrderLine, int]]) -> None:
+    """Put back some units of lines of parcels not shipped (a partial refund).
+
+    Call it before raising the lines' ``refunded_quantity``. Units not drawn
+    from any lot go back first, then the newest lots' (the oldest stay with the
+    parcel, first in first out). Variant rows, then lot rows, in id order, like
+    ``_take_stock``.
+    """
+    wanted: dict[int, int] = {}
+    lot_units: dict[int, int] = {}
+    for line, quantity in units:
+        if quantity <= 0:
+            continue
+        if line.variant_id is not None:
+            wanted[line.variant_id] = wanted.get(line.variant_id, 0) + quantity
+        allocated = sum(a.quantity for a in line.lots)
+        loose = max(0, line.quantity - (line.refunded_quantity or 0) - allocated)
+        from_lots = max(0, quantity - loose)
+        for allocation in sorted(line.lots, key=lambda a: a.id, reverse=True):
+            if not from_lots:
+                break
+            take = min(from_lots, allocation.quantity)
+            lot_units[allocation.lot_id] = lot_units.get(allocation.lot_id, 0) + take
+            from_lots -= take
+            if take == allocation.quantity:
+                db.session.delete(allocation)
+            else:
+                allocation.quantity -= take
+    _put_back(wanted)
+    for lot_id in sorted(lot_units):
+        db.session.execute(update(Lot).where(Lot.id == lot_id)
+                           .values(quantity_remaining=Lot.quantity_remaining
+                                   + lot_units[lot_id])
+                           .execution_options(synchronize_session=False))
+    _expire(Lot, set(lot_units), "quantity_remaining")
+    db.session.flush()
+    for line, _quantity in units:
+        db.session.expire(line, ["lots"])
+    if wanted:
+        product_ids = db.session.scalars(select(Variant.product_id)
+                                         .where(Variant.id.in_(list(wanted))))
+        refresh_summaries(db.session, set(product_ids))
 
 
 def cancel_order(order: Order, reason: str) -> None:
@@ -645,6 +701,40 @@ def checkout_expires_at(order: Order) -> datetime:
     """
     assert order.payment_due_at is not None
     return order.payment_due_at - HOLD_GRACE
+
+
+#: What a shopper reads about a card order whose payment window closed.
+EXPIRED_MESSAGE = _l("This order expired: its card payment was not completed in time, and "
+                     "its items went back on sale.")
+
+
+def payable_now(order: Order, now: datetime | None = None) -> bool:
+    """True for a card order still waiting for its payment, its hold not lapsed."""
+    return (order.status == OrderStatus.PENDING_PAYMENT
+            and order.payment_method == PaymentMethod.CARD
+            and order.payment_due_at is not None
+            and order.payment_due_at >= (now or utcnow()))
+
+
+def renew_hold(order: Order) -> None:
+    """Give a waiting card order a new payment window from now ("Pay now" again).
+
+    A conditional UPDATE: an order whose hold lapsed, or that was paid or
+    cancelled meanwhile, is refused with OrderError, so stock already released
+    is never held again. Flushes; the caller commits (or rolls back when
+    Stripe then fails, which keeps the old deadline).
+    """
+    now = utcnow()
+    result = db.session.execute(
+        update(Order).where(Order.id == order.id,
+                            Order.status == OrderStatus.PENDING_PAYMENT,
+                            Order.payment_method == PaymentMethod.CARD,
+                            Order.payment_due_at >= now)
+        .values(payment_due_at=now + hold_duration())
+        .execution_options(synchronize_session=False))
+    db.session.expire(order, ["payment_due_at", "status"])
+    if result.rowcount != 1:
+        raise OrderError(EXPIRED_MESSAGE)
 
 
 def token_matches(order: Order, token: str | None) -> bool:

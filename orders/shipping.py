@@ -77,3 +77,20 @@ def ensure_default_rates() -> list[str]:
                            for w, p in brackets)
     db.session.flush()
     return ["Shipping rates: default local, national and international brackets."]
+
+
+def national_estimate(weight_g: int) -> int | None:
+    """What a parcel of ``weight_g`` costs to ship within Morocco (the national rate).
+
+    Shown on the product page as an estimate; the checkout prices each parcel
+    by its real zone (local rates are cheaper). None when no rate is configured.
+    """
+    brackets = db.session.execute(
+        select(ShippingRate.max_weight_g, ShippingRate.price_cents)
+        .where(ShippingRate.zone == ShippingZone.NATIONAL)
+        .order_by(ShippingRate.max_weight_g)).all()
+    if not brackets:
+        return None
+    return price_for({ShippingZone.NATIONAL: [tuple(row) for row in brackets]},
+                     ShippingZone.NATIONAL,
+                     max(weight_g, 0))

@@ -258,7 +258,41 @@ def order(number: str):
                                is_admin=bool(user and user.is_admin))
     if found is None:
         abort(404)
-    return render_template("orders/order.html", order=found)
+    return render_template("orders/order.html", order=found,
+                           can_pay=services.payable_now(found) and payments.is_configured(),
+                           expired=services.hold_lapsed(found),
+                           token=request.args.get("token"))
+
+
+@bp.route("/orders/<number>/pay", methods=["POST"])
+def pay(number: str):
+    """"Pay now": back to the order's open Stripe page, or a new one while the hold lasts."""
+    _release_holds()
+    user = current_user if current_user.is_authenticated else None
+    token = request.form.get("token") or None
+    found = services.order_for(number, user.id if user else None, token,
+                               is_admin=bool(user and user.is_admin))
+    if found is None:
+        abort(404)
+    token = token if services.token_matches(found, token) else None
+    link = url_for("orders.order", number=found.number, token=token)
+    if not services.payable_now(found):
+        if services.hold_lapsed(found) or found.status == OrderStatus.PENDING_PAYMENT:
+            flash(str(services.EXPIRED_MESSAGE), "error")
+        return redirect(link)
+    try:
+        url = payments.resume_checkout(found, token)
+        db.session.commit()
+    except payments.PaymentPending:
+        db.session.rollback()
+        flash(_("Thank you! Stripe is confirming your payment: this page shows it as paid "
+                "in a moment."), "info")
+        return redirect(link)
+    except (payments.PaymentUnavailable, services.OrderError) as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(link)
+    return redirect(url, 303)
 
 
 @bp.route("/account/orders")

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shop.extensions import csrf, db, limiter
 
-from . import payments, services
+from . import payments, refunds, services
 from .models import Order, OrderStatus, StripeEvent
 
 log = logging.getLogger(__name__)
@@ -151,19 +151,22 @@ def payment_failed(intent: dict[str, Any]) -> None:
 
 
 def charge_refunded(charge: dict[str, Any]) -> None:
-    """A refund made at Stripe (by us or in the dashboard): full → refunded, else a note."""
+    """A refund at Stripe: ours change nothing more; one made in the dashboard is followed.
+
+    Refunded in full outside Taawon: a Refund of everything not yet refunded is
+    recorded with its ledger entries and the order follows; partly: a note for
+    staff (see ``refunds.stripe_charge_refunded``).
+    """
     intent = _intent_id(charge.get("payment_intent"))
     order = _intent_order(charge, intent)
     if order is None:
         return
-    amount, refunded = charge.get("amount") or 0, charge.get("amount_refunded") or 0
-    note = f"refunded {refunded} of {amount} {str(charge.get('currency', '')).upper()}"
-    if charge.get("refunded") or (amount and refunded >= amount):
-        if not services.record_full_refund(order, note):
-            log.warning("order %s: full refund while %s; handle by hand", order.number,
-                        order.status.value)
-    else:
-        services.note_payment(order, f"partial refund: {note}")
+    refunds.stripe_charge_refunded(order, charge)
+
+
+def refund_updated(stripe_refund: dict[str, Any]) -> None:
+    """One of our pending card refunds succeeded or failed at Stripe."""
+    refunds.stripe_refund_updated(stripe_refund)
 
 
 HANDLERS = {
@@ -171,4 +174,7 @@ HANDLERS = {
     "checkout.session.expired": session_expired,
     "payment_intent.payment_failed": payment_failed,
     "charge.refunded": charge_refunded,
+    "refund.updated": refund_updated,
+    "refund.failed": refund_updated,
+    "charge.refund.updated": refund_updated,
 }

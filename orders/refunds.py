@@ -1,0 +1,475 @@
+"""Refunds per order line and per parcel's shipping, administrator cancellations,
+and what Stripe says about refunds.
+
+A refund gives back some units of some lines and/or the shipping of some
+parcels, once their money is in (``accounting.money_in``: a card order once
+paid, a cash-on-delivery parcel once the carrier remitted its cash). Each
+refund line carries the parts of its units (``accounting.parts_for``), which
+the ledger reverses (``accounting.post_refund``); the money leaves at once for
+cash (handed back by staff) and through a Stripe refund for cards, confirmed
+by Stripe's answer or later by webhook (``post_refund_paid``).
+
+Units of parcels not yet shipped go back on sale; a parcel all of whose lines
+are refunded before it shipped is cancelled; an order all of whose lines are
+refunded becomes REFUNDED. When Stripe refuses or cannot be reached, the
+service raises and the caller rolls back: nothing is kept. Services flush;
+the view (or the webhook) commits once.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from flask import g
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from shop.accounts.models import User
+from shop.audit import audit
+from shop.extensions import db
+from shop.fairtrade import Split
+from shop.models import utcnow
+
+from . import accounting, payments, services
+from .models import (Order, OrderLine, OrderStatus, PaymentMethod, Refund, RefundLine,
+                     RefundMethod, RefundStatus, Shipment, ShipmentStatus)
+from .services import OrderError
+
+#: Order states an administrator may cancel (nothing has shipped in them).
+CANCELLABLE = (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED, OrderStatus.PAID)
+REASON_MAX = 2000
+
+
+class RefundError(OrderError):
+    """A refused refund or cancellation, with a message for the administrator."""
+
+
+# ---------------------------------------------------------------- what can be refunded
+
+@dataclass(frozen=True)
+class PlannedLine:
+    """Units of one line, or one parcel's shipping, to give back."""
+
+    shipment: Shipment
+    line: OrderLine | None
+    quantity: int
+    parts: Split
+    shipping_cents: int = 0
+
+    @property
+    def amount_cents(self) -> int:
+        """What the shopper gets back for it."""
+        return self.parts.gross + self.shipping_cents
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A checked refund, not yet recorded: its lines and its amount."""
+
+    order: Order
+    lines: list[PlannedLine] = field(default_factory=list)
+
+    @property
+    def items_cents(self) -> int:
+        """The products' part of the amount."""
+        return sum(item.parts.gross for item in self.lines)
+
+    @property
+    def shipping_cents(self) -> int:
+        """The shipping part of the amount."""
+        return sum(item.shipping_cents for item in self.lines)
+
+    @property
+    def amount_cents(self) -> int:
+        """What the shopper gets back."""
+        return self.items_cents + self.shipping_cents
+
+
+@dataclass(frozen=True)
+class Refundable:
+    """What is left to refund: units per line id, shipping per parcel id (0: nothing)."""
+
+    units: dict[int, int]
+    shipping: dict[int, int]
+    #: Parcels whose money is in (the others cannot be refunded yet).
+    money_in: set[int]
+
+    @property
+    def anything(self) -> bool:
+        """True when some unit or some shipping can still be refunded."""
+        return any(self.units.values()) or any(self.shipping.values())
+
+
+def refundable(order: Order) -> Refundable:
+    """Units and shipping that can still be refunded, in one query."""
+    done = accounting.refunded_shipping([s.id for s in order.shipments])
+    money_in = {s.id for s in order.shipments if accounting.money_in(s)}
+    units = {line.id: (line.quantity - line.refunded_quantity
+                       if line.shipment_id in money_in else 0) for line in order.lines}
+    shipping = {s.id: (s.shipping_cents - done.get(s.id, 0) if s.id in money_in else 0)
+                for s in order.shipments}
+    return Refundable(units, shipping, money_in)
+
+
+def _name(line: OrderLine) -> str:
+    return f"{line.name(g.get('lang') or 'fr').text} ({line.variant_label})"
+
+
+def _not_in(shipment: Shipment) -> RefundError:
+    if shipment.order.payment_method == PaymentMethod.CARD:
+        return RefundError(_l("This order is not paid yet: there is nothing to refund."))
+    return RefundError(_l("The cash of the parcel from %(coop)s is not remitted yet: it can be "
+                          "refunded once the carrier has handed it over.",
+                          coop=shipment.cooperative.legal_name))
+
+
+def plan_refund(order: Order, items: Mapping[int, int], shipping: Iterable[int]) -> Plan:
+    """Check a refund of ``{order line id: units}`` and the shipping of some parcels.
+
+    Raises RefundError (translated) for an unknown line or parcel, a quantity
+    outside 1..remaining, a parcel whose money is not in, shipping already
+    refunded, or nothing at all. Changes nothing.
+    """
+    lines = {line.id: line for line in order.lines}
+    shipments = {s.id: s for s in order.shipments}
+    done = accounting.refunded_shipping(list(shipments))
+    planned: list[PlannedLine] = []
+    for line_id, quantity in sorted(items.items()):
+        line = lines.get(line_id)
+        if line is None:
+            raise RefundError(_l("This order has no such line."))
+        if not quantity:
+            continue
+        remaining = line.quantity - line.refunded_quantity
+        if remaining <= 0:
+            raise RefundError(_l("%(name)s is already refunded in full.", name=_name(line)))
+        if quantity < 0 or quantity > remaining:
+            raise RefundError(_l("Refund from 1 to %(num)d of %(name)s.", num=remaining,
+                                 name=_name(line)))
+        shipment = shipments[line.shipment_id]
+        if not accounting.money_in(shipment):
+            raise _not_in(shipment)
+        planned.append(PlannedLine(shipment, line, quantity,
+                                   accounting.parts_for(line, quantity)))
+    for shipment_id in sorted(set(shipping)):
+        shipment = shipments.get(shipment_id)
+        if shipment is None:
+            raise RefundError(_l("This order has no such parcel."))
+        if not accounting.money_in(shipment):
+            raise _not_in(shipment)
+        left = shipment.shipping_cents - done.get(shipment.id, 0)
+        if shipment.shipping_cents == 0:
+            raise RefundError(_l("The parcel from %(coop)s was shipped free: there is no "
+                                 "shipping to refund.", coop=shipment.cooperative.legal_name))
+        if left <= 0:
+            raise RefundError(_l("The shipping of the parcel from %(coop)s is already refunded.",
+                                 coop=shipment.cooperative.legal_name))
+        planned.append(PlannedLine(shipment, None, 0, Split(0, 0, 0, 0), left))
+    if not planned:
+        raise RefundError(_l("Choose at least one unit or one parcel's shipping to refund."))
+    return Plan(order, planned)
+
+
+def _everything(order: Order) -> Plan | None:
+    """Every unit and every shipping not refunded yet (None when nothing is left)."""
+    left = refundable(order)
+    items = {line_id: units for line_id, units in left.units.items() if units > 0}
+    shipping = {shipment_id for shipment_id, cents in left.shipping.items() if cents > 0}
+    if not items and not shipping:
+        return None
+    return plan_refund(order, items, shipping)
+
+
+def _check_reason(reason: str | None, message) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise RefundError(message)
+    if len(reason) > REASON_MAX:
+        raise RefundError(_l("Keep the reason under %(num)d characters.", num=REASON_MAX))
+    return reason
+
+
+# ---------------------------------------------------------------- recording
+
+def lock(order: Order) -> None:
+    """Take the order's row for this transaction, then reload it with lines and refunds.
+
+    On PostgreSQL a second administrator (or a Stripe webhook) refunding the
+    same order waits here and then reads the first one's refund; on SQLite the
+    UPDATE takes the database's write lock. The refunded quantities are also
+    raised with a compare-and-set, in case.
+    """
+    db.session.execute(update(Order).where(Order.id == order.id).values(updated_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        select(Order).where(Order.id == order.id)
+        .options(selectinload(Order.shipments).selectinload(Shipment.cooperative),
+                 selectinload(Order.lines).selectinload(OrderLine.lots),
+                 selectinload(Order.refunds).selectinload(Refund.lines))
+        .execution_options(populate_existing=True)).scalar_one()
+
+
+def _record(plan: Plan, reason: str, actor: User | None, method: RefundMethod) -> Refund:
+    """Write the refund and its lines, restock unshipped units, cancel emptied parcels,
+    and post the reversal to the ledger."""
+    order = plan.order
+    refund = Refund(order=order, method=method, status=RefundStatus.PENDING,
+                    amount_cents=plan.amount_cents, reason=reason, created_by=actor)
+    db.session.add(refund)
+    services.restock_units([(item.line, item.quantity) for item in plan.lines
+                            if item.line is not None
+                            and item.shipment.status == ShipmentStatus.TO_PREPARE])
+    for item in plan.lines:
+        refund.lines.append(RefundLine(
+            shipment=item.shipment, cooperative_id=item.shipment.cooperative_id,
+            order_line=item.line, quantity=item.quantity, gross_cents=item.parts.gross,
+            commission_cents=item.parts.commission, premium_cents=item.parts.premium,
+            producer_cents=item.parts.producer, shipping_cents=item.shipping_cents))
+        if item.line is None:
+            continue
+        line, before = item.line, item.line.refunded_quantity
+        result = db.session.execute(
+            update(OrderLine).where(OrderLine.id == line.id,
+                                    OrderLine.refunded_quantity == before)
+            .values(refunded_quantity=before + item.quantity)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            raise RefundError(_l("This order was refunded by someone else meanwhile. Reload "
+                                 "the page and check before trying again."))
+        db.session.expire(line, ["refunded_quantity"])
+    db.session.flush()
+    for shipment in {item.shipment.id: item.shipment for item in plan.lines}.values():
+        if shipment.status == ShipmentStatus.TO_PREPARE and all(
+                line.refunded_quantity == line.quantity for line in shipment.lines):
+            services.transition_shipment(shipment, ShipmentStatus.CANCELLED)
+    db.session.flush()
+    accounting.post_refund(refund)
+    return refund
+
+
+def _succeeded(refund: Refund) -> None:
+    refund.status = RefundStatus.SUCCEEDED
+    refund.succeeded_at = utcnow()
+    db.session.flush()
+    accounting.post_refund_paid(refund)
+
+
+def _pay(refund: Refund) -> None:
+    """Send the money back: cash is recorded as handed back, a card refund goes to Stripe."""
+    if refund.method == RefundMethod.CASH:
+        _succeeded(refund)
+        return
+    try:
+        answer = payments.create_refund(refund)
+    except payments.PaymentUnavailable as exc:
+        raise RefundError(exc.message) from exc
+    if answer.status in ("failed", "canceled"):
+        raise RefundError(_l("Stripe refused this refund (%(reason)s): nothing was refunded "
+                             "or changed.", reason=answer.failure_reason or answer.status))
+    refund.stripe_refund_id = answer.id
+    db.session.flush()
+    if answer.status == "succeeded":
+        _succeeded(refund)
+    # pending (or requires_action): Stripe's webhook says when the money left.
+
+
+def _all_lines_refunded(order: Order) -> bool:
+    return all(line.refunded_quantity == line.quantity for line in order.lines)
+
+
+def _follow(order: Order) -> bool:
+    """Move the order after a refund; True when it became REFUNDED just now."""
+    if _all_lines_refunded(order) and \
+            OrderStatus.REFUNDED in services.ORDER_MOVES[order.status]:
+        services.transition_order(order, OrderStatus.REFUNDED)
+        db.session.flush()
+        return True
+    if order.status == OrderStatus.PARTIALLY_SHIPPED:
+        # Its unshipped parcels refunded away, the order follows the parcels left.
+        services._follow_shipments(order)
+        db.session.flush()
+    return False
+
+
+def _mail(order: Order, refund: Refund) -> None:
+    full = order.status == OrderStatus.REFUNDED
+    subject = (_l("Your order %(number)s is refunded", number=order.number) if full
+               else _l("Part of your order %(number)s is refunded", number=order.number))
+    services._queue_mail(order, "order_refunded", subject, refund=refund, full=full)
+
+
+def create_refund(order: Order, items: Mapping[int, int], shipping: Iterable[int],
+                  reason: str | None, actor: User | None) -> Refund:
+    """Refund ``{order line id: units}`` and the shipping of the parcels ``shipping``.
+
+    Card orders are refunded through Stripe on the order's payment, cash-on-
+    delivery orders are recorded as cash handed back (succeeded at once).
+    Raises RefundError (translated) when the request is not possible or Stripe
+    refuses or cannot be reached; the caller then rolls back, which leaves
+    nothing behind. Flushes; the caller commits.
+    """
+    reason = _check_reason(reason, _l("Give the reason for the refund."))
+    lock(order)
+    plan = plan_refund(order, items, shipping)
+    method = RefundMethod.CARD if order.payment_method == PaymentMethod.CARD \
+        else RefundMethod.CASH
+    refund = _record(plan, reason, actor, method)
+    _pay(refund)
+    _follow(order)
+    audit(actor, "order.refund", order, reason=reason, label=order.number, refund_id=refund.id,
+          amount_cents=refund.amount_cents, method=refund.method.value)
+    _mail(order, refund)
+    return refund
+
+
+# ---------------------------------------------------------------- cancelling
+
+def can_cancel(order: Order) -> bool:
+    """True when an administrator may cancel the order: nothing of it has shipped."""
+    return order.status in CANCELLABLE and all(
+        s.status in (ShipmentStatus.TO_PREPARE, ShipmentStatus.CANCELLED)
+        for s in order.shipments)
+
+
+def admin_cancel(order: Order, reason: str | None, actor: User | None) -> Refund | None:
+    """Cancel an order nothing of which has shipped; return the refund of a paid one.
+
+    A paid card order is refunded in full through Stripe first (a Refund of
+    everything not refunded yet, with its ledger entries); a cash-on-delivery
+    order or an unpaid card order is just cancelled and restocked (no money
+    moved, nothing in the ledger). Raises RefundError otherwise.
+    """
+    reason = _check_reason(reason, _l("Give the reason for the cancellation."))
+    lock(order)
+    if not can_cancel(order):
+        raise RefundError(_l("Only an order nothing of which has shipped can be cancelled. "
+                             "Refund its items instead."))
+    refund = None
+    if order.status == OrderStatus.PAID:
+        plan = _everything(order)
+        if plan is not None:
+            refund = _record(plan, reason, actor, RefundMethod.CARD)
+            _pay(refund)
+        for shipment in order.shipments:
+            if shipment.status != ShipmentStatus.CANCELLED:
+                services.transition_shipment(shipment, ShipmentStatus.CANCELLED)
+        services.transition_order(order, OrderStatus.CANCELLED)
+        order.cancelled_at = utcnow()
+        order.cancel_reason = reason
+        db.session.flush()  # the refund put every unit back in stock already
+        services._queue_mail(order, "order_cancelled",
+                             _l("Your order %(number)s is cancelled", number=order.number),
+                             refund=refund)
+    else:
+        services.cancel_order(order, reason)
+    audit(actor, "order.cancel", order, reason=reason, label=order.number,
+          refund_id=refund.id if refund else None,
+          amount_cents=refund.amount_cents if refund else 0)
+    return refund
+
+
+def admin_cash_remitted(shipment: Shipment, actor: User | None) -> None:
+    """An administrator records that the carrier remitted a parcel's cash (audited)."""
+    services.mark_cash_remitted(shipment)
+    audit(actor, "order.cash_remitted", shipment.order, label=shipment.order.number,
+          shipment_id=shipment.id, amount_cents=shipment.items_cents + shipment.shipping_cents)
+
+
+# ---------------------------------------------------------------- Stripe's word
+
+def settle(refund: Refund, status: str | None, failure_reason: str | None = None) -> None:
+    """Stripe says where a pending refund of ours stands: the money left, or it failed."""
+    if refund.status != RefundStatus.PENDING:
+        return  # already settled: a replay or a later event changes nothing
+    if status == "succeeded":
+        _succeeded(refund)
+    elif status in ("failed", "canceled"):
+        _failed(refund, failure_reason or status)
+
+
+def _failed(refund: Refund, reason: str) -> None:
+    """A pending card refund failed at Stripe: its parts go back where they were.
+
+    The units count as not refunded again, so that staff can refund them
+    another way; the stock and the parcels are left as they are (the units may
+    be back on sale) and the order carries a note saying so.
+    """
+    refund.status = RefundStatus.FAILED
+    refund.failure_reason = reason[:500]
+    db.session.flush()
+    accounting.post_refund_failed(refund)
+    for item in refund.lines:
+        if item.order_line_id is None or not item.quantity:
+            continue
+        db.session.execute(
+            update(OrderLine).where(OrderLine.id == item.order_line_id,
+                                    OrderLine.refunded_quantity >= item.quantity)
+            .values(refunded_quantity=OrderLine.refunded_quantity - item.quantity)
+            .execution_options(synchronize_session=False))
+        if item.order_line is not None:
+            db.session.expire(item.order_line, ["refunded_quantity"])
+    services.note_payment(refund.order, f"refund #{refund.id} of {refund.amount_cents} failed at "
+                                        f"Stripe ({reason}): units no longer count as refunded; "
+                                        "stock and parcels unchanged: check by hand")
+    audit(None, "order.refund_failed", refund.order, reason=reason, label=refund.order.number,
+          refund_id=refund.id, amount_cents=refund.amount_cents)
+
+
+def stripe_refund_updated(stripe_refund: dict) -> None:
+    """``refund.updated`` (and the like) for one of our refunds; others are ignored."""
+    refund = db.session.scalar(select(Refund).where(
+        Refund.stripe_refund_id == str(stripe_refund.get("id") or "")))
+    if refund is None:
+        return  # made outside Taawon: charge.refunded tells about it
+    lock(refund.order)
+    settle(refund, stripe_refund.get("status"), stripe_refund.get("failure_reason"))
+
+
+def stripe_charge_refunded(order: Order, charge: dict) -> None:
+    """``charge.refunded``: settle our refunds it lists; follow a refund made outside Taawon.
+
+    Our own refunds (matched by their Stripe ids) change nothing more. What
+    Stripe refunded beyond them was done in the dashboard: refunded in full, a
+    Refund of everything not refunded yet is recorded (so the ledger follows)
+    and the order's status follows; partly, it is noted for staff (no line is
+    guessed).
+    """
+    lock(order)
+    listed = [item for item in ((charge.get("refunds") or {}).get("data") or [])
+              if isinstance(item, dict)]
+    ours = {r.stripe_refund_id: r for r in order.refunds if r.stripe_refund_id}
+    for item in listed:
+        if item.get("id") in ours:
+            settle(ours[item["id"]], item.get("status"), item.get("failure_reason"))
+    amount, refunded = charge.get("amount") or 0, charge.get("amount_refunded") or 0
+    note = f"refunded {refunded} of {amount} {str(charge.get('currency', '')).upper()}"
+    known = sum(r.amount_cents for r in order.refunds
+                if r.method == RefundMethod.CARD and r.status != RefundStatus.FAILED)
+    outside = refunded - known
+    if outside <= 0:
+        return  # all ours
+    full = bool(charge.get("refunded")) or bool(amount and refunded >= amount)
+    if not full:
+        services.note_payment(order, f"partial refund: {note}")
+        return
+    if order.paid_at is None or order.payment_method != PaymentMethod.CARD:
+        services.record_full_refund(order, note)  # e.g. a late payment refunded: no sale posted
+        return
+    plan = _everything(order)
+    refund = None
+    if plan is not None:
+        reason = services._in_language(order, _l("Refunded from the Stripe dashboard."))
+        refund = _record(plan, reason, None, RefundMethod.CARD)
+        unknown = [item.get("id") for item in listed if item.get("id") not in ours]
+        refund.stripe_refund_id = unknown[0] if len(unknown) == 1 else None
+        _succeeded(refund)
+        if plan.amount_cents != outside:
+            note += f"; Taawon recorded {plan.amount_cents}: check by hand"
+        audit(None, "order.refund", order, reason="stripe dashboard", label=order.number,
+              refund_id=refund.id, amount_cents=refund.amount_cents, method="card")
+    if refund is not None and _follow(order):
+        services.note_payment(order, note)
+        _mail(order, refund)
+        return
+    services.record_full_refund(order, note)

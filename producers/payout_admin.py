@@ -1,0 +1,235 @@
+"""Administration of payouts: run a batch, mark payouts paid or failed, the bank's CSV."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from shop.accounts import admin_required
+from shop.audit import AuditEntry
+from shop.extensions import db
+from shop.i18n import format_money
+
+from . import payouts as service
+from .admin import PER_PAGE, _page_args, _page_number, bp
+from .models import Cooperative
+from .payout_models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
+from .rib import mask_rib
+
+#: How many skipped cooperatives a flash message names before "and N more".
+SKIPPED_SHOWN = 10
+
+
+class RunForm(FlaskForm):
+    """The "Run payouts" button (CSRF only)."""
+
+
+class FailForm(FlaskForm):
+    """Why a payout failed (the cooperative's managers read it)."""
+
+    reason = TextAreaField(_l("Why did it fail?"), validators=[
+        DataRequired(message=_l("Say why the payout failed.")), Length(max=2000)])
+
+    def for_payout(self, payout_id: int) -> FailForm:
+        """Unique ids, one form per payout on the page."""
+        self.reason.id = self.reason.label.field_id = f"reason-{payout_id}"
+        return self
+
+
+@bp.context_processor
+def payout_helpers() -> dict[str, Any]:
+    """Labels and the RIB mask for the payout templates."""
+    return {"payout_status_labels": service.STATUS_LABELS,
+            "payout_method_labels": service.METHOD_LABELS, "mask_rib": mask_rib}
+
+
+# ------------------------------------------------------------------ batches
+
+@bp.route("/payouts")
+@admin_required
+def payouts():
+    """Payout batches, newest first, with their totals by status."""
+    query = select(PayoutBatch).options(selectinload(PayoutBatch.created_by)).order_by(
+        PayoutBatch.created_at.desc(), PayoutBatch.id.desc())
+    page = db.paginate(query, page=_page_number(), per_page=PER_PAGE, error_out=False)
+    ids = [batch.id for batch in page.items]
+    figures: dict[int, dict[str, tuple[int, int]]] = {batch_id: {} for batch_id in ids}
+    if ids:
+        for batch_id, status, count, total in db.session.execute(
+                select(Payout.batch_id, Payout.status, func.count(Payout.id),
+                       func.sum(Payout.total_cents))
+                .where(Payout.batch_id.in_(ids)).group_by(Payout.batch_id, Payout.status)):
+            figures[batch_id][status.value] = (int(count), int(total))
+    return render_template("admin/payouts.html", page=page, figures=figures,
+                           page_args=_page_args(), run_form=RunForm())
+
+
+@bp.route("/payouts/run", methods=["POST"])
+@admin_required
+def run_payouts():
+    """Pay every cooperative's payable balance into a new batch; send its Stripe transfers."""
+    if not RunForm().validate_on_submit():
+        abort(400)
+    skipped: list[service.Skipped] = []
+    batch = service.run_payouts(current_user, skipped=skipped)
+    db.session.commit()
+    if batch is None:
+        flash(_("Nothing to pay: no cooperative has money payable."), "info")
+        _flash_skipped(skipped)
+        return redirect(url_for("admin.payouts"))
+    sent = failed = 0
+    for payout in service.to_send(batch):  # network calls, outside the batch's transaction
+        if service.send_transfers(payout, current_user):
+            sent += 1
+        else:
+            failed += 1
+        db.session.commit()
+    flash(_("Batch %(id)s: %(count)s payouts, %(total)s in all.", id=batch.id,
+            count=len(batch.payouts), total=format_money(batch.total_cents)), "success")
+    if failed:
+        flash(_("Stripe transfers could not be sent for %(num)s payouts: send them again "
+                "from the batch page.", num=failed), "warning")
+    _flash_skipped(skipped)
+    return redirect(url_for("admin.payout_batch", batch_id=batch.id))
+
+
+def _flash_skipped(skipped: list[service.Skipped]) -> None:
+    if not skipped:
+        return
+    names = [f"{s.name} ({s.label})" for s in skipped[:SKIPPED_SHOWN]]
+    if len(skipped) > SKIPPED_SHOWN:
+        names.append(_("and %(num)s more", num=len(skipped) - SKIPPED_SHOWN))
+    flash(_("Not paid: %(names)s.", names="; ".join(names)), "warning")
+
+
+# ------------------------------------------------------------------ one batch
+
+def _batch_or_404(batch_id: int) -> PayoutBatch:
+    batch = db.session.scalar(
+        select(PayoutBatch).where(PayoutBatch.id == batch_id)
+        .options(selectinload(PayoutBatch.created_by),
+                 selectinload(PayoutBatch.payouts).selectinload(Payout.cooperative)))
+    if batch is None:
+        abort(404)
+    return batch
+
+
+def _payout_or_404(batch_id: int, payout_id: int) -> Payout:
+    payout = db.session.get(Payout, payout_id)
+    if payout is None or payout.batch_id != batch_id:
+        abort(404)
+    return payout
+
+
+def _skipped_in(batch: PayoutBatch) -> list[tuple[Cooperative, str]]:
+    """The cooperatives the run that made ``batch`` left out, from its audit entry."""
+    entry = db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "payout.run", AuditEntry.target_type == "payoutbatch",
+        AuditEntry.target_id == batch.id))
+    reasons = (entry.data or {}).get("skipped", {}) if entry else {}
+    if not reasons:
+        return []
+    coops = db.session.scalars(select(Cooperative).where(
+        Cooperative.id.in_([int(i) for i in reasons])).order_by(Cooperative.legal_name))
+    return [(coop, str(service.SKIP_LABELS.get(reasons[str(coop.id)], "")))
+            for coop in coops]
+
+
+def _render_batch(batch: PayoutBatch, failed: FailForm | None = None,
+                  failed_id: int | None = None, error: str | None = None):
+    forms = {p.id: (failed if failed is not None and p.id == failed_id
+                    else FailForm(formdata=None)).for_payout(p.id)
+             for p in batch.payouts if p.status == PayoutStatus.CREATED}
+    bank_due = [p for p in batch.payouts
+                if p.method == PayoutMethod.BANK and p.status == PayoutStatus.CREATED]
+    return render_template("admin/payout_batch.html", batch=batch, forms=forms,
+                           confirm=RunForm(), bank_due=bank_due, error=error,
+                           skipped=_skipped_in(batch))
+
+
+@bp.route("/payouts/<int:batch_id>")
+@admin_required
+def payout_batch(batch_id: int):
+    """A batch's payouts: amounts, bank details, status, and what to do next."""
+    return _render_batch(_batch_or_404(batch_id))
+
+
+@bp.route("/payouts/<int:batch_id>/bank.csv")
+@admin_required
+def payout_bank_csv(batch_id: int):
+    """The bank transfers still to make, for the bank's bulk transfer upload."""
+    batch = _batch_or_404(batch_id)
+    response = Response(service.bank_csv(batch).encode("utf-8"),
+                        mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="taawon-payouts-{batch.id}.csv"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/payouts/<int:batch_id>/<int:payout_id>/paid", methods=["POST"])
+@admin_required
+def payout_paid(batch_id: int, payout_id: int):
+    """The bank confirmed the transfer."""
+    payout = _payout_or_404(batch_id, payout_id)
+    if not RunForm().validate_on_submit():
+        abort(400)
+    if payout.method == PayoutMethod.STRIPE:
+        return _render_batch(_batch_or_404(batch_id), error=_(
+            "A Stripe payout is paid by its transfers: send them again.")), 400
+    try:
+        service.mark_paid(payout, current_user)
+    except service.PayoutError as exc:
+        db.session.rollback()
+        return _render_batch(_batch_or_404(batch_id), error=str(exc.message)), 400
+    db.session.commit()
+    flash(_("Payout %(reference)s marked as paid.", reference=payout.reference), "success")
+    return redirect(url_for("admin.payout_batch", batch_id=batch_id))
+
+
+@bp.route("/payouts/<int:batch_id>/<int:payout_id>/failed", methods=["POST"])
+@admin_required
+def payout_failed(batch_id: int, payout_id: int):
+    """The bank or Stripe refused the payout: its money returns to the balance."""
+    payout = _payout_or_404(batch_id, payout_id)
+    form = FailForm()
+    if not form.validate_on_submit():
+        return _render_batch(_batch_or_404(batch_id), form, payout_id), 400
+    try:
+        service.mark_failed(payout, form.reason.data, current_user)
+    except service.PayoutError as exc:
+        db.session.rollback()
+        form.reason.errors = [str(exc.message)]
+        return _render_batch(_batch_or_404(batch_id), form, payout_id), 400
+    db.session.commit()
+    flash(_("Payout %(reference)s marked as failed; its money is back in the balance.",
+            reference=payout.reference), "success")
+    return redirect(url_for("admin.payout_batch", batch_id=batch_id))
+
+
+@bp.route("/payouts/<int:batch_id>/<int:payout_id>/send", methods=["POST"])
+@admin_required
+def payout_send(batch_id: int, payout_id: int):
+    """Send a Stripe payout's transfers again (those already made are not repeated)."""
+    payout = _payout_or_404(batch_id, payout_id)
+    if not RunForm().validate_on_submit():
+        abort(400)
+    try:
+        sent = service.send_transfers(payout, current_user)
+    except service.PayoutError as exc:
+        db.session.rollback()
+        return _render_batch(_batch_or_404(batch_id), error=str(exc.message)), 400
+    db.session.commit()
+    if sent:
+        flash(_("Payout %(reference)s sent and paid.", reference=payout.reference), "success")
+    else:
+        flash(payout.failure_reason, "error")
+    return redirect(url_for("admin.payout_batch", batch_id=batch_id))

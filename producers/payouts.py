@@ -1,0 +1,451 @@
+"""Payout runs: what each cooperative is owed leaves as one payout per run.
+
+``run_payouts`` releases what is due (``orders.accounting.release_due``), then
+pays every cooperative's payable balances (producer revenue, shipping and the
+community fund from the fair-trade premium) into a batch: one payout per
+cooperative, by bank transfer (a CSV for the bank, ``bank_csv``) or, for a
+cooperative with a Stripe Connect account, by Stripe transfers
+(``send_transfers``, one per order, outside the database transaction).
+
+Money rules (ARCHITECTURE.md, "Fair-trade money rules"):
+
+- The payout's ledger entry debits every payable balance, parcel by parcel,
+  to zero and credits ``payouts.in_transit``: running twice pays nothing twice.
+- A negative balance (a refund after a payout) is netted against the
+  cooperative's positive ones; when the net is not positive nothing is paid
+  and the balance waits for the next run.
+- Two runs at the same time cannot both pay: a run locks the cooperatives it
+  pays before it reads their balances (row locks on PostgreSQL, the database
+  write lock on SQLite), so the second run reads the balances the first one
+  left, which are zero.
+- A failed payout posts the exact mirror of its created entry: the money goes
+  back to the balances it came from, parcel by parcel, and is paid again by
+  the next run.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import stripe
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select, update
+
+from orders import accounting
+from orders.models import Order, PaymentMethod, Shipment, ShipmentStatus
+from shop import ledger
+from shop.accounts.models import User
+from shop.audit import audit
+from shop.extensions import db
+from shop.ledger import JournalEntry, JournalLine, Leg, credit, debit
+from shop.models import utcnow
+from shop.money import mad_str
+
+from .models import Cooperative
+from .notices import queue_for_managers
+from .payout_models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
+from .rib import mask_rib, valid_rib
+
+log = logging.getLogger(__name__)
+
+#: Ids per IN (...) list: well under SQLite's variable limit.
+CHUNK = 1000
+#: Payouts whose ledger entries are written per bulk INSERT.
+POST_CHUNK = 50
+CURRENCY = "MAD"
+
+STATUS_LABELS = {
+    PayoutStatus.CREATED: _l("In transit"),
+    PayoutStatus.PAID: _l("Paid"),
+    PayoutStatus.FAILED: _l("Failed"),
+}
+METHOD_LABELS = {
+    PayoutMethod.BANK: _l("Bank transfer"),
+    PayoutMethod.STRIPE: _l("Stripe Connect"),
+}
+#: The one table of legal moves of a payout.
+MOVES: dict[PayoutStatus, frozenset[PayoutStatus]] = {
+    PayoutStatus.CREATED: frozenset({PayoutStatus.PAID, PayoutStatus.FAILED}),
+    PayoutStatus.PAID: frozenset(),
+    PayoutStatus.FAILED: frozenset(),
+}
+#: Why a payout cannot change any more.
+FINAL = {
+    PayoutStatus.PAID: _l("This payout is already paid: it can no longer change."),
+    PayoutStatus.FAILED: _l("This payout already failed: its money went back to the "
+                            "balance and the next run pays it again."),
+}
+NO_BANK_DETAILS = "no_bank_details"
+NOT_POSITIVE = "not_positive"
+SKIP_LABELS = {
+    NO_BANK_DETAILS: _l("no bank details"),
+    NOT_POSITIVE: _l("balance not positive: it waits for the next run"),
+}
+
+
+class PayoutError(Exception):
+    """A refused payout operation, with a translated message."""
+
+    def __init__(self, message) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A cooperative with money payable that this run did not pay, and why."""
+
+    cooperative_id: int
+    name: str
+    reason: str  # NO_BANK_DETAILS or NOT_POSITIVE
+    amount_cents: int
+
+    @property
+    def label(self) -> str:
+        """The reason in the current language."""
+        return str(SKIP_LABELS[self.reason])
+
+
+def _chunks(ids: Sequence[int]):
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start:start + CHUNK])
+
+
+# ------------------------------------------------------------------ the run
+
+def _candidates(now: datetime) -> list[int]:
+    """Cooperatives a run may pay: a payable balance, or parcels ``release_due`` will release."""
+    payable = set(db.session.scalars(
+        select(JournalLine.cooperative_id)
+        .where(JournalLine.account.in_(ledger.PAYABLE_ACCOUNTS))
+        .group_by(JournalLine.cooperative_id)
+        .having(func.sum(JournalLine.amount_cents) != 0)))
+    # The conditions of accounting.release_due, minus the hold (locking a few
+    # more cooperatives than needed is harmless).
+    releasable = set(db.session.scalars(
+        select(Shipment.cooperative_id).distinct().join(Order, Order.id == Shipment.order_id)
+        .where(Shipment.status == ShipmentStatus.DELIVERED, Shipment.released_at.is_(None),
+               Shipment.delivered_at <= now,
+               or_(and_(Order.payment_method == PaymentMethod.CARD, Order.paid_at.is_not(None)),
+                   Shipment.cash_remitted_at.is_not(None)))))
+    return sorted((payable | releasable) - {None})
+
+
+def _lock(cooperative_ids: Sequence[int]) -> None:
+    """Lock the cooperatives' rows until the transaction ends (in id order: no deadlock).
+
+    PostgreSQL: FOR NO KEY UPDATE, which a second run waits for but which does
+    not block orders being placed for these cooperatives (their foreign keys
+    only take KEY SHARE locks). SQLite: any write takes the database's write
+    lock, which a second run waits for (busy timeout).
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        table = Cooperative.__table__
+        for chunk in _chunks(cooperative_ids):
+            db.session.execute(update(table).where(table.c.id.in_(chunk))
+                               .values(id=table.c.id))
+        return
+    for chunk in _chunks(cooperative_ids):
+        db.session.execute(select(Cooperative.id).where(Cooperative.id.in_(chunk))
+                           .order_by(Cooperative.id).with_for_update(key_share=True)).all()
+
+
+def _payable_rows(cooperative_ids: Sequence[int]):
+    """Non-zero payable balances by (cooperative, order, parcel, account), debit positive."""
+    for chunk in _chunks(cooperative_ids):
+        yield from db.session.execute(
+            select(JournalLine.cooperative_id, JournalLine.order_id, JournalLine.shipment_id,
+                   JournalLine.account, func.sum(JournalLine.amount_cents))
+            .where(JournalLine.account.in_(ledger.PAYABLE_ACCOUNTS),
+                   JournalLine.cooperative_id.in_(chunk))
+            .group_by(JournalLine.cooperative_id, JournalLine.order_id,
+                      JournalLine.shipment_id, JournalLine.account)
+            .having(func.sum(JournalLine.amount_cents) != 0))
+
+
+def run_payouts(actor: User | None = None, now: datetime | None = None,
+                skipped: list[Skipped] | None = None) -> PayoutBatch | None:
+    """Release what is due, then pay every cooperative's payable balance into a new batch.
+
+    Returns the batch, or None when nothing is to be paid. Cooperatives left
+    out (no bank details, a balance that is not positive) are appended to
+    ``skipped`` when a list is given. Flushes; the caller commits, then sends
+    the Stripe transfers (``send_transfers``) outside the transaction.
+    """
+    now = now or utcnow()
+    skipped = skipped if skipped is not None else []
+    candidates = _candidates(now)
+    if not candidates:
+        return None
+    _lock(candidates)
+    accounting.release_due(now, cooperative_ids=candidates)
+
+    balances: dict[int, list[tuple[int | None, int | None, str, int]]] = defaultdict(list)
+    for coop_id, order_id, shipment_id, account, amount in _payable_rows(candidates):
+        balances[coop_id].append((order_id, shipment_id, account, int(amount)))
+    if not balances:
+        return None
+    coops = {row.id: row for chunk in _chunks(sorted(balances)) for row in db.session.execute(
+        select(Cooperative.id, Cooperative.legal_name, Cooperative.rib, Cooperative.rib_holder,
+               Cooperative.stripe_account_id).where(Cooperative.id.in_(chunk)))}
+
+    batch = PayoutBatch(created_by_id=actor.id if actor else None, created_at=now)
+    payouts: list[tuple[Payout, list]] = []
+    for coop_id in sorted(balances):
+        rows, coop = balances[coop_id], coops[coop_id]
+        # Cooperative accounts hold credits (negative): what is owed is minus the sum.
+        owed = {account: 0 for account in ledger.PAYABLE_ACCOUNTS}
+        for _order, _shipment, account, amount in rows:
+            owed[account] -= amount
+        total = sum(owed.values())
+        if total <= 0:
+            skipped.append(Skipped(coop_id, coop.legal_name, NOT_POSITIVE, total))
+            continue
+        rib = valid_rib(coop.rib)
+        if not coop.stripe_account_id and rib is None:
+            skipped.append(Skipped(coop_id, coop.legal_name, NO_BANK_DETAILS, total))
+            continue
+        payout = Payout(
+            batch=batch, cooperative_id=coop_id, created_at=now, status=PayoutStatus.CREATED,
+            method=PayoutMethod.STRIPE if coop.stripe_account_id else PayoutMethod.BANK,
+            revenue_cents=owed[ledger.COOP_REVENUE], shipping_cents=owed[ledger.COOP_SHIPPING],
+            fund_cents=owed[ledger.COOP_FUND], total_cents=total,
+            rib=rib, rib_holder=coop.rib_holder or "", stripe_account_id=coop.stripe_account_id)
+        payouts.append((payout, rows))
+    if not payouts:
+        return None
+    batch.total_cents = sum(payout.total_cents for payout, _rows in payouts)
+    db.session.add(batch)
+    db.session.flush()  # payout ids name the ledger entries
+
+    # Posted a few payouts at a time: the legs of 500 cooperatives' parcels
+    # need not all be in memory at once.
+    for start in range(0, len(payouts), POST_CHUNK):
+        entries = []
+        for payout, rows in payouts[start:start + POST_CHUNK]:
+            coop_id = payout.cooperative_id
+            legs: list[Leg] = [debit(account, -amount, cooperative_id=coop_id,
+                                     order_id=order_id, shipment_id=shipment_id)
+                               for order_id, shipment_id, account, amount in rows]
+            legs.append(credit(ledger.IN_TRANSIT, payout.total_cents, cooperative_id=coop_id))
+            entries.append((f"payout:{payout.id}:created", ledger.PAYOUT_CREATED, legs))
+        ledger.post_many(entries, memo=f"payout batch {batch.id}", when=now)
+    audit(actor, "payout.run", batch, label=f"#{batch.id}", payouts=len(payouts),
+          total_cents=batch.total_cents,
+          skipped={str(s.cooperative_id): s.reason for s in skipped})
+    db.session.flush()
+    return batch
+
+
+# ------------------------------------------------------------------ paid, failed
+
+def _move(payout: Payout, new: PayoutStatus, **values) -> None:
+    """Move ``payout`` to ``new`` with a conditional UPDATE; PayoutError if it is not allowed.
+
+    Two administrators clicking at once: the second waits for the first's
+    row lock (PostgreSQL) or write lock (SQLite), then finds the status
+    changed and is refused.
+    """
+    old = payout.status
+    if new in MOVES[old]:
+        result = db.session.execute(
+            update(Payout).where(Payout.id == payout.id, Payout.status == old)
+            .values(status=new, **values).execution_options(synchronize_session=False))
+        db.session.refresh(payout)
+        if result.rowcount == 1:
+            return
+    raise PayoutError(FINAL.get(payout.status, FINAL[PayoutStatus.PAID]))
+
+
+def _created_lines(payout: Payout) -> list:
+    return db.session.execute(
+        select(JournalLine.account, JournalLine.amount_cents, JournalLine.cooperative_id,
+               JournalLine.order_id, JournalLine.shipment_id)
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .where(JournalEntry.key == f"payout:{payout.id}:created")
+        .order_by(JournalLine.id)).all()
+
+
+def mark_paid(payout: Payout, actor: User | None) -> None:
+    """The money reached the cooperative: in transit → out of the clearing account."""
+    _move(payout, PayoutStatus.PAID, paid_at=utcnow(), failure_reason="")
+    refs = {"cooperative_id": payout.cooperative_id}
+    ledger.post(f"payout:{payout.id}:paid", ledger.PAYOUT_PAID,
+                [debit(ledger.IN_TRANSIT, payout.total_cents, **refs),
+                 credit(ledger.CLEARING, payout.total_cents, **refs)], memo=payout.reference)
+    audit(actor, "payout.paid", payout, label=payout.reference, total_cents=payout.total_cents,
+          method=payout.method.value)
+    queue_for_managers(payout.cooperative, "payout_paid",
+                       _l("Payout %(reference)s is paid", reference=payout.reference),
+                       payout=payout, mask_rib=mask_rib, link=("producers.dashboard",
+                                            {"slug": payout.cooperative.slug}))
+
+
+def mark_failed(payout: Payout, reason: str, actor: User | None) -> None:
+    """The bank or Stripe refused the payout: the money returns to the balances it came from."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PayoutError(_l("Say why the payout failed."))
+    if payout.stripe_transfer_ids.strip():
+        raise PayoutError(_l("Some Stripe transfers of this payout were already made: reverse "
+                             "them in Stripe first, or send the rest again."))
+    _move(payout, PayoutStatus.FAILED, failed_at=utcnow(), failure_reason=reason)
+    legs = [Leg(account, -amount, coop_id, order_id, shipment_id)
+            for account, amount, coop_id, order_id, shipment_id in _created_lines(payout)]
+    if sum(leg.amount for leg in legs if leg.account == ledger.IN_TRANSIT) \
+            != payout.total_cents:
+        raise RuntimeError(f"payout {payout.id}: its created entry does not match its total")
+    ledger.post(f"payout:{payout.id}:failed", ledger.PAYOUT_FAILED, legs, memo=payout.reference)
+    audit(actor, "payout.failed", payout, reason=reason, label=payout.reference,
+          total_cents=payout.total_cents, method=payout.method.value)
+    queue_for_managers(payout.cooperative, "payout_failed",
+                       _l("Payout %(reference)s could not be made", reference=payout.reference),
+                       payout=payout, reason=reason,
+                       link=("producers.bank", {"slug": payout.cooperative.slug}))
+
+
+# ------------------------------------------------------------------ Stripe Connect
+
+@dataclass(frozen=True)
+class Transfer:
+    """One Stripe transfer of a payout: the money of one order."""
+
+    order_id: int | None
+    order_number: str | None
+    amount_cents: int
+
+
+def transfer_plan(payout: Payout) -> list[Transfer]:
+    """The payout's transfers, one per order, from its created entry (the same on every retry).
+
+    An order whose amount is negative (refunded after an earlier payout) is
+    netted against the largest others, so every transfer is positive and they
+    sum to the payout's total.
+    """
+    amounts: dict[int | None, int] = defaultdict(int)
+    for account, amount, _coop, order_id, _shipment in _created_lines(payout):
+        if account in ledger.PAYABLE_ACCOUNTS:
+            amounts[order_id] += amount  # debits of what was owed: positive
+    debt = -sum(amount for amount in amounts.values() if amount < 0)
+    positive = {order_id: amount for order_id, amount in amounts.items() if amount > 0}
+    for order_id in sorted(positive, key=lambda o: (-positive[o], o or 0)):
+        if not debt:
+            break
+        taken = min(debt, positive[order_id])
+        positive[order_id] -= taken
+        debt -= taken
+    numbers = dict(db.session.execute(
+        select(Order.id, Order.number).where(Order.id.in_([o for o in positive if o]))).all())
+    plan = [Transfer(order_id, numbers.get(order_id), amount)
+            for order_id, amount in sorted(positive.items(), key=lambda item: item[0] or 0)
+            if amount > 0]
+    if debt or sum(t.amount_cents for t in plan) != payout.total_cents:
+        raise RuntimeError(f"payout {payout.id}: transfers do not sum to its total")
+    return plan
+
+
+def idempotency_key(payout: Payout, transfer: Transfer) -> str:
+    """One Stripe transfer per payout and order, however often it is sent."""
+    return f"payout-{payout.id}-{transfer.order_number or 'other'}"
+
+
+def send_transfers(payout: Payout, actor: User | None = None) -> bool:
+    """Send a Stripe payout's transfers; mark it paid when all went through.
+
+    Call it after the batch is committed, outside any write: it waits on the
+    network. Transfers already made are remembered (``stripe_transfer_ids``,
+    in plan order) and each request carries an idempotency key, so sending
+    again after a failure never pays an order twice. When Stripe is down or
+    refuses, the payout stays in transit with a note and False is returned.
+    Flushes; the caller commits.
+    """
+    from orders import payments
+
+    if payout.method != PayoutMethod.STRIPE:
+        raise PayoutError(_l("Only Stripe Connect payouts are sent as transfers."))
+    if payout.status != PayoutStatus.CREATED:
+        raise PayoutError(FINAL.get(payout.status, FINAL[PayoutStatus.PAID]))
+    plan = transfer_plan(payout)
+    done = payout.stripe_transfer_ids.split()
+    if not payments.is_configured():
+        payout.failure_reason = _("Stripe is not configured: no transfer was sent.")
+        db.session.flush()
+        return False
+    try:
+        client = payments.client()
+        for transfer in plan[len(done):]:
+            params = {"amount": transfer.amount_cents, "currency": CURRENCY.lower(),
+                      "destination": payout.stripe_account_id,
+                      "description": f"Taawon {payout.reference}",
+                      "metadata": {"payout": payout.reference,
+                                   "order": transfer.order_number or ""}}
+            if transfer.order_number:
+                params["transfer_group"] = transfer.order_number
+            result = client.v1.transfers.create(
+                params, options={"idempotency_key": idempotency_key(payout, transfer)})
+            done.append(result["id"])
+            payout.stripe_transfer_ids = "\n".join(done)
+    except stripe.StripeError as exc:
+        log.warning("payout %s: transfers stopped after %d of %d: %s", payout.id, len(done),
+                    len(plan), exc)
+        payout.failure_reason = _(
+            "Stripe did not take the transfers (%(sent)d of %(total)d sent): %(error)s "
+            "Send again later: transfers already made are not repeated.",
+            sent=len(done), total=len(plan),
+            error=exc.user_message or str(exc))
+        audit(actor, "payout.transfer_error", payout, label=payout.reference,
+              sent=len(done), total=len(plan), error=str(exc)[:300])
+        db.session.flush()
+        return False
+    mark_paid(payout, actor)
+    return True
+
+
+def to_send(batch: PayoutBatch) -> list[Payout]:
+    """The batch's Stripe payouts still in transit."""
+    return [p for p in batch.payouts
+            if p.method == PayoutMethod.STRIPE and p.status == PayoutStatus.CREATED]
+
+
+# ------------------------------------------------------------------ the bank's file
+
+CSV_HEADER = ("reference", "beneficiary", "rib", "amount", "currency", "label")
+#: A cell starting with one of these is a formula to a spreadsheet.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    """Text a spreadsheet will show as text, never run as a formula (OWASP CSV injection)."""
+    value = value.replace("\r", " ").replace("\n", " ")
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def bank_csv(batch: PayoutBatch) -> str:
+    """The bank transfers of ``batch`` still to make, as CSV text (with a BOM, CRLF lines).
+
+    One row per bank payout in transit: reference, beneficiary (account holder,
+    else the legal name), RIB, amount in dirhams with a dot ("1234.56",
+    computed from integer centimes), currency, transfer label. The BOM makes
+    Excel read the file as UTF-8 (accented and Arabic names), which it
+    otherwise reads as Windows-1252; bank portals that want plain CSV skip it
+    with the header row.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for payout, legal_name in db.session.execute(
+            select(Payout, Cooperative.legal_name)
+            .join(Cooperative, Cooperative.id == Payout.cooperative_id)
+            .where(Payout.batch_id == batch.id, Payout.method == PayoutMethod.BANK,
+                   Payout.status == PayoutStatus.CREATED)
+            .order_by(Payout.id)):
+        writer.writerow([payout.reference, _cell(payout.rib_holder or legal_name),
+                         _cell(payout.rib or ""), mad_str(payout.total_cents), CURRENCY,
+                         _cell(f"Taawon {payout.reference}")])
+    return "\ufeff" + out.getvalue()
