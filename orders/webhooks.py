@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shop.extensions import csrf, db, limiter
 
-from . import payments, refunds, services
+from . import accounting, payments, refunds, services
 from .models import Order, OrderStatus, StripeEvent
 
 log = logging.getLogger(__name__)
@@ -169,7 +169,34 @@ def refund_updated(stripe_refund: dict[str, Any]) -> None:
     refunds.stripe_refund_updated(stripe_refund)
 
 
+def charge_fee(charge: dict[str, Any]) -> None:
+    """``charge.succeeded`` / ``charge.updated``: Stripe's fee for a charge goes to the ledger.
+
+    The fee is on the charge's balance transaction (expanded in the event, or
+    fetched by its id). It is posted once per charge, as a platform expense
+    (the platform bears card fees), and only in the order's currency: a fee
+    settled in another currency is noted on the order for staff instead.
+    """
+    intent = _intent_id(charge.get("payment_intent"))
+    order = _intent_order(charge, intent)
+    transaction = charge.get("balance_transaction")
+    if order is None or not transaction or charge.get("status") != "succeeded":
+        return
+    if isinstance(transaction, str):
+        transaction = payments.client().v1.balance_transactions.retrieve(transaction).to_dict()
+    fee, currency = transaction.get("fee"), str(transaction.get("currency") or "").upper()
+    if not isinstance(fee, int) or fee <= 0:
+        return
+    if currency != order.currency.upper():
+        services.note_payment(order, f"card fee {fee} {currency} for {charge.get('id')}: "
+                                     "not in the order's currency, book by hand")
+        return
+    accounting.post_card_fee(order, str(charge.get("id")), fee)
+
+
 HANDLERS = {
+    "charge.succeeded": charge_fee,
+    "charge.updated": charge_fee,
     "checkout.session.completed": session_completed,
     "checkout.session.expired": session_expired,
     "payment_intent.payment_failed": payment_failed,
