@@ -57,6 +57,20 @@ ACTION_LABELS: dict[str, Any] = {
     "cooperative.import": _l("Imported"),
     "cooperative.invite_manager": _l("Manager invited"),
     "cooperative.remove_manager": _l("Manager removed"),
+    "cooperative.rib_change": _l("Bank details changed"),
+    "cooperative.reserve": _l("Member-distribution reserve changed"),
+    "order.refund": _l("Refund made"),
+    "order.refund_failed": _l("Refund failed"),
+    "order.cancel": _l("Cancelled"),
+    "order.cash_remitted": _l("Cash remitted"),
+    "policy.publish": _l("Fair-trade policy published"),
+    "floor.create": _l("Floor price added"),
+    "floor.update": _l("Floor price changed"),
+    "floor.delete": _l("Floor price removed"),
+    "payout.run": _l("Payouts run"),
+    "payout.paid": _l("Payout marked paid"),
+    "payout.failed": _l("Payout marked failed"),
+    "payout.transfer_error": _l("Stripe transfer failed"),
 }
 
 

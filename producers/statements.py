@@ -334,6 +334,16 @@ def _buckets_before(cooperative_id: int, moment: datetime) -> Buckets:
     return Buckets.of({account: int(total) for account, total in rows})
 
 
+PAYOUT_KINDS = (ledger.PAYOUT_CREATED, ledger.PAYOUT_PAID, ledger.PAYOUT_FAILED)
+
+
+def _payout_id(key: str) -> int | None:
+    """The payout an entry key names ("payout:12:created" → 12)."""
+    parts = key.split(":")
+    return int(parts[1]) if len(parts) > 1 and parts[0] == "payout" and parts[1].isdigit() \
+        else None
+
+
 def movement_kind(entry_kind: str, key: str) -> str:
     """The statement's word for an entry (a failed refund puts the parts back)."""
     if entry_kind == ledger.REFUND and key.endswith(":failed"):
@@ -362,11 +372,21 @@ def statement(cooperative_id: int, year: int, month: int) -> Statement:
         .order_by(JournalEntry.created_at, JournalEntry.id)).all()
     entries: dict[int, tuple] = {}
     amounts: dict[int, dict[str, int]] = {}
+    payout_ids: dict[int, int] = {}
     for entry_id, created_at, kind, key, memo, number, account, total in rows:
         entries.setdefault(entry_id, (created_at, movement_kind(kind, key), number or memo))
         per_account = amounts.setdefault(entry_id, {})
         per_account[account] = per_account.get(account, 0) + int(total)
-    movements = [Movement(created_at, kind, reference or "", Buckets.of(amounts[entry_id]))
+        if kind in PAYOUT_KINDS:
+            payout_ids[entry_id] = _payout_id(key)
+    # A payout's entry has a leg per parcel it pays: it is named by the payout,
+    # not by the orders of those parcels.
+    references = {p.id: p.reference for p in db.session.scalars(
+        select(Payout).where(Payout.id.in_({i for i in payout_ids.values() if i})))} \
+        if payout_ids else {}
+    movements = [Movement(created_at, kind,
+                          references.get(payout_ids.get(entry_id), reference) or "",
+                          Buckets.of(amounts[entry_id]))
                  for entry_id, (created_at, kind, reference) in entries.items()]
     return Statement(year, month, start, end, _buckets_before(cooperative_id, start), movements,
                      _buckets_before(cooperative_id, end))

@@ -8,7 +8,7 @@ import pytest
 
 from catalog.traceability import Contribution, ContributionKind, LotDetails, create_lot
 from orders import accounting
-from orders.models import PaymentMethod
+from orders.models import PaymentMethod, Refund, RefundLine, RefundMethod, RefundStatus
 from orders.services import (Address, mark_cash_remitted, mark_delivered, mark_shipped,
                              place_order)
 from orders.shipping import ensure_default_rates
@@ -64,6 +64,22 @@ def _payout(coop, paid: bool) -> None:
     db.session.commit()
 
 
+def _refund_one(order) -> None:
+    line = order.lines[0]
+    parts = accounting.parts_for(line, 1)
+    refund = Refund(order_id=order.id, method=RefundMethod.CASH, status=RefundStatus.PENDING,
+                    amount_cents=parts.gross, lines=[RefundLine(
+                        shipment_id=line.shipment_id, cooperative_id=line.cooperative_id,
+                        order_line_id=line.id, quantity=1, gross_cents=parts.gross,
+                        commission_cents=parts.commission, premium_cents=parts.premium,
+                        producer_cents=parts.producer)])
+    line.refunded_quantity = 1
+    db.session.add(refund)
+    db.session.flush()
+    accounting.post_refund(refund)
+    db.session.commit()
+
+
 @pytest.fixture
 def cooperative(app, make_user, make_cooperative, make_product):
     # Order e-mails build links: give them a request to build them in.
@@ -96,7 +112,8 @@ def _cooperative(make_user, make_cooperative, make_product):
     accounting.release_due()
     db.session.commit()
     _payout(coop, paid=False)
-    _sell(variant, 2, delivered_days_ago=20)
+    refunded = _sell(variant, 2, delivered_days_ago=20)
+    _refund_one(refunded)
     _sell(variant, 1, delivered_days_ago=2)
     _sell(variant, 1)
     return coop, owner

@@ -182,7 +182,7 @@ def test_each_cooperative_gets_its_own_payout_and_the_ones_without_a_rib_wait(
     assert sorted((s.cooperative_id, s.reason, s.amount_cents) for s in skipped) == [
         (no_rib.id, payouts.NO_BANK_DETAILS, 12_500),
         (bad_rib.id, payouts.NO_BANK_DETAILS, 12_500)]
-    assert skipped[0].label == "no bank details"
+    assert skipped[0].label == "pas de coordonnées bancaires"  # French outside a request
     assert payable(no_rib.id)[ledger.COOP_REVENUE] == 8_500  # still owed, waiting
 
     no_rib.rib = RIB
@@ -234,7 +234,7 @@ def test_a_failed_payout_returns_the_money_parcel_by_parcel(coop, sell, outbox, 
     assert payout.total_cents == 25_721 + 12_500
     with pytest.raises(payouts.PayoutError) as error:
         payouts.mark_failed(payout, "   ", admin)
-    assert str(error.value.message) == "Say why the payout failed."
+    assert str(error.value.message) == "Indiquez pourquoi le versement a échoué."
     payouts.mark_failed(payout, "RIB clôturé", admin)
     assert managers_mail(outbox) == []  # only once committed
     db.session.commit()
@@ -298,7 +298,8 @@ def test_mark_paid_moves_the_money_out_and_tells_the_managers(coop, sell, outbox
                  lambda: payouts.mark_failed(payout, "trop tard", admin)):
         with pytest.raises(payouts.PayoutError) as error:
             move()
-        assert str(error.value.message) == "This payout is already paid: it can no longer change."
+        assert str(error.value.message) == \
+            "Ce versement est déjà payé : il ne peut plus changer."
     db.session.rollback()
     assert db.session.scalar(select(func.count(AuditEntry.id))
                              .where(AuditEntry.action == "payout.paid")) == 1
@@ -421,14 +422,14 @@ def test_a_retry_after_stripe_failed_pays_nothing_twice(connect, sell, fake, out
     assert payouts.send_transfers(payout) is False
     db.session.commit()
     assert (payout.status, payout.stripe_transfer_ids) == (PayoutStatus.CREATED, "")
-    assert "0 of 3 sent" in payout.failure_reason
+    assert "(0 sur 3 envoyés) : Network error: connection refused" in payout.failure_reason
     assert ledger.balance(ledger.IN_TRANSIT, connect.id) == -37_500
 
     fake.fail_after = 1  # one transfer goes through, then the network dies
     assert payouts.send_transfers(payout) is False
     db.session.commit()
     assert len(payout.stripe_transfer_ids.split()) == 1
-    assert "1 of 3 sent" in payout.failure_reason
+    assert "(1 sur 3 envoyés)" in payout.failure_reason
     with pytest.raises(payouts.PayoutError):
         payouts.mark_failed(payout, "Stripe down", None)  # money already partly sent
     db.session.rollback()
@@ -475,7 +476,7 @@ def test_without_stripe_keys_a_connect_payout_waits(connect, sell, app):
     assert payouts.send_transfers(payout) is False
     db.session.commit()
     assert payout.status == PayoutStatus.CREATED
-    assert payout.failure_reason == "Stripe is not configured: no transfer was sent."
+    assert payout.failure_reason == "Stripe n’est pas configuré : aucun virement n’a été envoyé."
 
 
 # ------------------------------------------------------------------ command line

@@ -203,6 +203,7 @@ def test_balance_in_every_state(client, login, manager, states):
     payable = row_of(html, states["payable"].number)
     assert mad("240,00 MAD") in payable and mad("24,00 MAD") in payable
     assert mad("204,00 MAD") in payable and mad("155,00 MAD") in payable  # refunded 120 + 35
+    assert "dont revenu producteur " + mad("102,00 MAD") in payable
     assert "À verser" in payable
     assert "Versé" in row_of(html, states["paid_out"].number)
     assert "Versement envoyé" in row_of(html, states["in_transit"].number)
@@ -427,6 +428,39 @@ def test_printable_statement(client, login, manager, may):
 def test_invalid_month_is_404(client, login, manager, url):
     login(client, manager[0])
     assert client.get(url).status_code == 404
+
+
+def test_with_the_real_payout_run(client, login, manager, variant):
+    """The payout run of producers.payouts: a leg per parcel, memo naming the batch."""
+    payouts = pytest.importorskip("producers.payouts")
+    user, coop = manager
+    coop.rib = "011519000001205000534921"
+    db.session.commit()
+    first, second = sell(variant, 2), sell(variant, 1)
+    deliver(first, utcnow() - timedelta(days=20))
+    deliver(second, utcnow() - timedelta(days=20))
+    batch = payouts.run_payouts()
+    db.session.commit()
+    (paid,) = batch.payouts
+    payouts.mark_paid(paid, None)
+    db.session.commit()
+    third = sell(variant, 1)
+    deliver(third, utcnow() - timedelta(days=20))
+    (sent,) = payouts.run_payouts().payouts
+    db.session.commit()
+    b = statements.balance(coop.id)
+    assert (b.paid, b.in_transit, b.payable, b.fund_payable) == (
+        23_900 + 1_200 + 13_700 + 600, 13_700 + 600, 0, 0)
+    now = statements.local_now()
+    month = statements.statement(coop.id, now.year, now.month)
+    assert [(m.kind, m.reference) for m in month.movements if m.kind == "payout"] == [
+        ("payout", paid.reference), ("payout", sent.reference)]
+    assert month.opening + month.moved == month.closing
+    assert month.closing == statements.Buckets(0, 0, 0)
+    login(client, user)
+    html = client.get("/fr/producer/amal/balance").get_data(as_text=True)
+    assert "Versé" in row_of(html, first.number) and "Versé" in row_of(html, second.number)
+    assert "Versement envoyé" in row_of(html, third.number)
 
 
 # ------------------------------------------------------------------ who may see it

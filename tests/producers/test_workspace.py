@@ -453,6 +453,15 @@ def test_ownership_matrix(app, client, post_form, login, make_user, manager, mak
         full_name="S", email="s@example.ma", phone="+212612345678", address_line="1 rue",
         city="Casablanca", postal_code="20250", country="MA", region_code=6),
         PaymentMethod.COD, "fr")
+    from catalog.models import FloorPrice, Unit
+    from producers.payout_models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
+
+    floor = FloorPrice(category=product.category, unit=Unit.ML, cents_per_reference=100)
+    batch = PayoutBatch(total_cents=1_000)
+    payout = Payout(batch=batch, cooperative_id=coop_a.id, method=PayoutMethod.BANK,
+                    status=PayoutStatus.CREATED, revenue_cents=1_000, shipping_cents=0,
+                    fund_cents=0, total_cents=1_000, rib="011519000001205000534921")
+    db.session.add_all([floor, batch, payout])
     coop_b = make_cooperative(slug="other-coop")
     user_b = make_user(email="b@other.ma")
     db.session.add(Membership(user=user_b, cooperative=coop_b, role=MembershipRole.OWNER))
@@ -463,7 +472,9 @@ def test_ownership_matrix(app, client, post_form, login, make_user, manager, mak
     ids = {"slug": coop_a.slug, "product_id": product.id, "variant_id": product.variants[0].id,
            "image_id": image.id, "member_id": member.id, "membership_id": membership_a.id,
            "id": document.id, "cooperative_id": coop_a.id, "certificate_id": certificate.id,
-           "lot_id": lot.id, "shipment_id": order.shipments[0].id}
+           "lot_id": lot.id, "shipment_id": order.shipments[0].id, "number": order.number,
+           "floor_id": floor.id, "year": 2026, "month": 5, "batch_id": batch.id,
+           "payout_id": payout.id}
 
     visitors = {"anonymous": None, "customer": customer, "manager_b": user_b, "admin": admin,
                 "manager_a": user_a}
