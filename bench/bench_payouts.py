@@ -20,7 +20,8 @@
    balances before the run, and the skipped ones kept theirs.
 
     .venv/bin/python bench/bench_payouts.py
-    .venv/bin/python bench/bench_payouts.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test_c
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test_c \\
+        .venv/bin/python bench/bench_payouts.py
     .venv/bin/python bench/bench_payouts.py --lines 10000 --cooperatives 50   # smoke
 """
 from __future__ import annotations

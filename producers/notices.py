@@ -33,7 +33,7 @@ def managers(cooperative_id: int) -> list[User]:
 
 
 def workspace_link(endpoint: str, lang: str, **values) -> str:
-    """An absolute link into the workspace, or "" where none can be built (CLI without SERVER_NAME)."""
+    """An absolute link to ``endpoint``, or "" where none can be built (CLI, no SERVER_NAME)."""
     try:
         return url_for(endpoint, lang=lang, _external=True, **values)
     except RuntimeError:

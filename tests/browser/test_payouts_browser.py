@@ -43,7 +43,8 @@ def _batch(make_user, make_cooperative, make_product):
     coops = [
         make_cooperative(slug="amal", legal_name="Coopérative Amal pour l'huile d'argan",
                          rib=RIB, rib_holder="COOPERATIVE AMAL"),
-        make_cooperative(slug="tifaout", legal_name="تعاونية تيفاوت", stripe_account_id="acct_1Tif"),
+        make_cooperative(slug="tifaout", legal_name="تعاونية تيفاوت",
+                         stripe_account_id="acct_1Tif"),
         make_cooperative(slug="safran", legal_name="Coopérative Safran", rib=RIB),
     ]
     db.session.add(Membership(user=owner, cooperative=coops[0], role=MembershipRole.OWNER))
@@ -83,7 +84,8 @@ def test_admin_batch_page(live_server, page_at, shoot, batch):
     page = page_at("desktop")
     log_in(page, live_server, "fr", "admin@taawon.ma")
     page.goto(f"{live_server}/fr/admin/payouts/{batch.id}")
-    bank = next(p for p in batch.payouts if p.method.value == "bank" and p.status.value == "created")
+    bank = next(p for p in batch.payouts
+                if p.method.value == "bank" and p.status.value == "created")
     page.locator(f"#actions-{bank.id} button.button-primary").click()
     page.wait_for_load_state()
     assert page.locator(".flash-success").count() == 1

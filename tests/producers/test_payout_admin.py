@@ -131,6 +131,9 @@ def test_run_from_the_admin_pays_and_lists_what_was_skipped(client, login, post_
     assert nothing.status_code == 302
     page = client.get(nothing.location).get_data(as_text=True)
     assert "Nothing to pay: no cooperative has money payable." in page
+    french = post_form(client, "/fr/admin/payouts/run", page="/fr/admin/payouts")
+    assert "Rien à verser : aucune coopérative n’a d’argent à percevoir." in \
+        client.get(french.location).get_data(as_text=True)
     for coop in coops:
         sell(coop)
     response = post_form(client, "/en/admin/payouts/run", page="/en/admin/payouts")

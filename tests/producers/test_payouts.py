@@ -289,7 +289,9 @@ def test_mark_paid_moves_the_money_out_and_tells_the_managers(coop, sell, outbox
     mails = {m["To"]: m for m in managers_mail(outbox)}
     assert set(mails) == {"owner@amal.ma", "treasurer@amal.ma"}
     french = mails["owner@amal.ma"].get_body(("plain",)).get_content()
-    assert "257,21" in french and "011 •••• … 4921" in french and RIB not in french
+    assert "Taawon a versé 257,21\xa0MAD à Coopérative Amal" in french
+    assert "Par virement bancaire sur le compte 011 •••• … 4921." in french
+    assert RIB not in french
     arabic = mails["treasurer@amal.ma"].get_body(("plain",)).get_content()
     assert payout.reference in arabic and "257" in arabic
     assert_ledger_sound()

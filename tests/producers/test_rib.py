@@ -80,6 +80,7 @@ def test_the_page_shows_the_rib_masked(client, login, team):
     html = client.get(URL.format(lang="fr")).get_data(as_text=True)
     assert "011 •••• … 4921" in html and RIB not in html and "COOP AMAL" in html
     assert 'name="current_password"' in html
+    assert "Où vont vos versements" in html and "Titulaire du compte" in html
     english = client.get(URL.format(lang="en")).get_data(as_text=True)
     assert "Where your payouts go" in english and "Bank details" in english
 
@@ -98,6 +99,10 @@ def test_changing_the_rib_needs_the_current_password(client, login, post_form, t
     assert wrong.status_code == 400
     assert "Your password is not right. The bank details were not changed." in \
         wrong.get_data(as_text=True)
+    french = post_form(client, URL.format(lang="fr"), {**data, "current_password": "nope"})
+    assert french.status_code == 400
+    assert "Votre mot de passe n’est pas le bon. Les coordonnées bancaires n’ont pas été " \
+           "modifiées." in french.get_data(as_text=True)
     db.session.expire_all()
     coop = db.session.get(Cooperative, coop.id)
     assert (coop.rib, coop.rib_holder, coop.rib_updated_at) == (RIB, "COOP AMAL", None)
@@ -126,6 +131,7 @@ def test_changing_the_rib_needs_the_current_password(client, login, post_form, t
     assert "/en/producer/amal/bank" in english
     arabic = mails["treasurer@amal.ma"]
     assert "/ar/producer/amal/bank" in arabic.get_body(("plain",)).get_content()
+    assert "تغيّرت المعلومات البنكية" in arabic["Subject"]
     page = client.get(url).get_data(as_text=True)
     assert "The bank details are saved." in page and "230 •••• … " + NEW_RIB[-4:] in page
 
