@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 
 from shop import ledger
@@ -194,6 +194,20 @@ def release_due(now: datetime | None = None,
                (policies[line.policy_version].hold_days for line in s.lines), default=0)) <= now]
     if not due:
         return 0
+    # Claim the parcels first with a conditional UPDATE: of two concurrent
+    # callers only one gets each row back (PostgreSQL makes the other wait on
+    # the row, then skips it), so nothing is released twice.
+    claimed: set[int] = set()
+    ids = [s.id for s in due]
+    for start in range(0, len(ids), 500):
+        claimed.update(db.session.scalars(
+            update(Shipment).where(Shipment.id.in_(ids[start:start + 500]),
+                                   Shipment.released_at.is_(None))
+            .values(released_at=now).returning(Shipment.id)
+            .execution_options(synchronize_session=False)))
+    due = [s for s in due if s.id in claimed]
+    for shipment in due:
+        db.session.expire(shipment, ["released_at"])
     pending = ledger.shipment_balances(ledger.PENDING_ACCOUNTS, [s.id for s in due])
     entries = []
     for shipment in due:
@@ -206,12 +220,4 @@ def release_due(now: datetime | None = None,
                      credit(ledger.RELEASES_TO[account], -amount, **refs)]
         entries.append((f"release:shipment:{shipment.id}", ledger.RELEASE, legs))
     ledger.post_many(entries, when=now)
-    ids = [s.id for s in due]
-    for start in range(0, len(ids), 500):
-        db.session.execute(Shipment.__table__.update()
-                           .where(Shipment.id.in_(ids[start:start + 500]),
-                                  Shipment.released_at.is_(None))
-                           .values(released_at=now))
-    for shipment in due:
-        db.session.expire(shipment, ["released_at"])
     return len(due)
