@@ -1,14 +1,11 @@
 """Administration of orders: the list and its filters, the detail page and its actions."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import replace
 from datetime import datetime
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import stripe
 from sqlalchemy import func, select, update
 
 from orders import services
@@ -25,41 +22,12 @@ CASABLANCA = Address(email="amina@example.com", phone="+212612345678", full_name
                      postal_code="20250", country="MA", region_code=6)
 
 
-class FakeStripe(stripe.HTTPClient):
-    """Answers every refund as succeeded."""
-
-    name = "fake"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.requests: list[dict] = []
-
-    def request(self, method, url, headers, post_data=None, *, _usage=None):
-        form = {k: v[0] for k, v in parse_qs(post_data or "").items()}
-        self.requests.append({"path": urlsplit(url).path, "form": form})
-        if urlsplit(url).path == "/v1/refunds":
-            return json.dumps({"id": f"re_{len(self.requests)}", "object": "refund",
-                               "status": "succeeded"}), 200, {}
-        return json.dumps({"error": {"type": "invalid_request_error"}}), 404, {}
-
-    def request_stream(self, *args, **kwargs):
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.fixture
 def app_config():
     return {"STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_WEBHOOK_SECRET": "whsec_x",
             "STRIPE_MAX_NETWORK_RETRIES": 0}
 
 
-@pytest.fixture
-def fake(app) -> FakeStripe:
-    client = FakeStripe()
-    app.extensions["stripe_http_client"] = client
-    return client
 
 
 @pytest.fixture

@@ -5,10 +5,8 @@ import hashlib
 import hmac
 import json
 import time
-from urllib.parse import urlsplit
 
 import pytest
-import stripe
 
 from orders import services
 from orders.models import Order, PaymentMethod
@@ -23,29 +21,6 @@ HOME = Address(email="amina@example.com", phone="+212612345678", full_name="Amin
                country="MA", region_code=6)
 
 
-class BalanceTransactions(stripe.HTTPClient):
-    """Answers GET /v1/balance_transactions/<id>."""
-
-    name = "fake"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.paths: list[str] = []
-
-    def request(self, method, url, headers, post_data=None, *, _usage=None):
-        path = urlsplit(url).path
-        self.paths.append(path)
-        assert method == "get" and path.startswith("/v1/balance_transactions/")
-        return json.dumps({"id": path.rsplit("/", 1)[1], "object": "balance_transaction",
-                           "fee": 367, "currency": "mad"}), 200, {}
-
-    def request_stream(self, *args, **kwargs):
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.fixture
 def app_config():
     return {"STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_WEBHOOK_SECRET": SECRET,
@@ -53,8 +28,8 @@ def app_config():
 
 
 @pytest.fixture
-def paid(app, rates, make_product):
-    app.extensions["stripe_http_client"] = api = BalanceTransactions()
+def paid(app, rates, make_product, fake):
+    api = fake
     variant = make_product(price=10_000, stock=5).variants[0]
     order, _ = services.place_order({variant.sku: 1}, HOME, PaymentMethod.CARD, "fr")
     db.session.commit()
@@ -78,7 +53,7 @@ def test_the_fee_is_fetched_posted_once_and_reconciles(client, paid):
               "payment_intent": "pi_fee", "balance_transaction": "txn_1"}
     assert send(client, "charge.succeeded", charge, "evt_a").status_code == 200
     assert send(client, "charge.updated", charge, "evt_b").status_code == 200
-    assert api.paths == ["/v1/balance_transactions/txn_1"] * 2
+    assert [r["path"] for r in api.requests] == ["/v1/balance_transactions/txn_1"] * 2
     assert ledger.balance(ledger.FEES) == 367
     assert ledger.balance(ledger.CLEARING) == order.total_cents - 367
     assert reconcile() == []
@@ -90,7 +65,7 @@ def test_an_expanded_fee_in_another_currency_is_noted_not_posted(client, paid):
               "payment_intent": "pi_fee",
               "balance_transaction": {"id": "txn_2", "fee": 41, "currency": "eur"}}
     assert send(client, "charge.succeeded", charge, "evt_c").status_code == 200
-    assert api.paths == []
+    assert api.requests == []
     assert ledger.balance(ledger.FEES) == 0
     db.session.expire_all()
     assert "card fee 41 EUR for ch_eur" in db.session.get(Order, order.id).payment_note

@@ -2,12 +2,9 @@
 partly refunded and paid out; and a policy change that leaves past orders alone."""
 from __future__ import annotations
 
-import json
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import stripe
 
 from orders import refunds, services
 from orders.models import Order, PaymentMethod
@@ -24,26 +21,6 @@ HOME = Address(email="amina@example.com", phone="+212612345678", full_name="Amin
                country="MA", region_code=6)
 
 
-class StripeRefund(stripe.HTTPClient):
-    name = "fake"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[dict] = []
-
-    def request(self, method, url, headers, post_data=None, *, _usage=None):
-        assert urlsplit(url).path == "/v1/refunds"
-        self.forms.append({k: v[0] for k, v in parse_qs(post_data or "").items()})
-        return json.dumps({"id": f"re_{len(self.forms)}", "object": "refund",
-                           "status": "succeeded"}), 200, {}
-
-    def request_stream(self, *args, **kwargs):
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.fixture
 def app_config():
     return {"STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_WEBHOOK_SECRET": "whsec_x",
@@ -51,9 +28,7 @@ def app_config():
 
 
 def test_three_cooperative_card_order_to_the_centime(app, rates, make_cooperative,
-                                                      make_product):
-    stripe_api = StripeRefund()
-    app.extensions["stripe_http_client"] = stripe_api
+                                                      make_product, fake):
     coops = [make_cooperative() for _ in range(3)]
     for number, coop in enumerate(coops):
         coop.rib, coop.rib_holder = demo_rib(number + 1), coop.legal_name
@@ -83,8 +58,9 @@ def test_three_cooperative_card_order_to_the_centime(app, rates, make_cooperativ
     db.session.commit()
     # One unit of 49.99: commission 5.00 (4.999), premium 2.50 (2.4995), producer 42.49.
     assert refund.amount_cents == 4_999 + ship[coops[2].id]
-    assert stripe_api.forms[0]["amount"] == str(refund.amount_cents)
-    assert stripe_api.forms[0]["payment_intent"] == "pi_1"
+    (call,) = fake.calls("/v1/refunds")
+    assert call["form"]["amount"] == str(refund.amount_cents)
+    assert call["form"]["payment_intent"] == "pi_1"
     assert ledger.balance(ledger.COMMISSION) == -(2_000 + 1_500 + 20 - 500)
 
     later = max(s.delivered_at for s in order.shipments) + timedelta(days=14)

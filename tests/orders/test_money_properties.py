@@ -34,13 +34,9 @@ def test_refunding_a_line_in_any_steps_reverses_exactly_its_parts(app, unit, qua
 
 # ------------------------------------------------------------------ random histories
 
-import json
 from datetime import timedelta
-from itertools import count
-from urllib.parse import urlsplit
 
 import pytest
-import stripe
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -58,24 +54,6 @@ from shop.models import utcnow
 HOME = Address(email="amina@example.com", phone="+212612345678", full_name="Amina",
                address_line="12 rue Ibn Battouta", city="Casablanca", postal_code="20250",
                country="MA", region_code=6)
-_refund_ids = count(1)
-
-
-class StripeRefunds(stripe.HTTPClient):
-    """Answers refunds with fresh ids, as Stripe does; nothing else is expected."""
-
-    name = "fake"
-
-    def request(self, method, url, headers, post_data=None, *, _usage=None):
-        assert urlsplit(url).path == "/v1/refunds", url
-        body = {"id": f"re_prop_{next(_refund_ids)}", "object": "refund", "status": "succeeded"}
-        return json.dumps(body), 200, {}
-
-    def request_stream(self, *args, **kwargs):
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
 
 
 @pytest.fixture
@@ -85,9 +63,8 @@ def app_config():
 
 
 @pytest.fixture
-def shop_floor(app, rates, make_cooperative, make_product):
-    """Three cooperatives with bank details (one by Stripe Connect would need transfers)."""
-    app.extensions["stripe_http_client"] = StripeRefunds()
+def shop_floor(app, rates, make_cooperative, make_product, fake):
+    """Three cooperatives with bank details; card refunds go to the offline Stripe."""
     variants = []
     for number, price in enumerate((12_345, 4_999, 101)):
         coop = make_cooperative()

@@ -2,15 +2,12 @@
 from __future__ import annotations
 
 import calendar
-import json
 import re
 import time
 from datetime import timedelta
-from itertools import count
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import stripe
 from sqlalchemy import select, update
 
 from orders import services
@@ -19,60 +16,12 @@ from shop.extensions import db
 from shop.models import utcnow
 
 
-class FakeStripe(stripe.HTTPClient):
-    """Creates and reads Checkout Sessions, or fails like a dead network."""
-
-    name = "fake"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.requests: list[dict] = []
-        self.down = False
-        self.session_status = "open"
-        self._ids = count(1)
-
-    def request(self, method, url, headers, post_data=None, *, _usage=None):
-        path = urlsplit(url).path
-        form = {k: v[0] for k, v in parse_qs(post_data or "").items()}
-        self.requests.append({"method": method, "path": path, "headers": dict(headers or {}),
-                              "form": form})
-        if self.down:
-            raise stripe.APIConnectionError("Network error: connection refused")
-        if method == "post" and path == "/v1/checkout/sessions":
-            session_id = f"cs_test_{next(self._ids)}"
-            return json.dumps({"id": session_id, "object": "checkout.session", "status": "open",
-                               "url": f"https://checkout.stripe.com/c/pay/{session_id}"}), 200, {}
-        if method == "get" and path.startswith("/v1/checkout/sessions/"):
-            session_id = path.rsplit("/", 1)[1]
-            is_open = self.session_status == "open"
-            return json.dumps({"id": session_id, "object": "checkout.session",
-                               "status": self.session_status,
-                               "url": f"https://checkout.stripe.com/c/pay/{session_id}"
-                               if is_open else None}), 200, {}
-        return json.dumps({"error": {"type": "invalid_request_error"}}), 404, {}
-
-    def request_stream(self, *args, **kwargs):
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
-
-    def created(self) -> list[dict]:
-        return [r for r in self.requests
-                if r["method"] == "post" and r["path"] == "/v1/checkout/sessions"]
-
-
 @pytest.fixture
 def app_config():
     return {"STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_WEBHOOK_SECRET": "whsec_x",
             "STRIPE_MAX_NETWORK_RETRIES": 0}
 
 
-@pytest.fixture
-def fake(app) -> FakeStripe:
-    client = FakeStripe()
-    app.extensions["stripe_http_client"] = client
-    return client
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from itertools import count
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import stripe
 from sqlalchemy import func, select, update
 
 from catalog.models import Variant
@@ -23,57 +22,12 @@ SECRET = "whsec_test_secret"
 _ids = count(1)
 
 
-class FakeStripe(stripe.HTTPClient):
-    """Records every request and answers with canned JSON (or fails like a dead network)."""
-
-    name = "fake"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.requests: list[dict] = []
-        self.down = False
-        self.status = 200
-
-    def request(self, method, url, headers, post_data=None, *, _usage=None):
-        form = {k: v[0] for k, v in parse_qs(post_data or "").items()}
-        self.requests.append({"method": method, "path": urlsplit(url).path,
-                              "headers": dict(headers or {}), "form": form})
-        if self.down:
-            raise stripe.APIConnectionError("Network error: connection refused",
-                                            should_retry=True)
-        if self.status >= 500:
-            return json.dumps({"error": {"type": "api_error", "message": "boom"}}), \
-                self.status, {}
-        if urlsplit(url).path == "/v1/checkout/sessions":
-            body = {"id": "cs_test_1", "object": "checkout.session",
-                    "url": "https://checkout.stripe.com/c/pay/cs_test_1"}
-        elif urlsplit(url).path == "/v1/refunds":
-            body = {"id": "re_test_1", "object": "refund", "status": "succeeded"}
-        else:
-            return json.dumps({"error": {"type": "invalid_request_error"}}), 404, {}
-        return json.dumps(body), 200, {"request-id": "req_1"}
-
-    def request_stream(self, *args, **kwargs):
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
-
-    def calls(self, path: str) -> list[dict]:
-        return [r for r in self.requests if r["path"] == path]
-
-
 @pytest.fixture
 def app_config():
     return {"STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_WEBHOOK_SECRET": SECRET,
             "STRIPE_MAX_NETWORK_RETRIES": 0}
 
 
-@pytest.fixture
-def fake(app) -> FakeStripe:
-    client = FakeStripe()
-    app.extensions["stripe_http_client"] = client
-    return client
 
 
 @pytest.fixture

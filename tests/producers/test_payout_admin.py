@@ -1,11 +1,9 @@
 """The administrators' payout pages: run, batch, paid, failed, bank file, Stripe again."""
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
-import stripe
 from sqlalchemy import func, select
 
 from orders.models import Order, PaymentMethod
@@ -66,36 +64,11 @@ def coops(make_cooperative, make_user):
     return bank, connect, no_rib
 
 
-class FakeStripe(stripe.HTTPClient):
-    """Transfers succeed (same key, same transfer), or the network is down."""
-
-    name = "fake"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.down = False
-        self.keys: list[str] = []
-
-    def request(self, method, url, headers, post_data=None, *, _usage=None):
-        key = dict(headers or {}).get("Idempotency-Key", "")
-        self.keys.append(key)
-        if self.down:
-            raise stripe.APIConnectionError("Network error", should_retry=False)
-        return json.dumps({"id": f"tr_{abs(hash(key)) % 10**8}", "object": "transfer"}), 200, {}
-
-    def request_stream(self, *args, **kwargs):
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.fixture
-def fake(app) -> FakeStripe:
+def fake(app, fake):
+    """The offline Stripe (tests/conftest.py), with a secret key for transfers."""
     app.config.update(STRIPE_SECRET_KEY="sk_test_fake", STRIPE_MAX_NETWORK_RETRIES=0)
-    client = FakeStripe()
-    app.extensions["stripe_http_client"] = client
-    return client
+    return fake
 
 
 def test_non_admins_are_refused(client, login, post_form, make_user, coops, sell):
@@ -151,7 +124,7 @@ def test_run_from_the_admin_pays_and_lists_what_was_skipped(client, login, post_
                  "Download the bank file (CSV)"):
         assert text in html, text
     assert RIB not in html
-    assert len(fake.keys) == 1  # the Stripe payout was sent at once, one order
+    assert len([r["key"] for r in fake.requests]) == 1  # the Stripe payout was sent at once, one order
     db.session.expire_all()
     statuses = {p.cooperative_id: p.status for p in db.session.scalars(select(Payout))}
     assert statuses == {bank.id: PayoutStatus.CREATED, connect.id: PayoutStatus.PAID}
@@ -236,7 +209,7 @@ def test_send_again_after_stripe_was_down(client, login, post_form, admin, coops
     db.session.expire_all()
     payout = db.session.get(Payout, payout.id)
     assert payout.status == PayoutStatus.PAID and payout.method == PayoutMethod.STRIPE
-    assert fake.keys == [f"payout-{payout.id}-{db.session.scalar(select(Order.number))}"] * 2
+    assert [r["key"] for r in fake.requests] == [f"payout-{payout.id}-{db.session.scalar(select(Order.number))}"] * 2
     assert f"Payout {payout.reference} sent and paid." in client.get(page).get_data(as_text=True)
 
 

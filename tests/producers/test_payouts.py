@@ -1,14 +1,10 @@
 """Payout runs: exact centimes, idempotence, netting, failures, Stripe Connect, concurrency."""
 from __future__ import annotations
 
-import json
 import threading
 from datetime import timedelta
-from itertools import count
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import stripe
 from sqlalchemy import func, select
 
 from orders import accounting
@@ -336,48 +332,11 @@ def test_bank_csv_is_exact_and_safe_in_a_spreadsheet(coop, sell, make_cooperativ
 
 # ------------------------------------------------------------------ Stripe Connect
 
-_transfer_ids = count(1)
-
-
-class FakeStripe(stripe.HTTPClient):
-    """Answers transfers like Stripe, including idempotency: a key seen before, same answer."""
-
-    name = "fake"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.requests: list[dict] = []
-        self.answers: dict[str, dict] = {}
-        self.fail_after: int | None = None  # transfers that succeed before the network dies
-
-    def request(self, method, url, headers, post_data=None, *, _usage=None):
-        form = {k: v[0] for k, v in parse_qs(post_data or "").items()}
-        key = dict(headers or {}).get("Idempotency-Key")
-        self.requests.append({"path": urlsplit(url).path, "key": key, "form": form})
-        if self.fail_after is not None and len(self.answers) >= self.fail_after \
-                and key not in self.answers:
-            raise stripe.APIConnectionError("Network error: connection refused",
-                                            should_retry=False)
-        if urlsplit(url).path != "/v1/transfers":
-            return json.dumps({"error": {"type": "invalid_request_error"}}), 404, {}
-        if key not in self.answers:
-            self.answers[key] = {"id": f"tr_test_{next(_transfer_ids)}", "object": "transfer",
-                                 "amount": int(form["amount"])}
-        return json.dumps(self.answers[key]), 200, {"request-id": "req_1"}
-
-    def request_stream(self, *args, **kwargs):
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.fixture
-def fake(app) -> FakeStripe:
+def fake(app, fake):
+    """The offline Stripe (tests/conftest.py), with a secret key for transfers."""
     app.config.update(STRIPE_SECRET_KEY="sk_test_fake", STRIPE_MAX_NETWORK_RETRIES=0)
-    client = FakeStripe()
-    app.extensions["stripe_http_client"] = client
-    return client
+    return fake
 
 
 @pytest.fixture
