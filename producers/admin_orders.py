@@ -42,12 +42,6 @@ REFUND_METHOD_LABELS = {
     RefundMethod.CARD: _l("To the card"),
     RefundMethod.CASH: _l("In cash"),
 }
-ORDER_ACTION_LABELS = {
-    "order.refund": _l("Refund made"),
-    "order.refund_failed": _l("Refund failed"),
-    "order.cancel": _l("Cancelled"),
-    "order.cash_remitted": _l("Cash remitted"),
-}
 
 
 # ------------------------------------------------------------------ forms
@@ -162,8 +156,7 @@ def _labels() -> dict[str, Any]:
     return {"order_status_labels": ORDER_STATUS_LABELS,
             "shipment_status_labels": SHIPMENT_STATUS_LABELS, "payment_names": PAYMENT_NAMES,
             "refund_status_labels": REFUND_STATUS_LABELS,
-            "refund_method_labels": REFUND_METHOD_LABELS,
-            "order_action_labels": ORDER_ACTION_LABELS}
+            "refund_method_labels": REFUND_METHOD_LABELS}
 
 
 def _order_or_404(number: str) -> Order:
