@@ -16,7 +16,6 @@ def init_app(app: Flask) -> None:
     from shop.navigation import NavLink, add_link
 
     from . import cart, models  # noqa: F401  (metadata)
-    from .services import init_mail_queue
     from .shipping import ensure_default_rates
     from .views import bp
     from .webhooks import bp as webhooks_bp
@@ -24,7 +23,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(webhooks_bp)
     app.config.setdefault("STRIPE_SESSION_MINUTES", 30)
-    init_mail_queue()
     add_seeder(app, ensure_default_rates)
     add_link(app, "account", NavLink("orders.history", _l("My orders")))
 

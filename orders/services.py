@@ -13,13 +13,12 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 
-from flask import current_app, g, render_template
+from flask import current_app, g
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, event, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import selectinload
 
 from catalog.models import Variant
 from catalog.presentation import variant_label
@@ -40,7 +39,6 @@ from .shipping import NoShippingRate, free_thresholds, price_for, rate_table, zo
 #: Crockford's base32: no I, L, O or U, so a number read aloud is not misheard.
 NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 NUMBER_PREFIX = "TW-"
-MAIL_QUEUE = "orders_mail"
 
 
 class OrderError(ValueError):
@@ -910,30 +908,5 @@ def record_full_refund(order: Order, note: str) -> bool:
 
 def _queue_mail(order: Order, template: str, subject, **context) -> None:
     """Render a mail in the order's language now; send it once the transaction commits."""
-    previous = g.get("lang")
-    g.lang = order.lang  # links, money and dates follow the shopper's language
-    try:
-        with force_locale(order.lang):
-            text = render_template(f"mail/{template}.txt", order=order, **context)
-            html = render_template(f"mail/{template}.html", order=order, **context)
-            message = mail.build_message(order.email, str(subject), text, html)
-    finally:
-        g.lang = previous
-    db.session.info.setdefault(MAIL_QUEUE, []).append(message)
-
-
-def _send_queued(session: Session) -> None:
-    messages: Iterable[EmailMessage] = session.info.pop(MAIL_QUEUE, [])
-    for message in messages:
-        mail.send(message)
-
-
-def _drop_queued(session: Session) -> None:
-    session.info.pop(MAIL_QUEUE, None)
-
-
-def init_mail_queue() -> None:
-    """Send queued order mails after commit, drop them on rollback (once per process)."""
-    if not event.contains(Session, "after_commit", _send_queued):
-        event.listen(Session, "after_commit", _send_queued)
-        event.listen(Session, "after_rollback", _drop_queued)
+    mail.send_after_commit(mail.render(order.email, order.lang, template, subject, order=order,
+                                       **context))

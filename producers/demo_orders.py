@@ -18,6 +18,7 @@ from catalog.models import Product, ProductStatus, Variant
 from orders import refunds, services
 from orders.models import Order, PaymentMethod
 from orders.services import Address
+from shop import mail
 from shop.demo import demo_user
 from shop.extensions import db
 from shop.models import utcnow
@@ -87,7 +88,7 @@ def seed_orders() -> list[str]:
     base = current_app.config.get("SERVER_NAME") or "127.0.0.1:5000"
     with current_app.test_request_context("/", base_url=f"http://{base}"):
         lines = _seed_orders()
-        db.session.info.pop(services.MAIL_QUEUE, None)
+        mail.drop_queued()
     return lines
 
 

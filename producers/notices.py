@@ -7,12 +7,9 @@ change is rolled back.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from email.message import EmailMessage
 
-from flask import current_app, g, render_template, url_for
-from flask_babel import force_locale
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from flask import url_for
+from sqlalchemy import select
 
 from shop import mail
 from shop.accounts.models import User
@@ -20,8 +17,6 @@ from shop.extensions import db
 from shop.i18n import LANGUAGES
 
 from .models import Cooperative, Membership
-
-QUEUE = "producers_mail"
 
 
 def managers(cooperative_id: int) -> list[User]:
@@ -46,6 +41,7 @@ def queue_for_managers(cooperative: Cooperative, template: str, subject, *,
     """Render ``mail/<template>`` for each manager in their language; queue it; return how many.
 
     ``link`` is an (endpoint, values) pair, built in each recipient's language.
+    The mails go out once the transaction commits (``shop.mail.send_after_commit``).
     """
     skip = set(exclude)
     count = 0
@@ -53,36 +49,9 @@ def queue_for_managers(cooperative: Cooperative, template: str, subject, *,
         if user.id in skip:
             continue
         lang = user.locale if user.locale in LANGUAGES else "fr"
-        previous = g.get("lang")
-        g.lang = lang  # money, dates and links follow the recipient
-        try:
-            with force_locale(lang):
-                url = workspace_link(link[0], lang, **link[1]) if link else ""
-                values = {"user": user, "cooperative": cooperative, "lang": lang,
-                          "link": url, **context}
-                text = render_template(f"mail/{template}.txt", **values)
-                html = render_template(f"mail/{template}.html", **values)
-                message = mail.build_message(user.email, str(subject), text, html)
-        finally:
-            g.lang = previous
-        db.session.info.setdefault(QUEUE, []).append(message)
+        url = workspace_link(link[0], lang, **link[1]) if link else ""
+        mail.send_after_commit(mail.render(
+            user.email, lang, template, subject, user=user, cooperative=cooperative,
+            lang=lang, link=url, **context))
         count += 1
     return count
-
-
-def _send_queued(session: Session) -> None:
-    messages: list[EmailMessage] = session.info.pop(QUEUE, [])
-    for message in messages:
-        try:
-            mail.send(message)
-        except OSError:  # a mail server down must not undo what was committed
-            current_app.logger.exception("could not send %s", message["Subject"])
-
-
-def _drop_queued(session: Session) -> None:
-    session.info.pop(QUEUE, None)
-
-
-if not event.contains(Session, "after_commit", _send_queued):
-    event.listen(Session, "after_commit", _send_queued)
-    event.listen(Session, "after_rollback", _drop_queued)

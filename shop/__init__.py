@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["TRANSLATIONS_DIR"] = ROOT / "translations"
     configure_app(app, test_config)
     configure_db(app)
+    configure_mail(app)
     configure_i18n(app)
     configure_templates(app)
     configure_security(app)
@@ -42,6 +43,13 @@ def configure_db(app: Flask) -> None:
     from .database import init_db
 
     init_db(app)
+
+
+def configure_mail(_app: Flask) -> None:
+    """Mails queued in a transaction go out after its commit."""
+    from .mail import init_queue
+
+    init_queue()
 
 
 def configure_i18n(app: Flask) -> None:

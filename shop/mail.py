@@ -14,8 +14,14 @@ from pathlib import Path
 
 from flask import current_app, g, render_template
 from flask_babel import force_locale
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
+from .extensions import db
 from .models import utcnow
+
+#: ``Session.info`` key of the mails waiting for their transaction to commit.
+QUEUE = "mail_after_commit"
 
 
 def build_message(to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
@@ -60,17 +66,52 @@ def _send_smtp(msg: EmailMessage, cfg) -> None:
         server.send_message(msg)
 
 
-def send_template(to: str, lang: str, template: str, subject: str, **context) -> None:
-    """Render ``mail/<template>.txt`` and ``.html`` in ``lang`` and send them.
+def render(to: str, language: str, template: str, subject, **context) -> EmailMessage:
+    """Render ``mail/<template>.txt`` and ``.html`` in ``language`` into a message to ``to``.
 
-    ``subject`` is a lazy string, resolved in the recipient's language.
+    ``subject`` is a lazy string, resolved in the recipient's language; money,
+    dates and links in the mail follow that language too.
     """
     previous = g.get("lang")
-    g.lang = lang  # money and dates in the mail follow the recipient
+    g.lang = language
     try:
-        with force_locale(lang):
+        with force_locale(language):
             text = render_template(f"mail/{template}.txt", **context)
             html = render_template(f"mail/{template}.html", **context)
-            send(build_message(to, str(subject), text, html))
+            return build_message(to, str(subject), text, html)
     finally:
         g.lang = previous
+
+
+def send_template(to: str, lang: str, template: str, subject, **context) -> None:
+    """Render a mail in ``lang`` (see ``render``) and send it now."""
+    send(render(to, lang, template, subject, **context))
+
+
+def send_after_commit(message: EmailMessage) -> None:
+    """Send ``message`` once the session's transaction commits; never if it rolls back."""
+    db.session.info.setdefault(QUEUE, []).append(message)
+
+
+def drop_queued() -> None:
+    """Forget the mails waiting for the current transaction."""
+    db.session.info.pop(QUEUE, None)
+
+
+def _send_queued(session: Session) -> None:
+    for message in session.info.pop(QUEUE, []):
+        try:
+            send(message)
+        except OSError:  # a mail server down must not undo what was committed
+            current_app.logger.exception("could not send %s", message["Subject"])
+
+
+def _drop_queued(session: Session) -> None:
+    session.info.pop(QUEUE, None)
+
+
+def init_queue() -> None:
+    """Send queued mails after commit, drop them on rollback (once per process)."""
+    if not event.contains(Session, "after_commit", _send_queued):
+        event.listen(Session, "after_commit", _send_queued)
+        event.listen(Session, "after_rollback", _drop_queued)
