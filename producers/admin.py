@@ -6,7 +6,6 @@ import re
 import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file,
                    url_for)
@@ -20,6 +19,7 @@ from shop.accounts import admin_required
 from shop.accounts.models import User
 from shop.audit import AuditEntry
 from shop.extensions import db, login_manager
+from shop.i18n import LOCAL_TZ
 from shop.models import utcnow
 from shop.storage import get_storage
 
@@ -33,7 +33,6 @@ bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/<lan
 PER_PAGE = 50
 #: Certificates whose validity ends within this many days are listed as expiring.
 EXPIRY_WINDOW_DAYS = 30
-LOCAL_TZ = ZoneInfo("Africa/Casablanca")
 EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png",
               "image/webp": "webp"}
 

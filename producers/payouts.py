@@ -24,8 +24,6 @@ Money rules (ARCHITECTURE.md, "Fair-trade money rules"):
 """
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -46,6 +44,7 @@ from shop.extensions import db
 from shop.ledger import JournalEntry, JournalLine, Leg, credit, debit
 from shop.models import utcnow
 from shop.money import mad_str
+from shop.spreadsheet import csv_text, text_cell
 
 from .models import Cooperative
 from .notices import queue_for_managers
@@ -421,16 +420,6 @@ def to_send(batch: PayoutBatch) -> list[Payout]:
 # ------------------------------------------------------------------ the bank's file
 
 CSV_HEADER = ("reference", "beneficiary", "rib", "amount", "currency", "label")
-#: A cell starting with one of these is a formula to a spreadsheet.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    """Text a spreadsheet will show as text, never run as a formula (OWASP CSV injection)."""
-    value = value.replace("\r", " ").replace("\n", " ")
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def bank_csv(batch: PayoutBatch) -> str:
     """The bank transfers of ``batch`` still to make, as CSV text (with a BOM, CRLF lines).
 
@@ -441,16 +430,14 @@ def bank_csv(batch: PayoutBatch) -> str:
     otherwise reads as Windows-1252; bank portals that want plain CSV skip it
     with the header row.
     """
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    rows = [CSV_HEADER]
     for payout, legal_name in db.session.execute(
             select(Payout, Cooperative.legal_name)
             .join(Cooperative, Cooperative.id == Payout.cooperative_id)
             .where(Payout.batch_id == batch.id, Payout.method == PayoutMethod.BANK,
                    Payout.status == PayoutStatus.CREATED)
             .order_by(Payout.id)):
-        writer.writerow([payout.reference, _cell(payout.rib_holder or legal_name),
-                         _cell(payout.rib or ""), mad_str(payout.total_cents), CURRENCY,
-                         _cell(f"Taawon {payout.reference}")])
-    return "\ufeff" + out.getvalue()
+        rows.append([payout.reference, text_cell(payout.rib_holder or legal_name),
+                     text_cell(payout.rib or ""), mad_str(payout.total_cents), CURRENCY,
+                     text_cell(f"Taawon {payout.reference}")])
+    return csv_text(rows)

@@ -4,8 +4,6 @@ Routes on the workspace blueprint (``producers.views.bp``).
 """
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -23,6 +21,7 @@ from orders.accounting import release_due
 from shop.extensions import db
 from shop.i18n import FORMAT_LOCALES, current_language
 from shop.money import mad_str
+from shop.spreadsheet import csv_text, text_cell
 from shop.policy import current_policy
 
 from . import distribution as dist
@@ -58,9 +57,6 @@ CONTRIBUTION_KINDS = {
     ContributionKind.KG_SUPPLIED: _l("Kilograms supplied"),
     ContributionKind.HOURS_WORKED: _l("Hours worked"),
 }
-#: Spreadsheet programs run a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
 
 def percent(numerator: int, denominator: int = 1) -> str:
     """``numerator / denominator`` as a percentage, up to two decimals, in the page's language."""
@@ -82,18 +78,9 @@ def _release() -> None:
 
 # ------------------------------------------------------------------ CSV
 
-def text_cell(value) -> str:
-    """A text cell a spreadsheet will not run: formulas get a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def csv_response(rows: list[list[str]], filename: str) -> Response:
     """UTF-8 CSV (with a BOM, so spreadsheet programs read Arabic right) as a download."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows(rows)
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+    return Response(csv_text(rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

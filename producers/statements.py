@@ -11,7 +11,6 @@ from calendar import monthrange
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager
@@ -20,13 +19,12 @@ from orders.models import (Order, OrderLine, PaymentMethod, Refund, RefundLine, 
                            Shipment, ShipmentStatus)
 from shop import ledger
 from shop.extensions import db
+from shop.i18n import LOCAL_TZ
 from shop.ledger import JournalEntry, JournalLine
 from shop.models import utcnow
 
 from .payout_models import Payout, PayoutStatus
 
-#: Statements follow the cooperative's calendar: months begin at midnight in Morocco.
-LOCAL_TZ = ZoneInfo("Africa/Casablanca")
 #: Years a statement or a distribution may be asked for (anything else is 404).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 

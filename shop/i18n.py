@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterable
+from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency, format_decimal, format_percent
 from flask import (Flask, Request, current_app, g, has_request_context, request,
@@ -19,6 +20,8 @@ RTL_LANGUAGES = frozenset({"ar"})
 FALLBACK_ORDER: tuple[str, ...] = ("fr", "ar", "en")
 #: Babel locale used for numbers and money: Moroccan Arabic conventions.
 FORMAT_LOCALES = {"ar": "ar_MA", "fr": "fr_MA", "en": "en"}
+#: Times are stored in UTC and shown, and days and months counted, in Morocco.
+LOCAL_TZ = ZoneInfo("Africa/Casablanca")
 LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français", "en": "English"}
 COOKIE = "lang"
 
