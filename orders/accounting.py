@@ -28,8 +28,8 @@ from shop.ledger import credit, debit
 from shop.models import utcnow
 from shop.policy import policies_for, policy_for
 
-from .models import (Order, OrderLine, PaymentMethod, Refund, RefundLine, Shipment,
-                     ShipmentStatus)
+from .models import (Order, OrderLine, PaymentMethod, Refund, RefundLine, RefundStatus,
+                     Shipment, ShipmentStatus)
 
 
 def _sale_legs(order: Order, shipments: Iterable[Shipment]) -> list[ledger.Leg]:
@@ -96,8 +96,6 @@ def parts_for(line: OrderLine, quantity: int) -> Split:
 
 def refunded_shipping(shipment_ids: Iterable[int]) -> dict[int, int]:
     """Shipping already refunded per parcel (refunds that did not fail)."""
-    from .models import RefundStatus
-
     ids = list(shipment_ids)
     found: dict[int, int] = {}
     for shipment_id, cents in db.session.execute(
