@@ -124,10 +124,10 @@ def seed(lines: int, cooperatives: int, per_order: int, release: bool) -> dict:
     """Bulk-insert cooperatives, orders, parcels, lines and their ledger entries."""
     from orders.models import Order, OrderLine, Shipment
     from producers.models import Cooperative
-    from shop import ledger
+    from shop.money import ledger
     from shop.extensions import db
-    from shop.fairtrade import DEFAULT_POLICY, split
-    from shop.ledger import credit, debit
+    from shop.money.split import DEFAULT_POLICY, split
+    from shop.money.ledger import credit, debit
     from shop.models import utcnow
 
     began = time.perf_counter()
@@ -215,7 +215,7 @@ def seed(lines: int, cooperatives: int, per_order: int, release: bool) -> dict:
 
 def owed_by_cooperative() -> dict[int, int]:
     """What each cooperative is owed once everything due is released (pending + payable)."""
-    from shop import ledger
+    from shop.money import ledger
     from shop.extensions import db
 
     return {coop: -int(total) for coop, total in db.session.execute(
@@ -229,7 +229,7 @@ def measure(url: str, workdir: Path, trace: bool) -> dict:
     from producers.ledger_check import reconcile
     from producers.payout_models import Payout
     from producers.payouts import bank_csv, run_payouts
-    from shop import ledger
+    from shop.money import ledger
     from shop.extensions import db
 
     app = make_app(url, workdir)

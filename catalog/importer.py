@@ -23,7 +23,7 @@ from sqlalchemy import select
 from producers.models import Cooperative
 from shop.extensions import db
 from shop.models import utcnow
-from shop.money import parse_mad
+from shop.money.amounts import parse_mad
 from shop.storage import Storage
 
 from .images import ImageError, process_image

@@ -7,7 +7,7 @@ from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from shop.money import mad_str
+from shop.money.amounts import mad_str
 
 from .images import rendition_name
 from .models import CertificationKind, Product, ProductImage, Unit, Variant

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from producers.models import Cooperative, CooperativeStatus
 from shop.cache import cached
 from shop.extensions import db
-from shop.money import mad_str, parse_mad
+from shop.money.amounts import mad_str, parse_mad
 from shop.regions import regions
 
 from .models import (Category, Certification, CertificationKind, Product, ProductStatus,

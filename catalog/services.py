@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from producers.models import Cooperative
 from shop.extensions import db
-from shop.fairtrade import Policy, split
+from shop.money.split import Policy, split
 from shop.models import utcnow
-from shop.policy import current_policy
+from shop.money.policy import current_policy
 from shop.storage import get_storage
 
 from .images import ImageError, process_image

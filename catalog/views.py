@@ -7,9 +7,9 @@ from flask import (Blueprint, Response, abort, current_app, render_template, req
 from producers.models import Cooperative
 from shop.cache import cached
 from shop.extensions import db
-from shop.fairtrade import split
+from shop.money.split import split
 from shop.i18n import LANGUAGES
-from shop.policy import current_policy
+from shop.money.policy import current_policy
 from shop.regions import regions
 from shop.storage import get_storage
 

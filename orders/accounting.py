@@ -1,4 +1,4 @@
-"""What order events write to the ledger (``shop.ledger``), in the event's transaction.
+"""What order events write to the ledger (``shop.money.ledger``), in the event's transaction.
 
 - A card payment confirmed (``post_card_sale``), or a parcel's cash remitted by
   the carrier (``post_cash_sale``): the money comes into customer clearing;
@@ -21,12 +21,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 
-from shop import ledger
+from shop.money import ledger
 from shop.extensions import db
-from shop.fairtrade import Split, split
-from shop.ledger import credit, debit
+from shop.money.split import Split, split
+from shop.money.ledger import credit, debit
 from shop.models import utcnow
-from shop.policy import policies_for, policy_for
+from shop.money.policy import policies_for, policy_for
 
 from .models import (Order, OrderLine, PaymentMethod, Refund, RefundLine, RefundStatus,
                      Shipment, ShipmentStatus)

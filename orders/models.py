@@ -243,7 +243,7 @@ class OrderLine(db.Model):
     commission_cents: Mapped[int] = mapped_column(Integer)
     premium_cents: Mapped[int] = mapped_column(Integer)
     producer_cents: Mapped[int] = mapped_column(Integer)
-    #: shop.fairtrade Policy.version the split was made with.
+    #: shop.money.split Policy.version the split was made with.
     policy_version: Mapped[int] = mapped_column(Integer)
     #: Units refunded so far (partial refunds per line).
     refunded_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

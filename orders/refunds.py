@@ -28,7 +28,7 @@ from sqlalchemy.orm import selectinload
 from shop.accounts.models import User
 from shop.audit import audit
 from shop.extensions import db
-from shop.fairtrade import Split
+from shop.money.split import Split
 from shop.models import utcnow
 
 from . import accounting, payments, services

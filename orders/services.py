@@ -27,9 +27,9 @@ from catalog.traceability import Lot
 from producers.models import Cooperative
 from shop import mail
 from shop.extensions import db
-from shop.fairtrade import Policy, Split, split
+from shop.money.split import Policy, Split, split
 from shop.models import utcnow
-from shop.policy import current_policy
+from shop.money.policy import current_policy
 
 from . import accounting, cart
 from .models import (Order, OrderLine, OrderLineLot, OrderStatus, PaymentMethod, Shipment,

@@ -23,10 +23,10 @@ from sqlalchemy import func, or_, select
 
 from catalog.traceability import ContributionKind, Lot, LotContribution
 from orders.models import OrderLine, OrderLineLot
-from shop import ledger
+from shop.money import ledger
 from shop.audit import audit
 from shop.extensions import db
-from shop.ledger import JournalEntry, JournalLine
+from shop.money.ledger import JournalEntry, JournalLine
 
 from .models import Cooperative, Member
 

@@ -16,7 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from catalog.models import Unit
 from catalog.validators import is_ice, normalize_gtin
 from shop.i18n import LANGUAGES
-from shop.money import parse_mad
+from shop.money.fields import MoneyField
 from shop.regions import regions
 
 from .models import CooperativeKind, DocumentKind, MembershipRole
@@ -55,17 +55,6 @@ def _gtin(form, field) -> None:
             raise ValidationError(_l("This GTIN is not valid (length or check digit).")) from None
 
 
-class MoneyField(StringField):
-    """Dirhams typed as text ('120', '120.50', '120,50'), kept as integer centimes."""
-
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        self.cents = None
-        if self.data:
-            try:
-                self.cents = parse_mad(self.data)
-            except ValueError:
-                raise ValueError(_l("Write an amount in dirhams, like 120.00.")) from None
 
 
 class ApplicationForm(FlaskForm):

@@ -1,6 +1,6 @@
 """``flask ledger check``: the ledger balances and agrees with orders, refunds and payouts.
 
-The ledger (``shop.ledger``) is the only place balances come from; this check
+The ledger (``shop.money.ledger``) is the only place balances come from; this check
 recomputes, independently, what every balance *should* be from the domain
 records — money-in parcels and their frozen order lines, refund lines, payouts —
 and reports every difference. It reads with a handful of aggregate queries,
@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from orders.models import (Order, OrderLine, PaymentMethod, Refund, RefundLine, RefundStatus,
                            Shipment)
-from shop import ledger
+from shop.money import ledger
 from shop.extensions import db
 
 from .payout_models import Payout, PayoutStatus

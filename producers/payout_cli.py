@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from shop.extensions import db
-from shop.money import mad_str
+from shop.money.amounts import mad_str
 
 from . import payouts as service
 from .models import Cooperative

@@ -37,13 +37,13 @@ from sqlalchemy import and_, func, or_, select, update
 
 from orders import accounting
 from orders.models import Order, PaymentMethod, Shipment, ShipmentStatus
-from shop import ledger
+from shop.money import ledger
 from shop.accounts.models import User
 from shop.audit import audit
 from shop.extensions import db
-from shop.ledger import JournalEntry, JournalLine, Leg, credit, debit
+from shop.money.ledger import JournalEntry, JournalLine, Leg, credit, debit
 from shop.models import utcnow
-from shop.money import mad_str
+from shop.money.amounts import mad_str
 from shop.spreadsheet import csv_text, text_cell
 
 from .models import Cooperative

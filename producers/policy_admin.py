@@ -18,9 +18,10 @@ from catalog.models import Category, FloorPrice
 from shop.accounts import admin_required
 from shop.accounts.models import User
 from shop.extensions import db
-from shop.fairtrade import DEFAULT_POLICY, HARD_CAP_BP, split
+from shop.money.split import DEFAULT_POLICY, HARD_CAP_BP, split
 from shop.i18n import FORMAT_LOCALES, current_language
-from shop.money import mad_str, parse_mad
+from shop.money.amounts import mad_str
+from shop.money.fields import MoneyField
 
 from . import policy_services as services
 from .admin import bp
@@ -62,17 +63,6 @@ class DaysField(StringField):
             self.days = int(text)
 
 
-class MoneyField(StringField):
-    """Dirhams typed as text ('150', '150.50', '150,50'), kept as integer centimes."""
-
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        self.cents: int | None = None
-        if self.data:
-            try:
-                self.cents = parse_mad(self.data)
-            except ValueError:
-                raise ValueError(_l("Write an amount in dirhams, like 120.00.")) from None
 
 
 class PolicyForm(FlaskForm):

@@ -23,9 +23,9 @@ from sqlalchemy.orm import selectinload
 from catalog.models import Category, FloorPrice, Unit
 from shop.audit import audit
 from shop.extensions import db
-from shop.fairtrade import BASIS, DEFAULT_POLICY, HARD_CAP_BP, Policy
+from shop.money.split import BASIS, DEFAULT_POLICY, HARD_CAP_BP, Policy
 from shop.i18n import FORMAT_LOCALES, current_language, format_money
-from shop.policy import PolicyVersion
+from shop.money.policy import PolicyVersion
 
 #: A percentage as typed: "10", "7.5", "7,25" (a sign is accepted, to be refused in words).
 PERCENT = re.compile(r"^[-+]?\d{1,3}(?:[.,]\d{1,2})?$")

@@ -20,9 +20,9 @@ from catalog.traceability import ContributionKind
 from orders.accounting import release_due
 from shop.extensions import db
 from shop.i18n import FORMAT_LOCALES, current_language
-from shop.money import mad_str
+from shop.money.amounts import mad_str
 from shop.spreadsheet import csv_text, text_cell
-from shop.policy import current_policy
+from shop.money.policy import current_policy
 
 from . import distribution as dist
 from . import statements as st

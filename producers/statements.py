@@ -1,6 +1,6 @@
 """A cooperative's money as the ledger tells it: balances, order splits, monthly statements.
 
-Everything here reads ``shop.ledger`` (balances are sums of journal lines,
+Everything here reads ``shop.money.ledger`` (balances are sums of journal lines,
 never stored numbers) and the frozen parts of the order lines; nothing is
 written except what ``orders.accounting.release_due`` releases.
 """
@@ -17,10 +17,10 @@ from sqlalchemy.orm import contains_eager
 
 from orders.models import (Order, OrderLine, PaymentMethod, Refund, RefundLine, RefundStatus,
                            Shipment, ShipmentStatus)
-from shop import ledger
+from shop.money import ledger
 from shop.extensions import db
 from shop.i18n import LOCAL_TZ
-from shop.ledger import JournalEntry, JournalLine
+from shop.money.ledger import JournalEntry, JournalLine
 from shop.models import utcnow
 
 from .payout_models import Payout, PayoutStatus

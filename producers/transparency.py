@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from catalog.queries import impact_figures
 from catalog.services import min_price_for_floor
-from shop import ledger
+from shop.money import ledger
 from shop.cache import cached
 from shop.extensions import db
-from shop.fairtrade import BASIS, DEFAULT_POLICY, HARD_CAP_BP, Policy, split
+from shop.money.split import BASIS, DEFAULT_POLICY, HARD_CAP_BP, Policy, split
 from shop.i18n import FORMAT_LOCALES, current_language
 
 from . import policy_services

@@ -11,9 +11,9 @@ from orders.models import Order, PaymentMethod
 from orders.services import (Address, mark_cash_remitted, mark_delivered, mark_shipped,
                              place_order)
 from producers.ledger_check import reconcile
-from shop import ledger
+from shop.money import ledger
 from shop.extensions import db
-from shop.ledger import credit, debit
+from shop.money.ledger import credit, debit
 from shop.models import utcnow
 
 CASABLANCA = Address(email="amina@example.com", phone="+212612345678", full_name="Amina",

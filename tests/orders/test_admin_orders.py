@@ -13,7 +13,7 @@ from orders.models import Order, OrderStatus, PaymentMethod, Refund, RefundStatu
 from orders.services import (Address, mark_delivered, mark_shipped, place_order)
 from producers.ledger_check import reconcile
 from producers.models import Membership, MembershipRole
-from shop import ledger
+from shop.money import ledger
 from shop.audit import AuditEntry
 from shop.extensions import db
 

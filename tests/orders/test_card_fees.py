@@ -12,7 +12,7 @@ from orders import services
 from orders.models import Order, PaymentMethod
 from orders.services import Address
 from producers.ledger_check import reconcile
-from shop import ledger
+from shop.money import ledger
 from shop.extensions import db
 
 SECRET = "whsec_fee_test"

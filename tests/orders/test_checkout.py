@@ -11,7 +11,7 @@ from catalog.models import Product, Variant
 from orders.models import (CooperativeShipping, Order, OrderLine, OrderStatus, PaymentMethod,
                            Shipment, ShippingZone)
 from shop.extensions import db
-from shop.fairtrade import DEFAULT_POLICY, split
+from shop.money.split import DEFAULT_POLICY, split
 
 
 

@@ -12,9 +12,9 @@ from orders.services import Address
 from producers.demo_orders import demo_rib
 from producers.ledger_check import reconcile
 from producers.payouts import mark_paid, run_payouts
-from shop import ledger
+from shop.money import ledger
 from shop.extensions import db
-from shop.policy import PolicyVersion
+from shop.money.policy import PolicyVersion
 
 HOME = Address(email="amina@example.com", phone="+212612345678", full_name="Amina",
                address_line="12 rue Ibn Battouta", city="Casablanca", postal_code="20250",

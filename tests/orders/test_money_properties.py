@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from orders.accounting import parts_for
 from orders.models import OrderLine
-from shop.fairtrade import DEFAULT_POLICY, HARD_CAP_BP, split
+from shop.money.split import DEFAULT_POLICY, HARD_CAP_BP, split
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=200)
@@ -47,7 +47,7 @@ from producers import payouts as payout_service
 from producers.demo_orders import demo_rib
 from producers.ledger_check import reconcile
 from producers.payout_models import Payout, PayoutStatus
-from shop import ledger
+from shop.money import ledger
 from shop.extensions import db
 from shop.models import utcnow
 

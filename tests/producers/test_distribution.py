@@ -20,7 +20,7 @@ from orders.shipping import ensure_default_rates
 from producers.distribution import (DistributionError, bp_to_percent, distribute,
                                     percent_to_bp)
 from producers.models import Cooperative, Member, Membership, MembershipRole
-from shop import ledger
+from shop.money import ledger
 from shop.audit import AuditEntry
 from shop.extensions import db
 

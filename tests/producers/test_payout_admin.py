@@ -13,7 +13,7 @@ from orders.shipping import ensure_default_rates
 from producers import payouts
 from producers.models import Membership, MembershipRole
 from producers.payout_models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
-from shop import ledger
+from shop.money import ledger
 from shop.extensions import db
 
 RIB = "011519000001205000534921"

@@ -17,7 +17,7 @@ from producers import payouts
 from producers.ledger_check import reconcile
 from producers.models import Membership, MembershipRole
 from producers.payout_models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
-from shop import ledger
+from shop.money import ledger
 from shop.audit import AuditEntry
 from shop.extensions import db
 from shop.models import utcnow

@@ -16,9 +16,9 @@ from producers import policy_services
 from producers.models import Membership, MembershipRole
 from shop.audit import AuditEntry
 from shop.extensions import db
-from shop.fairtrade import DEFAULT_POLICY, split
-from shop.ledger import JournalEntry, JournalLine
-from shop.policy import PolicyVersion, current_policy
+from shop.money.split import DEFAULT_POLICY, split
+from shop.money.ledger import JournalEntry, JournalLine
+from shop.money.policy import PolicyVersion, current_policy
 
 ADDRESS = Address(full_name="Salma Bennani", email="salma@example.ma", phone="+212612345678",
                   address_line="3 rue Zerktouni", city="Casablanca", postal_code="20250",

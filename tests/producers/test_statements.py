@@ -15,9 +15,9 @@ from orders.shipping import ensure_default_rates
 from producers import statements
 from producers.models import Membership, MembershipRole
 from producers.payout_models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
-from shop import ledger
+from shop.money import ledger
 from shop.extensions import db
-from shop.ledger import credit, debit
+from shop.money.ledger import credit, debit
 from shop.models import utcnow
 
 ADDRESS = Address(full_name="Amina Alaoui", email="amina@example.com", phone="+212612345678",

@@ -17,10 +17,10 @@ from orders.shipping import ensure_default_rates
 from producers import policy_services
 from producers.models import CooperativeStatus
 from shop.extensions import db
-from shop.fairtrade import split
+from shop.money.split import split
 from shop.i18n import format_money
 from shop.models import utcnow
-from shop.policy import current_policy
+from shop.money.policy import current_policy
 
 ADDRESS = orders.Address(full_name="Salma Bennani", email="salma@example.ma",
                          phone="+212612345678", address_line="3 rue Zerktouni",

@@ -225,7 +225,7 @@ def test_floor_price_refuses_publishing_and_says_what_meets_it(client, post_form
                                                                 manager, make_product,
                                                                 argan_floor):
     from catalog.services import min_price_for_floor
-    from shop.fairtrade import split
+    from shop.money.split import split
 
     user, coop = manager
     product = make_product(cooperative=coop, price=3_000, status=ProductStatus.DRAFT)  # 250 ml

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shop.fairtrade import HARD_CAP_BP, Policy, part, split
+from shop.money.split import HARD_CAP_BP, Policy, part, split
 
 policies = st.builds(
     lambda c, p: Policy(commission_bp=c, premium_bp=p),

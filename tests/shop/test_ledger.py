@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from shop import ledger
+from shop.money import ledger
 from shop.extensions import db
-from shop.ledger import credit, debit
+from shop.money.ledger import credit, debit
 
 
 def test_a_balanced_entry_is_written_and_summed(app, make_cooperative):

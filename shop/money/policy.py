@@ -1,4 +1,4 @@
-"""Published versions of the fair-trade policy (the numbers ``shop.fairtrade`` applies).
+"""Published versions of the fair-trade policy (the numbers ``shop.money.split`` applies).
 
 Every change an administrator makes creates a new version; order lines keep
 the version they were sold under, so past orders never change. Without any
@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .extensions import db
-from .fairtrade import BASIS, DEFAULT_POLICY, HARD_CAP_BP, Policy
-from .models import utcnow
+from shop.extensions import db
+from .split import BASIS, DEFAULT_POLICY, HARD_CAP_BP, Policy
+from shop.models import utcnow
 
 
 class PolicyVersion(db.Model):

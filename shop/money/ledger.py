@@ -23,8 +23,8 @@ from sqlalchemy import (DateTime, ForeignKey, Index, Integer, String, Text, even
                         insert, select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
-from .models import utcnow
+from shop.extensions import db
+from shop.models import utcnow
 
 # ------------------------------------------------------------------ accounts
 #: Money collected from shoppers and held by the platform (Stripe balance,

@@ -1,0 +1,25 @@
+"""Form fields that read money and rates typed by people, kept as integers."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import StringField
+
+from .amounts import parse_mad
+
+
+class MoneyField(StringField):
+    """Dirhams typed as text ('120', '120.50', '120,50'), kept as integer centimes."""
+
+    cents: int | None = None
+
+    def process_formdata(self, valuelist: Sequence[Any]) -> None:
+        super().process_formdata(valuelist)
+        self.cents = None
+        if self.data:
+            try:
+                self.cents = parse_mad(self.data)
+            except ValueError:
+                raise ValueError(_l("Write an amount in dirhams, like 120.00.")) from None
