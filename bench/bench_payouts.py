@@ -226,9 +226,9 @@ def owed_by_cooperative() -> dict[int, int]:
 
 def measure(url: str, workdir: Path, trace: bool) -> dict:
     """Run the payouts once; with ``trace`` only tracemalloc's peak, else time and checks."""
-    from producers.ledger_check import reconcile
-    from producers.payout_models import Payout
-    from producers.payouts import bank_csv, run_payouts
+    from producers.money.reconciliation import reconcile
+    from producers.money.models import Payout
+    from producers.money.payouts import bank_csv, run_payouts
     from shop.money import ledger
     from shop.extensions import db
 

@@ -11,23 +11,23 @@ def init_app(app: Flask) -> None:
     from shop.cli import add_seeder
     from shop.navigation import NavLink, add_link
 
-    from . import lot_views as _lot_views  # noqa: F401  (routes on the workspace blueprint)
-    from . import models  # noqa: F401  (metadata)
-    from . import payout_models as _payout_models  # noqa: F401  (metadata)
-    from . import parcel_views as _parcel_views  # noqa: F401  (routes on the workspace blueprint)
-    from . import bank_views as _bank_views  # noqa: F401  (routes on the workspace blueprint)
-    from . import payout_admin as _payout_admin  # noqa: F401  (routes on the admin blueprint)
-    from .payout_cli import payouts_cli
-    from . import statement_views as _statement_views  # noqa: F401  (routes on the workspace blueprint)
-    from . import policy_admin as _policy_admin  # noqa: F401  (routes on the admin blueprint)
-    from . import admin_orders as _admin_orders  # noqa: F401  (routes on the admin blueprint)
-    from .admin import bp as admin_bp
-    from .cli import producers_cli
-    from .ledger_check import ledger_cli
-    from .demo import seed_cooperatives
-    from .presentation import init_presentation
-    from .transparency import init_transparency
-    from .views import bp as workspace_bp
+    from producers.workspace import lots as _lot_views  # noqa: F401  (routes on the workspace blueprint)
+    from producers import models  # noqa: F401  (metadata)
+    from producers.money import models as _payout_models  # noqa: F401  (metadata)
+    from producers.workspace import parcels as _parcel_views  # noqa: F401  (routes on the workspace blueprint)
+    from producers.workspace import bank as _bank_views  # noqa: F401  (routes on the workspace blueprint)
+    from producers.admin import payouts as _payout_admin  # noqa: F401  (routes on the admin blueprint)
+    from producers.money.cli import payouts_cli
+    from producers.workspace import balance as _statement_views  # noqa: F401  (routes on the workspace blueprint)
+    from producers.admin import policy as _policy_admin  # noqa: F401  (routes on the admin blueprint)
+    from producers.admin import orders as _admin_orders  # noqa: F401  (routes on the admin blueprint)
+    from producers.admin.cooperatives import bp as admin_bp
+    from producers.cli import producers_cli
+    from producers.money.reconciliation import ledger_cli
+    from producers.demo import seed_cooperatives
+    from producers.presentation import init_presentation
+    from producers.money.transparency import init_transparency
+    from producers.workspace.views import bp as workspace_bp
 
     app.register_blueprint(workspace_bp)
     app.register_blueprint(admin_bp)
@@ -47,6 +47,6 @@ def init_late(app: Flask) -> None:
     """Steps that need every domain registered first: demo orders seed after the catalog."""
     from shop.cli import add_seeder
 
-    from .demo_orders import seed_orders
+    from producers.demo_orders import seed_orders
 
     add_seeder(app, seed_orders)

@@ -21,7 +21,7 @@ producers_cli = AppGroup("producers", help="Cooperatives: onboarding.")
               help="Language of the invitations sent to new managers.")
 def import_command(path: Path, lang: str, invite_lang: str) -> None:
     """Onboard approved cooperatives from a UTF-8 CSV file, all or nothing."""
-    from .importer import import_file
+    from producers.importer import import_file
 
     if not current_app.config.get("SERVER_NAME"):
         # The invitations carry absolute links, which need the site's address.

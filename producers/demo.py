@@ -9,7 +9,7 @@ from sqlalchemy import select
 from shop.demo import demo_user
 from shop.extensions import db
 
-from .models import (Cooperative, CooperativeStatus, CooperativeTranslation, Membership,
+from producers.models import (Cooperative, CooperativeStatus, CooperativeTranslation, Membership,
                      MembershipRole)
 
 #: slug, legal name, region, province, commune, founded, members, women, lat, lon,

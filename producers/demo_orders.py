@@ -23,9 +23,9 @@ from shop.demo import demo_user
 from shop.extensions import db
 from shop.models import utcnow
 
-from .models import Cooperative
-from .payout_models import Payout
-from .payouts import mark_failed, mark_paid, run_payouts
+from producers.models import Cooperative
+from producers.money.models import Payout
+from producers.money.payouts import mark_failed, mark_paid, run_payouts
 
 SHOPPERS = (
     Address(email="shopper@demo.taawon.ma", phone="+212612345678", full_name="Youssef Benali",

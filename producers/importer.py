@@ -25,8 +25,8 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.regions import region_by_name
 
-from .models import Cooperative, CooperativeStatus, MembershipRole
-from .services import LANGS, invite_manager, set_texts
+from producers.models import Cooperative, CooperativeStatus, MembershipRole
+from producers.services import LANGS, invite_manager, set_texts
 
 REQUIRED_COLUMNS = (
     "slug", "legal_name", "odco_number", "ice", "region", "province", "commune", "founded",

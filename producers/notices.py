@@ -16,7 +16,7 @@ from shop.accounts.models import User
 from shop.extensions import db
 from shop.i18n import LANGUAGES
 
-from .models import Cooperative, Membership
+from producers.models import Cooperative, Membership
 
 
 def managers(cooperative_id: int) -> list[User]:

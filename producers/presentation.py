@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 
 from catalog.models import ProductStatus
 
-from .forms import DOCUMENT_LABELS, KIND_LABELS
-from .models import CooperativeStatus, DocumentKind
+from producers.workspace.forms import DOCUMENT_LABELS, KIND_LABELS
+from producers.models import CooperativeStatus, DocumentKind
 
 COOPERATIVE_STATUS_LABELS = {
     CooperativeStatus.DRAFT: _l("Draft application"),

@@ -19,19 +19,12 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.storage import get_storage
 
-from .models import (Cooperative, CooperativeDocument, CooperativeStatus, CooperativeTranslation,
+from producers.exceptions import ProducerError
+from producers.models import (Cooperative, CooperativeDocument, CooperativeStatus, CooperativeTranslation,
                      DocumentKind, Membership, MembershipRole)
 
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 LANGS = ("ar", "fr", "en")
-
-
-class ProducerError(Exception):
-    """A refused operation, with a translated message for the person."""
-
-    def __init__(self, message: Any) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # ------------------------------------------------------------------ access

@@ -16,7 +16,7 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 @pytest.fixture(autouse=True)
 def workspace_endpoint(app):
-    """Decision mails link to the workspace; stand in for it until producers/views.py has it."""
+    """Decision mails link to the workspace; stand in for it until producers/workspace/views.py has it."""
     if "producers.dashboard" not in app.view_functions:
         app.add_url_rule("/<lang:lang>/producer/<slug>/", endpoint="producers.dashboard",
                          view_func=lambda slug: "workspace")

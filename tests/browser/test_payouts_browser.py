@@ -9,7 +9,7 @@ from orders.models import PaymentMethod
 from orders.services import (Address, mark_cash_remitted, mark_delivered, mark_shipped,
                              place_order)
 from orders.shipping import ensure_default_rates
-from producers import payouts
+from producers.money import payouts
 from producers.models import Membership, MembershipRole
 from shop.extensions import db
 

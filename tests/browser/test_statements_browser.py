@@ -12,9 +12,9 @@ from orders.models import PaymentMethod, Refund, RefundLine, RefundMethod, Refun
 from orders.services import (Address, mark_cash_remitted, mark_delivered, mark_shipped,
                              place_order)
 from orders.shipping import ensure_default_rates
-from producers import statements
+from producers.money import statements
 from producers.models import Member, Membership, MembershipRole
-from producers.payout_models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
+from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
 from shop.money import ledger
 from shop.extensions import db
 from shop.money.ledger import credit, debit

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from catalog.models import FloorPrice, Unit
-from producers import policy_services
+from producers.money import policy as policy_services
 from shop.extensions import db
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ from orders import accounting, services
 from orders.models import Order, PaymentMethod
 from orders.services import (Address, mark_cash_remitted, mark_delivered, mark_shipped,
                              place_order)
-from producers.ledger_check import reconcile
+from producers.money.reconciliation import reconcile
 from shop.money import ledger
 from shop.extensions import db
 from shop.money.ledger import credit, debit

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from orders import services
 from orders.models import Order, OrderStatus, PaymentMethod, Refund, RefundStatus
 from orders.services import (Address, mark_delivered, mark_shipped, place_order)
-from producers.ledger_check import reconcile
+from producers.money.reconciliation import reconcile
 from producers.models import Membership, MembershipRole
 from shop.money import ledger
 from shop.audit import AuditEntry

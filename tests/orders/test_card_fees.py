@@ -11,7 +11,7 @@ import pytest
 from orders import services
 from orders.models import Order, PaymentMethod
 from orders.services import Address
-from producers.ledger_check import reconcile
+from producers.money.reconciliation import reconcile
 from shop.money import ledger
 from shop.extensions import db
 

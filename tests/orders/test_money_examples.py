@@ -10,8 +10,8 @@ from orders import refunds, services
 from orders.models import Order, PaymentMethod
 from orders.services import Address
 from producers.demo_orders import demo_rib
-from producers.ledger_check import reconcile
-from producers.payouts import mark_paid, run_payouts
+from producers.money.reconciliation import reconcile
+from producers.money.payouts import mark_paid, run_payouts
 from shop.money import ledger
 from shop.extensions import db
 from shop.money.policy import PolicyVersion

@@ -43,10 +43,10 @@ from sqlalchemy import func, select
 from orders import accounting, refunds, services
 from orders.models import Order, PaymentMethod, Refund, RefundLine, RefundStatus, Shipment
 from orders.services import Address, IllegalTransition, OrderError
-from producers import payouts as payout_service
+from producers.money import payouts as payout_service
 from producers.demo_orders import demo_rib
-from producers.ledger_check import reconcile
-from producers.payout_models import Payout, PayoutStatus
+from producers.money.reconciliation import reconcile
+from producers.money.models import Payout, PayoutStatus
 from shop.money import ledger
 from shop.extensions import db
 from shop.models import utcnow

@@ -25,7 +25,7 @@ from orders.models import (Order, OrderLineLot, OrderStatus, PaymentMethod, Refu
                            RefundMethod, RefundStatus, ShipmentStatus, StripeEvent)
 from orders.services import (ORDER_MOVES, Address, IllegalTransition, mark_cash_remitted,
                              mark_delivered, mark_shipped, place_order, transition_order)
-from producers.ledger_check import reconcile
+from producers.money.reconciliation import reconcile
 from shop.money import ledger
 from shop.audit import AuditEntry
 from shop.extensions import db

@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from catalog.models import Certification, CertificationKind
 from producers import services
-from producers.admin import local_midnight, safe_filename
+from producers.admin.cooperatives import local_midnight, safe_filename
 from producers.models import (CooperativeStatus, CooperativeTranslation, DocumentKind,
                               Membership, MembershipRole)
 from shop.audit import AuditEntry, audit
@@ -24,7 +24,7 @@ ARABIC = re.compile("[\u0600-\u06ff]")
 
 @pytest.fixture(autouse=True)
 def workspace_endpoint(app):
-    """Decision mails link to the workspace; stand in for it until producers/views.py has it."""
+    """Decision mails link to the workspace; stand in for it until producers/workspace/views.py has it."""
     if "producers.dashboard" not in app.view_functions:
         app.add_url_rule("/<lang:lang>/producer/<slug>/", endpoint="producers.dashboard",
                          view_func=lambda slug: "workspace")

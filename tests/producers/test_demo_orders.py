@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from orders.models import Order, OrderStatus, Refund
-from producers.payout_models import Payout, PayoutStatus
+from producers.money.models import Payout, PayoutStatus
 from shop.extensions import db
 
 

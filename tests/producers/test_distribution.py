@@ -17,7 +17,7 @@ from orders.models import PaymentMethod, Refund, RefundLine, RefundMethod, Refun
 from orders.services import (Address, mark_cash_remitted, mark_delivered, mark_shipped,
                              place_order)
 from orders.shipping import ensure_default_rates
-from producers.distribution import (DistributionError, bp_to_percent, distribute,
+from producers.money.distribution import (DistributionError, bp_to_percent, distribute,
                                     percent_to_bp)
 from producers.models import Cooperative, Member, Membership, MembershipRole
 from shop.money import ledger

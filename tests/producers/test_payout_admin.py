@@ -10,9 +10,9 @@ from orders.models import Order, PaymentMethod
 from orders.services import (Address, mark_cash_remitted, mark_delivered, mark_shipped,
                              place_order)
 from orders.shipping import ensure_default_rates
-from producers import payouts
+from producers.money import payouts
 from producers.models import Membership, MembershipRole
-from producers.payout_models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
+from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
 from shop.money import ledger
 from shop.extensions import db
 

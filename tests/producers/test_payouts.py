@@ -13,10 +13,10 @@ from orders.models import (Order, PaymentMethod, Refund, RefundLine, RefundMetho
 from orders.services import (Address, mark_cash_remitted, mark_delivered, mark_shipped,
                              place_order)
 from orders.shipping import ensure_default_rates
-from producers import payouts
-from producers.ledger_check import reconcile
+from producers.money import payouts
+from producers.money.reconciliation import reconcile
 from producers.models import Membership, MembershipRole
-from producers.payout_models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
+from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
 from shop.money import ledger
 from shop.audit import AuditEntry
 from shop.extensions import db

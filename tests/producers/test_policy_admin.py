@@ -12,7 +12,7 @@ from orders import accounting
 from orders.models import OrderLine, PaymentMethod
 from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
 from orders.shipping import ensure_default_rates
-from producers import policy_services
+from producers.money import policy as policy_services
 from producers.models import Membership, MembershipRole
 from shop.audit import AuditEntry
 from shop.extensions import db

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from producers.models import Cooperative, Membership, MembershipRole
-from producers.rib import mask_rib, valid_rib
+from producers.money.rib import mask_rib, valid_rib
 from shop.audit import AuditEntry
 from shop.extensions import db
 

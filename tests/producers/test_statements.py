@@ -12,9 +12,9 @@ from orders.models import (Order, PaymentMethod, Refund, RefundLine, RefundMetho
 from orders.services import (Address, mark_cash_remitted, mark_delivered, mark_shipped,
                              place_order)
 from orders.shipping import ensure_default_rates
-from producers import statements
+from producers.money import statements
 from producers.models import Membership, MembershipRole
-from producers.payout_models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
+from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
 from shop.money import ledger
 from shop.extensions import db
 from shop.money.ledger import credit, debit
@@ -431,8 +431,8 @@ def test_invalid_month_is_404(client, login, manager, url):
 
 
 def test_with_the_real_payout_run(client, login, manager, variant):
-    """The payout run of producers.payouts: a leg per parcel, memo naming the batch."""
-    payouts = pytest.importorskip("producers.payouts")
+    """The payout run of producers.money.payouts: a leg per parcel, memo naming the batch."""
+    payouts = pytest.importorskip("producers.money.payouts")
     user, coop = manager
     coop.rib = "011519000001205000534921"
     db.session.commit()

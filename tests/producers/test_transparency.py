@@ -14,7 +14,7 @@ from orders import services as orders
 from orders.models import (Order, OrderStatus, PaymentMethod, Refund, RefundLine, RefundMethod,
                            RefundStatus)
 from orders.shipping import ensure_default_rates
-from producers import policy_services
+from producers.money import policy as policy_services
 from producers.models import CooperativeStatus
 from shop.extensions import db
 from shop.money.split import split
@@ -145,7 +145,7 @@ def test_fair_trade_page_query_count_does_not_grow(client, admin, categories, co
 # ---------------------------------------------------------------- impact
 
 def test_impact_totals_come_from_the_ledger(app, client, make_cooperative, make_product, admin):
-    from producers.payouts import mark_paid, run_payouts
+    from producers.money.payouts import mark_paid, run_payouts
 
     ensure_default_rates()
     app.config.update(STRIPE_SECRET_KEY="sk_test_fake", STRIPE_WEBHOOK_SECRET="whsec_test")
@@ -201,7 +201,7 @@ def test_impact_totals_come_from_the_ledger(app, client, make_cooperative, make_
     # Women among the approved cooperatives' members only (the pending one is left out).
     assert re.search(r"Membres 20 Femmes membres 70 ?%", page), page[-800:]
 
-    from producers.transparency import impact_totals
+    from producers.money.transparency import impact_totals
 
     totals = impact_totals()
     assert (totals["paid_cents"], totals["earned_cents"], totals["premiums_cents"],

@@ -454,7 +454,7 @@ def test_ownership_matrix(app, client, post_form, login, make_user, manager, mak
         city="Casablanca", postal_code="20250", country="MA", region_code=6),
         PaymentMethod.COD, "fr")
     from catalog.models import FloorPrice, Unit
-    from producers.payout_models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
+    from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
 
     floor = FloorPrice(category=product.category, unit=Unit.ML, cents_per_reference=100)
     batch = PayoutBatch(total_cents=1_000)

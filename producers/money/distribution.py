@@ -28,7 +28,7 @@ from shop.audit import audit
 from shop.extensions import db
 from shop.money.ledger import JournalEntry, JournalLine
 
-from .models import Cooperative, Member
+from producers.models import Cooperative, Member
 
 BASIS = 10_000
 #: Entries whose producer revenue lines make a period's revenue: sales, net of refunds.

@@ -7,9 +7,9 @@ from flask_login import current_user
 
 from shop.extensions import db, limiter
 
-from .bank_forms import BankForm
-from .rib import BankDetailsError, change_bank_details, mask_rib
-from .views import bp, workspace
+from producers.workspace.bank_forms import BankForm
+from producers.money.rib import BankDetailsError, change_bank_details, mask_rib
+from producers.workspace.views import bp, workspace
 
 
 def _password_limit() -> str:

@@ -23,10 +23,10 @@ from shop.i18n import LOCAL_TZ
 from shop.models import utcnow
 from shop.storage import get_storage
 
-from . import services
-from .admin_forms import (ACTION_LABELS, DECISIONS, DOCUMENT_LABELS, KIND_LABELS, STATUS_LABELS,
+from producers import services
+from producers.admin.forms import (ACTION_LABELS, DECISIONS, DOCUMENT_LABELS, KIND_LABELS, STATUS_LABELS,
                           AuditFilterForm, DecisionForm, QueueFilterForm)
-from .models import Cooperative, CooperativeDocument, CooperativeStatus, Membership
+from producers.models import Cooperative, CooperativeDocument, CooperativeStatus, Membership
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/<lang:lang>/admin")
 

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from .rib import valid_rib
+from producers.money.rib import valid_rib
 
 
 def _rib(form, field) -> None:

@@ -11,7 +11,7 @@ from shop.accounts.models import User
 from shop.extensions import db
 from shop.models import Timestamped, str_enum
 
-from .models import Cooperative
+from producers.models import Cooperative
 
 
 class PayoutMethod(enum.StrEnum):

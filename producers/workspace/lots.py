@@ -16,10 +16,10 @@ from catalog.traceability import (Action, Contribution, ContributionKind, EventT
                                   update_lot, verify_chain)
 from shop.extensions import db
 
-from .forms import options
-from .lot_forms import EventForm, LotForm
-from .models import Member
-from .views import bp, workspace
+from producers.workspace.forms import options
+from producers.workspace.lot_forms import EventForm, LotForm
+from producers.models import Member
+from producers.workspace.views import bp, workspace
 
 
 def _lot_or_404(lot_id: int) -> Lot:

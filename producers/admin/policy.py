@@ -23,9 +23,9 @@ from shop.i18n import FORMAT_LOCALES, current_language
 from shop.money.amounts import mad_str
 from shop.money.fields import MoneyField
 
-from . import policy_services as services
-from .admin import bp
-from .policy_services import UNIT_LABELS
+from producers.money import policy as services
+from producers.admin.cooperatives import bp
+from producers.money.policy import UNIT_LABELS
 
 NOTE_MAX = 2000
 #: Days as typed: digits with an optional sign (Arabic-Indic digits too: ``int`` reads them).

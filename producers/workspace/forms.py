@@ -19,7 +19,7 @@ from shop.i18n import LANGUAGES
 from shop.money.fields import MoneyField
 from shop.regions import regions
 
-from .models import CooperativeKind, DocumentKind, MembershipRole
+from producers.models import CooperativeKind, DocumentKind, MembershipRole
 
 KIND_LABELS = {
     CooperativeKind.AGRICULTURE: _l("Agriculture"),

@@ -10,8 +10,8 @@ from orders import services as order_services
 from orders.models import Order, OrderLine, OrderLineLot, Shipment, ShipmentStatus
 from shop.extensions import db
 
-from .forms import ConfirmForm
-from .views import bp, workspace
+from producers.workspace.forms import ConfirmForm
+from producers.workspace.views import bp, workspace
 
 
 def _shipment_or_404(shipment_id: int) -> Shipment:

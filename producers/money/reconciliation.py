@@ -19,7 +19,7 @@ from orders.models import (Order, OrderLine, PaymentMethod, Refund, RefundLine, 
 from shop.money import ledger
 from shop.extensions import db
 
-from .payout_models import Payout, PayoutStatus
+from producers.money.models import Payout, PayoutStatus
 
 ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
 

@@ -1,6 +1,6 @@
 """Workspace pages for the cooperative's money: balance, monthly statements, member distribution.
 
-Routes on the workspace blueprint (``producers.views.bp``).
+Routes on the workspace blueprint (``producers.workspace.views.bp``).
 """
 from __future__ import annotations
 
@@ -24,11 +24,11 @@ from shop.money.amounts import mad_str
 from shop.spreadsheet import csv_text, text_cell
 from shop.money.policy import current_policy
 
-from . import distribution as dist
-from . import statements as st
-from .models import MembershipRole
-from .payout_models import PayoutMethod, PayoutStatus
-from .views import bp, workspace
+from producers.money import distribution as dist
+from producers.money import statements as st
+from producers.models import MembershipRole
+from producers.money.models import PayoutMethod, PayoutStatus
+from producers.workspace.views import bp, workspace
 
 PER_PAGE = 20
 

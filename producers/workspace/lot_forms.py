@@ -12,7 +12,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from catalog.traceability import (MATERIALS, STEP_LABELS, UOMS, Action, ContributionKind,
                                   EventType)
 
-from .forms import UPLOADS, options
+from producers.workspace.forms import UPLOADS, options
 
 OFFSETS = ("+01:00", "+00:00", "+02:00", "-05:00")
 CONTRIBUTION_LABELS = {ContributionKind.KG_SUPPLIED: _l("kg supplied"),

@@ -16,8 +16,8 @@ from shop.audit import audit
 from shop.extensions import db
 from shop.models import utcnow
 
-from .models import Cooperative
-from .notices import queue_for_managers
+from producers.models import Cooperative
+from producers.notices import queue_for_managers
 
 RIB_LENGTH = 24
 #: What people type between digit groups: spaces (also non-breaking ones), dots, dashes.

@@ -46,10 +46,10 @@ from shop.models import utcnow
 from shop.money.amounts import mad_str
 from shop.spreadsheet import csv_text, text_cell
 
-from .models import Cooperative
-from .notices import queue_for_managers
-from .payout_models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
-from .rib import mask_rib, valid_rib
+from producers.models import Cooperative
+from producers.notices import queue_for_managers
+from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
+from producers.money.rib import mask_rib, valid_rib
 
 log = logging.getLogger(__name__)
 

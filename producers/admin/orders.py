@@ -1,6 +1,6 @@
 """Administration of orders: the list with filters, an order's detail, refunds, cancels.
 
-Routes on the admin blueprint (``producers.admin.bp``), every one guarded by
+Routes on the admin blueprint (``producers.admin.cooperatives.bp``), every one guarded by
 ``admin_required``; they name an order by its ``number`` only.
 """
 from __future__ import annotations
@@ -28,8 +28,8 @@ from shop.audit import AuditEntry
 from shop.extensions import db
 from shop.i18n import format_money
 
-from .admin import _page_args, _page_number, bp, local_midnight
-from .models import Cooperative
+from producers.admin.cooperatives import _page_args, _page_number, bp, local_midnight
+from producers.models import Cooperative
 
 PER_PAGE = 30
 

@@ -17,8 +17,8 @@ from shop.extensions import db
 from shop.money.split import BASIS, DEFAULT_POLICY, HARD_CAP_BP, Policy, split
 from shop.i18n import FORMAT_LOCALES, current_language
 
-from . import policy_services
-from .policy_services import UNIT_LABELS, format_bp
+from producers.money import policy as policy_services
+from producers.money.policy import UNIT_LABELS, format_bp
 
 bp = Blueprint("transparency", __name__, template_folder="templates",
                url_prefix="/<lang:lang>")

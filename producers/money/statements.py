@@ -23,7 +23,7 @@ from shop.i18n import LOCAL_TZ
 from shop.money.ledger import JournalEntry, JournalLine
 from shop.models import utcnow
 
-from .payout_models import Payout, PayoutStatus
+from producers.money.models import Payout, PayoutStatus
 
 #: Years a statement or a distribution may be asked for (anything else is 404).
 FIRST_YEAR, LAST_YEAR = 2000, 2100

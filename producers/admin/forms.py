@@ -9,8 +9,8 @@ from wtforms import DateField, HiddenField, SearchField, SelectField, TextAreaFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
-from .models import CooperativeKind, CooperativeStatus, DocumentKind
-from .services import TRANSITIONS
+from producers.models import CooperativeKind, CooperativeStatus, DocumentKind
+from producers.services import TRANSITIONS
 
 REASON_MAX = 2000
 

@@ -27,13 +27,13 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.storage import get_storage
 
-from . import services
-from .forms import (LANG_LABELS, ApplicationForm, CertificateForm, ConfirmForm, CsvForm, DocumentForm,
+from producers import services
+from producers.workspace.forms import (LANG_LABELS, ApplicationForm, CertificateForm, ConfirmForm, CsvForm, DocumentForm,
                     ImageForm, InviteForm, MemberForm, ProductForm, ProfileForm, VariantForm,
                     options)
-from .models import (Cooperative, CooperativeStatus, DocumentKind, Member, MemberGender,
+from producers.models import (Cooperative, CooperativeStatus, DocumentKind, Member, MemberGender,
                      Membership, MembershipRole)
-from .services import ProducerError
+from producers.exceptions import ProducerError
 
 bp = Blueprint("producers", __name__, template_folder="templates",
                url_prefix="/<lang:lang>/producer")
@@ -192,7 +192,7 @@ def dashboard(**_kw):
     counts = dict(db.session.execute(
         select(Product.status, db.func.count()).where(Product.cooperative_id == coop.id)
         .group_by(Product.status)).all())
-    from .parcel_views import to_prepare_count
+    from producers.workspace.parcels import to_prepare_count
 
     return render_template("producers/dashboard.html", coop=coop, low_stock=low,
                            expiring=expiring, counts=counts, today=utcnow().date(),

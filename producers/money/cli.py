@@ -8,9 +8,9 @@ from sqlalchemy import select
 from shop.extensions import db
 from shop.money.amounts import mad_str
 
-from . import payouts as service
-from .models import Cooperative
-from .payout_models import PayoutBatch
+from producers.money import payouts as service
+from producers.models import Cooperative
+from producers.money.models import PayoutBatch
 
 payouts_cli = AppGroup("payouts", help="Pay cooperatives what they are owed.")
 

@@ -18,11 +18,11 @@ from shop.audit import AuditEntry
 from shop.extensions import db
 from shop.i18n import format_money
 
-from . import payouts as service
-from .admin import PER_PAGE, _page_args, _page_number, bp
-from .models import Cooperative
-from .payout_models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
-from .rib import mask_rib
+from producers.money import payouts as service
+from producers.admin.cooperatives import PER_PAGE, _page_args, _page_number, bp
+from producers.models import Cooperative
+from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
+from producers.money.rib import mask_rib
 
 #: How many skipped cooperatives a flash message names before "and N more".
 SKIPPED_SHOWN = 10
