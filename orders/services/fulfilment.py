@@ -27,22 +27,23 @@ def mark_shipped(shipment: Shipment, carrier: str, tracking: str) -> None:
     transition_shipment(shipment, ShipmentStatus.SHIPPED)
     shipment.carrier, shipment.tracking_number = carrier[:80], tracking[:80]
     shipment.shipped_at = utcnow()
-    follow_shipments(shipment.order)
-    db.session.flush()
-    queue_mail(shipment.order, "order_shipped",
-               _l("Your order %(number)s is on its way", number=shipment.order.number),
-               shipment=shipment)
+    _followed(shipment, "order_shipped",
+              _l("Your order %(number)s is on its way", number=shipment.order.number))
 
 
 def mark_delivered(shipment: Shipment) -> None:
     """The carrier delivered the parcel."""
     transition_shipment(shipment, ShipmentStatus.DELIVERED)
     shipment.delivered_at = utcnow()
+    _followed(shipment, "order_delivered",
+              _l("Your order %(number)s was delivered", number=shipment.order.number))
+
+
+def _followed(shipment: Shipment, template: str, subject) -> None:
+    """The parcel moved: its order follows, and the shopper is told after the commit."""
     follow_shipments(shipment.order)
     db.session.flush()
-    queue_mail(shipment.order, "order_delivered",
-               _l("Your order %(number)s was delivered", number=shipment.order.number),
-               shipment=shipment)
+    queue_mail(shipment.order, template, subject, shipment=shipment)
 
 
 def mark_cash_remitted(shipment: Shipment) -> None:
