@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from shop.money import ledger
@@ -28,8 +28,7 @@ from shop.money.ledger import credit, debit
 from shop.models import utcnow
 from shop.money.policy import policies_for, policy_for
 
-from .models import (Order, OrderLine, PaymentMethod, Refund, RefundLine, RefundStatus,
-                     Shipment, ShipmentStatus)
+from .models import Order, OrderLine, Refund, RefundLine, RefundStatus, Shipment, ShipmentStatus
 
 
 def _sale_legs(order: Order, shipments: Iterable[Shipment]) -> list[ledger.Leg]:
@@ -63,11 +62,8 @@ def post_cash_sale(shipment: Shipment, when: datetime | None = None) -> None:
 
 
 def money_in(shipment: Shipment) -> bool:
-    """True when the shopper's money for this parcel is in the ledger (refundable, releasable)."""
-    order = shipment.order
-    if order.payment_method == PaymentMethod.CARD:
-        return order.paid_at is not None
-    return shipment.cash_remitted_at is not None
+    """True when the shopper's money for this parcel is in the ledger (``Shipment.money_in``)."""
+    return shipment.money_in
 
 
 # ---------------------------------------------------------------- refunds
@@ -165,8 +161,7 @@ def _releasable(now: datetime, cooperative_ids: Iterable[int] | None):
              .where(Shipment.status == ShipmentStatus.DELIVERED,
                     Shipment.released_at.is_(None),
                     Shipment.delivered_at <= now,
-                    or_(Order.paid_at.is_not(None) & (Order.payment_method == PaymentMethod.CARD),
-                        Shipment.cash_remitted_at.is_not(None)))
+                    Shipment.money_in)
              .order_by(Shipment.id)
              .options(selectinload(Shipment.lines).load_only(OrderLine.policy_version)))
     if cooperative_ids is not None:

@@ -16,15 +16,12 @@ from catalog.models import Product, ProductStatus, Variant
 from producers.models import Cooperative, CooperativeStatus
 from shop.extensions import db
 
+from .exceptions import CartError
 from .models import CartItem
 
 SESSION_KEY = "cart"
 #: Most units of one variant per order: more is a wholesale request, not a cart.
 MAX_QUANTITY = 99
-
-
-class CartError(ValueError):
-    """A refused cart change, with a message for the shopper."""
 
 
 # ---------------------------------------------------------------- storage

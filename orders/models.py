@@ -4,8 +4,9 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (CheckConstraint, ColumnElement, DateTime, ForeignKey, Integer, String,
+                        Text, UniqueConstraint, and_, or_)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.models import Variant
@@ -203,6 +204,25 @@ class Shipment(Timestamped, db.Model):
     cooperative: Mapped[Cooperative] = relationship()
     lines: Mapped[list[OrderLine]] = relationship(back_populates="shipment",
                                                   order_by="OrderLine.id")
+
+    @hybrid_property
+    def money_in(self) -> bool:
+        """True when the shopper's money for this parcel came in (refundable, releasable).
+
+        A card order's parcels once the order is paid; a cash-on-delivery parcel
+        once the carrier remitted its cash. In a query (``Shipment.money_in``)
+        the parcel's order must be joined.
+        """
+        if self.order.payment_method == PaymentMethod.CARD:
+            return self.order.paid_at is not None
+        return self.cash_remitted_at is not None
+
+    @money_in.inplace.expression
+    @classmethod
+    def _money_in_expression(cls) -> ColumnElement[bool]:
+        return or_(and_(Order.payment_method == PaymentMethod.CARD, Order.paid_at.is_not(None)),
+                   and_(Order.payment_method == PaymentMethod.COD,
+                        cls.cash_remitted_at.is_not(None)))
 
 
 class OrderLine(db.Model):

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from . import services
 from .models import Order, Refund
+from .services.mails import in_language
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,8 @@ def checkout_params(order: Order, token: str | None) -> dict[str, Any]:
     for shipment in order.shipments:
         if shipment.shipping_cents == 0:
             continue  # free shipping: nothing to charge, the order page says so
-        name = services._in_language(order, _l("Shipping: %(coop)s",
-                                               coop=shipment.cooperative.legal_name))
+        name = in_language(order, _l("Shipping: %(coop)s",
+                                     coop=shipment.cooperative.legal_name))
         line_items.append({
             "quantity": 1,
             "price_data": {"currency": currency, "unit_amount": shipment.shipping_cents,

@@ -2,7 +2,7 @@
 and what Stripe says about refunds.
 
 A refund gives back some units of some lines and/or the shipping of some
-parcels, once their money is in (``accounting.money_in``: a card order once
+parcels, once their money is in (``Shipment.money_in``: a card order once
 paid, a cash-on-delivery parcel once the carrier remitted its cash). Each
 refund line carries the parts of its units (``accounting.parts_for``), which
 the ledger reverses (``accounting.post_refund``); the money leaves at once for
@@ -32,17 +32,15 @@ from shop.money.split import Split
 from shop.models import utcnow
 
 from . import accounting, payments, services
+from .exceptions import RefundError
 from .models import (Order, OrderLine, OrderStatus, PaymentMethod, Refund, RefundLine,
                      RefundMethod, RefundStatus, Shipment, ShipmentStatus)
-from .services import OrderError
+from .services.mails import in_language, mail_cancelled, queue_mail
+from .services.states import follow_shipments
 
 #: Order states an administrator may cancel (nothing has shipped in them).
 CANCELLABLE = (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED, OrderStatus.PAID)
 REASON_MAX = 2000
-
-
-class RefundError(OrderError):
-    """A refused refund or cancellation, with a message for the administrator."""
 
 
 # ---------------------------------------------------------------- what can be refunded
@@ -104,7 +102,7 @@ class Refundable:
 def refundable(order: Order) -> Refundable:
     """Units and shipping that can still be refunded, in one query."""
     done = accounting.refunded_shipping([s.id for s in order.shipments])
-    money_in = {s.id for s in order.shipments if accounting.money_in(s)}
+    money_in = {s.id for s in order.shipments if s.money_in}
     units = {line.id: (line.quantity - line.refunded_quantity
                        if line.shipment_id in money_in else 0) for line in order.lines}
     shipping = {s.id: (s.shipping_cents - done.get(s.id, 0) if s.id in money_in else 0)
@@ -148,7 +146,7 @@ def plan_refund(order: Order, items: Mapping[int, int], shipping: Iterable[int])
             raise RefundError(_l("Refund from 1 to %(num)d of %(name)s.", num=remaining,
                                  name=_name(line)))
         shipment = shipments[line.shipment_id]
-        if not accounting.money_in(shipment):
+        if not shipment.money_in:
             raise _not_in(shipment)
         planned.append(PlannedLine(shipment, line, quantity,
                                    accounting.parts_for(line, quantity)))
@@ -156,7 +154,7 @@ def plan_refund(order: Order, items: Mapping[int, int], shipping: Iterable[int])
         shipment = shipments.get(shipment_id)
         if shipment is None:
             raise RefundError(_l("This order has no such parcel."))
-        if not accounting.money_in(shipment):
+        if not shipment.money_in:
             raise _not_in(shipment)
         left = shipment.shipping_cents - done.get(shipment.id, 0)
         if shipment.shipping_cents == 0:
@@ -287,7 +285,7 @@ def _follow(order: Order) -> bool:
         return True
     if order.status == OrderStatus.PARTIALLY_SHIPPED:
         # Its unshipped parcels refunded away, the order follows the parcels left.
-        services._follow_shipments(order)
+        follow_shipments(order)
         db.session.flush()
     return False
 
@@ -296,7 +294,7 @@ def _mail(order: Order, refund: Refund) -> None:
     full = order.status == OrderStatus.REFUNDED
     subject = (_l("Your order %(number)s is refunded", number=order.number) if full
                else _l("Part of your order %(number)s is refunded", number=order.number))
-    services._queue_mail(order, "order_refunded", subject, refund=refund, full=full)
+    queue_mail(order, "order_refunded", subject, refund=refund, full=full)
 
 
 def create_refund(order: Order, items: Mapping[int, int], shipping: Iterable[int],
@@ -358,9 +356,7 @@ def admin_cancel(order: Order, reason: str | None, actor: User | None) -> Refund
         order.cancelled_at = utcnow()
         order.cancel_reason = reason
         db.session.flush()  # the refund put every unit back in stock already
-        services._queue_mail(order, "order_cancelled",
-                             _l("Your order %(number)s is cancelled", number=order.number),
-                             refund=refund)
+        mail_cancelled(order, refund=refund)
     else:
         services.cancel_order(order, reason)
     audit(actor, "order.cancel", order, reason=reason, label=order.number,
@@ -459,7 +455,7 @@ def stripe_charge_refunded(order: Order, charge: dict) -> None:
     plan = _everything(order)
     refund = None
     if plan is not None:
-        reason = services._in_language(order, _l("Refunded from the Stripe dashboard."))
+        reason = in_language(order, _l("Refunded from the Stripe dashboard."))
         refund = _record(plan, reason, None, RefundMethod.CARD)
         unknown = [item.get("id") for item in listed if item.get("id") not in ours]
         refund.stripe_refund_id = unknown[0] if len(unknown) == 1 else None

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.exc import OperationalError
 
+from shop.actions import commit_or_flash
 from shop.extensions import db
 
 from . import cart as store
@@ -106,12 +107,10 @@ def cart_add():
         flash(_("Choose a size and a quantity from 1 to %(num)d.", num=store.MAX_QUANTITY),
               "error")
         return redirect(url_for("orders.cart"))
-    try:
+    with commit_or_flash() as outcome:
         variant, quantity, note = store.add(form.variant.data, form.quantity.data or 1)
-    except store.CartError as exc:
-        flash(str(exc), "error")
+    if not outcome.ok:
         return redirect(url_for("orders.cart"))
-    db.session.commit()
     flash(_("Added to your cart: %(name)s.", name=variant.product.name(g.lang).text), "success")
     if note:
         flash(note, "warning")
@@ -125,13 +124,10 @@ def cart_update():
     if not form.validate():
         flash(_("Give a quantity from 0 to %(num)d.", num=store.MAX_QUANTITY), "error")
         return redirect(url_for("orders.cart"))
-    try:
+    with commit_or_flash() as outcome:
         note = store.set_quantity(form.sku.data, form.quantity.data)
-    except store.CartError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("orders.cart"))
-    db.session.commit()
-    flash(note or _("Your cart is updated."), "warning" if note else "success")
+    if outcome.ok:
+        flash(note or _("Your cart is updated."), "warning" if note else "success")
     return redirect(url_for("orders.cart"))
 
 

@@ -33,10 +33,10 @@ from datetime import datetime
 import stripe
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 
 from orders import accounting
-from orders.models import Order, PaymentMethod, Shipment, ShipmentStatus
+from orders.models import Order, Shipment, ShipmentStatus
 from shop.money import ledger
 from shop.accounts.models import User
 from shop.audit import audit
@@ -132,9 +132,7 @@ def _candidates(now: datetime) -> list[int]:
     releasable = set(db.session.scalars(
         select(Shipment.cooperative_id).distinct().join(Order, Order.id == Shipment.order_id)
         .where(Shipment.status == ShipmentStatus.DELIVERED, Shipment.released_at.is_(None),
-               Shipment.delivered_at <= now,
-               or_(and_(Order.payment_method == PaymentMethod.CARD, Order.paid_at.is_not(None)),
-                   Shipment.cash_remitted_at.is_not(None)))))
+               Shipment.delivered_at <= now, Shipment.money_in)))
     return sorted((payable | releasable) - {None})
 
 

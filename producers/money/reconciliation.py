@@ -12,10 +12,9 @@ from collections import defaultdict
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, select
 
-from orders.models import (Order, OrderLine, PaymentMethod, Refund, RefundLine, RefundStatus,
-                           Shipment)
+from orders.models import Order, OrderLine, Refund, RefundLine, RefundStatus, Shipment
 from shop.money import ledger
 from shop.extensions import db
 
@@ -24,12 +23,6 @@ from producers.money.models import Payout, PayoutStatus
 ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
 
 Expected = dict[tuple[str, int | None], int]
-
-
-def _money_in():
-    """Parcels whose shopper's money came in: card orders paid, cash parcels remitted."""
-    return or_(and_(Order.payment_method == PaymentMethod.CARD, Order.paid_at.is_not(None)),
-               Shipment.cash_remitted_at.is_not(None))
 
 
 def expected_balances() -> Expected:
@@ -51,7 +44,7 @@ def expected_balances() -> Expected:
             select(Shipment.cooperative_id, released, func.sum(OrderLine.producer_cents),
                    func.sum(OrderLine.premium_cents), func.sum(OrderLine.commission_cents))
             .join(OrderLine, OrderLine.shipment_id == Shipment.id)
-            .join(Order, Order.id == Shipment.order_id).where(_money_in())
+            .join(Order, Order.id == Shipment.order_id).where(Shipment.money_in)
             .group_by(Shipment.cooperative_id, released)):
         coop(revenue, is_released, coop_id, int(producer))
         coop(fund, is_released, coop_id, int(premium))
@@ -59,7 +52,7 @@ def expected_balances() -> Expected:
         expected[(ledger.CLEARING, None)] += int(producer + premium + commission)
     for coop_id, is_released, cents in db.session.execute(
             select(Shipment.cooperative_id, released, func.sum(Shipment.shipping_cents))
-            .join(Order, Order.id == Shipment.order_id).where(_money_in())
+            .join(Order, Order.id == Shipment.order_id).where(Shipment.money_in)
             .group_by(Shipment.cooperative_id, released)):
         coop(shipping, is_released, coop_id, int(cents))
         expected[(ledger.CLEARING, None)] += int(cents)

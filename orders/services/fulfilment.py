@@ -1,0 +1,84 @@
+"""After the sale: parcels shipped, delivered, their cash remitted; orders cancelled or refunded.
+
+Services flush and raise ``OrderError``; the caller commits once.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from shop.extensions import db
+from shop.models import utcnow
+
+from .. import accounting
+from ..exceptions import OrderError
+from ..models import Order, OrderStatus, PaymentMethod, Shipment, ShipmentStatus
+from .inventory import restock
+from .mails import mail_cancelled, mail_refunded, queue_mail
+from .states import follow_shipments, transition_order, transition_shipment
+
+
+def mark_shipped(shipment: Shipment, carrier: str, tracking: str) -> None:
+    """The cooperative handed the parcel to a carrier."""
+    carrier, tracking = carrier.strip(), tracking.strip()
+    if not carrier or not tracking:
+        raise OrderError(_l("Give the carrier and the tracking number."))
+    if shipment.order.status == OrderStatus.PENDING_PAYMENT:
+        raise OrderError(_l("This order is not paid yet."))
+    transition_shipment(shipment, ShipmentStatus.SHIPPED)
+    shipment.carrier, shipment.tracking_number = carrier[:80], tracking[:80]
+    shipment.shipped_at = utcnow()
+    _followed(shipment, "order_shipped",
+              _l("Your order %(number)s is on its way", number=shipment.order.number))
+
+
+def mark_delivered(shipment: Shipment) -> None:
+    """The carrier delivered the parcel."""
+    transition_shipment(shipment, ShipmentStatus.DELIVERED)
+    shipment.delivered_at = utcnow()
+    _followed(shipment, "order_delivered",
+              _l("Your order %(number)s was delivered", number=shipment.order.number))
+
+
+def _followed(shipment: Shipment, template: str, subject) -> None:
+    """The parcel moved: its order follows, and the shopper is told after the commit."""
+    follow_shipments(shipment.order)
+    db.session.flush()
+    queue_mail(shipment.order, template, subject, shipment=shipment)
+
+
+def mark_cash_remitted(shipment: Shipment) -> None:
+    """The carrier handed over the cash it collected; the last one makes the order paid."""
+    order = shipment.order
+    if order.payment_method != PaymentMethod.COD:
+        raise OrderError(_l("Only cash-on-delivery parcels have cash to remit."))
+    if shipment.status != ShipmentStatus.DELIVERED:
+        raise OrderError(_l("Cash is remitted only for a delivered parcel."))
+    if shipment.cash_remitted_at is not None:
+        raise OrderError(_l("The cash of this parcel is already remitted."))
+    shipment.cash_remitted_at = utcnow()
+    live = [s for s in order.shipments if s.status != ShipmentStatus.CANCELLED]
+    if all(s.cash_remitted_at is not None for s in live):
+        order.paid_at = shipment.cash_remitted_at
+        follow_shipments(order)
+    db.session.flush()
+    accounting.post_cash_sale(shipment)
+
+
+def cancel_order(order: Order, reason: str) -> None:
+    """Cancel an order nothing of which has shipped, and restock it."""
+    transition_order(order, OrderStatus.CANCELLED)
+    for shipment in order.shipments:
+        transition_shipment(shipment, ShipmentStatus.CANCELLED)
+    order.cancelled_at = utcnow()
+    order.cancel_reason = reason.strip()
+    db.session.flush()
+    restock(order)
+    mail_cancelled(order)
+
+
+def mark_refunded(order: Order, reason: str) -> None:
+    """Record that a delivered order was refunded (the money side comes with Stripe)."""
+    transition_order(order, OrderStatus.REFUNDED)
+    order.cancel_reason = reason.strip()
+    db.session.flush()
+    mail_refunded(order)
