@@ -9,7 +9,7 @@ from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.models import Variant
-from catalog.traceability import Lot
+from catalog.trace import Lot
 from producers.models import Cooperative
 from shop.accounts.models import User
 from shop.extensions import db

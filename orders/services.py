@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 from catalog.models import Variant
 from catalog.presentation import variant_label
 from catalog.summary import refresh_summaries
-from catalog.traceability import Lot
+from catalog.trace import Lot
 from producers.models import Cooperative
 from shop import mail
 from shop.extensions import db
