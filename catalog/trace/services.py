@@ -105,6 +105,19 @@ def _coordinate(value: Decimal | None, limit: int) -> Decimal | None:
     return number
 
 
+def _position(latitude: Decimal | None, longitude: Decimal | None,
+              default: tuple[Decimal | None, Decimal | None]
+              ) -> tuple[Decimal | None, Decimal | None]:
+    """Checked GPS coordinates, both or neither; ``default`` when neither is given."""
+    latitude = _coordinate(latitude, 90)
+    longitude = _coordinate(longitude, 180)
+    if (latitude is None) != (longitude is None):
+        raise TraceError(_l("Give both latitude and longitude, or neither."))
+    if latitude is None:
+        return default
+    return latitude, longitude
+
+
 def _checked_details(details: LotDetails, cooperative: Cooperative) -> dict[str, Any]:
     if details.quantity_produced < 0:
         raise TraceError(_l("The quantity produced cannot be negative."))
@@ -113,12 +126,8 @@ def _checked_details(details: LotDetails, cooperative: Cooperative) -> dict[str,
         raise TraceError(_l("The harvest cannot end before it starts."))
     if details.produced_on and details.best_before and details.best_before < details.produced_on:
         raise TraceError(_l("The best-before date cannot precede the production date."))
-    latitude = _coordinate(details.latitude, 90)
-    longitude = _coordinate(details.longitude, 180)
-    if (latitude is None) != (longitude is None):
-        raise TraceError(_l("Give both latitude and longitude, or neither."))
-    if latitude is None:
-        latitude, longitude = cooperative.latitude, cooperative.longitude
+    latitude, longitude = _position(details.latitude, details.longitude,
+                                    (cooperative.latitude, cooperative.longitude))
     return {
         "quantity_produced": details.quantity_produced,
         "harvest_start": details.harvest_start, "harvest_end": details.harvest_end,
@@ -270,12 +279,8 @@ def record_trace_event(lot: Lot, cooperative: Cooperative, *, event_type: EventT
             raise TraceError(_l("A transformation has no action."))
         if not inputs or not outputs:
             raise TraceError(_l("A transformation needs inputs and outputs."))
-    latitude = _coordinate(place.latitude, 90)
-    longitude = _coordinate(place.longitude, 180)
-    if (latitude is None) != (longitude is None):
-        raise TraceError(_l("Give both latitude and longitude, or neither."))
-    if latitude is None:
-        latitude, longitude = lot.latitude, lot.longitude
+    latitude, longitude = _position(place.latitude, place.longitude,
+                                    (lot.latitude, lot.longitude))
     previous = db.session.scalar(
         select(TraceEvent).where(TraceEvent.lot_id == lot.id)
         .order_by(TraceEvent.sequence.desc()).limit(1))
