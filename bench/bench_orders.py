@@ -68,7 +68,7 @@ def seed(products: int, cooperatives: int, stock: int) -> list[str]:
     from catalog.categories import ensure_default_categories
     from catalog.models import (Category, Product, ProductStatus, ProductTranslation, Unit,
                                 Variant)
-    from catalog.traceability import Lot
+    from catalog.trace import Lot
     from orders.shipping import ensure_default_rates
     from producers.models import Cooperative, CooperativeStatus
     from shop.extensions import db

@@ -38,7 +38,8 @@ from whoosh.filedb.filestore import FileStorage  # noqa: E402
 
 from catalog.queries import Filters  # noqa: E402
 from catalog.search.analysis import words  # noqa: E402
-from catalog.search.backend import ProductDocument, WhooshBackend  # noqa: E402
+from catalog.search.backend import ProductDocument  # noqa: E402
+from catalog.search.whoosh import WhooshBackend  # noqa: E402
 
 # (fr, ar, en) product words; the category each belongs to.
 PRODUCTS = (

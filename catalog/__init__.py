@@ -18,7 +18,7 @@ def init_app(app: Flask) -> None:
     from .search import init_search
     from .search import views as _search_views  # noqa: F401  (routes on bp)
     from .summary import init_summary
-    from .trace_views import init_trace
+    from .trace.views import init_trace
     from .views import bp
 
     app.register_blueprint(bp)

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from flask import current_app, has_app_context
-from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from PIL import ExifTags, Image, ImageFile, UnidentifiedImageError
 
 from shop.storage import Storage
+
+from .exceptions import ImageError
 
 #: Raster formats we decode.  SVG is refused because it is not a raster
 #: image and can carry scripts; GIF, TIFF, BMP and PDF are not worth the
@@ -56,15 +57,6 @@ _TRANSPOSE = {
 }
 # What Pillow's decoders raise on malformed input.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
-
-
-class ImageError(ValueError):
-    """An upload refused, with a message for the person who sent it."""
-
-    def __init__(self, message: LazyString) -> None:
-        """Keep the (lazy, translatable) user-facing ``message``."""
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)

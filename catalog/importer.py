@@ -26,7 +26,8 @@ from shop.models import utcnow
 from shop.money.amounts import parse_mad
 from shop.storage import Storage
 
-from .images import ImageError, process_image
+from .exceptions import ImageError
+from .images import process_image
 from .models import (Category, Certification, CertificationKind, Product, ProductImage,
                      ProductStatus, ProductTranslation, Unit, Variant)
 from .validators import normalize_gtin

@@ -16,7 +16,8 @@ from shop.models import utcnow
 from shop.money.policy import current_policy
 from shop.storage import get_storage
 
-from .images import ImageError, process_image
+from .exceptions import CatalogError, FloorError, ImageError
+from .images import process_image
 from .importer import RowError, fold, variant_label
 from .models import (Category, Certification, FloorPrice, Product, ProductImage, ProductStatus,
                      ProductTranslation, Unit, Variant)
@@ -24,14 +25,6 @@ from .models import (Category, Certification, FloorPrice, Product, ProductImage,
 LANGS = ("ar", "fr", "en")
 TEXT_FIELDS = ("name", "description", "usage", "ingredients")
 MAX_IMAGES = 12
-
-
-class CatalogError(Exception):
-    """A refused catalog operation, with a translated message."""
-
-    def __init__(self, message: Any) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # ------------------------------------------------------------------ floor prices
@@ -180,23 +173,6 @@ def save_variant(product: Product, data: dict[str, Any], variant: Variant | None
             raise FloorError(problem)
     db.session.flush()
     return variant
-
-
-class FloorError(CatalogError):
-    """A price under the floor: the message names the floor and the price that meets it."""
-
-    def __init__(self, check: FloorCheck) -> None:
-        from shop.i18n import format_money
-
-        reference = {Unit.ML: _l("per litre"), Unit.G: _l("per kilogram"),
-                     Unit.PIECE: _l("per piece")}[check.floor.unit]
-        super().__init__(_l(
-            "%(sku)s pays the cooperative %(revenue)s %(reference)s, under the floor of "
-            "%(floor)s %(reference)s for this category. A price of at least %(price)s meets it.",
-            sku=check.variant.sku, revenue=format_money(check.revenue_per_reference),
-            floor=format_money(check.floor.cents_per_reference), reference=reference,
-            price=format_money(check.min_price_cents)))
-        self.check = check
 
 
 def set_status(product: Product, status: ProductStatus) -> None:

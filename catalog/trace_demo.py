@@ -14,9 +14,9 @@ from shop.extensions import db
 from .demo import PRODUCTS
 from .demo_art import draw_product
 from .models import Unit, Variant
-from .traceability import (Action, Contribution, ContributionKind, EventType, Lot, LotDetails,
-                           Place, Quantity, Step, create_lot, record_correction,
-                           record_trace_event, store_evidence)
+from .trace import (Action, Contribution, ContributionKind, EventType, Lot, LotDetails,
+                    Place, Quantity, Step, create_lot, record_correction,
+                    record_trace_event, store_evidence)
 from .validators import gs1_check_digit
 
 #: Morocco keeps UTC+1 outside Ramadan; every demo date is outside it.

@@ -10,7 +10,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.models import Variant
-from catalog.traceability import Lot
+from catalog.trace import Lot
 from producers.models import Cooperative
 from shop.accounts.models import User
 from shop.extensions import db

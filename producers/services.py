@@ -10,7 +10,8 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from catalog.images import ImageError, clean_photo
+from catalog.exceptions import ImageError
+from catalog.images import clean_photo
 from shop import mail
 from shop.accounts.models import User
 from shop.accounts.services import find_user, make_reset_token, normalize_email

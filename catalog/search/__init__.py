@@ -17,7 +17,8 @@ from whoosh.filedb.filestore import FileStorage, RamStorage
 
 from shop.extensions import db
 
-from .backend import ProductDocument, SearchBackend, WhooshBackend
+from .backend import ProductDocument, SearchBackend
+from .whoosh import WhooshBackend
 
 search_cli = AppGroup("search", help="The product search index.")
 

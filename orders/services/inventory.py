@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 
 from catalog.models import Variant
 from catalog.summary import refresh_summaries
-from catalog.traceability import Lot
+from catalog.trace import Lot
 from shop.extensions import db
 
 from ..models import Order, OrderLine, OrderLineLot

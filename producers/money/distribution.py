@@ -21,7 +21,7 @@ from math import lcm
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
-from catalog.traceability import ContributionKind, Lot, LotContribution
+from catalog.trace import ContributionKind, Lot, LotContribution
 from orders.models import OrderLine, OrderLineLot
 from shop.money import ledger
 from shop.audit import audit

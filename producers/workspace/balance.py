@@ -16,7 +16,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, ValidationError
 
-from catalog.traceability import ContributionKind
+from catalog.trace import ContributionKind
 from orders.accounting import release_due
 from shop.extensions import db
 from shop.i18n import FORMAT_LOCALES, current_language

@@ -9,8 +9,8 @@ from wtforms import (DateField, DateTimeLocalField, DecimalField, FieldList, For
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from catalog.traceability import (MATERIALS, STEP_LABELS, UOMS, Action, ContributionKind,
-                                  EventType)
+from catalog.trace import (MATERIALS, STEP_LABELS, UOMS, Action, ContributionKind,
+                           EventType)
 
 from producers.workspace.forms import UPLOADS, options
 

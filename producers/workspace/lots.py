@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from catalog.models import Certification, Product, Variant
-from catalog.traceability import (Action, Contribution, ContributionKind, EventType, Lot,
-                                  LotDetails, Place, Quantity, Step, TraceError, TraceEvent,
-                                  create_lot, record_trace_event, store_evidence, timeline,
-                                  update_lot, verify_chain)
+from catalog.trace import (Action, Contribution, ContributionKind, EventType, Lot,
+                           LotDetails, Place, Quantity, Step, TraceError, TraceEvent,
+                           create_lot, record_trace_event, store_evidence, timeline,
+                           update_lot, verify_chain)
 from shop.extensions import db
 
 from producers.workspace.forms import options

@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from catalog import services as catalog_services
-from catalog.images import ImageError, process_image
+from catalog.exceptions import CatalogError, ImageError
+from catalog.images import process_image
 from catalog.importer import import_catalog
 from catalog.models import (Category, Certification, CertificationKind, Product, ProductImage,
                             ProductStatus, Variant)
-from catalog.services import CatalogError
 from shop.extensions import db
 from shop.models import utcnow
 from shop.storage import get_storage

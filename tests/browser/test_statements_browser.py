@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.traceability import Contribution, ContributionKind, LotDetails, create_lot
+from catalog.trace import Contribution, ContributionKind, LotDetails, create_lot
 from orders import accounting
 from orders.models import PaymentMethod, Refund, RefundLine, RefundMethod, RefundStatus
 from orders.services import (Address, mark_cash_remitted, mark_delivered, mark_shipped,

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.traceability import (Action, EventType, LotDetails, Quantity, Step, create_lot,
-                                  record_trace_event)
+from catalog.trace import (Action, EventType, LotDetails, Quantity, Step, create_lot,
+                           record_trace_event)
 from shop.extensions import db
 
 pytestmark = pytest.mark.browser

@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import ExifTags, Image, ImageCms, ImageFile
 
+from catalog.exceptions import ImageError
 from catalog.images import (
     BACKGROUND,
     MAX_BYTES,
-    ImageError,
     ProcessedImage,
     Rendition,
     process_image,

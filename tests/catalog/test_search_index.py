@@ -126,7 +126,8 @@ def test_reindex_command_rebuilds_everything(app, runner, make_product, monkeypa
 WRITER = textwrap.dedent("""
     import sys
     from whoosh.filedb.filestore import FileStorage
-    from catalog.search.backend import ProductDocument, WhooshBackend
+    from catalog.search.backend import ProductDocument
+    from catalog.search.whoosh import WhooshBackend
 
     folder, worker = sys.argv[1], int(sys.argv[2])
     backend = WhooshBackend(FileStorage(folder), write_timeout=60)
@@ -148,7 +149,7 @@ WRITER = textwrap.dedent("""
 def test_concurrent_writer_processes_keep_the_index_consistent(tmp_path):
     from whoosh.filedb.filestore import FileStorage
 
-    from catalog.search.backend import WhooshBackend
+    from catalog.search.whoosh import WhooshBackend
 
     folder = tmp_path / "index"
     WhooshBackend(FileStorage(str(folder)), create=True)
@@ -190,7 +191,7 @@ def test_postings_evaluation_ranks_exactly_like_whoosh():
     on several segments with deletions, exact, typo-tolerant and any-word queries."""
     from whoosh.filedb.filestore import RamStorage
 
-    from catalog.search.backend import WhooshBackend, build_query, evaluate, parse, ranked
+    from catalog.search.whoosh import WhooshBackend, build_query, evaluate, parse, ranked
 
     names = [("Huile d'argan", "Argan oil", "زيت أركان"), ("Miel de thym", "Thyme honey", "عسل"),
              ("Safran de Taliouine", "Saffron", "زعفران"), ("Huile d'olive", "Olive oil", "زيت الزيتون"),
@@ -219,7 +220,7 @@ def test_the_shared_searcher_follows_commits():
     """Searches reuse one searcher, yet see every later commit at once."""
     from whoosh.filedb.filestore import RamStorage
 
-    from catalog.search.backend import WhooshBackend
+    from catalog.search.whoosh import WhooshBackend
 
     backend = WhooshBackend(RamStorage(), create=True)
     backend.rebuild([_document(1, "Huile d'argan", "Argan oil", "زيت أركان")])

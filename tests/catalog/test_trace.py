@@ -11,10 +11,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import text
 
-from catalog.traceability import (Action, AppendOnlyError, Contribution, ContributionKind,
-                                  EventType, Lot, LotDetails, Place, Quantity, Step, TraceError,
-                                  TraceEvent, canonical_json, create_lot, record_correction,
-                                  record_trace_event, store_evidence, update_lot, verify_chain)
+from catalog.trace import (Action, AppendOnlyError, Contribution, ContributionKind,
+                           EventType, Lot, LotDetails, Place, Quantity, Step, TraceError,
+                           TraceEvent, canonical_json, create_lot, record_correction,
+                           record_trace_event, store_evidence, update_lot, verify_chain)
 from catalog.models import Certification, CertificationKind
 from producers.models import Member, MemberGender
 from shop.extensions import db

@@ -13,9 +13,9 @@ import segno
 from PIL import Image
 from sqlalchemy import text
 
-from catalog.traceability import (Action, Contribution, ContributionKind, EventType, Lot,
-                                  LotDetails, Quantity, Step, TraceEvent, create_lot,
-                                  record_correction, record_trace_event, verify_chain)
+from catalog.trace import (Action, Contribution, ContributionKind, EventType, Lot,
+                           LotDetails, Quantity, Step, TraceEvent, create_lot,
+                           record_correction, record_trace_event, verify_chain)
 from catalog.validators import gs1_check_digit, normalize_gtin
 from producers.models import CooperativeStatus, Member, MemberGender
 from shop.extensions import db

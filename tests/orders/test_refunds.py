@@ -19,7 +19,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from catalog.models import Variant
-from catalog.traceability import Lot, LotDetails, create_lot
+from catalog.trace import Lot, LotDetails, create_lot
 from orders import accounting, refunds, services
 from orders.models import (Order, OrderLineLot, OrderStatus, PaymentMethod, Refund, RefundLine,
                            RefundMethod, RefundStatus, ShipmentStatus, StripeEvent)

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from catalog.models import Variant
-from catalog.traceability import Lot, LotDetails, create_lot
+from catalog.trace import Lot, LotDetails, create_lot
 from orders import services
 from orders.models import (Order, OrderLineLot, OrderStatus, PaymentMethod, Shipment,
                            ShipmentStatus)

@@ -330,7 +330,8 @@ def test_floor_refusals_are_translated(admin_client, post_form, categories, form
 
 def test_a_new_floor_applies_at_the_next_publish_under_the_current_policy(
         app, admin, categories, make_product):
-    from catalog.services import FloorError, check_floor, set_status
+    from catalog.exceptions import FloorError
+    from catalog.services import check_floor, set_status
 
     product = make_product(price=4_000, category="argan-oil")  # 250 ml at 40 MAD
     policy_services.save_floor(admin, 13_600, category_id=categories["argan-oil"].id,

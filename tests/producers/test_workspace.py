@@ -441,7 +441,7 @@ def test_ownership_matrix(app, client, post_form, login, make_user, manager, mak
     certificate = Certification(cooperative=coop_a, kind=CertificationKind.ORGANIC, number="B",
                                 document_name=document.storage_name)
     db.session.add(certificate)
-    from catalog.traceability import LotDetails, create_lot
+    from catalog.trace import LotDetails, create_lot
 
     lot = create_lot(coop_a, product.variants[0], "L-1", LotDetails(quantity_produced=10))
     from orders.models import PaymentMethod
@@ -548,7 +548,7 @@ def test_certificates_with_scan(client, post_form, login, manager, make_user):
 
 def test_lots_events_and_corrections_from_the_workspace(client, post_form, login, manager,
                                                         make_product):
-    from catalog.traceability import Lot, TraceEvent, verify_chain
+    from catalog.trace import Lot, TraceEvent, verify_chain
 
     user, coop = manager
     product = make_product(cooperative=coop)
@@ -594,7 +594,7 @@ def test_lot_of_another_cooperative_is_refused(client, post_form, login, manager
     response = post_form(client, "/fr/producer/amal/lots/new", {
         "variant_id": str(foreign.variants[0].id), "code": "X-1", "quantity_produced": "5"})
     assert response.status_code == 400
-    from catalog.traceability import Lot
+    from catalog.trace import Lot
 
     assert db.session.scalar(db.select(db.func.count()).select_from(Lot)) == 0
 

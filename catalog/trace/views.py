@@ -12,17 +12,37 @@ from flask_babel import format_date, format_time, ngettext
 
 from shop.i18n import best_language, current_language, format_number, pick
 
-from . import traceability as tr
-from .presentation import variant_label
+from ..presentation import variant_label
+from .epcis import epcis_document
+from .identifiers import find_lot_by_gtin, qr_code, qr_url
+from .models import Lot
+from .queries import contribution_summary, lots_on_sale, public_lot, timeline, verify_chain
+from .vocabulary import MATERIAL_LOT, MATERIALS, STEP_LABELS, UOM_LABELS, Step
 
 bp = Blueprint("trace", __name__, template_folder="templates")
 
 #: QR codes change only if a GTIN is added or the host changes: a day is plenty.
 QR_MAX_AGE = 24 * 3600
 
+#: The equirectangular projection static/img/morocco.svg is drawn in:
+#: west, north edges, pixels per degree, and cos(28.3°) to keep shapes right.
+MAP_WEST, MAP_NORTH, MAP_SCALE, MAP_COS = -17.3, 36.0, 20.0, 0.88
+MAP_WIDTH, MAP_HEIGHT = 289, 308
 
-def _lot_or_404(public_id: str) -> tr.Lot:
-    lot = tr.public_lot(public_id)
+
+def map_point(latitude: Decimal | None, longitude: Decimal | None) -> tuple[float, float] | None:
+    """Where a GPS position falls on the static map, or None off the map."""
+    if latitude is None or longitude is None:
+        return None
+    x = (float(longitude) - MAP_WEST) * MAP_SCALE * MAP_COS
+    y = (MAP_NORTH - float(latitude)) * MAP_SCALE
+    if not (0 <= x <= MAP_WIDTH and 0 <= y <= MAP_HEIGHT):
+        return None
+    return round(x, 1), round(y, 1)
+
+
+def _lot_or_404(public_id: str) -> Lot:
+    lot = public_lot(public_id)
     if lot is None:
         abort(404)
     return lot
@@ -32,11 +52,11 @@ def _lot_or_404(public_id: str) -> tr.Lot:
 def page(public_id: str):
     """A lot's story: timeline, origin map, certifications, contributors, chain check."""
     lot = _lot_or_404(public_id)
-    status = tr.verify_chain(lot, lot.events)
+    status = verify_chain(lot, lot.events)
     return render_template(
-        "trace/page.html", lot=lot, status=status, entries=tr.timeline(lot.events, status),
-        summary=tr.contribution_summary(lot), point=tr.map_point(lot.latitude, lot.longitude),
-        map_size=(tr.MAP_WIDTH, tr.MAP_HEIGHT),
+        "trace/page.html", lot=lot, status=status, entries=timeline(lot.events, status),
+        summary=contribution_summary(lot), point=map_point(lot.latitude, lot.longitude),
+        map_size=(MAP_WIDTH, MAP_HEIGHT),
     )
 
 
@@ -44,7 +64,7 @@ def page(public_id: str):
 def label(public_id: str):
     """A printable label: QR code, product, lot code and best-before date."""
     lot = _lot_or_404(public_id)
-    return render_template("trace/label.html", lot=lot, qr_target=tr.qr_url(lot))
+    return render_template("trace/label.html", lot=lot, qr_target=qr_url(lot))
 
 
 @bp.route("/trace/<public_id>")
@@ -58,7 +78,7 @@ def resolve(public_id: str):
 def digital_link(gtin: str, code: str):
     """GS1 Digital Link resolver: /01/{GTIN}/10/{lot} → the lot's trace page."""
     try:
-        lot = tr.find_lot_by_gtin(gtin, code)
+        lot = find_lot_by_gtin(gtin, code)
     except ValueError:  # wrong length or check digit: not a GTIN
         abort(404)
     if lot is None:
@@ -66,7 +86,7 @@ def digital_link(gtin: str, code: str):
     return _to_page(lot)
 
 
-def _to_page(lot: tr.Lot) -> Response:
+def _to_page(lot: Lot) -> Response:
     response = redirect(url_for("trace.page", lang=best_language(request),
                                 public_id=lot.public_id), code=302)
     # The target depends on the visitor's language: caches must not share it.
@@ -78,7 +98,7 @@ def _to_page(lot: tr.Lot) -> Response:
 def jsonld(public_id: str):
     """The lot as an EPCIS 2.0 JSON-LD document."""
     lot = _lot_or_404(public_id)
-    body = json.dumps(tr.epcis_document(lot, lot.events), ensure_ascii=False, indent=2)
+    body = json.dumps(epcis_document(lot, lot.events), ensure_ascii=False, indent=2)
     response = Response(body, mimetype="application/ld+json")
     # Public data meant for other systems (and validators) to read.
     response.headers["Access-Control-Allow-Origin"] = "*"
@@ -89,7 +109,7 @@ def jsonld(public_id: str):
 def qr(public_id: str, kind: str):
     """The lot's QR code as SVG (print) or PNG (everything else)."""
     lot = _lot_or_404(public_id)
-    code = tr.qr_code(lot)
+    code = qr_code(lot)
     out = io.BytesIO()
     if kind == "svg":
         code.save(out, kind="svg", scale=4, border=4, xmldecl=False, title=lot.code)
@@ -109,27 +129,27 @@ def qr(public_id: str, kind: str):
 def step_label(step: str) -> str:
     """A step's name in the page's language."""
     try:
-        return str(tr.STEP_LABELS[tr.Step(step)])
+        return str(STEP_LABELS[Step(step)])
     except ValueError:
         return step
 
 
-def material_label(material: str, lot: tr.Lot) -> str:
+def material_label(material: str, lot: Lot) -> str:
     """A material's name; ``lot`` is the product itself."""
-    if material == tr.MATERIAL_LOT:
+    if material == MATERIAL_LOT:
         return lot.variant.product.name(current_language()).text
-    label = tr.MATERIALS.get(material)
+    label = MATERIALS.get(material)
     return str(label) if label is not None else material.replace("-", " ")
 
 
-def quantity_text(item: dict[str, str], lot: tr.Lot) -> str:
+def quantity_text(item: dict[str, str], lot: Lot) -> str:
     """"1 200 kg", "300 × 100 ml", "3 pieces"… in the page's conventions."""
     value = Decimal(item["quantity"])
-    if item["material"] == tr.MATERIAL_LOT and item["uom"] == "H87":
+    if item["material"] == MATERIAL_LOT and item["uom"] == "H87":
         return f"{format_number(value)} × {variant_label(lot.variant)}"
     if item["uom"] == "H87":
         return ngettext("%(num)d piece", "%(num)d pieces", int(value))
-    return str(tr.UOM_LABELS[item["uom"]]) % {"qty": format_number(value)}
+    return str(UOM_LABELS[item["uom"]]) % {"qty": format_number(value)}
 
 
 def moment_text(moment: datetime) -> str:
@@ -146,7 +166,7 @@ def init_trace(app: Flask) -> None:
     """Register the trace pages, their helpers and demo lots."""
     from shop.cli import add_seeder
 
-    from .trace_demo import seed_trace
+    from ..trace_demo import seed_trace
 
     app.register_blueprint(bp)
     add_seeder(app, seed_trace)
@@ -154,7 +174,7 @@ def init_trace(app: Flask) -> None:
     @app.context_processor
     def trace_helpers() -> dict[str, Any]:
         return {
-            "trace_lots_on_sale": tr.lots_on_sale, "trace_step_label": step_label,
+            "trace_lots_on_sale": lots_on_sale, "trace_step_label": step_label,
             "trace_material_label": material_label, "trace_quantity": quantity_text,
             "trace_text": translated, "trace_moment": moment_text,
         }

@@ -1,0 +1,86 @@
+"""Typed text to a Whoosh query: every word in any language's fields, with typos if asked."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from whoosh.query import And, FuzzyTerm, Or, Query, Term
+
+from ..analysis import LANGS, words
+from ..backend import MAX_WORD_LENGTH, MAX_WORDS
+from .schema import ANALYZERS, KINDS, LATIN
+
+#: Fields tried with typos: short ones, where a typo is likelier than a new word.
+FUZZY_KINDS = ("name", "category", "region")
+#: Matches in the page's language rank above the same match in another one.
+PAGE_LANG_BOOST = 2.0
+
+
+def typo_distance(word: str) -> int:
+    """Edits allowed for a typed word: none below 4 letters, 1 up to 6, then 2."""
+    return 0 if len(word) < 4 else 1 if len(word) <= 6 else 2
+
+
+@dataclass(frozen=True)
+class Word:
+    """A typed word and what each analyzer makes of it."""
+
+    raw: str
+    terms: dict[str, str]  # lang → analysed term
+    latin: str
+
+
+def parse(text: str) -> tuple[list[Word], list[str]]:
+    """Searchable words of ``text`` and all typed words, leniently.
+
+    Only words are kept: quotes, ``*``, ``~``, ``:`` and brackets are never
+    query syntax here. A word that is a stop word in any language ("de",
+    "the", "في") is not required, since its language's fields never hold it.
+    """
+    typed = [w[:MAX_WORD_LENGTH] for w in words(text)][:MAX_WORDS]
+    parsed = []
+    for raw in typed:
+        terms = {}
+        for lang in LANGS:
+            tokens = [t.text for t in ANALYZERS[lang](raw)]
+            if tokens:
+                terms[lang] = tokens[0]
+        if len(terms) == len(LANGS):
+            latin = [t.text for t in LATIN(raw)]
+            parsed.append(Word(raw, terms, latin[0] if latin else ""))
+    return parsed, typed
+
+
+def word_query(word: Word, page_lang: str, fuzzy: bool) -> Query:
+    """Where one word may match: any field of any language, or a code."""
+    options: list[Query] = []
+    distance = typo_distance(word.raw) if fuzzy else 0
+    for lang, term in word.terms.items():
+        lang_boost = PAGE_LANG_BOOST if lang == page_lang else 1.0
+        for kind, weight in KINDS.items():
+            name = f"{kind}_{lang}"
+            options.append(Term(name, term, boost=weight * lang_boost))
+            if distance and kind in FUZZY_KINDS:
+                # A typo match counts for less than an exact one.
+                options.append(FuzzyTerm(name, term, boost=weight * lang_boost * 0.5,
+                                         maxdist=distance, prefixlength=1))
+    if word.latin:
+        options.append(Term("translit", word.latin, boost=KINDS["name"]))
+        if distance:
+            options.append(FuzzyTerm("translit", word.latin, boost=KINDS["name"] * 0.5,
+                                     maxdist=distance, prefixlength=1))
+    options.append(Term("code", word.raw.lower(), boost=KINDS["name"]))
+    # A sum (Or), not DisjunctionMax: in Whoosh 2.7 DisjunctionMaxMatcher.score
+    # takes the max over sub-matchers without checking they sit on the current
+    # document, so one product's name match leaks into another's score.
+    return Or(options)
+
+
+def build_query(parsed: list[Word], text: str, page_lang: str, fuzzy: bool = False,
+                every_word: bool = True) -> Query:
+    """All (or any) words, plus the whole text as a SKU or GTIN."""
+    clauses = [word_query(w, page_lang, fuzzy) for w in parsed]
+    combined: Query = And(clauses) if every_word else Or(clauses)
+    code = text.strip().lower()
+    if code and len(code) <= 64 and " " not in code:
+        combined = Or([combined, Term("code", code, boost=KINDS["name"])])
+    return combined

@@ -1,0 +1,85 @@
+"""One long-lived searcher per process, refreshed when the index changes, and its columns."""
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from whoosh import scoring
+from whoosh.filedb.filestore import Storage
+from whoosh.searching import Searcher
+
+from ..backend import SearchUnavailable
+from .facets import Columns, load_columns
+from .index import WhooshIndex
+
+
+class SearchableIndex(WhooshIndex):
+    """The index with one shared searcher, and the columns of its generation."""
+
+    def __init__(self, storage: Storage, *, create: bool = False,
+                 write_timeout: float = 10.0) -> None:
+        self._columns: tuple[Any, Columns] | None = None
+        self._columns_lock = threading.Lock()
+        self._shared: Searcher | None = None
+        self._shared_pid = 0
+        self._searcher_lock = threading.RLock()
+        super().__init__(storage, create=create, write_timeout=write_timeout)
+
+    def _open_searcher(self) -> Searcher:
+        try:
+            # TF-IDF, not BM25F: names and labels are short, and reading every
+            # matching document's field lengths was a third of a query's time.
+            return self._index().searcher(weighting=scoring.TF_IDF())
+        except SearchUnavailable:
+            raise
+        except Exception as error:
+            raise SearchUnavailable(f"the search index cannot be read: {error}") from error
+
+    @contextmanager
+    def _searcher(self) -> Iterator[Searcher]:
+        """The shared searcher, replaced when the index has changed.
+
+        Opening a searcher (table of contents, segment files, term index) cost
+        a third of a query, so one is kept open and only refreshed when a commit
+        made a new generation. Whoosh readers are not thread-safe (they seek
+        shared files), so reads of this process take turns; pure-Python
+        searches hold the GIL anyway.
+        """
+        with self._searcher_lock:
+            current = self._shared
+            if current is not None:
+                try:
+                    # A forked worker opens its own: open files share their offsets.
+                    up_to_date = self._shared_pid == os.getpid() and current.up_to_date()
+                except Exception:  # the index was removed or damaged since
+                    up_to_date = False
+                if not up_to_date:
+                    # A new searcher, not ``refresh()``: Whoosh 2.7's reader
+                    # reuse keeps segments' old deletion sets (and segments
+                    # a merge removed), so deleted products would still match.
+                    self._close_shared()
+            if self._shared is None:
+                self._shared = self._open_searcher()
+                self._shared_pid = os.getpid()
+            yield self._shared
+
+    def _close_shared(self) -> None:
+        if self._shared is not None:
+            if self._shared_pid == os.getpid():  # never close a parent's files
+                try:
+                    self._shared.close()
+                except Exception:  # already closed, or its files are gone
+                    pass
+            self._shared = None
+
+    def _cols(self, searcher: Searcher) -> Columns:
+        """Columns for the searcher's generation, loaded once per index change."""
+        reader = searcher.reader()
+        key = (reader.generation(), tuple(r.segment().segment_id()
+                                          for r, _ in reader.leaf_readers() if r.segment()))
+        with self._columns_lock:
+            if self._columns is None or self._columns[0] != key:
+                self._columns = (key, load_columns(searcher))
+            return self._columns[1]

@@ -1,0 +1,112 @@
+"""Reading lots: the public lot, lots on sale, the chain check of stored events, the timeline."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from producers.models import Cooperative, CooperativeStatus
+from shop.extensions import db
+
+from ..models import Product, Variant
+from .chain import ChainStatus, event_moment, verify_events
+from .models import Lot, LotContribution, TraceEvent
+from .vocabulary import ContributionKind
+
+
+def verify_chain(lot: Lot, events: Sequence[TraceEvent] | None = None) -> ChainStatus:
+    """Recompute every link from the stored rows; say where the chain first breaks."""
+    if events is None:
+        events = db.session.scalars(select(TraceEvent).where(TraceEvent.lot_id == lot.id)
+                                    .order_by(TraceEvent.sequence)).all()
+    return verify_events(lot, events)
+
+
+def public_lot(public_id: str) -> Lot | None:
+    """A lot of an approved cooperative, with all its trace page shows."""
+    return db.session.scalar(
+        select(Lot).join(Lot.cooperative)
+        .where(Lot.public_id == public_id, Cooperative.status == CooperativeStatus.APPROVED)
+        .options(
+            selectinload(Lot.variant).selectinload(Variant.product)
+            .selectinload(Product.translations),
+            selectinload(Lot.certifications),
+            selectinload(Lot.contributions).selectinload(LotContribution.member),
+            selectinload(Lot.events),
+        )
+    )
+
+
+def lots_on_sale(product: Product) -> list[Lot]:
+    """Lots of the product's active variants with units left, newest first, in one query."""
+    return list(db.session.scalars(
+        select(Lot).join(Lot.variant)
+        .where(Variant.product_id == product.id, Variant.active.is_(True),
+               Lot.quantity_remaining > 0)
+        .order_by(Lot.produced_on.desc().nulls_last(), Lot.id.desc())
+    ))
+
+
+@dataclass
+class ContributionSummary:
+    """What the public may know of a lot's contributors: counts and totals only."""
+
+    members: int = 0
+    women: int = 0
+    kg_supplied: Decimal = Decimal(0)
+    hours_worked: Decimal = Decimal(0)
+
+
+def contribution_summary(lot: Lot) -> ContributionSummary:
+    """Count the contributing members and add up what they brought."""
+    summary = ContributionSummary()
+    members = {c.member.id: c.member for c in lot.contributions}
+    summary.members = len(members)
+    summary.women = sum(1 for m in members.values() if m.gender == "female")
+    for item in lot.contributions:
+        if item.kind == ContributionKind.KG_SUPPLIED:
+            summary.kg_supplied += item.amount
+        else:
+            summary.hours_worked += item.amount
+    return summary
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """An event as the trace page shows it."""
+
+    event: TraceEvent
+    #: False for the event where the chain breaks and every later one.
+    verified: bool
+    #: Sequence number of the event correcting this one, if any.
+    corrected_by: int | None
+
+    @property
+    def data(self) -> dict[str, Any] | None:
+        """The recorded content (None if unreadable)."""
+        return self.event.data
+
+    @property
+    def moment(self) -> datetime | None:
+        """When it happened (aware), if readable."""
+        return event_moment(self.data) if self.data else None
+
+
+def timeline(events: Sequence[TraceEvent], status: ChainStatus) -> list[TimelineEntry]:
+    """Events in the order they happened; those from a break on are marked unverified."""
+    corrected_by = {e.corrects_id: e.sequence for e in events if e.corrects_id}
+    entries = [TimelineEntry(e, status.ok or e.sequence < (status.broken_at or 0),
+                             corrected_by.get(e.id)) for e in events]
+
+    def order(entry: TimelineEntry) -> tuple[bool, datetime, int]:
+        # Unreadable events go last, in recording order.
+        moment = entry.moment
+        return (moment is None, moment.astimezone(UTC) if moment else datetime.min.replace(
+            tzinfo=UTC), entry.event.sequence)
+
+    return sorted(entries, key=order)
