@@ -20,8 +20,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import (DateTime, ForeignKey, Index, Integer, String, Text, event, func,
-                        insert, select)
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.extensions import Model, db
@@ -53,7 +63,7 @@ COOP_FUND = "coop.fund.payable"
 PENDING_ACCOUNTS = (COOP_REVENUE_PENDING, COOP_SHIPPING_PENDING, COOP_FUND_PENDING)
 PAYABLE_ACCOUNTS = (COOP_REVENUE, COOP_SHIPPING, COOP_FUND)
 #: pending account → the payable account it is released to.
-RELEASES_TO = dict(zip(PENDING_ACCOUNTS, PAYABLE_ACCOUNTS))
+RELEASES_TO = dict(zip(PENDING_ACCOUNTS, PAYABLE_ACCOUNTS, strict=True))
 COOPERATIVE_ACCOUNTS = PENDING_ACCOUNTS + PAYABLE_ACCOUNTS
 PLATFORM_ACCOUNTS = (CLEARING, COMMISSION, FEES, REFUNDS, IN_TRANSIT)
 ACCOUNTS = PLATFORM_ACCOUNTS + COOPERATIVE_ACCOUNTS
@@ -152,7 +162,7 @@ def _checked(legs: Iterable[Leg]) -> list[Leg]:
         if leg.amount:
             kept.append(leg)
     if sum(leg.amount for leg in kept) != 0:
-        raise UnbalancedEntry(f"debits and credits differ by {sum(l.amount for l in kept)}")
+        raise UnbalancedEntry(f"debits and credits differ by {sum(leg.amount for leg in kept)}")
     return kept
 
 

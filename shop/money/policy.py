@@ -14,8 +14,9 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, Text, sel
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop.extensions import Model, db
-from .split import BASIS, DEFAULT_POLICY, HARD_CAP_BP, Policy
 from shop.models import utcnow
+
+from .split import BASIS, DEFAULT_POLICY, HARD_CAP_BP, Policy
 
 
 class PolicyVersion(Model):
