@@ -1,4 +1,6 @@
-# Two commands: `make run` and `make test` (see README.md).
+# Two commands: `make run` and `make test` (see README.md). The toolchain:
+# `make lint`, `make fmt`, `make typecheck`, `make imports`, `make lock`
+# (CONTRIBUTING.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,14 +8,18 @@ FLASK := $(BIN)/flask --app shop
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations migrate seed browser-deps clean
+.PHONY: run test test-fast install translations migrate seed lint fmt typecheck imports \
+	lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# Exactly the pinned versions (requirements.lock, with hashes), then the
+# project itself without re-resolving its dependencies.
+$(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml setup.cfg
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed
@@ -31,8 +37,40 @@ run: translations seed
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # TEST_DATABASE_URL=postgresql+psycopg://… make test runs the same suite there.
-test: translations
+# The import contracts run first: a forbidden import fails the tests.
+test: translations imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Everything except the browser and slow tests.
+test-fast: translations imports
+	$(BIN)/python -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
+
+# What CI checks besides the tests (configuration in pyproject.toml).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python tools/mypy_baseline.py
+	$(BIN)/lint-imports
+
+# Safe fixes first (they can leave lines to re-wrap), then the formatter.
+fmt: install
+	$(BIN)/ruff check --fix --exit-zero .
+	$(BIN)/ruff format .
+
+# mypy: strict on shop/money/, no new errors elsewhere (mypy-baseline.txt).
+typecheck: install
+	$(BIN)/python tools/mypy_baseline.py
+
+# import-linter: the layers of ARCHITECTURE.md ([tool.importlinter]).
+imports: install
+	$(BIN)/lint-imports
+
+# Re-pin every dependency after changing pyproject.toml's lists (existing pins
+# are kept when they still fit; LOCK_ARGS=--upgrade takes the newest).
+lock: install
+	$(BIN)/pip-compile --quiet --extra test --extra dev --generate-hashes --allow-unsafe \
+		--strip-extras --no-emit-index-url --no-emit-find-links --no-emit-trusted-host \
+		$(LOCK_ARGS) -o requirements.lock pyproject.toml
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

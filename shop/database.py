@@ -38,9 +38,9 @@ def init_db(app: Flask) -> None:
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
     from . import audit as _audit  # noqa: F401  (metadata)
+    from .accounts import models as _accounts  # noqa: F401  (metadata)
     from .money import ledger as _ledger  # noqa: F401  (metadata)
     from .money import policy as _policy  # noqa: F401  (metadata)
-    from .accounts import models as _accounts  # noqa: F401  (metadata)
 
 
 def is_sqlite(engine: Engine | None = None) -> bool:

@@ -1,15 +1,15 @@
 """Languages in the URL, locale negotiation, formatting and content fallback."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency, format_decimal, format_percent
-from flask import (Flask, Request, current_app, g, has_request_context, request,
-                   url_for)
+from flask import Flask, Request, current_app, g, has_request_context, request, url_for
 from flask_babel import format_date, format_datetime
 from markupsafe import Markup, escape
 from werkzeug.routing import BaseConverter

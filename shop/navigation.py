@@ -5,8 +5,9 @@ entries when ``create_app`` wires it in.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, url_for
 from flask_login import current_user

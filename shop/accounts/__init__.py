@@ -1,8 +1,8 @@
 """Accounts: registration, login, password reset, roles."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable
 
 from flask import Flask, abort
 from flask_babel import lazy_gettext as _l

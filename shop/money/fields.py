@@ -1,7 +1,6 @@
 """Form fields that read money and rates typed by people, kept as integers."""
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -15,7 +14,7 @@ class MoneyField(StringField):
 
     cents: int | None = None
 
-    def process_formdata(self, valuelist: Sequence[Any]) -> None:
+    def process_formdata(self, valuelist: list[Any]) -> None:
         super().process_formdata(valuelist)
         self.cents = None
         if self.data:

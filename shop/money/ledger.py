@@ -18,12 +18,23 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import (DateTime, ForeignKey, Index, Integer, String, Text, event, func,
-                        insert, select)
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.extensions import db
+from shop.extensions import Model, db
 from shop.models import utcnow
 
 # ------------------------------------------------------------------ accounts
@@ -52,7 +63,7 @@ COOP_FUND = "coop.fund.payable"
 PENDING_ACCOUNTS = (COOP_REVENUE_PENDING, COOP_SHIPPING_PENDING, COOP_FUND_PENDING)
 PAYABLE_ACCOUNTS = (COOP_REVENUE, COOP_SHIPPING, COOP_FUND)
 #: pending account → the payable account it is released to.
-RELEASES_TO = dict(zip(PENDING_ACCOUNTS, PAYABLE_ACCOUNTS))
+RELEASES_TO = dict(zip(PENDING_ACCOUNTS, PAYABLE_ACCOUNTS, strict=True))
 COOPERATIVE_ACCOUNTS = PENDING_ACCOUNTS + PAYABLE_ACCOUNTS
 PLATFORM_ACCOUNTS = (CLEARING, COMMISSION, FEES, REFUNDS, IN_TRANSIT)
 ACCOUNTS = PLATFORM_ACCOUNTS + COOPERATIVE_ACCOUNTS
@@ -76,7 +87,7 @@ class UnbalancedEntry(ValueError):
     """An entry whose debits and credits differ: never written."""
 
 
-class JournalEntry(db.Model):
+class JournalEntry(Model):
     """One event's movement of money; its lines sum to zero."""
 
     __tablename__ = "journal_entry"
@@ -92,7 +103,7 @@ class JournalEntry(db.Model):
                                                     order_by="JournalLine.id")
 
 
-class JournalLine(db.Model):
+class JournalLine(Model):
     """A debit (positive) or credit (negative) to one account."""
 
     __tablename__ = "journal_line"
@@ -114,7 +125,7 @@ class JournalLine(db.Model):
 @event.listens_for(JournalEntry, "before_delete")
 @event.listens_for(JournalLine, "before_update")
 @event.listens_for(JournalLine, "before_delete")
-def _immutable(_mapper, _connection, _target) -> None:
+def _immutable(_mapper: Any, _connection: Any, _target: Any) -> None:
     raise ValueError("journal entries are never changed; post a reversing entry")
 
 
@@ -129,12 +140,12 @@ class Leg:
     shipment_id: int | None = None
 
 
-def debit(account: str, amount: int, **refs) -> Leg:
+def debit(account: str, amount: int, **refs: int | None) -> Leg:
     """A debit of ``amount`` centimes."""
     return Leg(account, amount, **refs)
 
 
-def credit(account: str, amount: int, **refs) -> Leg:
+def credit(account: str, amount: int, **refs: int | None) -> Leg:
     """A credit of ``amount`` centimes."""
     return Leg(account, -amount, **refs)
 
@@ -151,7 +162,7 @@ def _checked(legs: Iterable[Leg]) -> list[Leg]:
         if leg.amount:
             kept.append(leg)
     if sum(leg.amount for leg in kept) != 0:
-        raise UnbalancedEntry(f"debits and credits differ by {sum(l.amount for l in kept)}")
+        raise UnbalancedEntry(f"debits and credits differ by {sum(leg.amount for leg in kept)}")
     return kept
 
 
@@ -220,7 +231,7 @@ def post_many(entries: Sequence[tuple[str, str, Sequence[Leg]]], memo: str = "",
 
 # ------------------------------------------------------------------ reading
 
-def balance(account: str, cooperative_id: int | None = None, **where) -> int:
+def balance(account: str, cooperative_id: int | None = None, **where: Any) -> int:
     """The sum of an account's lines (debit positive), optionally for one cooperative."""
     query = select(func.coalesce(func.sum(JournalLine.amount_cents), 0)).where(
         JournalLine.account == account)
@@ -228,7 +239,8 @@ def balance(account: str, cooperative_id: int | None = None, **where) -> int:
         query = query.where(JournalLine.cooperative_id == cooperative_id)
     for name, value in where.items():
         query = query.where(getattr(JournalLine, name) == value)
-    return int(db.session.scalar(query))
+    # An aggregate without GROUP BY returns exactly one row.
+    return int(db.session.execute(query).scalar_one())
 
 
 def balances(cooperative_ids: Iterable[int] | None = None) -> dict[tuple[str, int | None], int]:
@@ -260,7 +272,8 @@ def shipment_balances(accounts: Sequence[str], shipment_ids: Iterable[int]
                 .where(JournalLine.shipment_id.in_(ids[start:start + 500]),
                        JournalLine.account.in_(accounts))
                 .group_by(JournalLine.shipment_id, JournalLine.account)):
-            found[shipment_id][account] = int(total)
+            # Never None: the query keeps only the shipment ids asked for.
+            found[cast(int, shipment_id)][account] = int(total)
     return found
 
 
@@ -276,7 +289,8 @@ def kind_totals(account: str, kinds: Sequence[str], cooperative_id: int | None =
         query = query.where(JournalEntry.created_at >= since)
     if until is not None:
         query = query.where(JournalEntry.created_at < until)
-    return int(db.session.scalar(query))
+    # An aggregate without GROUP BY returns exactly one row.
+    return int(db.session.execute(query).scalar_one())
 
 
 def integrity_problems() -> list[str]:

@@ -7,17 +7,19 @@ version 1, the version the migration publishes.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.extensions import db
-from .split import BASIS, DEFAULT_POLICY, HARD_CAP_BP, Policy
+from shop.extensions import Model, db
 from shop.models import utcnow
 
+from .split import BASIS, DEFAULT_POLICY, HARD_CAP_BP, Policy
 
-class PolicyVersion(db.Model):
+
+class PolicyVersion(Model):
     """One published version of the rules; never edited, only superseded."""
 
     __tablename__ = "policy_version"
@@ -61,7 +63,7 @@ def policy_for(version: int) -> Policy:
     raise LookupError(f"no fair-trade policy version {version}")
 
 
-def policies_for(versions) -> dict[int, Policy]:
+def policies_for(versions: Iterable[int]) -> dict[int, Policy]:
     """Several versions at once (one query)."""
     wanted = set(versions)
     found = {row.version: row.as_policy() for row in db.session.scalars(
