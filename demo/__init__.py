@@ -26,13 +26,15 @@ def seed_search() -> list[str]:
     return [f"Search index: {reindex()} products."]
 
 
-#: Each step builds on the ones before it: orders need the catalogue and the rates.
+#: Each step builds on the ones before it. The index is built right after the
+#: catalogue, so that the later steps' commits keep it in sync; orders need the
+#: catalogue and the shipping rates.
 STEPS: tuple[Step, ...] = (
     seed_users,
     seed_cooperatives,
     seed_catalog,
+    seed_search,
     seed_trace,
     ensure_default_rates,
-    seed_search,
     seed_orders,
 )
