@@ -10,6 +10,9 @@ from .canvas import _Canvas, _Scene
 from .palette import (CREAM, GLAZES, INDIGO, RGB, SAFFRON, UNITS, WALLS, WHITE, Point, _alpha, _mix,
                       _shade)
 from .shapes import KHATAM, _rect, _star_pts
+from .vessels import _Vessel
+
+Span = tuple[float, float]
 
 
 # ---------------------------------------------------------------- backgrounds
@@ -178,3 +181,32 @@ def _backdrop(sc: _Scene, rng: random.Random, walls: Sequence[str], feature: str
         bg.glow(UNITS * 0.45, horizon * 0.5, 520, 420, (255, 244, 220), 70)
         _surface(bg, rng, horizon)
     return horizon
+
+
+def _backdrop_and_vessel(
+    sc: _Scene,
+    rng: random.Random,
+    walls: Sequence[str],
+    shapes: Sequence[tuple],
+    x: Span,
+    base: Span,
+    height: Span,
+    width: Span,
+    feature: str | None = None,
+    away: bool = False,
+) -> tuple[int, _Vessel]:
+    """Paint the backdrop, then place the scene's vessel on a random side of the centre.
+
+    Returns the side (-1 or 1) and the vessel; ``away`` puts it on the other side.
+    """
+    _backdrop(sc, rng, walls, feature)
+    side = rng.choice((-1, 1))
+    offset = side * rng.uniform(*x)
+    v = _Vessel.make(
+        500 - offset if away else 500 + offset,
+        rng.uniform(*base),
+        rng.uniform(*height),
+        rng.uniform(*width),
+        rng.choice(shapes),
+    )
+    return side, v

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 
-from .backdrops import _backdrop
+from .backdrops import _backdrop, _backdrop_and_vessel
 from .canvas import _Canvas, _Scene
 from .palette import (CREAM, GLAZES, INDIGO, MAJORELLE, OLIVE, TERRACOTTA, TILT, WHITE, _alpha,
                       _mix, _shade)
@@ -84,15 +84,8 @@ def _crocus(sc: _Canvas, x: float, y: float, s: float, rng: random.Random, groun
 
 def _saffron(sc: _Scene, rng: random.Random) -> None:
     """Small glass jar of saffron threads with a gold lid, crocus flowers and loose threads on the table."""
-    _backdrop(sc, rng, ("cream", "sand", "indigo", "mint", "olive", "majorelle"))
-    side = rng.choice((-1, 1))
-    v = _Vessel.make(
-        500 + side * rng.uniform(60, 110),
-        rng.uniform(850, 880),
-        rng.uniform(330, 380),
-        rng.uniform(135, 150),
-        rng.choice(JARS),
-    )
+    side, v = _backdrop_and_vessel(sc, rng, ("cream", "sand", "indigo", "mint", "olive", "majorelle"), JARS,
+                                   (60, 110), (850, 880), (330, 380), (135, 150))
     fx = v.cx - side * rng.uniform(260, 300)
     ground = v.base - rng.uniform(40, 70)
     for i, (dx, dy, s) in enumerate(((-70, -330, 90), (60, -250, 100), (0, -150, 80))):

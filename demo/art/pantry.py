@@ -6,7 +6,7 @@ import math
 import random
 from collections.abc import Sequence
 
-from .backdrops import _backdrop
+from .backdrops import _backdrop, _backdrop_and_vessel
 from .canvas import _Canvas, _Scene
 from .palette import CREAM, GLAZES, INDIGO, MAJORELLE, OLIVE, RGB, TERRACOTTA, TILT, _alpha, _shade
 from .shapes import _blob, _ellipse_pts, _leaf, _place, _rect, _spindle
@@ -104,15 +104,8 @@ def _olive_branch(sc: _Canvas, x0: float, y0: float, x1: float, y1: float, rng: 
 
 def _argan_oil(sc: _Scene, rng: random.Random) -> None:
     """Glass bottle of golden argan oil with cork and label, dried fruits and kernels around it."""
-    _backdrop(sc, rng, ("majorelle", "terracotta", "cream", "indigo", "mint", "rose"))
-    side = rng.choice((-1, 1))
-    v = _Vessel.make(
-        500 + side * rng.uniform(20, 70),
-        rng.uniform(845, 870),
-        rng.uniform(540, 590),
-        rng.uniform(120, 138),
-        rng.choice(ARGAN_BOTTLES),
-    )
+    side, v = _backdrop_and_vessel(sc, rng, ("majorelle", "terracotta", "cream", "indigo", "mint", "rose"),
+                                   ARGAN_BOTTLES, (20, 70), (845, 870), (540, 590), (120, 138))
     oil = ((0, (150, 82, 8)), (0.2, (214, 140, 24)), (0.42, (252, 206, 80)), (0.6, (236, 168, 40)), (1, (130, 66, 6)))
     back = _place(rng, 3, 150, 850, 720, 790, 90)
     for x, y in back:
@@ -139,15 +132,8 @@ def _argan_oil(sc: _Scene, rng: random.Random) -> None:
 
 def _honey(sc: _Scene, rng: random.Random) -> None:
     """Jar of amber honey with a cloth cap, honeycomb wall and a wooden dipper dripping honey."""
-    _backdrop(sc, rng, ("saffron", "cream", "sand"), feature="honeycomb")
-    side = rng.choice((-1, 1))
-    v = _Vessel.make(
-        500 - side * rng.uniform(40, 90),
-        rng.uniform(850, 880),
-        rng.uniform(470, 520),
-        rng.uniform(175, 195),
-        rng.choice(JARS),
-    )
+    side, v = _backdrop_and_vessel(sc, rng, ("saffron", "cream", "sand"), JARS, (40, 90), (850, 880),
+                                   (470, 520), (175, 195), feature="honeycomb", away=True)
     honey = (
         (0, (120, 48, 4)),
         (0.22, (204, 112, 14)),
@@ -265,15 +251,8 @@ def _amlou(sc: _Scene, rng: random.Random) -> None:
 
 def _olive_oil(sc: _Scene, rng: random.Random) -> None:
     """Tall bottle of green-gold olive oil, an olive branch on the table and a dish of olives."""
-    _backdrop(sc, rng, ("cream", "terracotta", "rose", "sand", "majorelle", "mint"))
-    side = rng.choice((-1, 1))
-    v = _Vessel.make(
-        500 + side * rng.uniform(70, 130),
-        rng.uniform(830, 860),
-        rng.uniform(600, 650),
-        rng.uniform(108, 122),
-        rng.choice(OLIVE_BOTTLES),
-    )
+    side, v = _backdrop_and_vessel(sc, rng, ("cream", "terracotta", "rose", "sand", "majorelle", "mint"),
+                                   OLIVE_BOTTLES, (70, 130), (830, 860), (600, 650), (108, 122))
     oil = ((0, (80, 86, 10)), (0.22, (150, 156, 24)), (0.42, (214, 214, 70)), (0.62, (170, 168, 30)), (1, (70, 70, 6)))
     _glass_vessel(sc, v, _liquid(oil), rng.uniform(0.2, 0.3))
     if rng.random() < 0.5:
