@@ -43,7 +43,7 @@ class DemoProduct:
 
 
 def _read_products() -> tuple[DemoProduct, ...]:
-    with CATALOG_CSV.open(encoding="utf-8", newline="") as fh:
+    with CATALOG_CSV.open(encoding="utf-8-sig", newline="") as fh:
         rows = [row for row in csv.DictReader(fh) if row["image"]]
     products = []
     for number, row in enumerate(rows, start=1):
