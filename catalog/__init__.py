@@ -5,15 +5,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the storefront, its template helpers, commands and demo data."""
+    """Register the storefront, its template helpers and commands."""
     from flask_babel import lazy_gettext as _l
 
-    from shop.cli import add_seeder
     from shop.navigation import NavLink, add_link
 
     from . import models  # noqa: F401  (metadata)
     from .cli import catalog_cli
-    from .demo import seed_catalog
     from .presentation import init_presentation
     from .search import init_search
     from .search import views as _search_views  # noqa: F401  (routes on bp)
@@ -22,8 +20,6 @@ def init_app(app: Flask) -> None:
     from .views import bp
 
     app.register_blueprint(bp)
-    # The catalog's demo step first: the trace and search steps build on it.
-    add_seeder(app, seed_catalog)
     init_summary()
     init_presentation(app)
     init_search(app)

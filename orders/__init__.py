@@ -11,19 +11,16 @@ def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
     from flask_login import user_logged_in
 
-    from shop.cli import add_seeder
     from shop.extensions import db
     from shop.navigation import NavLink, add_link
 
     from . import cart, models  # noqa: F401  (metadata)
-    from .shipping import ensure_default_rates
     from .views import bp
     from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(webhooks_bp)
     app.config.setdefault("STRIPE_SESSION_MINUTES", 30)
-    add_seeder(app, ensure_default_rates)
     add_link(app, "account", NavLink("orders.history", _l("My orders")))
 
     @app.context_processor

@@ -5,10 +5,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the cooperatives' models, workspace, administration and demo data."""
+    """Register the cooperatives' models, workspace and administration."""
     from flask_babel import lazy_gettext as _l
 
-    from shop.cli import add_seeder
     from shop.navigation import NavLink, add_link
 
     from producers.workspace import lots as _lot_views  # noqa: F401  (routes on the workspace blueprint)
@@ -24,7 +23,6 @@ def init_app(app: Flask) -> None:
     from producers.admin.cooperatives import bp as admin_bp
     from producers.cli import producers_cli
     from producers.money.reconciliation import ledger_cli
-    from producers.demo import seed_cooperatives
     from producers.presentation import init_presentation
     from producers.money.transparency import init_transparency
     from producers.workspace.views import bp as workspace_bp
@@ -36,17 +34,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(producers_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(payouts_cli)
-    add_seeder(app, seed_cooperatives)
     add_link(app, "account", NavLink("producers.home", _l("Cooperative workspace"),
                                      lambda user: bool(getattr(user, "memberships", None))))
     add_link(app, "account", NavLink("admin.index", _l("Administration"),
                                      lambda user: user.is_admin))
-
-
-def init_late(app: Flask) -> None:
-    """Steps that need every domain registered first: demo orders seed after the catalog."""
-    from shop.cli import add_seeder
-
-    from producers.demo_orders import seed_orders
-
-    add_seeder(app, seed_orders)

@@ -94,7 +94,6 @@ def register_blueprints(app: Flask) -> None:
     # Lowest layer first (ARCHITECTURE.md, Layout).
     for domain in (producers, catalog, orders):
         domain.init_app(app)
-    producers.init_late(app)
 
 
 def register_errors(app: Flask) -> None:

@@ -5,10 +5,9 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from .extensions import db
@@ -17,15 +16,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("shop", "catalog", "orders", "producers")
 translate = AppGroup("translate", help="The pybabel cycle: extract, update, compile.")
 users = AppGroup("users", help="Manage user accounts.")
-
-#: Demo data steps; each domain appends its own when its blueprint registers.
-Seeder = Callable[[], list[str]]
-
-
-def add_seeder(app: Flask, seeder: Seeder, first: bool = False) -> None:
-    """Register a step of ``flask seed-demo`` (run in registration order)."""
-    seeders = app.extensions.setdefault("taawon_seeders", [])
-    seeders.insert(0, seeder) if first else seeders.append(seeder)
 
 
 def _pybabel(*args: str) -> None:
@@ -92,12 +82,21 @@ def seed_demo(if_empty: bool) -> None:
     """Load realistic demo data (idempotent). Never run it in production."""
     from .accounts.models import User
 
+    try:
+        # The demo package lives in the source tree only (not installed).
+        import demo
+    except ModuleNotFoundError as exc:
+        if exc.name != "demo":
+            raise
+        raise click.ClickException(
+            "The demo data is not installed with Taawon: it lives in the demo/ folder of "
+            "the source tree. Run this command from a checkout (`make seed`).") from None
     if if_empty and db.session.scalar(db.select(User.id).limit(1)) is not None:
         click.echo("The database already has data; demo data not loaded.")
         return
     lines: list[str] = []
-    for seeder in current_app.extensions.get("taawon_seeders", []):
-        lines.extend(seeder())
+    for step in demo.STEPS:
+        lines.extend(step())
         db.session.commit()
     for line in lines:
         click.echo(line)
@@ -105,9 +104,6 @@ def seed_demo(if_empty: bool) -> None:
 
 def init_cli(app: Flask) -> None:
     """Register the command groups."""
-    from .demo import seed_users
-
     app.cli.add_command(translate)
     app.cli.add_command(users)
     app.cli.add_command(seed_demo)
-    add_seeder(app, seed_users, first=True)

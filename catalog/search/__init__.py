@@ -67,15 +67,8 @@ def reindex_command() -> None:
                f"{current_app.config['SEARCH_INDEX_DIR']}.")
 
 
-def seed_search() -> list[str]:
-    """Demo data step: index the demo catalogue once it is loaded."""
-    return [f"Search index: {reindex()} products."]
-
-
 def init_search(app: Flask) -> None:
-    """Bind the search backend, keep it in sync, add its command and demo step."""
-    from shop.cli import add_seeder
-
+    """Bind the search backend, keep it in sync, add its command."""
     from .sync import init_sync
 
     # Tests start from an empty database, so an empty index is the right one.
@@ -84,4 +77,3 @@ def init_search(app: Flask) -> None:
     app.extensions["taawon_search"] = make_backend(app)
     init_sync()
     app.cli.add_command(search_cli)
-    add_seeder(app, seed_search)

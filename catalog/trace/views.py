@@ -163,13 +163,8 @@ def translated(texts: dict[str, str]):
 
 
 def init_trace(app: Flask) -> None:
-    """Register the trace pages, their helpers and demo lots."""
-    from shop.cli import add_seeder
-
-    from ..trace_demo import seed_trace
-
+    """Register the trace pages and their helpers."""
     app.register_blueprint(bp)
-    add_seeder(app, seed_trace)
 
     @app.context_processor
     def trace_helpers() -> dict[str, Any]:

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from catalog.search import get_backend, seed_search
+from catalog.search import get_backend
+from demo import seed_search
 from shop.extensions import db
 
 

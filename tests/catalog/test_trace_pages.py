@@ -359,9 +359,9 @@ def test_product_page_lots_take_one_query(count_queries, client, make_product, m
 
 @pytest.mark.slow
 def test_demo_gives_every_product_a_verified_lot(app):
-    from catalog.demo import PRODUCTS, seed_catalog
-    from catalog.trace_demo import seed_trace
-    from producers.demo import seed_cooperatives
+    from demo.catalog import PRODUCTS, seed_catalog
+    from demo.cooperatives import seed_cooperatives
+    from demo.traces import seed_trace
 
     seed_cooperatives()
     seed_catalog()

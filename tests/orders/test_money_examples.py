@@ -9,7 +9,7 @@ import pytest
 from orders import refunds, services
 from orders.models import Order, PaymentMethod
 from orders.services import Address
-from producers.demo_orders import demo_rib
+from demo.orders import demo_rib
 from producers.money.reconciliation import reconcile
 from producers.money.payouts import mark_paid, run_payouts
 from shop.money import ledger

@@ -44,7 +44,7 @@ from orders import accounting, refunds, services
 from orders.models import Order, PaymentMethod, Refund, RefundLine, RefundStatus, Shipment
 from orders.services import Address, IllegalTransition, OrderError
 from producers.money import payouts as payout_service
-from producers.demo_orders import demo_rib
+from demo.orders import demo_rib
 from producers.money.reconciliation import reconcile
 from producers.money.models import Payout, PayoutStatus
 from shop.money import ledger

@@ -138,7 +138,7 @@ def test_create_admin_command(runner):
 
 
 def test_demo_accounts_can_log_in(runner, client, post_form):
-    from shop.demo import DEMO_USERS
+    from demo.users import DEMO_USERS
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     for email, _name, password, _admin in DEMO_USERS:

@@ -8,16 +8,16 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from catalog.models import Unit, Variant
+from catalog.trace import (Action, Contribution, ContributionKind, EventType, Lot,
+                                  LotDetails, Place, Quantity, Step, create_lot,
+                                  record_correction, record_trace_event, store_evidence)
+from catalog.validators import gs1_check_digit
 from producers.models import Cooperative, Member, MemberGender
 from shop.extensions import db
 
-from .demo import PRODUCTS
-from .demo_art import draw_product
-from .models import Unit, Variant
-from .trace import (Action, Contribution, ContributionKind, EventType, Lot, LotDetails,
-                    Place, Quantity, Step, create_lot, record_correction,
-                    record_trace_event, store_evidence)
-from .validators import gs1_check_digit
+from .art import draw_product
+from .catalog import PRODUCTS, DemoProduct
 
 #: Morocco keeps UTC+1 outside Ramadan; every demo date is outside it.
 MOROCCO = timezone(timedelta(hours=1))
@@ -369,7 +369,7 @@ def _quantities(specs, bulk: float, units: int) -> list[Quantity]:
 
 
 def _record(lot: Lot, coop: Cooperative, spec: DemoStep, start: date, bulk: float, units: int,
-            art: str, number: int, corrects=None):
+            product: DemoProduct, corrects=None):
     moment = datetime.combine(start + timedelta(days=spec.day), datetime.min.time(),
                               MOROCCO).replace(hour=spec.hour)
     evidence = None
@@ -380,7 +380,7 @@ def _record(lot: Lot, coop: Cooperative, spec: DemoStep, start: date, bulk: floa
             spec.texts[2].encode("cp1252", "replace").decode("cp1252"),
         ]))
     elif spec.evidence == "photo":
-        evidence = store_evidence(draw_product(art, number, size=640))
+        evidence = store_evidence(draw_product(product.art, product.seed, size=640))
     fields = dict(
         event_type=EventType.OBJECT if spec.action else EventType.TRANSFORMATION,
         step=spec.step, occurred_at=moment, action=spec.action,
@@ -397,10 +397,9 @@ def _record(lot: Lot, coop: Cooperative, spec: DemoStep, start: date, bulk: floa
 def seed_trace() -> list[str]:
     """A lot with a realistic, hash-chained story for every demo product."""
     created = missing = 0
-    for number, (coop_slug, _category, art, _certs, name_fr, *_rest) in \
-            enumerate(PRODUCTS, start=1):
-        variant = db.session.scalar(select(Variant).where(
-            Variant.sku == f"{coop_slug[:4].upper()}-{number:02d}-1"))
+    for product in PRODUCTS:
+        number, art = product.number, product.art
+        variant = db.session.scalar(select(Variant).where(Variant.sku == product.sku))
         if variant is None:  # the catalog step has not run (or the product was removed)
             missing += 1
             continue
@@ -409,7 +408,7 @@ def seed_trace() -> list[str]:
             variant.gtin = _gtin(number)
         coop = variant.product.cooperative
         start, harvest_days, shelf, size, prefix, steps = CHAINS[art]
-        steps = SPECIAL_CHAINS.get(name_fr, steps)
+        steps = SPECIAL_CHAINS.get(product.name_fr, steps)
         code = f"{prefix}-25{number:02d}"
         if db.session.scalar(select(Lot.id).where(Lot.cooperative_id == coop.id,
                                                   Lot.code == code)) is not None:
@@ -442,11 +441,11 @@ def seed_trace() -> list[str]:
         with_typo = number == 1
         for spec in steps:
             if with_typo and spec is ARGAN_FILTERING:
-                typo = _record(lot, coop, ARGAN_TYPO, start, bulk, units, art, number)
+                typo = _record(lot, coop, ARGAN_TYPO, start, bulk, units, product)
             else:
-                _record(lot, coop, spec, start, bulk, units, art, number)
+                _record(lot, coop, spec, start, bulk, units, product)
         if with_typo:
-            _record(lot, coop, ARGAN_CORRECTION, start, bulk, units, art, number, corrects=typo)
+            _record(lot, coop, ARGAN_CORRECTION, start, bulk, units, product, corrects=typo)
         created += 1
     db.session.flush()
     lines = [f"Demo lots: {created} new, each with a hash-chained story"]

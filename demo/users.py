@@ -1,8 +1,8 @@
 """Demo accounts for ``flask seed-demo``."""
 from __future__ import annotations
 
-from .accounts.models import User
-from .accounts.services import find_user, register_user
+from shop.accounts.models import User
+from shop.accounts.services import find_user, register_user
 
 #: Demo credentials are public on purpose: demo databases only. The domain must
 #: pass e-mail validation (special-use names such as .test are refused at login).

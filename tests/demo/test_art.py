@@ -5,7 +5,7 @@ import io
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from catalog.demo_art import KINDS, draw_banner, draw_logo, draw_product
+from demo.art import KINDS, draw_banner, draw_logo, draw_product
 
 # Small sizes keep the suite fast; the drawing is resolution independent.
 SIZE = 256

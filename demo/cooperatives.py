@@ -6,11 +6,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from shop.demo import demo_user
+from producers.models import (Cooperative, CooperativeStatus, CooperativeTranslation,
+                              Membership, MembershipRole)
 from shop.extensions import db
 
-from producers.models import (Cooperative, CooperativeStatus, CooperativeTranslation, Membership,
-                     MembershipRole)
+from .users import demo_user
 
 #: slug, legal name, region, province, commune, founded, members, women, lat, lon,
 #: (tagline fr, ar, en), (story fr, ar, en)

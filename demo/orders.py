@@ -18,14 +18,14 @@ from catalog.models import Product, ProductStatus, Variant
 from orders import refunds, services
 from orders.models import Order, PaymentMethod
 from orders.services import Address
-from shop import mail
-from shop.demo import demo_user
-from shop.extensions import db
-from shop.models import utcnow
-
 from producers.models import Cooperative
 from producers.money.models import Payout
 from producers.money.payouts import mark_failed, mark_paid, run_payouts
+from shop import mail
+from shop.extensions import db
+from shop.models import utcnow
+
+from .users import demo_user
 
 SHOPPERS = (
     Address(email="shopper@demo.taawon.ma", phone="+212612345678", full_name="Youssef Benali",
