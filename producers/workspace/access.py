@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import Callable
+from typing import Any, Callable, TypeVar
 
-from flask import abort, flash, g
+from flask import abort, flash, g, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -20,6 +20,8 @@ from shop.extensions import db
 
 from producers import services
 from producers.models import Cooperative, CooperativeStatus, MembershipRole
+
+T = TypeVar("T")
 
 #: An application in these states is still the cooperative's to edit (no dashboard yet).
 EDITABLE = (CooperativeStatus.DRAFT, CooperativeStatus.CHANGES_REQUESTED)
@@ -48,6 +50,29 @@ def workspace(owner_only: bool = False) -> Callable:
         return wrapped
 
     return decorator
+
+
+def owned_or_404(model: type[T], object_id: int) -> T:
+    """The row of ``model`` with this id if it belongs to ``g.coop`` (else 404)."""
+    item = db.session.scalar(select(model).where(model.id == object_id,
+                                                 model.cooperative_id == g.coop.id))
+    if item is None:
+        abort(404)
+    return item
+
+
+def owned_rows(model: type[T], *order_by: Any) -> list[T]:
+    """All of ``g.coop``'s rows of ``model``, in this order."""
+    return list(db.session.scalars(select(model).where(model.cooperative_id == g.coop.id)
+                                   .order_by(*order_by)))
+
+
+def fill_translations(form: FlaskForm, translations: Any, fields: tuple[str, ...]) -> None:
+    """On a GET, put each translation's texts in the form's ``<field>_<locale>`` fields."""
+    if request.method == "GET":
+        for t in translations:
+            for field in fields:
+                getattr(form, f"{field}_{t.locale}").data = getattr(t, field)
 
 
 def flash_form_errors(form: FlaskForm) -> None:

@@ -10,7 +10,8 @@ from shop.extensions import db
 
 from producers import services
 from producers.models import Cooperative, DocumentKind
-from producers.workspace.access import EDITABLE, flash_form_errors, workspace
+from producers.workspace.access import (EDITABLE, fill_translations, flash_form_errors,
+                                        workspace)
 from producers.workspace.forms import ApplicationForm, DocumentForm
 
 
@@ -42,9 +43,7 @@ def application(**_kw):
     """Edit an application, add documents and send it."""
     coop: Cooperative = g.coop
     form = ApplicationForm(obj=coop)
-    if request.method == "GET":
-        for t in coop.translations:
-            getattr(form, f"story_{t.locale}").data = t.story
+    fill_translations(form, coop.translations, ("story",))
     document_form = DocumentForm(prefix="doc")
     if coop.status in EDITABLE and form.validate_on_submit():
         send = request.form.get("send")

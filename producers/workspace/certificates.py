@@ -13,7 +13,7 @@ from shop.storage import get_storage
 from producers import services
 from producers.exceptions import ProducerError
 from producers.models import Cooperative
-from producers.workspace.access import workspace
+from producers.workspace.access import owned_rows, workspace
 from producers.workspace.forms import CertificateForm
 
 
@@ -39,11 +39,9 @@ def certificates(**_kw):
             db.session.commit()
             flash(_("Certificate added."), "success")
             return redirect(url_for("producers.certificates", slug=coop.slug))
-    items = db.session.scalars(select(Certification).where(Certification.cooperative_id == coop.id)
-                               .order_by(Certification.valid_until)).all()
     return render_template("producers/certificates.html", coop=coop, form=form,
-                           certificates=items, today=utcnow().date()), \
-        400 if form.errors else 200
+                           certificates=owned_rows(Certification, Certification.valid_until),
+                           today=utcnow().date()), 400 if form.errors else 200
 
 
 @workspace()

@@ -18,16 +18,8 @@ from shop.actions import commit_or_flash
 from shop.extensions import db
 
 from producers.models import Member
-from producers.workspace.access import user_errors, workspace
+from producers.workspace.access import owned_or_404, user_errors, workspace
 from producers.workspace.forms import EventForm, LotForm, options
-
-
-def _lot_or_404(lot_id: int) -> Lot:
-    lot = db.session.scalar(select(Lot).where(Lot.id == lot_id,
-                                              Lot.cooperative_id == g.coop.id))
-    if lot is None:
-        abort(404)
-    return lot
 
 
 @workspace()
@@ -100,7 +92,7 @@ def _certifications(form: LotForm) -> list[Certification]:
 @workspace()
 def lot_form(lot_id: int | None = None):
     """Create a lot, or edit its facts (its code and size stay as created)."""
-    lot = _lot_or_404(lot_id) if lot_id is not None else None
+    lot = owned_or_404(Lot, lot_id) if lot_id is not None else None
     form = _lot_form(lot)
     if lot is not None:
         form.code.data = lot.code  # fixed: printed on labels already
@@ -150,7 +142,7 @@ def _event_fields(form: EventForm) -> dict:
 @workspace()
 def lot_events(lot_id: int):
     """A lot's chain of events, and the form to record the next one (or a correction)."""
-    lot = _lot_or_404(lot_id)
+    lot = owned_or_404(Lot, lot_id)
     form = EventForm()
     corrects = None
     correct_id = request.values.get("corrects", type=int)

@@ -3,28 +3,19 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from shop.extensions import db
 
 from producers.models import Cooperative, Member, MemberGender
-from producers.workspace.access import workspace
+from producers.workspace.access import owned_or_404, owned_rows, workspace
 from producers.workspace.forms import ConfirmForm, MemberForm
-
-
-def _member_or_404(member_id: int) -> Member:
-    item = db.session.scalar(select(Member).where(Member.id == member_id,
-                                                  Member.cooperative_id == g.coop.id))
-    if item is None:
-        abort(404)
-    return item
 
 
 @workspace()
 def members(member_id: int | None = None):
     """The cooperative's members (private): list, add and edit."""
     coop: Cooperative = g.coop
-    item = _member_or_404(member_id) if member_id is not None else None
+    item = owned_or_404(Member, member_id) if member_id is not None else None
     form = MemberForm(obj=item)
     if item is not None and request.method == "GET":
         form.gender.data = item.gender.value if item.gender else ""
@@ -40,16 +31,15 @@ def members(member_id: int | None = None):
         db.session.commit()
         flash(_("Member saved."), "success")
         return redirect(url_for("producers.members", slug=coop.slug))
-    people = db.session.scalars(select(Member).where(Member.cooperative_id == coop.id)
-                                .order_by(Member.full_name)).all()
-    return render_template("producers/members.html", coop=coop, form=form, members=people,
+    return render_template("producers/members.html", coop=coop, form=form,
+                           members=owned_rows(Member, Member.full_name),
                            editing=item, confirm=ConfirmForm()), 400 if form.errors else 200
 
 
 @workspace()
 def delete_member(member_id: int):
     """Remove a member from the register."""
-    item = _member_or_404(member_id)
+    item = owned_or_404(Member, member_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     db.session.delete(item)

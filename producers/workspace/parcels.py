@@ -26,6 +26,14 @@ def _shipment_or_404(shipment_id: int) -> Shipment:
     return shipment
 
 
+def _confirmed_shipment(shipment_id: int) -> Shipment:
+    """The parcel a confirmed button acts on (404, or 400 without CSRF)."""
+    shipment = _shipment_or_404(shipment_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return shipment
+
+
 @workspace()
 def parcels(**_kw):
     """Parcels to prepare (packing slips) and parcels on their way."""
@@ -48,9 +56,7 @@ def packing_slip(shipment_id: int):
 @workspace()
 def parcel_shipped(shipment_id: int):
     """The parcel left with a carrier, under a tracking number."""
-    shipment = _shipment_or_404(shipment_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    shipment = _confirmed_shipment(shipment_id)
     with commit_or_flash(_("Parcel of order %(number)s marked as shipped.",
                            number=shipment.order.number)), user_errors():
         order_services.mark_shipped(shipment, request.form.get("carrier", ""),
@@ -61,9 +67,7 @@ def parcel_shipped(shipment_id: int):
 @workspace()
 def parcel_delivered(shipment_id: int):
     """The shopper received the parcel."""
-    shipment = _shipment_or_404(shipment_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    shipment = _confirmed_shipment(shipment_id)
     with commit_or_flash(_("Parcel of order %(number)s marked as delivered.",
                            number=shipment.order.number)), user_errors():
         order_services.mark_delivered(shipment)

@@ -13,7 +13,8 @@ from catalog.services import CatalogError
 from shop.actions import commit_or_flash
 from shop.extensions import db
 
-from producers.workspace.access import flash_form_errors, user_errors, workspace
+from producers.workspace.access import (fill_translations, flash_form_errors, user_errors,
+                                        workspace)
 from producers.workspace.forms import ConfirmForm, ImageForm, ProductForm, VariantForm, options
 
 
@@ -33,9 +34,7 @@ def _product_form(product: Product | None) -> ProductForm:
         (c.id, f"{c.kind.value.upper()} {c.number}".strip()) for c in db.session.scalars(
             select(Certification).where(Certification.cooperative_id == g.coop.id)))
     if product is not None and request.method == "GET":
-        for t in product.translations:
-            for field in catalog_services.TEXT_FIELDS:
-                getattr(form, f"{field}_{t.locale}").data = getattr(t, field)
+        fill_translations(form, product.translations, catalog_services.TEXT_FIELDS)
         form.certification_ids.data = [c.id for c in product.certifications]
     return form
 
@@ -162,20 +161,21 @@ def upload_image(product_id: int):
     return _to_product(product, "pictures")
 
 
-def _image_or_404(product: Product, image_id: int) -> ProductImage:
+def _confirmed_image(product_id: int, image_id: int) -> tuple[Product, ProductImage]:
+    """The product and its picture a confirmed button acts on (404, or 400 without CSRF)."""
+    product = _product_or_404(product_id)
     image = next((i for i in product.images if i.id == image_id), None)
     if image is None:
         abort(404)
-    return image
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return product, image
 
 
 @workspace()
 def move_image(product_id: int, image_id: int):
     """Move a picture earlier or later."""
-    product = _product_or_404(product_id)
-    image = _image_or_404(product, image_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    product, image = _confirmed_image(product_id, image_id)
     catalog_services.move_image(product, image, -1 if request.form.get("to") == "earlier" else 1)
     db.session.commit()
     return _to_product(product, "pictures")
@@ -184,10 +184,7 @@ def move_image(product_id: int, image_id: int):
 @workspace()
 def delete_image(product_id: int, image_id: int):
     """Remove a picture."""
-    product = _product_or_404(product_id)
-    image = _image_or_404(product, image_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    product, image = _confirmed_image(product_id, image_id)
     catalog_services.delete_image(product, image)
     db.session.commit()
     flash(_("Picture removed."), "success")

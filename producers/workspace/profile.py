@@ -1,7 +1,7 @@
 """The cooperative's public profile, in three languages, and its logo."""
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -11,7 +11,7 @@ from shop.storage import get_storage
 
 from producers import services
 from producers.models import Cooperative
-from producers.workspace.access import workspace
+from producers.workspace.access import fill_translations, workspace
 from producers.workspace.forms import ProfileForm
 
 LOGO_MIN_WIDTH = 320
@@ -22,10 +22,7 @@ def profile(**_kw):
     """The cooperative's public profile, in three languages, and its logo."""
     coop: Cooperative = g.coop
     form = ProfileForm(obj=coop)
-    if request.method == "GET":
-        for t in coop.translations:
-            getattr(form, f"tagline_{t.locale}").data = t.tagline
-            getattr(form, f"story_{t.locale}").data = t.story
+    fill_translations(form, coop.translations, ("tagline", "story"))
     if form.validate_on_submit():
         for name in ("contact_name", "email", "phone", "members_count"):
             setattr(coop, name, getattr(form, name).data)
