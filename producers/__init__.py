@@ -10,14 +10,10 @@ def init_app(app: Flask) -> None:
 
     from shop.navigation import NavLink, add_link
 
-    from producers.workspace import lots as _lot_views  # noqa: F401  (routes on the workspace blueprint)
     from producers import models  # noqa: F401  (metadata)
     from producers.money import models as _payout_models  # noqa: F401  (metadata)
-    from producers.workspace import parcels as _parcel_views  # noqa: F401  (routes on the workspace blueprint)
-    from producers.workspace import bank as _bank_views  # noqa: F401  (routes on the workspace blueprint)
     from producers.admin import payouts as _payout_admin  # noqa: F401  (routes on the admin blueprint)
     from producers.money.cli import payouts_cli
-    from producers.workspace import balance as _statement_views  # noqa: F401  (routes on the workspace blueprint)
     from producers.admin import policy as _policy_admin  # noqa: F401  (routes on the admin blueprint)
     from producers.admin import orders as _admin_orders  # noqa: F401  (routes on the admin blueprint)
     from producers.admin.cooperatives import bp as admin_bp
@@ -25,7 +21,7 @@ def init_app(app: Flask) -> None:
     from producers.money.reconciliation import ledger_cli
     from producers.presentation import init_presentation
     from producers.money.transparency import init_transparency
-    from producers.workspace.views import bp as workspace_bp
+    from producers.workspace.blueprint import bp as workspace_bp
 
     app.register_blueprint(workspace_bp)
     app.register_blueprint(admin_bp)

@@ -1,7 +1,4 @@
-"""Workspace pages for the cooperative's money: balance, monthly statements, member distribution.
-
-Routes on the workspace blueprint (``producers.workspace.views.bp``).
-"""
+"""Workspace pages for the cooperative's money: balance, monthly statements, member distribution."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -12,9 +9,6 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired, ValidationError
 
 from catalog.trace import ContributionKind
 from orders.accounting import release_due
@@ -28,7 +22,8 @@ from producers.money import distribution as dist
 from producers.money import statements as st
 from producers.models import MembershipRole
 from producers.money.models import PayoutMethod, PayoutStatus
-from producers.workspace.views import bp, workspace
+from producers.workspace.access import workspace
+from producers.workspace.forms import ReserveForm
 
 PER_PAGE = 20
 
@@ -90,7 +85,6 @@ def _local_stamp(value: datetime) -> str:
 
 # ------------------------------------------------------------------ balance
 
-@bp.route("/<slug>/balance")
 @workspace()
 def balance(**_kw):
     """What the cooperative is owed, each order's split, its payouts and statements."""
@@ -115,7 +109,6 @@ def _statement_or_404(year: int, month: int) -> st.Statement:
         abort(404)
 
 
-@bp.route("/<slug>/statements/<int:year>/<int:month>")
 @workspace()
 def statement(year: int, month: int):
     """The month's statement, printable (A4)."""
@@ -124,7 +117,6 @@ def statement(year: int, month: int):
                            statement=_statement_or_404(year, month), movements=MOVEMENTS)
 
 
-@bp.route("/<slug>/statements/<int:year>/<int:month>.csv")
 @workspace()
 def statement_csv(year: int, month: int):
     """The month's statement as CSV: amounts in dirhams with a dot, from centimes."""
@@ -153,20 +145,6 @@ def statement_csv(year: int, month: int):
 
 
 # ------------------------------------------------------------------ distribution
-
-class ReserveForm(FlaskForm):
-    """The share of producer revenue the cooperative keeps before sharing."""
-
-    reserve = StringField(_l("Reserve (%)"), validators=[DataRequired()],
-                          render_kw={"inputmode": "decimal", "dir": "ltr", "size": 6})
-
-    def validate_reserve(self, field) -> None:
-        """0 to 100, up to two decimals; keeps the basis points on the field."""
-        try:
-            field.basis_points = dist.percent_to_bp(field.data or "")
-        except dist.DistributionError as exc:
-            raise ValidationError(str(exc.message)) from None
-
 
 def _period_or_404() -> tuple[int, int | None]:
     """``?year=&month=`` (month empty: the whole year); neither: last month."""
@@ -214,7 +192,6 @@ def _last_day(end: datetime) -> date:
     return date.fromordinal(st.to_local(end).date().toordinal() - 1)
 
 
-@bp.route("/<slug>/distribution")
 @workspace()
 def distribution(**_kw):
     """A proposal for sharing a period's producer revenue among members."""
@@ -223,7 +200,6 @@ def distribution(**_kw):
     return _render_distribution(form, period, kind)
 
 
-@bp.route("/<slug>/distribution/reserve", methods=["POST"])
 @workspace(owner_only=True)
 def distribution_reserve(**_kw):
     """Change the reserve percentage (owners); audited."""
@@ -238,7 +214,6 @@ def distribution_reserve(**_kw):
     return _render_distribution(form, period, kind), 400
 
 
-@bp.route("/<slug>/distribution.csv")
 @workspace()
 def distribution_csv(**_kw):
     """The proposal as CSV, for the general assembly."""

@@ -7,16 +7,15 @@ from flask_login import current_user
 
 from shop.extensions import db, limiter
 
-from producers.workspace.bank_forms import BankForm
 from producers.money.rib import BankDetailsError, change_bank_details, mask_rib
-from producers.workspace.views import bp, workspace
+from producers.workspace.access import workspace
+from producers.workspace.forms import BankForm
 
 
 def _password_limit() -> str:
     return current_app.config.get("LOGIN_RATE_LIMIT", "10 per minute")
 
 
-@bp.route("/<slug>/bank", methods=["GET", "POST"])
 @limiter.limit(_password_limit, methods=["POST"])
 @workspace()
 def bank(**_kw):
@@ -26,6 +25,7 @@ def bank(**_kw):
     if not form.is_submitted():
         form.rib_holder.data = coop.rib_holder or coop.legal_name
     if form.validate_on_submit():
+        # The refusal is shown on the field it concerns, not flashed.
         try:
             changed = change_bank_details(coop, form.rib.data, form.rib_holder.data,
                                           current_user, form.current_password.data)

@@ -1,4 +1,4 @@
-"""Workspace pages for lots and their trace events (routes on the workspace blueprint)."""
+"""Workspace pages for lots and their trace events."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -11,26 +11,17 @@ from sqlalchemy.orm import selectinload
 
 from catalog.models import Certification, Product, Variant
 from catalog.trace import (Action, Contribution, ContributionKind, EventType, Lot,
-                           LotDetails, Place, Quantity, Step, TraceError, TraceEvent,
-                           create_lot, record_trace_event, store_evidence, timeline,
-                           update_lot, verify_chain)
+                                  LotDetails, Place, Quantity, Step, TraceError, TraceEvent,
+                                  create_lot, record_trace_event, store_evidence, timeline,
+                                  update_lot, verify_chain)
+from shop.actions import commit_or_flash
 from shop.extensions import db
 
-from producers.workspace.forms import options
-from producers.workspace.lot_forms import EventForm, LotForm
 from producers.models import Member
-from producers.workspace.views import bp, workspace
+from producers.workspace.access import owned_or_404, workspace
+from producers.workspace.forms import EventForm, LotForm, options
 
 
-def _lot_or_404(lot_id: int) -> Lot:
-    lot = db.session.scalar(select(Lot).where(Lot.id == lot_id,
-                                              Lot.cooperative_id == g.coop.id))
-    if lot is None:
-        abort(404)
-    return lot
-
-
-@bp.route("/<slug>/lots")
 @workspace()
 def lots(**_kw):
     """The cooperative's lots, newest first, with their remaining units."""
@@ -98,17 +89,16 @@ def _certifications(form: LotForm) -> list[Certification]:
         Certification.cooperative_id == g.coop.id, Certification.id.in_(wanted)))) if wanted else []
 
 
-@bp.route("/<slug>/lots/new", methods=["GET", "POST"])
-@bp.route("/<slug>/lots/<int:lot_id>/edit", methods=["GET", "POST"])
 @workspace()
 def lot_form(lot_id: int | None = None):
     """Create a lot, or edit its facts (its code and size stay as created)."""
-    lot = _lot_or_404(lot_id) if lot_id is not None else None
+    lot = owned_or_404(Lot, lot_id) if lot_id is not None else None
     form = _lot_form(lot)
     if lot is not None:
         form.code.data = lot.code  # fixed: printed on labels already
         form.variant_id.data = str(lot.variant_id)
     if form.validate_on_submit():
+        # The refusal is shown on the code field, not flashed.
         try:
             if lot is None:
                 variant = db.session.get(Variant, int(form.variant_id.data))
@@ -149,11 +139,10 @@ def _event_fields(form: EventForm) -> dict:
     }
 
 
-@bp.route("/<slug>/lots/<int:lot_id>", methods=["GET", "POST"])
 @workspace()
 def lot_events(lot_id: int):
     """A lot's chain of events, and the form to record the next one (or a correction)."""
-    lot = _lot_or_404(lot_id)
+    lot = owned_or_404(Lot, lot_id)
     form = EventForm()
     corrects = None
     correct_id = request.values.get("corrects", type=int)
@@ -163,18 +152,13 @@ def lot_events(lot_id: int):
         if corrects is None:
             abort(404)
     if form.validate_on_submit():
-        try:
+        with commit_or_flash(_("Event recorded. It can no longer be changed; record a "
+                               "correction if needed.")) as outcome:
             fields = _event_fields(form)
             if form.evidence.data:
                 fields["evidence"] = store_evidence(form.evidence.data.read())
             record_trace_event(lot, g.coop, corrects=corrects, **fields)
-        except TraceError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
-        else:
-            db.session.commit()
-            flash(_("Event recorded. It can no longer be changed; record a correction if "
-                    "needed."), "success")
+        if outcome.ok:
             return redirect(url_for("producers.lot_events", slug=g.coop.slug, lot_id=lot.id))
     events = db.session.scalars(select(TraceEvent).where(TraceEvent.lot_id == lot.id)
                                 .order_by(TraceEvent.sequence)).all()

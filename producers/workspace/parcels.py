@@ -1,17 +1,18 @@
 """Workspace pages for the cooperative's parcels: prepare, ship, deliver."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from orders import services as order_services
 from orders.models import Order, OrderLine, OrderLineLot, Shipment, ShipmentStatus
+from shop.actions import commit_or_flash
 from shop.extensions import db
 
+from producers.workspace.access import workspace
 from producers.workspace.forms import ConfirmForm
-from producers.workspace.views import bp, workspace
 
 
 def _shipment_or_404(shipment_id: int) -> Shipment:
@@ -25,7 +26,14 @@ def _shipment_or_404(shipment_id: int) -> Shipment:
     return shipment
 
 
-@bp.route("/<slug>/parcels")
+def _confirmed_shipment(shipment_id: int) -> Shipment:
+    """The parcel a confirmed button acts on (404, or 400 without CSRF)."""
+    shipment = _shipment_or_404(shipment_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return shipment
+
+
 @workspace()
 def parcels(**_kw):
     """Parcels to prepare (packing slips) and parcels on their way."""
@@ -38,7 +46,6 @@ def parcels(**_kw):
                            on_the_way=on_the_way, confirm=ConfirmForm())
 
 
-@bp.route("/<slug>/parcels/<int:shipment_id>/slip")
 @workspace()
 def packing_slip(shipment_id: int):
     """A printable packing slip: address, lines, lots."""
@@ -46,42 +53,24 @@ def packing_slip(shipment_id: int):
                            shipment=_shipment_or_404(shipment_id))
 
 
-@bp.route("/<slug>/parcels/<int:shipment_id>/shipped", methods=["POST"])
 @workspace()
 def parcel_shipped(shipment_id: int):
     """The parcel left with a carrier, under a tracking number."""
-    shipment = _shipment_or_404(shipment_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
+    shipment = _confirmed_shipment(shipment_id)
+    with commit_or_flash(_("Parcel of order %(number)s marked as shipped.",
+                           number=shipment.order.number)):
         order_services.mark_shipped(shipment, request.form.get("carrier", ""),
                                     request.form.get("tracking", ""))
-    except order_services.OrderError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Parcel of order %(number)s marked as shipped.", number=shipment.order.number),
-              "success")
     return redirect(url_for("producers.parcels", slug=g.coop.slug))
 
 
-@bp.route("/<slug>/parcels/<int:shipment_id>/delivered", methods=["POST"])
 @workspace()
 def parcel_delivered(shipment_id: int):
     """The shopper received the parcel."""
-    shipment = _shipment_or_404(shipment_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
+    shipment = _confirmed_shipment(shipment_id)
+    with commit_or_flash(_("Parcel of order %(number)s marked as delivered.",
+                           number=shipment.order.number)):
         order_services.mark_delivered(shipment)
-    except order_services.OrderError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Parcel of order %(number)s marked as delivered.", number=shipment.order.number),
-              "success")
     return redirect(url_for("producers.parcels", slug=g.coop.slug))
 
 
