@@ -228,7 +228,8 @@ def measure(url: str, workdir: Path, trace: bool) -> dict:
     """Run the payouts once; with ``trace`` only tracemalloc's peak, else time and checks."""
     from producers.money.reconciliation import reconcile
     from producers.money.models import Payout
-    from producers.money.payouts import bank_csv, run_payouts
+    from producers.money.bankfile import bank_csv
+    from producers.money.payouts import run_payouts
     from shop.money import ledger
     from shop.extensions import db
 

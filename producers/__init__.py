@@ -12,11 +12,8 @@ def init_app(app: Flask) -> None:
 
     from producers import models  # noqa: F401  (metadata)
     from producers.money import models as _payout_models  # noqa: F401  (metadata)
-    from producers.admin import payouts as _payout_admin  # noqa: F401  (routes on the admin blueprint)
+    from producers.admin.blueprint import bp as admin_bp
     from producers.money.cli import payouts_cli
-    from producers.admin import policy as _policy_admin  # noqa: F401  (routes on the admin blueprint)
-    from producers.admin import orders as _admin_orders  # noqa: F401  (routes on the admin blueprint)
-    from producers.admin.cooperatives import bp as admin_bp
     from producers.cli import producers_cli
     from producers.money.reconciliation import ledger_cli
     from producers.presentation import init_presentation

@@ -1,43 +1,30 @@
-"""Administration: cooperative approvals, audit log, certificates, documents."""
+"""Administration of cooperatives: the home page, the approval queue and the decisions."""
 from __future__ import annotations
 
-import io
-import re
-import unicodedata
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file,
-                   url_for)
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from catalog.models import Certification
 from shop.accounts import admin_required
 from shop.accounts.models import User
 from shop.audit import AuditEntry
-from shop.extensions import db, login_manager
-from shop.i18n import LOCAL_TZ
+from shop.extensions import db
 from shop.models import utcnow
-from shop.storage import get_storage
 
 from producers import services
-from producers.admin.forms import (ACTION_LABELS, DECISIONS, DOCUMENT_LABELS, KIND_LABELS, STATUS_LABELS,
-                          AuditFilterForm, DecisionForm, QueueFilterForm)
+from producers.admin.certificates import EXPIRY_WINDOW_DAYS
+from producers.admin.forms import (ACTION_LABELS, DECISIONS, DOCUMENT_LABELS, KIND_LABELS,
+                                   STATUS_LABELS, DecisionForm, QueueFilterForm)
+from producers.admin.listing import PER_PAGE, page_args, page_number
 from producers.models import Cooperative, CooperativeDocument, CooperativeStatus, Membership
 
-bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/<lang:lang>/admin")
 
-PER_PAGE = 50
-#: Certificates whose validity ends within this many days are listed as expiring.
-EXPIRY_WINDOW_DAYS = 30
-EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png",
-              "image/webp": "webp"}
-
-
-@bp.context_processor
 def admin_helpers() -> dict[str, Any]:
     """Labels shared by the administration templates."""
     return {"status_labels": STATUS_LABELS, "decisions": DECISIONS,
@@ -47,7 +34,6 @@ def admin_helpers() -> dict[str, Any]:
 
 # ------------------------------------------------------------------ home
 
-@bp.route("/")
 @admin_required
 def index():
     """The administrators' home: what waits for a decision."""
@@ -64,7 +50,6 @@ def index():
 
 # ------------------------------------------------------------------ cooperatives
 
-@bp.route("/cooperatives")
 @admin_required
 def cooperatives():
     """The approval queue: cooperatives by status (pending first), searchable by name."""
@@ -81,17 +66,16 @@ def cooperatives():
     # The oldest application first: a queue is served in order of arrival.
     query = query.order_by(Cooperative.submitted_at.is_(None), Cooperative.submitted_at,
                            Cooperative.legal_name, Cooperative.id)
-    page = db.paginate(query, page=_page_number(), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     ids = [coop.id for coop in page.items]
     documents = {coop_id: n for coop_id, n in db.session.execute(
         select(CooperativeDocument.cooperative_id, func.count(CooperativeDocument.id))
         .where(CooperativeDocument.cooperative_id.in_(ids))
         .group_by(CooperativeDocument.cooperative_id))} if ids else {}
     return render_template("admin/cooperatives.html", form=form, page=page, documents=documents,
-                           page_args=_page_args())
+                           page_args=page_args())
 
 
-@bp.route("/cooperatives/<int:id>")
 @admin_required
 def cooperative(id: int):
     """Everything an administrator needs to decide on a cooperative."""
@@ -99,7 +83,6 @@ def cooperative(id: int):
     return _render_cooperative(coop)
 
 
-@bp.route("/cooperatives/<int:id>/decide", methods=["POST"])
 @admin_required
 def decide(id: int):
     """Apply an administrator decision (approve, reject, ask for changes, suspend, reinstate)."""
@@ -151,118 +134,3 @@ def _render_cooperative(coop: Cooperative, submitted: DecisionForm | None = None
     return render_template("admin/cooperative.html", coop=coop, forms=forms, managers=managers,
                            history=history, applicant=applicant, error=error,
                            stories={t.locale: t for t in coop.translations})
-
-
-# ------------------------------------------------------------------ documents
-
-@bp.route("/documents/<int:id>")
-def document(id: int):
-    """Stream a private document to an administrator or a manager of its cooperative."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    doc = db.get_or_404(CooperativeDocument, id)
-    if not (current_user.is_admin or services.membership(current_user, doc.cooperative)):
-        abort(403)
-    storage = get_storage()
-    try:
-        path = storage.path(doc.storage_name)
-        if path is not None:
-            if not path.is_file():
-                abort(404)
-            source: Any = path
-        else:  # a remote backend: no local file to hand to send_file
-            source = io.BytesIO(storage.read(doc.storage_name))
-    except (ValueError, FileNotFoundError):
-        abort(404)
-    response = send_file(source, mimetype=doc.content_type, as_attachment=False,
-                         download_name=safe_filename(doc.filename, doc.content_type),
-                         conditional=True, etag=False, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    if doc.content_type == "application/pdf":
-        # The file came from outside: a PDF's scripts and forms run without any origin.
-        response.headers["Content-Security-Policy"] = "sandbox"
-    return response
-
-
-def safe_filename(name: str, content_type: str) -> str:
-    """A name to offer the browser: no path, no control characters, the real extension."""
-    base = re.split(r"[\\/]", name or "")[-1]
-    base = "".join(c for c in unicodedata.normalize("NFC", base)
-                   if unicodedata.category(c)[0] not in "CZ" or c == " ")
-    base = re.sub(r'["<>:|?*;]', "", base).strip(" .")
-    stem = base.rsplit(".", 1)[0].strip(" .") if "." in base else base
-    extension = EXTENSIONS.get(content_type, "bin")
-    return f"{(stem or 'document')[:100]}.{extension}"
-
-
-# ------------------------------------------------------------------ audit log
-
-@bp.route("/audit")
-@admin_required
-def audit():
-    """The audit log, newest first, with filters."""
-    form = AuditFilterForm(request.args)
-    form.set_choices(
-        list(db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))),
-        list(db.session.scalars(select(AuditEntry.target_type).distinct()
-                                .order_by(AuditEntry.target_type))))
-    form.validate()
-    page = db.paginate(_audit_query(form), page=_page_number(), per_page=PER_PAGE,
-                       error_out=False)
-    return render_template("admin/audit.html", form=form, page=page, page_args=_page_args())
-
-
-def _audit_query(form: AuditFilterForm) -> Select:
-    """The entries matching the valid filters (invalid ones are ignored and shown in error)."""
-    query = select(AuditEntry).options(selectinload(AuditEntry.actor))
-    if form.action.data and not form.action.errors:
-        query = query.where(AuditEntry.action == form.action.data)
-    if form.target_type.data and not form.target_type.errors:
-        query = query.where(AuditEntry.target_type == form.target_type.data)
-    if form.actor.data and not form.actor.errors:
-        query = query.where(AuditEntry.actor_id.in_(select(User.id).where(
-            User.email.icontains(form.actor.data.strip(), autoescape=True))))
-    if form.date_from.data and not form.date_from.errors:
-        query = query.where(AuditEntry.created_at >= local_midnight(form.date_from.data))
-    if form.date_to.data and not form.date_to.errors:
-        query = query.where(AuditEntry.created_at
-                            < local_midnight(form.date_to.data + timedelta(days=1)))
-    return query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-
-
-def local_midnight(day: date) -> datetime:
-    """The start of ``day`` in Casablanca, as the naive UTC time the database stores."""
-    return datetime.combine(day, time.min, LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
-
-
-# ------------------------------------------------------------------ certificates
-
-@bp.route("/certificates")
-@admin_required
-def certificates():
-    """Certificates already expired or expiring within 30 days, soonest first."""
-    today = utcnow().date()
-    rows = db.session.scalars(
-        select(Certification).join(Certification.cooperative)
-        .where(Certification.valid_until <= today + timedelta(days=EXPIRY_WINDOW_DAYS))
-        .options(contains_eager(Certification.cooperative))
-        .order_by(Certification.valid_until, Cooperative.legal_name, Certification.id)
-    ).all()
-    expired = [c for c in rows if not c.is_valid(today)]
-    expiring = [c for c in rows if c.is_valid(today)]
-    return render_template("admin/certificates.html", expired=expired, expiring=expiring,
-                           today=today, window=EXPIRY_WINDOW_DAYS)
-
-
-# ------------------------------------------------------------------ helpers
-
-def _page_number() -> int:
-    """The ``page`` query argument (1 when missing or not a positive number)."""
-    value = request.args.get("page", "")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
-
-
-def _page_args() -> dict[str, str]:
-    """The query arguments to keep in pagination links (all but ``page``)."""
-    return {k: v for k, v in request.args.items() if k != "page" and v}

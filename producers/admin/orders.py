@@ -1,7 +1,7 @@
 """Administration of orders: the list with filters, an order's detail, refunds, cancels.
 
-Routes on the admin blueprint (``producers.admin.cooperatives.bp``), every one guarded by
-``admin_required``; they name an order by its ``number`` only.
+Views registered on the admin blueprint by ``producers.admin.blueprint``, every one guarded
+by ``admin_required``; they name an order by its ``number`` only.
 """
 from __future__ import annotations
 
@@ -12,12 +12,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
-from wtforms import DateField, HiddenField, SearchField, SelectField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from orders import refunds, services
 from orders.models import (Order, OrderLine, OrderLineLot, OrderStatus, PaymentMethod, Refund,
@@ -28,7 +24,8 @@ from shop.audit import AuditEntry
 from shop.extensions import db
 from shop.i18n import format_money
 
-from producers.admin.cooperatives import _page_args, _page_number, bp, local_midnight
+from producers.admin.forms import CancelForm, CashForm, OrderFilterForm, RefundForm
+from producers.admin.listing import local_midnight, page_args, page_number
 from producers.models import Cooperative
 
 PER_PAGE = 30
@@ -42,66 +39,6 @@ REFUND_METHOD_LABELS = {
     RefundMethod.CARD: _l("To the card"),
     RefundMethod.CASH: _l("In cash"),
 }
-
-
-# ------------------------------------------------------------------ forms
-
-class OrderFilterForm(FlaskForm):
-    """Filters of the order list (a GET form: they combine, no script needed)."""
-
-    class Meta:
-        csrf = False
-
-    q = SearchField(_l("Number, e-mail or name"), validators=[Optional(), Length(max=120)])
-    status = SelectField(_l("Status"), validators=[Optional()], choices=[
-        SelectChoice("", _l("Any")),
-        *(SelectChoice(status.value, label) for status, label in ORDER_STATUS_LABELS.items())])
-    method = SelectField(_l("Payment"), validators=[Optional()], choices=[
-        SelectChoice("", _l("Any")),
-        *(SelectChoice(method.value, label) for method, label in PAYMENT_NAMES.items())])
-    cooperative = SelectField(_l("Cooperative"), validators=[Optional()], choices=[])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
-
-    def set_cooperatives(self, rows: list[tuple[int, str]]) -> None:
-        """Offer every cooperative, by name."""
-        self.cooperative.choices = [SelectChoice("", _l("Any")),
-                                    *(SelectChoice(str(i), name) for i, name in rows)]
-
-    def validate_date_to(self, field: DateField) -> None:
-        """The period must not end before it starts."""
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError(_l("The end date is before the start date."))
-
-    def ok(self, name: str) -> bool:
-        """True when the filter ``name`` has a valid value to apply."""
-        item = self[name]
-        return bool(item.data) and not item.errors
-
-
-class RefundForm(FlaskForm):
-    """The refund's reason; quantities and parcels are read per line and parcel."""
-
-    reason = TextAreaField(_l("Reason (sent to the shopper)"),
-                           validators=[DataRequired(message=_l("Give the reason for the refund.")),
-                                       Length(max=refunds.REASON_MAX)],
-                           render_kw={"rows": 3})
-
-
-class CancelForm(FlaskForm):
-    """Cancel the whole order, with a reason the shopper reads."""
-
-    cancel_reason = TextAreaField(_l("Reason (sent to the shopper)"),
-                                  validators=[DataRequired(
-                                      message=_l("Give the reason for the cancellation.")),
-                                      Length(max=refunds.REASON_MAX)],
-                                  render_kw={"rows": 3})
-
-
-class CashForm(FlaskForm):
-    """The carrier remitted a delivered parcel's cash."""
-
-    shipment = HiddenField(validators=[DataRequired()])
 
 
 # ------------------------------------------------------------------ list
@@ -130,7 +67,6 @@ def _orders_query(form: OrderFilterForm) -> Select:
     return query.order_by(Order.created_at.desc(), Order.id.desc())
 
 
-@bp.route("/orders")
 @admin_required
 def orders():
     """Every order, newest first, with filters that combine."""
@@ -143,10 +79,10 @@ def orders():
         selectinload(Order.shipments).selectinload(Shipment.cooperative)
         .load_only(Cooperative.id, Cooperative.legal_name),
         selectinload(Order.refunds).load_only(Refund.amount_cents, Refund.status))
-    page = db.paginate(query, page=_page_number(), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     refunded = {order.id: sum(r.amount_cents for r in order.refunds
                               if r.status != RefundStatus.FAILED) for order in page.items}
-    return render_template("admin/orders.html", form=form, page=page, page_args=_page_args(),
+    return render_template("admin/orders.html", form=form, page=page, page_args=page_args(),
                            refunded=refunded, **_labels())
 
 
@@ -198,7 +134,6 @@ def _render(order: Order, status: int = 200, *, refund_form: RefundForm | None =
         cash_error=cash_error, plan=plan, **_labels()), status
 
 
-@bp.route("/orders/<number>")
 @admin_required
 def order(number: str):
     """An order as staff see it: shopper, payment, parcels, lines, refunds, actions."""
@@ -229,7 +164,6 @@ def _parse_refund(order: Order) -> tuple[dict[int, int], set[int], dict[str, str
     return items, shipping, values, error
 
 
-@bp.route("/orders/<number>/refund", methods=["POST"])
 @admin_required
 def order_refund(number: str):
     """Refund units of lines and parcels' shipping (or preview the amount first)."""
@@ -263,7 +197,6 @@ def order_refund(number: str):
     return redirect(url_for("admin.order", number=order.number))
 
 
-@bp.route("/orders/<number>/cancel", methods=["POST"])
 @admin_required
 def order_cancel(number: str):
     """Cancel an order nothing of which has shipped (a paid card order is refunded)."""
@@ -287,7 +220,6 @@ def order_cancel(number: str):
     return redirect(url_for("admin.order", number=order.number))
 
 
-@bp.route("/orders/<number>/cash-remitted", methods=["POST"])
 @admin_required
 def order_cash_remitted(number: str):
     """The carrier handed over a delivered cash-on-delivery parcel's cash."""

@@ -5,22 +5,21 @@ from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
 
 from shop.accounts import admin_required
 from shop.audit import AuditEntry
 from shop.extensions import db
 from shop.i18n import format_money
 
-from producers.money import payouts as service
-from producers.admin.cooperatives import PER_PAGE, _page_args, _page_number, bp
+from producers.admin.forms import FailForm, RunForm
+from producers.admin.listing import PER_PAGE, page_args, page_number
 from producers.models import Cooperative
+from producers.money import payouts as service
+from producers.money.bankfile import bank_csv
+from producers.money.exceptions import PayoutError
 from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
 from producers.money.rib import mask_rib
 
@@ -28,23 +27,6 @@ from producers.money.rib import mask_rib
 SKIPPED_SHOWN = 10
 
 
-class RunForm(FlaskForm):
-    """The "Run payouts" button (CSRF only)."""
-
-
-class FailForm(FlaskForm):
-    """Why a payout failed (the cooperative's managers read it)."""
-
-    reason = TextAreaField(_l("Why did it fail?"), validators=[
-        DataRequired(message=_l("Say why the payout failed.")), Length(max=2000)])
-
-    def for_payout(self, payout_id: int) -> FailForm:
-        """Unique ids, one form per payout on the page."""
-        self.reason.id = self.reason.label.field_id = f"reason-{payout_id}"
-        return self
-
-
-@bp.context_processor
 def payout_helpers() -> dict[str, Any]:
     """Labels and the RIB mask for the payout templates."""
     return {"payout_status_labels": service.STATUS_LABELS,
@@ -53,13 +35,12 @@ def payout_helpers() -> dict[str, Any]:
 
 # ------------------------------------------------------------------ batches
 
-@bp.route("/payouts")
 @admin_required
 def payouts():
     """Payout batches, newest first, with their totals by status."""
     query = select(PayoutBatch).options(selectinload(PayoutBatch.created_by)).order_by(
         PayoutBatch.created_at.desc(), PayoutBatch.id.desc())
-    page = db.paginate(query, page=_page_number(), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     ids = [batch.id for batch in page.items]
     figures: dict[int, dict[str, tuple[int, int]]] = {batch_id: {} for batch_id in ids}
     if ids:
@@ -69,10 +50,9 @@ def payouts():
                 .where(Payout.batch_id.in_(ids)).group_by(Payout.batch_id, Payout.status)):
             figures[batch_id][status.value] = (int(count), int(total))
     return render_template("admin/payouts.html", page=page, figures=figures,
-                           page_args=_page_args(), run_form=RunForm())
+                           page_args=page_args(), run_form=RunForm())
 
 
-@bp.route("/payouts/run", methods=["POST"])
 @admin_required
 def run_payouts():
     """Pay every cooperative's payable balance into a new batch; send its Stripe transfers."""
@@ -155,19 +135,17 @@ def _render_batch(batch: PayoutBatch, failed: FailForm | None = None,
                            skipped=_skipped_in(batch))
 
 
-@bp.route("/payouts/<int:batch_id>")
 @admin_required
 def payout_batch(batch_id: int):
     """A batch's payouts: amounts, bank details, status, and what to do next."""
     return _render_batch(_batch_or_404(batch_id))
 
 
-@bp.route("/payouts/<int:batch_id>/bank.csv")
 @admin_required
 def payout_bank_csv(batch_id: int):
     """The bank transfers still to make, for the bank's bulk transfer upload."""
     batch = _batch_or_404(batch_id)
-    response = Response(service.bank_csv(batch).encode("utf-8"),
+    response = Response(bank_csv(batch).encode("utf-8"),
                         mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = \
         f'attachment; filename="taawon-payouts-{batch.id}.csv"'
@@ -175,7 +153,6 @@ def payout_bank_csv(batch_id: int):
     return response
 
 
-@bp.route("/payouts/<int:batch_id>/<int:payout_id>/paid", methods=["POST"])
 @admin_required
 def payout_paid(batch_id: int, payout_id: int):
     """The bank confirmed the transfer."""
@@ -187,7 +164,7 @@ def payout_paid(batch_id: int, payout_id: int):
             "A Stripe payout is paid by its transfers: send them again.")), 400
     try:
         service.mark_paid(payout, current_user)
-    except service.PayoutError as exc:
+    except PayoutError as exc:
         db.session.rollback()
         return _render_batch(_batch_or_404(batch_id), error=str(exc.message)), 400
     db.session.commit()
@@ -195,7 +172,6 @@ def payout_paid(batch_id: int, payout_id: int):
     return redirect(url_for("admin.payout_batch", batch_id=batch_id))
 
 
-@bp.route("/payouts/<int:batch_id>/<int:payout_id>/failed", methods=["POST"])
 @admin_required
 def payout_failed(batch_id: int, payout_id: int):
     """The bank or Stripe refused the payout: its money returns to the balance."""
@@ -205,7 +181,7 @@ def payout_failed(batch_id: int, payout_id: int):
         return _render_batch(_batch_or_404(batch_id), form, payout_id), 400
     try:
         service.mark_failed(payout, form.reason.data, current_user)
-    except service.PayoutError as exc:
+    except PayoutError as exc:
         db.session.rollback()
         form.reason.errors = [str(exc.message)]
         return _render_batch(_batch_or_404(batch_id), form, payout_id), 400
@@ -215,7 +191,6 @@ def payout_failed(batch_id: int, payout_id: int):
     return redirect(url_for("admin.payout_batch", batch_id=batch_id))
 
 
-@bp.route("/payouts/<int:batch_id>/<int:payout_id>/send", methods=["POST"])
 @admin_required
 def payout_send(batch_id: int, payout_id: int):
     """Send a Stripe payout's transfers again (those already made are not repeated)."""
@@ -224,7 +199,7 @@ def payout_send(batch_id: int, payout_id: int):
         abort(400)
     try:
         sent = service.send_transfers(payout, current_user)
-    except service.PayoutError as exc:
+    except PayoutError as exc:
         db.session.rollback()
         return _render_batch(_batch_or_404(batch_id), error=str(exc.message)), 400
     db.session.commit()

@@ -1,115 +1,33 @@
-"""Administration of the fair-trade policy and the floor prices (routes on the admin blueprint)."""
+"""Administration of the fair-trade policy and the floor prices."""
 from __future__ import annotations
-
-import re
 
 from babel.numbers import get_decimal_symbol
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length
 
 from catalog.models import Category, FloorPrice
 from shop.accounts import admin_required
+from shop.actions import commit_or_flash
 from shop.accounts.models import User
 from shop.extensions import db
 from shop.money.split import DEFAULT_POLICY, HARD_CAP_BP, split
 from shop.i18n import FORMAT_LOCALES, current_language
 from shop.money.amounts import mad_str
-from shop.money.fields import MoneyField
 
+from producers.admin.forms import FloorAmountForm, FloorForm, PolicyForm
 from producers.money import policy as services
-from producers.admin.cooperatives import bp
+from producers.money.exceptions import PolicyConflict, PolicyError
 from producers.money.policy import UNIT_LABELS
 
-NOTE_MAX = 2000
-#: Days as typed: digits with an optional sign (Arabic-Indic digits too: ``int`` reads them).
-DAYS = re.compile(r"^[-+]?\d{1,5}$")
 #: The worked example on the page: a sale of 200 MAD.
 EXAMPLE_CENTS = 20_000
 
 
-# ------------------------------------------------------------------ forms
-
-class PercentField(StringField):
-    """A percentage typed as text ('10', '7.5', '7,25'), kept as integer basis points."""
-
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        self.bp: int | None = None
-        if self.data:
-            try:
-                self.bp = services.parse_percent(self.data)
-            except ValueError:
-                raise ValueError(_l("Write a percentage like 10 or 7.5 "
-                                    "(two decimals at most).")) from None
-
-
-class DaysField(StringField):
-    """A whole number of days typed as text (a sign is kept, to be refused in words)."""
-
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        self.days: int | None = None
-        if self.data:
-            text = self.data.strip()
-            if not DAYS.match(text):
-                raise ValueError(_l("Write a whole number of days, like 14."))
-            self.days = int(text)
-
-
-
-
-class PolicyForm(FlaskForm):
-    """New numbers for the fair-trade policy, and why."""
-
-    #: The version the administrator was looking at (a newer one means someone published).
-    base_version = HiddenField()
-    commission = PercentField(_l("Platform commission (%)"), validators=[
-        InputRequired(message=_l("Give the commission."))],
-        render_kw={"inputmode": "decimal", "dir": "ltr", "autocomplete": "off"})
-    premium = PercentField(_l("Fair-trade premium (%)"), validators=[
-        InputRequired(message=_l("Give the premium."))],
-        render_kw={"inputmode": "decimal", "dir": "ltr", "autocomplete": "off"})
-    hold_days = DaysField(_l("Hold period (days)"), validators=[
-        InputRequired(message=_l("Give the hold period."))],
-        render_kw={"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"})
-    note = TextAreaField(_l("Why the rules change"), validators=[
-        InputRequired(message=_l("Say why the rules change.")), Length(max=NOTE_MAX)])
-
-    def base(self) -> int | None:
-        """The version the form was made from (None when missing or garbled)."""
-        value = (self.base_version.data or "").strip()
-        return int(value) if value.isdigit() else None
-
-
-class FloorForm(FlaskForm):
-    """A new floor price: category, unit and amount per reference quantity."""
-
-    category = SelectField(_l("Category"), validators=[
-        InputRequired(message=_l("Choose a category."))])
-    unit = SelectField(_l("Unit"), validators=[InputRequired(message=_l("Choose a unit."))],
-                       choices=[SelectChoice(value=u, label=label)
-                                for u, label in UNIT_LABELS.items()])
-    amount = MoneyField(_l("Producer revenue at least (MAD)"), validators=[
-        InputRequired(message=_l("Give an amount above zero."))],
-        render_kw={"inputmode": "decimal", "dir": "ltr", "autocomplete": "off"})
-
-
-class FloorAmountForm(FlaskForm):
-    """A floor's new amount."""
-
-    amount = MoneyField(_l("Producer revenue at least (MAD)"), validators=[
-        InputRequired(message=_l("Give an amount above zero."))],
-        render_kw={"inputmode": "decimal", "dir": "ltr", "autocomplete": "off"})
-
-
-def _attach(form: FlaskForm, exc: services.PolicyError) -> bool:
+def _attach(form: FlaskForm, exc: PolicyError) -> bool:
     """Put the service's messages on their fields; False when one has no field."""
     placed = True
     for name, message in exc.errors.items():
@@ -122,7 +40,6 @@ def _attach(form: FlaskForm, exc: services.PolicyError) -> bool:
 
 # ------------------------------------------------------------------ policy
 
-@bp.route("/policy")
 @admin_required
 def policy():
     """The policy in force, its history and the form to publish a new version."""
@@ -136,7 +53,6 @@ def policy():
     return _render_policy(form)
 
 
-@bp.route("/policy/publish", methods=["POST"])
 @admin_required
 def publish_policy():
     """Publish new numbers as a new version (past orders keep theirs)."""
@@ -147,9 +63,9 @@ def publish_policy():
         row = services.publish_policy(current_user, form.commission.bp, form.premium.bp,
                                       form.hold_days.days, form.note.data or "",
                                       base_version=form.base())
-    except services.PolicyError as exc:
+    except PolicyError as exc:
         db.session.rollback()
-        conflict = isinstance(exc, services.PolicyConflict)
+        conflict = isinstance(exc, PolicyConflict)
         if conflict:
             # The page shows the numbers now in force; the admin's own stay in the form,
             # which now builds on the newer version once reviewed.
@@ -205,7 +121,6 @@ def _category_choices() -> list[SelectChoice]:
         SelectChoice(value=str(c.id), label=label) for label, c in labelled]
 
 
-@bp.route("/policy/floors")
 @admin_required
 def floors():
     """Floor prices per category and unit, with forms to add, change and remove them."""
@@ -213,7 +128,6 @@ def floors():
     return _render_floors(form)
 
 
-@bp.route("/policy/floors/add", methods=["POST"])
 @admin_required
 def add_floor():
     """Create a floor price."""
@@ -224,7 +138,7 @@ def add_floor():
     try:
         services.save_floor(current_user, form.amount.cents,
                             category_id=int(form.category.data), unit=form.unit.data)
-    except services.PolicyError as exc:
+    except PolicyError as exc:
         db.session.rollback()
         error = None if _attach(form, exc) else str(exc.message)
         return _render_floors(form, error=error), 400
@@ -234,7 +148,6 @@ def add_floor():
     return redirect(url_for("admin.floors"))
 
 
-@bp.route("/policy/floors/<int:floor_id>", methods=["POST"])
 @admin_required
 def update_floor(floor_id: int):
     """Change a floor's amount."""
@@ -246,7 +159,7 @@ def update_floor(floor_id: int):
     if amount_form.validate():
         try:
             services.save_floor(current_user, amount_form.amount.cents, floor=floor)
-        except services.PolicyError as exc:
+        except PolicyError as exc:
             db.session.rollback()
             _attach(amount_form, exc)
         else:
@@ -258,7 +171,6 @@ def update_floor(floor_id: int):
     return _render_floors(FloorForm(formdata=None), failed=(floor_id, amount_form)), 400
 
 
-@bp.route("/policy/floors/<int:floor_id>/delete", methods=["POST"])
 @admin_required
 def delete_floor(floor_id: int):
     """Remove a floor price (products already on sale are not touched)."""
@@ -266,9 +178,8 @@ def delete_floor(floor_id: int):
     if floor is None:  # removed by another administrator meanwhile: nothing left to do
         flash(_("This floor price was already removed."), "info")
         return redirect(url_for("admin.floors"))
-    services.delete_floor(current_user, floor)
-    db.session.commit()
-    flash(_("The floor price is removed."), "success")
+    with commit_or_flash(_("The floor price is removed.")):
+        services.delete_floor(current_user, floor)
     return redirect(url_for("admin.floors"))
 
 

@@ -10,6 +10,7 @@ from shop.money.amounts import mad_str
 
 from producers.money import payouts as service
 from producers.models import Cooperative
+from producers.money.bankfile import bank_csv
 from producers.money.models import PayoutBatch
 
 payouts_cli = AppGroup("payouts", help="Pay cooperatives what they are owed.")
@@ -50,4 +51,4 @@ def bank_csv_command(batch_id: int) -> None:
     batch = db.session.get(PayoutBatch, batch_id)
     if batch is None:
         raise click.ClickException(f"no batch {batch_id}")
-    click.echo(service.bank_csv(batch), nl=False)
+    click.echo(bank_csv(batch), nl=False)

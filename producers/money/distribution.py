@@ -29,6 +29,7 @@ from shop.extensions import db
 from shop.money.ledger import JournalEntry, JournalLine
 
 from producers.models import Cooperative, Member
+from producers.money.exceptions import DistributionError
 
 BASIS = 10_000
 #: Entries whose producer revenue lines make a period's revenue: sales, net of refunds.
@@ -36,15 +37,6 @@ REVENUE_KINDS = (ledger.SALE_CARD, ledger.SALE_CASH, ledger.REFUND)
 SALE_KINDS = (ledger.SALE_CARD, ledger.SALE_CASH)
 #: Contributions are kept to the thousandth (kg or hours): weights are whole thousandths.
 WEIGHT_SCALE = 1000
-
-
-class DistributionError(ValueError):
-    """A refused change, with a message for the manager."""
-
-    def __init__(self, message) -> None:
-        """Keep the (lazy, translatable) user-facing ``message``."""
-        super().__init__(message)
-        self.message = message
 
 
 # ------------------------------------------------------------------ the pure part

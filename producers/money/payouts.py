@@ -3,7 +3,7 @@
 ``run_payouts`` releases what is due (``orders.accounting.release_due``), then
 pays every cooperative's payable balances (producer revenue, shipping and the
 community fund from the fair-trade premium) into a batch: one payout per
-cooperative, by bank transfer (a CSV for the bank, ``bank_csv``) or, for a
+cooperative, by bank transfer (a CSV for the bank, ``producers.money.bankfile.bank_csv``) or, for a
 cooperative with a Stripe Connect account, by Stripe transfers
 (``send_transfers``, one per order, outside the database transaction).
 
@@ -43,11 +43,10 @@ from shop.audit import audit
 from shop.extensions import db
 from shop.money.ledger import JournalEntry, JournalLine, Leg, credit, debit
 from shop.models import utcnow
-from shop.money.amounts import mad_str
-from shop.spreadsheet import csv_text, text_cell
 
 from producers.models import Cooperative
 from producers.notices import queue_for_managers
+from producers.money.exceptions import PayoutError
 from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
 from producers.money.rib import mask_rib, valid_rib
 
@@ -88,14 +87,6 @@ SKIP_LABELS = {
     NO_BANK_DETAILS: _l("no bank details"),
     NOT_POSITIVE: _l("balance not positive: it waits for the next run"),
 }
-
-
-class PayoutError(Exception):
-    """A refused payout operation, with a translated message."""
-
-    def __init__(self, message) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -413,29 +404,3 @@ def to_send(batch: PayoutBatch) -> list[Payout]:
     """The batch's Stripe payouts still in transit."""
     return [p for p in batch.payouts
             if p.method == PayoutMethod.STRIPE and p.status == PayoutStatus.CREATED]
-
-
-# ------------------------------------------------------------------ the bank's file
-
-CSV_HEADER = ("reference", "beneficiary", "rib", "amount", "currency", "label")
-def bank_csv(batch: PayoutBatch) -> str:
-    """The bank transfers of ``batch`` still to make, as CSV text (with a BOM, CRLF lines).
-
-    One row per bank payout in transit: reference, beneficiary (account holder,
-    else the legal name), RIB, amount in dirhams with a dot ("1234.56",
-    computed from integer centimes), currency, transfer label. The BOM makes
-    Excel read the file as UTF-8 (accented and Arabic names), which it
-    otherwise reads as Windows-1252; bank portals that want plain CSV skip it
-    with the header row.
-    """
-    rows = [CSV_HEADER]
-    for payout, legal_name in db.session.execute(
-            select(Payout, Cooperative.legal_name)
-            .join(Cooperative, Cooperative.id == Payout.cooperative_id)
-            .where(Payout.batch_id == batch.id, Payout.method == PayoutMethod.BANK,
-                   Payout.status == PayoutStatus.CREATED)
-            .order_by(Payout.id)):
-        rows.append([payout.reference, text_cell(payout.rib_holder or legal_name),
-                     text_cell(payout.rib or ""), mad_str(payout.total_cents), CURRENCY,
-                     text_cell(f"Taawon {payout.reference}")])
-    return csv_text(rows)

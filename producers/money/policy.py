@@ -8,8 +8,6 @@ already on sale stay published.
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -27,8 +25,8 @@ from shop.money.split import BASIS, DEFAULT_POLICY, HARD_CAP_BP, Policy
 from shop.i18n import FORMAT_LOCALES, current_language, format_money
 from shop.money.policy import PolicyVersion
 
-#: A percentage as typed: "10", "7.5", "7,25" (a sign is accepted, to be refused in words).
-PERCENT = re.compile(r"^[-+]?\d{1,3}(?:[.,]\d{1,2})?$")
+from producers.money.exceptions import PolicyConflict, PolicyError
+
 #: A hold longer than a year would starve the cooperatives: refused as a typing mistake.
 MAX_HOLD_DAYS = 365
 #: The largest floor (1 000 000 MAD per litre, kilogram or piece): fits the column.
@@ -36,28 +34,6 @@ MAX_FLOOR_CENTS = 100_000_000
 #: What a floor is counted per, by unit (the same words as the catalog's floor message).
 UNIT_LABELS: dict[str, Any] = {Unit.ML.value: _l("per litre"), Unit.G.value: _l("per kilogram"),
                                Unit.PIECE.value: _l("per piece")}
-
-
-class PolicyError(Exception):
-    """A refused change, with translated messages (overall and per form field)."""
-
-    def __init__(self, message: Any, errors: Mapping[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        #: field name → message, for the form to show beside each field.
-        self.errors = dict(errors or {})
-
-
-class PolicyConflict(PolicyError):
-    """Another administrator changed the same thing meanwhile."""
-
-
-def parse_percent(text: str) -> int:
-    """'10', '7.5' or '7,25' (percent) → basis points, exactly; ValueError otherwise."""
-    value = (text or "").strip()
-    if not PERCENT.match(value):
-        raise ValueError(f"not a percentage: {text!r}")
-    return int(Decimal(value.replace(",", ".")) * 100)
 
 
 def format_bp(rate_bp: int, lang: str | None = None) -> str:

@@ -17,6 +17,7 @@ from shop.extensions import db
 from shop.models import utcnow
 
 from producers.models import Cooperative
+from producers.money.exceptions import BankDetailsError
 from producers.notices import queue_for_managers
 
 RIB_LENGTH = 24
@@ -46,14 +47,6 @@ def mask_rib(rib: str | None) -> str:
     if len(rib) < 8:
         return "••••"
     return f"{rib[:3]} •••• … {rib[-4:]}"
-
-
-class BankDetailsError(Exception):
-    """A refused change of bank details, with a translated message."""
-
-    def __init__(self, message, field: str = "current_password") -> None:
-        super().__init__(message)
-        self.message, self.field = message, field
 
 
 def change_bank_details(cooperative: Cooperative, rib_text: str, holder: str, actor: User,

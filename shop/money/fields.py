@@ -6,7 +6,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 
-from .amounts import parse_mad
+from .amounts import parse_mad, parse_percent
 
 
 class MoneyField(StringField):
@@ -22,3 +22,17 @@ class MoneyField(StringField):
                 self.cents = parse_mad(self.data)
             except ValueError:
                 raise ValueError(_l("Write an amount in dirhams, like 120.00.")) from None
+
+
+class PercentField(StringField):
+    """A percentage typed as text ('10', '7.5', '7,25'), kept as integer basis points."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.bp: int | None = None
+        if self.data:
+            try:
+                self.bp = parse_percent(self.data)
+            except ValueError:
+                raise ValueError(_l("Write a percentage like 10 or 7.5 "
+                                    "(two decimals at most).")) from None

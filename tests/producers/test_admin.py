@@ -9,7 +9,8 @@ from sqlalchemy import event
 
 from catalog.models import Certification, CertificationKind
 from producers import services
-from producers.admin.cooperatives import local_midnight, safe_filename
+from producers.admin.documents import safe_filename
+from producers.admin.listing import local_midnight
 from producers.models import (CooperativeStatus, CooperativeTranslation, DocumentKind,
                               Membership, MembershipRole)
 from shop.audit import AuditEntry, audit

@@ -11,6 +11,7 @@ from orders.services import (Address, mark_cash_remitted, mark_delivered, mark_s
                              place_order)
 from orders.shipping import ensure_default_rates
 from producers.money import payouts
+from producers.money.bankfile import bank_csv
 from producers.models import Membership, MembershipRole
 from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
 from shop.money import ledger
@@ -186,7 +187,7 @@ def test_bank_file_download(client, login, admin, coops, sell):
     assert response.headers["Content-Disposition"] == \
         f'attachment; filename="taawon-payouts-{batch.id}.csv"'
     assert response.data.startswith(b"\xef\xbb\xbfreference,beneficiary,rib,amount")
-    assert response.data.decode("utf-8") == payouts.bank_csv(batch)
+    assert response.data.decode("utf-8") == bank_csv(batch)
     assert f"COOP AMAL,{RIB},125.00,MAD".encode() in response.data
 
 
