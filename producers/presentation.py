@@ -8,8 +8,22 @@ from flask_babel import lazy_gettext as _l
 
 from catalog.models import ProductStatus
 
-from producers.workspace.forms import DOCUMENT_LABELS, KIND_LABELS
-from producers.models import CooperativeStatus, DocumentKind
+from producers.models import CooperativeKind, CooperativeStatus, DocumentKind
+
+#: The kinds of cooperative, as the application form and the pages name them.
+KIND_LABELS = {
+    CooperativeKind.AGRICULTURE: _l("Agriculture"),
+    CooperativeKind.HANDICRAFT: _l("Handicraft"),
+    CooperativeKind.FORESTRY: _l("Forestry (argan, honey, medicinal plants)"),
+    CooperativeKind.FISHING: _l("Fishing"),
+    CooperativeKind.OTHER: _l("Other"),
+}
+#: The documents an application carries.
+DOCUMENT_LABELS = {
+    DocumentKind.REGISTRATION: _l("ODCo registration certificate"),
+    DocumentKind.ONSSA: _l("ONSSA authorisation"),
+    DocumentKind.QUALITY: _l("Quality certificate (organic, IGP, AOP…)"),
+}
 
 COOPERATIVE_STATUS_LABELS = {
     CooperativeStatus.DRAFT: _l("Draft application"),

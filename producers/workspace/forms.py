@@ -25,22 +25,11 @@ from shop.i18n import LANGUAGES
 from shop.money.fields import MoneyField
 from shop.regions import regions
 
-from producers.models import CooperativeKind, DocumentKind, MembershipRole
+from producers.models import MembershipRole
 from producers.money import distribution as dist
 from producers.money.rib import valid_rib
+from producers.presentation import DOCUMENT_LABELS, KIND_LABELS
 
-KIND_LABELS = {
-    CooperativeKind.AGRICULTURE: _l("Agriculture"),
-    CooperativeKind.HANDICRAFT: _l("Handicraft"),
-    CooperativeKind.FORESTRY: _l("Forestry (argan, honey, medicinal plants)"),
-    CooperativeKind.FISHING: _l("Fishing"),
-    CooperativeKind.OTHER: _l("Other"),
-}
-DOCUMENT_LABELS = {
-    DocumentKind.REGISTRATION: _l("ODCo registration certificate"),
-    DocumentKind.ONSSA: _l("ONSSA authorisation"),
-    DocumentKind.QUALITY: _l("Quality certificate (organic, IGP, AOP…)"),
-}
 LANG_LABELS = {"ar": _l("Arabic"), "fr": _l("French"), "en": _l("English")}
 UPLOADS = ("pdf", "jpg", "jpeg", "png", "webp")
 
