@@ -9,6 +9,8 @@ import pytest
 from catalog.search import get_backend, seed_search
 from shop.extensions import db
 
+pytestmark = pytest.mark.search_on_disk
+
 
 @pytest.fixture
 def app_config():
