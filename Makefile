@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app shop
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations migrate seed browser-deps clean
+.PHONY: run test test-fast install translations migrate seed browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ run: translations seed
 # TEST_DATABASE_URL=postgresql+psycopg://… make test runs the same suite there.
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Everything except the browser and slow lanes (`make test` still runs all).
+test-fast: translations
+	$(BIN)/python -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
