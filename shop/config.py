@@ -61,6 +61,9 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
+    #: werkzeug's generate_password_hash method (its scrypt default); the
+    #: tests use a cheap pbkdf2 since hashing is not what they test.
+    PASSWORD_HASH_METHOD = "scrypt"
     DEFAULT_LANGUAGE = "fr"  # when neither cookie nor Accept-Language decides
     BABEL_DEFAULT_TIMEZONE = "Africa/Casablanca"
     CURRENCY = "MAD"

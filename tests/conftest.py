@@ -1,9 +1,13 @@
-"""Fixtures: an app per test on a clean database, clients, factories.
+"""Fixtures: one application per session, a rolled-back transaction per test.
 
 With ``TEST_DATABASE_URL`` set the suite runs on that database (PostgreSQL
-in CI); otherwise on a SQLite file in a temporary folder. The schema is
-created once per session and every table is emptied after each test, which
-keeps real commits (needed by the concurrency tests) and stays fast.
+in CI); otherwise on a SQLite file in a temporary folder. Under pytest-xdist
+each worker gets its own database (``<name>_gw0``..., created if missing).
+The schema is created once per session. Each test runs inside a transaction
+that is rolled back at its end: the code's own commits only release a
+SAVEPOINT. Tests whose threads need their own connections (concurrency,
+live servers) are marked ``commits``: they commit for real, and every table
+is emptied after them.
 """
 from __future__ import annotations
 
@@ -11,19 +15,23 @@ import email
 import email.policy
 import os
 import re
+from contextlib import contextmanager
 from email.message import Message
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import contextvars
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import settings
-from sqlalchemy import text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from shop import create_app
 from shop.config import database_uri
+from shop.database import _sqlite_pragmas
 from shop.extensions import db
 
 # Speed is measured by the benchmarks under bench/, never by test timings: a
@@ -33,14 +41,40 @@ settings.load_profile("taawon")
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
+#: Overrides an ``app_config`` may apply to the session's application for one
+#: test (read when used, not when the app is built); any other key gets the
+#: test an application of its own.
+RUNTIME_SETTINGS = {
+    "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_PUBLISHABLE_KEY",
+    "STRIPE_MAX_NETWORK_RETRIES", "STRIPE_SESSION_MINUTES", "SEARCH_INDEX_AUTOCREATE",
+    "SERVER_NAME", "EVIDENCE_MAX_BYTES", "PASSWORD_RESET_MAX_AGE",
+}
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
-    """The test database's SQLAlchemy URL."""
+    """The test database's SQLAlchemy URL (one database per xdist worker)."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return database_uri(url, "")
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    if not url:
+        # tmp_path_factory already gives each xdist worker its own folder.
+        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    url = database_uri(url, "")
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker_id:
+        return url
+    return sibling_database(url, worker_id)
+
+
+def sibling_database(url: str, suffix: str) -> str:
+    """The URL of PostgreSQL database ``<name>_<suffix>``, created if missing."""
+    base = make_url(url)
+    name = f"{base.database}_{suffix}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 class IsolatedClient(FlaskClient):
@@ -56,6 +90,19 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
+def per_test_settings(tmp_path: Path) -> dict[str, Any]:
+    """The settings every test starts from (folders under ``tmp_path``)."""
+    return {
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "SEARCH_INDEX_DIR": str(tmp_path / "search"),
+        "SERVER_NAME": "shop.test",
+        "MAIL_SERVER": "",
+        "STRIPE_SECRET_KEY": "",
+        "STRIPE_WEBHOOK_SECRET": "",
+    }
+
+
 def make_app(database_url: str, tmp_path: Path, **overrides: Any):
     """An application configured for tests."""
     config = {
@@ -63,14 +110,10 @@ def make_app(database_url: str, tmp_path: Path, **overrides: Any):
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret-key-not-for-production",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "OUTBOX_DIR": str(tmp_path / "outbox"),
-        "SEARCH_INDEX_DIR": str(tmp_path / "search"),
         "RATELIMIT_ENABLED": False,
-        "SERVER_NAME": "shop.test",
-        "MAIL_SERVER": "",
-        "STRIPE_SECRET_KEY": "",
-        "STRIPE_WEBHOOK_SECRET": "",
+        # Hashing is not under test (one test checks the production scrypt).
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        **per_test_settings(tmp_path),
     }
     config.update(overrides)
     application = create_app(config)
@@ -78,20 +121,136 @@ def make_app(database_url: str, tmp_path: Path, **overrides: Any):
     return application
 
 
+def create_schema() -> None:
+    """Every table, on an emptied database."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+    db.create_all()
+
+
 @pytest.fixture(scope="session")
 def _schema(database_url, tmp_path_factory):
     """Create every table once for the session."""
     app = make_app(database_url, tmp_path_factory.mktemp("schema"))
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-        else:
-            db.drop_all()
-        db.create_all()
+        create_schema()
         db.engine.dispose()
     yield
+
+
+@pytest.fixture(scope="session")
+def session_app(_schema, database_url, tmp_path_factory) -> Flask:
+    """The application most tests share (built once: create_app is not free)."""
+    return make_app(database_url, tmp_path_factory.mktemp("app"))
+
+
+class SharedConnection(Connection):
+    """The test's one connection, standing in for ``db.engine``.
+
+    ``db.engine.begin()`` (code writing "behind the session's back") writes
+    on it directly, inside the test's transaction: a second connection could
+    not see the test's rows, and a SAVEPOINT of its own could end before one
+    the test's session opens meanwhile (they must nest).
+    """
+
+    def begin(self):  # type: ignore[override]
+        if not self.in_transaction():
+            return super().begin()
+        return _Joined(self)
+
+
+class _Joined:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> Connection:
+        return self.conn
+
+    def __exit__(self, *_exc) -> None:
+        pass
+
+
+def make_transaction_engine(url: str) -> Engine:
+    """An engine for rolled-back test transactions.
+
+    pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy's
+    documented fix: no implicit transactions from the driver, BEGIN emitted
+    on SQLAlchemy's begin (same pragmas as shop/database.py).
+    """
+    if not url.startswith("sqlite"):
+        return create_engine(url)
+    engine = create_engine(url, connect_args={"timeout": 15, "isolation_level": None})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+    return engine
+
+
+@pytest.fixture(scope="session")
+def transaction_engine(_schema, database_url) -> Iterator[Engine]:
+    """The engine of the rolled-back test transactions."""
+    engine = make_transaction_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+# ---------------------------------------------------------------- the demo, seeded once
+
+@pytest.fixture(scope="session")
+def demo_app(_schema, database_url, tmp_path_factory) -> Iterator[Flask]:
+    """An application on a database of its own, seeded once with ``seed-demo``."""
+    folder = tmp_path_factory.mktemp("demo")
+    if database_url.startswith("sqlite"):
+        url = "sqlite:///" + str(folder / "demo.sqlite3")
+    else:
+        url = sibling_database(database_url, "demo")
+    application = make_app(url, folder, SEARCH_INDEX_DIR=":memory:")
+    # demo.art caches its drawings, so the seed draws each picture once.
+    with application.app_context():
+        create_schema()
+        application.extensions["demo_seed"] = application.test_cli_runner().invoke(
+            args=["seed-demo"])
+        db.session.remove()
+    engine = make_transaction_engine(url)
+    application.extensions["demo_transaction_engine"] = engine
+    yield application
+    engine.dispose()
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def demo_seed(app):
+    """The output of the session's one ``seed-demo`` (tests marked ``demo`` run on its data)."""
+    assert "demo_seed" in app.extensions, "mark the test @pytest.mark.demo"
+    return app.extensions["demo_seed"]
+
+
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[None]:
+    """Run the block on one connection in a transaction that is rolled back.
+
+    ``db.engine`` (so every session, ``db.session`` included) is that
+    connection; sessions commit by releasing a SAVEPOINT.
+    """
+    engines = db.engines
+    real = engines[None]
+    conn = SharedConnection(engine)
+    outer = conn.begin()
+    engines[None] = conn
+    factory = db.session.session_factory
+    factory.kw["join_transaction_mode"] = "create_savepoint"
+    try:
+        yield
+    finally:
+        db.session.remove()
+        factory.kw.pop("join_transaction_mode", None)
+        engines[None] = real
+        outer.rollback()
+        conn.close()
 
 
 def empty_tables() -> None:
@@ -113,15 +272,61 @@ def app_config() -> dict[str, Any]:
     return {}
 
 
+@contextmanager
+def configured(application: Flask, settings: dict[str, Any]) -> Iterator[None]:
+    """Apply settings (and a fresh search index) for one test, then restore."""
+    from catalog.search import make_backend
+
+    config, extensions = dict(application.config), dict(application.extensions)
+    application.config.update(settings)
+    if "demo_seed" not in extensions:  # the demo keeps the index of its data
+        application.extensions["taawon_search"] = make_backend(application)
+    try:
+        yield
+    finally:
+        application.config.clear()
+        application.config.update(config)
+        application.extensions.clear()
+        application.extensions.update(extensions)
+
+
 @pytest.fixture
-def app(_schema, database_url, tmp_path, app_config):
-    """A fresh application on an empty database."""
-    application = make_app(database_url, tmp_path, **app_config)
-    with application.app_context():
-        yield application
-        empty_tables()
-        db.session.remove()
-        db.engine.dispose()
+def app(request, session_app, transaction_engine, database_url, tmp_path, app_config):  # noqa: C901
+    """The application, in an app context, on a database no other test sees.
+
+    The session's application with this test's folders and ``app_config``
+    applied; a new one when ``app_config`` changes a setting read at start-up
+    or the test is marked ``fresh_app`` (it adds routes). The search index is
+    in memory unless the test is marked ``search_on_disk``. Tests marked
+    ``demo`` run on the demo data seeded once for the session.
+    """
+    settings = {**per_test_settings(tmp_path), **app_config}
+    if not request.node.get_closest_marker("search_on_disk"):
+        settings.setdefault("SEARCH_INDEX_DIR", ":memory:")
+    fresh = request.node.get_closest_marker("fresh_app") or not set(app_config) <= RUNTIME_SETTINGS
+    application = make_app(database_url, tmp_path, **settings) if fresh else session_app
+    if request.node.get_closest_marker("demo"):
+        assert not fresh, "demo tests share the seeded application"
+        application = request.getfixturevalue("demo_app")
+        settings.pop("MEDIA_ROOT")  # the demo's pictures
+        transaction_engine = application.extensions["demo_transaction_engine"]
+    commits = request.node.get_closest_marker("commits") or \
+        request.node.get_closest_marker("browser")
+    with configured(application, settings), application.app_context():
+        if commits:
+            try:
+                yield application
+            finally:
+                empty_tables()
+                db.session.remove()
+        elif request.node.get_closest_marker("demo"):
+            with rolled_back(transaction_engine), pictures_drawn_once():
+                yield application
+        else:
+            with rolled_back(transaction_engine):
+                yield application
+        if fresh:
+            db.engine.dispose()
 
 
 @pytest.fixture
@@ -291,7 +496,9 @@ def count_queries(app):
         statements: list[str] = []
 
         def record(conn, cursor, statement, *args):
-            statements.append(statement)
+            # The SAVEPOINTs the application's commits become in tests are not its queries.
+            if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+                statements.append(statement)
 
         event.listen(db.engine, "before_cursor_execute", record)
         try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -35,8 +36,9 @@ class User(UserMixin, Timestamped, db.Model):
         return self.active
 
     def set_password(self, password: str) -> None:
-        """Hash and store a new password."""
-        self.password_hash = generate_password_hash(password)
+        """Hash and store a new password (``PASSWORD_HASH_METHOD``, scrypt by default)."""
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         """True when ``password`` matches the stored hash."""

@@ -189,8 +189,9 @@ def test_gtin_validation():
             normalize_gtin(bad)
 
 
-def test_demo_seed_uses_the_import(runner):
-    first = runner.invoke(args=["seed-demo"])
+@pytest.mark.demo
+def test_demo_seed_uses_the_import(runner, demo_seed):
+    first = demo_seed
     assert first.exit_code == 0, first.output
     products = db.session.scalar(db.select(db.func.count()).select_from(Product))
     regions = db.session.scalar(db.select(db.func.count(db.distinct(

@@ -10,6 +10,8 @@ from catalog.search import get_backend
 from demo import seed_search
 from shop.extensions import db
 
+pytestmark = pytest.mark.search_on_disk
+
 
 @pytest.fixture
 def app_config():

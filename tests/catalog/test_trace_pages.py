@@ -358,6 +358,7 @@ def test_product_page_lots_take_one_query(count_queries, client, make_product, m
 # ---------------------------------------------------------------- demo data
 
 @pytest.mark.slow
+@pytest.mark.demo
 def test_demo_gives_every_product_a_verified_lot(app):
     from demo.catalog import PRODUCTS, seed_catalog
     from demo.cooperatives import seed_cooperatives

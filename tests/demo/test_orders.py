@@ -1,6 +1,7 @@
 """``seed-demo`` includes orders in every state, and their ledger checks out."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from orders.models import Order, OrderStatus, Refund
@@ -8,8 +9,9 @@ from producers.money.models import Payout, PayoutStatus
 from shop.extensions import db
 
 
-def test_demo_orders_cover_every_state_and_the_ledger_checks(runner):
-    first = runner.invoke(args=["seed-demo"])
+@pytest.mark.demo
+def test_demo_orders_cover_every_state_and_the_ledger_checks(runner, demo_seed):
+    first = demo_seed
     assert first.exit_code == 0, first.output
     states = set(db.session.scalars(select(Order.status).distinct()))
     assert states == set(OrderStatus)

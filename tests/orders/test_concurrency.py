@@ -20,7 +20,7 @@ from .conftest import ADDRESS
 BUYERS = 30
 STOCK = 5
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.commits]
 
 
 def test_the_last_units_are_sold_exactly_once(app, make_product, rates, add_to_cart,

@@ -60,7 +60,8 @@ def count_queries(client, url: str) -> tuple[int, object]:
     statements: list[str] = []
 
     def record(conn, cursor, statement, *args):
-        statements.append(statement)
+        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):  # the tests' own
+            statements.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
@@ -445,8 +446,9 @@ def test_certificates_expiring_or_expired(client, login, admin, make_cooperative
     login(client, admin)
     html = client.get("/en/admin/certificates").get_data(as_text=True)
     soon, expired = html.split('id="expired"')
-    assert re.findall(r"N-[a-z_]+", soon) == ["N-onssa", "N-organic", "N-fairtrade"]
-    assert re.findall(r"N-[a-z_]+", expired) == ["N-label_agricole", "N-igp"]
+    # the numbers' own cells: the page's CSRF token may contain "N-..." too
+    assert re.findall(r"<td>(N-[a-z_]+)</td>", soon) == ["N-onssa", "N-organic", "N-fairtrade"]
+    assert re.findall(r"<td>(N-[a-z_]+)</td>", expired) == ["N-label_agricole", "N-igp"]
     assert "N-aop" not in html and "OPEN" not in html
     assert "10 days left" in soon and "expired 5 days ago" in expired
     assert "Coopérative Tamsoult" in soon

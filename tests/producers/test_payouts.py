@@ -474,6 +474,7 @@ def test_cli_runs_a_batch_and_says_when_nothing_is_due(coop, sell, runner, make_
 # ------------------------------------------------------------------ concurrency
 
 @pytest.mark.slow
+@pytest.mark.commits
 def test_two_runs_at_once_pay_once(app, coop, sell, make_cooperative):
     others = [make_cooperative(rib=RIB) for _ in range(5)]
     for cooperative in [coop, *others]:

@@ -416,6 +416,8 @@ def _fill(rule, ids: dict[str, int | str]) -> str | None:
     for arg in rule.arguments:
         if arg == "lang":
             values[arg] = "fr"
+        elif arg == "id" and "/cooperatives/" in rule.rule:  # ids do not restart at 1
+            values[arg] = ids["cooperative_id"]
         elif arg in ids:
             values[arg] = ids[arg]
         else:

@@ -143,3 +143,16 @@ def test_login_is_rate_limited(client, post_form, make_user):
     assert blocked.status_code == 429
     assert "Trop de tentatives" in blocked.get_data(as_text=True)
     assert client.get("/fr/account/login").status_code == 200  # reading the form is free
+
+
+def test_passwords_are_hashed_with_scrypt_in_production(database_url, tmp_path):
+    from shop import create_app
+
+    production = create_app({"INSTANCE_PATH": str(tmp_path / "instance"),
+                             "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "x"})
+    assert production.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    with production.app_context():
+        user = User(email="real@example.com")
+        user.set_password("argan-is-gold-2026")
+        assert user.password_hash.startswith("scrypt:")
+        assert user.check_password("argan-is-gold-2026") and not user.check_password("argan")

@@ -1,6 +1,8 @@
 """Application factory, configuration layers, health and headers."""
 from __future__ import annotations
 
+import pytest
+
 from shop import create_app
 
 
@@ -43,6 +45,7 @@ def test_database_url_uses_psycopg3():
     assert database_uri(None, "/inst") == "sqlite:////inst/taawon.sqlite3"
 
 
+@pytest.mark.commits  # the application's own engine, not the test transaction's
 def test_sqlite_uses_wal_and_busy_timeout(app):
     from sqlalchemy import text
 
@@ -109,11 +112,12 @@ def test_session_cookie_flags(app, client, make_user, login):
     assert "HttpOnly" in session and "SameSite=Lax" in session
 
 
-def test_seed_demo_is_idempotent(runner):
+@pytest.mark.demo
+def test_seed_demo_is_idempotent(runner, demo_seed):
     from shop.accounts.models import User
     from shop.extensions import db
 
-    first = runner.invoke(args=["seed-demo"])
+    first = demo_seed
     assert first.exit_code == 0, first.output
     assert "admin@demo.taawon.ma / demo-admin-2026" in first.output
     count = db.session.scalar(db.select(db.func.count()).select_from(User))
@@ -137,10 +141,11 @@ def test_create_admin_command(runner):
     assert find_user("x@example.com") is None
 
 
-def test_demo_accounts_can_log_in(runner, client, post_form):
+@pytest.mark.demo
+def test_demo_accounts_can_log_in(demo_seed, client, post_form):
     from demo.users import DEMO_USERS
 
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert demo_seed.exit_code == 0
     for email, _name, password, _admin in DEMO_USERS:
         fresh = client.application.test_client()
         response = post_form(fresh, "/fr/account/login", {"email": email, "password": password})

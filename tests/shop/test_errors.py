@@ -44,6 +44,7 @@ def failing_app(app):
     (403, "This page is not yours to see"),
     (500, "Something went wrong on our side"),
 ])
+@pytest.mark.fresh_app
 def test_error_pages(failing_app, code, text):
     client = failing_app.test_client()
     response = client.get(f"/en/boom/{code}")
@@ -51,6 +52,7 @@ def test_error_pages(failing_app, code, text):
     assert text in response.get_data(as_text=True)
 
 
+@pytest.mark.fresh_app
 def test_500_rolls_back_the_session(failing_app):
     from shop.accounts.services import find_user
 
