@@ -319,9 +319,6 @@ def app(request, session_app, transaction_engine, database_url, tmp_path, app_co
             finally:
                 empty_tables()
                 db.session.remove()
-        elif request.node.get_closest_marker("demo"):
-            with rolled_back(transaction_engine), pictures_drawn_once():
-                yield application
         else:
             with rolled_back(transaction_engine):
                 yield application
