@@ -14,7 +14,6 @@ def init_app(app: Flask) -> None:
     from .cli import catalog_cli
     from .presentation import init_presentation
     from .search import init_search
-    from .search import views as _search_views  # noqa: F401  (routes on bp)
     from .summary import init_summary
     from .trace.views import init_trace
     from .views import bp

@@ -6,17 +6,12 @@ its test) rely on catching it as one. The others are plain ``UserError``.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from flask_babel import lazy_gettext as _l
 
 from shop.exceptions import UserError
 from shop.i18n import format_money
 
-from .models import Unit
-
-if TYPE_CHECKING:
-    from .services import FloorCheck
+from .models import FloorCheck, Unit
 
 
 class CatalogError(UserError):

@@ -1,6 +1,8 @@
 """Categories, products, variants, certifications and images."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import enum
 from datetime import date, datetime
 
@@ -267,3 +269,13 @@ class FloorPrice(db.Model):
     def reference_quantity(self) -> int:
         """How many units the floor is expressed for (1000 ml, 1000 g, 1 piece)."""
         return 1 if self.unit == Unit.PIECE else 1000
+
+
+@dataclass(frozen=True)
+class FloorCheck:
+    """Why a variant's price is under its category's floor, and what would meet it."""
+
+    variant: Variant
+    floor: FloorPrice
+    revenue_per_reference: int
+    min_price_cents: int

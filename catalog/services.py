@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -19,7 +18,7 @@ from shop.storage import get_storage
 from .exceptions import CatalogError, FloorError, ImageError
 from .images import process_image
 from .importer import RowError, fold, variant_label
-from .models import (Category, Certification, FloorPrice, Product, ProductImage, ProductStatus,
+from .models import (Category, Certification, FloorCheck, FloorPrice, Product, ProductImage, ProductStatus,
                      ProductTranslation, Unit, Variant)
 
 LANGS = ("ar", "fr", "en")
@@ -29,14 +28,6 @@ MAX_IMAGES = 12
 
 # ------------------------------------------------------------------ floor prices
 
-@dataclass(frozen=True)
-class FloorCheck:
-    """Why a variant's price is under its category's floor, and what would meet it."""
-
-    variant: Variant
-    floor: FloorPrice
-    revenue_per_reference: int
-    min_price_cents: int
 
 
 def floor_for(category: Category, unit: Unit) -> FloorPrice | None:

@@ -14,9 +14,13 @@ from shop.regions import regions
 from shop.storage import get_storage
 
 from . import queries
+from .search import views as search_views
 from .models import Product
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
+# The search pages are storefront pages on this blueprint, written in catalog/search/.
+bp.add_url_rule("/<lang:lang>/search", "search", search_views.search)
+bp.add_url_rule("/<lang:lang>/search/suggest", "suggest", search_views.suggest)
 
 #: Content-addressed media never changes: cache it for a year.
 MEDIA_MAX_AGE = 365 * 24 * 3600

@@ -17,7 +17,6 @@ from shop.regions import regions
 from .. import queries
 from ..models import Category, CertificationKind, Product, ProductTranslation
 from ..presentation import CERTIFICATION_LABELS
-from ..views import bp
 from . import get_backend
 from .analysis import words
 from .backend import MAX_WORDS, SORTS, SearchResult, SearchUnavailable
@@ -151,7 +150,6 @@ def _database_search(filters: SearchFilters, lang: str) -> str:
                            degraded=True)
 
 
-@bp.route("/<lang:lang>/search")
 def search():
     """Search results with the listing's cards and filters, facet counts and snippets."""
     filters = SearchFilters.from_args(request.args)
@@ -174,7 +172,6 @@ def search():
     )
 
 
-@bp.route("/<lang:lang>/search/suggest")
 def suggest():
     """Autocomplete: up to 8 product names starting like ``q`` (JSON)."""
     text = request.args.get("q", "")[:100]

@@ -13,10 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .models import Lot, TraceEvent
 
 #: Payload layout version, hashed with the rest, so a later layout can be told apart.
 PAYLOAD_VERSION = 1
@@ -66,7 +64,35 @@ def event_moment(data: Mapping[str, Any]) -> datetime:
     return datetime.fromisoformat(data["eventTime"])
 
 
-def verify_events(lot: Lot, events: Sequence[TraceEvent]) -> ChainStatus:
+class ChainedLot(Protocol):
+    """What the check reads of a lot (``catalog.trace.models.Lot``)."""
+
+    @property
+    def genesis_hash(self) -> str: ...
+
+    @property
+    def public_id(self) -> str: ...
+
+
+class ChainedEvent(Protocol):
+    """What the check reads of a recorded event (``catalog.trace.models.TraceEvent``)."""
+
+    @property
+    def sequence(self) -> int: ...
+
+    @property
+    def prev_hash(self) -> str: ...
+
+    @property
+    def hash(self) -> str: ...
+
+    @property
+    def data(self) -> Mapping[str, Any] | None: ...
+
+    def computed_hash(self) -> str: ...
+
+
+def verify_events(lot: ChainedLot, events: Sequence[ChainedEvent]) -> ChainStatus:
     """Recompute every link of ``events``, in order; say where the chain first breaks."""
     expected_prev = lot.genesis_hash
     for number, row in enumerate(events, start=1):
