@@ -20,6 +20,7 @@
 The buyers are Python threads in one process: the GIL caps the Python side, so
 the figure is a lower bound for several gunicorn workers on the same database.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,8 +67,7 @@ def drop_database(admin_url: str) -> None:
 def seed(products: int, cooperatives: int, stock: int) -> list[str]:
     """Cooperatives, products (one variant, two lots each) and shipping rates; return SKUs."""
     from catalog.categories import ensure_default_categories
-    from catalog.models import (Category, Product, ProductStatus, ProductTranslation, Unit,
-                                Variant)
+    from catalog.models import Category, Product, ProductStatus, ProductTranslation, Unit, Variant
     from catalog.trace import Lot
     from orders.shipping import ensure_default_rates
     from producers.models import Cooperative, CooperativeStatus
@@ -76,25 +76,49 @@ def seed(products: int, cooperatives: int, stock: int) -> list[str]:
 
     ensure_default_categories()
     category = db.session.scalar(select(Category).where(Category.slug == "argan-oil"))
-    coops = [Cooperative(slug=f"coop-{i}", legal_name=f"Coopérative {i}",
-                         region_code=i % 12 + 1, status=CooperativeStatus.APPROVED)
-             for i in range(cooperatives)]
+    coops = [
+        Cooperative(
+            slug=f"coop-{i}",
+            legal_name=f"Coopérative {i}",
+            region_code=i % 12 + 1,
+            status=CooperativeStatus.APPROVED,
+        )
+        for i in range(cooperatives)
+    ]
     db.session.add_all(coops)
     skus = []
     for i in range(products):
-        product = Product(cooperative=coops[i % cooperatives], category=category,
-                          slug=f"product-{i}", status=ProductStatus.PUBLISHED,
-                          published_at=utcnow())
+        product = Product(
+            cooperative=coops[i % cooperatives],
+            category=category,
+            slug=f"product-{i}",
+            status=ProductStatus.PUBLISHED,
+            published_at=utcnow(),
+        )
         product.translations.append(ProductTranslation(locale="fr", name=f"Produit {i}"))
-        variant = Variant(sku=f"SKU-{i}", label="250 ml", unit_quantity=250, unit=Unit.ML,
-                          price_cents=5_000 + 100 * (i % 50), stock=stock, weight_g=300)
+        variant = Variant(
+            sku=f"SKU-{i}",
+            label="250 ml",
+            unit_quantity=250,
+            unit=Unit.ML,
+            price_cents=5_000 + 100 * (i % 50),
+            stock=stock,
+            weight_g=300,
+        )
         product.variants.append(variant)
         db.session.add(product)
         for n, produced in enumerate((date(2026, 1, 1), date(2026, 2, 1))):
-            db.session.add(Lot(cooperative=product.cooperative, variant=variant,
-                               code=f"L{i}-{n}", public_id=f"coop-{i}-l{n}",
-                               quantity_produced=stock // 2, quantity_remaining=stock // 2,
-                               produced_on=produced))
+            db.session.add(
+                Lot(
+                    cooperative=product.cooperative,
+                    variant=variant,
+                    code=f"L{i}-{n}",
+                    public_id=f"coop-{i}-l{n}",
+                    quantity_produced=stock // 2,
+                    quantity_remaining=stock // 2,
+                    produced_on=produced,
+                )
+            )
         skus.append(variant.sku)
     ensure_default_rates()
     db.session.commit()
@@ -114,20 +138,33 @@ def run(args) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="bench-orders-"))
     url = create_database(args.database_url)
     try:
-        app = create_app({
-            "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(workdir / "instance"),
-            "OUTBOX_DIR": str(workdir / "outbox"), "SECRET_KEY": "bench", "MAIL_SERVER": "",
-            "SERVER_NAME": "bench.test", "STRIPE_SECRET_KEY": "",
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": args.buyers + 2, "max_overflow": 0},
-        })
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "INSTANCE_PATH": str(workdir / "instance"),
+                "OUTBOX_DIR": str(workdir / "outbox"),
+                "SECRET_KEY": "bench",
+                "MAIL_SERVER": "",
+                "SERVER_NAME": "bench.test",
+                "STRIPE_SECRET_KEY": "",
+                "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": args.buyers + 2, "max_overflow": 0},
+            }
+        )
         with app.app_context():
             db.create_all()
             skus = seed(args.products, args.cooperatives, args.stock)
             db.session.remove()
 
-        address = Address(email="bench@example.com", phone="+212612345678",
-                          full_name="Bench Buyer", address_line="1 rue du Test",
-                          city="Casablanca", postal_code="20250", country="MA", region_code=6)
+        address = Address(
+            email="bench@example.com",
+            phone="+212612345678",
+            full_name="Bench Buyer",
+            address_line="1 rue du Test",
+            city="Casablanca",
+            postal_code="20250",
+            country="MA",
+            region_code=6,
+        )
         latencies: list[float] = []
         failures: list[str] = []
         ordered_units = [0]
@@ -139,7 +176,7 @@ def run(args) -> dict:
             rng = random.Random(seed_value)
             start.wait()
             while time.perf_counter() < stop_at[0]:
-                items = {sku: 1 for sku in rng.sample(skus, rng.randint(1, 3))}
+                items = dict.fromkeys(rng.sample(skus, rng.randint(1, 3)), 1)
                 began = time.perf_counter()
                 with app.app_context():
                     g.lang = "fr"
@@ -180,15 +217,25 @@ def run(args) -> dict:
         assert negative == 0
         ms = sorted(x * 1000 for x in latencies)
         return {
-            "database": "postgresql", "buyers": args.buyers, "products": args.products,
-            "cooperatives": args.cooperatives, "duration_s": round(wall, 2),
-            "orders": orders, "orders_per_s": round(orders / wall, 1),
-            "units_sold": sold_lines, "failures": len(failures),
-            "latency_ms": {"p50": round(statistics.median(ms), 1),
-                           "p95": round(ms[int(len(ms) * .95) - 1], 1),
-                           "p99": round(ms[int(len(ms) * .99) - 1], 1)},
-            "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                        "load": os.getloadavg()},
+            "database": "postgresql",
+            "buyers": args.buyers,
+            "products": args.products,
+            "cooperatives": args.cooperatives,
+            "duration_s": round(wall, 2),
+            "orders": orders,
+            "orders_per_s": round(orders / wall, 1),
+            "units_sold": sold_lines,
+            "failures": len(failures),
+            "latency_ms": {
+                "p50": round(statistics.median(ms), 1),
+                "p95": round(ms[int(len(ms) * 0.95) - 1], 1),
+                "p99": round(ms[int(len(ms) * 0.99) - 1], 1),
+            },
+            "machine": {
+                "python": platform.python_version(),
+                "cpus": os.cpu_count(),
+                "load": os.getloadavg(),
+            },
         }
     finally:
         drop_database(args.database_url)
@@ -197,9 +244,11 @@ def run(args) -> dict:
 def main() -> None:
     """Parse options, run, print and save the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url",
-                        default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
-                        help="server to create the throw-away database on (not written to)")
+    parser.add_argument(
+        "--database-url",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        help="server to create the throw-away database on (not written to)",
+    )
     parser.add_argument("--buyers", type=int, default=16)
     parser.add_argument("--products", type=int, default=200)
     parser.add_argument("--cooperatives", type=int, default=20)

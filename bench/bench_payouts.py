@@ -24,6 +24,7 @@
         .venv/bin/python bench/bench_payouts.py
     .venv/bin/python bench/bench_payouts.py --lines 10000 --cooperatives 50   # smoke
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,9 +55,13 @@ CHUNK = 5_000
 
 # ------------------------------------------------------------------ databases
 
+
 def _admin_url(url: str) -> str:
-    return url.replace("postgresql://", "postgresql+psycopg://", 1) \
-        if url.startswith("postgresql://") else url
+    return (
+        url.replace("postgresql://", "postgresql+psycopg://", 1)
+        if url.startswith("postgresql://")
+        else url
+    )
 
 
 def _is_sqlite(url: str | None) -> bool:
@@ -66,8 +71,10 @@ def _is_sqlite(url: str | None) -> bool:
 def scratch_databases(url: str | None, workdir: Path) -> tuple[str, str]:
     """URLs of the database to seed and of its later copy (created empty on PostgreSQL)."""
     if _is_sqlite(url):
-        return ("sqlite:///" + str(workdir / "payouts.sqlite3"),
-                "sqlite:///" + str(workdir / "payouts-copy.sqlite3"))
+        return (
+            "sqlite:///" + str(workdir / "payouts.sqlite3"),
+            "sqlite:///" + str(workdir / "payouts-copy.sqlite3"),
+        )
     engine = create_engine(_admin_url(url), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         for name in (DB_NAME, DB_NAME + "_copy"):
@@ -75,8 +82,10 @@ def scratch_databases(url: str | None, workdir: Path) -> tuple[str, str]:
         conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
     engine.dispose()
     base = make_url(_admin_url(url))
-    return (base.set(database=DB_NAME).render_as_string(hide_password=False),
-            base.set(database=DB_NAME + "_copy").render_as_string(hide_password=False))
+    return (
+        base.set(database=DB_NAME).render_as_string(hide_password=False),
+        base.set(database=DB_NAME + "_copy").render_as_string(hide_password=False),
+    )
 
 
 def clone(url: str | None, seeded: str, copy: str) -> None:
@@ -104,42 +113,70 @@ def drop_scratch(url: str | None) -> None:
 def make_app(url: str, workdir: Path):
     from shop import create_app
 
-    return create_app({
-        "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(workdir / "instance"),
-        "OUTBOX_DIR": str(workdir / "outbox"), "SECRET_KEY": "bench", "MAIL_SERVER": "",
-        "SERVER_NAME": "bench.test", "STRIPE_SECRET_KEY": "", "SEARCH_INDEX_DIR":
-        str(workdir / "search"), "MEDIA_ROOT": str(workdir / "media")})
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": str(workdir / "instance"),
+            "OUTBOX_DIR": str(workdir / "outbox"),
+            "SECRET_KEY": "bench",
+            "MAIL_SERVER": "",
+            "SERVER_NAME": "bench.test",
+            "STRIPE_SECRET_KEY": "",
+            "SEARCH_INDEX_DIR": str(workdir / "search"),
+            "MEDIA_ROOT": str(workdir / "media"),
+        }
+    )
 
 
 # ------------------------------------------------------------------ seeding
+
 
 def _bulk(table, rows: list[dict]) -> None:
     from shop.extensions import db
 
     for start in range(0, len(rows), CHUNK):
-        db.session.execute(insert(table), rows[start:start + CHUNK])
+        db.session.execute(insert(table), rows[start : start + CHUNK])
 
 
 def seed(lines: int, cooperatives: int, per_order: int, release: bool) -> dict:
     """Bulk-insert cooperatives, orders, parcels, lines and their ledger entries."""
     from orders.models import Order, OrderLine, Shipment
     from producers.models import Cooperative
-    from shop.money import ledger
     from shop.extensions import db
-    from shop.money.split import DEFAULT_POLICY, split
-    from shop.money.ledger import credit, debit
     from shop.models import utcnow
+    from shop.money import ledger
+    from shop.money.ledger import credit, debit
+    from shop.money.split import DEFAULT_POLICY, split
 
     began = time.perf_counter()
     now = utcnow()
     delivered = now - timedelta(days=20)
-    _bulk(Cooperative.__table__, [
-        {"id": c, "slug": f"coop-{c}", "legal_name": f"Coopérative {c}", "region_code": c % 12 + 1,
-         "status": "approved", "members_count": 10, "women_members_count": 5,
-         "rib": None if c % 50 == 0 else RIB, "rib_holder": f"COOP {c}", "reserve_bp": 0,
-         "created_at": now, "province": "", "commune": "", "odco_court": "", "kind": "agriculture",
-         "contact_name": "", "address": "", "review_note": ""}
-        for c in range(1, cooperatives + 1)])
+    _bulk(
+        Cooperative.__table__,
+        [
+            {
+                "id": c,
+                "slug": f"coop-{c}",
+                "legal_name": f"Coopérative {c}",
+                "region_code": c % 12 + 1,
+                "status": "approved",
+                "members_count": 10,
+                "women_members_count": 5,
+                "rib": None if c % 50 == 0 else RIB,
+                "rib_holder": f"COOP {c}",
+                "reserve_bp": 0,
+                "created_at": now,
+                "province": "",
+                "commune": "",
+                "odco_court": "",
+                "kind": "agriculture",
+                "contact_name": "",
+                "address": "",
+                "review_note": "",
+            }
+            for c in range(1, cooperatives + 1)
+        ],
+    )
     orders, shipments, order_lines, entries = [], [], [], []
     n_orders = lines // per_order
     line_id = 0
@@ -151,53 +188,113 @@ def seed(lines: int, cooperatives: int, per_order: int, release: bool) -> dict:
             price, quantity = 1_000 + (o * 7 + k * 13) % 9_000, 1 + (o + k) % 3
             s = split(price * quantity, DEFAULT_POLICY)
             parts.append(s)
-            order_lines.append({
-                "id": line_id, "order_id": o, "shipment_id": o, "cooperative_id": coop,
-                "sku": f"SKU-{coop}-{k}", "name_ar": "", "name_fr": f"Produit {k}", "name_en": "",
-                "variant_label": "250 ml", "unit_price_cents": price, "quantity": quantity,
-                "weight_g": 300, "gross_cents": s.gross, "commission_cents": s.commission,
-                "premium_cents": s.premium, "producer_cents": s.producer,
-                "policy_version": DEFAULT_POLICY.version, "refunded_quantity": 0})
+            order_lines.append(
+                {
+                    "id": line_id,
+                    "order_id": o,
+                    "shipment_id": o,
+                    "cooperative_id": coop,
+                    "sku": f"SKU-{coop}-{k}",
+                    "name_ar": "",
+                    "name_fr": f"Produit {k}",
+                    "name_en": "",
+                    "variant_label": "250 ml",
+                    "unit_price_cents": price,
+                    "quantity": quantity,
+                    "weight_g": 300,
+                    "gross_cents": s.gross,
+                    "commission_cents": s.commission,
+                    "premium_cents": s.premium,
+                    "producer_cents": s.producer,
+                    "policy_version": DEFAULT_POLICY.version,
+                    "refunded_quantity": 0,
+                }
+            )
         items = sum(s.gross for s in parts)
         shipping = 3_500 if items < 30_000 else 0
-        orders.append({
-            "id": o, "number": f"TW-B{o:08d}", "token_hash": "0" * 64, "status": "completed",
-            "payment_method": "cod", "lang": "fr", "email": f"buyer{o}@example.com",
-            "phone": "+212612345678", "full_name": "Bench Buyer", "address_line": "1 rue",
-            "city": "Casablanca", "postal_code": "20250", "country": "MA", "currency": "MAD",
-            "items_cents": items, "shipping_cents": shipping, "total_cents": items + shipping,
-            "paid_at": delivered, "created_at": delivered, "updated_at": delivered,
-            "cancel_reason": "", "payment_note": ""})
-        shipments.append({
-            "id": o, "order_id": o, "cooperative_id": coop, "status": "delivered",
-            "zone": "national", "weight_g": 300 * per_order, "items_cents": items,
-            "shipping_cents": shipping, "carrier": "Amana", "tracking_number": f"RR{o}",
-            "shipped_at": delivered, "delivered_at": delivered, "cash_remitted_at": delivered,
-            "released_at": now if release else None, "created_at": delivered})
+        orders.append(
+            {
+                "id": o,
+                "number": f"TW-B{o:08d}",
+                "token_hash": "0" * 64,
+                "status": "completed",
+                "payment_method": "cod",
+                "lang": "fr",
+                "email": f"buyer{o}@example.com",
+                "phone": "+212612345678",
+                "full_name": "Bench Buyer",
+                "address_line": "1 rue",
+                "city": "Casablanca",
+                "postal_code": "20250",
+                "country": "MA",
+                "currency": "MAD",
+                "items_cents": items,
+                "shipping_cents": shipping,
+                "total_cents": items + shipping,
+                "paid_at": delivered,
+                "created_at": delivered,
+                "updated_at": delivered,
+                "cancel_reason": "",
+                "payment_note": "",
+            }
+        )
+        shipments.append(
+            {
+                "id": o,
+                "order_id": o,
+                "cooperative_id": coop,
+                "status": "delivered",
+                "zone": "national",
+                "weight_g": 300 * per_order,
+                "items_cents": items,
+                "shipping_cents": shipping,
+                "carrier": "Amana",
+                "tracking_number": f"RR{o}",
+                "shipped_at": delivered,
+                "delivered_at": delivered,
+                "cash_remitted_at": delivered,
+                "released_at": now if release else None,
+                "created_at": delivered,
+            }
+        )
         refs = {"order_id": o, "shipment_id": o}
         owed = {"cooperative_id": coop, **refs}
         commission = sum(s.commission for s in parts)
         premium = sum(s.premium for s in parts)
         producer = sum(s.producer for s in parts)
-        entries.append((f"cash:shipment:{o}", ledger.SALE_CASH, [
-            debit(ledger.CLEARING, items + shipping, order_id=o),
-            credit(ledger.COMMISSION, commission, **refs),
-            credit(ledger.COOP_REVENUE_PENDING, producer, **owed),
-            credit(ledger.COOP_FUND_PENDING, premium, **owed),
-            credit(ledger.COOP_SHIPPING_PENDING, shipping, **owed)]))
+        entries.append(
+            (
+                f"cash:shipment:{o}",
+                ledger.SALE_CASH,
+                [
+                    debit(ledger.CLEARING, items + shipping, order_id=o),
+                    credit(ledger.COMMISSION, commission, **refs),
+                    credit(ledger.COOP_REVENUE_PENDING, producer, **owed),
+                    credit(ledger.COOP_FUND_PENDING, premium, **owed),
+                    credit(ledger.COOP_SHIPPING_PENDING, shipping, **owed),
+                ],
+            )
+        )
         if release:
-            entries.append((f"release:shipment:{o}", ledger.RELEASE, [
-                debit(ledger.COOP_REVENUE_PENDING, producer, **owed),
-                credit(ledger.COOP_REVENUE, producer, **owed),
-                debit(ledger.COOP_FUND_PENDING, premium, **owed),
-                credit(ledger.COOP_FUND, premium, **owed),
-                debit(ledger.COOP_SHIPPING_PENDING, shipping, **owed),
-                credit(ledger.COOP_SHIPPING, shipping, **owed)]))
+            entries.append(
+                (
+                    f"release:shipment:{o}",
+                    ledger.RELEASE,
+                    [
+                        debit(ledger.COOP_REVENUE_PENDING, producer, **owed),
+                        credit(ledger.COOP_REVENUE, producer, **owed),
+                        debit(ledger.COOP_FUND_PENDING, premium, **owed),
+                        credit(ledger.COOP_FUND, premium, **owed),
+                        debit(ledger.COOP_SHIPPING_PENDING, shipping, **owed),
+                        credit(ledger.COOP_SHIPPING, shipping, **owed),
+                    ],
+                )
+            )
     _bulk(Order.__table__, orders)
     _bulk(Shipment.__table__, shipments)
     _bulk(OrderLine.__table__, order_lines)
     for start in range(0, len(entries), CHUNK):
-        ledger.post_many(entries[start:start + CHUNK], when=delivered)
+        ledger.post_many(entries[start : start + CHUNK], when=delivered)
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -205,33 +302,41 @@ def seed(lines: int, cooperatives: int, per_order: int, release: bool) -> dict:
     else:
         db.session.execute(text("ANALYZE"))
         db.session.commit()
-    return {"seconds": round(time.perf_counter() - began, 1), "orders": n_orders,
-            "order_lines": line_id, "cooperatives": cooperatives,
-            "journal_lines": db.session.scalar(select(func.count()).select_from(
-                ledger.JournalLine))}
+    return {
+        "seconds": round(time.perf_counter() - began, 1),
+        "orders": n_orders,
+        "order_lines": line_id,
+        "cooperatives": cooperatives,
+        "journal_lines": db.session.scalar(select(func.count()).select_from(ledger.JournalLine)),
+    }
 
 
 # ------------------------------------------------------------------ the measured run
 
+
 def owed_by_cooperative() -> dict[int, int]:
     """What each cooperative is owed once everything due is released (pending + payable)."""
-    from shop.money import ledger
     from shop.extensions import db
+    from shop.money import ledger
 
-    return {coop: -int(total) for coop, total in db.session.execute(
-        select(ledger.JournalLine.cooperative_id, func.sum(ledger.JournalLine.amount_cents))
-        .where(ledger.JournalLine.account.in_(ledger.COOPERATIVE_ACCOUNTS))
-        .group_by(ledger.JournalLine.cooperative_id))}
+    return {
+        coop: -int(total)
+        for coop, total in db.session.execute(
+            select(ledger.JournalLine.cooperative_id, func.sum(ledger.JournalLine.amount_cents))
+            .where(ledger.JournalLine.account.in_(ledger.COOPERATIVE_ACCOUNTS))
+            .group_by(ledger.JournalLine.cooperative_id)
+        )
+    }
 
 
 def measure(url: str, workdir: Path, trace: bool) -> dict:
     """Run the payouts once; with ``trace`` only tracemalloc's peak, else time and checks."""
-    from producers.money.reconciliation import reconcile
-    from producers.money.models import Payout
     from producers.money.bankfile import bank_csv
+    from producers.money.models import Payout
     from producers.money.payouts import run_payouts
-    from shop.money import ledger
+    from producers.money.reconciliation import reconcile
     from shop.extensions import db
+    from shop.money import ledger
 
     app = make_app(url, workdir)
     with app.app_context():
@@ -261,13 +366,18 @@ def measure(url: str, workdir: Path, trace: bool) -> dict:
         csv_rows = bank_csv(batch).count("\r\n") - 1
         csv_seconds = time.perf_counter() - began
 
-        paid = dict(db.session.execute(select(Payout.cooperative_id, Payout.total_cents)
-                                       .where(Payout.batch_id == batch_id)).all())
+        paid = dict(
+            db.session.execute(
+                select(Payout.cooperative_id, Payout.total_cents).where(Payout.batch_id == batch_id)
+            ).all()
+        )
         after = owed_by_cooperative()
         skipped_ids = {s.cooperative_id for s in skipped}
-        mismatches = [c for c, owed in before.items()
-                      if (paid.get(c, 0) != owed if c not in skipped_ids
-                          else after.get(c) != owed)]
+        mismatches = [
+            c
+            for c, owed in before.items()
+            if (paid.get(c, 0) != owed if c not in skipped_ids else after.get(c) != owed)
+        ]
         problems = ledger.integrity_problems()
         began = time.perf_counter()
         reconciled = reconcile()
@@ -276,11 +386,17 @@ def measure(url: str, workdir: Path, trace: bool) -> dict:
             "run_seconds": round(elapsed, 2),
             "ru_maxrss_mb": round(rss_after / 1024, 1),
             "ru_maxrss_before_run_mb": round(rss_before / 1024, 1),
-            "payouts": payouts, "skipped": len(skipped), "paid_total_cents": sum(paid.values()),
-            "second_run_seconds": round(second, 3), "second_run_batch": again is not None,
-            "bank_csv_rows": csv_rows, "bank_csv_seconds": round(csv_seconds, 3),
-            "totals_match_balances": not mismatches, "mismatches": mismatches[:10],
-            "integrity_problems": problems, "reconcile_problems": reconciled[:10],
+            "payouts": payouts,
+            "skipped": len(skipped),
+            "paid_total_cents": sum(paid.values()),
+            "second_run_seconds": round(second, 3),
+            "second_run_batch": again is not None,
+            "bank_csv_rows": csv_rows,
+            "bank_csv_seconds": round(csv_seconds, 3),
+            "totals_match_balances": not mismatches,
+            "mismatches": mismatches[:10],
+            "integrity_problems": problems,
+            "reconcile_problems": reconciled[:10],
             "reconcile_seconds": round(reconcile_seconds, 2),
         }
 
@@ -292,8 +408,7 @@ def seed_database(url: str, workdir: Path, args) -> dict:
     app = make_app(url, workdir)
     with app.app_context():
         db.create_all()
-        seeded = seed(args.lines, args.cooperatives, args.lines_per_order,
-                      not args.release_in_run)
+        seeded = seed(args.lines, args.cooperatives, args.lines_per_order, not args.release_in_run)
         db.session.remove()
         db.engine.dispose()
     return seeded
@@ -306,9 +421,20 @@ def child(step: str, url: str, workdir: Path, args) -> dict:
     stays small (it never imports the application) and each step's
     ``ru_maxrss`` is its own.
     """
-    command = [sys.executable, __file__, "--step", step, url, str(workdir),
-               "--lines", str(args.lines), "--cooperatives", str(args.cooperatives),
-               "--lines-per-order", str(args.lines_per_order)]
+    command = [
+        sys.executable,
+        __file__,
+        "--step",
+        step,
+        url,
+        str(workdir),
+        "--lines",
+        str(args.lines),
+        "--cooperatives",
+        str(args.cooperatives),
+        "--lines-per-order",
+        str(args.lines_per_order),
+    ]
     if args.release_in_run:
         command.append("--release-in-run")
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
@@ -321,18 +447,25 @@ def child(step: str, url: str, workdir: Path, args) -> dict:
 def main() -> None:
     """Parse options, seed, measure in a child process, print and save the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"),
-                        help="a PostgreSQL server URL (a scratch database is made on it); "
-                             "default: SQLite in a temp dir")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL"),
+        help="a PostgreSQL server URL (a scratch database is made on it); "
+        "default: SQLite in a temp dir",
+    )
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--cooperatives", type=int, default=500)
     parser.add_argument("--lines-per-order", type=int, default=4)
-    parser.add_argument("--release-in-run", action="store_true",
-                        help="leave parcels pending: the run's release_due releases them")
+    parser.add_argument(
+        "--release-in-run",
+        action="store_true",
+        help="leave parcels pending: the run's release_due releases them",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--output")
-    parser.add_argument("--step", nargs=3, metavar=("STEP", "URL", "WORKDIR"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--step", nargs=3, metavar=("STEP", "URL", "WORKDIR"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
 
     if args.step:  # a child process
@@ -355,17 +488,31 @@ def main() -> None:
         if not args.keep:
             drop_scratch(args.database_url)
             shutil.rmtree(workdir, ignore_errors=True)
-    result = {"database": make_url(url).get_backend_name(), "release_in_run": args.release_in_run,
-              "seed": seeded, **figures,
-              "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                          "load": os.getloadavg()}}
+    result = {
+        "database": make_url(url).get_backend_name(),
+        "release_in_run": args.release_in_run,
+        "seed": seeded,
+        **figures,
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load": os.getloadavg(),
+        },
+    }
     print(json.dumps(result, indent=2))
-    output = Path(args.output) if args.output else \
-        BENCH / "results" / f"payouts-{result['database']}.json"
+    output = (
+        Path(args.output)
+        if args.output
+        else BENCH / "results" / f"payouts-{result['database']}.json"
+    )
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(result, indent=2))
-    ok = (figures["totals_match_balances"] and not figures["integrity_problems"]
-          and not figures["reconcile_problems"] and not figures["second_run_batch"])
+    ok = (
+        figures["totals_match_balances"]
+        and not figures["integrity_problems"]
+        and not figures["reconcile_problems"]
+        and not figures["second_run_batch"]
+    )
     raise SystemExit(0 if ok else 1)
 
 

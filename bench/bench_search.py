@@ -16,6 +16,7 @@ For each size (10,000 and 50,000 synthetic trilingual products by default):
     .venv/bin/python bench/bench_search.py
     .venv/bin/python bench/bench_search.py --sizes 2000 --queries 50   # smoke run
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,33 +56,80 @@ PRODUCTS = (
     ("Tapis berbère", "زربية أمازيغية", "Berber rug", "crafts"),
 )
 QUALIFIERS = (
-    ("de thym", "بالزعتر", "thyme"), ("torréfiée", "محمص", "roasted"),
-    ("biologique", "عضوي", "organic"), ("de l'Atlas", "الأطلس", "Atlas"),
-    ("de Taliouine", "تالوين", "Taliouine"), ("aux amandes", "باللوز", "almond"),
-    ("de jujubier", "السدر", "jujube"), ("extra vierge", "بكر ممتاز", "extra virgin"),
-    ("à la lavande", "بالخزامى", "lavender"), ("du Souss", "سوس", "Souss"),
-    ("de cactus", "الصبار", "cactus"), ("à l'eucalyptus", "بالكاليبتوس", "eucalyptus"),
+    ("de thym", "بالزعتر", "thyme"),
+    ("torréfiée", "محمص", "roasted"),
+    ("biologique", "عضوي", "organic"),
+    ("de l'Atlas", "الأطلس", "Atlas"),
+    ("de Taliouine", "تالوين", "Taliouine"),
+    ("aux amandes", "باللوز", "almond"),
+    ("de jujubier", "السدر", "jujube"),
+    ("extra vierge", "بكر ممتاز", "extra virgin"),
+    ("à la lavande", "بالخزامى", "lavender"),
+    ("du Souss", "سوس", "Souss"),
+    ("de cactus", "الصبار", "cactus"),
+    ("à l'eucalyptus", "بالكاليبتوس", "eucalyptus"),
 )
 DESCRIPTIONS = (
-    ("Récolté à la main par les femmes de la coopérative.", "تجنيه نساء التعاونية يدويا.",
-     "Harvested by hand by the cooperative's women."),
-    ("Pressée à froid, au goût de noisette.", "معصور على البارد بطعم البندق.",
-     "Cold-pressed, with a hazelnut taste."),
-    ("Séché à l'ombre et conditionné en bocal.", "مجفف في الظل ومعبأ في برطمان.",
-     "Shade-dried and packed in a jar."),
+    (
+        "Récolté à la main par les femmes de la coopérative.",
+        "تجنيه نساء التعاونية يدويا.",
+        "Harvested by hand by the cooperative's women.",
+    ),
+    (
+        "Pressée à froid, au goût de noisette.",
+        "معصور على البارد بطعم البندق.",
+        "Cold-pressed, with a hazelnut taste.",
+    ),
+    (
+        "Séché à l'ombre et conditionné en bocal.",
+        "مجفف في الظل ومعبأ في برطمان.",
+        "Shade-dried and packed in a jar.",
+    ),
 )
 REGIONS = {1: "Tanger", 2: "Oriental", 5: "Béni Mellal", 8: "Drâa-Tafilalet", 9: "Souss-Massa"}
 QUERIES = (
-    ("argan", "fr"), ("huile d'argan", "fr"), ("argan oil", "en"), ("زيت الاركان", "ar"),
-    ("زيت الأركان", "ar"), ("زَيْتُ الأَرْكَان", "ar"), ("safran taliouine", "fr"),
-    ("saffron", "en"), ("زعفران", "ar"), ("amlou", "fr"), ("أملو", "ar"), ("miel de thym", "fr"),
-    ("thyme honey", "en"), ("عسل", "ar"), ("berbere", "fr"), ("tapis berbère", "fr"),
-    ("dattes", "fr"), ("dates", "en"), ("couscous", "fr"), ("savon noir", "fr"),
-    ("rose water", "en"), ("ماء الورد", "ar"), ("olive", "en"), ("huiles", "fr"),
-    ("organic", "en"), ("biologique", "fr"), ("lavande", "fr"), ("cactus", "en"),
-    ("argn", "fr"), ("safrn", "fr"), ("miell", "fr"), ("olve oil", "en"), ("hony", "en"),
-    ("tapiss", "fr"), ("زعفرن", "ar"), ("amlo", "fr"), ("jujubier", "fr"), ("Atlas", "en"),
-    ("souss", "fr"), ("extra vierge", "fr"), ("SKU-123-0", "fr"), ("eucalyptus", "fr"),
+    ("argan", "fr"),
+    ("huile d'argan", "fr"),
+    ("argan oil", "en"),
+    ("زيت الاركان", "ar"),
+    ("زيت الأركان", "ar"),
+    ("زَيْتُ الأَرْكَان", "ar"),
+    ("safran taliouine", "fr"),
+    ("saffron", "en"),
+    ("زعفران", "ar"),
+    ("amlou", "fr"),
+    ("أملو", "ar"),
+    ("miel de thym", "fr"),
+    ("thyme honey", "en"),
+    ("عسل", "ar"),
+    ("berbere", "fr"),
+    ("tapis berbère", "fr"),
+    ("dattes", "fr"),
+    ("dates", "en"),
+    ("couscous", "fr"),
+    ("savon noir", "fr"),
+    ("rose water", "en"),
+    ("ماء الورد", "ar"),
+    ("olive", "en"),
+    ("huiles", "fr"),
+    ("organic", "en"),
+    ("biologique", "fr"),
+    ("lavande", "fr"),
+    ("cactus", "en"),
+    ("argn", "fr"),
+    ("safrn", "fr"),
+    ("miell", "fr"),
+    ("olve oil", "en"),
+    ("hony", "en"),
+    ("tapiss", "fr"),
+    ("زعفرن", "ar"),
+    ("amlo", "fr"),
+    ("jujubier", "fr"),
+    ("Atlas", "en"),
+    ("souss", "fr"),
+    ("extra vierge", "fr"),
+    ("SKU-123-0", "fr"),
+    ("eucalyptus", "fr"),
 )
 
 
@@ -96,18 +144,31 @@ def synthetic(count: int, seed: int = 8) -> list[ProductDocument]:
         region = rng.choice(list(REGIONS))
         coop = f"coop-{rng.randrange(400)}"
         kinds = tuple(sorted(rng.sample(("organic", "igp", "aop", "onssa"), rng.randrange(3))))
-        docs.append(ProductDocument(
-            id=i + 1, slug=f"product-{i + 1}",
-            names={"fr": f"{fr} {qfr} {i % 97}", "ar": f"{ar} {qar}", "en": f"{qen} {en} {i % 97}"},
-            descriptions={"fr": dfr, "ar": dar, "en": den},
-            categories={"fr": fr, "ar": ar, "en": en},
-            cooperatives={lang: f"Coopérative {coop}" for lang in ("ar", "fr", "en")},
-            regions={lang: REGIONS[region] for lang in ("ar", "fr", "en")},
-            certifications={lang: " ".join(kinds) for lang in ("ar", "fr", "en")},
-            codes=(f"SKU-{i + 1}-0",), category=category, category_path=(category, "food"),
-            region=region, certification_kinds=kinds, cooperative=coop,
-            price_cents=rng.randrange(2_000, 200_000), in_stock=rng.random() > .1,
-            published=1_700_000_000 + i))
+        docs.append(
+            ProductDocument(
+                id=i + 1,
+                slug=f"product-{i + 1}",
+                names={
+                    "fr": f"{fr} {qfr} {i % 97}",
+                    "ar": f"{ar} {qar}",
+                    "en": f"{qen} {en} {i % 97}",
+                },
+                descriptions={"fr": dfr, "ar": dar, "en": den},
+                categories={"fr": fr, "ar": ar, "en": en},
+                cooperatives=dict.fromkeys(("ar", "fr", "en"), f"Coopérative {coop}"),
+                regions=dict.fromkeys(("ar", "fr", "en"), REGIONS[region]),
+                certifications={lang: " ".join(kinds) for lang in ("ar", "fr", "en")},
+                codes=(f"SKU-{i + 1}-0",),
+                category=category,
+                category_path=(category, "food"),
+                region=region,
+                certification_kinds=kinds,
+                cooperative=coop,
+                price_cents=rng.randrange(2_000, 200_000),
+                in_stock=rng.random() > 0.1,
+                published=1_700_000_000 + i,
+            )
+        )
     return docs
 
 
@@ -140,9 +201,14 @@ def bench_whoosh(docs: list[ProductDocument], workdir: Path, qs: list[tuple[str,
         result = backend.search(text, lang, filters)
         times.append((time.perf_counter() - t0) * 1000)
         hits += bool(result.total)
-    return {"build_s": round(build, 2), "size_mb": round(folder_size(folder) / 2**20, 2),
-            "p50_ms": round(statistics.median(times), 2), "p95_ms": round(percentile(times, 95), 2),
-            "max_ms": round(max(times), 2), "queries_with_results": hits}
+    return {
+        "build_s": round(build, 2),
+        "size_mb": round(folder_size(folder) / 2**20, 2),
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(percentile(times, 95), 2),
+        "max_ms": round(max(times), 2),
+        "queries_with_results": hits,
+    }
 
 
 def fts_query(text: str) -> str:
@@ -153,17 +219,33 @@ def fts_query(text: str) -> str:
 def bench_fts5(docs: list[ProductDocument], workdir: Path, qs: list[tuple[str, str]]) -> dict:
     path = workdir / "fts.sqlite3"
     conn = sqlite3.connect(path)
-    conn.execute("CREATE VIRTUAL TABLE product_fts USING fts5(name_fr, name_ar, name_en, desc_fr, "
-                 "desc_ar, desc_en, category, cooperative, region, code, "
-                 "tokenize='unicode61 remove_diacritics 2')")
+    conn.execute(
+        "CREATE VIRTUAL TABLE product_fts USING fts5(name_fr, name_ar, name_en, desc_fr, "
+        "desc_ar, desc_en, category, cooperative, region, code, "
+        "tokenize='unicode61 remove_diacritics 2')"
+    )
     start = time.perf_counter()
-    conn.executemany("INSERT INTO product_fts(rowid, name_fr, name_ar, name_en, desc_fr, desc_ar, "
-                     "desc_en, category, cooperative, region, code) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     [(d.id, d.names["fr"], d.names["ar"], d.names["en"], d.descriptions["fr"],
-                       d.descriptions["ar"], d.descriptions["en"],
-                       " ".join(d.categories.values()), d.cooperatives["fr"], d.regions["fr"],
-                       " ".join(d.codes)) for d in docs])
+    conn.executemany(
+        "INSERT INTO product_fts(rowid, name_fr, name_ar, name_en, desc_fr, desc_ar, "
+        "desc_en, category, cooperative, region, code) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                d.id,
+                d.names["fr"],
+                d.names["ar"],
+                d.names["en"],
+                d.descriptions["fr"],
+                d.descriptions["ar"],
+                d.descriptions["en"],
+                " ".join(d.categories.values()),
+                d.cooperatives["fr"],
+                d.regions["fr"],
+                " ".join(d.codes),
+            )
+            for d in docs
+        ],
+    )
     conn.commit()
     build = time.perf_counter() - start
     conn.execute("VACUUM")
@@ -172,10 +254,13 @@ def bench_fts5(docs: list[ProductDocument], workdir: Path, qs: list[tuple[str, s
         match = fts_query(text)
         if not match:
             return 0
-        conn.execute("SELECT rowid FROM product_fts WHERE product_fts MATCH ? ORDER BY rank "
-                     "LIMIT 24", (match,)).fetchall()
-        return conn.execute("SELECT count(*) FROM product_fts WHERE product_fts MATCH ?",
-                            (match,)).fetchone()[0]
+        conn.execute(
+            "SELECT rowid FROM product_fts WHERE product_fts MATCH ? ORDER BY rank LIMIT 24",
+            (match,),
+        ).fetchall()
+        return conn.execute(
+            "SELECT count(*) FROM product_fts WHERE product_fts MATCH ?", (match,)
+        ).fetchone()[0]
 
     for text, _ in qs:
         run(text)
@@ -185,9 +270,14 @@ def bench_fts5(docs: list[ProductDocument], workdir: Path, qs: list[tuple[str, s
         hits += bool(run(text))
         times.append((time.perf_counter() - t0) * 1000)
     conn.close()
-    return {"build_s": round(build, 2), "size_mb": round(path.stat().st_size / 2**20, 2),
-            "p50_ms": round(statistics.median(times), 2), "p95_ms": round(percentile(times, 95), 2),
-            "max_ms": round(max(times), 2), "queries_with_results": hits}
+    return {
+        "build_s": round(build, 2),
+        "size_mb": round(path.stat().st_size / 2**20, 2),
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(percentile(times, 95), 2),
+        "max_ms": round(max(times), 2),
+        "queries_with_results": hits,
+    }
 
 
 def main() -> int:
@@ -197,9 +287,15 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=BENCH / "results" / "search.json")
     args = parser.parse_args()
     qs = queries(args.queries)
-    report = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                          "load_average": os.getloadavg()},
-              "queries": len(qs), "runs": []}
+    report = {
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average": os.getloadavg(),
+        },
+        "queries": len(qs),
+        "runs": [],
+    }
     for size in args.sizes:
         docs = synthetic(size)
         load_before = os.getloadavg()
@@ -208,16 +304,25 @@ def main() -> int:
             fts5 = bench_fts5(docs, Path(tmp), qs)
         ratio = round(whoosh["p95_ms"] / fts5["p95_ms"], 1) if fts5["p95_ms"] else None
         # Other work on the machine skews pure-Python timings: keep the load with each run.
-        report["runs"].append({"products": size, "whoosh": whoosh, "fts5": fts5,
-                               "p95_ratio_whoosh_to_fts5": ratio,
-                               "load_average_before": load_before,
-                               "load_average_after": os.getloadavg()})
-        print(f"{size:>7,} products | Whoosh build {whoosh['build_s']:>6.1f} s, "
-              f"{whoosh['size_mb']:>6.1f} MB, p50 {whoosh['p50_ms']:>6.1f} ms, "
-              f"p95 {whoosh['p95_ms']:>6.1f} ms | FTS5 build {fts5['build_s']:>5.1f} s, "
-              f"{fts5['size_mb']:>5.1f} MB, p50 {fts5['p50_ms']:>5.2f} ms, "
-              f"p95 {fts5['p95_ms']:>5.2f} ms | p95 ratio {ratio}× | load "
-              f"{load_before[0]:.2f} → {os.getloadavg()[0]:.2f}", flush=True)
+        report["runs"].append(
+            {
+                "products": size,
+                "whoosh": whoosh,
+                "fts5": fts5,
+                "p95_ratio_whoosh_to_fts5": ratio,
+                "load_average_before": load_before,
+                "load_average_after": os.getloadavg(),
+            }
+        )
+        print(
+            f"{size:>7,} products | Whoosh build {whoosh['build_s']:>6.1f} s, "
+            f"{whoosh['size_mb']:>6.1f} MB, p50 {whoosh['p50_ms']:>6.1f} ms, "
+            f"p95 {whoosh['p95_ms']:>6.1f} ms | FTS5 build {fts5['build_s']:>5.1f} s, "
+            f"{fts5['size_mb']:>5.1f} MB, p50 {fts5['p50_ms']:>5.2f} ms, "
+            f"p95 {fts5['p95_ms']:>5.2f} ms | p95 ratio {ratio}× | load "
+            f"{load_before[0]:.2f} → {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2))
     print(f"Written to {args.output}")

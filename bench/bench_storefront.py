@@ -13,6 +13,7 @@
     .venv/bin/python bench/bench_storefront.py
     .venv/bin/python bench/bench_storefront.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-import unicodedata
 import time
+import unicodedata
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -40,7 +41,6 @@ sys.path[:0] = [str(ROOT), str(BENCH)]
 
 from sqlalchemy import create_engine, event, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
-
 from wsgi import bench_config  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
@@ -48,14 +48,41 @@ HOST = "127.0.0.1"
 LOCALES = ("fr", "ar", "en")
 BATCH = 2000
 
-WORDS = ("argan", "safran", "miel", "thym", "amande", "olive", "datte", "rose", "cèdre",
-         "figue", "nigelle", "lavande", "romarin", "caroube", "cactus", "grenade")
+WORDS = (
+    "argan",
+    "safran",
+    "miel",
+    "thym",
+    "amande",
+    "olive",
+    "datte",
+    "rose",
+    "cèdre",
+    "figue",
+    "nigelle",
+    "lavande",
+    "romarin",
+    "caroube",
+    "cactus",
+    "grenade",
+)
 AR_WORDS = ("أركان", "زعفران", "عسل", "زعتر", "لوز", "زيتون", "تمر", "ورد")
-PROVINCES = ("Chtouka Aït Baha", "Taroudant", "Essaouira", "Tiznit", "Ouarzazate",
-             "Errachidia", "Ifrane", "Chefchaouen", "Azilal", "Tata")
+PROVINCES = (
+    "Chtouka Aït Baha",
+    "Taroudant",
+    "Essaouira",
+    "Tiznit",
+    "Ouarzazate",
+    "Errachidia",
+    "Ifrane",
+    "Chefchaouen",
+    "Azilal",
+    "Tata",
+)
 
 
 # --------------------------------------------------------------------------- database
+
 
 def prepare_database(args, workdir: Path) -> tuple[str, str | None]:
     """Return (SQLAlchemy URL to use, name of a PG database to drop at the end)."""
@@ -90,15 +117,14 @@ def _ascii(value: str) -> str:
 
 def _batched(rows: list[dict]):
     for i in range(0, len(rows), BATCH):
-        yield rows[i:i + BATCH]
+        yield rows[i : i + BATCH]
 
 
 def seed(app, n_products: int, n_coops: int, analyze: bool) -> dict:
     """Bulk-insert the catalogue; return what was created (slugs, counts)."""
     from catalog.categories import ensure_default_categories
+    from catalog.models import Category, Product, ProductStatus, ProductTranslation, Unit, Variant
     from catalog.summary import summary_update
-    from catalog.models import (Category, Product, ProductStatus, ProductTranslation, Unit,
-                                Variant)
     from producers.models import Cooperative, CooperativeStatus, CooperativeTranslation
     from shop.extensions import db
 
@@ -115,52 +141,95 @@ def seed(app, n_products: int, n_coops: int, analyze: bool) -> dict:
         coops, coop_tr = [], []
         for i in range(1, n_coops + 1):
             members = rnd.randint(7, 300)
-            coops.append(dict(
-                id=i, slug=f"coop-{i:04d}", legal_name=f"Coopérative {rnd.choice(WORDS).title()} {i}",
-                region_code=rnd.randint(1, 12), province=rnd.choice(PROVINCES),
-                commune=f"Commune {i % 97}", members_count=members,
-                women_members_count=rnd.randint(0, members),
-                status=CooperativeStatus.APPROVED, approved_at=now, created_at=now))
+            coops.append(
+                dict(
+                    id=i,
+                    slug=f"coop-{i:04d}",
+                    legal_name=f"Coopérative {rnd.choice(WORDS).title()} {i}",
+                    region_code=rnd.randint(1, 12),
+                    province=rnd.choice(PROVINCES),
+                    commune=f"Commune {i % 97}",
+                    members_count=members,
+                    women_members_count=rnd.randint(0, members),
+                    status=CooperativeStatus.APPROVED,
+                    approved_at=now,
+                    created_at=now,
+                )
+            )
             for loc in LOCALES:
-                coop_tr.append(dict(
-                    cooperative_id=i, locale=loc,
-                    tagline=f"Tagline {loc} {i}",
-                    story=(f"Histoire de la coopérative {i} ({loc}). " * 12)))
+                coop_tr.append(
+                    dict(
+                        cooperative_id=i,
+                        locale=loc,
+                        tagline=f"Tagline {loc} {i}",
+                        story=(f"Histoire de la coopérative {i} ({loc}). " * 12),
+                    )
+                )
 
         products, prod_tr, variants = [], [], []
         vid = 0
         for p in range(1, n_products + 1):
             cat_id, cat_slug, cat_unit = leaves[p % len(leaves)]
             w1, w2 = rnd.choice(WORDS), rnd.choice(WORDS)
-            products.append(dict(
-                id=p, cooperative_id=rnd.randint(1, n_coops), category_id=cat_id,
-                slug=_ascii(f"p-{p:05d}-{w1}-{w2}"), status=ProductStatus.PUBLISHED,
-                origin=f"{rnd.choice(PROVINCES)}, Maroc",
-                published_at=now - timedelta(minutes=rnd.randint(0, 525_600)),
-                updated_at=now, created_at=now))
-            names = {"fr": f"{w1.title()} et {w2} n°{p}",
-                     "ar": f"{rnd.choice(AR_WORDS)} {p}",
-                     "en": f"{w1.title()} and {w2} #{p}"}
+            products.append(
+                dict(
+                    id=p,
+                    cooperative_id=rnd.randint(1, n_coops),
+                    category_id=cat_id,
+                    slug=_ascii(f"p-{p:05d}-{w1}-{w2}"),
+                    status=ProductStatus.PUBLISHED,
+                    origin=f"{rnd.choice(PROVINCES)}, Maroc",
+                    published_at=now - timedelta(minutes=rnd.randint(0, 525_600)),
+                    updated_at=now,
+                    created_at=now,
+                )
+            )
+            names = {
+                "fr": f"{w1.title()} et {w2} n°{p}",
+                "ar": f"{rnd.choice(AR_WORDS)} {p}",
+                "en": f"{w1.title()} and {w2} #{p}",
+            }
             for loc in LOCALES:
-                prod_tr.append(dict(
-                    product_id=p, locale=loc, name=names[loc],
-                    description=(f"{names[loc]} — produit de coopérative, récolté et "
-                                 f"transformé à la main. " * 6),
-                    usage="", ingredients=""))
+                prod_tr.append(
+                    dict(
+                        product_id=p,
+                        locale=loc,
+                        name=names[loc],
+                        description=(
+                            f"{names[loc]} — produit de coopérative, récolté et "
+                            f"transformé à la main. " * 6
+                        ),
+                        usage="",
+                        ingredients="",
+                    )
+                )
             unit = Unit(cat_unit) if cat_unit in {u.value for u in Unit} else Unit.PIECE
             for k in range(rnd.choice((1, 2))):
                 vid += 1
                 qty = (250, 500)[k] if unit is not Unit.PIECE else 1
-                variants.append(dict(
-                    id=vid, product_id=p, sku=f"BENCH-{p:05d}-{k}",
-                    label=f"{qty} {unit.value}", unit_quantity=qty, unit=unit,
-                    price_cents=rnd.randint(20, 900) * 100 + (k * 5000),
-                    stock=rnd.choice((0, 3, 10, 50)), weight_g=qty + 100, position=k,
-                    active=True))
+                variants.append(
+                    dict(
+                        id=vid,
+                        product_id=p,
+                        sku=f"BENCH-{p:05d}-{k}",
+                        label=f"{qty} {unit.value}",
+                        unit_quantity=qty,
+                        unit=unit,
+                        price_cents=rnd.randint(20, 900) * 100 + (k * 5000),
+                        stock=rnd.choice((0, 3, 10, 50)),
+                        weight_g=qty + 100,
+                        position=k,
+                        active=True,
+                    )
+                )
 
-        for model, rows in ((Cooperative, coops), (CooperativeTranslation, coop_tr),
-                            (Product, products), (ProductTranslation, prod_tr),
-                            (Variant, variants)):
+        for model, rows in (
+            (Cooperative, coops),
+            (CooperativeTranslation, coop_tr),
+            (Product, products),
+            (ProductTranslation, prod_tr),
+            (Variant, variants),
+        ):
             for chunk in _batched(rows):
                 db.session.execute(insert(model), chunk)
         # Bulk inserts bypass the ORM flush that keeps product summaries.
@@ -169,24 +238,39 @@ def seed(app, n_products: int, n_coops: int, analyze: bool) -> dict:
 
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:  # explicit ids: move the sequences past them
-                for table in ("cooperative", "cooperative_translation", "product",
-                              "product_translation", "variant"):
-                    conn.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+                for table in (
+                    "cooperative",
+                    "cooperative_translation",
+                    "product",
+                    "product_translation",
+                    "variant",
+                ):
+                    conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                            f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+                        )
+                    )
         if analyze or db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
                 conn.execute(text("ANALYZE"))
         db.session.remove()
         db.engine.dispose()
-    return {"product_slugs": [p["slug"] for p in products],
-            "category_slugs": [s for _, s, _ in leaves],
-            "rows": {"cooperatives": len(coops), "cooperative_translations": len(coop_tr),
-                     "products": len(products), "product_translations": len(prod_tr),
-                     "variants": len(variants)}}
+    return {
+        "product_slugs": [p["slug"] for p in products],
+        "category_slugs": [s for _, s, _ in leaves],
+        "rows": {
+            "cooperatives": len(coops),
+            "cooperative_translations": len(coop_tr),
+            "products": len(products),
+            "product_translations": len(prod_tr),
+            "variants": len(variants),
+        },
+    }
 
 
 # --------------------------------------------------------------------------- SQL profile
+
 
 def sql_profile(app, paths: dict[str, str], repeat: int = 3) -> dict:
     """Per page: statements per request, SQL time, and the slowest statements."""
@@ -220,11 +304,12 @@ def sql_profile(app, paths: dict[str, str], repeat: int = 3) -> dict:
                 wall, stmts, status = sorted(runs, key=lambda r: r[0])[len(runs) // 2]
                 slowest = sorted(stmts, key=lambda s: -s[1])[:5]
                 out[name] = {
-                    "path": path, "status": status, "wall_ms": round(wall * 1000, 2),
+                    "path": path,
+                    "status": status,
+                    "wall_ms": round(wall * 1000, 2),
                     "statements": len(stmts),
                     "sql_ms": round(sum(s[1] for s in stmts) * 1000, 2),
-                    "slowest": [{"ms": round(t * 1000, 2), "sql": sql[:300]}
-                                for sql, t in slowest],
+                    "slowest": [{"ms": round(t * 1000, 2), "sql": sql[:300]} for sql, t in slowest],
                 }
         finally:
             event.remove(engine, "before_cursor_execute", before)
@@ -236,6 +321,7 @@ def sql_profile(app, paths: dict[str, str], repeat: int = 3) -> dict:
 
 # --------------------------------------------------------------------------- server
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
@@ -245,17 +331,39 @@ def free_port() -> int:
 def start_gunicorn(db_url: str, instance: Path, workers: int, log_path: Path):
     port = free_port()
     env = dict(os.environ, BENCH_DATABASE_URL=db_url, BENCH_INSTANCE=str(instance))
-    cmd = [str(VENV_BIN / "gunicorn"), "--pythonpath", f"{BENCH},{ROOT}",
-           "--workers", str(workers), "--worker-class", "sync",
-           "--bind", f"{HOST}:{port}", "--log-level", "warning",
-           "--error-logfile", str(log_path), "--timeout", "60", "wsgi:app"]
-    proc = subprocess.Popen(cmd, env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    cmd = [
+        str(VENV_BIN / "gunicorn"),
+        "--pythonpath",
+        f"{BENCH},{ROOT}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--bind",
+        f"{HOST}:{port}",
+        "--log-level",
+        "warning",
+        "--error-logfile",
+        str(log_path),
+        "--timeout",
+        "60",
+        "wsgi:app",
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        cwd=str(ROOT),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited ({proc.returncode}):\n"
-                               + log_path.read_text(errors="replace")[-3000:])
+            raise RuntimeError(
+                f"gunicorn exited ({proc.returncode}):\n"
+                + log_path.read_text(errors="replace")[-3000:]
+            )
         try:
             conn = http.client.HTTPConnection(HOST, port, timeout=2)
             conn.request("GET", "/bench/ping")
@@ -280,6 +388,7 @@ def stop_gunicorn(proc) -> None:
 
 
 # --------------------------------------------------------------------------- load
+
 
 def percentile(sorted_values: list[float], q: float) -> float:
     if not sorted_values:
@@ -338,30 +447,41 @@ def load(port: int, make_path, duration: float, concurrency: int, warmup: float)
             merged[k] = merged.get(k, 0) + v
     n = len(lat)
     return {
-        "requests": n, "errors": sum(errors), "statuses": {str(k): v for k, v in merged.items()},
+        "requests": n,
+        "errors": sum(errors),
+        "statuses": {str(k): v for k, v in merged.items()},
         "rps": n / duration,
         "mean_ms": statistics.fmean(lat) * 1000 if lat else float("nan"),
-        "p50_ms": percentile(lat, 50) * 1000, "p95_ms": percentile(lat, 95) * 1000,
-        "p99_ms": percentile(lat, 99) * 1000, "max_ms": lat[-1] * 1000 if lat else float("nan"),
+        "p50_ms": percentile(lat, 50) * 1000,
+        "p95_ms": percentile(lat, 95) * 1000,
+        "p99_ms": percentile(lat, 99) * 1000,
+        "max_ms": lat[-1] * 1000 if lat else float("nan"),
         "connection_closed_by_server": sum(reconnects) > 0,
     }
 
 
 def targets(slugs: list[str], categories: list[str]) -> dict:
-    filters = [lambda r: "sort=price_asc", lambda r: "sort=price_desc",
-               lambda r: "category=" + r.choice(categories), lambda r: "category=food",
-               lambda r: "in_stock=1", lambda r: f"region={r.randint(1, 12)}",
-               lambda r: "category=honey&sort=price_asc"]
+    filters = [
+        lambda r: "sort=price_asc",
+        lambda r: "sort=price_desc",
+        lambda r: "category=" + r.choice(categories),
+        lambda r: "category=food",
+        lambda r: "in_stock=1",
+        lambda r: f"region={r.randint(1, 12)}",
+        lambda r: "category=honey&sort=price_asc",
+    ]
     return {
         "ping": lambda r: "/bench/ping",
         "listing": lambda r: f"/fr/products/?page={r.randint(1, 50)}",
-        "listing_filtered": lambda r: (f"/fr/products/?{r.choice(filters)(r)}"
-                                       f"&page={r.randint(1, 5)}"),
+        "listing_filtered": lambda r: (
+            f"/fr/products/?{r.choice(filters)(r)}&page={r.randint(1, 5)}"
+        ),
         "product": lambda r: f"/fr/products/{r.choice(slugs)}",
     }
 
 
 # --------------------------------------------------------------------------- main
+
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -371,12 +491,18 @@ def main() -> int:
     ap.add_argument("--warmup", type=float, default=1.0, help="seconds discarded per target")
     ap.add_argument("--concurrency", type=int, default=8, help="client threads")
     ap.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
-    ap.add_argument("--database-url", default="",
-                    help="PostgreSQL URL of an existing database to connect through; a "
-                         "separate --pg-database is created there and dropped afterwards")
+    ap.add_argument(
+        "--database-url",
+        default="",
+        help="PostgreSQL URL of an existing database to connect through; a "
+        "separate --pg-database is created there and dropped afterwards",
+    )
     ap.add_argument("--pg-database", default="taawon_bench")
-    ap.add_argument("--analyze", action="store_true",
-                    help="run ANALYZE on SQLite after seeding (always done on PostgreSQL)")
+    ap.add_argument(
+        "--analyze",
+        action="store_true",
+        help="run ANALYZE on SQLite after seeding (always done on PostgreSQL)",
+    )
     ap.add_argument("--output", default=str(BENCH / "results" / "storefront.json"))
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (SQLite file, logs)")
     args = ap.parse_args()
@@ -399,58 +525,84 @@ def main() -> int:
         t0 = time.perf_counter()
         seeded = seed(app, args.products, args.cooperatives, args.analyze)
         seed_s = time.perf_counter() - t0
-        print(f"seeded {seeded['rows']} in {seed_s:.2f} s  (load avg {load_at_start} "
-              f"on {os.cpu_count()} CPUs)")
+        print(
+            f"seeded {seeded['rows']} in {seed_s:.2f} s  (load avg {load_at_start} "
+            f"on {os.cpu_count()} CPUs)"
+        )
 
         slugs = seeded["product_slugs"]
-        profile = sql_profile(app, {
-            "listing p1": "/fr/products/",
-            "listing p50": "/fr/products/?page=50",
-            "listing price_asc": "/fr/products/?sort=price_asc",
-            "listing category=food": "/fr/products/?category=food",
-            "product": f"/fr/products/{slugs[len(slugs) // 2]}",
-        })
+        profile = sql_profile(
+            app,
+            {
+                "listing p1": "/fr/products/",
+                "listing p50": "/fr/products/?page=50",
+                "listing price_asc": "/fr/products/?sort=price_asc",
+                "listing category=food": "/fr/products/?category=food",
+                "product": f"/fr/products/{slugs[len(slugs) // 2]}",
+            },
+        )
         print("\nSQL profile (in-process, median of 3):")
-        print(f"  {'page':<24}{'status':>7}{'wall ms':>10}{'stmts':>7}{'sql ms':>9}  slowest statement")
+        print(
+            f"  {'page':<24}{'status':>7}{'wall ms':>10}{'stmts':>7}{'sql ms':>9}  slowest statement"
+        )
         for name, p in profile.items():
             top = p["slowest"][0] if p["slowest"] else {"ms": 0, "sql": ""}
-            print(f"  {name:<24}{p['status']:>7}{p['wall_ms']:>10.1f}{p['statements']:>7}"
-                  f"{p['sql_ms']:>9.1f}  {top['ms']:.1f} ms: {top['sql'][:90]}")
+            print(
+                f"  {name:<24}{p['status']:>7}{p['wall_ms']:>10.1f}{p['statements']:>7}"
+                f"{p['sql_ms']:>9.1f}  {top['ms']:.1f} ms: {top['sql'][:90]}"
+            )
 
         proc, port = start_gunicorn(db_url, instance, args.workers, workdir / "gunicorn.log")
-        print(f"\ngunicorn: {args.workers} sync workers on {HOST}:{port}; "
-              f"{args.concurrency} client threads, {args.duration:g} s per target "
-              f"(+{args.warmup:g} s warm-up)")
+        print(
+            f"\ngunicorn: {args.workers} sync workers on {HOST}:{port}; "
+            f"{args.concurrency} client threads, {args.duration:g} s per target "
+            f"(+{args.warmup:g} s warm-up)"
+        )
 
         results = {}
         for name, make_path in targets(slugs, seeded["category_slugs"]).items():
             results[name] = load(port, make_path, args.duration, args.concurrency, args.warmup)
             results[name]["loadavg_1m_after"] = round(os.getloadavg()[0], 2)
             r = results[name]
-            print(f"  {name:<18} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f} ms  "
-                  f"errors {r['errors']}  (load avg {r['loadavg_1m_after']})")
+            print(
+                f"  {name:<18} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f} ms  "
+                f"errors {r['errors']}  (load avg {r['loadavg_1m_after']})"
+            )
         base = results["ping"]["rps"] or float("nan")
         for r in results.values():
             r["ratio_to_ping"] = r["rps"] / base
 
-        print(f"\n{'target':<18}{'req/s':>9}{'vs ping':>9}{'p50 ms':>9}{'p95 ms':>9}"
-              f"{'p99 ms':>9}{'requests':>10}{'errors':>8}")
+        print(
+            f"\n{'target':<18}{'req/s':>9}{'vs ping':>9}{'p50 ms':>9}{'p95 ms':>9}"
+            f"{'p99 ms':>9}{'requests':>10}{'errors':>8}"
+        )
         for name, r in results.items():
-            print(f"{name:<18}{r['rps']:>9.1f}{r['ratio_to_ping']:>9.3f}{r['p50_ms']:>9.1f}"
-                  f"{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['requests']:>10}{r['errors']:>8}")
+            print(
+                f"{name:<18}{r['rps']:>9.1f}{r['ratio_to_ping']:>9.3f}{r['p50_ms']:>9.1f}"
+                f"{r['p95_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['requests']:>10}{r['errors']:>8}"
+            )
 
-        log = (workdir / "gunicorn.log")
+        log = workdir / "gunicorn.log"
         log_tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
         report = {
             "benchmark": "storefront",
             "when": datetime.now().isoformat(timespec="seconds"),
-            "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                        "cpus": os.cpu_count(),
-                        "loadavg_1m_at_start": load_at_start},
-            "config": {"products": args.products, "cooperatives": args.cooperatives,
-                       "duration_s": args.duration, "warmup_s": args.warmup,
-                       "concurrency": args.concurrency, "workers": args.workers,
-                       "database": dialect, "analyze": args.analyze or dialect == "postgresql"},
+            "machine": {
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+                "cpus": os.cpu_count(),
+                "loadavg_1m_at_start": load_at_start,
+            },
+            "config": {
+                "products": args.products,
+                "cooperatives": args.cooperatives,
+                "duration_s": args.duration,
+                "warmup_s": args.warmup,
+                "concurrency": args.concurrency,
+                "workers": args.workers,
+                "database": dialect,
+                "analyze": args.analyze or dialect == "postgresql",
+            },
             "seed": {"seconds": round(seed_s, 3), "rows": seeded["rows"]},
             "sql_profile": profile,
             "results": results,

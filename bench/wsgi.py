@@ -8,6 +8,7 @@ route, ``/bench/ping``, that touches neither the database nor a template:
 
     gunicorn --pythonpath bench -w 2 wsgi:app
 """
+
 from __future__ import annotations
 
 import os
@@ -40,8 +41,7 @@ def build_app():
     """The application plus the ``/bench/ping`` baseline route."""
     from shop import create_app
 
-    app = create_app(bench_config(os.environ["BENCH_DATABASE_URL"],
-                                  os.environ["BENCH_INSTANCE"]))
+    app = create_app(bench_config(os.environ["BENCH_DATABASE_URL"], os.environ["BENCH_INSTANCE"]))
 
     @app.get("/bench/ping")
     def bench_ping():

@@ -1,4 +1,5 @@
 """Catalog: categories, products, lots and traceability, search, storefront."""
+
 from __future__ import annotations
 
 from flask import Flask

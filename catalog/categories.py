@@ -1,4 +1,5 @@
 """The default category tree (slugs are the import's vocabulary)."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -31,11 +32,15 @@ def ensure_default_categories() -> int:
         if slug in existing:
             continue
         category = Category(
-            slug=slug, parent=existing.get(parent) if parent else None, position=position,
+            slug=slug,
+            parent=existing.get(parent) if parent else None,
+            position=position,
             unit=unit,
-            translations=[CategoryTranslation(locale="fr", name=fr),
-                          CategoryTranslation(locale="ar", name=ar),
-                          CategoryTranslation(locale="en", name=en)],
+            translations=[
+                CategoryTranslation(locale="fr", name=fr),
+                CategoryTranslation(locale="ar", name=ar),
+                CategoryTranslation(locale="en", name=en),
+            ],
         )
         db.session.add(category)
         existing[slug] = category

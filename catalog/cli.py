@@ -1,4 +1,5 @@
 """``flask catalog …`` commands."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,8 +20,13 @@ catalog_cli = AppGroup("catalog", help="Products and categories.")
 
 @catalog_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
-              help="Language of the error messages.")
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="Language of the error messages.",
+)
 def import_command(path: Path, lang: str) -> None:
     """Import products from a UTF-8 CSV file, all or nothing."""
     g.lang = lang

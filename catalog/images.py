@@ -7,6 +7,7 @@ serial numbers), ICC, XMP or comment metadata reaches the public site.
 Every picture is stored in a few widths as WebP and JPEG under a content
 address, so the same picture uploaded twice is stored once.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -83,7 +84,9 @@ def process_image(data: bytes, storage: Storage, *, max_bytes: int | None = None
     """Check, clean and store an uploaded image in every rendition."""
     limit = _byte_limit(max_bytes)
     if len(data) > limit:
-        raise ImageError(_l("The image is too large (at most %(mb)s MB).", mb=f"{limit / 2**20:.3g}"))
+        raise ImageError(
+            _l("The image is too large (at most %(mb)s MB).", mb=f"{limit / 2**20:.3g}")
+        )
     master = _clean(_decode(data))
     if master.width < MIN_WIDTH:
         raise ImageError(_l("The image is too small (at least %(px)s pixels wide).", px=MIN_WIDTH))
@@ -113,7 +116,9 @@ def clean_photo(data: bytes, *, max_bytes: int | None = None) -> bytes:
     """
     limit = _byte_limit(max_bytes)
     if len(data) > limit:
-        raise ImageError(_l("The image is too large (at most %(mb)s MB).", mb=f"{limit / 2**20:.3g}"))
+        raise ImageError(
+            _l("The image is too large (at most %(mb)s MB).", mb=f"{limit / 2**20:.3g}")
+        )
     return _encode(_clean(_decode(data)), "jpeg")
 
 

@@ -7,6 +7,7 @@ one variant; rows of the same cooperative, category and name form one
 product. Rows upsert by SKU, so importing the same file twice changes
 nothing.
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,14 +29,36 @@ from shop.storage import Storage
 
 from .exceptions import ImageError
 from .images import process_image
-from .models import (Category, Certification, CertificationKind, Product, ProductImage,
-                     ProductStatus, ProductTranslation, Unit, Variant)
+from .models import (
+    Category,
+    Certification,
+    CertificationKind,
+    Product,
+    ProductImage,
+    ProductStatus,
+    ProductTranslation,
+    Unit,
+    Variant,
+)
 from .validators import normalize_gtin
 
 REQUIRED_COLUMNS = (
-    "cooperative", "sku", "category", "name_ar", "name_fr", "name_en", "description_ar",
-    "description_fr", "description_en", "price_mad", "stock", "weight_g", "unit_quantity",
-    "unit", "certifications", "image",
+    "cooperative",
+    "sku",
+    "category",
+    "name_ar",
+    "name_fr",
+    "name_en",
+    "description_ar",
+    "description_fr",
+    "description_en",
+    "price_mad",
+    "stock",
+    "weight_g",
+    "unit_quantity",
+    "unit",
+    "certifications",
+    "image",
 )
 LANGS = ("ar", "fr", "en")
 SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -123,8 +146,9 @@ class _Lookups:
         self.gtins = {v.gtin: v.sku for v in self.variants.values() if v.gtin}
 
 
-def parse_rows(stream: IO[str], base_dir: Path, refs: _Lookups,
-               only_cooperative: Cooperative | None = None) -> tuple[list[Row], list[RowError]]:
+def parse_rows(
+    stream: IO[str], base_dir: Path, refs: _Lookups, only_cooperative: Cooperative | None = None
+) -> tuple[list[Row], list[RowError]]:
     """Check every line; return the good rows and every error."""
     reader = csv.DictReader(stream)
     header = [h.strip() for h in (reader.fieldnames or [])]
@@ -144,21 +168,37 @@ def parse_rows(stream: IO[str], base_dir: Path, refs: _Lookups,
         values = {k: (v or "").strip() for k, v in raw.items() if k is not None}
         row_errors: list[Any] = []
         if only_cooperative is not None and values.get("cooperative") != only_cooperative.slug:
-            row_errors.append(_l("Only products of %(slug)s can be imported here.",
-                                 slug=only_cooperative.slug))
+            row_errors.append(
+                _l("Only products of %(slug)s can be imported here.", slug=only_cooperative.slug)
+            )
         row = _parse_row(line, values, refs, base_dir, row_errors)
         if row is not None:
             if row.sku in seen_skus:
-                row_errors.append(_l("SKU %(sku)s is already on line %(line)d.", sku=row.sku,
-                                     line=seen_skus[row.sku]))
+                row_errors.append(
+                    _l(
+                        "SKU %(sku)s is already on line %(line)d.",
+                        sku=row.sku,
+                        line=seen_skus[row.sku],
+                    )
+                )
             seen_skus.setdefault(row.sku, line)
             if row.gtin:
                 if row.gtin in seen_gtins:
-                    row_errors.append(_l("GTIN %(gtin)s is already on line %(line)d.",
-                                         gtin=row.gtin, line=seen_gtins[row.gtin]))
+                    row_errors.append(
+                        _l(
+                            "GTIN %(gtin)s is already on line %(line)d.",
+                            gtin=row.gtin,
+                            line=seen_gtins[row.gtin],
+                        )
+                    )
                 elif refs.gtins.get(row.gtin, row.sku) != row.sku:
-                    row_errors.append(_l("GTIN %(gtin)s already belongs to SKU %(sku)s.",
-                                         gtin=row.gtin, sku=refs.gtins[row.gtin]))
+                    row_errors.append(
+                        _l(
+                            "GTIN %(gtin)s already belongs to SKU %(sku)s.",
+                            gtin=row.gtin,
+                            sku=refs.gtins[row.gtin],
+                        )
+                    )
                 seen_gtins.setdefault(row.gtin, line)
         errors.extend(RowError(line, message) for message in row_errors)
         if row is not None and not row_errors:
@@ -166,8 +206,9 @@ def parse_rows(stream: IO[str], base_dir: Path, refs: _Lookups,
     return rows, errors
 
 
-def _parse_row(line: int, v: dict[str, str], refs: _Lookups, base_dir: Path,
-               errors: list[Any]) -> Row | None:
+def _parse_row(
+    line: int, v: dict[str, str], refs: _Lookups, base_dir: Path, errors: list[Any]
+) -> Row | None:
     coop = refs.cooperatives.get(v["cooperative"])
     if coop is None:
         errors.append(_l("Unknown cooperative “%(slug)s”.", slug=v["cooperative"]))
@@ -176,8 +217,12 @@ def _parse_row(line: int, v: dict[str, str], refs: _Lookups, base_dir: Path,
         errors.append(_l("Unknown category “%(slug)s”.", slug=v["category"]))
     sku = v["sku"]
     if not SKU.match(sku):
-        errors.append(_l("The SKU is missing or has characters other than letters, digits, "
-                         "dot, dash and underscore."))
+        errors.append(
+            _l(
+                "The SKU is missing or has characters other than letters, digits, "
+                "dot, dash and underscore."
+            )
+        )
     existing = refs.variants.get(sku)
     if existing is not None and coop is not None and existing.product.cooperative_id != coop.id:
         errors.append(_l("SKU %(sku)s belongs to another cooperative.", sku=sku))
@@ -198,8 +243,9 @@ def _parse_row(line: int, v: dict[str, str], refs: _Lookups, base_dir: Path,
         errors.append(_l("Bad stock “%(value)s”: a whole number from 0.", value=v["stock"]))
     weight = _int(v["weight_g"], 1, 100_000)
     if weight is None:
-        errors.append(_l("Bad weight “%(value)s”: grams, a whole number from 1.",
-                         value=v["weight_g"]))
+        errors.append(
+            _l("Bad weight “%(value)s”: grams, a whole number from 1.", value=v["weight_g"])
+        )
     quantity = _int(v["unit_quantity"], 1, 1_000_000)
     if quantity is None:
         errors.append(_l("Bad unit quantity “%(value)s”.", value=v["unit_quantity"]))
@@ -213,8 +259,7 @@ def _parse_row(line: int, v: dict[str, str], refs: _Lookups, base_dir: Path,
         try:
             gtin = normalize_gtin(v["gtin"])
         except ValueError:
-            errors.append(_l("Bad GTIN “%(value)s”: wrong length or check digit.",
-                             value=v["gtin"]))
+            errors.append(_l("Bad GTIN “%(value)s”: wrong length or check digit.", value=v["gtin"]))
     certs: list[Certification] = []
     for kind in filter(None, (k.strip().lower() for k in v["certifications"].split(";"))):
         if kind not in {k.value for k in CertificationKind}:
@@ -222,8 +267,7 @@ def _parse_row(line: int, v: dict[str, str], refs: _Lookups, base_dir: Path,
         elif coop is not None:
             found = refs.certifications.get((coop.id, kind))
             if not found:
-                errors.append(_l("The cooperative has no %(kind)s certificate on file.",
-                                 kind=kind))
+                errors.append(_l("The cooperative has no %(kind)s certificate on file.", kind=kind))
             else:
                 certs.extend(found)
     image = None
@@ -233,9 +277,22 @@ def _parse_row(line: int, v: dict[str, str], refs: _Lookups, base_dir: Path,
         return None
     assert coop is not None and category is not None and stock is not None
     assert weight is not None and quantity is not None
-    return Row(line, coop, category, sku, names,
-               {lang: v[f"description_{lang}"] for lang in LANGS}, price, stock, weight,
-               quantity, unit, gtin, certs, image)
+    return Row(
+        line,
+        coop,
+        category,
+        sku,
+        names,
+        {lang: v[f"description_{lang}"] for lang in LANGS},
+        price,
+        stock,
+        weight,
+        quantity,
+        unit,
+        gtin,
+        certs,
+        image,
+    )
 
 
 def _read_image(relative: str, base_dir: Path, errors: list[Any]) -> bytes | None:
@@ -248,8 +305,9 @@ def _read_image(relative: str, base_dir: Path, errors: list[Any]) -> bytes | Non
     try:
         process_image(data, _Discard())
     except ImageError as exc:
-        errors.append(_l("Unreadable image “%(path)s”: %(reason)s", path=relative,
-                         reason=exc.message))
+        errors.append(
+            _l("Unreadable image “%(path)s”: %(reason)s", path=relative, reason=exc.message)
+        )
         return None
     return data
 
@@ -265,8 +323,9 @@ class _Discard:
         return False
 
 
-def import_catalog(stream: IO[str], base_dir: Path, storage: Storage,
-                   only_cooperative: Cooperative | None = None) -> ImportReport:
+def import_catalog(
+    stream: IO[str], base_dir: Path, storage: Storage, only_cooperative: Cooperative | None = None
+) -> ImportReport:
     """Check the whole file, then import it; on any error import nothing.
 
     ``only_cooperative`` limits the rows to one cooperative (the workspace).
@@ -334,7 +393,8 @@ def _new_product(row: Row, slugs: set[str]) -> Product:
     name = row.names["fr"] or row.names["en"] or row.sku
     approved = row.cooperative.is_approved
     product = Product(
-        cooperative=row.cooperative, category=row.category,
+        cooperative=row.cooperative,
+        category=row.category,
         slug=_unique_slug(f"{fold(name)}-{row.cooperative.slug}", slugs),
         status=ProductStatus.PUBLISHED if approved else ProductStatus.DRAFT,
         published_at=utcnow() if approved else None,
@@ -342,8 +402,11 @@ def _new_product(row: Row, slugs: set[str]) -> Product:
     )
     for lang in LANGS:
         if row.names[lang] or row.descriptions[lang]:
-            product.translations.append(ProductTranslation(
-                locale=lang, name=row.names[lang], description=row.descriptions[lang]))
+            product.translations.append(
+                ProductTranslation(
+                    locale=lang, name=row.names[lang], description=row.descriptions[lang]
+                )
+            )
     db.session.add(product)
     return product
 
@@ -355,8 +418,9 @@ def _update_product(product: Product, row: Row) -> bool:
         name, description = row.names[lang], row.descriptions[lang]
         if translation is None:
             if name or description:
-                product.translations.append(ProductTranslation(
-                    locale=lang, name=name, description=description))
+                product.translations.append(
+                    ProductTranslation(locale=lang, name=name, description=description)
+                )
                 changed = True
         elif (translation.name, translation.description) != (name, description):
             translation.name, translation.description = name, description
@@ -372,9 +436,15 @@ def _update_product(product: Product, row: Row) -> bool:
 
 
 def _variant_values(row: Row) -> dict[str, Any]:
-    return {"price_cents": row.price_cents, "stock": row.stock, "weight_g": row.weight_g,
-            "unit_quantity": row.unit_quantity, "unit": row.unit, "gtin": row.gtin,
-            "label": variant_label(row.unit_quantity, row.unit)}
+    return {
+        "price_cents": row.price_cents,
+        "stock": row.stock,
+        "weight_g": row.weight_g,
+        "unit_quantity": row.unit_quantity,
+        "unit": row.unit,
+        "gtin": row.gtin,
+        "label": variant_label(row.unit_quantity, row.unit),
+    }
 
 
 def _new_variant(row: Row, position: int) -> Variant:
@@ -394,19 +464,29 @@ def _attach_image(product: Product, data: bytes, storage: Storage) -> None:
     processed = process_image(data, storage)
     if any(image.key == processed.key for image in product.images):
         return
-    product.images.append(ProductImage(
-        key=processed.key, width=processed.width, height=processed.height,
-        widths=",".join(str(w) for w in sorted({r.width for r in processed.renditions})),
-        position=len(product.images),
-    ))
+    product.images.append(
+        ProductImage(
+            key=processed.key,
+            width=processed.width,
+            height=processed.height,
+            widths=",".join(str(w) for w in sorted({r.width for r in processed.renditions})),
+            position=len(product.images),
+        )
+    )
 
 
 def variant_label(quantity: int, unit: Unit) -> str:
     """A language-neutral size label: '250 ml', '1 L', '500 g', '1 kg', '×3'."""
     if unit == Unit.ML:
-        return f"{quantity / 1000:g} L" if quantity >= 1000 and quantity % 100 == 0 \
+        return (
+            f"{quantity / 1000:g} L"
+            if quantity >= 1000 and quantity % 100 == 0
             else f"{quantity} ml"
+        )
     if unit == Unit.G:
-        return f"{quantity / 1000:g} kg" if quantity >= 1000 and quantity % 100 == 0 \
+        return (
+            f"{quantity / 1000:g} kg"
+            if quantity >= 1000 and quantity % 100 == 0
             else f"{quantity} g"
+        )
     return f"×{quantity}"

@@ -1,13 +1,25 @@
 """Categories, products, variants, certifications and images."""
+
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import enum
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import (Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index,
-                        Integer, String, Table, Text, UniqueConstraint)
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from producers.models import Cooperative
@@ -29,8 +41,9 @@ class Category(db.Model):
     unit: Mapped[str] = mapped_column(String(8), default="piece")
 
     parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list[Category]] = relationship(back_populates="parent",
-                                                     order_by="Category.position")
+    children: Mapped[list[Category]] = relationship(
+        back_populates="parent", order_by="Category.position"
+    )
     translations: Mapped[list[CategoryTranslation]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )
@@ -90,8 +103,9 @@ product_certification = Table(
     "product_certification",
     db.metadata,
     Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
-    Column("certification_id", ForeignKey("certification.id", ondelete="CASCADE"),
-           primary_key=True),
+    Column(
+        "certification_id", ForeignKey("certification.id", ondelete="CASCADE"), primary_key=True
+    ),
 )
 
 
@@ -117,8 +131,9 @@ class Product(Timestamped, db.Model):
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperative.id"), index=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
-    status: Mapped[ProductStatus] = mapped_column(str_enum(ProductStatus),
-                                                  default=ProductStatus.DRAFT, index=True)
+    status: Mapped[ProductStatus] = mapped_column(
+        str_enum(ProductStatus), default=ProductStatus.DRAFT, index=True
+    )
     #: Where it comes from, in words ("Aït Baha, Chtouka Aït Baha").
     origin: Mapped[str] = mapped_column(String(200), default="")
     published_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
@@ -206,8 +221,9 @@ class Variant(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"),
-                                            index=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
     sku: Mapped[str] = mapped_column(String(64), unique=True)
     #: Shown to shoppers, e.g. "250 ml".
     label: Mapped[str] = mapped_column(String(60))
@@ -232,8 +248,9 @@ class ProductImage(db.Model):
     __table_args__ = (UniqueConstraint("product_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id", ondelete="CASCADE"),
-                                            index=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
     #: Content address (sha256) shared by all renditions.
     key: Mapped[str] = mapped_column(String(64))
     #: Size of the largest rendition; others keep the aspect ratio.
@@ -254,8 +271,10 @@ class FloorPrice(db.Model):
     """
 
     __tablename__ = "floor_price"
-    __table_args__ = (UniqueConstraint("category_id", "unit"),
-                      CheckConstraint("cents_per_reference > 0", name="floor_positive"))
+    __table_args__ = (
+        UniqueConstraint("category_id", "unit"),
+        CheckConstraint("cents_per_reference > 0", name="floor_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id", ondelete="CASCADE"))

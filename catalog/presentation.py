@@ -1,4 +1,5 @@
 """Template helpers for catalog content: images, labels, badges."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -41,8 +42,9 @@ def image_widths(image: ProductImage) -> list[int]:
     return [int(w) for w in image.widths.split(",") if w]
 
 
-def image_src(image: ProductImage, width: int = 640, fmt: str = "jpg",
-              external: bool = False) -> str:
+def image_src(
+    image: ProductImage, width: int = 640, fmt: str = "jpg", external: bool = False
+) -> str:
     """The URL of the rendition closest to ``width`` (not larger unless needed)."""
     widths = image_widths(image)
     best = max([w for w in widths if w <= width] or [min(widths)])
@@ -51,8 +53,9 @@ def image_src(image: ProductImage, width: int = 640, fmt: str = "jpg",
 
 def image_srcset(image: ProductImage, fmt: str = "webp") -> str:
     """A ``srcset`` over every stored width."""
-    return ", ".join(f"{media_url(rendition_name(image.key, w, fmt))} {w}w"
-                     for w in image_widths(image))
+    return ", ".join(
+        f"{media_url(rendition_name(image.key, w, fmt))} {w}w" for w in image_widths(image)
+    )
 
 
 def logo_src(cooperative) -> str:
@@ -102,7 +105,8 @@ def product_jsonld(product: Product, lang: str) -> dict[str, Any]:
                 "name": v.label,
                 "price": mad_str(v.price_cents),
                 "priceCurrency": "MAD",
-                "availability": "https://schema.org/" + ("InStock" if v.stock > 0 else "OutOfStock"),
+                "availability": "https://schema.org/"
+                + ("InStock" if v.stock > 0 else "OutOfStock"),
                 "url": f"{url}?variant={v.sku}",
                 **({"gtin14": v.gtin} if v.gtin else {}),
             }
@@ -117,8 +121,14 @@ def init_presentation(app: Flask) -> None:
     @app.context_processor
     def catalog_helpers() -> dict[str, Any]:
         return {
-            "media_url": media_url, "image_src": image_src, "image_srcset": image_srcset,
-            "image_height": image_height, "logo_src": logo_src, "variant_label": variant_label,
-            "stock_state": stock_state, "cert_label": CERTIFICATION_LABELS,
-            "cert_short": CERTIFICATION_SHORT, "product_jsonld": product_jsonld,
+            "media_url": media_url,
+            "image_src": image_src,
+            "image_srcset": image_srcset,
+            "image_height": image_height,
+            "logo_src": logo_src,
+            "variant_label": variant_label,
+            "stock_state": stock_state,
+            "cert_label": CERTIFICATION_LABELS,
+            "cert_short": CERTIFICATION_SHORT,
+            "product_jsonld": product_jsonld,
         }

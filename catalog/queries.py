@@ -4,6 +4,7 @@ Every page loads its rows with one query and eager-loads what it shows
 (translations, images, cooperative, category) with ``selectinload``, so the
 number of statements does not grow with the number of rows.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,8 +19,14 @@ from shop.extensions import db
 from shop.money.amounts import mad_str, parse_mad
 from shop.regions import regions
 
-from .models import (Category, Certification, CertificationKind, Product, ProductStatus,
-                     product_certification)
+from .models import (
+    Category,
+    Certification,
+    CertificationKind,
+    Product,
+    ProductStatus,
+    product_certification,
+)
 
 PAGE_SIZE = 24
 SORTS = ("newest", "price_asc", "price_desc")
@@ -30,9 +37,11 @@ def visible_products() -> Select:
     return (
         select(Product)
         .join(Product.cooperative)
-        .where(Product.status == ProductStatus.PUBLISHED,
-               Cooperative.status == CooperativeStatus.APPROVED,
-               Product.min_price_cents.is_not(None))  # see catalog.summary
+        .where(
+            Product.status == ProductStatus.PUBLISHED,
+            Cooperative.status == CooperativeStatus.APPROVED,
+            Product.min_price_cents.is_not(None),
+        )  # see catalog.summary
     )
 
 
@@ -79,11 +88,13 @@ class Filters:
     @classmethod
     def from_args(cls, args) -> Filters:
         """Parse ``request.args``."""
-        f = cls(category=args.get("category", "").strip(),
-                certification=args.get("certification", "").strip(),
-                cooperative=args.get("cooperative", "").strip(),
-                in_stock=args.get("in_stock") in ("1", "on", "true"),
-                q=args.get("q", "").strip()[:200])
+        f = cls(
+            category=args.get("category", "").strip(),
+            certification=args.get("certification", "").strip(),
+            cooperative=args.get("cooperative", "").strip(),
+            in_stock=args.get("in_stock") in ("1", "on", "true"),
+            q=args.get("q", "").strip()[:200],
+        )
         region = args.get("region", "")
         f.region = int(region) if region.isdigit() and 1 <= int(region) <= 12 else None
         f.min_price = _mad_to_cents(args.get("min_price", ""))
@@ -99,10 +110,15 @@ class Filters:
     def args(self, **changes: Any) -> dict[str, Any]:
         """Query-string arguments for a link, with some values changed."""
         values = {
-            "category": self.category, "region": self.region,
-            "certification": self.certification, "cooperative": self.cooperative,
-            "min_price": _cents_to_mad(self.min_price), "max_price": _cents_to_mad(self.max_price),
-            "in_stock": "1" if self.in_stock else None, "sort": self.sort, "q": self.q,
+            "category": self.category,
+            "region": self.region,
+            "certification": self.certification,
+            "cooperative": self.cooperative,
+            "min_price": _cents_to_mad(self.min_price),
+            "max_price": _cents_to_mad(self.max_price),
+            "in_stock": "1" if self.in_stock else None,
+            "sort": self.sort,
+            "q": self.q,
             "page": self.page,
         }
         values.update(changes)
@@ -115,9 +131,16 @@ class Filters:
     @property
     def active(self) -> bool:
         """True when any filter narrows the listing."""
-        return bool(self.category or self.region or self.certification or self.cooperative
-                    or self.min_price is not None or self.max_price is not None
-                    or self.in_stock or self.q)
+        return bool(
+            self.category
+            or self.region
+            or self.certification
+            or self.cooperative
+            or self.min_price is not None
+            or self.max_price is not None
+            or self.in_stock
+            or self.q
+        )
 
 
 def _mad_to_cents(value: str) -> int | None:
@@ -143,11 +166,13 @@ def filtered_products(filters: Filters) -> Select:
     if filters.cooperative:
         query = query.where(Cooperative.slug == filters.cooperative)
     if filters.certification:
-        query = query.where(exists().where(
-            product_certification.c.product_id == Product.id,
-            product_certification.c.certification_id == Certification.id,
-            Certification.kind == filters.certification,
-        ))
+        query = query.where(
+            exists().where(
+                product_certification.c.product_id == Product.id,
+                product_certification.c.certification_id == Certification.id,
+                Certification.kind == filters.certification,
+            )
+        )
     if filters.min_price is not None:
         query = query.where(Product.min_price_cents >= filters.min_price)
     if filters.max_price is not None:
@@ -166,7 +191,9 @@ def filtered_products(filters: Filters) -> Select:
 def product_page(slug: str) -> Product | None:
     """A visible product with everything its page shows."""
     return db.session.scalar(
-        visible_products().where(Product.slug == slug).options(
+        visible_products()
+        .where(Product.slug == slug)
+        .options(
             *card_options(),
             selectinload(Product.cooperative).selectinload(Cooperative.translations),
         )
@@ -175,8 +202,11 @@ def product_page(slug: str) -> Product | None:
 
 def approved_cooperatives() -> Select:
     """Cooperatives shown in the directory."""
-    return (select(Cooperative).where(Cooperative.status == CooperativeStatus.APPROVED)
-            .order_by(Cooperative.legal_name))
+    return (
+        select(Cooperative)
+        .where(Cooperative.status == CooperativeStatus.APPROVED)
+        .order_by(Cooperative.legal_name)
+    )
 
 
 def product_counts_by_cooperative() -> dict[int, int]:
@@ -192,44 +222,60 @@ def cooperative_certifications(coop_ids: list[int]) -> dict[int, list[Certificat
     """Certifications of several cooperatives, in one query."""
     result: dict[int, list[Certification]] = {i: [] for i in coop_ids}
     if coop_ids:
-        for cert in db.session.scalars(select(Certification).where(
-                Certification.cooperative_id.in_(coop_ids)).order_by(Certification.kind)):
+        for cert in db.session.scalars(
+            select(Certification)
+            .where(Certification.cooperative_id.in_(coop_ids))
+            .order_by(Certification.kind)
+        ):
             result[cert.cooperative_id].append(cert)
     return result
 
 
 def categories_tree() -> list[Category]:
     """Top-level categories with their children loaded."""
-    return list(db.session.scalars(
-        select(Category).where(Category.parent_id.is_(None)).order_by(Category.position)
-        .options(selectinload(Category.children))
-    ))
+    return list(
+        db.session.scalars(
+            select(Category)
+            .where(Category.parent_id.is_(None))
+            .order_by(Category.position)
+            .options(selectinload(Category.children))
+        )
+    )
 
 
 def leaf_categories_with_products() -> list[tuple[Category, int]]:
     """Categories that hold visible products, with their counts."""
     visible = visible_products().with_only_columns(Product.category_id).subquery()
-    counts = dict(db.session.execute(
-        select(visible.c.category_id, func.count()).group_by(visible.c.category_id)).all())
-    cats = db.session.scalars(select(Category).where(Category.id.in_(counts))
-                              .order_by(Category.position)).all()
+    counts = dict(
+        db.session.execute(
+            select(visible.c.category_id, func.count()).group_by(visible.c.category_id)
+        ).all()
+    )
+    cats = db.session.scalars(
+        select(Category).where(Category.id.in_(counts)).order_by(Category.position)
+    ).all()
     return [(c, counts[c.id]) for c in cats]
 
 
 def impact_figures() -> dict[str, int]:
     """Figures from the data: cooperatives, members, women members, products, regions."""
     coops = select(Cooperative).where(Cooperative.status == CooperativeStatus.APPROVED).subquery()
-    row = db.session.execute(select(
-        func.count(coops.c.id), func.coalesce(func.sum(coops.c.members_count), 0),
-        func.coalesce(func.sum(coops.c.women_members_count), 0),
-        func.count(func.distinct(coops.c.region_code)),
-    )).one()
-    products = db.session.scalar(
-        select(func.count()).select_from(visible_products().subquery()))
-    return {"cooperatives": row[0], "members": int(row[1]), "women": int(row[2]),
-            "regions": row[3], "products": products or 0}
-
-
+    row = db.session.execute(
+        select(
+            func.count(coops.c.id),
+            func.coalesce(func.sum(coops.c.members_count), 0),
+            func.coalesce(func.sum(coops.c.women_members_count), 0),
+            func.count(func.distinct(coops.c.region_code)),
+        )
+    ).one()
+    products = db.session.scalar(select(func.count()).select_from(visible_products().subquery()))
+    return {
+        "cooperatives": row[0],
+        "members": int(row[1]),
+        "women": int(row[2]),
+        "regions": row[3],
+        "products": products or 0,
+    }
 
 
 def listing_choices() -> dict[str, Any]:
@@ -238,14 +284,29 @@ def listing_choices() -> dict[str, Any]:
     The menus scan every visible product, so they are cached for a minute:
     a new product shows in the results at once and in the menus' counts soon.
     """
-    category_ids = cached("listing:categories", lambda: [
-        (category.id, n) for category, n in leaf_categories_with_products()])
-    cooperatives = cached("listing:cooperatives", lambda: [tuple(row) for row in db.session.execute(
-        select(Cooperative.slug, Cooperative.legal_name)
-        .where(Cooperative.id.in_(visible_products().with_only_columns(Product.cooperative_id)))
-        .order_by(Cooperative.legal_name))])
-    categories = {c.id: c for c in db.session.scalars(
-        select(Category).where(Category.id.in_([i for i, _ in category_ids])))}
+    category_ids = cached(
+        "listing:categories",
+        lambda: [(category.id, n) for category, n in leaf_categories_with_products()],
+    )
+    cooperatives = cached(
+        "listing:cooperatives",
+        lambda: [
+            tuple(row)
+            for row in db.session.execute(
+                select(Cooperative.slug, Cooperative.legal_name)
+                .where(
+                    Cooperative.id.in_(visible_products().with_only_columns(Product.cooperative_id))
+                )
+                .order_by(Cooperative.legal_name)
+            )
+        ],
+    )
+    categories = {
+        c.id: c
+        for c in db.session.scalars(
+            select(Category).where(Category.id.in_([i for i, _ in category_ids]))
+        )
+    }
     return {
         "category_choices": [(categories[i], n) for i, n in category_ids if i in categories],
         "region_choices": regions(),

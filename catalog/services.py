@@ -1,4 +1,5 @@
 """Catalog operations for the cooperative workspace: products, variants, images, stock."""
+
 from __future__ import annotations
 
 import csv
@@ -10,16 +11,26 @@ from sqlalchemy import select
 
 from producers.models import Cooperative
 from shop.extensions import db
-from shop.money.split import Policy, split
 from shop.models import utcnow
 from shop.money.policy import current_policy
+from shop.money.split import Policy, split
 from shop.storage import get_storage
 
 from .exceptions import CatalogError, FloorError, ImageError
 from .images import process_image
 from .importer import RowError, fold, variant_label
-from .models import (Category, Certification, FloorCheck, FloorPrice, Product, ProductImage, ProductStatus,
-                     ProductTranslation, Unit, Variant)
+from .models import (
+    Category,
+    Certification,
+    FloorCheck,
+    FloorPrice,
+    Product,
+    ProductImage,
+    ProductStatus,
+    ProductTranslation,
+    Unit,
+    Variant,
+)
 
 LANGS = ("ar", "fr", "en")
 TEXT_FIELDS = ("name", "description", "usage", "ingredients")
@@ -27,7 +38,6 @@ MAX_IMAGES = 12
 
 
 # ------------------------------------------------------------------ floor prices
-
 
 
 def floor_for(category: Category, unit: Unit) -> FloorPrice | None:
@@ -41,8 +51,9 @@ def floor_for(category: Category, unit: Unit) -> FloorPrice | None:
     return None
 
 
-def producer_revenue_per_reference(price_cents: int, quantity: int, reference: int,
-                                   policy: Policy | None = None) -> int:
+def producer_revenue_per_reference(
+    price_cents: int, quantity: int, reference: int, policy: Policy | None = None
+) -> int:
     """Producer revenue for ``reference`` units when ``quantity`` units sell at ``price``.
 
     Under ``policy``, by default the current published one (what a sale now pays).
@@ -51,8 +62,9 @@ def producer_revenue_per_reference(price_cents: int, quantity: int, reference: i
     return split(price_cents, policy).producer * reference // quantity
 
 
-def min_price_for_floor(floor_cents: int, quantity: int, reference: int,
-                        policy: Policy | None = None) -> int:
+def min_price_for_floor(
+    floor_cents: int, quantity: int, reference: int, policy: Policy | None = None
+) -> int:
     """The lowest price whose producer revenue meets the floor (exact, integers)."""
     policy = policy or current_policy()
     needed = -(-floor_cents * quantity // reference)  # ceil: revenue for this variant
@@ -63,8 +75,9 @@ def min_price_for_floor(floor_cents: int, quantity: int, reference: int,
     return price
 
 
-def check_floor(product: Product, variant: Variant,
-                policy: Policy | None = None) -> FloorCheck | None:
+def check_floor(
+    product: Product, variant: Variant, policy: Policy | None = None
+) -> FloorCheck | None:
     """A FloorCheck when ``variant`` pays its producers less than the floor.
 
     Under ``policy``, by default the current published one.
@@ -74,20 +87,27 @@ def check_floor(product: Product, variant: Variant,
         return None
     policy = policy or current_policy()
     reference = floor.reference_quantity
-    revenue = producer_revenue_per_reference(variant.price_cents, variant.unit_quantity,
-                                             reference, policy)
+    revenue = producer_revenue_per_reference(
+        variant.price_cents, variant.unit_quantity, reference, policy
+    )
     if revenue >= floor.cents_per_reference:
         return None
-    return FloorCheck(variant, floor, revenue, min_price_for_floor(
-        floor.cents_per_reference, variant.unit_quantity, reference, policy))
+    return FloorCheck(
+        variant,
+        floor,
+        revenue,
+        min_price_for_floor(floor.cents_per_reference, variant.unit_quantity, reference, policy),
+    )
 
 
 # ------------------------------------------------------------------ products
 
+
 def product_of(cooperative: Cooperative, product_id: int) -> Product | None:
     """One of the cooperative's products (None for another cooperative's)."""
-    return db.session.scalar(select(Product).where(Product.id == product_id,
-                                                   Product.cooperative_id == cooperative.id))
+    return db.session.scalar(
+        select(Product).where(Product.id == product_id, Product.cooperative_id == cooperative.id)
+    )
 
 
 def _unique_product_slug(base: str) -> str:
@@ -100,8 +120,9 @@ def _unique_product_slug(base: str) -> str:
     return slug
 
 
-def save_product(cooperative: Cooperative, data: dict[str, Any],
-                 product: Product | None = None) -> Product:
+def save_product(
+    cooperative: Cooperative, data: dict[str, Any], product: Product | None = None
+) -> Product:
     """Create or update a product's texts, category, origin and certifications.
 
     ``data`` has ``category_id``, ``origin``, ``certification_ids`` and
@@ -114,8 +135,11 @@ def save_product(cooperative: Cooperative, data: dict[str, Any],
         raise CatalogError(_l("Choose a category."))
     if product is None:
         name = data.get("name_fr") or data.get("name_en") or ""
-        product = Product(cooperative=cooperative, status=ProductStatus.DRAFT,
-                          slug=_unique_product_slug(f"{fold(name) or 'produit'}-{cooperative.slug}"))
+        product = Product(
+            cooperative=cooperative,
+            status=ProductStatus.DRAFT,
+            slug=_unique_product_slug(f"{fold(name) or 'produit'}-{cooperative.slug}"),
+        )
         db.session.add(product)
     product.category = category
     product.origin = (data.get("origin") or "").strip()
@@ -129,9 +153,17 @@ def save_product(cooperative: Cooperative, data: dict[str, Any],
             for field, value in values.items():
                 setattr(row, field, value)
     wanted = set(data.get("certification_ids") or ())
-    product.certifications = list(db.session.scalars(select(Certification).where(
-        Certification.cooperative_id == cooperative.id, Certification.id.in_(wanted)))) \
-        if wanted else []
+    product.certifications = (
+        list(
+            db.session.scalars(
+                select(Certification).where(
+                    Certification.cooperative_id == cooperative.id, Certification.id.in_(wanted)
+                )
+            )
+        )
+        if wanted
+        else []
+    )
     db.session.flush()
     return product
 
@@ -185,6 +217,7 @@ def set_status(product: Product, status: ProductStatus) -> None:
 
 # ------------------------------------------------------------------ images
 
+
 def add_image(product: Product, data: bytes) -> ProductImage:
     """Run an upload through the image pipeline and add it to the gallery."""
     if len(product.images) >= MAX_IMAGES:
@@ -196,10 +229,13 @@ def add_image(product: Product, data: bytes) -> ProductImage:
     for image in product.images:
         if image.key == processed.key:
             raise CatalogError(_l("This picture is already in the gallery."))
-    image = ProductImage(key=processed.key, width=processed.width, height=processed.height,
-                         widths=",".join(str(w) for w in sorted({r.width for r in
-                                                                 processed.renditions})),
-                         position=len(product.images))
+    image = ProductImage(
+        key=processed.key,
+        width=processed.width,
+        height=processed.height,
+        widths=",".join(str(w) for w in sorted({r.width for r in processed.renditions})),
+        position=len(product.images),
+    )
     product.images.append(image)
     db.session.flush()
     return image
@@ -226,6 +262,7 @@ def delete_image(product: Product, image: ProductImage) -> None:
 
 # ------------------------------------------------------------------ stock
 
+
 def update_stock(variant: Variant, stock: int) -> None:
     """Set a variant's stock (a count from the storeroom)."""
     if stock < 0:
@@ -239,8 +276,12 @@ def bulk_stock(cooperative: Cooperative, text: str) -> tuple[int, list[RowError]
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if not reader.fieldnames or {"sku", "stock"} - {f.strip() for f in reader.fieldnames}:
         return 0, [RowError(1, _l("The file needs the columns sku and stock."))]
-    variants = {v.sku: v for v in db.session.scalars(
-        select(Variant).join(Product).where(Product.cooperative_id == cooperative.id))}
+    variants = {
+        v.sku: v
+        for v in db.session.scalars(
+            select(Variant).join(Product).where(Product.cooperative_id == cooperative.id)
+        )
+    }
     errors: list[RowError] = []
     updates: list[tuple[Variant, int]] = []
     seen: set[str] = set()
@@ -250,13 +291,15 @@ def bulk_stock(cooperative: Cooperative, text: str) -> tuple[int, list[RowError]
         value = (row.get("stock") or "").strip()
         variant = variants.get(sku)
         if variant is None:
-            errors.append(RowError(line, _l("Unknown SKU “%(sku)s” for this cooperative.",
-                                            sku=sku)))
+            errors.append(
+                RowError(line, _l("Unknown SKU “%(sku)s” for this cooperative.", sku=sku))
+            )
         elif sku in seen:
             errors.append(RowError(line, _l("SKU %(sku)s appears twice.", sku=sku)))
         if not value.isdigit() or int(value) > 1_000_000:
-            errors.append(RowError(line, _l("Bad stock “%(value)s”: a whole number from 0.",
-                                            value=value)))
+            errors.append(
+                RowError(line, _l("Bad stock “%(value)s”: a whole number from 0.", value=value))
+            )
         elif variant is not None:
             updates.append((variant, int(value)))
         seen.add(sku)

@@ -6,6 +6,7 @@ variant refreshes its product's summary in the same transaction; code that
 changes variants with bulk SQL (conditional stock UPDATEs) calls
 ``refresh_summaries`` itself.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -18,21 +19,16 @@ from .models import Product, Variant
 
 def summary_update(product_ids: Iterable[int] | None):
     """One UPDATE recomputing the summaries of ``product_ids`` (None: every product)."""
-    sellable = (Variant.product_id == Product.id, Variant.active.is_(True),
-                Variant.price_cents > 0)
+    sellable = (Variant.product_id == Product.id, Variant.active.is_(True), Variant.price_cents > 0)
     statement = update(Product)
     if product_ids is not None:
         statement = statement.where(Product.id.in_(sorted(set(product_ids))))
-    return (
-        statement
-        .values(
-            min_price_cents=select(func.min(Variant.price_cents)).where(*sellable)
-            .scalar_subquery(),
-            stock_total=select(func.coalesce(func.sum(Variant.stock), 0)).where(*sellable)
-            .scalar_subquery(),
-        )
-        .execution_options(synchronize_session=False)
-    )
+    return statement.values(
+        min_price_cents=select(func.min(Variant.price_cents)).where(*sellable).scalar_subquery(),
+        stock_total=select(func.coalesce(func.sum(Variant.stock), 0))
+        .where(*sellable)
+        .scalar_subquery(),
+    ).execution_options(synchronize_session=False)
 
 
 def refresh_summaries(session: Session, product_ids: Iterable[int]) -> None:
@@ -58,7 +54,8 @@ def _touched_products(session: Session) -> set[int]:
 
 def _before_flush_collect(session: Session, _context, _instances) -> None:
     session.info.setdefault("summary_products", set()).update(
-        i for i in _touched_products(session) if i is not None)
+        i for i in _touched_products(session) if i is not None
+    )
 
 
 def _after_flush(session: Session, _context) -> None:

@@ -1,4 +1,5 @@
 """Identifier checks: GS1 GTIN check digits and Moroccan ICE numbers."""
+
 from __future__ import annotations
 
 

@@ -1,21 +1,30 @@
 """Storefront pages: home, listing, product, cooperatives, media, sitemap."""
+
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, current_app, render_template, request, send_file,
-                   url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 
 from producers.models import Cooperative
 from shop.cache import cached
 from shop.extensions import db
-from shop.money.split import split
 from shop.i18n import LANGUAGES
 from shop.money.policy import current_policy
+from shop.money.split import split
 from shop.regions import regions
 from shop.storage import get_storage
 
 from . import queries
-from .search import views as search_views
 from .models import Product
+from .search import views as search_views
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
 # The search pages are storefront pages on this blueprint, written in catalog/search/.
@@ -29,13 +38,17 @@ MEDIA_MAX_AGE = 365 * 24 * 3600
 @bp.route("/<lang:lang>/")
 def home():
     """The storefront's home page."""
-    new_products = db.session.scalars(
-        queries.filtered_products(queries.Filters()).limit(8)).all()
+    new_products = db.session.scalars(queries.filtered_products(queries.Filters()).limit(8)).all()
     featured = db.session.scalars(
-        queries.approved_cooperatives().order_by(None)
-        .order_by(Cooperative.members_count.desc()).limit(4)).all()
+        queries.approved_cooperatives()
+        .order_by(None)
+        .order_by(Cooperative.members_count.desc())
+        .limit(4)
+    ).all()
     return render_template(
-        "catalog/home.html", products=new_products, cooperatives=featured,
+        "catalog/home.html",
+        products=new_products,
+        cooperatives=featured,
         categories=queries.listing_choices()["category_choices"],
         impact=cached("home:impact", queries.impact_figures),
     )
@@ -45,10 +58,17 @@ def home():
 def listing():
     """Products with combinable filters, sorting and pagination."""
     filters = queries.Filters.from_args(request.args)
-    page = db.paginate(queries.filtered_products(filters), page=filters.page,
-                       per_page=queries.PAGE_SIZE, error_out=False)
+    page = db.paginate(
+        queries.filtered_products(filters),
+        page=filters.page,
+        per_page=queries.PAGE_SIZE,
+        error_out=False,
+    )
     return render_template(
-        "catalog/listing.html", page=page, filters=filters, **queries.listing_choices(),
+        "catalog/listing.html",
+        page=page,
+        filters=filters,
+        **queries.listing_choices(),
     )
 
 
@@ -63,8 +83,12 @@ def product(slug: str):
     # The rules a sale made now falls under: what the shopper is told is what is paid.
     policy = current_policy()
     return render_template(
-        "catalog/product.html", product=item, variants=variants, chosen=chosen,
-        split=split(chosen.price_cents, policy), policy=policy,
+        "catalog/product.html",
+        product=item,
+        variants=variants,
+        chosen=chosen,
+        split=split(chosen.price_cents, policy),
+        policy=policy,
     )
 
 
@@ -77,10 +101,12 @@ def cooperatives():
         query = query.where(Cooperative.region_code == int(region))
     items = db.session.scalars(query).all()
     return render_template(
-        "catalog/cooperatives.html", cooperatives=items,
+        "catalog/cooperatives.html",
+        cooperatives=items,
         counts=queries.product_counts_by_cooperative(),
         certifications=queries.cooperative_certifications([c.id for c in items]),
-        region_choices=regions(), region=int(region) if region.isdigit() else None,
+        region_choices=regions(),
+        region=int(region) if region.isdigit() else None,
     )
 
 
@@ -91,10 +117,12 @@ def cooperative(slug: str):
     if coop is None:
         abort(404)
     products = db.session.scalars(
-        queries.filtered_products(queries.Filters(cooperative=slug))).all()
+        queries.filtered_products(queries.Filters(cooperative=slug))
+    ).all()
     certs = queries.cooperative_certifications([coop.id])[coop.id]
-    return render_template("catalog/cooperative.html", coop=coop, products=products,
-                           certifications=certs)
+    return render_template(
+        "catalog/cooperative.html", coop=coop, products=products, certifications=certs
+    )
 
 
 @bp.route("/media/<path:name>")
@@ -114,19 +142,24 @@ def media(name: str):
 @bp.route("/sitemap.xml")
 def sitemap():
     """Every public page in every language, with hreflang alternates."""
+
     def page(endpoint: str, **values) -> dict[str, str]:
-        return {lang: url_for(endpoint, lang=lang, _external=True, **values)
-                for lang in LANGUAGES}
+        return {lang: url_for(endpoint, lang=lang, _external=True, **values) for lang in LANGUAGES}
 
     pages = [page("catalog.home"), page("catalog.listing"), page("catalog.cooperatives")]
     # The fair-trade rules and impact pages, when the producers package serves them.
-    pages += [page(name) for name in ("transparency.fair_trade", "transparency.impact")
-              if name in current_app.view_functions]
-    for slug in db.session.scalars(queries.visible_products().with_only_columns(Product.slug)
-                                   .order_by(Product.id)):
+    pages += [
+        page(name)
+        for name in ("transparency.fair_trade", "transparency.impact")
+        if name in current_app.view_functions
+    ]
+    for slug in db.session.scalars(
+        queries.visible_products().with_only_columns(Product.slug).order_by(Product.id)
+    ):
         pages.append(page("catalog.product", slug=slug))
-    for slug in db.session.scalars(queries.approved_cooperatives()
-                                   .with_only_columns(Cooperative.slug)):
+    for slug in db.session.scalars(
+        queries.approved_cooperatives().with_only_columns(Cooperative.slug)
+    ):
         pages.append(page("catalog.cooperative", slug=slug))
     xml = render_template("catalog/sitemap.xml", pages=pages, languages=LANGUAGES)
     return Response(xml, mimetype="application/xml")

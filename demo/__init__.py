@@ -5,9 +5,10 @@ with them (setup.cfg): demo data and pictures come from the source tree only.
 ``STEPS`` run in order, each committed; each is idempotent and returns the
 lines the command prints.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from catalog.search import reindex
 from orders.shipping import ensure_default_rates

@@ -7,6 +7,7 @@ Two things are simulated, said here plainly: card payments are confirmed as
 the Stripe webhook would confirm them (ids "cs_demo_…"), and delivery dates
 are moved back in time so that some parcels are past their hold.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -28,14 +29,36 @@ from shop.models import utcnow
 from .users import demo_user
 
 SHOPPERS = (
-    Address(email="shopper@demo.taawon.ma", phone="+212612345678", full_name="Youssef Benali",
-            address_line="14 rue Abou Bakr Seddik, appt 3", city="Casablanca",
-            postal_code="20250", country="MA", region_code=6),
-    Address(email="khadija@demo.taawon.ma", phone="+212661234567", full_name="Khadija Amrani",
-            address_line="7 derb Sidi Bouloukat", city="Marrakech", postal_code="40000",
-            country="MA", region_code=7),
-    Address(email="claire@demo.taawon.ma", phone="+33612345678", full_name="Claire Martin",
-            address_line="12 rue des Lilas", city="Lyon", postal_code="69003", country="FR", region_code=None),
+    Address(
+        email="shopper@demo.taawon.ma",
+        phone="+212612345678",
+        full_name="Youssef Benali",
+        address_line="14 rue Abou Bakr Seddik, appt 3",
+        city="Casablanca",
+        postal_code="20250",
+        country="MA",
+        region_code=6,
+    ),
+    Address(
+        email="khadija@demo.taawon.ma",
+        phone="+212661234567",
+        full_name="Khadija Amrani",
+        address_line="7 derb Sidi Bouloukat",
+        city="Marrakech",
+        postal_code="40000",
+        country="MA",
+        region_code=7,
+    ),
+    Address(
+        email="claire@demo.taawon.ma",
+        phone="+33612345678",
+        full_name="Claire Martin",
+        address_line="12 rue des Lilas",
+        city="Lyon",
+        postal_code="69003",
+        country="FR",
+        region_code=None,
+    ),
 )
 
 
@@ -49,18 +72,24 @@ def _variants() -> list[Variant]:
     """One sellable variant per demo cooperative (up to five cooperatives)."""
     seen: dict[int, Variant] = {}
     for variant in db.session.scalars(
-            select(Variant).join(Variant.product)
-            .where(Product.status == ProductStatus.PUBLISHED, Variant.stock >= 20)
-            .order_by(Product.id, Variant.id)):
+        select(Variant)
+        .join(Variant.product)
+        .where(Product.status == ProductStatus.PUBLISHED, Variant.stock >= 20)
+        .order_by(Product.id, Variant.id)
+    ):
         seen.setdefault(variant.product.cooperative_id, variant)
     return list(seen.values())[:5]
 
 
-def _place(address: Address, method: PaymentMethod, wanted: dict[Variant, int],
-           lang: str) -> Order:
+def _place(address: Address, method: PaymentMethod, wanted: dict[Variant, int], lang: str) -> Order:
     user = demo_user("shopper@demo.taawon.ma") if address is SHOPPERS[0] else None
-    order, _token = services.place_order({v.sku: q for v, q in wanted.items()}, address,
-                                         method, lang, user_id=user.id if user else None)
+    order, _token = services.place_order(
+        {v.sku: q for v, q in wanted.items()},
+        address,
+        method,
+        lang,
+        user_id=user.id if user else None,
+    )
     db.session.flush()
     return order
 
@@ -97,9 +126,13 @@ def _seed_orders() -> list[str]:
     if len(variants) < 3:
         return ["Demo orders: not enough demo products."]
     a, b, c = variants[:3]
-    for number, coop in enumerate(db.session.scalars(
-            select(Cooperative).where(Cooperative.id.in_(
-                [v.product.cooperative_id for v in variants[:2]])))):
+    for number, coop in enumerate(
+        db.session.scalars(
+            select(Cooperative).where(
+                Cooperative.id.in_([v.product.cooperative_id for v in variants[:2]])
+            )
+        )
+    ):
         coop.rib, coop.rib_holder = demo_rib(number + 1), coop.legal_name
     config = current_app.config
     keys = config.get("STRIPE_SECRET_KEY"), config.get("STRIPE_WEBHOOK_SECRET")
@@ -124,8 +157,9 @@ def _seed_orders() -> list[str]:
         if a.product.cooperative_id in by_coop:
             mark_paid(by_coop[a.product.cooperative_id], None)
         if b.product.cooperative_id in by_coop:
-            mark_failed(by_coop[b.product.cooperative_id],
-                        "RIB refusé par la banque (compte clôturé)", None)
+            mark_failed(
+                by_coop[b.product.cooperative_id], "RIB refusé par la banque (compte clôturé)", None
+            )
         # Released after the first run: the next batch is in transit.
         later = _place(home, cod, {a: 1}, "fr")
         _deliver(later, days_ago=20)
@@ -146,19 +180,31 @@ def _seed_orders() -> list[str]:
         cancelled = _place(marrakech, cod, {b: 2}, "fr")
         refunds.admin_cancel(cancelled, "Adresse introuvable, client injoignable", None)
         refunded = _paid(abroad, {c: 1}, "fr")
-        refunds.stripe_charge_refunded(refunded, {
-            "id": f"ch_demo_{refunded.id}", "amount": refunded.total_cents,
-            "amount_refunded": refunded.total_cents, "refunded": True, "currency": "mad",
-            "refunds": {"data": [{"id": f"re_demo_{refunded.id}", "status": "succeeded"}]}})
+        refunds.stripe_charge_refunded(
+            refunded,
+            {
+                "id": f"ch_demo_{refunded.id}",
+                "amount": refunded.total_cents,
+                "amount_refunded": refunded.total_cents,
+                "refunded": True,
+                "currency": "mad",
+                "refunds": {"data": [{"id": f"re_demo_{refunded.id}", "status": "succeeded"}]},
+            },
+        )
         _place(abroad, card, {a: 1}, "fr")
         db.session.flush()
     finally:
         config["STRIPE_SECRET_KEY"], config["STRIPE_WEBHOOK_SECRET"] = keys
     states = db.session.execute(select(Order.status, func.count()).group_by(Order.status)).all()
     payouts = db.session.scalar(select(func.count()).select_from(Payout))
-    return ["Demo orders: " + ", ".join(f"{count} {status.value}" for status, count in
-                                        sorted(states, key=lambda row: row[0].value))
-            + f"; {payouts} payouts"]
+    return [
+        "Demo orders: "
+        + ", ".join(
+            f"{count} {status.value}"
+            for status, count in sorted(states, key=lambda row: row[0].value)
+        )
+        + f"; {payouts} payouts"
+    ]
 
 
 def _paid(address: Address, wanted: dict[Variant, int], lang: str) -> Order:
@@ -166,4 +212,3 @@ def _paid(address: Address, wanted: dict[Variant, int], lang: str) -> Order:
     _pay(order)
     db.session.flush()
     return db.session.get(Order, order.id)
-

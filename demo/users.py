@@ -1,4 +1,5 @@
 """Demo accounts for ``flask seed-demo``."""
+
 from __future__ import annotations
 
 from shop.accounts.models import User
@@ -17,8 +18,9 @@ def demo_user(email: str) -> User:
     """A demo user, created on first use."""
     for address, name, password, is_admin in DEMO_USERS:
         if address == email:
-            return find_user(address) or register_user(address, name, password, "fr",
-                                                        is_admin=is_admin)
+            return find_user(address) or register_user(
+                address, name, password, "fr", is_admin=is_admin
+            )
     raise KeyError(email)
 
 

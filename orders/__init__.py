@@ -1,4 +1,5 @@
 """Orders: cart, checkout, orders and shipments, stock, payments, refunds."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -40,9 +41,13 @@ def init_app(app: Flask) -> None:
     def release_lapsed_holds() -> None:
         # Storefront pages show stock: give back what lapsed unpaid card orders held.
         # One indexed query when nothing lapsed; commits only when something was released.
-        if request.method == "GET" and request.blueprint == "catalog" \
-                and request.endpoint not in ("catalog.media", "catalog.sitemap"):
+        if (
+            request.method == "GET"
+            and request.blueprint == "catalog"
+            and request.endpoint not in ("catalog.media", "catalog.sitemap")
+        ):
             _release_holds()
+
     # ---- end policy helper
 
     @user_logged_in.connect_via(app)

@@ -13,6 +13,7 @@
   the money leaves.
 - A card fee Stripe reports (``post_card_fee``): a platform expense.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -21,12 +22,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from shop.money import ledger
 from shop.extensions import db
-from shop.money.split import Split, split
-from shop.money.ledger import credit, debit
 from shop.models import utcnow
+from shop.money import ledger
+from shop.money.ledger import credit, debit
 from shop.money.policy import policies_for, policy_for
+from shop.money.split import Split, split
 
 from .models import Order, OrderLine, Refund, RefundLine, RefundStatus, Shipment, ShipmentStatus
 
@@ -42,23 +43,35 @@ def _sale_legs(order: Order, shipments: Iterable[Shipment]) -> list[ledger.Leg]:
         premium = sum(line.premium_cents for line in lines)
         producer = sum(line.producer_cents for line in lines)
         received += commission + premium + producer + shipment.shipping_cents
-        legs += [credit(ledger.COMMISSION, commission, **refs),
-                 credit(ledger.COOP_REVENUE_PENDING, producer, **coop),
-                 credit(ledger.COOP_FUND_PENDING, premium, **coop),
-                 credit(ledger.COOP_SHIPPING_PENDING, shipment.shipping_cents, **coop)]
+        legs += [
+            credit(ledger.COMMISSION, commission, **refs),
+            credit(ledger.COOP_REVENUE_PENDING, producer, **coop),
+            credit(ledger.COOP_FUND_PENDING, premium, **coop),
+            credit(ledger.COOP_SHIPPING_PENDING, shipment.shipping_cents, **coop),
+        ]
     return [debit(ledger.CLEARING, received, order_id=order.id)] + legs
 
 
 def post_card_sale(order: Order, when: datetime | None = None) -> None:
     """The card payment of ``order`` is confirmed: all its parcels' money comes in."""
-    ledger.post(f"card:order:{order.id}", ledger.SALE_CARD,
-                _sale_legs(order, order.shipments), memo=order.number, when=when)
+    ledger.post(
+        f"card:order:{order.id}",
+        ledger.SALE_CARD,
+        _sale_legs(order, order.shipments),
+        memo=order.number,
+        when=when,
+    )
 
 
 def post_cash_sale(shipment: Shipment, when: datetime | None = None) -> None:
     """The carrier remitted the cash it collected for ``shipment``."""
-    ledger.post(f"cash:shipment:{shipment.id}", ledger.SALE_CASH,
-                _sale_legs(shipment.order, [shipment]), memo=shipment.order.number, when=when)
+    ledger.post(
+        f"cash:shipment:{shipment.id}",
+        ledger.SALE_CASH,
+        _sale_legs(shipment.order, [shipment]),
+        memo=shipment.order.number,
+        when=when,
+    )
 
 
 def money_in(shipment: Shipment) -> bool:
@@ -67,6 +80,7 @@ def money_in(shipment: Shipment) -> bool:
 
 
 # ---------------------------------------------------------------- refunds
+
 
 def parts_for(line: OrderLine, quantity: int) -> Split:
     """The split of ``quantity`` more units of ``line`` after those already refunded.
@@ -81,13 +95,18 @@ def parts_for(line: OrderLine, quantity: int) -> Split:
 
     def upto(units: int) -> Split:
         if units == line.quantity:
-            return Split(line.gross_cents, line.commission_cents, line.premium_cents,
-                         line.producer_cents)
+            return Split(
+                line.gross_cents, line.commission_cents, line.premium_cents, line.producer_cents
+            )
         return split(line.unit_price_cents * units, policy)
 
     before, after = upto(line.refunded_quantity), upto(line.refunded_quantity + quantity)
-    return Split(after.gross - before.gross, after.commission - before.commission,
-                 after.premium - before.premium, after.producer - before.producer)
+    return Split(
+        after.gross - before.gross,
+        after.commission - before.commission,
+        after.premium - before.premium,
+        after.producer - before.producer,
+    )
 
 
 def refunded_shipping(shipment_ids: Iterable[int]) -> dict[int, int]:
@@ -95,10 +114,14 @@ def refunded_shipping(shipment_ids: Iterable[int]) -> dict[int, int]:
     ids = list(shipment_ids)
     found: dict[int, int] = {}
     for shipment_id, cents in db.session.execute(
-            select(RefundLine.shipment_id, RefundLine.shipping_cents)
-            .join(Refund, Refund.id == RefundLine.refund_id)
-            .where(RefundLine.shipment_id.in_(ids), RefundLine.shipping_cents > 0,
-                   Refund.status != RefundStatus.FAILED)):
+        select(RefundLine.shipment_id, RefundLine.shipping_cents)
+        .join(Refund, Refund.id == RefundLine.refund_id)
+        .where(
+            RefundLine.shipment_id.in_(ids),
+            RefundLine.shipping_cents > 0,
+            Refund.status != RefundStatus.FAILED,
+        )
+    ):
         found[shipment_id] = found.get(shipment_id, 0) + cents
     return found
 
@@ -113,10 +136,12 @@ def _refund_legs(refund: Refund, sign: int) -> list[ledger.Leg]:
         shipping = ledger.COOP_SHIPPING if released else ledger.COOP_SHIPPING_PENDING
         refs = {"order_id": refund.order_id, "shipment_id": item.shipment_id}
         coop = {"cooperative_id": item.cooperative_id, **refs}
-        legs += [debit(ledger.COMMISSION, sign * item.commission_cents, **refs),
-                 debit(revenue, sign * item.producer_cents, **coop),
-                 debit(fund, sign * item.premium_cents, **coop),
-                 debit(shipping, sign * item.shipping_cents, **coop)]
+        legs += [
+            debit(ledger.COMMISSION, sign * item.commission_cents, **refs),
+            debit(revenue, sign * item.producer_cents, **coop),
+            debit(fund, sign * item.premium_cents, **coop),
+            debit(shipping, sign * item.shipping_cents, **coop),
+        ]
     legs.append(credit(ledger.REFUNDS, sign * refund.amount_cents, order_id=refund.order_id))
     return legs
 
@@ -125,52 +150,74 @@ def post_refund(refund: Refund) -> None:
     """Reverse the refunded parts; the shopper is owed ``refund.amount_cents``."""
     if refund.amount_cents != sum(item.amount_cents for item in refund.lines):
         raise ValueError("a refund's amount is the sum of its lines")
-    ledger.post(f"refund:{refund.id}", ledger.REFUND, _refund_legs(refund, 1),
-                memo=refund.order.number)
+    ledger.post(
+        f"refund:{refund.id}", ledger.REFUND, _refund_legs(refund, 1), memo=refund.order.number
+    )
 
 
 def post_refund_paid(refund: Refund) -> None:
     """The refund's money left (Stripe refund succeeded, cash handed back)."""
-    ledger.post(f"refund:{refund.id}:paid", ledger.REFUND_PAID,
-                [debit(ledger.REFUNDS, refund.amount_cents, order_id=refund.order_id),
-                 credit(ledger.CLEARING, refund.amount_cents, order_id=refund.order_id)],
-                memo=refund.order.number)
+    ledger.post(
+        f"refund:{refund.id}:paid",
+        ledger.REFUND_PAID,
+        [
+            debit(ledger.REFUNDS, refund.amount_cents, order_id=refund.order_id),
+            credit(ledger.CLEARING, refund.amount_cents, order_id=refund.order_id),
+        ],
+        memo=refund.order.number,
+    )
 
 
 def post_refund_failed(refund: Refund) -> None:
     """Stripe could not refund: the reversed parts go back where they were."""
-    ledger.post(f"refund:{refund.id}:failed", ledger.REFUND, _refund_legs(refund, -1),
-                memo=refund.order.number)
+    ledger.post(
+        f"refund:{refund.id}:failed",
+        ledger.REFUND,
+        _refund_legs(refund, -1),
+        memo=refund.order.number,
+    )
 
 
 # ---------------------------------------------------------------- fees
+
 
 def post_card_fee(order: Order, charge_id: str, fee_cents: int) -> None:
     """Stripe's fee for the order's charge, borne by the platform."""
     if fee_cents <= 0:
         return
-    ledger.post(f"fee:{charge_id}", ledger.CARD_FEE,
-                [debit(ledger.FEES, fee_cents, order_id=order.id),
-                 credit(ledger.CLEARING, fee_cents, order_id=order.id)], memo=order.number)
+    ledger.post(
+        f"fee:{charge_id}",
+        ledger.CARD_FEE,
+        [
+            debit(ledger.FEES, fee_cents, order_id=order.id),
+            credit(ledger.CLEARING, fee_cents, order_id=order.id),
+        ],
+        memo=order.number,
+    )
 
 
 # ---------------------------------------------------------------- release
 
+
 def _releasable(now: datetime, cooperative_ids: Iterable[int] | None):
-    query = (select(Shipment).join(Shipment.order)
-             .where(Shipment.status == ShipmentStatus.DELIVERED,
-                    Shipment.released_at.is_(None),
-                    Shipment.delivered_at <= now,
-                    Shipment.money_in)
-             .order_by(Shipment.id)
-             .options(selectinload(Shipment.lines).load_only(OrderLine.policy_version)))
+    query = (
+        select(Shipment)
+        .join(Shipment.order)
+        .where(
+            Shipment.status == ShipmentStatus.DELIVERED,
+            Shipment.released_at.is_(None),
+            Shipment.delivered_at <= now,
+            Shipment.money_in,
+        )
+        .order_by(Shipment.id)
+        .options(selectinload(Shipment.lines).load_only(OrderLine.policy_version))
+    )
     if cooperative_ids is not None:
         query = query.where(Shipment.cooperative_id.in_(list(cooperative_ids)))
     return list(db.session.scalars(query))
 
 
-def release_due(now: datetime | None = None,
-                cooperative_ids: Iterable[int] | None = None) -> int:
+def release_due(now: datetime | None = None, cooperative_ids: Iterable[int] | None = None) -> int:
     """Make payable the parcels delivered, paid and past their hold; return how many.
 
     The hold is the longest of the parcel's lines' policy versions, counted
@@ -182,9 +229,15 @@ def release_due(now: datetime | None = None,
     if not candidates:
         return 0
     policies = policies_for({line.policy_version for s in candidates for line in s.lines})
-    due = [s for s in candidates
-           if s.delivered_at + timedelta(days=max(
-               (policies[line.policy_version].hold_days for line in s.lines), default=0)) <= now]
+    due = [
+        s
+        for s in candidates
+        if s.delivered_at
+        + timedelta(
+            days=max((policies[line.policy_version].hold_days for line in s.lines), default=0)
+        )
+        <= now
+    ]
     if not due:
         return 0
     # Claim the parcels first with a conditional UPDATE: of two concurrent
@@ -193,24 +246,33 @@ def release_due(now: datetime | None = None,
     claimed: set[int] = set()
     ids = [s.id for s in due]
     for start in range(0, len(ids), 500):
-        claimed.update(db.session.scalars(
-            update(Shipment).where(Shipment.id.in_(ids[start:start + 500]),
-                                   Shipment.released_at.is_(None))
-            .values(released_at=now).returning(Shipment.id)
-            .execution_options(synchronize_session=False)))
+        claimed.update(
+            db.session.scalars(
+                update(Shipment)
+                .where(Shipment.id.in_(ids[start : start + 500]), Shipment.released_at.is_(None))
+                .values(released_at=now)
+                .returning(Shipment.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
     due = [s for s in due if s.id in claimed]
     for shipment in due:
         db.session.expire(shipment, ["released_at"])
     pending = ledger.shipment_balances(ledger.PENDING_ACCOUNTS, [s.id for s in due])
     entries = []
     for shipment in due:
-        refs = {"cooperative_id": shipment.cooperative_id, "order_id": shipment.order_id,
-                "shipment_id": shipment.id}
+        refs = {
+            "cooperative_id": shipment.cooperative_id,
+            "order_id": shipment.order_id,
+            "shipment_id": shipment.id,
+        }
         legs = []
         for account, amount in pending.get(shipment.id, {}).items():
             # Pending accounts hold credits (negative): debit them to zero.
-            legs += [debit(account, -amount, **refs),
-                     credit(ledger.RELEASES_TO[account], -amount, **refs)]
+            legs += [
+                debit(account, -amount, **refs),
+                credit(ledger.RELEASES_TO[account], -amount, **refs),
+            ]
         entries.append((f"release:shipment:{shipment.id}", ledger.RELEASE, legs))
     ledger.post_many(entries, when=now)
     return len(due)

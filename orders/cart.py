@@ -1,5 +1,6 @@
 """The cart: guests keep ``{sku: quantity}`` in the session, shoppers with an
 account in ``CartItem`` rows; both read through the same functions."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ MAX_QUANTITY = 99
 
 # ---------------------------------------------------------------- storage
 
+
 def _user_id() -> int | None:
     return current_user.id if current_user.is_authenticated else None
 
@@ -35,9 +37,12 @@ def contents() -> dict[str, int]:
     user_id = _user_id()
     if user_id is None:
         return dict(session.get(SESSION_KEY, {}))
-    rows = db.session.execute(select(Variant.sku, CartItem.quantity)
-                              .join(CartItem.variant).where(CartItem.user_id == user_id))
-    return {sku: qty for sku, qty in rows}
+    rows = db.session.execute(
+        select(Variant.sku, CartItem.quantity)
+        .join(CartItem.variant)
+        .where(CartItem.user_id == user_id)
+    )
+    return dict(rows.tuples().all())
 
 
 def item_count() -> int:
@@ -45,8 +50,9 @@ def item_count() -> int:
     user_id = _user_id()
     if user_id is None:
         return sum(session.get(SESSION_KEY, {}).values())
-    return db.session.scalar(select(func.coalesce(func.sum(CartItem.quantity), 0))
-                             .where(CartItem.user_id == user_id))
+    return db.session.scalar(
+        select(func.coalesce(func.sum(CartItem.quantity), 0)).where(CartItem.user_id == user_id)
+    )
 
 
 def _store(sku: str, quantity: int, variant: Variant) -> None:
@@ -59,8 +65,7 @@ def _store(sku: str, quantity: int, variant: Variant) -> None:
             cart.pop(sku, None)
         session[SESSION_KEY] = cart
         return
-    item = db.session.scalar(select(CartItem).filter_by(user_id=user_id,
-                                                        variant_id=variant.id))
+    item = db.session.scalar(select(CartItem).filter_by(user_id=user_id, variant_id=variant.id))
     if quantity <= 0:
         if item is not None:
             db.session.delete(item)
@@ -82,10 +87,16 @@ def clear() -> None:
 def _sellable(sku: str) -> Variant | None:
     """The variant with ``sku`` when a shopper may buy it now."""
     return db.session.scalar(
-        select(Variant).join(Variant.product).join(Product.cooperative)
-        .where(Variant.sku == sku, Variant.active.is_(True),
-               Product.status == ProductStatus.PUBLISHED,
-               Cooperative.status == CooperativeStatus.APPROVED))
+        select(Variant)
+        .join(Variant.product)
+        .join(Product.cooperative)
+        .where(
+            Variant.sku == sku,
+            Variant.active.is_(True),
+            Product.status == ProductStatus.PUBLISHED,
+            Cooperative.status == CooperativeStatus.APPROVED,
+        )
+    )
 
 
 def _capped(variant: Variant, wanted: int) -> tuple[int, str | None]:
@@ -93,9 +104,11 @@ def _capped(variant: Variant, wanted: int) -> tuple[int, str | None]:
     if variant.stock <= 0:
         raise CartError(_("Sorry, this item is sold out."))
     if wanted > variant.stock:
-        return variant.stock, ngettext("Only %(num)d left: your cart holds %(num)d.",
-                                       "Only %(num)d left: your cart holds %(num)d.",
-                                       variant.stock)
+        return variant.stock, ngettext(
+            "Only %(num)d left: your cart holds %(num)d.",
+            "Only %(num)d left: your cart holds %(num)d.",
+            variant.stock,
+        )
     if wanted > MAX_QUANTITY:
         return MAX_QUANTITY, _("At most %(num)d per item.", num=MAX_QUANTITY)
     return wanted, None
@@ -130,19 +143,25 @@ def remove(sku: str) -> None:
         cart.pop(sku, None)
         session[SESSION_KEY] = cart
         return
-    db.session.execute(delete(CartItem).where(
-        CartItem.user_id == user_id,
-        CartItem.variant_id.in_(select(Variant.id).where(Variant.sku == sku))))
+    db.session.execute(
+        delete(CartItem).where(
+            CartItem.user_id == user_id,
+            CartItem.variant_id.in_(select(Variant.id).where(Variant.sku == sku)),
+        )
+    )
 
 
 def merge_guest_cart(user_id: int, guest: Mapping[str, int]) -> None:
     """Add a guest cart to an account's cart at login (quantities add up, capped)."""
     if not guest:
         return
-    variants = {v.sku: v for v in db.session.scalars(
-        select(Variant).where(Variant.sku.in_(list(guest))))}
-    items = {i.variant_id: i for i in db.session.scalars(
-        select(CartItem).where(CartItem.user_id == user_id))}
+    variants = {
+        v.sku: v for v in db.session.scalars(select(Variant).where(Variant.sku.in_(list(guest))))
+    }
+    items = {
+        i.variant_id: i
+        for i in db.session.scalars(select(CartItem).where(CartItem.user_id == user_id))
+    }
     for sku, quantity in guest.items():
         variant = variants.get(sku)
         if variant is None:
@@ -157,6 +176,7 @@ def merge_guest_cart(user_id: int, guest: Mapping[str, int]) -> None:
 
 
 # ---------------------------------------------------------------- what the pages show
+
 
 @dataclass
 class CartLine:
@@ -188,9 +208,11 @@ class CartLine:
         if self.state == "soldout":
             return _("Sold out: remove it to continue.")
         if self.state == "low":
-            return ngettext("Only %(num)d left: lower the quantity to continue.",
-                            "Only %(num)d left: lower the quantity to continue.",
-                            self.variant.stock)
+            return ngettext(
+                "Only %(num)d left: lower the quantity to continue.",
+                "Only %(num)d left: lower the quantity to continue.",
+                self.variant.stock,
+            )
         if self.variant is not None and self.variant.stock <= 5:
             return ngettext("Only %(num)d left", "Only %(num)d left", self.variant.stock)
         return None
@@ -239,8 +261,11 @@ class CartView:
     @property
     def ready(self) -> bool:
         """True when every line can be bought as it is."""
-        return bool(self.groups) and not self.gone and all(
-            line.state == "ok" for g in self.groups for line in g.lines)
+        return (
+            bool(self.groups)
+            and not self.gone
+            and all(line.state == "ok" for g in self.groups for line in g.lines)
+        )
 
 
 def load_variants(skus: list[str]) -> dict[str, Variant]:
@@ -248,17 +273,26 @@ def load_variants(skus: list[str]) -> dict[str, Variant]:
     if not skus:
         return {}
     rows = db.session.scalars(
-        select(Variant).where(Variant.sku.in_(skus))
-        .options(selectinload(Variant.product).options(
-            selectinload(Product.translations), selectinload(Product.images),
-            selectinload(Product.cooperative))))
+        select(Variant)
+        .where(Variant.sku.in_(skus))
+        .options(
+            selectinload(Variant.product).options(
+                selectinload(Product.translations),
+                selectinload(Product.images),
+                selectinload(Product.cooperative),
+            )
+        )
+    )
     return {v.sku: v for v in rows}
 
 
 def _buyable(variant: Variant) -> bool:
     product = variant.product
-    return (variant.active and product.status == ProductStatus.PUBLISHED
-            and product.cooperative.status == CooperativeStatus.APPROVED)
+    return (
+        variant.active
+        and product.status == ProductStatus.PUBLISHED
+        and product.cooperative.status == CooperativeStatus.APPROVED
+    )
 
 
 def build_view(items: Mapping[str, int]) -> CartView:
@@ -276,8 +310,9 @@ def build_view(items: Mapping[str, int]) -> CartView:
             continue
         coop = variant.product.cooperative
         group = groups.setdefault(coop.id, CooperativeGroup(coop))
-        group.lines.append(CartLine(sku, quantity, variant,
-                                    "low" if quantity > variant.stock else "ok"))
+        group.lines.append(
+            CartLine(sku, quantity, variant, "low" if quantity > variant.stock else "ok")
+        )
     ordered = sorted(groups.values(), key=lambda g: g.cooperative.legal_name)
     for group in ordered:
         group.lines.sort(key=lambda line: line.sku)

@@ -1,4 +1,5 @@
 """Moroccan cities a cash-on-delivery order can ship to, with their postal prefixes."""
+
 from __future__ import annotations
 
 import csv
@@ -30,7 +31,8 @@ class City:
     def accepts(self, postal_code: str) -> bool:
         """True for a 5-digit postal code of this city."""
         return bool(POSTAL_CODE.fullmatch(postal_code)) and postal_code.startswith(
-            self.postal_prefix)
+            self.postal_prefix
+        )
 
 
 @cache
@@ -38,10 +40,19 @@ def _index() -> dict[str, City]:
     index: dict[str, City] = {}
     with DATA.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
-            city = City(row["name_fr"], row["name_ar"], row["name_en"],
-                        int(row["region_code"]), row["postal_prefix"])
-            names = [row["name_fr"], row["name_en"], row["name_ar"],
-                     *filter(None, row["aliases"].split("|"))]
+            city = City(
+                row["name_fr"],
+                row["name_ar"],
+                row["name_en"],
+                int(row["region_code"]),
+                row["postal_prefix"],
+            )
+            names = [
+                row["name_fr"],
+                row["name_en"],
+                row["name_ar"],
+                *filter(None, row["aliases"].split("|")),
+            ]
             for name in names:
                 index.setdefault(fold(name), city)
     return index

@@ -4,6 +4,7 @@ Views run the services inside :func:`shop.actions.commit_or_flash` (or catch
 these to choose where to send the shopper); the ``message`` is lazy and
 translated, for the person who asked.
 """
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -24,9 +25,13 @@ class SoldOut(OrderError):
 
     def __init__(self, names: list[str]) -> None:
         """Name the items that sold out."""
-        super().__init__(_l("Sorry, sold out before your order went through: %(items)s. "
-                            "Your cart is kept; change it and try again.",
-                            items=", ".join(names)))
+        super().__init__(
+            _l(
+                "Sorry, sold out before your order went through: %(items)s. "
+                "Your cart is kept; change it and try again.",
+                items=", ".join(names),
+            )
+        )
         self.names = names
 
 

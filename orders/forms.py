@@ -1,4 +1,5 @@
 """Cart and checkout forms."""
+
 from __future__ import annotations
 
 import re
@@ -8,8 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange,
-                                Optional)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from shop.i18n import FORMAT_LOCALES, current_language
 
@@ -29,8 +29,7 @@ PHONE_NOISE = re.compile(r"[\s.\-()/]")
 NOT_COUNTRIES = frozenset({"MA", "EH", "EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
 
 PAYMENT_LABELS = {
-    PaymentMethod.COD: _l("Cash on delivery: pay the carrier in dirhams when your parcels "
-                          "arrive"),
+    PaymentMethod.COD: _l("Cash on delivery: pay the carrier in dirhams when your parcels arrive"),
     PaymentMethod.CARD: _l("Card, on Stripe's secure page"),
 }
 
@@ -46,8 +45,9 @@ class QuantityForm(FlaskForm):
     """Change one cart line (0 removes it)."""
 
     sku = HiddenField(validators=[DataRequired(), Length(max=64)])
-    quantity = IntegerField(_l("Quantity"), validators=[InputRequired(),
-                                                        NumberRange(0, MAX_QUANTITY)])
+    quantity = IntegerField(
+        _l("Quantity"), validators=[InputRequired(), NumberRange(0, MAX_QUANTITY)]
+    )
 
 
 class RemoveForm(FlaskForm):
@@ -59,32 +59,54 @@ class RemoveForm(FlaskForm):
 def country_choices(lang: str) -> list[SelectChoice]:
     """Morocco first, then every country by its name in ``lang``."""
     names = Locale.parse(FORMAT_LOCALES[lang]).territories
-    others = sorted(((code, name) for code, name in names.items()
-                     if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES),
-                    key=lambda item: item[1])
+    others = sorted(
+        (
+            (code, name)
+            for code, name in names.items()
+            if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
+        ),
+        key=lambda item: item[1],
+    )
     return [SelectChoice("MA", names["MA"]), *(SelectChoice(c, n) for c, n in others)]
 
 
 class CheckoutForm(FlaskForm):
     """Contact, address and payment; validated again when the order is placed."""
 
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)],
-                       render_kw={"autocomplete": "email"})
-    phone = StringField(_l("Mobile phone"), validators=[DataRequired(), Length(max=25)],
-                        render_kw={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"})
-    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)],
-                            render_kw={"autocomplete": "name"})
-    address_line = StringField(_l("Address"), validators=[DataRequired(), Length(max=200)],
-                               render_kw={"autocomplete": "street-address"})
-    city = StringField(_l("City"), validators=[DataRequired(), Length(max=80)],
-                       render_kw={"autocomplete": "address-level2", "list": "city-list"})
-    postal_code = StringField(_l("Postal code"), validators=[DataRequired(), Length(max=12)],
-                              render_kw={"autocomplete": "postal-code", "inputmode": "numeric",
-                                         "dir": "ltr"})
-    country = SelectField(_l("Country"), default="MA",
-                          render_kw={"autocomplete": "country"})
-    payment = RadioField(_l("Payment"), default=PaymentMethod.COD.value,
-                         validators=[DataRequired()])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Email(), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
+    phone = StringField(
+        _l("Mobile phone"),
+        validators=[DataRequired(), Length(max=25)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"},
+    )
+    full_name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(), Length(max=120)],
+        render_kw={"autocomplete": "name"},
+    )
+    address_line = StringField(
+        _l("Address"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "street-address"},
+    )
+    city = StringField(
+        _l("City"),
+        validators=[DataRequired(), Length(max=80)],
+        render_kw={"autocomplete": "address-level2", "list": "city-list"},
+    )
+    postal_code = StringField(
+        _l("Postal code"),
+        validators=[DataRequired(), Length(max=12)],
+        render_kw={"autocomplete": "postal-code", "inputmode": "numeric", "dir": "ltr"},
+    )
+    country = SelectField(_l("Country"), default="MA", render_kw={"autocomplete": "country"})
+    payment = RadioField(
+        _l("Payment"), default=PaymentMethod.COD.value, validators=[DataRequired()]
+    )
     #: The total the shopper reviewed, in centimes: placing refuses another one.
     expected_total = HiddenField()
 
@@ -92,8 +114,9 @@ class CheckoutForm(FlaskForm):
         """Choices depend on the page's language and on Stripe's configuration."""
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices(current_language())
-        self.payment.choices = [SelectChoice(m.value, PAYMENT_LABELS[m])
-                                for m in available_payment_methods()]
+        self.payment.choices = [
+            SelectChoice(m.value, PAYMENT_LABELS[m]) for m in available_payment_methods()
+        ]
         self._address: Address | None = None
 
     def validate(self, extra_validators=None) -> bool:
@@ -104,17 +127,20 @@ class CheckoutForm(FlaskForm):
             return self._validate_morocco()
         ok = True
         if self.payment.data == PaymentMethod.COD:
-            self.country.errors.append(_l("Cash on delivery is only possible for addresses "
-                                          "in Morocco."))
+            self.country.errors.append(
+                _l("Cash on delivery is only possible for addresses in Morocco.")
+            )
             ok = False
         match = INTERNATIONAL_PHONE.fullmatch(PHONE_NOISE.sub("", self.phone.data))
         if not match:
-            self.phone.errors.append(_l("Give the number with its country code, "
-                                        "e.g. +33 6 12 34 56 78."))
+            self.phone.errors.append(
+                _l("Give the number with its country code, e.g. +33 6 12 34 56 78.")
+            )
             ok = False
         if ok:
-            self._address = self._build("+" + match.group(1), self.city.data.strip(),
-                                        self.postal_code.data.strip(), None)
+            self._address = self._build(
+                "+" + match.group(1), self.city.data.strip(), self.postal_code.data.strip(), None
+            )
         return ok
 
     def _validate_morocco(self) -> bool:
@@ -126,25 +152,36 @@ class CheckoutForm(FlaskForm):
         city = find_city(self.city.data)
         postal = self.postal_code.data.strip()
         if city is None:
-            self.city.errors.append(_l("We do not know this city. Choose the nearest one "
-                                       "from the list."))
+            self.city.errors.append(
+                _l("We do not know this city. Choose the nearest one from the list.")
+            )
             ok = False
         elif not city.accepts(postal):
-            self.postal_code.errors.append(_l("Postal codes of %(city)s have 5 digits and "
-                                              "start with %(prefix)s.",
-                                              city=city.name(current_language()),
-                                              prefix=city.postal_prefix))
+            self.postal_code.errors.append(
+                _l(
+                    "Postal codes of %(city)s have 5 digits and start with %(prefix)s.",
+                    city=city.name(current_language()),
+                    prefix=city.postal_prefix,
+                )
+            )
             ok = False
         if ok:
-            self._address = self._build("+212" + match.group(1), city.name_fr, postal,
-                                        city.region_code)
+            self._address = self._build(
+                "+212" + match.group(1), city.name_fr, postal, city.region_code
+            )
         return ok
 
     def _build(self, phone: str, city: str, postal: str, region: int | None) -> Address:
-        return Address(email=self.email.data.strip().lower(), phone=phone,
-                       full_name=self.full_name.data.strip(),
-                       address_line=self.address_line.data.strip(), city=city,
-                       postal_code=postal, country=self.country.data, region_code=region)
+        return Address(
+            email=self.email.data.strip().lower(),
+            phone=phone,
+            full_name=self.full_name.data.strip(),
+            address_line=self.address_line.data.strip(),
+            city=city,
+            postal_code=postal,
+            country=self.country.data,
+            region_code=region,
+        )
 
     @property
     def address(self) -> Address:

@@ -1,11 +1,22 @@
 """Carts, orders, shipments, order lines and their lots, shipping rates."""
+
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import (CheckConstraint, ColumnElement, DateTime, ForeignKey, Integer, String,
-                        Text, UniqueConstraint, and_, or_)
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    or_,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -60,13 +71,16 @@ class CartItem(Timestamped, db.Model):
     """A variant in a signed-in shopper's cart (guests keep theirs in the session)."""
 
     __tablename__ = "cart_item"
-    __table_args__ = (UniqueConstraint("user_id", "variant_id"),
-                      CheckConstraint("quantity > 0", name="quantity_positive"))
+    __table_args__ = (
+        UniqueConstraint("user_id", "variant_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    variant_id: Mapped[int] = mapped_column(ForeignKey("variant.id", ondelete="CASCADE"),
-                                            index=True)
+    variant_id: Mapped[int] = mapped_column(
+        ForeignKey("variant.id", ondelete="CASCADE"), index=True
+    )
     quantity: Mapped[int] = mapped_column(Integer)
 
     variant: Mapped[Variant] = relationship()
@@ -76,9 +90,11 @@ class ShippingRate(db.Model):
     """The price of a parcel up to ``max_weight_g`` in a zone (set by an administrator)."""
 
     __tablename__ = "shipping_rate"
-    __table_args__ = (UniqueConstraint("zone", "max_weight_g"),
-                      CheckConstraint("max_weight_g > 0", name="max_weight_positive"),
-                      CheckConstraint("price_cents >= 0", name="price_not_negative"))
+    __table_args__ = (
+        UniqueConstraint("zone", "max_weight_g"),
+        CheckConstraint("max_weight_g > 0", name="max_weight_positive"),
+        CheckConstraint("price_cents >= 0", name="price_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     zone: Mapped[ShippingZone] = mapped_column(str_enum(ShippingZone))
@@ -90,11 +106,15 @@ class CooperativeShipping(db.Model):
     """A cooperative's shipping terms (one row per cooperative; none means the defaults)."""
 
     __tablename__ = "cooperative_shipping"
-    __table_args__ = (CheckConstraint("free_over_cents IS NULL OR free_over_cents >= 0",
-                                      name="free_over_not_negative"),)
+    __table_args__ = (
+        CheckConstraint(
+            "free_over_cents IS NULL OR free_over_cents >= 0", name="free_over_not_negative"
+        ),
+    )
 
     cooperative_id: Mapped[int] = mapped_column(
-        ForeignKey("cooperative.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("cooperative.id", ondelete="CASCADE"), primary_key=True
+    )
     #: Shipping is free in Morocco when this cooperative's items reach this amount;
     #: NULL means never free.
     free_over_cents: Mapped[int | None] = mapped_column(Integer)
@@ -113,8 +133,9 @@ class Order(Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Shown to the shopper and in e-mails ("TW-7KQ4XM").
     number: Mapped[str] = mapped_column(String(12), unique=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     #: sha256 of the secret in the e-mailed link; the secret itself is never stored.
     token_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[OrderStatus] = mapped_column(str_enum(OrderStatus), index=True)
@@ -150,9 +171,11 @@ class Order(Timestamped, db.Model):
 
     user: Mapped[User | None] = relationship()
     shipments: Mapped[list[Shipment]] = relationship(
-        back_populates="order", cascade="all, delete-orphan", order_by="Shipment.id")
+        back_populates="order", cascade="all, delete-orphan", order_by="Shipment.id"
+    )
     lines: Mapped[list[OrderLine]] = relationship(
-        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id")
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
 
     def __repr__(self) -> str:
         return f"<Order {self.number} {self.status}>"
@@ -181,8 +204,7 @@ class Shipment(Timestamped, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"),
-                                          index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"), index=True)
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperative.id"), index=True)
     status: Mapped[ShipmentStatus] = mapped_column(str_enum(ShipmentStatus), index=True)
     zone: Mapped[ShippingZone] = mapped_column(str_enum(ShippingZone))
@@ -202,8 +224,9 @@ class Shipment(Timestamped, db.Model):
 
     order: Mapped[Order] = relationship(back_populates="shipments")
     cooperative: Mapped[Cooperative] = relationship()
-    lines: Mapped[list[OrderLine]] = relationship(back_populates="shipment",
-                                                  order_by="OrderLine.id")
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="shipment", order_by="OrderLine.id"
+    )
 
     @hybrid_property
     def money_in(self) -> bool:
@@ -220,9 +243,10 @@ class Shipment(Timestamped, db.Model):
     @money_in.inplace.expression
     @classmethod
     def _money_in_expression(cls) -> ColumnElement[bool]:
-        return or_(and_(Order.payment_method == PaymentMethod.CARD, Order.paid_at.is_not(None)),
-                   and_(Order.payment_method == PaymentMethod.COD,
-                        cls.cash_remitted_at.is_not(None)))
+        return or_(
+            and_(Order.payment_method == PaymentMethod.CARD, Order.paid_at.is_not(None)),
+            and_(Order.payment_method == PaymentMethod.COD, cls.cash_remitted_at.is_not(None)),
+        )
 
 
 class OrderLine(db.Model):
@@ -233,24 +257,29 @@ class OrderLine(db.Model):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price_cents > 0", name="unit_price_positive"),
         CheckConstraint("gross_cents = unit_price_cents * quantity", name="gross_is_product"),
-        CheckConstraint("commission_cents >= 0 AND premium_cents >= 0 AND producer_cents >= 0",
-                        name="parts_not_negative"),
-        CheckConstraint("commission_cents + premium_cents + producer_cents = gross_cents",
-                        name="parts_sum_to_gross"),
-        CheckConstraint("refunded_quantity >= 0 AND refunded_quantity <= quantity",
-                        name="refunded_within_quantity"),
+        CheckConstraint(
+            "commission_cents >= 0 AND premium_cents >= 0 AND producer_cents >= 0",
+            name="parts_not_negative",
+        ),
+        CheckConstraint(
+            "commission_cents + premium_cents + producer_cents = gross_cents",
+            name="parts_sum_to_gross",
+        ),
+        CheckConstraint(
+            "refunded_quantity >= 0 AND refunded_quantity <= quantity",
+            name="refunded_within_quantity",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"),
-                                          index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"), index=True)
     shipment_id: Mapped[int] = mapped_column(ForeignKey("shipment.id"), index=True)
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperative.id"), index=True)
     #: The variant sold, while it exists (the snapshot below is what counts).
     variant_id: Mapped[int | None] = mapped_column(
-        ForeignKey("variant.id", ondelete="SET NULL"), index=True)
-    product_id: Mapped[int | None] = mapped_column(
-        ForeignKey("product.id", ondelete="SET NULL"))
+        ForeignKey("variant.id", ondelete="SET NULL"), index=True
+    )
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id", ondelete="SET NULL"))
     sku: Mapped[str] = mapped_column(String(64))
     name_ar: Mapped[str] = mapped_column(String(200), default="")
     name_fr: Mapped[str] = mapped_column(String(200), default="")
@@ -271,7 +300,8 @@ class OrderLine(db.Model):
     order: Mapped[Order] = relationship(back_populates="lines")
     shipment: Mapped[Shipment] = relationship(back_populates="lines")
     lots: Mapped[list[OrderLineLot]] = relationship(
-        back_populates="line", cascade="all, delete-orphan", order_by="OrderLineLot.id")
+        back_populates="line", cascade="all, delete-orphan", order_by="OrderLineLot.id"
+    )
 
     def name(self, lang: str) -> Localized:
         """The product's name as sold, in ``lang`` or its fallback."""
@@ -282,12 +312,15 @@ class OrderLineLot(db.Model):
     """How many units of a line came from a lot (FIFO allocation)."""
 
     __tablename__ = "order_line_lot"
-    __table_args__ = (UniqueConstraint("line_id", "lot_id"),
-                      CheckConstraint("quantity > 0", name="quantity_positive"))
+    __table_args__ = (
+        UniqueConstraint("line_id", "lot_id"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    line_id: Mapped[int] = mapped_column(ForeignKey("order_line.id", ondelete="CASCADE"),
-                                         index=True)
+    line_id: Mapped[int] = mapped_column(
+        ForeignKey("order_line.id", ondelete="CASCADE"), index=True
+    )
     lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
 
@@ -331,7 +364,8 @@ class Refund(Timestamped, db.Model):
     order: Mapped[Order] = relationship(backref="refunds")
     created_by: Mapped[User | None] = relationship()
     lines: Mapped[list[RefundLine]] = relationship(
-        back_populates="refund", cascade="all, delete-orphan", order_by="RefundLine.id")
+        back_populates="refund", cascade="all, delete-orphan", order_by="RefundLine.id"
+    )
 
 
 class RefundLine(db.Model):
@@ -345,14 +379,15 @@ class RefundLine(db.Model):
     __tablename__ = "refund_line"
     __table_args__ = (
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
-        CheckConstraint("commission_cents + premium_cents + producer_cents = gross_cents",
-                        name="parts_sum_to_gross"),
+        CheckConstraint(
+            "commission_cents + premium_cents + producer_cents = gross_cents",
+            name="parts_sum_to_gross",
+        ),
         CheckConstraint("shipping_cents >= 0", name="shipping_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    refund_id: Mapped[int] = mapped_column(ForeignKey("refund.id", ondelete="CASCADE"),
-                                           index=True)
+    refund_id: Mapped[int] = mapped_column(ForeignKey("refund.id", ondelete="CASCADE"), index=True)
     shipment_id: Mapped[int] = mapped_column(ForeignKey("shipment.id"), index=True)
     cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperative.id"), index=True)
     #: None for a refund of the parcel's shipping only.

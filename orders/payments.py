@@ -5,6 +5,7 @@ The client is built from ``STRIPE_SECRET_KEY``; tests inject a fake
 suite never reaches the network. Nothing here touches the order's status:
 that is ``orders.services``' job.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -37,7 +38,8 @@ class PaymentUnavailable(Exception):
         """Keep a translatable message."""
         self.message = message or _l(
             "Card payment is not available right now. Your order is kept, unpaid, and will "
-            "be cancelled automatically if it is not paid in time. Please try again later.")
+            "be cancelled automatically if it is not paid in time. Please try again later."
+        )
         super().__init__(str(self.message))
 
 
@@ -52,9 +54,12 @@ def client() -> stripe.StripeClient:
     if not key:
         raise PaymentUnavailable()
     return stripe.StripeClient(
-        key, http_client=current_app.extensions.get("stripe_http_client"),
-        max_network_retries=int(current_app.config.get("STRIPE_MAX_NETWORK_RETRIES",
-                                                       DEFAULT_NETWORK_RETRIES)))
+        key,
+        http_client=current_app.extensions.get("stripe_http_client"),
+        max_network_retries=int(
+            current_app.config.get("STRIPE_MAX_NETWORK_RETRIES", DEFAULT_NETWORK_RETRIES)
+        ),
+    )
 
 
 def _epoch(value) -> int:
@@ -67,24 +72,32 @@ def checkout_params(order: Order, token: str | None) -> dict[str, Any]:
     currency = order.currency.lower()
     line_items = []
     for line in order.lines:
-        line_items.append({
-            "quantity": line.quantity,
-            "price_data": {
-                "currency": currency,
-                "unit_amount": line.unit_price_cents,
-                "product_data": {"name": f"{line.name(lang).text} ({line.variant_label})"[:250]},
-            },
-        })
+        line_items.append(
+            {
+                "quantity": line.quantity,
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": line.unit_price_cents,
+                    "product_data": {
+                        "name": f"{line.name(lang).text} ({line.variant_label})"[:250]
+                    },
+                },
+            }
+        )
     for shipment in order.shipments:
         if shipment.shipping_cents == 0:
             continue  # free shipping: nothing to charge, the order page says so
-        name = in_language(order, _l("Shipping: %(coop)s",
-                                     coop=shipment.cooperative.legal_name))
-        line_items.append({
-            "quantity": 1,
-            "price_data": {"currency": currency, "unit_amount": shipment.shipping_cents,
-                           "product_data": {"name": name[:250]}},
-        })
+        name = in_language(order, _l("Shipping: %(coop)s", coop=shipment.cooperative.legal_name))
+        line_items.append(
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": shipment.shipping_cents,
+                    "product_data": {"name": name[:250]},
+                },
+            }
+        )
     back = {"lang": lang, "number": order.number, "token": token, "_external": True}
     return {
         "mode": "payment",
@@ -97,9 +110,11 @@ def checkout_params(order: Order, token: str | None) -> dict[str, Any]:
         "metadata": {"order": order.number},
         # Separate charges and transfers: payouts to Stripe Connect accounts
         # name the order's transfer group.
-        "payment_intent_data": {"metadata": {"order": order.number},
-                                "description": f"Taawon {order.number}",
-                                "transfer_group": order.number},
+        "payment_intent_data": {
+            "metadata": {"order": order.number},
+            "description": f"Taawon {order.number}",
+            "transfer_group": order.number,
+        },
         "success_url": url_for("orders.order", checkout="done", **back),
         "cancel_url": url_for("orders.order", checkout="cancelled", **back),
         "expires_at": _epoch(services.checkout_expires_at(order)),
@@ -126,15 +141,18 @@ def start_checkout(order: Order, token: str | None, retry: bool = False) -> str:
     The caller commits.
     """
     params = checkout_params(order, token)
-    expected = sum(item["quantity"] * item["price_data"]["unit_amount"]
-                   for item in params["line_items"])
+    expected = sum(
+        item["quantity"] * item["price_data"]["unit_amount"] for item in params["line_items"]
+    )
     if expected != order.total_cents:  # a bug, not a shopper's problem: refuse loudly
-        log.error("order %s: line items sum to %s, total is %s", order.number, expected,
-                  order.total_cents)
+        log.error(
+            "order %s: line items sum to %s, total is %s", order.number, expected, order.total_cents
+        )
         raise PaymentUnavailable()
     try:
         session = client().v1.checkout.sessions.create(
-            params, options={"idempotency_key": idempotency_key(order, retry)})
+            params, options={"idempotency_key": idempotency_key(order, retry)}
+        )
     except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as exc:
         log.warning("order %s: Stripe unreachable: %s", order.number, exc)
         raise PaymentUnavailable() from exc
@@ -150,7 +168,7 @@ class PaymentPending(Exception):
 
 
 def resume_checkout(order: Order, token: str | None) -> str:
-    """"Pay now" on a card order still waiting: the open Stripe page, or a new one.
+    """ "Pay now" on a card order still waiting: the open Stripe page, or a new one.
 
     A session still open is reused (the shopper left it before paying). Without
     one (Stripe was down when the order was placed) or when it expired, the
@@ -166,8 +184,12 @@ def resume_checkout(order: Order, token: str | None) -> str:
             log.warning("order %s: Stripe unreachable: %s", order.number, exc)
             raise PaymentUnavailable() from exc
         except stripe.StripeError as exc:
-            log.error("order %s: Stripe refused to read session %s: %s", order.number,
-                      order.stripe_session_id, exc)
+            log.error(
+                "order %s: Stripe refused to read session %s: %s",
+                order.number,
+                order.stripe_session_id,
+                exc,
+            )
             raise PaymentUnavailable() from exc
         data = session.to_dict()
         status = data.get("status")
@@ -202,28 +224,39 @@ def create_refund(refund: Refund) -> StripeRefund:
     """
     order = refund.order
     if not order.stripe_payment_intent:
-        raise PaymentUnavailable(_l("This card payment has no Stripe reference: refund it "
-                                    "from the Stripe dashboard."))
-    params = {"payment_intent": order.stripe_payment_intent, "amount": refund.amount_cents,
-              "reason": "requested_by_customer",
-              "metadata": {"order": order.number, "refund": str(refund.id)}}
+        raise PaymentUnavailable(
+            _l("This card payment has no Stripe reference: refund it from the Stripe dashboard.")
+        )
+    params = {
+        "payment_intent": order.stripe_payment_intent,
+        "amount": refund.amount_cents,
+        "reason": "requested_by_customer",
+        "metadata": {"order": order.number, "refund": str(refund.id)},
+    }
     try:
         result = client().v1.refunds.create(
-            params, options={"idempotency_key": refund_idempotency_key(refund)})
+            params, options={"idempotency_key": refund_idempotency_key(refund)}
+        )
     except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as exc:
-        log.warning("order %s: Stripe unreachable for refund %s: %s", order.number,
-                    refund.id, exc)
-        raise PaymentUnavailable(_l("Stripe cannot be reached right now: nothing was "
-                                    "refunded or changed. Please try again later.")) from exc
+        log.warning("order %s: Stripe unreachable for refund %s: %s", order.number, refund.id, exc)
+        raise PaymentUnavailable(
+            _l(
+                "Stripe cannot be reached right now: nothing was "
+                "refunded or changed. Please try again later."
+            )
+        ) from exc
     except stripe.StripeError as exc:
         log.error("order %s: Stripe refused refund %s: %s", order.number, refund.id, exc)
-        raise PaymentUnavailable(_l("Stripe refused this refund (%(reason)s): nothing was "
-                                    "refunded or changed.",
-                                    reason=getattr(exc, "user_message", None)
-                                    or getattr(exc, "code", None) or "error")) from exc
+        raise PaymentUnavailable(
+            _l(
+                "Stripe refused this refund (%(reason)s): nothing was refunded or changed.",
+                reason=getattr(exc, "user_message", None) or getattr(exc, "code", None) or "error",
+            )
+        ) from exc
     data = result.to_dict()
-    return StripeRefund(str(data["id"]), str(data.get("status") or "pending"),
-                        str(data.get("failure_reason") or ""))
+    return StripeRefund(
+        str(data["id"]), str(data.get("status") or "pending"), str(data.get("failure_reason") or "")
+    )
 
 
 def refund(order: Order, payment_intent: str) -> str:
@@ -234,7 +267,8 @@ def refund(order: Order, payment_intent: str) -> str:
     """
     result = client().v1.refunds.create(
         {"payment_intent": payment_intent, "metadata": {"order": order.number}},
-        options={"idempotency_key": f"refund-{order.number}-{payment_intent}"})
+        options={"idempotency_key": f"refund-{order.number}-{payment_intent}"},
+    )
     return result["id"]
 
 
@@ -245,10 +279,14 @@ def parse_event(payload: bytes, signature: str | None) -> dict[str, Any]:
     secret, or a timestamp older than five minutes) or ValueError (not an event).
     """
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET") or None
-    stripe.WebhookSignature.verify_header(payload, signature, secret,
-                                          stripe.Webhook.DEFAULT_TOLERANCE)
+    stripe.WebhookSignature.verify_header(
+        payload, signature, secret, stripe.Webhook.DEFAULT_TOLERANCE
+    )
     event = json.loads(payload)
-    if not isinstance(event, dict) or event.get("object") != "event" \
-            or not isinstance(event.get("data", {}).get("object"), dict):
+    if (
+        not isinstance(event, dict)
+        or event.get("object") != "event"
+        or not isinstance(event.get("data", {}).get("object"), dict)
+    ):
         raise ValueError("not a Stripe event")
     return event

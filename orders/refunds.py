@@ -15,6 +15,7 @@ refunded becomes REFUNDED. When Stripe refuses or cannot be reached, the
 service raises and the caller rolls back: nothing is kept. Services flush;
 the view (or the webhook) commits once.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -28,13 +29,23 @@ from sqlalchemy.orm import selectinload
 from shop.accounts.models import User
 from shop.audit import audit
 from shop.extensions import db
-from shop.money.split import Split
 from shop.models import utcnow
+from shop.money.split import Split
 
 from . import accounting, payments, services
 from .exceptions import RefundError
-from .models import (Order, OrderLine, OrderStatus, PaymentMethod, Refund, RefundLine,
-                     RefundMethod, RefundStatus, Shipment, ShipmentStatus)
+from .models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    Refund,
+    RefundLine,
+    RefundMethod,
+    RefundStatus,
+    Shipment,
+    ShipmentStatus,
+)
 from .services.mails import in_language, mail_cancelled, queue_mail
 from .services.states import follow_shipments
 
@@ -44,6 +55,7 @@ REASON_MAX = 2000
 
 
 # ---------------------------------------------------------------- what can be refunded
+
 
 @dataclass(frozen=True)
 class PlannedLine:
@@ -103,10 +115,14 @@ def refundable(order: Order) -> Refundable:
     """Units and shipping that can still be refunded, in one query."""
     done = accounting.refunded_shipping([s.id for s in order.shipments])
     money_in = {s.id for s in order.shipments if s.money_in}
-    units = {line.id: (line.quantity - line.refunded_quantity
-                       if line.shipment_id in money_in else 0) for line in order.lines}
-    shipping = {s.id: (s.shipping_cents - done.get(s.id, 0) if s.id in money_in else 0)
-                for s in order.shipments}
+    units = {
+        line.id: (line.quantity - line.refunded_quantity if line.shipment_id in money_in else 0)
+        for line in order.lines
+    }
+    shipping = {
+        s.id: (s.shipping_cents - done.get(s.id, 0) if s.id in money_in else 0)
+        for s in order.shipments
+    }
     return Refundable(units, shipping, money_in)
 
 
@@ -117,9 +133,13 @@ def _name(line: OrderLine) -> str:
 def _not_in(shipment: Shipment) -> RefundError:
     if shipment.order.payment_method == PaymentMethod.CARD:
         return RefundError(_l("This order is not paid yet: there is nothing to refund."))
-    return RefundError(_l("The cash of the parcel from %(coop)s is not remitted yet: it can be "
-                          "refunded once the carrier has handed it over.",
-                          coop=shipment.cooperative.legal_name))
+    return RefundError(
+        _l(
+            "The cash of the parcel from %(coop)s is not remitted yet: it can be "
+            "refunded once the carrier has handed it over.",
+            coop=shipment.cooperative.legal_name,
+        )
+    )
 
 
 def plan_refund(order: Order, items: Mapping[int, int], shipping: Iterable[int]) -> Plan:
@@ -143,13 +163,13 @@ def plan_refund(order: Order, items: Mapping[int, int], shipping: Iterable[int])
         if remaining <= 0:
             raise RefundError(_l("%(name)s is already refunded in full.", name=_name(line)))
         if quantity < 0 or quantity > remaining:
-            raise RefundError(_l("Refund from 1 to %(num)d of %(name)s.", num=remaining,
-                                 name=_name(line)))
+            raise RefundError(
+                _l("Refund from 1 to %(num)d of %(name)s.", num=remaining, name=_name(line))
+            )
         shipment = shipments[line.shipment_id]
         if not shipment.money_in:
             raise _not_in(shipment)
-        planned.append(PlannedLine(shipment, line, quantity,
-                                   accounting.parts_for(line, quantity)))
+        planned.append(PlannedLine(shipment, line, quantity, accounting.parts_for(line, quantity)))
     for shipment_id in sorted(set(shipping)):
         shipment = shipments.get(shipment_id)
         if shipment is None:
@@ -158,11 +178,19 @@ def plan_refund(order: Order, items: Mapping[int, int], shipping: Iterable[int])
             raise _not_in(shipment)
         left = shipment.shipping_cents - done.get(shipment.id, 0)
         if shipment.shipping_cents == 0:
-            raise RefundError(_l("The parcel from %(coop)s was shipped free: there is no "
-                                 "shipping to refund.", coop=shipment.cooperative.legal_name))
+            raise RefundError(
+                _l(
+                    "The parcel from %(coop)s was shipped free: there is no shipping to refund.",
+                    coop=shipment.cooperative.legal_name,
+                )
+            )
         if left <= 0:
-            raise RefundError(_l("The shipping of the parcel from %(coop)s is already refunded.",
-                                 coop=shipment.cooperative.legal_name))
+            raise RefundError(
+                _l(
+                    "The shipping of the parcel from %(coop)s is already refunded.",
+                    coop=shipment.cooperative.legal_name,
+                )
+            )
         planned.append(PlannedLine(shipment, None, 0, Split(0, 0, 0, 0), left))
     if not planned:
         raise RefundError(_l("Choose at least one unit or one parcel's shipping to refund."))
@@ -190,6 +218,7 @@ def _check_reason(reason: str | None, message) -> str:
 
 # ---------------------------------------------------------------- recording
 
+
 def lock(order: Order) -> None:
     """Take the order's row for this transaction, then reload it with lines and refunds.
 
@@ -198,48 +227,80 @@ def lock(order: Order) -> None:
     UPDATE takes the database's write lock. The refunded quantities are also
     raised with a compare-and-set, in case.
     """
-    db.session.execute(update(Order).where(Order.id == order.id).values(updated_at=utcnow())
-                       .execution_options(synchronize_session=False))
     db.session.execute(
-        select(Order).where(Order.id == order.id)
-        .options(selectinload(Order.shipments).selectinload(Shipment.cooperative),
-                 selectinload(Order.lines).selectinload(OrderLine.lots),
-                 selectinload(Order.refunds).selectinload(Refund.lines))
-        .execution_options(populate_existing=True)).scalar_one()
+        update(Order)
+        .where(Order.id == order.id)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        select(Order)
+        .where(Order.id == order.id)
+        .options(
+            selectinload(Order.shipments).selectinload(Shipment.cooperative),
+            selectinload(Order.lines).selectinload(OrderLine.lots),
+            selectinload(Order.refunds).selectinload(Refund.lines),
+        )
+        .execution_options(populate_existing=True)
+    ).scalar_one()
 
 
 def _record(plan: Plan, reason: str, actor: User | None, method: RefundMethod) -> Refund:
     """Write the refund and its lines, restock unshipped units, cancel emptied parcels,
     and post the reversal to the ledger."""
     order = plan.order
-    refund = Refund(order=order, method=method, status=RefundStatus.PENDING,
-                    amount_cents=plan.amount_cents, reason=reason, created_by=actor)
+    refund = Refund(
+        order=order,
+        method=method,
+        status=RefundStatus.PENDING,
+        amount_cents=plan.amount_cents,
+        reason=reason,
+        created_by=actor,
+    )
     db.session.add(refund)
-    services.restock_units([(item.line, item.quantity) for item in plan.lines
-                            if item.line is not None
-                            and item.shipment.status == ShipmentStatus.TO_PREPARE])
+    services.restock_units(
+        [
+            (item.line, item.quantity)
+            for item in plan.lines
+            if item.line is not None and item.shipment.status == ShipmentStatus.TO_PREPARE
+        ]
+    )
     for item in plan.lines:
-        refund.lines.append(RefundLine(
-            shipment=item.shipment, cooperative_id=item.shipment.cooperative_id,
-            order_line=item.line, quantity=item.quantity, gross_cents=item.parts.gross,
-            commission_cents=item.parts.commission, premium_cents=item.parts.premium,
-            producer_cents=item.parts.producer, shipping_cents=item.shipping_cents))
+        refund.lines.append(
+            RefundLine(
+                shipment=item.shipment,
+                cooperative_id=item.shipment.cooperative_id,
+                order_line=item.line,
+                quantity=item.quantity,
+                gross_cents=item.parts.gross,
+                commission_cents=item.parts.commission,
+                premium_cents=item.parts.premium,
+                producer_cents=item.parts.producer,
+                shipping_cents=item.shipping_cents,
+            )
+        )
         if item.line is None:
             continue
         line, before = item.line, item.line.refunded_quantity
         result = db.session.execute(
-            update(OrderLine).where(OrderLine.id == line.id,
-                                    OrderLine.refunded_quantity == before)
+            update(OrderLine)
+            .where(OrderLine.id == line.id, OrderLine.refunded_quantity == before)
             .values(refunded_quantity=before + item.quantity)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount != 1:
-            raise RefundError(_l("This order was refunded by someone else meanwhile. Reload "
-                                 "the page and check before trying again."))
+            raise RefundError(
+                _l(
+                    "This order was refunded by someone else meanwhile. Reload "
+                    "the page and check before trying again."
+                )
+            )
         db.session.expire(line, ["refunded_quantity"])
     db.session.flush()
     for shipment in {item.shipment.id: item.shipment for item in plan.lines}.values():
         if shipment.status == ShipmentStatus.TO_PREPARE and all(
-                line.refunded_quantity == line.quantity for line in shipment.lines):
+            line.refunded_quantity == line.quantity for line in shipment.lines
+        ):
             services.transition_shipment(shipment, ShipmentStatus.CANCELLED)
     db.session.flush()
     accounting.post_refund(refund)
@@ -263,8 +324,12 @@ def _pay(refund: Refund) -> None:
     except payments.PaymentUnavailable as exc:
         raise RefundError(exc.message) from exc
     if answer.status in ("failed", "canceled"):
-        raise RefundError(_l("Stripe refused this refund (%(reason)s): nothing was refunded "
-                             "or changed.", reason=answer.failure_reason or answer.status))
+        raise RefundError(
+            _l(
+                "Stripe refused this refund (%(reason)s): nothing was refunded or changed.",
+                reason=answer.failure_reason or answer.status,
+            )
+        )
     refund.stripe_refund_id = answer.id
     db.session.flush()
     if answer.status == "succeeded":
@@ -278,8 +343,7 @@ def _all_lines_refunded(order: Order) -> bool:
 
 def _follow(order: Order) -> bool:
     """Move the order after a refund; True when it became REFUNDED just now."""
-    if _all_lines_refunded(order) and \
-            OrderStatus.REFUNDED in services.ORDER_MOVES[order.status]:
+    if _all_lines_refunded(order) and OrderStatus.REFUNDED in services.ORDER_MOVES[order.status]:
         services.transition_order(order, OrderStatus.REFUNDED)
         db.session.flush()
         return True
@@ -292,13 +356,21 @@ def _follow(order: Order) -> bool:
 
 def _mail(order: Order, refund: Refund) -> None:
     full = order.status == OrderStatus.REFUNDED
-    subject = (_l("Your order %(number)s is refunded", number=order.number) if full
-               else _l("Part of your order %(number)s is refunded", number=order.number))
+    subject = (
+        _l("Your order %(number)s is refunded", number=order.number)
+        if full
+        else _l("Part of your order %(number)s is refunded", number=order.number)
+    )
     queue_mail(order, "order_refunded", subject, refund=refund, full=full)
 
 
-def create_refund(order: Order, items: Mapping[int, int], shipping: Iterable[int],
-                  reason: str | None, actor: User | None) -> Refund:
+def create_refund(
+    order: Order,
+    items: Mapping[int, int],
+    shipping: Iterable[int],
+    reason: str | None,
+    actor: User | None,
+) -> Refund:
     """Refund ``{order line id: units}`` and the shipping of the parcels ``shipping``.
 
     Card orders are refunded through Stripe on the order's payment, cash-on-
@@ -310,24 +382,32 @@ def create_refund(order: Order, items: Mapping[int, int], shipping: Iterable[int
     reason = _check_reason(reason, _l("Give the reason for the refund."))
     lock(order)
     plan = plan_refund(order, items, shipping)
-    method = RefundMethod.CARD if order.payment_method == PaymentMethod.CARD \
-        else RefundMethod.CASH
+    method = RefundMethod.CARD if order.payment_method == PaymentMethod.CARD else RefundMethod.CASH
     refund = _record(plan, reason, actor, method)
     _pay(refund)
     _follow(order)
-    audit(actor, "order.refund", order, reason=reason, label=order.number, refund_id=refund.id,
-          amount_cents=refund.amount_cents, method=refund.method.value)
+    audit(
+        actor,
+        "order.refund",
+        order,
+        reason=reason,
+        label=order.number,
+        refund_id=refund.id,
+        amount_cents=refund.amount_cents,
+        method=refund.method.value,
+    )
     _mail(order, refund)
     return refund
 
 
 # ---------------------------------------------------------------- cancelling
 
+
 def can_cancel(order: Order) -> bool:
     """True when an administrator may cancel the order: nothing of it has shipped."""
     return order.status in CANCELLABLE and all(
-        s.status in (ShipmentStatus.TO_PREPARE, ShipmentStatus.CANCELLED)
-        for s in order.shipments)
+        s.status in (ShipmentStatus.TO_PREPARE, ShipmentStatus.CANCELLED) for s in order.shipments
+    )
 
 
 def admin_cancel(order: Order, reason: str | None, actor: User | None) -> Refund | None:
@@ -341,8 +421,12 @@ def admin_cancel(order: Order, reason: str | None, actor: User | None) -> Refund
     reason = _check_reason(reason, _l("Give the reason for the cancellation."))
     lock(order)
     if not can_cancel(order):
-        raise RefundError(_l("Only an order nothing of which has shipped can be cancelled. "
-                             "Refund its items instead."))
+        raise RefundError(
+            _l(
+                "Only an order nothing of which has shipped can be cancelled. "
+                "Refund its items instead."
+            )
+        )
     refund = None
     if order.status == OrderStatus.PAID:
         plan = _everything(order)
@@ -359,20 +443,33 @@ def admin_cancel(order: Order, reason: str | None, actor: User | None) -> Refund
         mail_cancelled(order, refund=refund)
     else:
         services.cancel_order(order, reason)
-    audit(actor, "order.cancel", order, reason=reason, label=order.number,
-          refund_id=refund.id if refund else None,
-          amount_cents=refund.amount_cents if refund else 0)
+    audit(
+        actor,
+        "order.cancel",
+        order,
+        reason=reason,
+        label=order.number,
+        refund_id=refund.id if refund else None,
+        amount_cents=refund.amount_cents if refund else 0,
+    )
     return refund
 
 
 def admin_cash_remitted(shipment: Shipment, actor: User | None) -> None:
     """An administrator records that the carrier remitted a parcel's cash (audited)."""
     services.mark_cash_remitted(shipment)
-    audit(actor, "order.cash_remitted", shipment.order, label=shipment.order.number,
-          shipment_id=shipment.id, amount_cents=shipment.items_cents + shipment.shipping_cents)
+    audit(
+        actor,
+        "order.cash_remitted",
+        shipment.order,
+        label=shipment.order.number,
+        shipment_id=shipment.id,
+        amount_cents=shipment.items_cents + shipment.shipping_cents,
+    )
 
 
 # ---------------------------------------------------------------- Stripe's word
+
 
 def settle(refund: Refund, status: str | None, failure_reason: str | None = None) -> None:
     """Stripe says where a pending refund of ours stands: the money left, or it failed."""
@@ -399,23 +496,35 @@ def _failed(refund: Refund, reason: str) -> None:
         if item.order_line_id is None or not item.quantity:
             continue
         db.session.execute(
-            update(OrderLine).where(OrderLine.id == item.order_line_id,
-                                    OrderLine.refunded_quantity >= item.quantity)
+            update(OrderLine)
+            .where(OrderLine.id == item.order_line_id, OrderLine.refunded_quantity >= item.quantity)
             .values(refunded_quantity=OrderLine.refunded_quantity - item.quantity)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         if item.order_line is not None:
             db.session.expire(item.order_line, ["refunded_quantity"])
-    services.note_payment(refund.order, f"refund #{refund.id} of {refund.amount_cents} failed at "
-                                        f"Stripe ({reason}): units no longer count as refunded; "
-                                        "stock and parcels unchanged: check by hand")
-    audit(None, "order.refund_failed", refund.order, reason=reason, label=refund.order.number,
-          refund_id=refund.id, amount_cents=refund.amount_cents)
+    services.note_payment(
+        refund.order,
+        f"refund #{refund.id} of {refund.amount_cents} failed at "
+        f"Stripe ({reason}): units no longer count as refunded; "
+        "stock and parcels unchanged: check by hand",
+    )
+    audit(
+        None,
+        "order.refund_failed",
+        refund.order,
+        reason=reason,
+        label=refund.order.number,
+        refund_id=refund.id,
+        amount_cents=refund.amount_cents,
+    )
 
 
 def stripe_refund_updated(stripe_refund: dict) -> None:
     """``refund.updated`` (and the like) for one of our refunds; others are ignored."""
-    refund = db.session.scalar(select(Refund).where(
-        Refund.stripe_refund_id == str(stripe_refund.get("id") or "")))
+    refund = db.session.scalar(
+        select(Refund).where(Refund.stripe_refund_id == str(stripe_refund.get("id") or ""))
+    )
     if refund is None:
         return  # made outside Taawon: charge.refunded tells about it
     lock(refund.order)
@@ -432,16 +541,20 @@ def stripe_charge_refunded(order: Order, charge: dict) -> None:
     guessed).
     """
     lock(order)
-    listed = [item for item in ((charge.get("refunds") or {}).get("data") or [])
-              if isinstance(item, dict)]
+    listed = [
+        item for item in ((charge.get("refunds") or {}).get("data") or []) if isinstance(item, dict)
+    ]
     ours = {r.stripe_refund_id: r for r in order.refunds if r.stripe_refund_id}
     for item in listed:
         if item.get("id") in ours:
             settle(ours[item["id"]], item.get("status"), item.get("failure_reason"))
     amount, refunded = charge.get("amount") or 0, charge.get("amount_refunded") or 0
     note = f"refunded {refunded} of {amount} {str(charge.get('currency', '')).upper()}"
-    known = sum(r.amount_cents for r in order.refunds
-                if r.method == RefundMethod.CARD and r.status != RefundStatus.FAILED)
+    known = sum(
+        r.amount_cents
+        for r in order.refunds
+        if r.method == RefundMethod.CARD and r.status != RefundStatus.FAILED
+    )
     outside = refunded - known
     if outside <= 0:
         return  # all ours
@@ -462,8 +575,16 @@ def stripe_charge_refunded(order: Order, charge: dict) -> None:
         _succeeded(refund)
         if plan.amount_cents != outside:
             note += f"; Taawon recorded {plan.amount_cents}: check by hand"
-        audit(None, "order.refund", order, reason="stripe dashboard", label=order.number,
-              refund_id=refund.id, amount_cents=refund.amount_cents, method="card")
+        audit(
+            None,
+            "order.refund",
+            order,
+            reason="stripe dashboard",
+            label=order.number,
+            refund_id=refund.id,
+            amount_cents=refund.amount_cents,
+            method="card",
+        )
     if refund is not None and _follow(order):
         services.note_payment(order, note)
         _mail(order, refund)

@@ -1,4 +1,5 @@
 """Shipping prices: zone × weight rates and each cooperative's free-shipping threshold."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -34,16 +35,19 @@ def zone_for(cooperative_region: int, country: str, region_code: int | None) -> 
 def rate_table() -> dict[ShippingZone, list[tuple[int, int]]]:
     """Every configured rate by zone, lightest bracket first (one query)."""
     table: dict[ShippingZone, list[tuple[int, int]]] = {}
-    rows = db.session.execute(select(ShippingRate.zone, ShippingRate.max_weight_g,
-                                     ShippingRate.price_cents)
-                              .order_by(ShippingRate.zone, ShippingRate.max_weight_g))
+    rows = db.session.execute(
+        select(ShippingRate.zone, ShippingRate.max_weight_g, ShippingRate.price_cents).order_by(
+            ShippingRate.zone, ShippingRate.max_weight_g
+        )
+    )
     for zone, max_weight, price in rows:
         table.setdefault(zone, []).append((max_weight, price))
     return table
 
 
-def price_for(table: dict[ShippingZone, list[tuple[int, int]]], zone: ShippingZone,
-              weight_g: int) -> int:
+def price_for(
+    table: dict[ShippingZone, list[tuple[int, int]]], zone: ShippingZone, weight_g: int
+) -> int:
     """The rate of the lightest bracket that holds ``weight_g``.
 
     A parcel heavier than the heaviest bracket is charged as several parcels
@@ -62,9 +66,13 @@ def price_for(table: dict[ShippingZone, list[tuple[int, int]]], zone: ShippingZo
 def free_thresholds(cooperative_ids: Iterable[int]) -> dict[int, int | None]:
     """Each cooperative's free-shipping threshold (one query)."""
     ids = sorted(set(cooperative_ids))
-    found = dict(db.session.execute(
-        select(CooperativeShipping.cooperative_id, CooperativeShipping.free_over_cents)
-        .where(CooperativeShipping.cooperative_id.in_(ids))).all())
+    found = dict(
+        db.session.execute(
+            select(CooperativeShipping.cooperative_id, CooperativeShipping.free_over_cents).where(
+                CooperativeShipping.cooperative_id.in_(ids)
+            )
+        ).all()
+    )
     return {i: found.get(i, DEFAULT_FREE_OVER_CENTS) for i in ids}
 
 
@@ -73,8 +81,9 @@ def ensure_default_rates() -> list[str]:
     if db.session.scalar(select(ShippingRate.id).limit(1)) is not None:
         return []
     for zone, brackets in DEFAULT_RATES.items():
-        db.session.add_all(ShippingRate(zone=zone, max_weight_g=w, price_cents=p)
-                           for w, p in brackets)
+        db.session.add_all(
+            ShippingRate(zone=zone, max_weight_g=w, price_cents=p) for w, p in brackets
+        )
     db.session.flush()
     return ["Shipping rates: default local, national and international brackets."]
 
@@ -88,9 +97,12 @@ def national_estimate(weight_g: int) -> int | None:
     brackets = db.session.execute(
         select(ShippingRate.max_weight_g, ShippingRate.price_cents)
         .where(ShippingRate.zone == ShippingZone.NATIONAL)
-        .order_by(ShippingRate.max_weight_g)).all()
+        .order_by(ShippingRate.max_weight_g)
+    ).all()
     if not brackets:
         return None
-    return price_for({ShippingZone.NATIONAL: [tuple(row) for row in brackets]},
-                     ShippingZone.NATIONAL,
-                     max(weight_g, 0))
+    return price_for(
+        {ShippingZone.NATIONAL: [tuple(row) for row in brackets]},
+        ShippingZone.NATIONAL,
+        max(weight_g, 0),
+    )

@@ -1,4 +1,5 @@
 """Cart, checkout and order pages: parse, call one service, commit once, render."""
+
 from __future__ import annotations
 
 import logging
@@ -67,8 +68,9 @@ def _release_holds() -> None:
             db.session.commit()
     except OperationalError:
         db.session.rollback()
-        log.warning("releasing lapsed card holds failed; the next request will retry",
-                    exc_info=True)
+        log.warning(
+            "releasing lapsed card holds failed; the next request will retry", exc_info=True
+        )
 
 
 @bp.cli.command("release-holds")
@@ -76,27 +78,34 @@ def release_holds_command() -> None:
     """Cancel and restock unpaid card orders whose payment window closed (for cron)."""
     released = services.release_expired_holds()
     db.session.commit()
-    click.echo(f"{len(released)} hold(s) released"
-               + (": " + ", ".join(o.number for o in released) if released else "."))
+    click.echo(
+        f"{len(released)} hold(s) released"
+        + (": " + ", ".join(o.number for o in released) if released else ".")
+    )
 
 
 @bp.context_processor
 def labels() -> dict[str, Any]:
     """Status and zone names for the order templates."""
-    return {"order_status_labels": ORDER_STATUS_LABELS,
-            "shipment_status_labels": SHIPMENT_STATUS_LABELS, "zone_labels": ZONE_LABELS,
-            "payment_names": PAYMENT_NAMES}
+    return {
+        "order_status_labels": ORDER_STATUS_LABELS,
+        "shipment_status_labels": SHIPMENT_STATUS_LABELS,
+        "zone_labels": ZONE_LABELS,
+        "payment_names": PAYMENT_NAMES,
+    }
 
 
 # ---------------------------------------------------------------- cart
+
 
 @bp.route("/cart")
 def cart():
     """The shopper's cart, grouped by cooperative, with live stock messages."""
     _release_holds()
     view = store.build_view(store.contents())
-    return render_template("orders/cart.html", view=view, quantity_form=QuantityForm(),
-                           remove_form=RemoveForm())
+    return render_template(
+        "orders/cart.html", view=view, quantity_form=QuantityForm(), remove_form=RemoveForm()
+    )
 
 
 @bp.route("/cart/add", methods=["POST"])
@@ -104,11 +113,10 @@ def cart_add():
     """Add a variant from the product page."""
     form = AddToCartForm()
     if not form.validate():
-        flash(_("Choose a size and a quantity from 1 to %(num)d.", num=store.MAX_QUANTITY),
-              "error")
+        flash(_("Choose a size and a quantity from 1 to %(num)d.", num=store.MAX_QUANTITY), "error")
         return redirect(url_for("orders.cart"))
     with commit_or_flash() as outcome:
-        variant, quantity, note = store.add(form.variant.data, form.quantity.data or 1)
+        variant, _quantity, note = store.add(form.variant.data, form.quantity.data or 1)
     if not outcome.ok:
         return redirect(url_for("orders.cart"))
     flash(_("Added to your cart: %(name)s.", name=variant.product.name(g.lang).text), "success")
@@ -144,6 +152,7 @@ def cart_remove():
 
 # ---------------------------------------------------------------- checkout
 
+
 def _checkout_form() -> CheckoutForm:
     form = CheckoutForm()
     if request.method == "GET" and current_user.is_authenticated:
@@ -153,8 +162,7 @@ def _checkout_form() -> CheckoutForm:
 
 
 def _render_checkout(form: CheckoutForm, view: store.CartView, status: int = 200):
-    return render_template("orders/checkout.html", form=form, view=view,
-                           cities=cities()), status
+    return render_template("orders/checkout.html", form=form, view=view, cities=cities()), status
 
 
 def _render_review(form: CheckoutForm, quote: services.Quote, status: int = 200):
@@ -179,8 +187,9 @@ def checkout():
         return redirect(url_for("orders.cart"))
     form = _checkout_form()
     if request.method == "GET" or action == "edit" or not form.validate():
-        return _render_checkout(form, view, 200 if request.method == "GET" or action == "edit"
-                                else 422)
+        return _render_checkout(
+            form, view, 200 if request.method == "GET" or action == "edit" else 422
+        )
     try:
         quote = services.quote(items, form.address)
     except services.OrderError as exc:
@@ -196,9 +205,13 @@ def _place(items: dict[str, int], view: store.CartView):
     for attempt in range(LOCKED_RETRIES):
         try:
             order, token = services.place_order(
-                items, form.address, form.method, g.lang,
+                items,
+                form.address,
+                form.method,
+                g.lang,
                 user_id=current_user.id if current_user.is_authenticated else None,
-                expected_total=form.reviewed_total)
+                expected_total=form.reviewed_total,
+            )
             store.clear()
             db.session.commit()
             break
@@ -219,8 +232,7 @@ def _place(items: dict[str, int], view: store.CartView):
             # Only SQLite's lock timeout is worth another try; the rest is a bug.
             if "database is locked" not in str(exc) or attempt == LOCKED_RETRIES - 1:
                 raise
-    link = url_for("orders.order", number=order.number,
-                   token=None if order.user_id else token)
+    link = url_for("orders.order", number=order.number, token=None if order.user_id else token)
     if order.status == OrderStatus.PENDING_PAYMENT:
         return _to_stripe(order, None if order.user_id else token, link)
     flash(_("Thank you! Your order %(number)s is placed.", number=order.number), "success")
@@ -245,29 +257,38 @@ def _to_stripe(order, token: str | None, link: str):
 
 # ---------------------------------------------------------------- orders
 
+
 @bp.route("/orders/<number>")
 def order(number: str):
     """An order's status: for its owner, or with the secret link from the e-mail."""
     _release_holds()
     user = current_user if current_user.is_authenticated else None
-    found = services.order_for(number, user.id if user else None, request.args.get("token"),
-                               is_admin=bool(user and user.is_admin))
+    found = services.order_for(
+        number,
+        user.id if user else None,
+        request.args.get("token"),
+        is_admin=bool(user and user.is_admin),
+    )
     if found is None:
         abort(404)
-    return render_template("orders/order.html", order=found,
-                           can_pay=services.payable_now(found) and payments.is_configured(),
-                           expired=services.hold_lapsed(found),
-                           token=request.args.get("token"))
+    return render_template(
+        "orders/order.html",
+        order=found,
+        can_pay=services.payable_now(found) and payments.is_configured(),
+        expired=services.hold_lapsed(found),
+        token=request.args.get("token"),
+    )
 
 
 @bp.route("/orders/<number>/pay", methods=["POST"])
 def pay(number: str):
-    """"Pay now": back to the order's open Stripe page, or a new one while the hold lasts."""
+    """ "Pay now": back to the order's open Stripe page, or a new one while the hold lasts."""
     _release_holds()
     user = current_user if current_user.is_authenticated else None
     token = request.form.get("token") or None
-    found = services.order_for(number, user.id if user else None, token,
-                               is_admin=bool(user and user.is_admin))
+    found = services.order_for(
+        number, user.id if user else None, token, is_admin=bool(user and user.is_admin)
+    )
     if found is None:
         abort(404)
     token = token if services.token_matches(found, token) else None
@@ -281,8 +302,13 @@ def pay(number: str):
         db.session.commit()
     except payments.PaymentPending:
         db.session.rollback()
-        flash(_("Thank you! Stripe is confirming your payment: this page shows it as paid "
-                "in a moment."), "info")
+        flash(
+            _(
+                "Thank you! Stripe is confirming your payment: this page shows it as paid "
+                "in a moment."
+            ),
+            "info",
+        )
         return redirect(link)
     except (payments.PaymentUnavailable, services.OrderError) as exc:
         db.session.rollback()

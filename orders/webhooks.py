@@ -4,6 +4,7 @@ Every verified event's id is inserted first, in the same transaction as its
 effects: a replay hits the unique index and is answered 200 without acting,
 and a failure rolls both back so Stripe's retry finds the event new again.
 """
+
 from __future__ import annotations
 
 import logging
@@ -47,13 +48,13 @@ def stripe_webhook():
         db.session.commit()
     except Exception:
         db.session.rollback()
-        log.exception("Stripe event %s (%s) failed; Stripe will retry", event["id"],
-                      event["type"])
+        log.exception("Stripe event %s (%s) failed; Stripe will retry", event["id"], event["type"])
         return jsonify(error="not processed"), 500
     return jsonify(received=True), 200
 
 
 # ---------------------------------------------------------------- finding the order
+
 
 def _by_number(number: Any) -> Order | None:
     if not number or not isinstance(number, str):
@@ -64,14 +65,19 @@ def _by_number(number: Any) -> Order | None:
 def _session_order(session: dict[str, Any]) -> Order | None:
     order = db.session.scalar(select(Order).where(Order.stripe_session_id == session.get("id")))
     if order is None:
-        order = _by_number(session.get("client_reference_id")) \
-            or _by_number((session.get("metadata") or {}).get("order"))
+        order = _by_number(session.get("client_reference_id")) or _by_number(
+            (session.get("metadata") or {}).get("order")
+        )
     if order is None:
         log.warning("Stripe session %s matches no order", session.get("id"))
         return None
     if order.stripe_session_id not in (None, session.get("id")):
-        log.error("order %s: event for session %s, but its session is %s", order.number,
-                  session.get("id"), order.stripe_session_id)
+        log.error(
+            "order %s: event for session %s, but its session is %s",
+            order.number,
+            session.get("id"),
+            order.stripe_session_id,
+        )
         services.note_payment(order, f"event for unknown session {session.get('id')}")
         return None
     return order
@@ -98,6 +104,7 @@ def _intent_id(value: Any) -> str | None:
 
 # ---------------------------------------------------------------- handlers
 
+
 def session_completed(session: dict[str, Any]) -> None:
     """The shopper paid on Stripe's page: the order is paid, even if its hold had lapsed."""
     order = _session_order(session)
@@ -109,14 +116,24 @@ def session_completed(session: dict[str, Any]) -> None:
         return
     amount, currency = session.get("amount_total"), str(session.get("currency", "")).lower()
     if amount != order.total_cents or currency != order.currency.lower():
-        log.error("order %s: paid %s %s, expected %s %s", order.number, amount, currency,
-                  order.total_cents, order.currency)
-        services.note_payment(order, f"paid {amount} {currency}, expected {order.total_cents} "
-                                     f"{order.currency}: check by hand")
+        log.error(
+            "order %s: paid %s %s, expected %s %s",
+            order.number,
+            amount,
+            currency,
+            order.total_cents,
+            order.currency,
+        )
+        services.note_payment(
+            order,
+            f"paid {amount} {currency}, expected {order.total_cents} "
+            f"{order.currency}: check by hand",
+        )
         return
     token = _guest_token(session)
     if order.status == OrderStatus.PENDING_PAYMENT and services.confirm_card_payment(
-            order, session["id"], intent, token):
+        order, session["id"], intent, token
+    ):
         return
     # The hold lapsed (or lapsed just now, under us): take the stock again, or refund.
     db.session.refresh(order)
@@ -125,8 +142,9 @@ def session_completed(session: dict[str, Any]) -> None:
     if services.take_back_late_payment(order, session["id"], intent, token):
         return
     if not intent:
-        services.note_payment(order, f"late payment of session {session['id']} without "
-                                     "payment intent: refund by hand")
+        services.note_payment(
+            order, f"late payment of session {session['id']} without payment intent: refund by hand"
+        )
         return
     payments.refund(order, intent)
     services.record_late_payment_refund(order, session["id"], intent)
@@ -146,8 +164,9 @@ def payment_failed(intent: dict[str, Any]) -> None:
     if order is None:
         return
     error = intent.get("last_payment_error") or {}
-    services.note_payment(order, "card payment failed: "
-                                 f"{error.get('code') or error.get('message') or 'unknown'}")
+    services.note_payment(
+        order, f"card payment failed: {error.get('code') or error.get('message') or 'unknown'}"
+    )
 
 
 def charge_refunded(charge: dict[str, Any]) -> None:
@@ -188,8 +207,11 @@ def charge_fee(charge: dict[str, Any]) -> None:
     if not isinstance(fee, int) or fee <= 0:
         return
     if currency != order.currency.upper():
-        services.note_payment(order, f"card fee {fee} {currency} for {charge.get('id')}: "
-                                     "not in the order's currency, book by hand")
+        services.note_payment(
+            order,
+            f"card fee {fee} {currency} for {charge.get('id')}: "
+            "not in the order's currency, book by hand",
+        )
         return
     accounting.post_card_fee(order, str(charge.get("id")), fee)
 

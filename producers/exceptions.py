@@ -1,4 +1,5 @@
 """What the cooperative domain refuses, with a message for the person who asked."""
+
 from __future__ import annotations
 
 from shop.exceptions import UserError

@@ -7,6 +7,7 @@ cooperative (for example a federation bringing its members), audit-logged,
 and invites its e-mail address as owner with a link to choose a password.
 A slug that already exists is an error: an import never updates.
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,18 +20,29 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from producers.models import Cooperative, CooperativeStatus, MembershipRole
+from producers.services import LANGS, invite_manager, set_texts
 from shop.accounts.services import normalize_email
 from shop.audit import audit
 from shop.extensions import db
 from shop.models import utcnow
 from shop.regions import region_by_name
 
-from producers.models import Cooperative, CooperativeStatus, MembershipRole
-from producers.services import LANGS, invite_manager, set_texts
-
 REQUIRED_COLUMNS = (
-    "slug", "legal_name", "odco_number", "ice", "region", "province", "commune", "founded",
-    "members", "women_members", "email", "story_ar", "story_fr", "story_en",
+    "slug",
+    "legal_name",
+    "odco_number",
+    "ice",
+    "region",
+    "province",
+    "commune",
+    "founded",
+    "members",
+    "women_members",
+    "email",
+    "story_ar",
+    "story_fr",
+    "story_en",
 )
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX = 80
@@ -117,11 +129,17 @@ def parse_rows(stream: IO[str]) -> tuple[list[Row], list[RowError]]:
         slug = values["slug"]
         if slug and SLUG.match(slug):
             if slug in taken:
-                row_errors.append(_l("The slug “%(slug)s” is already used by a cooperative: "
-                                     "an import never changes an existing one.", slug=slug))
+                row_errors.append(
+                    _l(
+                        "The slug “%(slug)s” is already used by a cooperative: "
+                        "an import never changes an existing one.",
+                        slug=slug,
+                    )
+                )
             elif slug in seen:
-                row_errors.append(_l("Slug %(slug)s is already on line %(line)d.", slug=slug,
-                                     line=seen[slug]))
+                row_errors.append(
+                    _l("Slug %(slug)s is already on line %(line)d.", slug=slug, line=seen[slug])
+                )
             seen.setdefault(slug, line)
         errors.extend(RowError(line, message) for message in row_errors)
         if row is not None and not row_errors:
@@ -133,38 +151,61 @@ def _parse_row(line: int, v: dict[str, str], errors: list[Any]) -> Row | None:
     """Check one line's values, appending a message per problem."""
     slug = v["slug"]
     if not SLUG.match(slug) or len(slug) > SLUG_MAX:
-        errors.append(_l("Bad slug “%(value)s”: lower-case letters, digits and single dashes, "
-                         "at most %(n)d characters.", value=slug, n=SLUG_MAX))
+        errors.append(
+            _l(
+                "Bad slug “%(value)s”: lower-case letters, digits and single dashes, "
+                "at most %(n)d characters.",
+                value=slug,
+                n=SLUG_MAX,
+            )
+        )
     if not v["legal_name"]:
         errors.append(_l("The legal name is missing."))
     for column, limit in LIMITS.items():
         if len(v[column]) > limit:
-            errors.append(_l("Column %(column)s is longer than %(n)d characters.", column=column,
-                             n=limit))
+            errors.append(
+                _l("Column %(column)s is longer than %(n)d characters.", column=column, n=limit)
+            )
     ice = v["ice"].replace(" ", "")
     if ice and not ICE.match(ice):
         errors.append(_l("Bad ICE “%(value)s”: it has 15 digits.", value=v["ice"]))
     region = region_by_name(v["region"])
     if region is None:
-        errors.append(_l("Unknown region “%(value)s”: write one of the 12 regions by its "
-                         "French name, e.g. Souss-Massa.", value=v["region"]))
+        errors.append(
+            _l(
+                "Unknown region “%(value)s”: write one of the 12 regions by its "
+                "French name, e.g. Souss-Massa.",
+                value=v["region"],
+            )
+        )
     founded: int | None = None
     if v["founded"]:
         founded = _whole(v["founded"])
         if founded is None or not FIRST_YEAR <= founded <= utcnow().year:
-            errors.append(_l("Bad founding year “%(value)s”: from %(first)d to %(last)d.",
-                             value=v["founded"], first=FIRST_YEAR, last=utcnow().year))
+            errors.append(
+                _l(
+                    "Bad founding year “%(value)s”: from %(first)d to %(last)d.",
+                    value=v["founded"],
+                    first=FIRST_YEAR,
+                    last=utcnow().year,
+                )
+            )
     members = _whole(v["members"])
     if members is None:
-        errors.append(_l("Bad number of members “%(value)s”: a whole number.",
-                         value=v["members"]))
+        errors.append(_l("Bad number of members “%(value)s”: a whole number.", value=v["members"]))
     women = _whole(v["women_members"])
     if women is None:
-        errors.append(_l("Bad number of women members “%(value)s”: a whole number.",
-                         value=v["women_members"]))
+        errors.append(
+            _l("Bad number of women members “%(value)s”: a whole number.", value=v["women_members"])
+        )
     elif members is not None and women > members:
-        errors.append(_l("There are more women members (%(women)d) than members (%(members)d).",
-                         women=women, members=members))
+        errors.append(
+            _l(
+                "There are more women members (%(women)d) than members (%(members)d).",
+                women=women,
+                members=members,
+            )
+        )
     email = ""
     try:
         email = normalize_email(validate_email(v["email"], check_deliverability=False).normalized)
@@ -173,9 +214,21 @@ def _parse_row(line: int, v: dict[str, str], errors: list[Any]) -> Row | None:
     if errors:
         return None
     assert region is not None and members is not None and women is not None
-    return Row(line, slug, v["legal_name"], v["odco_number"] or None, ice or None, region.code,
-               v["province"], v["commune"], founded, members, women, email,
-               {lang: v[f"story_{lang}"] for lang in LANGS})
+    return Row(
+        line,
+        slug,
+        v["legal_name"],
+        v["odco_number"] or None,
+        ice or None,
+        region.code,
+        v["province"],
+        v["commune"],
+        founded,
+        members,
+        women,
+        email,
+        {lang: v[f"story_{lang}"] for lang in LANGS},
+    )
 
 
 def import_producers(stream: IO[str], invite_lang: str = "fr") -> ImportReport:
@@ -191,17 +244,26 @@ def import_producers(stream: IO[str], invite_lang: str = "fr") -> ImportReport:
     now = utcnow()
     for row in rows:
         coop = Cooperative(
-            slug=row.slug, legal_name=row.legal_name, odco_number=row.odco_number, ice=row.ice,
-            region_code=row.region_code, province=row.province, commune=row.commune,
-            founded_year=row.founded_year, members_count=row.members,
-            women_members_count=row.women, email=row.email,
-            status=CooperativeStatus.APPROVED, approved_at=now,
+            slug=row.slug,
+            legal_name=row.legal_name,
+            odco_number=row.odco_number,
+            ice=row.ice,
+            region_code=row.region_code,
+            province=row.province,
+            commune=row.commune,
+            founded_year=row.founded_year,
+            members_count=row.members,
+            women_members_count=row.women,
+            email=row.email,
+            status=CooperativeStatus.APPROVED,
+            approved_at=now,
         )
         set_texts(coop, {lang: {"story": text} for lang, text in row.stories.items()})
         db.session.add(coop)
         db.session.flush()
-        audit(None, "cooperative.import", coop, label=coop.legal_name, slug=coop.slug,
-              line=row.line)
+        audit(
+            None, "cooperative.import", coop, label=coop.legal_name, slug=coop.slug, line=row.line
+        )
         invite_manager(coop, row.email, None, role=MembershipRole.OWNER, lang=invite_lang)
         report.created.append(coop.slug)
         report.invited.append(row.email)

@@ -1,12 +1,23 @@
 """Cooperatives, their managers (memberships) and their members."""
+
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, String,
-                        Text, UniqueConstraint)
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from shop.accounts.models import User
@@ -14,6 +25,7 @@ from shop.extensions import db
 from shop.i18n import Localized, localized
 from shop.models import Timestamped, str_enum
 from shop.regions import Region, regions
+
 
 class CooperativeStatus(enum.StrEnum):
     """Where a cooperative stands with the platform.
@@ -47,8 +59,10 @@ class Cooperative(Timestamped, db.Model):
     __table_args__ = (
         CheckConstraint("region_code BETWEEN 1 AND 12", name="region_code"),
         CheckConstraint("members_count >= 0", name="members_count"),
-        CheckConstraint("women_members_count >= 0 AND women_members_count <= members_count",
-                        name="women_members_count"),
+        CheckConstraint(
+            "women_members_count >= 0 AND women_members_count <= members_count",
+            name="women_members_count",
+        ),
         CheckConstraint("reserve_bp BETWEEN 0 AND 10000", name="reserve_range"),
     )
 
@@ -79,8 +93,9 @@ class Cooperative(Timestamped, db.Model):
     approved_at: Mapped[datetime | None] = mapped_column(DateTime)
     #: The court (tribunal de première instance) that holds the registration.
     odco_court: Mapped[str] = mapped_column(String(120), default="")
-    kind: Mapped[CooperativeKind] = mapped_column(str_enum(CooperativeKind),
-                                                  default=CooperativeKind.AGRICULTURE)
+    kind: Mapped[CooperativeKind] = mapped_column(
+        str_enum(CooperativeKind), default=CooperativeKind.AGRICULTURE
+    )
     contact_name: Mapped[str] = mapped_column(String(120), default="")
     address: Mapped[str] = mapped_column(String(250), default="")
     #: The user who filed the application (its first owner).
@@ -157,8 +172,9 @@ class CooperativeDocument(Timestamped, db.Model):
     size: Mapped[int] = mapped_column(Integer)
 
     cooperative: Mapped[Cooperative] = relationship(
-        backref=backref("documents", cascade="all, delete-orphan",
-                        order_by="CooperativeDocument.id")
+        backref=backref(
+            "documents", cascade="all, delete-orphan", order_by="CooperativeDocument.id"
+        )
     )
 
 

@@ -1,4 +1,5 @@
 """Template helpers for cooperatives: status and document labels."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,7 +8,6 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from catalog.models import ProductStatus
-
 from producers.models import CooperativeKind, CooperativeStatus, DocumentKind
 
 #: The kinds of cooperative, as the application form and the pages name them.

@@ -1,4 +1,5 @@
 """Cooperative operations: applications, documents, decisions, team, members."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,6 +13,16 @@ from sqlalchemy import select
 
 from catalog.exceptions import ImageError
 from catalog.images import clean_photo
+from producers.exceptions import ProducerError
+from producers.models import (
+    Cooperative,
+    CooperativeDocument,
+    CooperativeStatus,
+    CooperativeTranslation,
+    DocumentKind,
+    Membership,
+    MembershipRole,
+)
 from shop import mail
 from shop.accounts.models import User
 from shop.accounts.services import find_user, make_reset_token, normalize_email
@@ -20,34 +31,38 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.storage import get_storage
 
-from producers.exceptions import ProducerError
-from producers.models import (Cooperative, CooperativeDocument, CooperativeStatus, CooperativeTranslation,
-                     DocumentKind, Membership, MembershipRole)
-
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 LANGS = ("ar", "fr", "en")
 
 
 # ------------------------------------------------------------------ access
 
+
 def membership(user: User, cooperative: Cooperative) -> Membership | None:
     """The user's membership of ``cooperative``, if any."""
     if not user.is_authenticated:
         return None
-    return db.session.scalar(select(Membership).filter_by(user_id=user.id,
-                                                          cooperative_id=cooperative.id))
+    return db.session.scalar(
+        select(Membership).filter_by(user_id=user.id, cooperative_id=cooperative.id)
+    )
 
 
 def managed_cooperatives(user: User) -> list[Cooperative]:
     """Cooperatives the user manages (any status), by name."""
     if not user.is_authenticated:
         return []
-    return list(db.session.scalars(
-        select(Cooperative).join(Membership).where(Membership.user_id == user.id)
-        .order_by(Cooperative.legal_name)))
+    return list(
+        db.session.scalars(
+            select(Cooperative)
+            .join(Membership)
+            .where(Membership.user_id == user.id)
+            .order_by(Cooperative.legal_name)
+        )
+    )
 
 
 # ------------------------------------------------------------------ application
+
 
 def slugify(text: str) -> str:
     """An ASCII slug from a name (accents dropped)."""
@@ -59,8 +74,9 @@ def slugify(text: str) -> str:
 def unique_cooperative_slug(name: str) -> str:
     """A slug for ``name`` that no cooperative uses yet."""
     base = slugify(re.sub(r"^(cooperative|coop[eé]rative)\s+", "", name.strip(), flags=re.I))
-    taken = set(db.session.scalars(select(Cooperative.slug).where(
-        Cooperative.slug.like(f"{base}%"))))
+    taken = set(
+        db.session.scalars(select(Cooperative.slug).where(Cooperative.slug.like(f"{base}%")))
+    )
     slug, n = base, 1
     while slug in taken:
         n += 1
@@ -70,21 +86,36 @@ def unique_cooperative_slug(name: str) -> str:
 
 #: Application fields copied as they are from the form.
 APPLICATION_FIELDS = (
-    "legal_name", "odco_number", "odco_court", "ice", "kind", "region_code", "province",
-    "commune", "founded_year", "members_count", "women_members_count", "contact_name",
-    "email", "phone", "address",
+    "legal_name",
+    "odco_number",
+    "odco_court",
+    "ice",
+    "kind",
+    "region_code",
+    "province",
+    "commune",
+    "founded_year",
+    "members_count",
+    "women_members_count",
+    "contact_name",
+    "email",
+    "phone",
+    "address",
 )
 
 
-def save_application(user: User, data: dict[str, Any],
-                     cooperative: Cooperative | None = None) -> Cooperative:
+def save_application(
+    user: User, data: dict[str, Any], cooperative: Cooperative | None = None
+) -> Cooperative:
     """Create or update a draft application; the applicant becomes its owner."""
     if cooperative is None:
-        cooperative = Cooperative(slug=unique_cooperative_slug(data["legal_name"]),
-                                  status=CooperativeStatus.DRAFT, applicant_id=user.id)
+        cooperative = Cooperative(
+            slug=unique_cooperative_slug(data["legal_name"]),
+            status=CooperativeStatus.DRAFT,
+            applicant_id=user.id,
+        )
         db.session.add(cooperative)
-        db.session.add(Membership(user=user, cooperative=cooperative,
-                                  role=MembershipRole.OWNER))
+        db.session.add(Membership(user=user, cooperative=cooperative, role=MembershipRole.OWNER))
     elif cooperative.status not in (CooperativeStatus.DRAFT, CooperativeStatus.CHANGES_REQUESTED):
         raise ProducerError(_l("This application was already sent; it can no longer be edited."))
     for name in APPLICATION_FIELDS:
@@ -109,13 +140,18 @@ def set_texts(cooperative: Cooperative, texts: dict[str, dict[str, str]]) -> Non
                 setattr(row, key, value)
 
 
-def add_document(cooperative: Cooperative, kind: DocumentKind, filename: str,
-                 data: bytes) -> CooperativeDocument:
+def add_document(
+    cooperative: Cooperative, kind: DocumentKind, filename: str, data: bytes
+) -> CooperativeDocument:
     """Check and store a PDF or photo of a document."""
     name, content_type, size = store_document(data)
-    document = CooperativeDocument(kind=kind, storage_name=name, content_type=content_type,
-                                   filename=(filename or name.rsplit("/", 1)[-1])[-200:],
-                                   size=size)
+    document = CooperativeDocument(
+        kind=kind,
+        storage_name=name,
+        content_type=content_type,
+        filename=(filename or name.rsplit("/", 1)[-1])[-200:],
+        size=size,
+    )
     cooperative.documents.append(document)
     db.session.flush()
     return document
@@ -126,8 +162,9 @@ def store_document(data: bytes) -> tuple[str, str, int]:
     if not data:
         raise ProducerError(_l("The file is empty."))
     if len(data) > DOCUMENT_MAX_BYTES:
-        raise ProducerError(_l("The file is too large (at most %(mb)d MB).",
-                               mb=DOCUMENT_MAX_BYTES // 2**20))
+        raise ProducerError(
+            _l("The file is too large (at most %(mb)d MB).", mb=DOCUMENT_MAX_BYTES // 2**20)
+        )
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-2048:]:
             raise ProducerError(_l("The PDF file is damaged or incomplete."))
@@ -136,8 +173,9 @@ def store_document(data: bytes) -> tuple[str, str, int]:
         try:
             content = clean_photo(data, max_bytes=DOCUMENT_MAX_BYTES)
         except ImageError as exc:
-            raise ProducerError(_l("Send a PDF or a photo (JPEG, PNG or WebP): %(reason)s",
-                                   reason=exc.message)) from exc
+            raise ProducerError(
+                _l("Send a PDF or a photo (JPEG, PNG or WebP): %(reason)s", reason=exc.message)
+            ) from exc
         content_type, extension = "image/jpeg", "jpg"
     digest = hashlib.sha256(content).hexdigest()
     name = f"docs/{digest[:2]}/{digest}.{extension}"
@@ -156,6 +194,7 @@ def missing_for_submission(cooperative: Cooperative) -> list[Any]:
 
 
 # ------------------------------------------------------------------ decisions
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -188,12 +227,14 @@ SUBJECTS = {
 
 def allowed_actions(cooperative: Cooperative) -> list[str]:
     """Administrator actions possible from the cooperative's status."""
-    return [name for name, t in TRANSITIONS.items()
-            if t.by_admin and cooperative.status in t.sources]
+    return [
+        name for name, t in TRANSITIONS.items() if t.by_admin and cooperative.status in t.sources
+    ]
 
 
-def transition(cooperative: Cooperative, action: str, actor: User | None,
-               reason: str = "") -> Cooperative:
+def transition(
+    cooperative: Cooperative, action: str, actor: User | None, reason: str = ""
+) -> Cooperative:
     """Move ``cooperative`` by ``action``: check, record, audit and notify."""
     move = TRANSITIONS.get(action)
     if move is None or cooperative.status not in move.sources:
@@ -206,8 +247,9 @@ def transition(cooperative: Cooperative, action: str, actor: User | None,
     if action == "submit":
         missing = missing_for_submission(cooperative)
         if missing:
-            raise ProducerError(_l("Before sending, add: %(items)s.",
-                                   items=", ".join(str(m) for m in missing)))
+            raise ProducerError(
+                _l("Before sending, add: %(items)s.", items=", ".join(str(m) for m in missing))
+            )
         cooperative.submitted_at = utcnow()
     previous = cooperative.status
     cooperative.status = move.target
@@ -215,8 +257,15 @@ def transition(cooperative: Cooperative, action: str, actor: User | None,
         cooperative.approved_at = utcnow()
     if move.by_admin:
         cooperative.review_note = reason
-    audit(actor, f"cooperative.{action}", cooperative, reason=reason,
-          label=cooperative.legal_name, previous=previous.value, status=move.target.value)
+    audit(
+        actor,
+        f"cooperative.{action}",
+        cooperative,
+        reason=reason,
+        label=cooperative.legal_name,
+        previous=previous.value,
+        status=move.target.value,
+    )
     db.session.flush()
     notify_owners(cooperative, action, reason)
     return cooperative
@@ -229,25 +278,38 @@ def notify_owners(cooperative: Cooperative, action: str, reason: str) -> None:
             continue
         lang = member.user.locale or "fr"
         mail.send_template(
-            member.user.email, lang, "cooperative_decision", SUBJECTS[action],
-            user=member.user, cooperative=cooperative, action=action, reason=reason,
-            link=url_for("producers.dashboard", lang=lang, slug=cooperative.slug,
-                         _external=True),
+            member.user.email,
+            lang,
+            "cooperative_decision",
+            SUBJECTS[action],
+            user=member.user,
+            cooperative=cooperative,
+            action=action,
+            reason=reason,
+            link=url_for("producers.dashboard", lang=lang, slug=cooperative.slug, _external=True),
         )
 
 
 # ------------------------------------------------------------------ team
 
-def invite_manager(cooperative: Cooperative, email: str, actor: User | None, name: str = "",
-                   role: MembershipRole = MembershipRole.MANAGER, lang: str = "fr") -> Membership:
+
+def invite_manager(
+    cooperative: Cooperative,
+    email: str,
+    actor: User | None,
+    name: str = "",
+    role: MembershipRole = MembershipRole.MANAGER,
+    lang: str = "fr",
+) -> Membership:
     """Give a person access to the workspace; new people get a set-password link."""
     user = find_user(email)
     created = user is None
     if user is None:
         import secrets
 
-        user = User(email=normalize_email(email), name=name.strip() or email.split("@")[0],
-                    locale=lang)
+        user = User(
+            email=normalize_email(email), name=name.strip() or email.split("@")[0], locale=lang
+        )
         user.set_password(secrets.token_urlsafe(32))  # unusable until they choose one
         db.session.add(user)
         db.session.flush()
@@ -256,16 +318,34 @@ def invite_manager(cooperative: Cooperative, email: str, actor: User | None, nam
     member = Membership(user=user, cooperative=cooperative, role=role)
     db.session.add(member)
     db.session.flush()
-    audit(actor, "cooperative.invite_manager", cooperative, label=cooperative.legal_name,
-          email=user.email, role=role.value)
-    link = (url_for("accounts.reset_password", lang=user.locale, token=make_reset_token(user),
-                    _external=True) if created else
-            url_for("producers.dashboard", lang=user.locale, slug=cooperative.slug,
-                    _external=True))
-    mail.send_template(user.email, user.locale, "manager_invitation",
-                       _l("You are invited to manage %(name)s on Taawon",
-                          name=cooperative.legal_name),
-                       user=user, cooperative=cooperative, link=link, new_account=created)
+    audit(
+        actor,
+        "cooperative.invite_manager",
+        cooperative,
+        label=cooperative.legal_name,
+        email=user.email,
+        role=role.value,
+    )
+    link = (
+        url_for(
+            "accounts.reset_password",
+            lang=user.locale,
+            token=make_reset_token(user),
+            _external=True,
+        )
+        if created
+        else url_for("producers.dashboard", lang=user.locale, slug=cooperative.slug, _external=True)
+    )
+    mail.send_template(
+        user.email,
+        user.locale,
+        "manager_invitation",
+        _l("You are invited to manage %(name)s on Taawon", name=cooperative.legal_name),
+        user=user,
+        cooperative=cooperative,
+        link=link,
+        new_account=created,
+    )
     return member
 
 
@@ -276,7 +356,12 @@ def remove_manager(cooperative: Cooperative, member: Membership, actor: User) ->
     owners = [m for m in cooperative.memberships if m.role == MembershipRole.OWNER]
     if member.role == MembershipRole.OWNER and len(owners) <= 1:
         raise ProducerError(_l("A cooperative keeps at least one owner."))
-    audit(actor, "cooperative.remove_manager", cooperative, label=cooperative.legal_name,
-          email=member.user.email)
+    audit(
+        actor,
+        "cooperative.remove_manager",
+        cooperative,
+        label=cooperative.legal_name,
+        email=member.user.email,
+    )
     db.session.delete(member)
     db.session.flush()

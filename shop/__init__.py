@@ -1,4 +1,5 @@
 """Taawon: a marketplace for Moroccan fair-trade cooperatives."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -12,6 +12,7 @@ A :class:`~shop.exceptions.UserError` raised in the block rolls the session
 back and flashes its message as an error; anything else propagates (the
 500 handler rolls back too).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,4 +1,5 @@
 """The audit log: who did what, to what, when and why (immutable rows)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,8 +21,9 @@ class AuditEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     #: None for actions of the system itself (CLI imports, scheduled jobs).
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"),
-                                                 index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     #: Dotted verb, e.g. "cooperative.approve", "policy.update".
     action: Mapped[str] = mapped_column(String(60), index=True)
     target_type: Mapped[str] = mapped_column(String(40))
@@ -40,12 +42,17 @@ def _immutable(_mapper, _connection, _target) -> None:
     raise ValueError("audit entries are never changed")
 
 
-def audit(actor: User | None, action: str, target: Any, reason: str = "", label: str = "",
-          **data: Any) -> AuditEntry:
+def audit(
+    actor: User | None, action: str, target: Any, reason: str = "", label: str = "", **data: Any
+) -> AuditEntry:
     """Record ``action`` by ``actor`` on ``target`` (a model instance) in the session."""
     entry = AuditEntry(
-        actor=actor, action=action, target_type=type(target).__name__.lower(),
-        target_id=getattr(target, "id", None), target_label=label or str(target), reason=reason,
+        actor=actor,
+        action=action,
+        target_type=type(target).__name__.lower(),
+        target_id=getattr(target, "id", None),
+        target_label=label or str(target),
+        reason=reason,
         data=data,
     )
     db.session.add(entry)

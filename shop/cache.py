@@ -4,6 +4,7 @@ Each app keeps its own (``app.extensions``), so tests and workers never
 share entries. Anything that must be exact (prices, stock, totals) is never
 cached here.
 """
+
 from __future__ import annotations
 
 import threading
@@ -20,8 +21,7 @@ _LOCK = threading.Lock()
 def cached(key: str, compute: Callable[[], T], seconds: float | None = None) -> T:
     """``compute()``'s value, reused for ``seconds`` (config ``CACHE_SECONDS``)."""
     ttl = current_app.config.get("CACHE_SECONDS", 60) if seconds is None else seconds
-    store: dict[str, tuple[float, object]] = current_app.extensions.setdefault(
-        "taawon_cache", {})
+    store: dict[str, tuple[float, object]] = current_app.extensions.setdefault("taawon_cache", {})
     now = time.monotonic()
     with _LOCK:
         hit = store.get(key)

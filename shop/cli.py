@@ -1,4 +1,5 @@
 """Command line: translations, users, demo data."""
+
 from __future__ import annotations
 
 import secrets
@@ -27,17 +28,35 @@ def _pybabel(*args: str) -> None:
 @translate.command("extract")
 def extract() -> None:
     """Extract messages into translations/messages.pot."""
-    _pybabel("extract", "-F", "translations/babel.cfg", "-k", "_l", "--no-location",
-             "--sort-output", "--project", "Taawon", "-o", "translations/messages.pot",
-             *SOURCE_DIRS)
+    _pybabel(
+        "extract",
+        "-F",
+        "translations/babel.cfg",
+        "-k",
+        "_l",
+        "--no-location",
+        "--sort-output",
+        "--project",
+        "Taawon",
+        "-o",
+        "translations/messages.pot",
+        *SOURCE_DIRS,
+    )
 
 
 @translate.command("update")
 def update() -> None:
     """Extract, then merge new messages into every catalog."""
     extract.callback()
-    _pybabel("update", "-i", "translations/messages.pot", "-d", "translations",
-             "--no-fuzzy-matching", "--ignore-obsolete")
+    _pybabel(
+        "update",
+        "-i",
+        "translations/messages.pot",
+        "-d",
+        "translations",
+        "--no-fuzzy-matching",
+        "--ignore-obsolete",
+    )
 
 
 @translate.command("compile")
@@ -90,7 +109,8 @@ def seed_demo(if_empty: bool) -> None:
             raise
         raise click.ClickException(
             "The demo data is not installed with Taawon: it lives in the demo/ folder of "
-            "the source tree. Run this command from a checkout (`make seed`).") from None
+            "the source tree. Run this command from a checkout (`make seed`)."
+        ) from None
     if if_empty and db.session.scalar(db.select(User.id).limit(1)) is not None:
         click.echo("The database already has data; demo data not loaded.")
         return

@@ -1,4 +1,5 @@
 """Configuration layers: defaults, ``instance/config.py``, environment, tests."""
+
 from __future__ import annotations
 
 import os
@@ -100,7 +101,7 @@ def database_uri(url: str | None, instance_path: str) -> str:
         return "sqlite:///" + str(Path(instance_path) / "taawon.sqlite3")
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -1,4 +1,5 @@
 """Translated error pages."""
+
 from __future__ import annotations
 
 from flask import Flask, g, jsonify, render_template, request

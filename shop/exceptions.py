@@ -7,6 +7,7 @@ views call them inside :func:`shop.actions.commit_or_flash`, which commits
 or rolls back and shows the message. Programming errors are not
 ``UserError``: they reach the 500 page.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Languages in the URL, locale negotiation, formatting and content fallback."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -81,9 +82,7 @@ def format_number(value: int | Decimal, lang: str | None = None) -> str:
 
 def format_pct(value: Decimal | float, lang: str | None = None) -> str:
     """A ratio (0.1 → 10 %) in the page's conventions."""
-    return format_percent(
-        value, locale=FORMAT_LOCALES[lang or current_language()]
-    )
+    return format_percent(value, locale=FORMAT_LOCALES[lang or current_language()])
 
 
 def format_when(value: datetime | date | None, fmt: str = "medium") -> str:
@@ -138,8 +137,9 @@ def lang_url(lang: str, external: bool = False) -> str:
     rule = request.url_rule
     if rule is not None and "lang" in rule.arguments and request.endpoint:
         args = {**(request.view_args or {}), "lang": lang}
-        return url_for(request.endpoint, **args, **request.args.to_dict(flat=False),
-                       _external=external)
+        return url_for(
+            request.endpoint, **args, **request.args.to_dict(flat=False), _external=external
+        )
     return url_for("catalog.home", lang=lang, _external=external)
 
 
@@ -173,7 +173,11 @@ def configure_i18n(app: Flask) -> None:
         lang = g.get("lang")
         if lang and request.cookies.get(COOKIE) != lang:
             response.set_cookie(
-                COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                COOKIE,
+                lang,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                httponly=True,
                 secure=request.is_secure,
             )
         return response

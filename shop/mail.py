@@ -3,6 +3,7 @@
 The standard library's smtplib and email packages do the work; an extension
 would add nothing but another dependency for a single function.
 """
+
 from __future__ import annotations
 
 import smtplib

@@ -1,4 +1,5 @@
 """Core model helpers shared by every domain."""
+
 from __future__ import annotations
 
 import enum

@@ -3,6 +3,7 @@
 The core layout cannot import the domains, so each domain registers its own
 entries when ``create_app`` wires it in.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -29,8 +30,11 @@ def add_link(app: Flask, menu: str, link: NavLink) -> None:
 
 def _links(menu: str) -> list[dict[str, str]]:
     links = current_app.extensions.get("taawon_nav", {}).get(menu, [])
-    return [{"url": url_for(link.endpoint), "label": str(link.label)}
-            for link in links if link.visible(current_user)]
+    return [
+        {"url": url_for(link.endpoint), "label": str(link.label)}
+        for link in links
+        if link.visible(current_user)
+    ]
 
 
 def configure_templates(app: Flask) -> None:
@@ -41,8 +45,7 @@ def configure_templates(app: Flask) -> None:
         # Only pages in a language have the layout (not sitemap.xml, mails).
         in_page = has_request_context() and bool(g.get("lang"))
         return {
-            "account_links": _links("account") if in_page and current_user.is_authenticated
-            else [],
+            "account_links": _links("account") if in_page and current_user.is_authenticated else [],
             "footer_links": _links("footer") if in_page else [],
             "cart_count": 0,
             "has_endpoint": lambda name: name in current_app.view_functions,

@@ -1,4 +1,5 @@
 """Morocco's 12 official regions, in the official order."""
+
 from __future__ import annotations
 
 import csv
@@ -29,7 +30,9 @@ def regions() -> dict[int, Region]:
     """All regions by code."""
     with DATA.open(encoding="utf-8") as fh:
         return {
-            int(row["code"]): Region(int(row["code"]), row["name_fr"], row["name_ar"], row["name_en"])
+            int(row["code"]): Region(
+                int(row["code"]), row["name_fr"], row["name_ar"], row["name_en"]
+            )
             for row in csv.DictReader(fh)
         }
 

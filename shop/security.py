@@ -1,4 +1,5 @@
 """CSRF protection, rate limiting and security headers."""
+
 from __future__ import annotations
 
 from flask import Flask, Response
@@ -8,18 +9,20 @@ from .extensions import csrf, limiter
 #: No inline script anywhere: every script is a file under /static.
 #: Stripe Checkout is reached by a redirect after a form POST, which
 #: form-action governs in browsers that enforce it on redirects.
-CSP = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self' https://checkout.stripe.com",
-    "frame-ancestors 'none'",
-])
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self' https://checkout.stripe.com",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 def init_security(app: Flask) -> None:

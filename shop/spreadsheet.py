@@ -6,6 +6,7 @@ character gets a leading apostrophe and its line breaks flattened, so a
 name such as ``=HYPERLINK(…)`` is shown, never run (OWASP "CSV injection").
 Amounts are written by the caller from integer centimes and left alone.
 """
+
 from __future__ import annotations
 
 import csv

@@ -6,6 +6,7 @@ server can be swapped for an S3-like object store once several servers serve
 the site and no longer share a disk.  Names are relative, "/"-separated keys
 such as ``img/ab/ab12...-640.webp``.
 """
+
 from __future__ import annotations
 
 import os

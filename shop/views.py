@@ -1,4 +1,5 @@
 """Core routes: the language redirect, health check, robots.txt."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, redirect, request, url_for
@@ -30,8 +31,7 @@ def healthz():
         db.session.rollback()
         database = "error"
     status = 200 if database == "ok" else 503
-    return jsonify(status="ok" if status == 200 else "error", app="ok",
-                   database=database), status
+    return jsonify(status="ok" if status == 200 else "error", app="ok", database=database), status
 
 
 @bp.route("/robots.txt")

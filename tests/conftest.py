@@ -9,18 +9,19 @@ SAVEPOINT. Tests whose threads need their own connections (concurrency,
 live servers) are marked ``commits``: they commit for real, and every table
 is emptied after them.
 """
+
 from __future__ import annotations
 
+import contextvars
 import email
 import email.policy
 import os
 import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.message import Message
 from pathlib import Path
-from typing import Any, Callable, Iterator
-
-import contextvars
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -48,9 +49,15 @@ CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 #: test (read when used, not when the app is built); any other key gets the
 #: test an application of its own.
 RUNTIME_SETTINGS = {
-    "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_PUBLISHABLE_KEY",
-    "STRIPE_MAX_NETWORK_RETRIES", "STRIPE_SESSION_MINUTES", "SEARCH_INDEX_AUTOCREATE",
-    "SERVER_NAME", "EVIDENCE_MAX_BYTES", "PASSWORD_RESET_MAX_AGE",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_PUBLISHABLE_KEY",
+    "STRIPE_MAX_NETWORK_RETRIES",
+    "STRIPE_SESSION_MINUTES",
+    "SEARCH_INDEX_AUTOCREATE",
+    "SERVER_NAME",
+    "EVIDENCE_MAX_BYTES",
+    "PASSWORD_RESET_MAX_AGE",
 }
 
 
@@ -142,7 +149,6 @@ def _schema(database_url, tmp_path_factory):
     with app.app_context():
         create_schema()
         db.engine.dispose()
-    yield
 
 
 @pytest.fixture(scope="session")
@@ -202,6 +208,7 @@ def transaction_engine(_schema, database_url) -> Iterator[Engine]:
 
 # ---------------------------------------------------------------- the demo, seeded once
 
+
 @pytest.fixture(scope="session")
 def demo_app(_schema, database_url, tmp_path_factory) -> Iterator[Flask]:
     """An application on a database of its own, seeded once with ``seed-demo``."""
@@ -215,7 +222,8 @@ def demo_app(_schema, database_url, tmp_path_factory) -> Iterator[Flask]:
     with application.app_context():
         create_schema()
         application.extensions["demo_seed"] = application.test_cli_runner().invoke(
-            args=["seed-demo"])
+            args=["seed-demo"]
+        )
         db.session.remove()
     engine = make_transaction_engine(url)
     application.extensions["demo_transaction_engine"] = engine
@@ -294,7 +302,7 @@ def configured(application: Flask, settings: dict[str, Any]) -> Iterator[None]:
 
 
 @pytest.fixture
-def app(request, session_app, transaction_engine, database_url, tmp_path, app_config):  # noqa: C901
+def app(request, session_app, transaction_engine, database_url, tmp_path, app_config):
     """The application, in an app context, on a database no other test sees.
 
     The session's application with this test's folders and ``app_config``
@@ -313,8 +321,9 @@ def app(request, session_app, transaction_engine, database_url, tmp_path, app_co
         application = request.getfixturevalue("demo_app")
         settings.pop("MEDIA_ROOT")  # the demo's pictures
         transaction_engine = application.extensions["demo_transaction_engine"]
-    commits = request.node.get_closest_marker("commits") or \
-        request.node.get_closest_marker("browser")
+    commits = request.node.get_closest_marker("commits") or request.node.get_closest_marker(
+        "browser"
+    )
     with configured(application, settings), application.app_context():
         if commits:
             try:
@@ -353,8 +362,9 @@ def csrf_token(client, url: str) -> str:
 def post_form():
     """POST like a browser: fetch the form's page for its CSRF token first."""
 
-    def post(client, url: str, data: dict[str, Any] | None = None, *, page: str | None = None,
-             **kwargs):
+    def post(
+        client, url: str, data: dict[str, Any] | None = None, *, page: str | None = None, **kwargs
+    ):
         data = dict(data or {})
         data.setdefault("csrf_token", csrf_token(client, page or url))
         return client.post(url, data=data, **kwargs)
@@ -369,10 +379,16 @@ def make_user(app) -> Callable[..., Any]:
 
     counter = iter(range(1, 10_000))
 
-    def make(email: str | None = None, password: str = "correct horse battery",
-             name: str = "Test User", is_admin: bool = False, locale: str = "fr"):
-        user = register_user(email or f"user{next(counter)}@example.com", name, password,
-                             locale, is_admin=is_admin)
+    def make(
+        email: str | None = None,
+        password: str = "correct horse battery",
+        name: str = "Test User",
+        is_admin: bool = False,
+        locale: str = "fr",
+    ):
+        user = register_user(
+            email or f"user{next(counter)}@example.com", name, password, locale, is_admin=is_admin
+        )
         db.session.commit()
         return user
 
@@ -400,7 +416,9 @@ def outbox(app) -> Callable[[], list[Message]]:
         folder = Path(app.config["OUTBOX_DIR"])
         if not folder.exists():
             return []
-        return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-                for p in sorted(folder.glob("*.eml"))]
+        return [
+            email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            for p in sorted(folder.glob("*.eml"))
+        ]
 
     return read

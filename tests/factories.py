@@ -2,6 +2,7 @@
 
 Loaded by tests/conftest.py (``pytest_plugins``); the fixtures build on its ``app``.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -13,8 +14,16 @@ import pytest
 from sqlalchemy import event
 
 from catalog.categories import ensure_default_categories
-from catalog.models import (Category, Certification, CertificationKind, Product,
-                            ProductStatus, ProductTranslation, Unit, Variant)
+from catalog.models import (
+    Category,
+    Certification,
+    CertificationKind,
+    Product,
+    ProductStatus,
+    ProductTranslation,
+    Unit,
+    Variant,
+)
 from producers.models import Cooperative, CooperativeStatus, CooperativeTranslation
 from shop.extensions import db
 from shop.models import utcnow
@@ -34,14 +43,24 @@ def categories(app) -> dict[str, Category]:
 def make_cooperative(app):
     """``make_cooperative(slug=..., status=..., region_code=...)``."""
 
-    def make(slug: str | None = None, status=CooperativeStatus.APPROVED, region_code: int = 9,
-             **fields: Any) -> Cooperative:
+    def make(
+        slug: str | None = None,
+        status=CooperativeStatus.APPROVED,
+        region_code: int = 9,
+        **fields: Any,
+    ) -> Cooperative:
         n = next(_numbers)
         coop = Cooperative(
-            slug=slug or f"coop-{n}", legal_name=fields.pop("legal_name", f"Coopérative {n}"),
-            region_code=region_code, province="Taroudant", commune="Taliouine",
-            members_count=10, women_members_count=7, status=status,
-            latitude=Decimal("30.5"), longitude=Decimal("-7.9"),
+            slug=slug or f"coop-{n}",
+            legal_name=fields.pop("legal_name", f"Coopérative {n}"),
+            region_code=region_code,
+            province="Taroudant",
+            commune="Taliouine",
+            members_count=10,
+            women_members_count=7,
+            status=status,
+            latitude=Decimal("30.5"),
+            longitude=Decimal("-7.9"),
             translations=[CooperativeTranslation(locale="fr", tagline="Slogan", story="Histoire")],
             **fields,
         )
@@ -56,29 +75,56 @@ def make_cooperative(app):
 def make_product(app, categories, make_cooperative):
     """``make_product(name_fr=..., price=..., stock=..., category=..., cooperative=...)``."""
 
-    def make(name_fr: str | None = "Huile d'argan", name_ar: str | None = None,
-             name_en: str | None = None, price: int = 12_000, stock: int = 10,
-             category: str = "argan-oil", cooperative: Cooperative | None = None,
-             status=ProductStatus.PUBLISHED, certifications: tuple[str, ...] = (),
-             variants: int = 1, published_at=None) -> Product:
+    def make(
+        name_fr: str | None = "Huile d'argan",
+        name_ar: str | None = None,
+        name_en: str | None = None,
+        price: int = 12_000,
+        stock: int = 10,
+        category: str = "argan-oil",
+        cooperative: Cooperative | None = None,
+        status=ProductStatus.PUBLISHED,
+        certifications: tuple[str, ...] = (),
+        variants: int = 1,
+        published_at=None,
+    ) -> Product:
         n = next(_numbers)
         coop = cooperative or make_cooperative()
-        product = Product(cooperative=coop, category=categories[category], slug=f"product-{n}",
-                          status=status, published_at=published_at or utcnow())
+        product = Product(
+            cooperative=coop,
+            category=categories[category],
+            slug=f"product-{n}",
+            status=status,
+            published_at=published_at or utcnow(),
+        )
         for locale, name in (("fr", name_fr), ("ar", name_ar), ("en", name_en)):
             if name:
-                product.translations.append(ProductTranslation(locale=locale, name=name,
-                                                               description=f"{name} !"))
+                product.translations.append(
+                    ProductTranslation(locale=locale, name=name, description=f"{name} !")
+                )
         for i in range(variants):
-            product.variants.append(Variant(sku=f"SKU-{n}-{i}", label="250 ml", unit_quantity=250,
-                                            unit=Unit.ML, price_cents=price + i * 1000,
-                                            stock=stock, weight_g=300, position=i))
+            product.variants.append(
+                Variant(
+                    sku=f"SKU-{n}-{i}",
+                    label="250 ml",
+                    unit_quantity=250,
+                    unit=Unit.ML,
+                    price_cents=price + i * 1000,
+                    stock=stock,
+                    weight_g=300,
+                    position=i,
+                )
+            )
         for kind in certifications:
-            cert = db.session.scalar(db.select(Certification).filter_by(
-                cooperative_id=coop.id, kind=CertificationKind(kind)))
+            cert = db.session.scalar(
+                db.select(Certification).filter_by(
+                    cooperative_id=coop.id, kind=CertificationKind(kind)
+                )
+            )
             if cert is None:
-                cert = Certification(cooperative=coop, kind=CertificationKind(kind),
-                                     number=f"N-{n}", issuer="ONSSA")
+                cert = Certification(
+                    cooperative=coop, kind=CertificationKind(kind), number=f"N-{n}", issuer="ONSSA"
+                )
             product.certifications.append(cert)
         db.session.add(product)
         db.session.commit()
@@ -107,5 +153,3 @@ def count_queries(app):
             event.remove(db.engine, "before_cursor_execute", record)
 
     return counting
-
-

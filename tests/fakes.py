@@ -2,6 +2,7 @@
 
 Loaded by tests/conftest.py (``pytest_plugins``).
 """
+
 from __future__ import annotations
 
 import json
@@ -12,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import stripe
+
 
 class FakeStripe(stripe.HTTPClient):
     """Stripe's API offline, injected into ``StripeClient(http_client=…)``.
@@ -41,15 +43,23 @@ class FakeStripe(stripe.HTTPClient):
         path = urlsplit(url).path
         form = {k: v[0] for k, v in parse_qs(post_data or "").items()}
         key = dict(headers or {}).get("Idempotency-Key")
-        self.requests.append({"method": method, "path": path, "headers": dict(headers or {}),
-                              "form": form, "key": key})
-        if self.down or (self.fail_after is not None and key not in self.answers
-                         and len(self.answers) >= self.fail_after):
-            raise stripe.APIConnectionError("Network error: connection refused",
-                                            should_retry=False)
+        self.requests.append(
+            {
+                "method": method,
+                "path": path,
+                "headers": dict(headers or {}),
+                "form": form,
+                "key": key,
+            }
+        )
+        if self.down or (
+            self.fail_after is not None
+            and key not in self.answers
+            and len(self.answers) >= self.fail_after
+        ):
+            raise stripe.APIConnectionError("Network error: connection refused", should_retry=False)
         if self.status >= 500:
-            return json.dumps({"error": {"type": "api_error", "message": "boom"}}), \
-                self.status, {}
+            return json.dumps({"error": {"type": "api_error", "message": "boom"}}), self.status, {}
         if key and key in self.answers:
             return json.dumps(self.answers[key]), 200, {"request-id": "req_1"}
         body, status = self._answer(method, path, form)
@@ -63,29 +73,51 @@ class FakeStripe(stripe.HTTPClient):
     def _answer(self, method: str, path: str, form: dict) -> tuple[dict, int]:
         if method == "post" and path == "/v1/checkout/sessions":
             session = self._new_id("cs")
-            return {"id": session, "object": "checkout.session", "status": "open",
-                    "url": f"https://checkout.stripe.com/c/pay/{session}"}, 200
+            return {
+                "id": session,
+                "object": "checkout.session",
+                "status": "open",
+                "url": f"https://checkout.stripe.com/c/pay/{session}",
+            }, 200
         if method == "get" and path.startswith("/v1/checkout/sessions/"):
             session = path.rsplit("/", 1)[1]
             is_open = self.session_status == "open"
-            return {"id": session, "object": "checkout.session", "status": self.session_status,
-                    "url": f"https://checkout.stripe.com/c/pay/{session}" if is_open
-                    else None}, 200
+            return {
+                "id": session,
+                "object": "checkout.session",
+                "status": self.session_status,
+                "url": f"https://checkout.stripe.com/c/pay/{session}" if is_open else None,
+            }, 200
         if method == "post" and path == "/v1/refunds":
             if self.refuse_refunds:
-                return {"error": {"type": "invalid_request_error",
-                                  "code": "charge_already_refunded",
-                                  "message": "Charge already refunded."}}, 400
+                return {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "code": "charge_already_refunded",
+                        "message": "Charge already refunded.",
+                    }
+                }, 400
             amount = form.get("amount")
-            return {"id": self._new_id("re"), "object": "refund", "status": self.refund_status,
-                    "amount": int(amount) if amount else None}, 200
+            return {
+                "id": self._new_id("re"),
+                "object": "refund",
+                "status": self.refund_status,
+                "amount": int(amount) if amount else None,
+            }, 200
         if method == "post" and path == "/v1/transfers":
-            return {"id": self._new_id("tr"), "object": "transfer",
-                    "amount": int(form["amount"])}, 200
+            return {
+                "id": self._new_id("tr"),
+                "object": "transfer",
+                "amount": int(form["amount"]),
+            }, 200
         if method == "get" and path.startswith("/v1/balance_transactions/"):
             fee, currency = self.balance_fee
-            return {"id": path.rsplit("/", 1)[1], "object": "balance_transaction", "fee": fee,
-                    "currency": currency}, 200
+            return {
+                "id": path.rsplit("/", 1)[1],
+                "object": "balance_transaction",
+                "fee": fee,
+                "currency": currency,
+            }, 200
         return {"error": {"type": "invalid_request_error"}}, 404
 
     def request_stream(self, *args, **kwargs):

@@ -5,9 +5,10 @@ missing index is not created on the fly outside tests: an empty index would
 hide every product, so the pages fall back to a database search and the log
 says to run ``flask search reindex`` (``flask seed-demo`` builds it too).
 """
+
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import click
 from flask import Flask, current_app
@@ -32,9 +33,11 @@ def make_backend(app: Flask) -> SearchBackend:
     """A Whoosh backend on the configured directory, or in memory."""
     location = str(app.config["SEARCH_INDEX_DIR"])
     storage = RamStorage() if location == ":memory:" else FileStorage(location)
-    return WhooshBackend(storage, create=location == ":memory:"
-                         or bool(app.config["SEARCH_INDEX_AUTOCREATE"]),
-                         write_timeout=float(app.config["SEARCH_WRITE_TIMEOUT"]))
+    return WhooshBackend(
+        storage,
+        create=location == ":memory:" or bool(app.config["SEARCH_INDEX_AUTOCREATE"]),
+        write_timeout=float(app.config["SEARCH_WRITE_TIMEOUT"]),
+    )
 
 
 def reindex(progress: Callable[[int], None] | None = None) -> int:
@@ -63,8 +66,9 @@ def reindex_command() -> None:
     total = len(DocumentBuilder(db.session).visible_ids())
     with click.progressbar(length=total, label="Indexing products") as bar:
         count = reindex(bar.update)
-    click.echo(f"Search index rebuilt: {count} products in "
-               f"{current_app.config['SEARCH_INDEX_DIR']}.")
+    click.echo(
+        f"Search index rebuilt: {count} products in {current_app.config['SEARCH_INDEX_DIR']}."
+    )
 
 
 def init_search(app: Flask) -> None:

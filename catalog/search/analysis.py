@@ -5,16 +5,24 @@ filters are module-level classes with plain attributes; the PyStemmer
 objects they use are created per thread and never pickled (PyStemmer
 stemmers are not thread-safe).
 """
+
 from __future__ import annotations
 
 import re
 import threading
 import unicodedata
-from typing import Iterator
+from collections.abc import Iterator
 
 import Stemmer
-from whoosh.analysis import (Analyzer, CharsetFilter, Filter, LowercaseFilter, RegexTokenizer,
-                             StopFilter, Token)
+from whoosh.analysis import (
+    Analyzer,
+    CharsetFilter,
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StopFilter,
+    Token,
+)
 from whoosh.lang.stopwords import stoplists
 from whoosh.support.charset import accent_map
 
@@ -38,8 +46,42 @@ _ARTICLE = re.compile(r"^(?:وال|بال|كال|فال|لل|ال)(?=\w\w)")
 
 #: Common Arabic function words (normalised: no hamza on alef, ي for ى).
 ARABIC_STOPWORDS = frozenset(
-    "في من على الى عن مع او و ثم ان هذا هذه ذلك تلك التي الذي كل بعض غير بين عند "
-    "لا ما لم لن قد هو هي هم نحن انا انت كان يكون".split()
+    [
+        "في",
+        "من",
+        "على",
+        "الى",
+        "عن",
+        "مع",
+        "او",
+        "و",
+        "ثم",
+        "ان",
+        "هذا",
+        "هذه",
+        "ذلك",
+        "تلك",
+        "التي",
+        "الذي",
+        "كل",
+        "بعض",
+        "غير",
+        "بين",
+        "عند",
+        "لا",
+        "ما",
+        "لم",
+        "لن",
+        "قد",
+        "هو",
+        "هي",
+        "هم",
+        "نحن",
+        "انا",
+        "انت",
+        "كان",
+        "يكون",
+    ]
 )
 #: French elided articles are cut off by the tokenizer at the apostrophe
 #: (l'huile → l, huile); the leftovers longer than one letter are added here.
@@ -60,8 +102,9 @@ def strip_article(word: str) -> str:
 def fold(text: str) -> str:
     """Lower-case text without accents (berbère → berbere)."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed
-                                                if not unicodedata.combining(c)))
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
 
 
 def words(text: str) -> list[str]:
@@ -113,17 +156,32 @@ def language_analyzer(lang: str) -> Analyzer:
     if lang == "ar":
         # Lower-casing and folding reach the Latin words of Arabic texts
         # (cooperative names); Arabic letters have no case and no accent_map entry.
-        return (_tokenizer() | LowercaseFilter() | ArabicNormalizer()
-                | StopFilter(ARABIC_STOPWORDS, minsize=2) | CharsetFilter(accent_map)
-                | Snowball("arabic"))
+        return (
+            _tokenizer()
+            | LowercaseFilter()
+            | ArabicNormalizer()
+            | StopFilter(ARABIC_STOPWORDS, minsize=2)
+            | CharsetFilter(accent_map)
+            | Snowball("arabic")
+        )
     if lang == "fr":
         # Stop words are matched before folding (the list has accents), and
         # the stemmer sees folded words so that "berbère" and "berbere" agree.
-        return (_tokenizer() | LowercaseFilter() | StopFilter(FRENCH_STOPWORDS, minsize=2)
-                | CharsetFilter(accent_map) | Snowball("french"))
+        return (
+            _tokenizer()
+            | LowercaseFilter()
+            | StopFilter(FRENCH_STOPWORDS, minsize=2)
+            | CharsetFilter(accent_map)
+            | Snowball("french")
+        )
     if lang == "en":
-        return (_tokenizer() | LowercaseFilter() | StopFilter(ENGLISH_STOPWORDS, minsize=2)
-                | CharsetFilter(accent_map) | Snowball("english"))
+        return (
+            _tokenizer()
+            | LowercaseFilter()
+            | StopFilter(ENGLISH_STOPWORDS, minsize=2)
+            | CharsetFilter(accent_map)
+            | Snowball("english")
+        )
     raise ValueError(f"no analyzer for {lang!r}")
 
 

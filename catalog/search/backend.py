@@ -5,11 +5,13 @@ The storefront talks to a :class:`SearchBackend` only, with plain
 server-based engine can replace Whoosh (``catalog.search.whoosh``) without
 touching the pages. Language analysis (``analysis.py``) is shared by all.
 """
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Protocol
+from typing import Protocol
 
 from ..queries import Filters
 
@@ -100,8 +102,9 @@ class SearchBackend(Protocol):
     def rebuild(self, docs: Iterable[ProductDocument]) -> int:
         """Replace the whole index with ``docs``; return how many were indexed."""
 
-    def search(self, text: str, lang: str, filters: Filters, page: int = 1,
-               per_page: int = 24) -> SearchResult:
+    def search(
+        self, text: str, lang: str, filters: Filters, page: int = 1, per_page: int = 24
+    ) -> SearchResult:
         """Products matching ``text``, narrowed by ``filters``, ranked for ``lang``."""
 
     def suggest(self, prefix: str, lang: str, limit: int = 8) -> list[Suggestion]:

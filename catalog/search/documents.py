@@ -1,8 +1,9 @@
 """Index documents built from the database, in a bounded number of queries."""
+
 from __future__ import annotations
 
 from calendar import timegm
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from flask_babel import force_locale
 from sqlalchemy import select
@@ -51,10 +52,13 @@ class DocumentBuilder:
     def documents(self, ids: list[int]) -> Iterator[ProductDocument]:
         """Documents of the visible products among ``ids``, in batches."""
         for start in range(0, len(ids), BATCH):
-            chunk = ids[start:start + BATCH]
+            chunk = ids[start : start + BATCH]
             products = self.session.scalars(
-                visible_products().where(Product.id.in_(chunk)).options(*card_options())
-                .order_by(Product.id))
+                visible_products()
+                .where(Product.id.in_(chunk))
+                .options(*card_options())
+                .order_by(Product.id)
+            )
             for product in products:
                 yield self.document(product)
 
@@ -72,8 +76,12 @@ class DocumentBuilder:
         chain = self._ancestry(product.category_id)
         kinds = sorted({c.kind.value for c in product.certifications})
         texts: dict[str, dict[str, str]] = {
-            "names": {}, "descriptions": {}, "categories": {}, "cooperatives": {},
-            "regions": {}, "certifications": {},
+            "names": {},
+            "descriptions": {},
+            "categories": {},
+            "cooperatives": {},
+            "regions": {},
+            "certifications": {},
         }
         for t in product.translations:
             if t.name:
@@ -83,22 +91,36 @@ class DocumentBuilder:
                 texts["descriptions"][t.locale] = body
         for lang in LANGUAGES:
             texts["categories"][lang] = " ".join(
-                c.name(lang).text for c in chain if c.name(lang).lang == lang)
-            texts["cooperatives"][lang] = " ".join(filter(None, (
-                coop.legal_name, coop.tagline(lang).text if coop.tagline(lang).lang == lang
-                else "")))
-            texts["regions"][lang] = " ".join(filter(None, (
-                coop.region.name(lang), coop.province, coop.commune, product.origin)))
-            texts["certifications"][lang] = " ".join(
-                self.cert_labels[k][lang] for k in kinds)
+                c.name(lang).text for c in chain if c.name(lang).lang == lang
+            )
+            texts["cooperatives"][lang] = " ".join(
+                filter(
+                    None,
+                    (
+                        coop.legal_name,
+                        coop.tagline(lang).text if coop.tagline(lang).lang == lang else "",
+                    ),
+                )
+            )
+            texts["regions"][lang] = " ".join(
+                filter(None, (coop.region.name(lang), coop.province, coop.commune, product.origin))
+            )
+            texts["certifications"][lang] = " ".join(self.cert_labels[k][lang] for k in kinds)
         published = product.published_at or product.created_at
         return ProductDocument(
-            id=product.id, slug=product.slug, **texts,
-            codes=tuple(code for v in variants for code in (v.sku, v.gtin,
-                        v.gtin.lstrip("0") if v.gtin else None) if code),
+            id=product.id,
+            slug=product.slug,
+            **texts,
+            codes=tuple(
+                code
+                for v in variants
+                for code in (v.sku, v.gtin, v.gtin.lstrip("0") if v.gtin else None)
+                if code
+            ),
             category=chain[0].slug if chain else "",
             category_path=tuple(c.slug for c in chain),
-            region=coop.region_code, certification_kinds=tuple(kinds),
+            region=coop.region_code,
+            certification_kinds=tuple(kinds),
             cooperative=coop.slug,
             price_cents=min(v.price_cents for v in variants),
             in_stock=any(v.stock > 0 for v in variants),

@@ -11,6 +11,7 @@ visibility and the differences are re-indexed.
 A failure here is logged and never breaks the commit: the database is the
 truth and ``flask search reindex`` repairs the index.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,20 +24,36 @@ from sqlalchemy.orm import Session, SessionTransaction
 from producers.models import Cooperative, CooperativeTranslation
 from shop.extensions import db
 
-from ..models import (Category, CategoryTranslation, Certification, Product, ProductTranslation,
-                      Variant)
+from ..models import (
+    Category,
+    CategoryTranslation,
+    Certification,
+    Product,
+    ProductTranslation,
+    Variant,
+)
 from .backend import SearchBackend
 from .documents import DocumentBuilder
 
 KEY = "taawon_search_touched"
 #: Tables whose bulk UPDATE/DELETE statements can change what the index holds.
-BULK_TABLES = frozenset({"product", "variant", "cooperative", "product_translation",
-                         "certification", "product_certification", "category"})
+BULK_TABLES = frozenset(
+    {
+        "product",
+        "variant",
+        "cooperative",
+        "product_translation",
+        "certification",
+        "product_certification",
+        "category",
+    }
+)
 
 
 def _touched(session: Session) -> dict[str, Any]:
-    return session.info.setdefault(KEY, {"products": set(), "cooperatives": set(),
-                                         "categories": set(), "bulk": False})
+    return session.info.setdefault(
+        KEY, {"products": set(), "cooperatives": set(), "categories": set(), "bulk": False}
+    )
 
 
 def _after_flush(session: Session, flush_context: Any) -> None:
@@ -76,8 +93,8 @@ def _after_commit(session: Session) -> None:
         apply_changes(backend, touched)
     except Exception:
         current_app.logger.warning(
-            "Search index not updated after a commit; run `flask search reindex`.",
-            exc_info=True)
+            "Search index not updated after a commit; run `flask search reindex`.", exc_info=True
+        )
 
 
 def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
@@ -91,17 +108,24 @@ def apply_changes(backend: SearchBackend, touched: dict[str, Any]) -> None:
     """Re-index the touched products from the committed database state."""
     if not backend.available():
         current_app.logger.warning(
-            "Search index missing: changes not indexed; run `flask search reindex`.")
+            "Search index missing: changes not indexed; run `flask search reindex`."
+        )
         return
     # after_commit may not emit SQL on the committing session: use a new one.
     with Session(db.engine) as session:
         ids = {i for i in touched["products"] if i is not None}
         if touched["cooperatives"]:
-            ids.update(session.scalars(select(Product.id).where(
-                Product.cooperative_id.in_(touched["cooperatives"]))))
+            ids.update(
+                session.scalars(
+                    select(Product.id).where(Product.cooperative_id.in_(touched["cooperatives"]))
+                )
+            )
         if touched["categories"]:
-            ids.update(session.scalars(select(Product.id).where(
-                Product.category_id.in_(touched["categories"]))))
+            ids.update(
+                session.scalars(
+                    select(Product.id).where(Product.category_id.in_(touched["categories"]))
+                )
+            )
         builder = DocumentBuilder(session)
         if touched["bulk"]:
             ids.update(stale_ids(session, builder, backend))
@@ -118,16 +142,22 @@ def stale_ids(session: Session, builder: DocumentBuilder, backend: SearchBackend
     rows = session.execute(
         select(Variant.product_id, func.min(Variant.price_cents), func.max(Variant.stock))
         .where(Variant.active.is_(True), Variant.price_cents > 0)
-        .group_by(Variant.product_id))
+        .group_by(Variant.product_id)
+    )
     state = {pid: (price, stock > 0) for pid, price, stock in rows if pid in visible}
-    return (set(indexed) ^ visible) | {pid for pid, values in state.items()
-                                       if indexed.get(pid) != values}
+    return (set(indexed) ^ visible) | {
+        pid for pid, values in state.items() if indexed.get(pid) != values
+    }
 
 
 def init_sync() -> None:
     """Listen to the app's sessions (once per process: the events are global)."""
-    listeners = (("after_flush", _after_flush), ("do_orm_execute", _do_orm_execute),
-                 ("after_commit", _after_commit), ("after_soft_rollback", _after_soft_rollback))
+    listeners = (
+        ("after_flush", _after_flush),
+        ("do_orm_execute", _do_orm_execute),
+        ("after_commit", _after_commit),
+        ("after_soft_rollback", _after_soft_rollback),
+    )
     for name, listener in listeners:
         if not event.contains(AppSession, name, listener):
             event.listen(AppSession, name, listener)

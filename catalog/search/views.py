@@ -1,10 +1,12 @@
 """Search pages on the catalog blueprint: results with facets, and suggestions."""
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from math import ceil
-from typing import Any, Iterator
+from typing import Any
 
 from flask import current_app, jsonify, render_template, request, url_for
 from sqlalchemy import select
@@ -50,9 +52,15 @@ class SearchFilters(queries.Filters):
     @property
     def narrowed(self) -> bool:
         """True when a filter (not the words) narrows the results."""
-        return bool(self.category or self.region or self.certification or self.cooperative
-                    or self.min_price is not None or self.max_price is not None
-                    or self.in_stock)
+        return bool(
+            self.category
+            or self.region
+            or self.certification
+            or self.cooperative
+            or self.min_price is not None
+            or self.max_price is not None
+            or self.in_stock
+        )
 
 
 class ResultPage:
@@ -64,13 +72,17 @@ class ResultPage:
         self.has_prev, self.prev_num = page > 1, page - 1
         self.has_next, self.next_num = page < self.pages, page + 1
 
-    def iter_pages(self, left_edge: int = 2, left_current: int = 2, right_current: int = 4,
-                   right_edge: int = 2) -> Iterator[int | None]:
+    def iter_pages(
+        self, left_edge: int = 2, left_current: int = 2, right_current: int = 4, right_edge: int = 2
+    ) -> Iterator[int | None]:
         """Page numbers around the current one and at the edges; None for a gap."""
         last = 0
         for number in range(1, self.pages + 1):
-            if (number <= left_edge or number > self.pages - right_edge
-                    or self.page - left_current <= number <= self.page + right_current):
+            if (
+                number <= left_edge
+                or number > self.pages - right_edge
+                or self.page - left_current <= number <= self.page + right_current
+            ):
                 if last + 1 != number:
                     yield None
                 yield number
@@ -81,8 +93,9 @@ def _in_rank_order(ids: list[int]) -> list[Product]:
     """The hits' products in one query (plus eager loads), in the index's order."""
     if not ids:
         return []
-    rows = db.session.scalars(queries.visible_products().where(Product.id.in_(ids))
-                              .options(*queries.card_options()))
+    rows = db.session.scalars(
+        queries.visible_products().where(Product.id.in_(ids)).options(*queries.card_options())
+    )
     by_id = {p.id: p for p in rows}
     # An id the index still has but the database hides is skipped, not shown.
     return [by_id[i] for i in ids if i in by_id]
@@ -91,27 +104,34 @@ def _in_rank_order(ids: list[int]) -> list[Product]:
 Choice = tuple[Any, str, "int | None"]
 
 
-def _facet_choices(facets: dict[str, Counter], filters: SearchFilters,
-                   lang: str) -> dict[str, list[Choice]]:
+def _facet_choices(
+    facets: dict[str, Counter], filters: SearchFilters, lang: str
+) -> dict[str, list[Choice]]:
     """Filter menus offering the values found, with their counts."""
     wanted = set(facets["category"]) | ({filters.category} if filters.category else set())
-    categories = db.session.scalars(select(Category).where(Category.slug.in_(wanted))
-                                    .order_by(Category.position, Category.id)).all()
-    coop_slugs = set(facets["cooperative"]) | ({filters.cooperative} if filters.cooperative
-                                               else set())
-    coops = db.session.execute(select(Cooperative.slug, Cooperative.legal_name)
-                               .where(Cooperative.slug.in_(coop_slugs))
-                               .order_by(Cooperative.legal_name)).all()
+    categories = db.session.scalars(
+        select(Category).where(Category.slug.in_(wanted)).order_by(Category.position, Category.id)
+    ).all()
+    coop_slugs = set(facets["cooperative"]) | (
+        {filters.cooperative} if filters.cooperative else set()
+    )
+    coops = db.session.execute(
+        select(Cooperative.slug, Cooperative.legal_name)
+        .where(Cooperative.slug.in_(coop_slugs))
+        .order_by(Cooperative.legal_name)
+    ).all()
     return {
-        "category": [(c.slug, c.name(lang).text, facets["category"][c.slug])
-                     for c in categories],
-        "region": [(code, region.name(lang), facets["region"][code])
-                   for code, region in regions().items()
-                   if facets["region"][code] or code == filters.region],
-        "certification": [(kind.value, str(CERTIFICATION_LABELS[kind]),
-                           facets["certification"][kind.value]) for kind in CertificationKind
-                          if facets["certification"][kind.value]
-                          or kind.value == filters.certification],
+        "category": [(c.slug, c.name(lang).text, facets["category"][c.slug]) for c in categories],
+        "region": [
+            (code, region.name(lang), facets["region"][code])
+            for code, region in regions().items()
+            if facets["region"][code] or code == filters.region
+        ],
+        "certification": [
+            (kind.value, str(CERTIFICATION_LABELS[kind]), facets["certification"][kind.value])
+            for kind in CertificationKind
+            if facets["certification"][kind.value] or kind.value == filters.certification
+        ],
         "cooperative": [(slug, name, facets["cooperative"][slug]) for slug, name in coops],
     }
 
@@ -122,8 +142,9 @@ def _plain_choices(lang: str) -> dict[str, list[Choice]]:
     return {
         "category": [(c.slug, c.name(lang).text, None) for c, _ in listing["category_choices"]],
         "region": [(code, r.name(lang), None) for code, r in listing["region_choices"].items()],
-        "certification": [(k.value, str(CERTIFICATION_LABELS[k]), None)
-                          for k in listing["certification_choices"]],
+        "certification": [
+            (k.value, str(CERTIFICATION_LABELS[k]), None) for k in listing["certification_choices"]
+        ],
         "cooperative": [(slug, name, None) for slug, name in listing["cooperative_choices"]],
     }
 
@@ -134,8 +155,11 @@ def _escape_like(word: str) -> str:
 
 def _name_contains(word: str) -> Any:
     """Products with ``word`` in their name in any language (case-insensitive)."""
-    return Product.id.in_(select(ProductTranslation.product_id).where(
-        ProductTranslation.name.ilike(f"%{_escape_like(word)}%", escape="\\")))
+    return Product.id.in_(
+        select(ProductTranslation.product_id).where(
+            ProductTranslation.name.ilike(f"%{_escape_like(word)}%", escape="\\")
+        )
+    )
 
 
 def _database_search(filters: SearchFilters, lang: str) -> str:
@@ -145,9 +169,14 @@ def _database_search(filters: SearchFilters, lang: str) -> str:
     for word in typed:
         query = query.where(_name_contains(word))
     page = db.paginate(query, page=filters.page, per_page=queries.PAGE_SIZE, error_out=False)
-    return render_template("catalog/search.html", filters=filters, page=page,
-                           result=SearchResult(unreadable=not typed), choices=_plain_choices(lang),
-                           degraded=True)
+    return render_template(
+        "catalog/search.html",
+        filters=filters,
+        page=page,
+        result=SearchResult(unreadable=not typed),
+        choices=_plain_choices(lang),
+        degraded=True,
+    )
 
 
 def search():
@@ -155,19 +184,31 @@ def search():
     filters = SearchFilters.from_args(request.args)
     lang = current_language()
     if not filters.q:
-        return render_template("catalog/search.html", filters=filters, page=None, result=None,
-                               categories=queries.leaf_categories_with_products())
+        return render_template(
+            "catalog/search.html",
+            filters=filters,
+            page=None,
+            result=None,
+            categories=queries.leaf_categories_with_products(),
+        )
     try:
         result = get_backend().search(filters.q, lang, filters, filters.page, queries.PAGE_SIZE)
     except SearchUnavailable as error:
-        current_app.logger.warning("Search index unavailable (%s): searching product names "
-                                   "in the database instead. Run `flask search reindex`.", error)
+        current_app.logger.warning(
+            "Search index unavailable (%s): searching product names "
+            "in the database instead. Run `flask search reindex`.",
+            error,
+        )
         return _database_search(filters, lang)
     page = ResultPage(_in_rank_order(result.ids), filters.page, queries.PAGE_SIZE, result.total)
     return render_template(
-        "catalog/search.html", filters=filters, page=page, result=result,
-        choices=_facet_choices(result.facets, filters, lang) if result.facets else
-        _plain_choices(lang),
+        "catalog/search.html",
+        filters=filters,
+        page=page,
+        result=result,
+        choices=_facet_choices(result.facets, filters, lang)
+        if result.facets
+        else _plain_choices(lang),
         categories=[] if result.total else queries.leaf_categories_with_products(),
     )
 
@@ -179,12 +220,15 @@ def suggest():
     found: list[dict[str, str]] = []
     if len(text.strip()) >= 2:
         try:
-            found = [{"label": s.label, "lang": s.lang,
-                      "url": url_for("catalog.product", slug=s.slug)}
-                     for s in get_backend().suggest(text, lang, SUGGESTIONS)]
+            found = [
+                {"label": s.label, "lang": s.lang, "url": url_for("catalog.product", slug=s.slug)}
+                for s in get_backend().suggest(text, lang, SUGGESTIONS)
+            ]
         except SearchUnavailable:
-            current_app.logger.warning("Search index unavailable: suggestions from the "
-                                       "database. Run `flask search reindex`.")
+            current_app.logger.warning(
+                "Search index unavailable: suggestions from the "
+                "database. Run `flask search reindex`."
+            )
             found = _database_suggestions(text, lang)
     response = jsonify({"suggestions": found})
     response.headers["Cache-Control"] = "public, max-age=60"
@@ -196,9 +240,15 @@ def _database_suggestions(text: str, lang: str) -> list[dict[str, str]]:
     rows = db.session.execute(
         select(ProductTranslation.name, Product.slug)
         .join(Product, Product.id == ProductTranslation.product_id)
-        .where(ProductTranslation.locale == lang,
-               Product.id.in_(queries.visible_products().with_only_columns(Product.id)),
-               ProductTranslation.name.ilike(f"%{_escape_like(text.strip())}%", escape="\\"))
-        .order_by(ProductTranslation.name).limit(SUGGESTIONS))
-    return [{"label": name, "lang": lang, "url": url_for("catalog.product", slug=slug)}
-            for name, slug in rows]
+        .where(
+            ProductTranslation.locale == lang,
+            Product.id.in_(queries.visible_products().with_only_columns(Product.id)),
+            ProductTranslation.name.ilike(f"%{_escape_like(text.strip())}%", escape="\\"),
+        )
+        .order_by(ProductTranslation.name)
+        .limit(SUGGESTIONS)
+    )
+    return [
+        {"label": name, "lang": lang, "url": url_for("catalog.product", slug=slug)}
+        for name, slug in rows
+    ]

@@ -14,20 +14,52 @@ GTIN, Digital Link, QR), ``services`` (the named operations), ``queries``
 pages, blueprint ``trace``). Other packages import the names below from
 ``catalog.trace``.
 """
+
 from __future__ import annotations
 
 from ..exceptions import AppendOnlyError, TraceError
 from .chain import ChainStatus, canonical_json
 from .models import Lot, LotContribution, TraceEvent
 from .queries import timeline, verify_chain
-from .services import (Contribution, Evidence, LotDetails, Place, Quantity, create_lot,
-                       record_correction, record_trace_event, store_evidence, update_lot)
+from .services import (
+    Contribution,
+    Evidence,
+    LotDetails,
+    Place,
+    Quantity,
+    create_lot,
+    record_correction,
+    record_trace_event,
+    store_evidence,
+    update_lot,
+)
 from .vocabulary import MATERIALS, STEP_LABELS, UOMS, Action, ContributionKind, EventType, Step
 
 __all__ = [
-    "MATERIALS", "STEP_LABELS", "UOMS", "Action", "AppendOnlyError", "ChainStatus",
-    "Contribution", "ContributionKind", "Evidence", "EventType", "Lot", "LotContribution",
-    "LotDetails", "Place", "Quantity", "Step", "TraceError", "TraceEvent", "canonical_json",
-    "create_lot", "record_correction", "record_trace_event", "store_evidence", "timeline",
-    "update_lot", "verify_chain",
+    "MATERIALS",
+    "STEP_LABELS",
+    "UOMS",
+    "Action",
+    "AppendOnlyError",
+    "ChainStatus",
+    "Contribution",
+    "ContributionKind",
+    "EventType",
+    "Evidence",
+    "Lot",
+    "LotContribution",
+    "LotDetails",
+    "Place",
+    "Quantity",
+    "Step",
+    "TraceError",
+    "TraceEvent",
+    "canonical_json",
+    "create_lot",
+    "record_correction",
+    "record_trace_event",
+    "store_evidence",
+    "timeline",
+    "update_lot",
+    "verify_chain",
 ]

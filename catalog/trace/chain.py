@@ -5,6 +5,7 @@ is the canonical JSON of what was recorded; the first event links to the
 lot's genesis hash. Anyone who rewrites a stored event or hash breaks the
 chain, and the check says at which event.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,13 +16,25 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-
 #: Payload layout version, hashed with the rest, so a later layout can be told apart.
 PAYLOAD_VERSION = 1
 #: Keys every payload has; a row missing one is unreadable (tampered).
-REQUIRED_KEYS = frozenset({"lot", "sequence", "type", "step", "bizStep", "eventTime",
-                           "eventTimeZoneOffset", "place", "inputs", "outputs", "description",
-                           "recordedAt"})
+REQUIRED_KEYS = frozenset(
+    {
+        "lot",
+        "sequence",
+        "type",
+        "step",
+        "bizStep",
+        "eventTime",
+        "eventTimeZoneOffset",
+        "place",
+        "inputs",
+        "outputs",
+        "description",
+        "recordedAt",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 """A lot's story as a GS1 EPCIS 2.0 JSON-LD document (GS1's JSON schema is the judge)."""
+
 from __future__ import annotations
 
 import uuid
@@ -43,19 +44,27 @@ def _ilmd(lot: Lot) -> dict[str, Any]:
     }
 
 
-def _epcis_event(lot: Lot, row: TraceEvent, data: dict[str, Any],
-                 correction: TraceEvent | None) -> dict[str, Any]:
+def _epcis_event(
+    lot: Lot, row: TraceEvent, data: dict[str, Any], correction: TraceEvent | None
+) -> dict[str, Any]:
     def elements(items: list[dict[str, str]]) -> list[dict[str, Any]]:
-        return [{
-            "epcClass": lot_class_uri(lot) if item["material"] == MATERIAL_LOT
-            else f"urn:taawon:lot:{lot.public_id}:{item['material']}",
-            "quantity": _number(item["quantity"]),
-            "uom": item["uom"],
-        } for item in items]
+        return [
+            {
+                "epcClass": lot_class_uri(lot)
+                if item["material"] == MATERIAL_LOT
+                else f"urn:taawon:lot:{lot.public_id}:{item['material']}",
+                "quantity": _number(item["quantity"]),
+                "uom": item["uom"],
+            }
+            for item in items
+        ]
 
     place = data["place"]
-    read_point = (f"geo:{place['latitude']},{place['longitude']}" if "latitude" in place
-                  else f"urn:taawon:cooperative:{lot.cooperative.slug}")
+    read_point = (
+        f"geo:{place['latitude']},{place['longitude']}"
+        if "latitude" in place
+        else f"urn:taawon:cooperative:{lot.cooperative.slug}"
+    )
     out: dict[str, Any] = {
         "type": data["type"],
         "eventID": _event_id(row),
@@ -83,8 +92,9 @@ def _epcis_event(lot: Lot, row: TraceEvent, data: dict[str, Any],
         }
     out["taawon:step"] = data["step"]
     out["taawon:placeName"] = place["name"]
-    out["taawon:description"] = [{"@value": text, "@language": lang}
-                                 for lang, text in sorted(data["description"].items())]
+    out["taawon:description"] = [
+        {"@value": text, "@language": lang} for lang, text in sorted(data["description"].items())
+    ]
     if "evidence" in data:
         out["taawon:evidenceSha256"] = data["evidence"]["sha256"]
     out["taawon:sequence"] = row.sequence
@@ -109,6 +119,7 @@ def epcis_document(lot: Lot, events: Sequence[TraceEvent] | None = None) -> dict
         "taawon:lot": lot_class_uri(lot),
         "taawon:chainVerified": status.ok,
         **({"taawon:chainBrokenAt": status.broken_at} if not status.ok else {}),
-        "epcisBody": {"eventList": [_epcis_event(lot, e, data, corrections.get(e.id))
-                                    for e, data in readable]},
+        "epcisBody": {
+            "eventList": [_epcis_event(lot, e, data, corrections.get(e.id)) for e, data in readable]
+        },
     }

@@ -1,4 +1,5 @@
 """A lot's identifiers: its lot code, GTIN, GS1 Digital Link, EPCIS class and QR code."""
+
 from __future__ import annotations
 
 import re
@@ -52,6 +53,12 @@ def find_lot_by_gtin(gtin: str, code: str) -> Lot | None:
     """Resolve a GS1 Digital Link: ValueError on a bad GTIN, None if unknown."""
     gtin14 = normalize_gtin(gtin)
     return db.session.scalar(
-        select(Lot).join(Lot.variant).join(Lot.cooperative)
-        .where(Variant.gtin == gtin14, Lot.code == code.upper(),
-               Cooperative.status == CooperativeStatus.APPROVED))
+        select(Lot)
+        .join(Lot.variant)
+        .join(Lot.cooperative)
+        .where(
+            Variant.gtin == gtin14,
+            Lot.code == code.upper(),
+            Cooperative.status == CooperativeStatus.APPROVED,
+        )
+    )

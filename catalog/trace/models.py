@@ -1,4 +1,5 @@
 """Lots, the members' contributions to them, and their append-only trace events."""
+
 from __future__ import annotations
 
 import json
@@ -6,12 +7,24 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (CheckConstraint, Column, Date, ForeignKey, Integer, Numeric, String,
-                        Table, Text, UniqueConstraint, event, inspect)
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from producers.models import Cooperative, Member
-from shop.extensions import db
+from shop.extensions import Model, db
 from shop.models import Timestamped, str_enum
 
 from ..exceptions import AppendOnlyError
@@ -19,30 +32,33 @@ from ..models import Certification, Variant
 from .chain import REQUIRED_KEYS, event_moment, sha256_hex
 from .vocabulary import ContributionKind
 
-
 lot_certification = Table(
     "lot_certification",
     db.metadata,
     Column("lot_id", ForeignKey("lot.id", ondelete="CASCADE"), primary_key=True),
-    Column("certification_id", ForeignKey("certification.id", ondelete="CASCADE"),
-           primary_key=True),
+    Column(
+        "certification_id", ForeignKey("certification.id", ondelete="CASCADE"), primary_key=True
+    ),
 )
 
 
-class Lot(Timestamped, db.Model):
+class Lot(Timestamped, Model):
     """A batch of one variant, with its origin and the members who made it."""
 
     __tablename__ = "lot"
     __table_args__ = (
         UniqueConstraint("cooperative_id", "code"),
         CheckConstraint("quantity_produced >= 0", name="quantity_produced_not_negative"),
-        CheckConstraint("quantity_remaining >= 0 AND quantity_remaining <= quantity_produced",
-                        name="quantity_remaining_in_range"),
-        CheckConstraint("harvest_start IS NULL OR harvest_end IS NULL "
-                        "OR harvest_start <= harvest_end", name="harvest_period"),
+        CheckConstraint(
+            "quantity_remaining >= 0 AND quantity_remaining <= quantity_produced",
+            name="quantity_remaining_in_range",
+        ),
+        CheckConstraint(
+            "harvest_start IS NULL OR harvest_end IS NULL OR harvest_start <= harvest_end",
+            name="harvest_period",
+        ),
         CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="latitude"),
-        CheckConstraint("longitude IS NULL OR (longitude BETWEEN -180 AND 180)",
-                        name="longitude"),
+        CheckConstraint("longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="longitude"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,7 +100,8 @@ class Lot(Timestamped, db.Model):
     def __repr__(self) -> str:
         return f"<Lot {self.public_id}>"
 
-class LotContribution(db.Model):
+
+class LotContribution(Model):
     """How much one member supplied to (or worked on) a lot; private to the cooperative."""
 
     __tablename__ = "lot_contribution"
@@ -95,8 +112,7 @@ class LotContribution(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"),
-                                           index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
     kind: Mapped[ContributionKind] = mapped_column(str_enum(ContributionKind))
     #: Kilograms or hours, as ``kind`` says.
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 3))
@@ -105,7 +121,7 @@ class LotContribution(db.Model):
     member: Mapped[Member] = relationship()
 
 
-class TraceEvent(Timestamped, db.Model):
+class TraceEvent(Timestamped, Model):
     """One recorded step of a lot's story; append-only and hash-chained."""
 
     __tablename__ = "trace_event"
@@ -138,7 +154,7 @@ class TraceEvent(Timestamped, db.Model):
             event_moment(value)
         except (TypeError, ValueError, KeyError):
             return None
-        if not isinstance(value, dict) or not REQUIRED_KEYS <= value.keys():
+        if not isinstance(value, dict) or not value.keys() >= REQUIRED_KEYS:
             return None
         return value
 
@@ -152,7 +168,7 @@ class TraceEvent(Timestamped, db.Model):
 
 @event.listens_for(TraceEvent, "before_update")
 def _refuse_update(mapper, connection, target: TraceEvent) -> None:
-    state = inspect(target)
+    state: Any = inspect(target)
     # A relationship change elsewhere can mark an event dirty without touching
     # its columns; only a real column change is an edit.
     if any(state.attrs[attr.key].history.has_changes() for attr in mapper.column_attrs):

@@ -1,4 +1,5 @@
 """Reading lots: the public lot, lots on sale, the chain check of stored events, the timeline."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -22,18 +23,21 @@ from .vocabulary import ContributionKind
 def verify_chain(lot: Lot, events: Sequence[TraceEvent] | None = None) -> ChainStatus:
     """Recompute every link from the stored rows; say where the chain first breaks."""
     if events is None:
-        events = db.session.scalars(select(TraceEvent).where(TraceEvent.lot_id == lot.id)
-                                    .order_by(TraceEvent.sequence)).all()
+        events = db.session.scalars(
+            select(TraceEvent).where(TraceEvent.lot_id == lot.id).order_by(TraceEvent.sequence)
+        ).all()
     return verify_events(lot, events)
 
 
 def public_lot(public_id: str) -> Lot | None:
     """A lot of an approved cooperative, with all its trace page shows."""
     return db.session.scalar(
-        select(Lot).join(Lot.cooperative)
+        select(Lot)
+        .join(Lot.cooperative)
         .where(Lot.public_id == public_id, Cooperative.status == CooperativeStatus.APPROVED)
         .options(
-            selectinload(Lot.variant).selectinload(Variant.product)
+            selectinload(Lot.variant)
+            .selectinload(Variant.product)
             .selectinload(Product.translations),
             selectinload(Lot.certifications),
             selectinload(Lot.contributions).selectinload(LotContribution.member),
@@ -44,12 +48,18 @@ def public_lot(public_id: str) -> Lot | None:
 
 def lots_on_sale(product: Product) -> list[Lot]:
     """Lots of the product's active variants with units left, newest first, in one query."""
-    return list(db.session.scalars(
-        select(Lot).join(Lot.variant)
-        .where(Variant.product_id == product.id, Variant.active.is_(True),
-               Lot.quantity_remaining > 0)
-        .order_by(Lot.produced_on.desc().nulls_last(), Lot.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(Lot)
+            .join(Lot.variant)
+            .where(
+                Variant.product_id == product.id,
+                Variant.active.is_(True),
+                Lot.quantity_remaining > 0,
+            )
+            .order_by(Lot.produced_on.desc().nulls_last(), Lot.id.desc())
+        )
+    )
 
 
 @dataclass
@@ -100,13 +110,18 @@ class TimelineEntry:
 def timeline(events: Sequence[TraceEvent], status: ChainStatus) -> list[TimelineEntry]:
     """Events in the order they happened; those from a break on are marked unverified."""
     corrected_by = {e.corrects_id: e.sequence for e in events if e.corrects_id}
-    entries = [TimelineEntry(e, status.ok or e.sequence < (status.broken_at or 0),
-                             corrected_by.get(e.id)) for e in events]
+    entries = [
+        TimelineEntry(e, status.ok or e.sequence < (status.broken_at or 0), corrected_by.get(e.id))
+        for e in events
+    ]
 
     def order(entry: TimelineEntry) -> tuple[bool, datetime, int]:
         # Unreadable events go last, in recording order.
         moment = entry.moment
-        return (moment is None, moment.astimezone(UTC) if moment else datetime.min.replace(
-            tzinfo=UTC), entry.event.sequence)
+        return (
+            moment is None,
+            moment.astimezone(UTC) if moment else datetime.min.replace(tzinfo=UTC),
+            entry.event.sequence,
+        )
 
     return sorted(entries, key=order)

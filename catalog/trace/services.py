@@ -3,6 +3,7 @@
 Events are never edited: a mistake is fixed by a correction event that
 points to the event it corrects (``record_correction``).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +28,16 @@ from ..models import Certification, Variant
 from .chain import PAYLOAD_VERSION, canonical_json, decimal_str, offset_str, sha256_hex
 from .identifiers import LOT_CODE
 from .models import Lot, LotContribution, TraceEvent
-from .vocabulary import (CBV_BIZ_STEPS, LANGS, MATERIAL, UOMS, Action, ContributionKind, EventType,
-                         Step)
+from .vocabulary import (
+    CBV_BIZ_STEPS,
+    LANGS,
+    MATERIAL,
+    UOMS,
+    Action,
+    ContributionKind,
+    EventType,
+    Step,
+)
 
 #: Evidence upload limit, overridable by ``EVIDENCE_MAX_BYTES``.
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
@@ -105,9 +114,11 @@ def _coordinate(value: Decimal | None, limit: int) -> Decimal | None:
     return number
 
 
-def _position(latitude: Decimal | None, longitude: Decimal | None,
-              default: tuple[Decimal | None, Decimal | None]
-              ) -> tuple[Decimal | None, Decimal | None]:
+def _position(
+    latitude: Decimal | None,
+    longitude: Decimal | None,
+    default: tuple[Decimal | None, Decimal | None],
+) -> tuple[Decimal | None, Decimal | None]:
     """Checked GPS coordinates, both or neither; ``default`` when neither is given."""
     latitude = _coordinate(latitude, 90)
     longitude = _coordinate(longitude, 180)
@@ -126,20 +137,28 @@ def _checked_details(details: LotDetails, cooperative: Cooperative) -> dict[str,
         raise TraceError(_l("The harvest cannot end before it starts."))
     if details.produced_on and details.best_before and details.best_before < details.produced_on:
         raise TraceError(_l("The best-before date cannot precede the production date."))
-    latitude, longitude = _position(details.latitude, details.longitude,
-                                    (cooperative.latitude, cooperative.longitude))
+    latitude, longitude = _position(
+        details.latitude, details.longitude, (cooperative.latitude, cooperative.longitude)
+    )
     return {
         "quantity_produced": details.quantity_produced,
-        "harvest_start": details.harvest_start, "harvest_end": details.harvest_end,
-        "produced_on": details.produced_on, "best_before": details.best_before,
+        "harvest_start": details.harvest_start,
+        "harvest_end": details.harvest_end,
+        "produced_on": details.produced_on,
+        "best_before": details.best_before,
         "commune": details.commune.strip() or cooperative.commune,
         "province": details.province.strip() or cooperative.province,
-        "latitude": latitude, "longitude": longitude,
+        "latitude": latitude,
+        "longitude": longitude,
     }
 
 
-def _set_links(lot: Lot, cooperative: Cooperative, certifications: Iterable[Certification],
-               contributions: Iterable[Contribution]) -> None:
+def _set_links(
+    lot: Lot,
+    cooperative: Cooperative,
+    certifications: Iterable[Certification],
+    contributions: Iterable[Contribution],
+) -> None:
     certs = list(certifications)
     for cert in certs:
         _check_owner(cooperative, cert.cooperative_id)
@@ -167,9 +186,15 @@ def _unique_public_id(slug: str, code: str) -> str:
 
 # ---------------------------------------------------------------- lot services
 
-def create_lot(cooperative: Cooperative, variant: Variant, code: str, details: LotDetails,
-               certifications: Iterable[Certification] = (),
-               contributions: Iterable[Contribution] = ()) -> Lot:
+
+def create_lot(
+    cooperative: Cooperative,
+    variant: Variant,
+    code: str,
+    details: LotDetails,
+    certifications: Iterable[Certification] = (),
+    contributions: Iterable[Contribution] = (),
+) -> Lot:
     """Create a lot of ``variant`` for ``cooperative``, which must own it."""
     _check_owner(cooperative, variant.product.cooperative_id)
     code = code.strip().upper()
@@ -179,18 +204,27 @@ def create_lot(cooperative: Cooperative, variant: Variant, code: str, details: L
     if db.session.scalar(taken) is not None:
         raise TraceError(_l("This cooperative already has a lot with this code."))
     fields = _checked_details(details, cooperative)
-    lot = Lot(cooperative=cooperative, variant=variant, code=code,
-              public_id=_unique_public_id(cooperative.slug, code),
-              quantity_remaining=details.quantity_produced, **fields)
+    lot = Lot(
+        cooperative=cooperative,
+        variant=variant,
+        code=code,
+        public_id=_unique_public_id(cooperative.slug, code),
+        quantity_remaining=details.quantity_produced,
+        **fields,
+    )
     _set_links(lot, cooperative, certifications, contributions)
     db.session.add(lot)
     db.session.flush()
     return lot
 
 
-def update_lot(lot: Lot, cooperative: Cooperative, details: LotDetails,
-               certifications: Iterable[Certification] = (),
-               contributions: Iterable[Contribution] = ()) -> Lot:
+def update_lot(
+    lot: Lot,
+    cooperative: Cooperative,
+    details: LotDetails,
+    certifications: Iterable[Certification] = (),
+    contributions: Iterable[Contribution] = (),
+) -> Lot:
     """Edit a lot's facts; its code and variant, printed on labels, never change."""
     _check_owner(cooperative, lot.cooperative_id)
     fields = _checked_details(details, cooperative)
@@ -209,8 +243,9 @@ def store_evidence(data: bytes) -> Evidence:
     """Check and store a PDF or photo backing an event."""
     limit = int(current_app.config.get("EVIDENCE_MAX_BYTES", EVIDENCE_MAX_BYTES))
     if len(data) > limit:
-        raise TraceError(_l("The file is too large (at most %(mb)s MB).",
-                            mb=f"{limit / 2**20:.3g}"))
+        raise TraceError(
+            _l("The file is too large (at most %(mb)s MB).", mb=f"{limit / 2**20:.3g}")
+        )
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-1024:]:
             raise TraceError(_l("The PDF file is damaged or incomplete."))
@@ -227,6 +262,7 @@ def store_evidence(data: bytes) -> Evidence:
 
 # ---------------------------------------------------------------- events
 
+
 def _quantities(items: Sequence[Quantity]) -> list[dict[str, str]]:
     out = []
     for item in items:
@@ -242,8 +278,7 @@ def _quantities(items: Sequence[Quantity]) -> list[dict[str, str]]:
             raise TraceError(_l("A quantity must be more than zero."))
         if item.uom == "H87" and quantity != quantity.to_integral_value():
             raise TraceError(_l("Pieces are counted in whole numbers."))
-        out.append({"material": item.material, "quantity": decimal_str(quantity),
-                    "uom": item.uom})
+        out.append({"material": item.material, "quantity": decimal_str(quantity), "uom": item.uom})
     return out
 
 
@@ -256,12 +291,21 @@ def _description(texts: Mapping[str, str]) -> dict[str, str]:
     return cleaned
 
 
-def record_trace_event(lot: Lot, cooperative: Cooperative, *, event_type: EventType,
-                       step: Step, occurred_at: datetime, description: Mapping[str, str],
-                       place: Place = Place(), action: Action | None = None,
-                       inputs: Sequence[Quantity] = (), outputs: Sequence[Quantity] = (),
-                       evidence: Evidence | None = None,
-                       corrects: TraceEvent | None = None) -> TraceEvent:
+def record_trace_event(
+    lot: Lot,
+    cooperative: Cooperative,
+    *,
+    event_type: EventType,
+    step: Step,
+    occurred_at: datetime,
+    description: Mapping[str, str],
+    place: Place = Place(),
+    action: Action | None = None,
+    inputs: Sequence[Quantity] = (),
+    outputs: Sequence[Quantity] = (),
+    evidence: Evidence | None = None,
+    corrects: TraceEvent | None = None,
+) -> TraceEvent:
     """Append an event to ``lot``'s chain; nothing recorded is ever edited."""
     _check_owner(cooperative, lot.cooperative_id)
     if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
@@ -279,11 +323,13 @@ def record_trace_event(lot: Lot, cooperative: Cooperative, *, event_type: EventT
             raise TraceError(_l("A transformation has no action."))
         if not inputs or not outputs:
             raise TraceError(_l("A transformation needs inputs and outputs."))
-    latitude, longitude = _position(place.latitude, place.longitude,
-                                    (lot.latitude, lot.longitude))
+    latitude, longitude = _position(place.latitude, place.longitude, (lot.latitude, lot.longitude))
     previous = db.session.scalar(
-        select(TraceEvent).where(TraceEvent.lot_id == lot.id)
-        .order_by(TraceEvent.sequence.desc()).limit(1))
+        select(TraceEvent)
+        .where(TraceEvent.lot_id == lot.id)
+        .order_by(TraceEvent.sequence.desc())
+        .limit(1)
+    )
     sequence = previous.sequence + 1 if previous else 1
     content: dict[str, Any] = {
         "v": PAYLOAD_VERSION,
@@ -294,9 +340,14 @@ def record_trace_event(lot: Lot, cooperative: Cooperative, *, event_type: EventT
         "bizStep": CBV_BIZ_STEPS.get(step, "transforming"),
         "eventTime": occurred_at.replace(microsecond=0).isoformat(),
         "eventTimeZoneOffset": offset_str(occurred_at),
-        "place": {"name": place.name.strip() or lot.commune,
-                  **({"latitude": decimal_str(latitude), "longitude": decimal_str(longitude)}
-                     if latitude is not None else {})},
+        "place": {
+            "name": place.name.strip() or lot.commune,
+            **(
+                {"latitude": decimal_str(latitude), "longitude": decimal_str(longitude)}
+                if latitude is not None
+                else {}
+            ),
+        },
         "inputs": _quantities(inputs),
         "outputs": _quantities(outputs),
         "description": _description(description),
@@ -305,21 +356,29 @@ def record_trace_event(lot: Lot, cooperative: Cooperative, *, event_type: EventT
     if action is not None:
         content["action"] = Action(action).value
     if evidence is not None:
-        content["evidence"] = {"kind": evidence.kind, "sha256": evidence.sha256,
-                               "name": evidence.name}
+        content["evidence"] = {
+            "kind": evidence.kind,
+            "sha256": evidence.sha256,
+            "name": evidence.name,
+        }
     if corrects is not None:
         content["corrects"] = {"sequence": corrects.sequence, "hash": corrects.hash}
     payload = canonical_json(content)
     prev_hash = previous.hash if previous else lot.genesis_hash
-    row = TraceEvent(lot=lot, sequence=sequence, payload=payload, prev_hash=prev_hash,
-                     hash=sha256_hex(prev_hash + payload), corrects=corrects)
+    row = TraceEvent(
+        lot=lot,
+        sequence=sequence,
+        payload=payload,
+        prev_hash=prev_hash,
+        hash=sha256_hex(prev_hash + payload),
+        corrects=corrects,
+    )
     db.session.add(row)
     db.session.flush()
     return row
 
 
-def record_correction(original: TraceEvent, cooperative: Cooperative,
-                      **fields: Any) -> TraceEvent:
+def record_correction(original: TraceEvent, cooperative: Cooperative, **fields: Any) -> TraceEvent:
     """Record the corrected version of ``original`` as a new event pointing to it.
 
     ``fields`` are those of ``record_trace_event``; the description should

@@ -1,4 +1,5 @@
 """Public traceability pages: trace page, label, QR codes, Digital Link, EPCIS export."""
+
 from __future__ import annotations
 
 import io
@@ -54,8 +55,12 @@ def page(public_id: str):
     lot = _lot_or_404(public_id)
     status = verify_chain(lot, lot.events)
     return render_template(
-        "trace/page.html", lot=lot, status=status, entries=timeline(lot.events, status),
-        summary=contribution_summary(lot), point=map_point(lot.latitude, lot.longitude),
+        "trace/page.html",
+        lot=lot,
+        status=status,
+        entries=timeline(lot.events, status),
+        summary=contribution_summary(lot),
+        point=map_point(lot.latitude, lot.longitude),
         map_size=(MAP_WIDTH, MAP_HEIGHT),
     )
 
@@ -87,8 +92,9 @@ def digital_link(gtin: str, code: str):
 
 
 def _to_page(lot: Lot) -> Response:
-    response = redirect(url_for("trace.page", lang=best_language(request),
-                                public_id=lot.public_id), code=302)
+    response = redirect(
+        url_for("trace.page", lang=best_language(request), public_id=lot.public_id), code=302
+    )
     # The target depends on the visitor's language: caches must not share it.
     response.vary.update(("Accept-Language", "Cookie"))
     return response
@@ -126,6 +132,7 @@ def qr(public_id: str, kind: str):
 
 # ---------------------------------------------------------------- template helpers
 
+
 def step_label(step: str) -> str:
     """A step's name in the page's language."""
     try:
@@ -143,7 +150,7 @@ def material_label(material: str, lot: Lot) -> str:
 
 
 def quantity_text(item: dict[str, str], lot: Lot) -> str:
-    """"1 200 kg", "300 × 100 ml", "3 pieces"… in the page's conventions."""
+    """ "1 200 kg", "300 × 100 ml", "3 pieces"… in the page's conventions."""
     value = Decimal(item["quantity"])
     if item["material"] == MATERIAL_LOT and item["uom"] == "H87":
         return f"{format_number(value)} × {variant_label(lot.variant)}"
@@ -169,7 +176,10 @@ def init_trace(app: Flask) -> None:
     @app.context_processor
     def trace_helpers() -> dict[str, Any]:
         return {
-            "trace_lots_on_sale": lots_on_sale, "trace_step_label": step_label,
-            "trace_material_label": material_label, "trace_quantity": quantity_text,
-            "trace_text": translated, "trace_moment": moment_text,
+            "trace_lots_on_sale": lots_on_sale,
+            "trace_step_label": step_label,
+            "trace_material_label": material_label,
+            "trace_quantity": quantity_text,
+            "trace_text": translated,
+            "trace_moment": moment_text,
         }

@@ -1,4 +1,5 @@
 """The words of a lot's story: event types, steps, GS1 business steps, units, materials."""
+
 from __future__ import annotations
 
 import enum

@@ -22,7 +22,17 @@ from .pantry import _amlou, _argan_oil, _honey, _olive_oil
 
 __all__ = ["KINDS", "draw_banner", "draw_logo", "draw_product"]
 
-KINDS = ("argan_oil", "saffron", "honey", "amlou", "dates", "olive_oil", "couscous", "cosmetics", "crafts")
+KINDS = (
+    "argan_oil",
+    "saffron",
+    "honey",
+    "amlou",
+    "dates",
+    "olive_oil",
+    "couscous",
+    "cosmetics",
+    "crafts",
+)
 
 PAINTERS: dict[str, Callable[[_Scene, random.Random], None]] = {
     "argan_oil": _argan_oil,

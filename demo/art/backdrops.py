@@ -7,8 +7,20 @@ import random
 from collections.abc import Sequence
 
 from .canvas import _Canvas, _Scene
-from .palette import (CREAM, GLAZES, INDIGO, RGB, SAFFRON, UNITS, WALLS, WHITE, Point, _alpha, _mix,
-                      _shade)
+from .palette import (
+    CREAM,
+    GLAZES,
+    INDIGO,
+    RGB,
+    SAFFRON,
+    UNITS,
+    WALLS,
+    WHITE,
+    Point,
+    _alpha,
+    _mix,
+    _shade,
+)
 from .shapes import KHATAM, _rect, _star_pts
 from .vessels import _Vessel
 
@@ -18,7 +30,9 @@ Span = tuple[float, float]
 # ---------------------------------------------------------------- backgrounds
 
 
-def _zellige_band(sc: _Canvas, x0: float, x1: float, y0: float, y1: float, rng: random.Random) -> None:
+def _zellige_band(
+    sc: _Canvas, x0: float, x1: float, y0: float, y1: float, rng: random.Random
+) -> None:
     """Strip of glazed tiles: khatam stars with diamonds between them, bordered and glossy."""
     h = y1 - y0
     colors = rng.sample(GLAZES, 3)
@@ -34,16 +48,24 @@ def _zellige_band(sc: _Canvas, x0: float, x1: float, y0: float, y1: float, rng: 
     i = 0
     while x < x1 + step:
         sc.poly(_star_pts(x, cy, r, r * KHATAM, 8, math.pi / 8), fill=colors[1])
-        sc.poly(_star_pts(x, cy, r * 0.45, r * 0.45 * KHATAM, 8, math.pi / 8), fill=colors[2] if i % 2 else grout)
+        sc.poly(
+            _star_pts(x, cy, r * 0.45, r * 0.45 * KHATAM, 8, math.pi / 8),
+            fill=colors[2] if i % 2 else grout,
+        )
         xm = x + step / 2
-        sc.poly([(xm, cy - r * 0.55), (xm + r * 0.3, cy), (xm, cy + r * 0.55), (xm - r * 0.3, cy)], fill=colors[2])
+        sc.poly(
+            [(xm, cy - r * 0.55), (xm + r * 0.3, cy), (xm, cy + r * 0.55), (xm - r * 0.3, cy)],
+            fill=colors[2],
+        )
         x += step
         i += 1
     sc.glaze(band, WHITE, ((0.0, 90), (0.35, 0), (1.0, 0)), vertical=True)
     sc.glaze(band, (0, 0, 0), ((0.0, 0), (0.8, 0), (1.0, 70)), vertical=True)
 
 
-def _arch(sc: _Canvas, cx: float, top: float, w: float, bottom: float, wall: tuple[RGB, RGB]) -> None:
+def _arch(
+    sc: _Canvas, cx: float, top: float, w: float, bottom: float, wall: tuple[RGB, RGB]
+) -> None:
     """Horseshoe-arch niche recessed into the wall with a stucco frame, shaded on the left like real depth."""
     r = w / 2
     cy = top + r * 1.08
@@ -51,7 +73,10 @@ def _arch(sc: _Canvas, cx: float, top: float, w: float, bottom: float, wall: tup
     def outline(grow: float) -> list[Point]:
         """Arch outline grown by `grow` units; the circle runs past the half (130 to 410 degrees): a horseshoe."""
         rr = r * 1.08 + grow
-        arc = [(cx + rr * math.cos(math.radians(a)), cy + rr * math.sin(math.radians(a))) for a in range(130, 411, 5)]
+        arc = [
+            (cx + rr * math.cos(math.radians(a)), cy + rr * math.sin(math.radians(a)))
+            for a in range(130, 411, 5)
+        ]
         return [(cx - r - grow, bottom)] + arc + [(cx + r + grow, bottom)]
 
     sc.poly(outline(18), fill=_shade(wall[0], 1.12))
@@ -81,7 +106,11 @@ def _honeycomb(sc: _Canvas, x0: float, y0: float, x1: float, y1: float, rng: ran
             if rng.random() < 0.45:
                 sc.fill_radial(hexagon, ((0, (246, 214, 140)), (1, (214, 160, 70))), (0.4, 0.35))
             else:
-                sc.fill_radial(hexagon, ((0, (255, 200, 80)), (0.6, (220, 132, 24)), (1, (150, 76, 10))), (0.35, 0.3))
+                sc.fill_radial(
+                    hexagon,
+                    ((0, (255, 200, 80)), (0.6, (220, 132, 24)), (1, (150, 76, 10))),
+                    (0.35, 0.3),
+                )
                 sc.ellipse(x - r * 0.25, y - r * 0.3, r * 0.18, r * 0.1, fill=(255, 245, 210, 150))
             x += dx
         y += dy
@@ -113,7 +142,12 @@ def _rug(sc: _Canvas, x0: float, y0: float, x1: float, y1: float, rng: random.Ra
             acc = accents[(i + j) % len(accents)]
             if (i * 7 + j * 3) % 3 == 0:
                 sc.poly(
-                    [(cx, cy - h * 0.12), (cx + w * 0.1, cy), (cx, cy + h * 0.12), (cx - w * 0.1, cy)],
+                    [
+                        (cx, cy - h * 0.12),
+                        (cx + w * 0.1, cy),
+                        (cx, cy + h * 0.12),
+                        (cx - w * 0.1, cy),
+                    ],
                     fill=_alpha(acc, 230),
                 )
     sc.texture(area, rng, 6, _shade(ground, 0.8), _shade(ground, 1.08), 45)
@@ -131,7 +165,11 @@ def _surface(sc: _Canvas, rng: random.Random, horizon: float) -> None:
         sc.texture(area, rng, 14, _shade(base, 0.8), _shade(base, 1.1), 50)
         for _ in range(40):
             y, x = rng.uniform(horizon, UNITS), rng.uniform(-200, UNITS)
-            sc.line([(x, y), (x + rng.uniform(150, 400), y + rng.uniform(-3, 3))], _alpha(_shade(base, 0.8), 70), 1.6)
+            sc.line(
+                [(x, y), (x + rng.uniform(150, 400), y + rng.uniform(-3, 3))],
+                _alpha(_shade(base, 0.8), 70),
+                1.6,
+            )
         lines = _alpha(_shade(base, 0.55), 150)
     elif kind == "tiles":
         base = rng.choice(((200, 112, 74), (214, 136, 92)))
@@ -140,9 +178,15 @@ def _surface(sc: _Canvas, rng: random.Random, horizon: float) -> None:
         vx, vy = UNITS / 2, horizon - 900
         for i in range(-16, 17):  # joints converge on a vanishing point above the wall
             x = UNITS / 2 + i * 170
-            sc.line([(vx + (x - vx) * (horizon - vy) / (UNITS - vy), horizon), (x, UNITS)], lines, 2.5)
+            sc.line(
+                [(vx + (x - vx) * (horizon - vy) / (UNITS - vy), horizon), (x, UNITS)], lines, 2.5
+            )
     else:
-        base = rng.choice(((226, 198, 150), (232, 210, 170), (214, 182, 134))) if kind == "sand" else (236, 226, 208)
+        base = (
+            rng.choice(((226, 198, 150), (232, 210, 170), (214, 182, 134)))
+            if kind == "sand"
+            else (236, 226, 208)
+        )
         sc.rect_linear(0, horizon, UNITS, UNITS, ((0, _shade(base, 0.82)), (1, _shade(base, 1.05))))
         sc.texture(area, rng, 40, _shade(base, 0.86), _shade(base, 1.08), 90)
         if kind == "sand":
@@ -157,7 +201,9 @@ def _surface(sc: _Canvas, rng: random.Random, horizon: float) -> None:
     sc.soft(_rect(-50, horizon - 4, UNITS + 50, horizon + 6), (40, 20, 10), 90, 6)
 
 
-def _backdrop(sc: _Scene, rng: random.Random, walls: Sequence[str], feature: str | None = None) -> float:
+def _backdrop(
+    sc: _Scene, rng: random.Random, walls: Sequence[str], feature: str | None = None
+) -> float:
     """Out-of-focus wall + table set with a seeded decoration (arch niche, zellige band...); returns the horizon y."""
     horizon = rng.uniform(560, 620)
     wall = WALLS[rng.choice(walls)]
@@ -167,7 +213,14 @@ def _backdrop(sc: _Scene, rng: random.Random, walls: Sequence[str], feature: str
         bg.rect_linear(0, 0, UNITS, horizon, ((0, wall[0]), (1, wall[1])))
         bg.texture(area, rng, 50, _shade(wall[1], 0.9), _shade(wall[0], 1.06), 70)
         if feature == "arch":
-            _arch(bg, UNITS / 2 + rng.uniform(-60, 60), rng.uniform(170, 220), rng.uniform(420, 500), horizon, wall)
+            _arch(
+                bg,
+                UNITS / 2 + rng.uniform(-60, 60),
+                rng.uniform(170, 220),
+                rng.uniform(420, 500),
+                horizon,
+                wall,
+            )
         elif feature == "zellige":
             _zellige_band(bg, 0, UNITS, horizon - rng.uniform(90, 120), horizon, rng)
         elif feature == "zellige_high":

@@ -9,11 +9,15 @@ from .canvas import _Canvas, _check_size, _rng, _Scene
 from .palette import RGB, UNITS, Point, _mix, _shade
 from .shapes import _blob, _ellipse_pts, _rect, _wave
 
-
 # ---------------------------------------------------------------- banner
 
 SKIES = (
-    ((0, (54, 60, 120)), (0.45, (214, 110, 90)), (0.75, (246, 170, 90)), (1, (252, 214, 140))),  # sunset
+    (
+        (0, (54, 60, 120)),
+        (0.45, (214, 110, 90)),
+        (0.75, (246, 170, 90)),
+        (1, (252, 214, 140)),
+    ),  # sunset
     ((0, (90, 140, 200)), (0.6, (200, 200, 200)), (1, (250, 220, 170))),  # golden hour
     ((0, (40, 44, 100)), (0.5, (150, 80, 120)), (1, (240, 140, 90))),  # dusk
 )
@@ -43,9 +47,15 @@ def draw_banner(seed: int, width: int = 1600, height: int = 600) -> bytes:
         sc.fill_linear(shape, ((0, _shade(color, 1.08)), (1, _shade(color, 0.8))))
         if snow:
             # Snow between the ridge and a ragged snow line, so only the peaks turn white.
-            line = [(x, y + rng.uniform(-14, 14)) for x, y in _wave(-20, w + 20, base - amp * 0.3, rng, 18)]
+            line = [
+                (x, y + rng.uniform(-14, 14))
+                for x, y in _wave(-20, w + 20, base - amp * 0.3, rng, 18)
+            ]
             with sc.clip(shape) as c:
-                c.fill_linear([(x, y - 5) for x, y in ridge] + line[::-1], ((0, (255, 252, 252)), (1, (226, 216, 232))))
+                c.fill_linear(
+                    [(x, y - 5) for x, y in ridge] + line[::-1],
+                    ((0, (255, 252, 252)), (1, (226, 216, 232))),
+                )
         if i == 1 and rng.random() < 0.6:
             x, y = ridge[rng.randrange(len(ridge) // 5, len(ridge) * 4 // 5)]
             _kasbah(sc, x, y + 12, rng.uniform(70, 90), _mix((196, 120, 80), color, 0.4), rng)
@@ -58,7 +68,13 @@ def draw_banner(seed: int, width: int = 1600, height: int = 600) -> bytes:
 
 def _kasbah(sc: _Canvas, x: float, y: float, s: float, color: RGB, rng: random.Random) -> None:
     """Rammed-earth kasbah on a hill: tapering towers with crenellations and small dark windows."""
-    blocks = [(-1.1, 0.9, 0.55), (-0.5, 1.5, 0.45), (0.05, 1.1, 0.7), (0.8, 1.6, 0.4), (1.25, 0.8, 0.6)]
+    blocks = [
+        (-1.1, 0.9, 0.55),
+        (-0.5, 1.5, 0.45),
+        (0.05, 1.1, 0.7),
+        (0.8, 1.6, 0.4),
+        (1.25, 0.8, 0.6),
+    ]
     for bx, bh, bw in blocks[: rng.randint(3, 5)]:
         x0, x1, top = x + bx * s, x + (bx + bw) * s, y - bh * s
         lit = _shade(color, 1.1 if bx < 0 else 0.92)  # the sunward faces are lighter
@@ -72,7 +88,9 @@ def _kasbah(sc: _Canvas, x: float, y: float, s: float, color: RGB, rng: random.R
             sc.poly(_rect(wx, wy, wx + s * 0.06, wy + s * 0.12), fill=_shade(color, 0.45))
 
 
-def _argan_tree(sc: _Canvas, x: float, y: float, s: float, canopy: RGB, trunk: RGB, rng: random.Random) -> None:
+def _argan_tree(
+    sc: _Canvas, x: float, y: float, s: float, canopy: RGB, trunk: RGB, rng: random.Random
+) -> None:
     """Argan tree: short twisted trunk, wide flat thorny crown of clumped leaves."""
     sc.soft(_ellipse_pts(x + s * 0.2, y + s * 0.05, s * 1.1, s * 0.12), (30, 15, 5), 110, s * 0.1)
     sc.line([(x, y), (x - s * 0.12, y - s * 0.35), (x + s * 0.05, y - s * 0.6)], trunk, s * 0.12)
@@ -90,7 +108,9 @@ def _argan_tree(sc: _Canvas, x: float, y: float, s: float, canopy: RGB, trunk: R
         )
 
 
-def _banner_trees(sc: _Canvas, ridge: Sequence[Point], rng: random.Random, layer: int, ground: RGB) -> None:
+def _banner_trees(
+    sc: _Canvas, ridge: Sequence[Point], rng: random.Random, layer: int, ground: RGB
+) -> None:
     """Scatter argan trees along a ridge; nearer ridges get bigger trees."""
     s = (0, 28, 55, 110)[layer]
     canopy = _mix((78, 100, 48), ground, 0.45 - layer * 0.12)

@@ -13,7 +13,6 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from .palette import CREAM, RGB, RGBA, SS, UNITS, Point, Stops, _linear, _noise, _radial
 
-
 # ---------------------------------------------------------------- canvas
 
 
@@ -34,7 +33,9 @@ class _Canvas:
         """Line width in pixels, never zero."""
         return max(1, round(v * self.k))
 
-    def poly(self, pts: Sequence[Point], fill: RGBA | RGB | None = None, outline=None, width: float = 1.0) -> None:
+    def poly(
+        self, pts: Sequence[Point], fill: RGBA | RGB | None = None, outline=None, width: float = 1.0
+    ) -> None:
         """Filled and/or outlined polygon."""
         xy = self.px(pts)
         if fill is not None:
@@ -42,11 +43,23 @@ class _Canvas:
         if outline is not None:
             self._stroke(xy + xy[:1], outline, width)
 
-    def ellipse(self, cx: float, cy: float, rx: float, ry: float, fill=None, outline=None, width: float = 1.0) -> None:
+    def ellipse(
+        self,
+        cx: float,
+        cy: float,
+        rx: float,
+        ry: float,
+        fill=None,
+        outline=None,
+        width: float = 1.0,
+    ) -> None:
         """Axis-aligned ellipse."""
         (x0, y0), (x1, y1) = self.px([(cx - rx, cy - ry), (cx + rx, cy + ry)])
         self.draw.ellipse(
-            (x0, y0, max(x0, x1), max(y0, y1)), fill=fill, outline=outline, width=self.w(width) if outline else 0
+            (x0, y0, max(x0, x1), max(y0, y1)),
+            fill=fill,
+            outline=outline,
+            width=self.w(width) if outline else 0,
         )
 
     def line(self, pts: Sequence[Point], fill, width: float) -> None:
@@ -62,7 +75,9 @@ class _Canvas:
         x0, y0 = math.floor(min(p[0] for p in xy)) - wpx, math.floor(min(p[1] for p in xy)) - wpx
         x1, y1 = math.ceil(max(p[0] for p in xy)) + wpx, math.ceil(max(p[1] for p in xy)) + wpx
         m = Image.new("L", (x1 - x0, y1 - y0), 0)
-        ImageDraw.Draw(m).line([(x - x0, y - y0) for x, y in xy], fill=fill[3], width=wpx, joint="curve")
+        ImageDraw.Draw(m).line(
+            [(x - x0, y - y0) for x, y in xy], fill=fill[3], width=wpx, joint="curve"
+        )
         self.img.paste(fill[:3], (x0, y0, x1, y1), m)
 
     def mask(self, pts: Sequence[Point]) -> tuple[int, int, Image.Image]:
@@ -102,7 +117,9 @@ class _Canvas:
         sw, sh = max(1, round((x1 - x0) / f)), max(1, round((y1 - y0) / f))
         m = Image.new("L", (sw, sh), 0)
         ImageDraw.Draw(m).polygon([((x - x0) / f, (y - y0) / f) for x, y in xy], fill=opacity)
-        m = m.filter(ImageFilter.GaussianBlur(sigma / f)).resize((x1 - x0, y1 - y0), Image.Resampling.BILINEAR)
+        m = m.filter(ImageFilter.GaussianBlur(sigma / f)).resize(
+            (x1 - x0, y1 - y0), Image.Resampling.BILINEAR
+        )
         self.img.paste(color, (x0, y0, x1, y1), m)
 
     def rect_linear(self, x0: float, y0: float, x1: float, y1: float, stops: Stops) -> None:
@@ -115,17 +132,28 @@ class _Canvas:
         """Radial light falling off from a centre (lamp spots, sun halo)."""
         (x0, y0), (x1, y1) = self.px([(cx - rx, cy - ry), (cx + rx, cy + ry)])
         box = (round(x0), round(y0), round(x1), round(y1))
-        a = _radial((box[2] - box[0], box[3] - box[1]), ((0.0, opacity), (0.45, opacity // 2), (1.0, 0)))
+        a = _radial(
+            (box[2] - box[0], box[3] - box[1]), ((0.0, opacity), (0.45, opacity // 2), (1.0, 0))
+        )
         self.img.paste(color, box, a)
 
     def texture(
-        self, pts: Sequence[Point], rng: random.Random, cell: float, dark: RGB, light: RGB, amount: int
+        self,
+        pts: Sequence[Point],
+        rng: random.Random,
+        cell: float,
+        dark: RGB,
+        light: RGB,
+        amount: int,
     ) -> None:
         """Mottle a region with seeded noise: darker where noise is high, lighter where it is low."""
         x0, y0, m = self.mask(pts)
         n = _noise(m.size, rng, cell * self.k)
         # Map noise to a tint colour and an opacity while still small: one upscale each and a single paste.
-        tint = Image.merge("RGB", [n.point([dark[i] if v >= 128 else light[i] for v in range(256)]) for i in range(3)])
+        tint = Image.merge(
+            "RGB",
+            [n.point([dark[i] if v >= 128 else light[i] for v in range(256)]) for i in range(3)],
+        )
         alpha = n.point([abs(v - 128) * amount // 128 for v in range(256)])
         tint = tint.resize(m.size, Image.Resampling.BICUBIC)
         alpha = alpha.resize(m.size, Image.Resampling.BICUBIC)
@@ -144,13 +172,18 @@ class _Canvas:
 class _Scene(_Canvas):
     """A supersampled picture whose height is 1000 units, optionally zoomed in around a fixed point."""
 
-    def __init__(self, width: int, height: int, zoom: float = 1.0, fixed: Point = (0.0, 0.0)) -> None:
+    def __init__(
+        self, width: int, height: int, zoom: float = 1.0, fixed: Point = (0.0, 0.0)
+    ) -> None:
         """Allocate the supersampled canvas; zoom crops in so products fill the frame like a close-up photo."""
         self.size = (width, height)
         k0 = height * SS / UNITS
         fx, fy = fixed
         super().__init__(
-            Image.new("RGB", (width * SS, height * SS)), k0 * zoom, fx * (zoom - 1) * k0, fy * (zoom - 1) * k0
+            Image.new("RGB", (width * SS, height * SS)),
+            k0 * zoom,
+            fx * (zoom - 1) * k0,
+            fy * (zoom - 1) * k0,
         )
         self.uw = width * SS / k0  # width in units
 
@@ -172,7 +205,9 @@ class _Scene(_Canvas):
         if vignette:
             # A lens-like vignette pulls the eye to the centre.
             w, h = img.size
-            a = _radial((w, h), ((0.0, 0), (0.7, 0), (1.0, vignette // 2), (1.45, vignette)), (0.5, 0.45))
+            a = _radial(
+                (w, h), ((0.0, 0), (0.7, 0), (1.0, vignette // 2), (1.45, vignette)), (0.5, 0.45)
+            )
             img.paste((30, 18, 10), (0, 0, w, h), a)
         return _encode(img)
 

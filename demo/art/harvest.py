@@ -7,8 +7,19 @@ import random
 
 from .backdrops import _backdrop, _backdrop_and_vessel
 from .canvas import _Canvas, _Scene
-from .palette import (CREAM, GLAZES, INDIGO, MAJORELLE, OLIVE, TERRACOTTA, TILT, WHITE, _alpha,
-                      _mix, _shade)
+from .palette import (
+    CREAM,
+    GLAZES,
+    INDIGO,
+    MAJORELLE,
+    OLIVE,
+    TERRACOTTA,
+    TILT,
+    WHITE,
+    _alpha,
+    _mix,
+    _shade,
+)
 from .shapes import _blob, _ellipse_pts, _leaf, _spindle, _star_pts
 from .vessels import JARS, RIM, _bowl, _cap, _contact_shadow, _glass_vessel, _plate, _Vessel
 
@@ -16,7 +27,9 @@ from .vessels import JARS, RIM, _bowl, _cap, _contact_shadow, _glass_vessel, _pl
 def _saffron_threads(sc: _Canvas, v: _Vessel, fill_t: float, rng: random.Random) -> None:
     """Jar contents: a tangle of red stigmas with orange tips."""
     inner = v.outline(fill_t, 0.985, v.hw * 0.05)
-    sc.fill_linear(inner, ((0, (110, 10, 10)), (0.4, (170, 24, 18)), (1, (80, 6, 8))), vertical=False)
+    sc.fill_linear(
+        inner, ((0, (110, 10, 10)), (0.4, (170, 24, 18)), (1, (80, 6, 8))), vertical=False
+    )
     with sc.clip(inner) as c:
         top = v.y(fill_t) - 10
         for _ in range(220):
@@ -39,7 +52,13 @@ def _thread(sc: _Canvas, x: float, y: float, length: float, ang: float, rng: ran
     sc.line(pts, col, 2.6)
     sc.line(pts[-2:], col, 3.6)
     sc.line(
-        pts[-1:] + [(pts[-1][0] + (pts[-1][0] - pts[-2][0]) * 0.4, pts[-1][1] + (pts[-1][1] - pts[-2][1]) * 0.4)],
+        pts[-1:]
+        + [
+            (
+                pts[-1][0] + (pts[-1][0] - pts[-2][0]) * 0.4,
+                pts[-1][1] + (pts[-1][1] - pts[-2][1]) * 0.4,
+            )
+        ],
         _mix(col, (240, 110, 40), 0.3),
         4.6,
     )
@@ -64,45 +83,85 @@ def _crocus(sc: _Canvas, x: float, y: float, s: float, rng: random.Random, groun
         ang = -math.pi / 2 + a * 0.8 + tilt
         tip = (x + math.cos(ang) * s * 1.35, y + math.sin(ang) * s * 1.35)
         shape = _spindle((x, y + s * 0.2), tip, s * 0.78, 0.65, 0.7)
-        sc.fill_linear(shape, ((0, _shade(petal[0][1], 0.9)), (1, _shade(petal[2][1], 0.9))), vertical=True)
+        sc.fill_linear(
+            shape, ((0, _shade(petal[0][1], 0.9)), (1, _shade(petal[2][1], 0.9))), vertical=True
+        )
     for k in (-1, 0, 1):  # stigmas spill out over the front petals
         ang = -math.pi / 2 + k * 0.7 + tilt
         p0 = (x + math.cos(ang) * s * 0.1, y + math.sin(ang) * s * 0.1)
-        p1 = (x + math.cos(ang + k * 0.7) * s * 0.8, y + math.sin(ang + k * 0.7) * s * 0.8 + s * 0.15)
+        p1 = (
+            x + math.cos(ang + k * 0.7) * s * 0.8,
+            y + math.sin(ang + k * 0.7) * s * 0.8 + s * 0.15,
+        )
         # Stigmas are thin at the base and flare into a trumpet at the tip.
         sc.poly(_spindle(p0, p1, s * 0.12, 2.2, 1.0, k * s * 0.08), fill=(200, 24, 20))
     for k in (-0.3, 0.3):
         ang = -math.pi / 2 + k + tilt
-        sc.line([(x, y), (x + math.cos(ang) * s * 0.7, y + math.sin(ang) * s * 0.7)], (246, 200, 40), s * 0.07)
+        sc.line(
+            [(x, y), (x + math.cos(ang) * s * 0.7, y + math.sin(ang) * s * 0.7)],
+            (246, 200, 40),
+            s * 0.07,
+        )
     # Front petals: two leaning out, one upright in the middle, each with a darker vein.
-    for lean, length, width in ((tilt - 0.66, 1.25, 0.62), (tilt + 0.66, 1.25, 0.62), (tilt * 0.3, 1.3, 0.6)):
+    for lean, length, width in (
+        (tilt - 0.66, 1.25, 0.62),
+        (tilt + 0.66, 1.25, 0.62),
+        (tilt * 0.3, 1.3, 0.6),
+    ):
         ang = -math.pi / 2 + lean
         tip = (x + math.cos(ang) * s * length, y + math.sin(ang) * s * length + s * 0.15)
         sc.fill_radial(_spindle((x, y + s * 0.38), tip, s * width, 0.65, 0.7), petal, (0.5, 0.2))
-        sc.line([(x, y + s * 0.3), ((x + tip[0]) / 2, (y + tip[1]) / 2)], (90, 40, 130, 110), s * 0.03)
+        sc.line(
+            [(x, y + s * 0.3), ((x + tip[0]) / 2, (y + tip[1]) / 2)], (90, 40, 130, 110), s * 0.03
+        )
 
 
 def _saffron(sc: _Scene, rng: random.Random) -> None:
     """Small glass jar of saffron threads with a gold lid, crocus flowers and loose threads on the table."""
-    side, v = _backdrop_and_vessel(sc, rng, ("cream", "sand", "indigo", "mint", "olive", "majorelle"), JARS,
-                                   (60, 110), (850, 880), (330, 380), (135, 150))
+    side, v = _backdrop_and_vessel(
+        sc,
+        rng,
+        ("cream", "sand", "indigo", "mint", "olive", "majorelle"),
+        JARS,
+        (60, 110),
+        (850, 880),
+        (330, 380),
+        (135, 150),
+    )
     fx = v.cx - side * rng.uniform(260, 300)
     ground = v.base - rng.uniform(40, 70)
     for i, (dx, dy, s) in enumerate(((-70, -330, 90), (60, -250, 100), (0, -150, 80))):
         if i < 2 or rng.random() < 0.7:
-            _crocus(sc, fx + dx + rng.uniform(-15, 15), ground + dy + rng.uniform(-20, 20), s, rng, ground)
+            _crocus(
+                sc,
+                fx + dx + rng.uniform(-15, 15),
+                ground + dy + rng.uniform(-20, 20),
+                s,
+                rng,
+                ground,
+            )
     fill_t = rng.uniform(0.3, 0.4)
     _glass_vessel(sc, v, lambda c, vv, t: _saffron_threads(c, vv, t, rng), fill_t)
     _cap(sc, v, rng.choice(((212, 170, 70), (200, 200, 206), (180, 60, 40))), v.height * 0.14)
     for _ in range(rng.randint(12, 18)):
         _thread(
-            sc, v.cx + rng.uniform(-260, 260), rng.uniform(885, 940), rng.uniform(28, 40), rng.uniform(0, math.tau), rng
+            sc,
+            v.cx + rng.uniform(-260, 260),
+            rng.uniform(885, 940),
+            rng.uniform(28, 40),
+            rng.uniform(0, math.tau),
+            rng,
         )
 
 
-def _palm_frond(sc: _Canvas, x0: float, y0: float, x1: float, y1: float, rng: random.Random) -> None:
+def _palm_frond(
+    sc: _Canvas, x0: float, y0: float, x1: float, y1: float, rng: random.Random
+) -> None:
     """Date palm frond: arching rib with long narrow leaflets on both sides."""
-    rib = [(x0 + (x1 - x0) * t, y0 + (y1 - y0) * t - 120 * math.sin(math.pi * t)) for t in (i / 30 for i in range(31))]
+    rib = [
+        (x0 + (x1 - x0) * t, y0 + (y1 - y0) * t - 120 * math.sin(math.pi * t))
+        for t in (i / 30 for i in range(31))
+    ]
     ang = math.atan2(y1 - y0, x1 - x0)
     for i in range(2, 30):
         px, py = rib[i]
@@ -110,7 +169,14 @@ def _palm_frond(sc: _Canvas, x0: float, y0: float, x1: float, y1: float, rng: ra
         for side in (-1, 1):
             a = ang + side * 0.75 + rng.uniform(-0.08, 0.08)
             col = rng.choice(((74, 118, 60), (94, 138, 70), (60, 98, 52)))
-            _leaf(sc, (px, py), (px + math.cos(a) * ll, py + math.sin(a) * ll + 30), 20, col, side * 12)
+            _leaf(
+                sc,
+                (px, py),
+                (px + math.cos(a) * ll, py + math.sin(a) * ll + 30),
+                20,
+                col,
+                side * 12,
+            )
     sc.line(rib, (150, 150, 90), 7)
 
 
@@ -155,10 +221,17 @@ def _dates(sc: _Scene, rng: random.Random) -> None:
     _backdrop(sc, rng, ("saffron", "sand", "majorelle", "rose", "terracotta", "cream"))
     side = rng.choice((-1, 1))
     _palm_frond(
-        sc, 500 - side * 560, rng.uniform(80, 200), 500 + side * rng.uniform(160, 260), rng.uniform(560, 640), rng
+        sc,
+        500 - side * 560,
+        rng.uniform(80, 200),
+        500 + side * rng.uniform(160, 260),
+        rng.uniform(560, 640),
+        rng,
     )
     cx, cy = 500 + rng.uniform(-40, 40), rng.uniform(800, 830)
-    inner = _plate(sc, cx, cy, rng.uniform(340, 370), rng, rng.choice((MAJORELLE, (30, 110, 100), INDIGO)))
+    inner = _plate(
+        sc, cx, cy, rng.uniform(340, 370), rng, rng.choice((MAJORELLE, (30, 110, 100), INDIGO))
+    )
     rows = (6, 5, 4, 3, 2)
     for r, count in enumerate(rows):
         y = cy + 30 - r * 52
@@ -173,7 +246,14 @@ def _dates(sc: _Scene, rng: random.Random) -> None:
                 rng.uniform(-0.45, 0.45) + math.pi * rng.randint(0, 1),
                 rng,
             )
-    _date(sc, cx - side * rng.uniform(300, 340), rng.uniform(905, 930), 125, rng.uniform(-0.3, 0.3), rng)
+    _date(
+        sc,
+        cx - side * rng.uniform(300, 340),
+        rng.uniform(905, 930),
+        125,
+        rng.uniform(-0.3, 0.3),
+        rng,
+    )
 
 
 def _couscous(sc: _Scene, rng: random.Random) -> None:
@@ -194,14 +274,20 @@ def _couscous(sc: _Scene, rng: random.Random) -> None:
             (cx - rx * 0.93 * math.cos(a), rim - height * math.sin(a) ** 1.3)
             for a in (math.pi * i / 40 for i in range(41))
         ]
-        sc.fill_radial(mound, ((0, (248, 222, 140)), (0.55, (226, 184, 96)), (1, (176, 128, 56))), (0.42, 0.3))
+        sc.fill_radial(
+            mound, ((0, (248, 222, 140)), (0.55, (226, 184, 96)), (1, (176, 128, 56))), (0.42, 0.3)
+        )
         with sc.clip(mound) as c:
             c.texture(mound, rng, 4, (150, 100, 40), (255, 240, 190), 110)
             tones = ((250, 228, 156), (240, 210, 126), (232, 196, 108), (252, 236, 176))
             for _ in range(2600):
                 x, y = cx + rng.uniform(-1, 1) * rx * 0.93, rng.uniform(rim - height, rim + 50)
                 # Grains on the right and low down sit in shade.
-                f = 1.0 - 0.28 * max(0.0, (x - cx) / rx) - 0.15 * max(0.0, (y - rim + height * 0.3) / height)
+                f = (
+                    1.0
+                    - 0.28 * max(0.0, (x - cx) / rx)
+                    - 0.15 * max(0.0, (y - rim + height * 0.3) / height)
+                )
                 r = rng.uniform(2.2, 3.2)
                 c.ellipse(x + 1.2, y + 1.2, r, r, fill=(120, 76, 20, 90))
                 c.ellipse(x, y, r, r, fill=_shade(tones[rng.randrange(4)], f))
@@ -237,7 +323,11 @@ def _vegetables(sc: _Canvas, cx: float, rim: float, height: float, rng: random.R
     for base, (tones, width) in sorted(pieces, key=lambda p: p[0][1]):
         tip = (apex[0] + (base[0] - apex[0]) * 0.12, apex[1] + rng.uniform(0, 16))
         _blob(
-            sc, _spindle(base, tip, width, 0.8, 0.45), ((0, tones[0]), (0.6, tones[1]), (1, tones[2])), 0.0, (0.4, 0.45)
+            sc,
+            _spindle(base, tip, width, 0.8, 0.45),
+            ((0, tones[0]), (0.6, tones[1]), (1, tones[2])),
+            0.0,
+            (0.4, 0.45),
         )
         # A lengthwise sheen reads as a glazed, cooked vegetable.
         mid = ((base[0] * 2 + tip[0]) / 3 - width * 0.15, (base[1] * 2 + tip[1]) / 3)
@@ -254,7 +344,9 @@ def _tagine(sc: _Canvas, cx: float, base: float, r: float, rng: random.Random) -
     _contact_shadow(sc, cx, base, r * 1.2, 110)
     dish = _Vessel.make(cx, base, r * 0.32, r * 1.25, ((0, 1.0), (1, 0.8, "c")))
     sc.fill_linear(
-        dish.outline(), ((0, _shade(glaze, 0.5)), (0.35, _shade(glaze, 1.2)), (1, _shade(glaze, 0.45))), vertical=False
+        dish.outline(),
+        ((0, _shade(glaze, 0.5)), (0.35, _shade(glaze, 1.2)), (1, _shade(glaze, 0.45))),
+        vertical=False,
     )
     lid = _Vessel.make(
         cx,
@@ -264,7 +356,9 @@ def _tagine(sc: _Canvas, cx: float, base: float, r: float, rng: random.Random) -
         ((0, 0.12), (0.1, 0.16, "l"), (0.14, 0.1, "s"), (0.5, 0.42, "s"), (1.0, 1.0, "l")),
     )
     sc.fill_linear(
-        lid.outline(), ((0, _shade(glaze, 0.55)), (0.35, _shade(glaze, 1.3)), (1, _shade(glaze, 0.45))), vertical=False
+        lid.outline(),
+        ((0, _shade(glaze, 0.55)), (0.35, _shade(glaze, 1.3)), (1, _shade(glaze, 0.45))),
+        vertical=False,
     )
     for t in (0.55, 0.8):
         sc.line(lid.arc(t), _alpha(CREAM, 200), 3)

@@ -9,10 +9,20 @@ from functools import lru_cache
 from PIL import Image, ImageDraw
 
 from .canvas import _Canvas, _check_size, _encode, _rng, _Scene
-from .palette import (CREAM, INDIGO, MAJORELLE, MINT, OLIVE, RGB, RGBA, SAFFRON, TERRACOTTA, UNITS,
-                      _alpha, _shade)
+from .palette import (
+    CREAM,
+    INDIGO,
+    MAJORELLE,
+    MINT,
+    OLIVE,
+    RGB,
+    SAFFRON,
+    TERRACOTTA,
+    UNITS,
+    _alpha,
+    _shade,
+)
 from .shapes import KHATAM, _ellipse_pts, _spindle, _star_pts
-
 
 # ---------------------------------------------------------------- logo
 
@@ -27,13 +37,22 @@ def draw_logo(name: str, seed: int, size: int = 512) -> bytes:
     ground, ring, star, accent = _logo_colours(rng)
     sc.img.paste((0, 0, 0), (0, 0) + sc.img.size)
     sc.ellipse(c, c, 490, 490, fill=_shade(ring, 0.7))
-    sc.fill_radial(_ellipse_pts(c, c, 478, 478, n=180), ((0, _shade(ring, 1.2)), (1, _shade(ring, 0.85))), (0.4, 0.35))
+    sc.fill_radial(
+        _ellipse_pts(c, c, 478, 478, n=180),
+        ((0, _shade(ring, 1.2)), (1, _shade(ring, 0.85))),
+        (0.4, 0.35),
+    )
     _logo_ring(sc, c, rng, accent, ground)
-    sc.fill_radial(_ellipse_pts(c, c, 370, 370, n=160), ((0, _shade(ground, 1.15)), (1, ground)), (0.45, 0.4))
+    sc.fill_radial(
+        _ellipse_pts(c, c, 370, 370, n=160), ((0, _shade(ground, 1.15)), (1, ground)), (0.45, 0.4)
+    )
     points = rng.choice((8, 8, 16))
     rot = math.pi / 8 if points == 8 else 0.0
     # Interlaced khatam: outer star band, then an inner star in the ground colour.
-    sc.poly(_star_pts(c, c, 330, 330 * (KHATAM if points == 8 else 0.82), points, rot), fill=_shade(star, 0.75))
+    sc.poly(
+        _star_pts(c, c, 330, 330 * (KHATAM if points == 8 else 0.82), points, rot),
+        fill=_shade(star, 0.75),
+    )
     sc.poly(_star_pts(c, c, 310, 310 * (KHATAM if points == 8 else 0.82), points, rot), fill=star)
     sc.poly(_star_pts(c, c, 250, 250 * (KHATAM if points == 8 else 0.82), points, rot), fill=ground)
     for i in range(8):
@@ -88,13 +107,18 @@ def _logo_ring(sc: _Canvas, c: float, rng: random.Random, accent: RGB, ground: R
     sc.ellipse(c, c, 385, 385, outline=_alpha(ground, 255), width=8)
 
 
-def _logo_centre(sc: _Canvas, c: float, rng: random.Random, accent: RGB, star: RGB, ground: RGB) -> None:
+def _logo_centre(
+    sc: _Canvas, c: float, rng: random.Random, accent: RGB, star: RGB, ground: RGB
+) -> None:
     """Medallion heart: a flower rosette, a small khatam or an argan tree silhouette."""
     motif = rng.choice(("rosette", "khatam", "tree"))
     if motif == "rosette":
         for i in range(8):
             a = math.pi / 4 * i
-            sc.poly(_spindle((c, c), (c + 140 * math.cos(a), c + 140 * math.sin(a)), 70, 1, 0.8), fill=accent)
+            sc.poly(
+                _spindle((c, c), (c + 140 * math.cos(a), c + 140 * math.sin(a)), 70, 1, 0.8),
+                fill=accent,
+            )
         sc.ellipse(c, c, 40, 40, fill=star)
     elif motif == "khatam":
         sc.poly(_star_pts(c, c, 150, 150 * KHATAM, 8, 0), fill=accent)
@@ -103,6 +127,12 @@ def _logo_centre(sc: _Canvas, c: float, rng: random.Random, accent: RGB, star: R
     else:
         sc.line([(c - 10, c + 130), (c, c + 40), (c - 40, c - 10)], accent, 22)
         sc.line([(c, c + 40), (c + 50, c - 5)], accent, 18)
-        for dx, dy, r in ((-70, -40, 60), (0, -70, 75), (70, -40, 60), (-30, -20, 50), (40, -20, 50)):
+        for dx, dy, r in (
+            (-70, -40, 60),
+            (0, -70, 75),
+            (70, -40, 60),
+            (-30, -20, 50),
+            (40, -20, 50),
+        ):
             sc.ellipse(c + dx, c + dy, r, r * 0.7, fill=accent)
         sc.line([(c - 120, c + 135), (c + 120, c + 135)], accent, 12)

@@ -9,7 +9,6 @@ from functools import lru_cache
 
 from PIL import Image, ImageFilter, ImageOps
 
-
 RGB = tuple[int, int, int]
 RGBA = tuple[int, int, int, int]
 Point = tuple[float, float]
@@ -107,7 +106,13 @@ def _linear(size: tuple[int, int], stops: Stops, vertical: bool = True) -> Image
 def _distance_field() -> Image.Image:
     """256x256 map of distance from the centre, 255 at 64 px; built once from one mirrored quadrant."""
     q = Image.new("L", (128, 128))
-    q.putdata([min(255, round(math.hypot(x + 0.5, y + 0.5) * 255 / 64)) for y in range(128) for x in range(128)])
+    q.putdata(
+        [
+            min(255, round(math.hypot(x + 0.5, y + 0.5) * 255 / 64))
+            for y in range(128)
+            for x in range(128)
+        ]
+    )
     full = Image.new("L", (256, 256))
     full.paste(q, (128, 128))
     full.paste(q.transpose(Image.Transpose.FLIP_LEFT_RIGHT), (0, 128))
@@ -131,7 +136,11 @@ def _radial(size: tuple[int, int], stops: Stops, focus: Point = (0.5, 0.5)) -> I
     fx, fy = focus
     x0, y0 = 128 - fx * 128, 128 - fy * 128
     base = _mapped_field(tuple(stops))
-    return base.resize((max(1, size[0]), max(1, size[1])), Image.Resampling.BILINEAR, box=(x0, y0, x0 + 128, y0 + 128))
+    return base.resize(
+        (max(1, size[0]), max(1, size[1])),
+        Image.Resampling.BILINEAR,
+        box=(x0, y0, x0 + 128, y0 + 128),
+    )
 
 
 def _noise(size: tuple[int, int], rng: random.Random, cell: float) -> Image.Image:
@@ -139,4 +148,6 @@ def _noise(size: tuple[int, int], rng: random.Random, cell: float) -> Image.Imag
     nw, nh = max(2, round(size[0] / cell)), max(2, round(size[1] / cell))
     small = Image.frombytes("L", (nw + 2, nh + 2), rng.randbytes((nw + 2) * (nh + 2)))
     # Blurring the random cells hides the lattice that plain bicubic upscaling leaves; autocontrast restores range.
-    return ImageOps.autocontrast(small.filter(ImageFilter.GaussianBlur(0.7)), cutoff=1).crop((1, 1, nw + 1, nh + 1))
+    return ImageOps.autocontrast(small.filter(ImageFilter.GaussianBlur(0.7)), cutoff=1).crop(
+        (1, 1, nw + 1, nh + 1)
+    )

@@ -10,8 +10,21 @@ from .backdrops import _backdrop, _backdrop_and_vessel
 from .canvas import _Canvas, _Scene
 from .palette import CREAM, GLAZES, INDIGO, MAJORELLE, OLIVE, RGB, TERRACOTTA, TILT, _alpha, _shade
 from .shapes import _blob, _ellipse_pts, _leaf, _place, _rect, _spindle
-from .vessels import (ARGAN_BOTTLES, CYLINDER, JARS, OLIVE_BOTTLES, _bowl, _cap, _cork,
-                      _glass_vessel, _label, _liquid, _swirl_mound, _twine, _Vessel)
+from .vessels import (
+    ARGAN_BOTTLES,
+    CYLINDER,
+    JARS,
+    OLIVE_BOTTLES,
+    _bowl,
+    _cap,
+    _cork,
+    _glass_vessel,
+    _label,
+    _liquid,
+    _swirl_mound,
+    _twine,
+    _Vessel,
+)
 
 
 def _argan_nut(sc: _Canvas, x: float, y: float, s: float, rot: float, rng: random.Random) -> None:
@@ -26,9 +39,20 @@ def _argan_nut(sc: _Canvas, x: float, y: float, s: float, rot: float, rng: rando
             pts = []
             for t in (-0.8, -0.3, 0.2, 0.7):
                 px, py = t * s, off * (1 - 0.25 * t * t) + rng.uniform(-0.04, 0.04) * s
-                pts.append((x + px * math.cos(rot) - py * math.sin(rot), y + px * math.sin(rot) + py * math.cos(rot)))
+                pts.append(
+                    (
+                        x + px * math.cos(rot) - py * math.sin(rot),
+                        y + px * math.sin(rot) + py * math.cos(rot),
+                    )
+                )
             c.line(pts, (70, 40, 16, 60), s * 0.04)
-    sc.ellipse(x + math.cos(rot) * s * 0.9, y + math.sin(rot) * s * 0.9, s * 0.1, s * 0.08, fill=(70, 44, 20))
+    sc.ellipse(
+        x + math.cos(rot) * s * 0.9,
+        y + math.sin(rot) * s * 0.9,
+        s * 0.1,
+        s * 0.08,
+        fill=(70, 44, 20),
+    )
 
 
 def _almond(
@@ -80,10 +104,15 @@ def _olive(sc: _Canvas, x: float, y: float, r: float, rng: random.Random) -> Non
     _blob(sc, _ellipse_pts(x, y, r, r * 0.73, rng.uniform(-0.6, 0.6)), stops, 0.8)
 
 
-def _olive_branch(sc: _Canvas, x0: float, y0: float, x1: float, y1: float, rng: random.Random, fruits: int) -> None:
+def _olive_branch(
+    sc: _Canvas, x0: float, y0: float, x1: float, y1: float, rng: random.Random, fruits: int
+) -> None:
     """Olive twig: silvery-green narrow leaves in pairs, glossy green and purple-black olives."""
     sc.soft(_spindle((x0 + 20, y0 + 40), (x1 + 20, y1 + 40), 60, 1, 0.6), (40, 30, 10), 70, 14)
-    stem = [(x0 + (x1 - x0) * t, y0 + (y1 - y0) * t - 30 * math.sin(math.pi * t)) for t in (i / 12 for i in range(13))]
+    stem = [
+        (x0 + (x1 - x0) * t, y0 + (y1 - y0) * t - 30 * math.sin(math.pi * t))
+        for t in (i / 12 for i in range(13))
+    ]
     sc.line(stem, (104, 88, 56), 6)
     length = math.hypot(x1 - x0, y1 - y0)
     ang = math.atan2(y1 - y0, x1 - x0)
@@ -93,7 +122,14 @@ def _olive_branch(sc: _Canvas, x0: float, y0: float, x1: float, y1: float, rng: 
             a = ang + side * rng.uniform(0.5, 0.9)
             ll = length * rng.uniform(0.16, 0.22)
             col = rng.choice(((78, 98, 52), (96, 116, 66), (140, 152, 118)))
-            _leaf(sc, (sx, sy), (sx + math.cos(a) * ll, sy + math.sin(a) * ll), ll * 0.2, col, side * ll * 0.05)
+            _leaf(
+                sc,
+                (sx, sy),
+                (sx + math.cos(a) * ll, sy + math.sin(a) * ll),
+                ll * 0.2,
+                col,
+                side * ll * 0.05,
+            )
     for _ in range(fruits):
         i = rng.randrange(3, 11)
         sx, sy = stem[i]
@@ -104,9 +140,23 @@ def _olive_branch(sc: _Canvas, x0: float, y0: float, x1: float, y1: float, rng: 
 
 def _argan_oil(sc: _Scene, rng: random.Random) -> None:
     """Glass bottle of golden argan oil with cork and label, dried fruits and kernels around it."""
-    side, v = _backdrop_and_vessel(sc, rng, ("majorelle", "terracotta", "cream", "indigo", "mint", "rose"),
-                                   ARGAN_BOTTLES, (20, 70), (845, 870), (540, 590), (120, 138))
-    oil = ((0, (150, 82, 8)), (0.2, (214, 140, 24)), (0.42, (252, 206, 80)), (0.6, (236, 168, 40)), (1, (130, 66, 6)))
+    side, v = _backdrop_and_vessel(
+        sc,
+        rng,
+        ("majorelle", "terracotta", "cream", "indigo", "mint", "rose"),
+        ARGAN_BOTTLES,
+        (20, 70),
+        (845, 870),
+        (540, 590),
+        (120, 138),
+    )
+    oil = (
+        (0, (150, 82, 8)),
+        (0.2, (214, 140, 24)),
+        (0.42, (252, 206, 80)),
+        (0.6, (236, 168, 40)),
+        (1, (130, 66, 6)),
+    )
     back = _place(rng, 3, 150, 850, 720, 790, 90)
     for x, y in back:
         if abs(x - v.cx) > v.hw + 40:
@@ -127,13 +177,31 @@ def _argan_oil(sc: _Scene, rng: random.Random) -> None:
     for x, y in _place(rng, rng.randint(3, 4), free_x[0], free_x[1], 840, 930, 85):
         _argan_nut(sc, x, y, rng.uniform(38, 48), rng.uniform(-0.7, 0.7), rng)
     for x, y in _place(rng, rng.randint(5, 7), 130, 870, 890, 945, 55):
-        _almond(sc, x, y, rng.uniform(40, 50), rng.uniform(-0.9, 0.9) + math.pi * rng.randint(0, 1), KERNEL_SKIN, rng)
+        _almond(
+            sc,
+            x,
+            y,
+            rng.uniform(40, 50),
+            rng.uniform(-0.9, 0.9) + math.pi * rng.randint(0, 1),
+            KERNEL_SKIN,
+            rng,
+        )
 
 
 def _honey(sc: _Scene, rng: random.Random) -> None:
     """Jar of amber honey with a cloth cap, honeycomb wall and a wooden dipper dripping honey."""
-    side, v = _backdrop_and_vessel(sc, rng, ("saffron", "cream", "sand"), JARS, (40, 90), (850, 880),
-                                   (470, 520), (175, 195), feature="honeycomb", away=True)
+    side, v = _backdrop_and_vessel(
+        sc,
+        rng,
+        ("saffron", "cream", "sand"),
+        JARS,
+        (40, 90),
+        (850, 880),
+        (470, 520),
+        (175, 195),
+        feature="honeycomb",
+        away=True,
+    )
     honey = (
         (0, (120, 48, 4)),
         (0.22, (204, 112, 14)),
@@ -157,9 +225,10 @@ def _cloth_cap(sc: _Canvas, v: _Vessel, rng: random.Random) -> None:
         edge.append((x, hem + (18 if i % 2 else 0) + TILT * r * math.sin(math.pi * i / n) * 1.2))
     cap = (
         [(v.cx - r * 1.05, top + 20)]
-        + [(v.cx + r * math.cos(a), top - r * 0.28 * math.sin(a)) for a in (math.pi * (1 - i / 16) for i in range(17))][
-            1:-1
-        ]
+        + [
+            (v.cx + r * math.cos(a), top - r * 0.28 * math.sin(a))
+            for a in (math.pi * (1 - i / 16) for i in range(17))
+        ][1:-1]
         + [(v.cx + r * 1.05, top + 20)]
         + edge[::-1]
     )
@@ -211,7 +280,9 @@ def _dipper(sc: _Canvas, x: float, y: float, side: int, rng: random.Random) -> N
     with sc.clip(head) as c:
         for k in range(-5, 6):
             gx, gy = x + ax * k * 15, y + ay * k * 15
-            c.line([(gx - nx * 60, gy - ny * 60), (gx + nx * 60, gy + ny * 60)], (100, 60, 24, 150), 3)
+            c.line(
+                [(gx - nx * 60, gy - ny * 60), (gx + nx * 60, gy + ny * 60)], (100, 60, 24, 150), 3
+            )
     sc.glaze(head, (240, 150, 20), ((0.0, 0), (0.5, 120), (1.0, 200)), vertical=True)
     sc.ellipse(x - 20, y - 16, 14, 7, fill=(255, 250, 220, 170))
 
@@ -221,16 +292,22 @@ def _amlou(sc: _Scene, rng: random.Random) -> None:
     _backdrop(sc, rng, ("terracotta", "cream", "olive", "mint", "majorelle", "sand"))
     side = rng.choice((-1, 1))
     paste = ((0, (190, 118, 62)), (0.45, (140, 76, 34)), (1, (80, 40, 16)))
-    j = _Vessel.make(500 + side * rng.uniform(170, 210), rng.uniform(740, 770), 340, 118, rng.choice(JARS))
+    j = _Vessel.make(
+        500 + side * rng.uniform(170, 210), rng.uniform(740, 770), 340, 118, rng.choice(JARS)
+    )
 
     def jar_paste(c: _Canvas, v: _Vessel, t: float) -> None:
         """Opaque paste pressed against the glass."""
         inner = v.outline(t, 0.985, v.hw * 0.05)
-        c.fill_linear(inner, ((0, (84, 40, 16)), (0.4, (158, 92, 44)), (1, (70, 34, 12))), vertical=False)
+        c.fill_linear(
+            inner, ((0, (84, 40, 16)), (0.4, (158, 92, 44)), (1, (70, 34, 12))), vertical=False
+        )
         c.texture(inner, rng, 14, (60, 30, 10), (190, 130, 80), 50)
 
     _glass_vessel(sc, j, jar_paste, 0.2)
-    _label(sc, j, 0.52, 0.72, (236, 222, 196), rng.choice((TERRACOTTA, INDIGO, (30, 110, 100))), rng)
+    _label(
+        sc, j, 0.52, 0.72, (236, 222, 196), rng.choice((TERRACOTTA, INDIGO, (30, 110, 100))), rng
+    )
     _cap(sc, j, rng.choice(((212, 170, 70), (120, 80, 40))), j.height * 0.12)
     bx = 500 - side * rng.uniform(40, 90)
     rim = rng.uniform(700, 730)
@@ -242,18 +319,49 @@ def _amlou(sc: _Scene, rng: random.Random) -> None:
         for i in range(3):
             a = turn + 2 * math.pi * i / 3
             x, y = bx + math.cos(a) * 42, rim - 40 + math.sin(a) * 13
-            _almond(sc, x, y, 62, math.atan2(math.sin(a) * 0.35, math.cos(a)), ALMOND_SKIN, rng, shadow=False)
+            _almond(
+                sc,
+                x,
+                y,
+                62,
+                math.atan2(math.sin(a) * 0.35, math.cos(a)),
+                ALMOND_SKIN,
+                rng,
+                shadow=False,
+            )
 
     _bowl(sc, bx, rim, 210, 160, rng.choice(GLAZES[:3]), rng, heap)
     for x, y in _place(rng, rng.randint(6, 8), 130, 870, 890, 945, 70):
-        _almond(sc, x, y, rng.uniform(50, 60), rng.uniform(-0.8, 0.8) + math.pi * rng.randint(0, 1), ALMOND_SKIN, rng)
+        _almond(
+            sc,
+            x,
+            y,
+            rng.uniform(50, 60),
+            rng.uniform(-0.8, 0.8) + math.pi * rng.randint(0, 1),
+            ALMOND_SKIN,
+            rng,
+        )
 
 
 def _olive_oil(sc: _Scene, rng: random.Random) -> None:
     """Tall bottle of green-gold olive oil, an olive branch on the table and a dish of olives."""
-    side, v = _backdrop_and_vessel(sc, rng, ("cream", "terracotta", "rose", "sand", "majorelle", "mint"),
-                                   OLIVE_BOTTLES, (70, 130), (830, 860), (600, 650), (108, 122))
-    oil = ((0, (80, 86, 10)), (0.22, (150, 156, 24)), (0.42, (214, 214, 70)), (0.62, (170, 168, 30)), (1, (70, 70, 6)))
+    side, v = _backdrop_and_vessel(
+        sc,
+        rng,
+        ("cream", "terracotta", "rose", "sand", "majorelle", "mint"),
+        OLIVE_BOTTLES,
+        (70, 130),
+        (830, 860),
+        (600, 650),
+        (108, 122),
+    )
+    oil = (
+        (0, (80, 86, 10)),
+        (0.22, (150, 156, 24)),
+        (0.42, (214, 214, 70)),
+        (0.62, (170, 168, 30)),
+        (1, (70, 70, 6)),
+    )
     _glass_vessel(sc, v, _liquid(oil), rng.uniform(0.2, 0.3))
     if rng.random() < 0.5:
         _label(sc, v, 0.58, 0.78, (240, 232, 212), rng.choice((OLIVE, TERRACOTTA, INDIGO)), rng)
@@ -268,4 +376,12 @@ def _olive_oil(sc: _Scene, rng: random.Random) -> None:
 
     _bowl(sc, bx, 800, 130, 80, rng.choice(GLAZES[:3]), rng, olives)
     x0 = 500 - side * 470
-    _olive_branch(sc, x0, rng.uniform(900, 930), x0 + side * rng.uniform(640, 720), rng.uniform(860, 900), rng, 5)
+    _olive_branch(
+        sc,
+        x0,
+        rng.uniform(900, 930),
+        x0 + side * rng.uniform(640, 720),
+        rng.uniform(860, 900),
+        rng,
+        5,
+    )

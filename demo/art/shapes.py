@@ -9,11 +9,12 @@ from collections.abc import Sequence
 from .canvas import _Canvas
 from .palette import RGB, Point, Stops, _alpha, _shade
 
-
 # ---------------------------------------------------------------- geometry
 
 
-def _ellipse_pts(cx: float, cy: float, rx: float, ry: float, rot: float = 0.0, n: int = 48) -> list[Point]:
+def _ellipse_pts(
+    cx: float, cy: float, rx: float, ry: float, rot: float = 0.0, n: int = 48
+) -> list[Point]:
     """Polygon approximating a (possibly rotated) ellipse; polygons can be masked and gradient-filled."""
     c, s = math.cos(rot), math.sin(rot)
     out = []
@@ -33,14 +34,21 @@ def _rrect(x0: float, y0: float, x1: float, y1: float, r: float, n: int = 6) -> 
     """Rounded rectangle as a polygon."""
     r = min(r, (x1 - x0) / 2, (y1 - y0) / 2)
     out: list[Point] = []
-    for cx, cy, a0 in ((x1 - r, y0 + r, -90), (x1 - r, y1 - r, 0), (x0 + r, y1 - r, 90), (x0 + r, y0 + r, 180)):
+    for cx, cy, a0 in (
+        (x1 - r, y0 + r, -90),
+        (x1 - r, y1 - r, 0),
+        (x0 + r, y1 - r, 90),
+        (x0 + r, y0 + r, 180),
+    ):
         for i in range(n + 1):
             a = math.radians(a0 + 90 * i / n)
             out.append((cx + r * math.cos(a), cy + r * math.sin(a)))
     return out
 
 
-def _star_pts(cx: float, cy: float, r_out: float, r_in: float, points: int = 8, rot: float = 0.0) -> list[Point]:
+def _star_pts(
+    cx: float, cy: float, r_out: float, r_in: float, points: int = 8, rot: float = 0.0
+) -> list[Point]:
     """Star polygon; 8 points with r_in = r_out * 0.765 gives the khatam (two overlapping squares)."""
     out = []
     for i in range(points * 2):
@@ -60,7 +68,13 @@ def _rotate(pts: Sequence[Point], cx: float, cy: float, ang: float) -> list[Poin
 
 
 def _spindle(
-    p0: Point, p1: Point, width: float, pa: float = 1.0, pb: float = 1.0, bend: float = 0.0, n: int = 20
+    p0: Point,
+    p1: Point,
+    width: float,
+    pa: float = 1.0,
+    pb: float = 1.0,
+    bend: float = 0.0,
+    n: int = 20,
 ) -> list[Point]:
     """Lens-like outline from p0 to p1 (leaves, petals, almonds, dates); pa shifts the widest point, pb rounds ends."""
     (x0, y0), (x1, y1) = p0, p1
@@ -77,7 +91,9 @@ def _spindle(
     return right + left[::-1]
 
 
-def _wave(x0: float, x1: float, base: float, rng: random.Random, amp: float, step: float = 8.0) -> list[Point]:
+def _wave(
+    x0: float, x1: float, base: float, rng: random.Random, amp: float, step: float = 8.0
+) -> list[Point]:
     """Smooth random ridge line from a few seeded sine waves (hills, mountains, swirls)."""
     waves = [(rng.uniform(0.002, 0.006) * k, rng.uniform(0, 6.3), amp / k) for k in (1, 2, 4, 7)]
     n = max(2, int((x1 - x0) / step))
@@ -90,7 +106,9 @@ def _wave(x0: float, x1: float, base: float, rng: random.Random, amp: float, ste
 # ---------------------------------------------------------------- small natural things
 
 
-def _blob(sc: _Canvas, pts: Sequence[Point], stops: Stops, gloss: float = 0.0, focus: Point = (0.36, 0.3)) -> None:
+def _blob(
+    sc: _Canvas, pts: Sequence[Point], stops: Stops, gloss: float = 0.0, focus: Point = (0.36, 0.3)
+) -> None:
     """Round object lit from the top left, with an optional specular spot."""
     sc.fill_radial(pts, stops, focus)
     if gloss:
@@ -108,17 +126,29 @@ def _leaf(sc: _Canvas, p0: Point, p1: Point, width: float, top: RGB, bend: float
         (
             p0[0]
             + (p1[0] - p0[0]) * t
-            - (p1[1] - p0[1]) / math.hypot(p1[0] - p0[0], p1[1] - p0[1] or 1) * bend * 4 * t * (1 - t),
+            - (p1[1] - p0[1])
+            / math.hypot(p1[0] - p0[0], p1[1] - p0[1] or 1)
+            * bend
+            * 4
+            * t
+            * (1 - t),
             p0[1]
             + (p1[1] - p0[1]) * t
-            + (p1[0] - p0[0]) / math.hypot(p1[0] - p0[0], p1[1] - p0[1] or 1) * bend * 4 * t * (1 - t),
+            + (p1[0] - p0[0])
+            / math.hypot(p1[0] - p0[0], p1[1] - p0[1] or 1)
+            * bend
+            * 4
+            * t
+            * (1 - t),
         )
         for t in (0.05, 0.35, 0.65, 0.9)
     ]
     sc.line(mid, _alpha(_shade(top, 1.5), 140), max(1.0, width * 0.08))
 
 
-def _place(rng: random.Random, n: int, x0: float, x1: float, y0: float, y1: float, gap: float) -> list[Point]:
+def _place(
+    rng: random.Random, n: int, x0: float, x1: float, y0: float, y1: float, gap: float
+) -> list[Point]:
     """Scatter n points in a box keeping a minimum gap, so small objects do not pile on each other."""
     out: list[Point] = []
     for _ in range(n * 20):

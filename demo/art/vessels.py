@@ -8,23 +8,76 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .canvas import _Canvas
-from .palette import (CREAM, INK, MAJORELLE, RGB, RGBA, SAFFRON, TERRACOTTA, TILT, WHITE, Point,
-                      Stops, _alpha, _mix, _shade)
+from .palette import (
+    CREAM,
+    INK,
+    MAJORELLE,
+    RGB,
+    RGBA,
+    SAFFRON,
+    TERRACOTTA,
+    TILT,
+    WHITE,
+    Point,
+    Stops,
+    _alpha,
+    _mix,
+    _shade,
+)
 from .shapes import KHATAM, _ellipse_pts, _rect, _rotate, _rrect, _star_pts
-
 
 # ---------------------------------------------------------------- vessels (bottles, jars, vases)
 
 # Silhouettes as (t, r, mode): t runs 0 (top) to 1 (base), r is the fraction of the body half-width, mode is the
 # curve into that point: l=straight, s=S-curve, q=outwards then down (shoulder), c=down then inwards (foot).
 ARGAN_BOTTLES = (
-    ((0, 0.24), (0.03, 0.27), (0.05, 0.24, "l"), (0.26, 0.25, "l"), (0.46, 1.0, "s"), (0.95, 1.0, "l"), (1, 0.88, "c")),
-    ((0, 0.26), (0.03, 0.3), (0.05, 0.27, "l"), (0.22, 0.28, "l"), (0.36, 1.0, "q"), (0.95, 1.0, "l"), (1, 0.9, "c")),
-    ((0, 0.25), (0.03, 0.28), (0.05, 0.25, "l"), (0.24, 0.26, "l"), (0.5, 0.92, "s"), (0.8, 1.0, "s"), (1, 0.82, "c")),
+    (
+        (0, 0.24),
+        (0.03, 0.27),
+        (0.05, 0.24, "l"),
+        (0.26, 0.25, "l"),
+        (0.46, 1.0, "s"),
+        (0.95, 1.0, "l"),
+        (1, 0.88, "c"),
+    ),
+    (
+        (0, 0.26),
+        (0.03, 0.3),
+        (0.05, 0.27, "l"),
+        (0.22, 0.28, "l"),
+        (0.36, 1.0, "q"),
+        (0.95, 1.0, "l"),
+        (1, 0.9, "c"),
+    ),
+    (
+        (0, 0.25),
+        (0.03, 0.28),
+        (0.05, 0.25, "l"),
+        (0.24, 0.26, "l"),
+        (0.5, 0.92, "s"),
+        (0.8, 1.0, "s"),
+        (1, 0.82, "c"),
+    ),
 )
 OLIVE_BOTTLES = (
-    ((0, 0.3), (0.03, 0.34), (0.05, 0.3, "l"), (0.3, 0.32, "l"), (0.5, 1.0, "s"), (0.96, 1.0, "l"), (1, 0.9, "c")),
-    ((0, 0.3), (0.03, 0.34), (0.05, 0.3, "l"), (0.22, 0.32, "l"), (0.34, 1.0, "q"), (0.96, 1.0, "l"), (1, 0.9, "c")),
+    (
+        (0, 0.3),
+        (0.03, 0.34),
+        (0.05, 0.3, "l"),
+        (0.3, 0.32, "l"),
+        (0.5, 1.0, "s"),
+        (0.96, 1.0, "l"),
+        (1, 0.9, "c"),
+    ),
+    (
+        (0, 0.3),
+        (0.03, 0.34),
+        (0.05, 0.3, "l"),
+        (0.22, 0.32, "l"),
+        (0.34, 1.0, "q"),
+        (0.96, 1.0, "l"),
+        (1, 0.9, "c"),
+    ),
 )
 JARS = (
     (
@@ -109,7 +162,9 @@ class _Vessel:
     curve: list[Point]
 
     @classmethod
-    def make(cls, cx: float, base: float, height: float, hw: float, profile: Sequence[tuple]) -> _Vessel:
+    def make(
+        cls, cx: float, base: float, height: float, hw: float, profile: Sequence[tuple]
+    ) -> _Vessel:
         """Build from a profile table."""
         return cls(cx, base, height, hw, _profile_curve(profile))
 
@@ -143,7 +198,8 @@ class _Vessel:
         """Front half of the horizontal circle at t, left to right, as the tilted camera sees it."""
         r, y = max(self.r(t) - inset, 0), self.y(t)
         return [
-            (self.cx - r * math.cos(math.pi * i / n), y + TILT * r * math.sin(math.pi * i / n)) for i in range(n + 1)
+            (self.cx - r * math.cos(math.pi * i / n), y + TILT * r * math.sin(math.pi * i / n))
+            for i in range(n + 1)
         ]
 
     def band(self, t0: float, t1: float, inset: float = 0.0) -> list[Point]:
@@ -151,20 +207,36 @@ class _Vessel:
         return self.arc(t0, inset) + self.arc(t1, inset)[::-1]
 
 
-CYLINDER = ((0.0, 120), (0.22, 10), (0.5, 0), (0.78, 40), (1.0, 150))  # edge darkening across a round body
+CYLINDER = (
+    (0.0, 120),
+    (0.22, 10),
+    (0.5, 0),
+    (0.78, 40),
+    (1.0, 150),
+)  # edge darkening across a round body
 
 
 def _contact_shadow(sc: _Canvas, cx: float, y: float, rx: float, strength: int = 150) -> None:
     """Soft shadow under an object, offset to the right because the light comes from the top left."""
-    sc.soft(_ellipse_pts(cx + rx * 0.25, y, rx * 1.15, rx * 0.2), (40, 24, 12), strength // 2, rx * 0.18)
+    sc.soft(
+        _ellipse_pts(cx + rx * 0.25, y, rx * 1.15, rx * 0.2), (40, 24, 12), strength // 2, rx * 0.18
+    )
     sc.soft(_ellipse_pts(cx + rx * 0.05, y, rx * 0.98, rx * 0.09), (30, 18, 8), strength, rx * 0.04)
 
 
 def _glass_highlights(sc: _Canvas, v: _Vessel, t0: float, t1: float) -> None:
     """Reflections of a window on a glass body: a broad strip on the left, a thin one on the right."""
-    sc.glaze(v.outline(t0, t1, a=-0.74, b=-0.56), WHITE, ((0.0, 0), (0.15, 150), (0.8, 120), (1.0, 0)), vertical=True)
     sc.glaze(
-        v.outline(t0 + 0.05, t1 - 0.05, a=0.7, b=0.78), WHITE, ((0.0, 0), (0.3, 90), (0.7, 90), (1.0, 0)), vertical=True
+        v.outline(t0, t1, a=-0.74, b=-0.56),
+        WHITE,
+        ((0.0, 0), (0.15, 150), (0.8, 120), (1.0, 0)),
+        vertical=True,
+    )
+    sc.glaze(
+        v.outline(t0 + 0.05, t1 - 0.05, a=0.7, b=0.78),
+        WHITE,
+        ((0.0, 0), (0.3, 90), (0.7, 90), (1.0, 0)),
+        vertical=True,
     )
 
 
@@ -184,7 +256,9 @@ def _liquid(stops: Stops) -> Callable[[_Canvas, _Vessel, float], None]:
     return paint
 
 
-def _glass_vessel(sc: _Canvas, v: _Vessel, contents: Callable[[_Canvas, _Vessel, float], None], fill_t: float) -> None:
+def _glass_vessel(
+    sc: _Canvas, v: _Vessel, contents: Callable[[_Canvas, _Vessel, float], None], fill_t: float
+) -> None:
     """A glass bottle or jar: faint glass, contents, cylinder shading, reflections and a rim line."""
     body = v.outline()
     _contact_shadow(sc, v.cx, v.base, v.hw)
@@ -206,7 +280,13 @@ def _cork(sc: _Canvas, v: _Vessel, rng: random.Random) -> None:
     )
     sc.ellipse(v.cx, top + r * 0.12, r * 0.96, r * 0.22, fill=(226, 188, 140))
     for _ in range(14):
-        sc.ellipse(v.cx + rng.uniform(-0.8, 0.8) * r, rng.uniform(top + r * 0.3, bot), 1.6, 1.2, fill=(90, 58, 30, 150))
+        sc.ellipse(
+            v.cx + rng.uniform(-0.8, 0.8) * r,
+            rng.uniform(top + r * 0.3, bot),
+            1.6,
+            1.2,
+            fill=(90, 58, 30, 150),
+        )
 
 
 def _cap(sc: _Canvas, v: _Vessel, color: RGB, height: float) -> None:
@@ -216,7 +296,12 @@ def _cap(sc: _Canvas, v: _Vessel, color: RGB, height: float) -> None:
     bot = top + height
     sc.fill_linear(
         _rrect(v.cx - r, top, v.cx + r, bot, r * 0.08),
-        ((0, _shade(color, 0.55)), (0.3, _shade(color, 1.35)), (0.6, color), (1, _shade(color, 0.45))),
+        (
+            (0, _shade(color, 0.55)),
+            (0.3, _shade(color, 1.35)),
+            (0.6, color),
+            (1, _shade(color, 0.45)),
+        ),
         vertical=False,
     )
     n = 22
@@ -237,7 +322,9 @@ def _twine(sc: _Canvas, v: _Vessel, t: float, color: RGB = (206, 176, 118)) -> N
     sc.ellipse(kx, ky, 6, 5, fill=_shade(color, 0.85))
 
 
-def _label(sc: _Canvas, v: _Vessel, t0: float, t1: float, paper: RGB, accent: RGB, rng: random.Random) -> None:
+def _label(
+    sc: _Canvas, v: _Vessel, t0: float, t1: float, paper: RGB, accent: RGB, rng: random.Random
+) -> None:
     """Wrapped paper label with a printed zellige motif instead of words (the shop speaks three languages)."""
     band = v.band(t0, t1, -1)
     sc.poly(band, fill=paper)
@@ -253,7 +340,12 @@ def _label(sc: _Canvas, v: _Vessel, t0: float, t1: float, paper: RGB, accent: RG
         for i in range(1, 4):
             x = v.cx + side * (h * 1.2 + i * h * 0.55)
             sc.poly(
-                _rotate(_rect(x - h * 0.16, cy - h * 0.16, x + h * 0.16, cy + h * 0.16), x, cy, math.pi / 4),
+                _rotate(
+                    _rect(x - h * 0.16, cy - h * 0.16, x + h * 0.16, cy + h * 0.16),
+                    x,
+                    cy,
+                    math.pi / 4,
+                ),
                 fill=_alpha(accent, 200 - i * 40),
             )
     sc.glaze(band, (20, 10, 0), CYLINDER)
@@ -263,18 +355,27 @@ def _plate(sc: _Canvas, cx: float, cy: float, rx: float, rng: random.Random, gla
     """Glazed round plate seen from above at an angle, with a painted rim; returns the inner radius."""
     ry = rx * 0.32
     _contact_shadow(sc, cx, cy + ry * 0.6, rx, 120)
-    sc.fill_linear(_ellipse_pts(cx, cy + ry * 0.12, rx, ry), ((0, (200, 190, 176)), (1, (150, 140, 126))))
-    sc.fill_radial(_ellipse_pts(cx, cy, rx, ry), ((0, (252, 248, 240)), (1, (226, 218, 204))), (0.4, 0.35))
+    sc.fill_linear(
+        _ellipse_pts(cx, cy + ry * 0.12, rx, ry), ((0, (200, 190, 176)), (1, (150, 140, 126)))
+    )
+    sc.fill_radial(
+        _ellipse_pts(cx, cy, rx, ry), ((0, (252, 248, 240)), (1, (226, 218, 204))), (0.4, 0.35)
+    )
     sc.ellipse(cx, cy, rx * 0.96, ry * 0.96, outline=_alpha(glaze, 230), width=5)
     n = 28
     for i in range(n):
         a = 2 * math.pi * i / n
         px, py = cx + rx * 0.86 * math.cos(a), cy + ry * 0.86 * math.sin(a)
         s = 9
-        sc.poly([(px, py - s * 0.5), (px + s, py), (px, py + s * 0.5), (px - s, py)], fill=_alpha(glaze, 220))
+        sc.poly(
+            [(px, py - s * 0.5), (px + s, py), (px, py + s * 0.5), (px - s, py)],
+            fill=_alpha(glaze, 220),
+        )
     sc.ellipse(cx, cy, rx * 0.74, ry * 0.74, outline=_alpha(glaze, 180), width=3)
     sc.fill_radial(
-        _ellipse_pts(cx, cy + ry * 0.03, rx * 0.7, ry * 0.7), ((0, (240, 234, 224)), (1, (210, 200, 186))), (0.45, 0.6)
+        _ellipse_pts(cx, cy + ry * 0.03, rx * 0.7, ry * 0.7),
+        ((0, (240, 234, 224)), (1, (210, 200, 186))),
+        (0.45, 0.6),
     )
     return rx * 0.7
 
@@ -293,12 +394,23 @@ def _bowl(
     contents: Callable[[], None] | None = None,
 ) -> None:
     """Glazed pottery bowl (Safi style) with a painted band of triangles; `contents` is drawn before the front lip."""
-    v = _Vessel.make(cx, rim_y + depth, depth, rx, ((0, 1.0), (0.85, 0.62, "c"), (0.88, 0.5, "l"), (1.0, 0.5, "l")))
+    v = _Vessel.make(
+        cx,
+        rim_y + depth,
+        depth,
+        rx,
+        ((0, 1.0), (0.85, 0.62, "c"), (0.88, 0.5, "l"), (1.0, 0.5, "l")),
+    )
     _contact_shadow(sc, cx, v.base, rx * 0.6)
     body = v.outline()
     sc.fill_linear(
         body,
-        ((0, _shade(glaze, 0.55)), (0.3, _shade(glaze, 1.25)), (0.6, glaze), (1, _shade(glaze, 0.45))),
+        (
+            (0, _shade(glaze, 0.55)),
+            (0.3, _shade(glaze, 1.25)),
+            (0.6, glaze),
+            (1, _shade(glaze, 0.45)),
+        ),
         vertical=False,
     )
     motif = rng.choice((MAJORELLE, SAFFRON, TERRACOTTA, INK))
@@ -311,25 +423,34 @@ def _bowl(
             x = cx - v.r(0.45) * math.cos(a)
             y = v.y(0.45) + TILT * v.r(0.45) * math.sin(a)
             w = s * math.sin(a)  # foreshortened towards the sides of the bowl
-            c.poly([(x - w, y - s * 0.9), (x + w, y - s * 0.9), (x, y + s * 0.9)], fill=_alpha(CREAM, 230))
             c.poly(
-                [(x - w * 0.45, y - s * 0.5), (x + w * 0.45, y - s * 0.5), (x, y + s * 0.25)], fill=_alpha(motif, 230)
+                [(x - w, y - s * 0.9), (x + w, y - s * 0.9), (x, y + s * 0.9)],
+                fill=_alpha(CREAM, 230),
+            )
+            c.poly(
+                [(x - w * 0.45, y - s * 0.5), (x + w * 0.45, y - s * 0.5), (x, y + s * 0.25)],
+                fill=_alpha(motif, 230),
             )
         c.line(v.arc(0.66), _alpha(CREAM, 200), s * 0.2)
     sc.glaze(body, WHITE, ((0.0, 0), (0.2, 90), (0.3, 0), (1.0, 0)))
     # Rim: outer glazed lip, then the shadowed inside of the bowl.
     sc.ellipse(cx, rim_y, rx, rx * RIM, fill=_shade(glaze, 1.1))
     sc.fill_linear(
-        _ellipse_pts(cx, rim_y, rx * 0.93, rx * RIM * 0.9), ((0, _shade(glaze, 0.5)), (1, _shade(glaze, 0.8)))
+        _ellipse_pts(cx, rim_y, rx * 0.93, rx * RIM * 0.9),
+        ((0, _shade(glaze, 0.5)), (1, _shade(glaze, 0.8))),
     )
     if contents:
         contents()
         # The front of the lip passes in front of whatever is heaped inside.
         outer = [
-            (cx - rx * math.cos(math.pi * i / 32), rim_y + rx * RIM * math.sin(math.pi * i / 32)) for i in range(33)
+            (cx - rx * math.cos(math.pi * i / 32), rim_y + rx * RIM * math.sin(math.pi * i / 32))
+            for i in range(33)
         ]
         inner = [
-            (cx - rx * 0.93 * math.cos(math.pi * i / 32), rim_y + rx * RIM * 0.9 * math.sin(math.pi * i / 32))
+            (
+                cx - rx * 0.93 * math.cos(math.pi * i / 32),
+                rim_y + rx * RIM * 0.9 * math.sin(math.pi * i / 32),
+            )
             for i in range(33)
         ]
         sc.fill_linear(
@@ -339,18 +460,25 @@ def _bowl(
         )
 
 
-def _swirl_mound(sc: _Canvas, cx: float, cy: float, rx: float, height: float, stops: Stops, line: RGBA) -> None:
+def _swirl_mound(
+    sc: _Canvas, cx: float, cy: float, rx: float, height: float, stops: Stops, line: RGBA
+) -> None:
     """Spread paste (amlou, cream) piled in a dome with a spiral spoon groove and a glossy highlight."""
 
     def on_dome(f: float, a: float) -> Point:
         """Project the dome surface point at radius fraction f and angle a."""
-        return (cx + rx * f * math.cos(a), cy - height * (1 - f * f) ** 0.7 + rx * f * RIM * 0.9 * math.sin(a))
+        return (
+            cx + rx * f * math.cos(a),
+            cy - height * (1 - f * f) ** 0.7 + rx * f * RIM * 0.9 * math.sin(a),
+        )
 
     front = [on_dome(1.0, math.pi * i / 24) for i in range(25)]
     profile = [
         (
             cx - rx * math.cos(math.pi * i / 24),
-            cy - height * math.sin(math.pi * i / 24) ** 1.2 - rx * RIM * 0.3 * math.sin(math.pi * i / 24),
+            cy
+            - height * math.sin(math.pi * i / 24) ** 1.2
+            - rx * RIM * 0.3 * math.sin(math.pi * i / 24),
         )
         for i in range(25)
     ]
@@ -360,4 +488,6 @@ def _swirl_mound(sc: _Canvas, cx: float, cy: float, rx: float, height: float, st
         spiral = [on_dome(0.9 - 0.8 * i / 90, 3 * math.pi * i / 90 + 0.5) for i in range(91)]
         c.line([(x, y + 3) for x, y in spiral], _alpha((0, 0, 0), line[3] // 2), 6)
         c.line(spiral, line, 5)
-    sc.ellipse(cx - rx * 0.3, cy - height * 0.7, rx * 0.14, height * 0.08, fill=(255, 255, 255, 120))
+    sc.ellipse(
+        cx - rx * 0.3, cy - height * 0.7, rx * 0.14, height * 0.08, fill=(255, 255, 255, 120)
+    )

@@ -15,33 +15,111 @@ Services flush and raise ``orders.exceptions.OrderError``; the view commits
 once. Callers use this package's names (``services.place_order``,
 ``services.OrderError``), re-exported below.
 """
+
 from __future__ import annotations
 
-from ..exceptions import (CartError, IllegalTransition, OrderError, PriceChanged, RefundError,
-                          SoldOut)
-from .fulfilment import (cancel_order, mark_cash_remitted, mark_delivered, mark_refunded,
-                         mark_shipped)
-from .holds import (EXPIRED_MESSAGE, HOLD_GRACE, cancel_unpaid, checkout_expires_at,
-                    confirm_card_payment, hold_duration, hold_lapsed, note_payment, payable_now,
-                    record_full_refund, record_late_payment_refund, release_expired_holds,
-                    renew_hold, session_minutes, take_back_late_payment)
+from ..exceptions import (
+    CartError,
+    IllegalTransition,
+    OrderError,
+    PriceChanged,
+    RefundError,
+    SoldOut,
+)
+from .fulfilment import (
+    cancel_order,
+    mark_cash_remitted,
+    mark_delivered,
+    mark_refunded,
+    mark_shipped,
+)
+from .holds import (
+    EXPIRED_MESSAGE,
+    HOLD_GRACE,
+    cancel_unpaid,
+    checkout_expires_at,
+    confirm_card_payment,
+    hold_duration,
+    hold_lapsed,
+    note_payment,
+    payable_now,
+    record_full_refund,
+    record_late_payment_refund,
+    release_expired_holds,
+    renew_hold,
+    session_minutes,
+    take_back_late_payment,
+)
 from .inventory import restock_units
 from .placement import available_payment_methods, new_number, place_order
 from .pricing import Address, LineQuote, Quote, ShipmentQuote, quote
-from .queries import (PREPARABLE, hash_token, history, normalize_number, order_for, order_options,
-                      packing_slips, token_matches)
-from .states import (ORDER_MOVES, PAYMENT_MOVES, SHIPMENT_MOVES, claim_transition,
-                     transition_order, transition_shipment)
+from .queries import (
+    PREPARABLE,
+    hash_token,
+    history,
+    normalize_number,
+    order_for,
+    order_options,
+    packing_slips,
+    token_matches,
+)
+from .states import (
+    ORDER_MOVES,
+    PAYMENT_MOVES,
+    SHIPMENT_MOVES,
+    claim_transition,
+    transition_order,
+    transition_shipment,
+)
 
 __all__ = [
-    "EXPIRED_MESSAGE", "HOLD_GRACE", "ORDER_MOVES", "PAYMENT_MOVES", "PREPARABLE",
-    "SHIPMENT_MOVES", "Address", "CartError", "IllegalTransition", "LineQuote", "OrderError",
-    "PriceChanged", "Quote", "RefundError", "ShipmentQuote", "SoldOut", "available_payment_methods",
-    "cancel_order", "cancel_unpaid", "checkout_expires_at", "claim_transition",
-    "confirm_card_payment", "hash_token", "history", "hold_duration", "hold_lapsed",
-    "mark_cash_remitted", "mark_delivered", "mark_refunded", "mark_shipped", "new_number",
-    "normalize_number", "note_payment", "order_for", "order_options", "packing_slips",
-    "payable_now", "place_order", "quote", "record_full_refund", "record_late_payment_refund",
-    "release_expired_holds", "renew_hold", "restock_units", "session_minutes",
-    "take_back_late_payment", "token_matches", "transition_order", "transition_shipment",
+    "EXPIRED_MESSAGE",
+    "HOLD_GRACE",
+    "ORDER_MOVES",
+    "PAYMENT_MOVES",
+    "PREPARABLE",
+    "SHIPMENT_MOVES",
+    "Address",
+    "CartError",
+    "IllegalTransition",
+    "LineQuote",
+    "OrderError",
+    "PriceChanged",
+    "Quote",
+    "RefundError",
+    "ShipmentQuote",
+    "SoldOut",
+    "available_payment_methods",
+    "cancel_order",
+    "cancel_unpaid",
+    "checkout_expires_at",
+    "claim_transition",
+    "confirm_card_payment",
+    "hash_token",
+    "history",
+    "hold_duration",
+    "hold_lapsed",
+    "mark_cash_remitted",
+    "mark_delivered",
+    "mark_refunded",
+    "mark_shipped",
+    "new_number",
+    "normalize_number",
+    "note_payment",
+    "order_for",
+    "order_options",
+    "packing_slips",
+    "payable_now",
+    "place_order",
+    "quote",
+    "record_full_refund",
+    "record_late_payment_refund",
+    "release_expired_holds",
+    "renew_hold",
+    "restock_units",
+    "session_minutes",
+    "take_back_late_payment",
+    "token_matches",
+    "transition_order",
+    "transition_shipment",
 ]

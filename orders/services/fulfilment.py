@@ -2,6 +2,7 @@
 
 Services flush and raise ``OrderError``; the caller commits once.
 """
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -27,16 +28,22 @@ def mark_shipped(shipment: Shipment, carrier: str, tracking: str) -> None:
     transition_shipment(shipment, ShipmentStatus.SHIPPED)
     shipment.carrier, shipment.tracking_number = carrier[:80], tracking[:80]
     shipment.shipped_at = utcnow()
-    _followed(shipment, "order_shipped",
-              _l("Your order %(number)s is on its way", number=shipment.order.number))
+    _followed(
+        shipment,
+        "order_shipped",
+        _l("Your order %(number)s is on its way", number=shipment.order.number),
+    )
 
 
 def mark_delivered(shipment: Shipment) -> None:
     """The carrier delivered the parcel."""
     transition_shipment(shipment, ShipmentStatus.DELIVERED)
     shipment.delivered_at = utcnow()
-    _followed(shipment, "order_delivered",
-              _l("Your order %(number)s was delivered", number=shipment.order.number))
+    _followed(
+        shipment,
+        "order_delivered",
+        _l("Your order %(number)s was delivered", number=shipment.order.number),
+    )
 
 
 def _followed(shipment: Shipment, template: str, subject) -> None:

@@ -7,6 +7,7 @@ permitting) or records the refund. Each move is claimed with a conditional
 UPDATE (``states.claim_transition``), so concurrent callers never both act.
 Services flush; the caller commits.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -63,16 +64,20 @@ def checkout_expires_at(order: Order) -> datetime:
 
 
 #: What a shopper reads about a card order whose payment window closed.
-EXPIRED_MESSAGE = _l("This order expired: its card payment was not completed in time, and "
-                     "its items went back on sale.")
+EXPIRED_MESSAGE = _l(
+    "This order expired: its card payment was not completed in time, and "
+    "its items went back on sale."
+)
 
 
 def payable_now(order: Order, now: datetime | None = None) -> bool:
     """True for a card order still waiting for its payment, its hold not lapsed."""
-    return (order.status == OrderStatus.PENDING_PAYMENT
-            and order.payment_method == PaymentMethod.CARD
-            and order.payment_due_at is not None
-            and order.payment_due_at >= (now or utcnow()))
+    return (
+        order.status == OrderStatus.PENDING_PAYMENT
+        and order.payment_method == PaymentMethod.CARD
+        and order.payment_due_at is not None
+        and order.payment_due_at >= (now or utcnow())
+    )
 
 
 def renew_hold(order: Order) -> None:
@@ -85,12 +90,16 @@ def renew_hold(order: Order) -> None:
     """
     now = utcnow()
     result = db.session.execute(
-        update(Order).where(Order.id == order.id,
-                            Order.status == OrderStatus.PENDING_PAYMENT,
-                            Order.payment_method == PaymentMethod.CARD,
-                            Order.payment_due_at >= now)
+        update(Order)
+        .where(
+            Order.id == order.id,
+            Order.status == OrderStatus.PENDING_PAYMENT,
+            Order.payment_method == PaymentMethod.CARD,
+            Order.payment_due_at >= now,
+        )
         .values(payment_due_at=now + hold_duration())
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     db.session.expire(order, ["payment_due_at", "status"])
     if result.rowcount != 1:
         raise OrderError(EXPIRED_MESSAGE)
@@ -112,9 +121,13 @@ def release_expired_holds(now: datetime | None = None) -> list[Order]:
     the caller commits.
     """
     now = now or utcnow()
-    ids = list(db.session.scalars(
-        select(Order.id).where(Order.status == OrderStatus.PENDING_PAYMENT,
-                               Order.payment_due_at < now).order_by(Order.id)))
+    ids = list(
+        db.session.scalars(
+            select(Order.id)
+            .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.payment_due_at < now)
+            .order_by(Order.id)
+        )
+    )
     if not ids:
         return []
     return cancel_unpaid(ids, Order.payment_due_at < now)
@@ -123,21 +136,35 @@ def release_expired_holds(now: datetime | None = None) -> list[Order]:
 def cancel_unpaid(order_ids: Iterable[int], *where) -> list[Order]:
     """Cancel and restock the unpaid card orders among ``order_ids`` (Stripe page expired)."""
     now = utcnow()
-    claimed = [order_id for order_id in sorted(set(order_ids))
-               if claim_transition(order_id, OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED,
-                                   Order.payment_method == PaymentMethod.CARD, *where,
-                                   cancelled_at=now)]
+    claimed = [
+        order_id
+        for order_id in sorted(set(order_ids))
+        if claim_transition(
+            order_id,
+            OrderStatus.PENDING_PAYMENT,
+            OrderStatus.CANCELLED,
+            Order.payment_method == PaymentMethod.CARD,
+            *where,
+            cancelled_at=now,
+        )
+    ]
     if not claimed:
         return []
-    orders = list(db.session.scalars(
-        select(Order).where(Order.id.in_(claimed)).order_by(Order.id)
-        .options(selectinload(Order.shipments),
-                 selectinload(Order.lines).selectinload(OrderLine.lots))))
+    orders = list(
+        db.session.scalars(
+            select(Order)
+            .where(Order.id.in_(claimed))
+            .order_by(Order.id)
+            .options(
+                selectinload(Order.shipments),
+                selectinload(Order.lines).selectinload(OrderLine.lots),
+            )
+        )
+    )
     for order in orders:
         for shipment in order.shipments:
             transition_shipment(shipment, ShipmentStatus.CANCELLED)
-        order.cancel_reason = in_language(
-            order, _l("The card payment was not completed in time."))
+        order.cancel_reason = in_language(order, _l("The card payment was not completed in time."))
     db.session.flush()
     restock_many(orders)
     for order in orders:
@@ -151,12 +178,18 @@ def _paid(order: Order, token: str | None) -> None:
     mail_confirmed(order, token if token_matches(order, token) else None)
 
 
-def confirm_card_payment(order: Order, session_id: str, payment_intent: str | None,
-                         token: str | None = None) -> bool:
+def confirm_card_payment(
+    order: Order, session_id: str, payment_intent: str | None, token: str | None = None
+) -> bool:
     """Stripe says the order is paid: PENDING_PAYMENT → PAID; False if it was no longer pending."""
-    if not claim_transition(order.id, OrderStatus.PENDING_PAYMENT, OrderStatus.PAID,
-                            paid_at=utcnow(), stripe_session_id=session_id,
-                            stripe_payment_intent=payment_intent):
+    if not claim_transition(
+        order.id,
+        OrderStatus.PENDING_PAYMENT,
+        OrderStatus.PAID,
+        paid_at=utcnow(),
+        stripe_session_id=session_id,
+        stripe_payment_intent=payment_intent,
+    ):
         return False
     _paid(order, token)
     return True
@@ -164,9 +197,13 @@ def confirm_card_payment(order: Order, session_id: str, payment_intent: str | No
 
 def hold_lapsed(order: Order) -> bool:
     """True for a card order cancelled because its payment window closed, not by a person."""
-    if (order.status != OrderStatus.CANCELLED or order.payment_method != PaymentMethod.CARD
-            or order.paid_at is not None or order.payment_due_at is None
-            or order.cancelled_at is None):
+    if (
+        order.status != OrderStatus.CANCELLED
+        or order.payment_method != PaymentMethod.CARD
+        or order.paid_at is not None
+        or order.payment_due_at is None
+        or order.cancelled_at is None
+    ):
         return False
     # Stripe's page expires HOLD_GRACE before the hold; allow a minute of clock skew.
     return order.cancelled_at >= order.payment_due_at - HOLD_GRACE - timedelta(minutes=1)
@@ -175,14 +212,19 @@ def hold_lapsed(order: Order) -> bool:
 def revive_shipment(shipment: Shipment) -> None:
     """A parcel cancelled with its lapsed hold goes back to preparation once paid."""
     if shipment.status != ShipmentStatus.CANCELLED or shipment.order.status != OrderStatus.PAID:
-        raise IllegalTransition(_l("A shipment cannot go from %(old)s to %(new)s.",
-                                   old=shipment.status.value,
-                                   new=ShipmentStatus.TO_PREPARE.value))
+        raise IllegalTransition(
+            _l(
+                "A shipment cannot go from %(old)s to %(new)s.",
+                old=shipment.status.value,
+                new=ShipmentStatus.TO_PREPARE.value,
+            )
+        )
     shipment.status = ShipmentStatus.TO_PREPARE
 
 
-def take_back_late_payment(order: Order, session_id: str, payment_intent: str | None,
-                           token: str | None = None) -> bool:
+def take_back_late_payment(
+    order: Order, session_id: str, payment_intent: str | None, token: str | None = None
+) -> bool:
     """A payment arrived after the hold lapsed: take the stock again and mark the order paid.
 
     Returns False, changing nothing, when the order was cancelled by a person or
@@ -195,9 +237,17 @@ def take_back_late_payment(order: Order, session_id: str, payment_intent: str | 
     if short:
         put_back({v: q for v, q in wanted.items() if v not in short})
         return False
-    if not claim_transition(order.id, OrderStatus.CANCELLED, OrderStatus.PAID, payment=True,
-                            paid_at=utcnow(), cancelled_at=None, cancel_reason="",
-                            stripe_session_id=session_id, stripe_payment_intent=payment_intent):
+    if not claim_transition(
+        order.id,
+        OrderStatus.CANCELLED,
+        OrderStatus.PAID,
+        payment=True,
+        paid_at=utcnow(),
+        cancelled_at=None,
+        cancel_reason="",
+        stripe_session_id=session_id,
+        stripe_payment_intent=payment_intent,
+    ):
         put_back(wanted)
         return False
     for shipment in order.shipments:
@@ -213,12 +263,23 @@ def take_back_late_payment(order: Order, session_id: str, payment_intent: str | 
 
 def record_late_payment_refund(order: Order, session_id: str, payment_intent: str | None) -> None:
     """The late payment of a cancelled order was refunded at Stripe: CANCELLED → REFUNDED."""
-    reason = in_language(order, _l("Your card payment arrived after your order had expired "
-                                   "and its items were no longer available. It is refunded "
-                                   "in full."))
-    if claim_transition(order.id, OrderStatus.CANCELLED, OrderStatus.REFUNDED, payment=True,
-                        cancel_reason=reason, stripe_session_id=session_id,
-                        stripe_payment_intent=payment_intent):
+    reason = in_language(
+        order,
+        _l(
+            "Your card payment arrived after your order had expired "
+            "and its items were no longer available. It is refunded "
+            "in full."
+        ),
+    )
+    if claim_transition(
+        order.id,
+        OrderStatus.CANCELLED,
+        OrderStatus.REFUNDED,
+        payment=True,
+        cancel_reason=reason,
+        stripe_session_id=session_id,
+        stripe_payment_intent=payment_intent,
+    ):
         note_payment(order, f"late payment {payment_intent} refunded")
         mail_refunded(order)
 
@@ -236,8 +297,9 @@ def record_full_refund(order: Order, note: str) -> bool:
         return True
     if order.status in (OrderStatus.PAID, OrderStatus.CANCELLED):
         old = order.status
-        if not claim_transition(order.id, old, OrderStatus.REFUNDED, payment=True,
-                                cancel_reason=reason):
+        if not claim_transition(
+            order.id, old, OrderStatus.REFUNDED, payment=True, cancel_reason=reason
+        ):
             return False
         if old == OrderStatus.PAID:  # nothing shipped yet: the parcels are off
             for shipment in order.shipments:

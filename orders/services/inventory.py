@@ -5,6 +5,7 @@ caller's transaction, so two buyers can never both get the last unit, on
 SQLite and PostgreSQL alike; everything that puts units back keeps the same
 lock order (variant rows, then lot rows, each in id order).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -39,9 +40,11 @@ def take_stock(wanted: Mapping[int, int]) -> list[int]:
     for variant_id in sorted(wanted):
         quantity = wanted[variant_id]
         result = db.session.execute(
-            update(Variant).where(Variant.id == variant_id, Variant.stock >= quantity)
+            update(Variant)
+            .where(Variant.id == variant_id, Variant.stock >= quantity)
             .values(stock=Variant.stock - quantity)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount != 1:
             short.append(variant_id)
     expire(Variant, set(wanted), "stock")
@@ -61,15 +64,18 @@ def allocate_lots(line: OrderLine, variant_id: int) -> None:
         lots = db.session.execute(
             select(Lot.id, Lot.quantity_remaining)
             .where(Lot.variant_id == variant_id, Lot.quantity_remaining > 0)
-            .order_by(Lot.produced_on.asc().nulls_last(), Lot.id)).all()
+            .order_by(Lot.produced_on.asc().nulls_last(), Lot.id)
+        ).all()
         if not lots:
             break
         for lot_id, remaining in lots:
             take = min(need, remaining)
             result = db.session.execute(
-                update(Lot).where(Lot.id == lot_id, Lot.quantity_remaining >= take)
+                update(Lot)
+                .where(Lot.id == lot_id, Lot.quantity_remaining >= take)
                 .values(quantity_remaining=Lot.quantity_remaining - take)
-                .execution_options(synchronize_session=False))
+                .execution_options(synchronize_session=False)
+            )
             if result.rowcount == 1:
                 line.lots.append(OrderLineLot(lot_id=lot_id, quantity=take))
                 expire(Lot, {lot_id}, "quantity_remaining")
@@ -97,26 +103,32 @@ def units_left(orders: Sequence[Order]) -> dict[int, int]:
 def put_back(wanted: Mapping[int, int]) -> None:
     """Add ``{variant_id: quantity}`` back to stock, in id order."""
     for variant_id in sorted(wanted):
-        db.session.execute(update(Variant).where(Variant.id == variant_id)
-                           .values(stock=Variant.stock + wanted[variant_id])
-                           .execution_options(synchronize_session=False))
+        db.session.execute(
+            update(Variant)
+            .where(Variant.id == variant_id)
+            .values(stock=Variant.stock + wanted[variant_id])
+            .execution_options(synchronize_session=False)
+        )
     expire(Variant, set(wanted), "stock")
 
 
 def _put_back_lots(lot_units: Mapping[int, int]) -> None:
     """Add ``{lot_id: quantity}`` back to the lots, in id order."""
     for lot_id in sorted(lot_units):
-        db.session.execute(update(Lot).where(Lot.id == lot_id)
-                           .values(quantity_remaining=Lot.quantity_remaining
-                                   + lot_units[lot_id])
-                           .execution_options(synchronize_session=False))
+        db.session.execute(
+            update(Lot)
+            .where(Lot.id == lot_id)
+            .values(quantity_remaining=Lot.quantity_remaining + lot_units[lot_id])
+            .execution_options(synchronize_session=False)
+        )
     expire(Lot, set(lot_units), "quantity_remaining")
 
 
 def _refresh(variant_ids: Sequence[int]) -> None:
     """Refresh the catalog summaries (stock shown) of the variants' products."""
-    product_ids = db.session.scalars(select(Variant.product_id)
-                                     .where(Variant.id.in_(list(variant_ids))))
+    product_ids = db.session.scalars(
+        select(Variant.product_id).where(Variant.id.in_(list(variant_ids)))
+    )
     refresh_summaries(db.session, set(product_ids))
 
 
@@ -132,8 +144,7 @@ def restock_many(orders: Sequence[Order]) -> None:
     lot_units: dict[int, int] = {}
     for line in lines:
         for allocation in line.lots:
-            lot_units[allocation.lot_id] = lot_units.get(allocation.lot_id, 0) \
-                + allocation.quantity
+            lot_units[allocation.lot_id] = lot_units.get(allocation.lot_id, 0) + allocation.quantity
     _put_back_lots(lot_units)
     line_ids = [line.id for line in lines]
     db.session.execute(delete(OrderLineLot).where(OrderLineLot.line_id.in_(line_ids)))

@@ -1,4 +1,5 @@
 """Mails to the shopper about an order: rendered in the order's language, sent after commit."""
+
 from __future__ import annotations
 
 from flask_babel import force_locale
@@ -11,8 +12,9 @@ from ..models import Order
 
 def queue_mail(order: Order, template: str, subject, **context) -> None:
     """Render a mail in the order's language now; send it once the transaction commits."""
-    mail.send_after_commit(mail.render(order.email, order.lang, template, subject, order=order,
-                                       **context))
+    mail.send_after_commit(
+        mail.render(order.email, order.lang, template, subject, order=order, **context)
+    )
 
 
 def in_language(order: Order, message) -> str:
@@ -22,18 +24,27 @@ def in_language(order: Order, message) -> str:
 
 
 def mail_confirmed(order: Order, token: str | None = None) -> None:
-    """"Your order is confirmed", with the guest link when ``token`` is given."""
-    queue_mail(order, "order_confirmation",
-               _l("Your order %(number)s is confirmed", number=order.number), token=token)
+    """ "Your order is confirmed", with the guest link when ``token`` is given."""
+    queue_mail(
+        order,
+        "order_confirmation",
+        _l("Your order %(number)s is confirmed", number=order.number),
+        token=token,
+    )
 
 
 def mail_cancelled(order: Order, **context) -> None:
-    """"Your order is cancelled"."""
-    queue_mail(order, "order_cancelled",
-               _l("Your order %(number)s is cancelled", number=order.number), **context)
+    """ "Your order is cancelled"."""
+    queue_mail(
+        order,
+        "order_cancelled",
+        _l("Your order %(number)s is cancelled", number=order.number),
+        **context,
+    )
 
 
 def mail_refunded(order: Order) -> None:
-    """"Your order is refunded" (in full)."""
-    queue_mail(order, "order_refunded",
-               _l("Your order %(number)s is refunded", number=order.number))
+    """ "Your order is refunded" (in full)."""
+    queue_mail(
+        order, "order_refunded", _l("Your order %(number)s is refunded", number=order.number)
+    )

@@ -5,6 +5,7 @@
 whatever stock the call already took. E-mails are rendered here and sent
 only after the commit.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -48,15 +49,22 @@ def available_payment_methods() -> list[PaymentMethod]:
     confirmed, and card orders would wait until their hold lapsed.
     """
     methods = [PaymentMethod.COD]
-    if current_app.config.get("STRIPE_SECRET_KEY") and \
-            current_app.config.get("STRIPE_WEBHOOK_SECRET"):
+    if current_app.config.get("STRIPE_SECRET_KEY") and current_app.config.get(
+        "STRIPE_WEBHOOK_SECRET"
+    ):
         methods.append(PaymentMethod.CARD)
     return methods
 
 
-def place_order(items: Mapping[str, int], address: Address, method: PaymentMethod, lang: str,
-                user_id: int | None = None, expected_total: int | None = None,
-                policy: Policy | None = None) -> tuple[Order, str]:
+def place_order(
+    items: Mapping[str, int],
+    address: Address,
+    method: PaymentMethod,
+    lang: str,
+    user_id: int | None = None,
+    expected_total: int | None = None,
+    policy: Policy | None = None,
+) -> tuple[Order, str]:
     """Create the order, its shipments and lines, take the stock; return it and its link secret.
 
     Raises SoldOut when any item falls short (the caller rolls back, which
@@ -70,31 +78,51 @@ def place_order(items: Mapping[str, int], address: Address, method: PaymentMetho
     policy = policy or current_policy()
     priced = quote(items, address, policy)
     if expected_total is not None and priced.total_cents != expected_total:
-        raise PriceChanged(_l("Prices or shipping changed since you reviewed your order. "
-                              "Please check the new total."))
+        raise PriceChanged(
+            _l(
+                "Prices or shipping changed since you reviewed your order. "
+                "Please check the new total."
+            )
+        )
     variants = {line.variant.id: line.variant for s in priced.shipments for line in s.lines}
-    short = take_stock({line.variant.id: line.quantity
-                        for s in priced.shipments for line in s.lines})
+    short = take_stock(
+        {line.variant.id: line.quantity for s in priced.shipments for line in s.lines}
+    )
     if short:
         raise SoldOut([line_name(variants[i], variants[i].sku) for i in short])
 
     token = secrets.token_urlsafe(24)
     cod = method == PaymentMethod.COD
     order = Order(
-        number=new_number(), user_id=user_id, token_hash=hash_token(token),
+        number=new_number(),
+        user_id=user_id,
+        token_hash=hash_token(token),
         status=OrderStatus.CONFIRMED if cod else OrderStatus.PENDING_PAYMENT,
-        payment_method=method, lang=lang, email=address.email, phone=address.phone,
-        full_name=address.full_name, address_line=address.address_line, city=address.city,
-        postal_code=address.postal_code, country=address.country,
-        currency=current_app.config.get("CURRENCY", "MAD"), items_cents=priced.items_cents,
-        shipping_cents=priced.shipping_cents, total_cents=priced.total_cents,
-        payment_due_at=None if cod else utcnow() + hold_duration())
+        payment_method=method,
+        lang=lang,
+        email=address.email,
+        phone=address.phone,
+        full_name=address.full_name,
+        address_line=address.address_line,
+        city=address.city,
+        postal_code=address.postal_code,
+        country=address.country,
+        currency=current_app.config.get("CURRENCY", "MAD"),
+        items_cents=priced.items_cents,
+        shipping_cents=priced.shipping_cents,
+        total_cents=priced.total_cents,
+        payment_due_at=None if cod else utcnow() + hold_duration(),
+    )
     db.session.add(order)
     for parcel in priced.shipments:
-        shipment = Shipment(cooperative_id=parcel.cooperative.id,
-                            status=ShipmentStatus.TO_PREPARE, zone=parcel.zone,
-                            weight_g=parcel.weight_g, items_cents=parcel.items_cents,
-                            shipping_cents=parcel.shipping_cents)
+        shipment = Shipment(
+            cooperative_id=parcel.cooperative.id,
+            status=ShipmentStatus.TO_PREPARE,
+            zone=parcel.zone,
+            weight_g=parcel.weight_g,
+            items_cents=parcel.items_cents,
+            shipping_cents=parcel.shipping_cents,
+        )
         order.shipments.append(shipment)
         for item in parcel.lines:
             order.lines.append(_snapshot(item, shipment, policy))
@@ -113,10 +141,21 @@ def _snapshot(item: LineQuote, shipment: Shipment, policy: Policy) -> OrderLine:
     variant = item.variant
     names = {t.locale: t.name for t in variant.product.translations}
     return OrderLine(
-        shipment=shipment, cooperative_id=shipment.cooperative_id, variant_id=variant.id,
-        product_id=variant.product_id, sku=variant.sku, name_ar=names.get("ar", ""),
-        name_fr=names.get("fr", ""), name_en=names.get("en", ""),
-        variant_label=variant.label, unit_price_cents=variant.price_cents,
-        quantity=item.quantity, weight_g=variant.weight_g, gross_cents=item.split.gross,
-        commission_cents=item.split.commission, premium_cents=item.split.premium,
-        producer_cents=item.split.producer, policy_version=policy.version)
+        shipment=shipment,
+        cooperative_id=shipment.cooperative_id,
+        variant_id=variant.id,
+        product_id=variant.product_id,
+        sku=variant.sku,
+        name_ar=names.get("ar", ""),
+        name_fr=names.get("fr", ""),
+        name_en=names.get("en", ""),
+        variant_label=variant.label,
+        unit_price_cents=variant.price_cents,
+        quantity=item.quantity,
+        weight_g=variant.weight_g,
+        gross_cents=item.split.gross,
+        commission_cents=item.split.commission,
+        premium_cents=item.split.premium,
+        producer_cents=item.split.producer,
+        policy_version=policy.version,
+    )

@@ -3,6 +3,7 @@
 ``quote`` is what the review page shows and what ``place_order`` charges;
 both use the same policy version.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -94,8 +95,12 @@ class Quote:
     @property
     def breakdown(self) -> dict[str, int]:
         """Where every centime of the total goes (sums exactly to it)."""
-        return {"producer": self._sum("producer"), "premium": self._sum("premium"),
-                "commission": self._sum("commission"), "shipping": self.shipping_cents}
+        return {
+            "producer": self._sum("producer"),
+            "premium": self._sum("premium"),
+            "commission": self._sum("commission"),
+            "shipping": self.shipping_cents,
+        }
 
 
 def quote(items: Mapping[str, int], address: Address, policy: Policy | None = None) -> Quote:
@@ -114,19 +119,27 @@ def quote(items: Mapping[str, int], address: Address, policy: Policy | None = No
     shipments = []
     for group in view.groups:
         zone = zone_for(group.cooperative.region_code, address.country, address.region_code)
-        threshold = thresholds[group.cooperative.id] if zone != ShippingZone.INTERNATIONAL \
-            else None
+        threshold = thresholds[group.cooperative.id] if zone != ShippingZone.INTERNATIONAL else None
         items_cents = group.subtotal_cents
         try:
-            shipping = 0 if threshold is not None and items_cents >= threshold \
+            shipping = (
+                0
+                if threshold is not None and items_cents >= threshold
                 else price_for(rates, zone, group.weight_g)
+            )
         except NoShippingRate:
             raise OrderError(_l("We cannot ship to this address yet.")) from None
-        lines = [LineQuote(line.variant, line.quantity,
-                           split(line.variant.price_cents * line.quantity, policy))
-                 for line in group.lines]
-        shipments.append(ShipmentQuote(group.cooperative, lines, zone, group.weight_g,
-                                       items_cents, shipping, threshold))
+        lines = [
+            LineQuote(
+                line.variant, line.quantity, split(line.variant.price_cents * line.quantity, policy)
+            )
+            for line in group.lines
+        ]
+        shipments.append(
+            ShipmentQuote(
+                group.cooperative, lines, zone, group.weight_g, items_cents, shipping, threshold
+            )
+        )
     return Quote(shipments, policy)
 
 

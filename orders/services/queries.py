@@ -1,4 +1,5 @@
 """Read-only lookups: an order by number and link, a shopper's history, parcels to prepare."""
+
 from __future__ import annotations
 
 import hashlib
@@ -32,17 +33,23 @@ def token_matches(order: Order, token: str | None) -> bool:
 
 def order_options() -> list:
     """What the order page shows, in a fixed number of queries."""
-    return [selectinload(Order.shipments).options(
-        selectinload(Shipment.cooperative),
-        selectinload(Shipment.lines).selectinload(OrderLine.lots)
-        .selectinload(OrderLineLot.lot))]
+    return [
+        selectinload(Order.shipments).options(
+            selectinload(Shipment.cooperative),
+            selectinload(Shipment.lines)
+            .selectinload(OrderLine.lots)
+            .selectinload(OrderLineLot.lot),
+        )
+    ]
 
 
-def order_for(number: str, user_id: int | None, token: str | None,
-              is_admin: bool = False) -> Order | None:
+def order_for(
+    number: str, user_id: int | None, token: str | None, is_admin: bool = False
+) -> Order | None:
     """The order if the visitor may see it: its owner, an admin, or the e-mailed link."""
-    order = db.session.scalar(select(Order).where(Order.number == normalize_number(number))
-                              .options(*order_options()))
+    order = db.session.scalar(
+        select(Order).where(Order.number == normalize_number(number)).options(*order_options())
+    )
     if order is None:
         return None
     if user_id is not None and (order.user_id == user_id or is_admin):
@@ -54,21 +61,33 @@ def order_for(number: str, user_id: int | None, token: str | None,
 
 def history(user_id: int) -> list[Order]:
     """A shopper's orders, newest first."""
-    return list(db.session.scalars(
-        select(Order).where(Order.user_id == user_id)
-        .order_by(Order.created_at.desc(), Order.id.desc())
-        .options(selectinload(Order.shipments))))
+    return list(
+        db.session.scalars(
+            select(Order)
+            .where(Order.user_id == user_id)
+            .order_by(Order.created_at.desc(), Order.id.desc())
+            .options(selectinload(Order.shipments))
+        )
+    )
 
 
 def packing_slips(cooperative_id: int) -> list[Shipment]:
     """A cooperative's parcels to prepare, oldest first, with lines, lots and address."""
-    return list(db.session.scalars(
-        select(Shipment)
-        .where(Shipment.cooperative_id == cooperative_id,
-               Shipment.status == ShipmentStatus.TO_PREPARE)
-        .join(Shipment.order)
-        .where(Order.status.in_(PREPARABLE))
-        .order_by(Shipment.created_at, Shipment.id)
-        .options(selectinload(Shipment.order),
-                 selectinload(Shipment.lines).selectinload(OrderLine.lots)
-                 .selectinload(OrderLineLot.lot))))
+    return list(
+        db.session.scalars(
+            select(Shipment)
+            .where(
+                Shipment.cooperative_id == cooperative_id,
+                Shipment.status == ShipmentStatus.TO_PREPARE,
+            )
+            .join(Shipment.order)
+            .where(Order.status.in_(PREPARABLE))
+            .order_by(Shipment.created_at, Shipment.id)
+            .options(
+                selectinload(Shipment.order),
+                selectinload(Shipment.lines)
+                .selectinload(OrderLine.lots)
+                .selectinload(OrderLineLot.lot),
+            )
+        )
+    )

@@ -4,6 +4,7 @@ Every status change goes through here: ``transition_order`` and
 ``transition_shipment`` on loaded objects, ``claim_transition`` as a
 conditional UPDATE when concurrent callers (webhooks, hold releases) may race.
 """
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -16,15 +17,23 @@ from ..models import Order, OrderStatus, Shipment, ShipmentStatus
 
 ORDER_MOVES: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
-    OrderStatus.CONFIRMED: frozenset({OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED,
-                                      OrderStatus.CANCELLED}),
+    OrderStatus.CONFIRMED: frozenset(
+        {OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.CANCELLED}
+    ),
     # A paid order whose every line an administrator refunded is REFUNDED, whether
     # nothing, part or all of it shipped (orders.refunds); a partly shipped order
     # whose unshipped parcels were refunded away follows the parcels left.
-    OrderStatus.PAID: frozenset({OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED,
-                                 OrderStatus.CANCELLED, OrderStatus.REFUNDED}),
-    OrderStatus.PARTIALLY_SHIPPED: frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED,
-                                              OrderStatus.REFUNDED}),
+    OrderStatus.PAID: frozenset(
+        {
+            OrderStatus.PARTIALLY_SHIPPED,
+            OrderStatus.SHIPPED,
+            OrderStatus.CANCELLED,
+            OrderStatus.REFUNDED,
+        }
+    ),
+    OrderStatus.PARTIALLY_SHIPPED: frozenset(
+        {OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.REFUNDED}
+    ),
     OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED, OrderStatus.REFUNDED}),
     OrderStatus.DELIVERED: frozenset({OrderStatus.COMPLETED, OrderStatus.REFUNDED}),
     OrderStatus.COMPLETED: frozenset({OrderStatus.REFUNDED}),
@@ -43,16 +52,22 @@ SHIPMENT_MOVES: dict[ShipmentStatus, frozenset[ShipmentStatus]] = {
 def transition_order(order: Order, new: OrderStatus) -> None:
     """Move an order to ``new`` if the table allows it, else raise IllegalTransition."""
     if new not in ORDER_MOVES[order.status]:
-        raise IllegalTransition(_l("An order cannot go from %(old)s to %(new)s.",
-                                   old=order.status.value, new=new.value))
+        raise IllegalTransition(
+            _l("An order cannot go from %(old)s to %(new)s.", old=order.status.value, new=new.value)
+        )
     order.status = new
 
 
 def transition_shipment(shipment: Shipment, new: ShipmentStatus) -> None:
     """Move a shipment to ``new`` if the table allows it, else raise IllegalTransition."""
     if new not in SHIPMENT_MOVES[shipment.status]:
-        raise IllegalTransition(_l("A shipment cannot go from %(old)s to %(new)s.",
-                                   old=shipment.status.value, new=new.value))
+        raise IllegalTransition(
+            _l(
+                "A shipment cannot go from %(old)s to %(new)s.",
+                old=shipment.status.value,
+                new=new.value,
+            )
+        )
     shipment.status = new
 
 
@@ -66,15 +81,16 @@ PAYMENT_MOVES: dict[OrderStatus, frozenset[OrderStatus]] = {
 
 
 def _check_move(old: OrderStatus, new: OrderStatus, payment: bool) -> None:
-    allowed = ORDER_MOVES[old] | (PAYMENT_MOVES.get(old, frozenset()) if payment
-                                  else frozenset())
+    allowed = ORDER_MOVES[old] | (PAYMENT_MOVES.get(old, frozenset()) if payment else frozenset())
     if new not in allowed:
-        raise IllegalTransition(_l("An order cannot go from %(old)s to %(new)s.",
-                                   old=old.value, new=new.value))
+        raise IllegalTransition(
+            _l("An order cannot go from %(old)s to %(new)s.", old=old.value, new=new.value)
+        )
 
 
-def claim_transition(order_id: int, old: OrderStatus, new: OrderStatus, *where,
-                     payment: bool = False, **values) -> bool:
+def claim_transition(
+    order_id: int, old: OrderStatus, new: OrderStatus, *where, payment: bool = False, **values
+) -> bool:
     """Move an order from ``old`` to ``new`` with a conditional UPDATE; False if it was not ``old``.
 
     The move is checked against the tables first (``payment`` adds PAYMENT_MOVES).
@@ -84,8 +100,11 @@ def claim_transition(order_id: int, old: OrderStatus, new: OrderStatus, *where,
     """
     _check_move(old, new, payment)
     result = db.session.execute(
-        update(Order).where(Order.id == order_id, Order.status == old, *where)
-        .values(status=new, **values).execution_options(synchronize_session=False))
+        update(Order)
+        .where(Order.id == order_id, Order.status == old, *where)
+        .values(status=new, **values)
+        .execution_options(synchronize_session=False)
+    )
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Order) and obj.id == order_id:
             db.session.expire(obj)

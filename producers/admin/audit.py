@@ -1,4 +1,5 @@
 """The audit log: every recorded action, newest first, with filters."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,13 +8,12 @@ from flask import render_template, request
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from producers.admin.forms import AuditFilterForm
+from producers.admin.listing import PER_PAGE, local_midnight, page_args, page_number
 from shop.accounts import admin_required
 from shop.accounts.models import User
 from shop.audit import AuditEntry
 from shop.extensions import db
-
-from producers.admin.forms import AuditFilterForm
-from producers.admin.listing import PER_PAGE, local_midnight, page_args, page_number
 
 
 @admin_required
@@ -22,11 +22,14 @@ def audit():
     form = AuditFilterForm(request.args)
     form.set_choices(
         list(db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))),
-        list(db.session.scalars(select(AuditEntry.target_type).distinct()
-                                .order_by(AuditEntry.target_type))))
+        list(
+            db.session.scalars(
+                select(AuditEntry.target_type).distinct().order_by(AuditEntry.target_type)
+            )
+        ),
+    )
     form.validate()
-    page = db.paginate(_audit_query(form), page=page_number(), per_page=PER_PAGE,
-                       error_out=False)
+    page = db.paginate(_audit_query(form), page=page_number(), per_page=PER_PAGE, error_out=False)
     return render_template("admin/audit.html", form=form, page=page, page_args=page_args())
 
 
@@ -38,11 +41,17 @@ def _audit_query(form: AuditFilterForm) -> Select:
     if form.target_type.data and not form.target_type.errors:
         query = query.where(AuditEntry.target_type == form.target_type.data)
     if form.actor.data and not form.actor.errors:
-        query = query.where(AuditEntry.actor_id.in_(select(User.id).where(
-            User.email.icontains(form.actor.data.strip(), autoescape=True))))
+        query = query.where(
+            AuditEntry.actor_id.in_(
+                select(User.id).where(
+                    User.email.icontains(form.actor.data.strip(), autoescape=True)
+                )
+            )
+        )
     if form.date_from.data and not form.date_from.errors:
         query = query.where(AuditEntry.created_at >= local_midnight(form.date_from.data))
     if form.date_to.data and not form.date_to.errors:
-        query = query.where(AuditEntry.created_at
-                            < local_midnight(form.date_to.data + timedelta(days=1)))
+        query = query.where(
+            AuditEntry.created_at < local_midnight(form.date_to.data + timedelta(days=1))
+        )
     return query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())

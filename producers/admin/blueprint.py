@@ -4,6 +4,7 @@ The view modules only define functions; this module is the one place that
 says which URL reaches which view (indico's ``blueprint.py`` style), so no
 module needs importing for its side effect.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint
@@ -31,27 +32,37 @@ bp.add_url_rule("/orders", "orders", orders.orders)
 bp.add_url_rule("/orders/<number>", "order", orders.order)
 bp.add_url_rule("/orders/<number>/refund", "order_refund", orders.order_refund, methods=POST)
 bp.add_url_rule("/orders/<number>/cancel", "order_cancel", orders.order_cancel, methods=POST)
-bp.add_url_rule("/orders/<number>/cash-remitted", "order_cash_remitted",
-                orders.order_cash_remitted, methods=POST)
+bp.add_url_rule(
+    "/orders/<number>/cash-remitted",
+    "order_cash_remitted",
+    orders.order_cash_remitted,
+    methods=POST,
+)
 
 # the fair-trade policy and floor prices
 bp.add_url_rule("/policy", "policy", policy.policy)
 bp.add_url_rule("/policy/publish", "publish_policy", policy.publish_policy, methods=POST)
 bp.add_url_rule("/policy/floors", "floors", policy.floors)
 bp.add_url_rule("/policy/floors/add", "add_floor", policy.add_floor, methods=POST)
-bp.add_url_rule("/policy/floors/<int:floor_id>", "update_floor", policy.update_floor,
-                methods=POST)
-bp.add_url_rule("/policy/floors/<int:floor_id>/delete", "delete_floor", policy.delete_floor,
-                methods=POST)
+bp.add_url_rule("/policy/floors/<int:floor_id>", "update_floor", policy.update_floor, methods=POST)
+bp.add_url_rule(
+    "/policy/floors/<int:floor_id>/delete", "delete_floor", policy.delete_floor, methods=POST
+)
 
 # payouts
 bp.add_url_rule("/payouts", "payouts", payouts.payouts)
 bp.add_url_rule("/payouts/run", "run_payouts", payouts.run_payouts, methods=POST)
 bp.add_url_rule("/payouts/<int:batch_id>", "payout_batch", payouts.payout_batch)
 bp.add_url_rule("/payouts/<int:batch_id>/bank.csv", "payout_bank_csv", payouts.payout_bank_csv)
-bp.add_url_rule("/payouts/<int:batch_id>/<int:payout_id>/paid", "payout_paid",
-                payouts.payout_paid, methods=POST)
-bp.add_url_rule("/payouts/<int:batch_id>/<int:payout_id>/failed", "payout_failed",
-                payouts.payout_failed, methods=POST)
-bp.add_url_rule("/payouts/<int:batch_id>/<int:payout_id>/send", "payout_send",
-                payouts.payout_send, methods=POST)
+bp.add_url_rule(
+    "/payouts/<int:batch_id>/<int:payout_id>/paid", "payout_paid", payouts.payout_paid, methods=POST
+)
+bp.add_url_rule(
+    "/payouts/<int:batch_id>/<int:payout_id>/failed",
+    "payout_failed",
+    payouts.payout_failed,
+    methods=POST,
+)
+bp.add_url_rule(
+    "/payouts/<int:batch_id>/<int:payout_id>/send", "payout_send", payouts.payout_send, methods=POST
+)

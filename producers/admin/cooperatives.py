@@ -1,4 +1,5 @@
 """Administration of cooperatives: the home page, the approval queue and the decisions."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -11,44 +12,66 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from catalog.models import Certification
+from producers import services
+from producers.admin.certificates import EXPIRY_WINDOW_DAYS
+from producers.admin.forms import (
+    ACTION_LABELS,
+    DECISIONS,
+    DOCUMENT_LABELS,
+    KIND_LABELS,
+    STATUS_LABELS,
+    DecisionForm,
+    QueueFilterForm,
+)
+from producers.admin.listing import PER_PAGE, page_args, page_number
+from producers.models import Cooperative, CooperativeDocument, CooperativeStatus, Membership
 from shop.accounts import admin_required
 from shop.accounts.models import User
 from shop.audit import AuditEntry
 from shop.extensions import db
 from shop.models import utcnow
 
-from producers import services
-from producers.admin.certificates import EXPIRY_WINDOW_DAYS
-from producers.admin.forms import (ACTION_LABELS, DECISIONS, DOCUMENT_LABELS, KIND_LABELS,
-                                   STATUS_LABELS, DecisionForm, QueueFilterForm)
-from producers.admin.listing import PER_PAGE, page_args, page_number
-from producers.models import Cooperative, CooperativeDocument, CooperativeStatus, Membership
-
 
 def admin_helpers() -> dict[str, Any]:
     """Labels shared by the administration templates."""
-    return {"status_labels": STATUS_LABELS, "decisions": DECISIONS,
-            "document_labels": DOCUMENT_LABELS, "kind_labels": KIND_LABELS,
-            "action_labels": ACTION_LABELS}
+    return {
+        "status_labels": STATUS_LABELS,
+        "decisions": DECISIONS,
+        "document_labels": DOCUMENT_LABELS,
+        "kind_labels": KIND_LABELS,
+        "action_labels": ACTION_LABELS,
+    }
 
 
 # ------------------------------------------------------------------ home
+
 
 @admin_required
 def index():
     """The administrators' home: what waits for a decision."""
     today = utcnow().date()
-    pending = db.session.scalar(select(func.count(Cooperative.id)).where(
-        Cooperative.status == CooperativeStatus.PENDING))
-    expiring = db.session.scalar(select(func.count(Certification.id)).where(
-        Certification.valid_until.between(today, today + timedelta(days=EXPIRY_WINDOW_DAYS))))
-    expired = db.session.scalar(select(func.count(Certification.id)).where(
-        Certification.valid_until < today))
-    return render_template("admin/index.html", pending=pending, expiring=expiring,
-                           expired=expired, window=EXPIRY_WINDOW_DAYS)
+    pending = db.session.scalar(
+        select(func.count(Cooperative.id)).where(Cooperative.status == CooperativeStatus.PENDING)
+    )
+    expiring = db.session.scalar(
+        select(func.count(Certification.id)).where(
+            Certification.valid_until.between(today, today + timedelta(days=EXPIRY_WINDOW_DAYS))
+        )
+    )
+    expired = db.session.scalar(
+        select(func.count(Certification.id)).where(Certification.valid_until < today)
+    )
+    return render_template(
+        "admin/index.html",
+        pending=pending,
+        expiring=expiring,
+        expired=expired,
+        window=EXPIRY_WINDOW_DAYS,
+    )
 
 
 # ------------------------------------------------------------------ cooperatives
+
 
 @admin_required
 def cooperatives():
@@ -61,19 +84,33 @@ def cooperatives():
         query = query.where(Cooperative.status == status)
     if form.q.data and not form.q.errors:
         needle = form.q.data.strip()
-        query = query.where(Cooperative.legal_name.icontains(needle, autoescape=True)
-                            | Cooperative.slug.icontains(needle, autoescape=True))
+        query = query.where(
+            Cooperative.legal_name.icontains(needle, autoescape=True)
+            | Cooperative.slug.icontains(needle, autoescape=True)
+        )
     # The oldest application first: a queue is served in order of arrival.
-    query = query.order_by(Cooperative.submitted_at.is_(None), Cooperative.submitted_at,
-                           Cooperative.legal_name, Cooperative.id)
+    query = query.order_by(
+        Cooperative.submitted_at.is_(None),
+        Cooperative.submitted_at,
+        Cooperative.legal_name,
+        Cooperative.id,
+    )
     page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     ids = [coop.id for coop in page.items]
-    documents = {coop_id: n for coop_id, n in db.session.execute(
-        select(CooperativeDocument.cooperative_id, func.count(CooperativeDocument.id))
-        .where(CooperativeDocument.cooperative_id.in_(ids))
-        .group_by(CooperativeDocument.cooperative_id))} if ids else {}
-    return render_template("admin/cooperatives.html", form=form, page=page, documents=documents,
-                           page_args=page_args())
+    documents = (
+        dict(
+            db.session.execute(
+                select(CooperativeDocument.cooperative_id, func.count(CooperativeDocument.id))
+                .where(CooperativeDocument.cooperative_id.in_(ids))
+                .group_by(CooperativeDocument.cooperative_id)
+            ).tuples()
+        )
+        if ids
+        else {}
+    )
+    return render_template(
+        "admin/cooperatives.html", form=form, page=page, documents=documents, page_args=page_args()
+    )
 
 
 @admin_required
@@ -91,8 +128,9 @@ def decide(id: int):
     form = DecisionForm()
     action = form.action.data or ""
     if action not in DECISIONS:
-        return _render_cooperative(coop, error=_(
-            "This action is not possible for a cooperative in this state.")), 400
+        return _render_cooperative(
+            coop, error=_("This action is not possible for a cooperative in this state.")
+        ), 400
     form.for_action(action)
     if not form.validate():
         return _render_cooperative(coop, submitted=form), 400
@@ -106,13 +144,16 @@ def decide(id: int):
         form.reason.errors = [str(exc.message)]
         return _render_cooperative(coop, submitted=form), 400
     db.session.commit()
-    flash(_("%(coop)s: %(status)s.", coop=coop.legal_name,
-            status=STATUS_LABELS[coop.status.value]), "success")
+    flash(
+        _("%(coop)s: %(status)s.", coop=coop.legal_name, status=STATUS_LABELS[coop.status.value]),
+        "success",
+    )
     return redirect(url_for("admin.cooperative", id=coop.id))
 
 
-def _render_cooperative(coop: Cooperative, submitted: DecisionForm | None = None,
-                        error: str | None = None) -> str:
+def _render_cooperative(
+    coop: Cooperative, submitted: DecisionForm | None = None, error: str | None = None
+) -> str:
     """The detail page, with a blank form per allowed action (or the one just sent)."""
     forms = {}
     for action in services.allowed_actions(coop):
@@ -121,16 +162,25 @@ def _render_cooperative(coop: Cooperative, submitted: DecisionForm | None = None
         else:
             forms[action] = DecisionForm(formdata=None).for_action(action)
     managers = db.session.scalars(
-        select(Membership).where(Membership.cooperative_id == coop.id)
-        .options(selectinload(Membership.user)).order_by(Membership.role.desc(), Membership.id)
+        select(Membership)
+        .where(Membership.cooperative_id == coop.id)
+        .options(selectinload(Membership.user))
+        .order_by(Membership.role.desc(), Membership.id)
     ).all()
     history = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.target_type == "cooperative",
-                                 AuditEntry.target_id == coop.id)
+        select(AuditEntry)
+        .where(AuditEntry.target_type == "cooperative", AuditEntry.target_id == coop.id)
         .options(selectinload(AuditEntry.actor))
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     ).all()
     applicant = db.session.get(User, coop.applicant_id) if coop.applicant_id else None
-    return render_template("admin/cooperative.html", coop=coop, forms=forms, managers=managers,
-                           history=history, applicant=applicant, error=error,
-                           stories={t.locale: t for t in coop.translations})
+    return render_template(
+        "admin/cooperative.html",
+        coop=coop,
+        forms=forms,
+        managers=managers,
+        history=history,
+        applicant=applicant,
+        error=error,
+        stories={t.locale: t for t in coop.translations},
+    )

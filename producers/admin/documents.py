@@ -1,4 +1,5 @@
 """A cooperative's private documents, streamed to administrators and its managers."""
+
 from __future__ import annotations
 
 import io
@@ -9,14 +10,17 @@ from typing import Any
 from flask import abort, send_file
 from flask_login import current_user
 
+from producers import services
+from producers.models import CooperativeDocument
 from shop.extensions import db, login_manager
 from shop.storage import get_storage
 
-from producers import services
-from producers.models import CooperativeDocument
-
-EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png",
-              "image/webp": "webp"}
+EXTENSIONS = {
+    "application/pdf": "pdf",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+}
 
 
 def document(id: int):
@@ -37,9 +41,15 @@ def document(id: int):
             source = io.BytesIO(storage.read(doc.storage_name))
     except (ValueError, FileNotFoundError):
         abort(404)
-    response = send_file(source, mimetype=doc.content_type, as_attachment=False,
-                         download_name=safe_filename(doc.filename, doc.content_type),
-                         conditional=True, etag=False, max_age=0)
+    response = send_file(
+        source,
+        mimetype=doc.content_type,
+        as_attachment=False,
+        download_name=safe_filename(doc.filename, doc.content_type),
+        conditional=True,
+        etag=False,
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     if doc.content_type == "application/pdf":
@@ -51,8 +61,11 @@ def document(id: int):
 def safe_filename(name: str, content_type: str) -> str:
     """A name to offer the browser: no path, no control characters, the real extension."""
     base = re.split(r"[\\/]", name or "")[-1]
-    base = "".join(c for c in unicodedata.normalize("NFC", base)
-                   if unicodedata.category(c)[0] not in "CZ" or c == " ")
+    base = "".join(
+        c
+        for c in unicodedata.normalize("NFC", base)
+        if unicodedata.category(c)[0] not in "CZ" or c == " "
+    )
     base = re.sub(r'["<>:|?*;]', "", base).strip(" .")
     stem = base.rsplit(".", 1)[0].strip(" .") if "." in base else base
     extension = EXTENSIONS.get(content_type, "bin")

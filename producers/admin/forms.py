@@ -1,4 +1,5 @@
 """Administration forms: decisions on cooperatives, the list filters, orders, payouts, policy."""
+
 from __future__ import annotations
 
 import re
@@ -6,18 +7,16 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, HiddenField, SearchField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import DateField, HiddenField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from orders import refunds
 from orders.views import ORDER_STATUS_LABELS, PAYMENT_NAMES
-from shop.money.fields import MoneyField, PercentField
-
 from producers.models import CooperativeKind, CooperativeStatus, DocumentKind
 from producers.money.policy import UNIT_LABELS
 from producers.services import TRANSITIONS
+from shop.money.fields import MoneyField, PercentField
 
 REASON_MAX = 2000
 NOTE_MAX = 2000
@@ -106,9 +105,12 @@ class QueueFilterForm(FlaskForm):
         csrf = False
 
     status = SelectField(
-        _l("Status"), default=CooperativeStatus.PENDING.value,
-        choices=[SelectChoice("all", _l("All")),
-                 *(SelectChoice(value, label) for value, label in STATUS_LABELS.items())],
+        _l("Status"),
+        default=CooperativeStatus.PENDING.value,
+        choices=[
+            SelectChoice("all", _l("All")),
+            *(SelectChoice(value, label) for value, label in STATUS_LABELS.items()),
+        ],
         validate_choice=False,
     )
     q = SearchField(_l("Name"), validators=[Optional(), Length(max=100)])
@@ -149,6 +151,7 @@ class AuditFilterForm(FlaskForm):
 
 # ------------------------------------------------------------------ orders
 
+
 class OrderFilterForm(FlaskForm):
     """Filters of the order list (a GET form: they combine, no script needed)."""
 
@@ -156,20 +159,32 @@ class OrderFilterForm(FlaskForm):
         csrf = False
 
     q = SearchField(_l("Number, e-mail or name"), validators=[Optional(), Length(max=120)])
-    status = SelectField(_l("Status"), validators=[Optional()], choices=[
-        SelectChoice("", _l("Any")),
-        *(SelectChoice(status.value, label) for status, label in ORDER_STATUS_LABELS.items())])
-    method = SelectField(_l("Payment"), validators=[Optional()], choices=[
-        SelectChoice("", _l("Any")),
-        *(SelectChoice(method.value, label) for method, label in PAYMENT_NAMES.items())])
+    status = SelectField(
+        _l("Status"),
+        validators=[Optional()],
+        choices=[
+            SelectChoice("", _l("Any")),
+            *(SelectChoice(status.value, label) for status, label in ORDER_STATUS_LABELS.items()),
+        ],
+    )
+    method = SelectField(
+        _l("Payment"),
+        validators=[Optional()],
+        choices=[
+            SelectChoice("", _l("Any")),
+            *(SelectChoice(method.value, label) for method, label in PAYMENT_NAMES.items()),
+        ],
+    )
     cooperative = SelectField(_l("Cooperative"), validators=[Optional()], choices=[])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
 
     def set_cooperatives(self, rows: list[tuple[int, str]]) -> None:
         """Offer every cooperative, by name."""
-        self.cooperative.choices = [SelectChoice("", _l("Any")),
-                                    *(SelectChoice(str(i), name) for i, name in rows)]
+        self.cooperative.choices = [
+            SelectChoice("", _l("Any")),
+            *(SelectChoice(str(i), name) for i, name in rows),
+        ]
 
     def validate_date_to(self, field: DateField) -> None:
         """The period must not end before it starts."""
@@ -185,20 +200,27 @@ class OrderFilterForm(FlaskForm):
 class RefundForm(FlaskForm):
     """The refund's reason; quantities and parcels are read per line and parcel."""
 
-    reason = TextAreaField(_l("Reason (sent to the shopper)"),
-                           validators=[DataRequired(message=_l("Give the reason for the refund.")),
-                                       Length(max=refunds.REASON_MAX)],
-                           render_kw={"rows": 3})
+    reason = TextAreaField(
+        _l("Reason (sent to the shopper)"),
+        validators=[
+            DataRequired(message=_l("Give the reason for the refund.")),
+            Length(max=refunds.REASON_MAX),
+        ],
+        render_kw={"rows": 3},
+    )
 
 
 class CancelForm(FlaskForm):
     """Cancel the whole order, with a reason the shopper reads."""
 
-    cancel_reason = TextAreaField(_l("Reason (sent to the shopper)"),
-                                  validators=[DataRequired(
-                                      message=_l("Give the reason for the cancellation.")),
-                                      Length(max=refunds.REASON_MAX)],
-                                  render_kw={"rows": 3})
+    cancel_reason = TextAreaField(
+        _l("Reason (sent to the shopper)"),
+        validators=[
+            DataRequired(message=_l("Give the reason for the cancellation.")),
+            Length(max=refunds.REASON_MAX),
+        ],
+        render_kw={"rows": 3},
+    )
 
 
 class CashForm(FlaskForm):
@@ -209,6 +231,7 @@ class CashForm(FlaskForm):
 
 # ------------------------------------------------------------------ payouts
 
+
 class RunForm(FlaskForm):
     """The "Run payouts" button (CSRF only)."""
 
@@ -216,8 +239,10 @@ class RunForm(FlaskForm):
 class FailForm(FlaskForm):
     """Why a payout failed (the cooperative's managers read it)."""
 
-    reason = TextAreaField(_l("Why did it fail?"), validators=[
-        DataRequired(message=_l("Say why the payout failed.")), Length(max=2000)])
+    reason = TextAreaField(
+        _l("Why did it fail?"),
+        validators=[DataRequired(message=_l("Say why the payout failed.")), Length(max=2000)],
+    )
 
     def for_payout(self, payout_id: int) -> FailForm:
         """Unique ids, one form per payout on the page."""
@@ -226,6 +251,7 @@ class FailForm(FlaskForm):
 
 
 # ------------------------------------------------------------------ policy and floors
+
 
 class DaysField(StringField):
     """A whole number of days typed as text (a sign is kept, to be refused in words)."""
@@ -245,17 +271,25 @@ class PolicyForm(FlaskForm):
 
     #: The version the administrator was looking at (a newer one means someone published).
     base_version = HiddenField()
-    commission = PercentField(_l("Platform commission (%)"), validators=[
-        InputRequired(message=_l("Give the commission."))],
-        render_kw={"inputmode": "decimal", "dir": "ltr", "autocomplete": "off"})
-    premium = PercentField(_l("Fair-trade premium (%)"), validators=[
-        InputRequired(message=_l("Give the premium."))],
-        render_kw={"inputmode": "decimal", "dir": "ltr", "autocomplete": "off"})
-    hold_days = DaysField(_l("Hold period (days)"), validators=[
-        InputRequired(message=_l("Give the hold period."))],
-        render_kw={"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"})
-    note = TextAreaField(_l("Why the rules change"), validators=[
-        InputRequired(message=_l("Say why the rules change.")), Length(max=NOTE_MAX)])
+    commission = PercentField(
+        _l("Platform commission (%)"),
+        validators=[InputRequired(message=_l("Give the commission."))],
+        render_kw={"inputmode": "decimal", "dir": "ltr", "autocomplete": "off"},
+    )
+    premium = PercentField(
+        _l("Fair-trade premium (%)"),
+        validators=[InputRequired(message=_l("Give the premium."))],
+        render_kw={"inputmode": "decimal", "dir": "ltr", "autocomplete": "off"},
+    )
+    hold_days = DaysField(
+        _l("Hold period (days)"),
+        validators=[InputRequired(message=_l("Give the hold period."))],
+        render_kw={"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"},
+    )
+    note = TextAreaField(
+        _l("Why the rules change"),
+        validators=[InputRequired(message=_l("Say why the rules change.")), Length(max=NOTE_MAX)],
+    )
 
     def base(self) -> int | None:
         """The version the form was made from (None when missing or garbled)."""
@@ -266,19 +300,26 @@ class PolicyForm(FlaskForm):
 class FloorForm(FlaskForm):
     """A new floor price: category, unit and amount per reference quantity."""
 
-    category = SelectField(_l("Category"), validators=[
-        InputRequired(message=_l("Choose a category."))])
-    unit = SelectField(_l("Unit"), validators=[InputRequired(message=_l("Choose a unit."))],
-                       choices=[SelectChoice(value=u, label=label)
-                                for u, label in UNIT_LABELS.items()])
-    amount = MoneyField(_l("Producer revenue at least (MAD)"), validators=[
-        InputRequired(message=_l("Give an amount above zero."))],
-        render_kw={"inputmode": "decimal", "dir": "ltr", "autocomplete": "off"})
+    category = SelectField(
+        _l("Category"), validators=[InputRequired(message=_l("Choose a category."))]
+    )
+    unit = SelectField(
+        _l("Unit"),
+        validators=[InputRequired(message=_l("Choose a unit."))],
+        choices=[SelectChoice(value=u, label=label) for u, label in UNIT_LABELS.items()],
+    )
+    amount = MoneyField(
+        _l("Producer revenue at least (MAD)"),
+        validators=[InputRequired(message=_l("Give an amount above zero."))],
+        render_kw={"inputmode": "decimal", "dir": "ltr", "autocomplete": "off"},
+    )
 
 
 class FloorAmountForm(FlaskForm):
     """A floor's new amount."""
 
-    amount = MoneyField(_l("Producer revenue at least (MAD)"), validators=[
-        InputRequired(message=_l("Give an amount above zero."))],
-        render_kw={"inputmode": "decimal", "dir": "ltr", "autocomplete": "off"})
+    amount = MoneyField(
+        _l("Producer revenue at least (MAD)"),
+        validators=[InputRequired(message=_l("Give an amount above zero."))],
+        render_kw={"inputmode": "decimal", "dir": "ltr", "autocomplete": "off"},
+    )

@@ -1,5 +1,6 @@
 """What the back office's list pages share: the page size, the ``page`` argument,
 the arguments pagination links keep, and day filters read in Casablanca time."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time

@@ -1,4 +1,5 @@
 """Administration of the fair-trade policy and the floor prices."""
+
 from __future__ import annotations
 
 from babel.numbers import get_decimal_symbol
@@ -10,18 +11,17 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from catalog.models import Category, FloorPrice
-from shop.accounts import admin_required
-from shop.actions import commit_or_flash
-from shop.accounts.models import User
-from shop.extensions import db
-from shop.money.split import DEFAULT_POLICY, HARD_CAP_BP, split
-from shop.i18n import FORMAT_LOCALES, current_language
-from shop.money.amounts import mad_str
-
 from producers.admin.forms import FloorAmountForm, FloorForm, PolicyForm
 from producers.money import policy as services
 from producers.money.exceptions import PolicyConflict, PolicyError
 from producers.money.policy import UNIT_LABELS
+from shop.accounts import admin_required
+from shop.accounts.models import User
+from shop.actions import commit_or_flash
+from shop.extensions import db
+from shop.i18n import FORMAT_LOCALES, current_language
+from shop.money.amounts import mad_str
+from shop.money.split import DEFAULT_POLICY, HARD_CAP_BP, split
 
 #: The worked example on the page: a sale of 200 MAD.
 EXAMPLE_CENTS = 20_000
@@ -40,16 +40,21 @@ def _attach(form: FlaskForm, exc: PolicyError) -> bool:
 
 # ------------------------------------------------------------------ policy
 
+
 @admin_required
 def policy():
     """The policy in force, its history and the form to publish a new version."""
     row = services.latest_version()
     current = row.as_policy() if row is not None else DEFAULT_POLICY
-    form = PolicyForm(formdata=None, data={
-        "base_version": str(current.version),
-        "commission": _percent_text(current.commission_bp),
-        "premium": _percent_text(current.premium_bp),
-        "hold_days": str(current.hold_days)})
+    form = PolicyForm(
+        formdata=None,
+        data={
+            "base_version": str(current.version),
+            "commission": _percent_text(current.commission_bp),
+            "premium": _percent_text(current.premium_bp),
+            "hold_days": str(current.hold_days),
+        },
+    )
     return _render_policy(form)
 
 
@@ -60,9 +65,14 @@ def publish_policy():
     if not form.validate():
         return _render_policy(form), 400
     try:
-        row = services.publish_policy(current_user, form.commission.bp, form.premium.bp,
-                                      form.hold_days.days, form.note.data or "",
-                                      base_version=form.base())
+        row = services.publish_policy(
+            current_user,
+            form.commission.bp,
+            form.premium.bp,
+            form.hold_days.days,
+            form.note.data or "",
+            base_version=form.base(),
+        )
     except PolicyError as exc:
         db.session.rollback()
         conflict = isinstance(exc, PolicyConflict)
@@ -74,8 +84,14 @@ def publish_policy():
         error = None if _attach(form, exc) else str(exc.message)
         return _render_policy(form, error=error), 409 if conflict else 400
     db.session.commit()
-    flash(_("Version %(version)d of the fair-trade rules is published. It applies to orders "
-            "placed from now on.", version=row.version), "success")
+    flash(
+        _(
+            "Version %(version)d of the fair-trade rules is published. It applies to orders "
+            "placed from now on.",
+            version=row.version,
+        ),
+        "success",
+    )
     return redirect(url_for("admin.policy"))
 
 
@@ -91,22 +107,37 @@ def _percent_text(rate_bp: int) -> str:
 def _render_policy(form: PolicyForm, error: str | None = None) -> str:
     rows = services.history()
     current = rows[0].as_policy() if rows else DEFAULT_POLICY
-    authors = {user.id: user for user in db.session.scalars(
-        select(User).where(User.id.in_({r.created_by_id for r in rows if r.created_by_id})))
-    } if rows else {}
+    authors = (
+        {
+            user.id: user
+            for user in db.session.scalars(
+                select(User).where(User.id.in_({r.created_by_id for r in rows if r.created_by_id}))
+            )
+        }
+        if rows
+        else {}
+    )
     return render_template(
-        "admin/policy.html", form=form, error=error, current=current,
-        current_row=rows[0] if rows else None, rows=rows, authors=authors,
-        cap_bp=HARD_CAP_BP, example=split(EXAMPLE_CENTS, current), defaults=DEFAULT_POLICY)
+        "admin/policy.html",
+        form=form,
+        error=error,
+        current=current,
+        current_row=rows[0] if rows else None,
+        rows=rows,
+        authors=authors,
+        cap_bp=HARD_CAP_BP,
+        example=split(EXAMPLE_CENTS, current),
+        defaults=DEFAULT_POLICY,
+    )
 
 
 # ------------------------------------------------------------------ floor prices
 
+
 def _category_choices() -> list[SelectChoice]:
     """Every category as "Parent › Child", in tree order (parents are in the identity map)."""
     lang = current_language()
-    categories = list(db.session.scalars(select(Category).order_by(Category.position,
-                                                                   Category.id)))
+    categories = list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
 
     def path(category: Category) -> str:
         names = []
@@ -118,7 +149,8 @@ def _category_choices() -> list[SelectChoice]:
 
     labelled = sorted(((path(c), c) for c in categories), key=lambda pair: pair[0].casefold())
     return [SelectChoice(value="", label=_("Choose…"))] + [
-        SelectChoice(value=str(c.id), label=label) for label, c in labelled]
+        SelectChoice(value=str(c.id), label=label) for label, c in labelled
+    ]
 
 
 @admin_required
@@ -136,15 +168,24 @@ def add_floor():
     if not form.validate():
         return _render_floors(form), 400
     try:
-        services.save_floor(current_user, form.amount.cents,
-                            category_id=int(form.category.data), unit=form.unit.data)
+        services.save_floor(
+            current_user,
+            form.amount.cents,
+            category_id=int(form.category.data),
+            unit=form.unit.data,
+        )
     except PolicyError as exc:
         db.session.rollback()
         error = None if _attach(form, exc) else str(exc.message)
         return _render_floors(form, error=error), 400
     db.session.commit()
-    flash(_("The floor price is saved. Products already on sale stay published; it applies "
-            "when they are next published or their price changes."), "success")
+    flash(
+        _(
+            "The floor price is saved. Products already on sale stay published; it applies "
+            "when they are next published or their price changes."
+        ),
+        "success",
+    )
     return redirect(url_for("admin.floors"))
 
 
@@ -153,8 +194,10 @@ def update_floor(floor_id: int):
     """Change a floor's amount."""
     floor = db.session.get(FloorPrice, floor_id)
     if floor is None:  # removed by another administrator meanwhile
-        return _render_floors(FloorForm(formdata=None), error=_(
-            "This floor price no longer exists: another administrator removed it.")), 400
+        return _render_floors(
+            FloorForm(formdata=None),
+            error=_("This floor price no longer exists: another administrator removed it."),
+        ), 400
     amount_form = FloorAmountForm()
     if amount_form.validate():
         try:
@@ -164,9 +207,13 @@ def update_floor(floor_id: int):
             _attach(amount_form, exc)
         else:
             db.session.commit()
-            flash(_("The floor price is saved. Products already on sale stay published; it "
-                    "applies when they are next published or their price changes."),
-                  "success")
+            flash(
+                _(
+                    "The floor price is saved. Products already on sale stay published; it "
+                    "applies when they are next published or their price changes."
+                ),
+                "success",
+            )
             return redirect(url_for("admin.floors"))
     return _render_floors(FloorForm(formdata=None), failed=(floor_id, amount_form)), 400
 
@@ -183,8 +230,9 @@ def delete_floor(floor_id: int):
     return redirect(url_for("admin.floors"))
 
 
-def _render_floors(form: FloorForm, error: str | None = None,
-                   failed: tuple[int, FloorAmountForm] | None = None) -> str:
+def _render_floors(
+    form: FloorForm, error: str | None = None, failed: tuple[int, FloorAmountForm] | None = None
+) -> str:
     form.category.choices = _category_choices()
     rows = services.floors()
     names = {int(c.value): c.label for c in form.category.choices if c.value}
@@ -194,10 +242,18 @@ def _render_floors(form: FloorForm, error: str | None = None,
             amount_forms[floor.id] = failed[1]
         else:
             amount_forms[floor.id] = FloorAmountForm(
-                formdata=None, data={"amount": mad_str(floor.cents_per_reference)})
+                formdata=None, data={"amount": mad_str(floor.cents_per_reference)}
+            )
         field = amount_forms[floor.id].amount
         field.id = field.label.field_id = f"amount-{floor.id}"
     rows.sort(key=lambda f: (names.get(f.category_id, "").casefold(), f.unit.value))
-    return render_template("admin/floors.html", form=form, error=error, rows=rows,
-                           names=names, amount_forms=amount_forms, unit_labels=UNIT_LABELS,
-                           failed_id=failed[0] if failed else None)
+    return render_template(
+        "admin/floors.html",
+        form=form,
+        error=error,
+        rows=rows,
+        names=names,
+        amount_forms=amount_forms,
+        unit_labels=UNIT_LABELS,
+        failed_id=failed[0] if failed else None,
+    )

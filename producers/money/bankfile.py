@@ -1,15 +1,15 @@
 """The bank's file: a batch's bank transfers still to make, for the bank's bulk upload."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from shop.extensions import db
-from shop.money.amounts import mad_str
-from shop.spreadsheet import csv_text, text_cell
-
 from producers.models import Cooperative
 from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
 from producers.money.payouts import CURRENCY
+from shop.extensions import db
+from shop.money.amounts import mad_str
+from shop.spreadsheet import csv_text, text_cell
 
 CSV_HEADER = ("reference", "beneficiary", "rib", "amount", "currency", "label")
 
@@ -26,12 +26,23 @@ def bank_csv(batch: PayoutBatch) -> str:
     """
     rows = [CSV_HEADER]
     for payout, legal_name in db.session.execute(
-            select(Payout, Cooperative.legal_name)
-            .join(Cooperative, Cooperative.id == Payout.cooperative_id)
-            .where(Payout.batch_id == batch.id, Payout.method == PayoutMethod.BANK,
-                   Payout.status == PayoutStatus.CREATED)
-            .order_by(Payout.id)):
-        rows.append([payout.reference, text_cell(payout.rib_holder or legal_name),
-                     text_cell(payout.rib or ""), mad_str(payout.total_cents), CURRENCY,
-                     text_cell(f"Taawon {payout.reference}")])
+        select(Payout, Cooperative.legal_name)
+        .join(Cooperative, Cooperative.id == Payout.cooperative_id)
+        .where(
+            Payout.batch_id == batch.id,
+            Payout.method == PayoutMethod.BANK,
+            Payout.status == PayoutStatus.CREATED,
+        )
+        .order_by(Payout.id)
+    ):
+        rows.append(
+            [
+                payout.reference,
+                text_cell(payout.rib_holder or legal_name),
+                text_cell(payout.rib or ""),
+                mad_str(payout.total_cents),
+                CURRENCY,
+                text_cell(f"Taawon {payout.reference}"),
+            ]
+        )
     return csv_text(rows)

@@ -1,17 +1,17 @@
 """``flask payouts``: run a payout batch from the command line (a cron job, say)."""
+
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from shop.extensions import db
-from shop.money.amounts import mad_str
-
-from producers.money import payouts as service
 from producers.models import Cooperative
+from producers.money import payouts as service
 from producers.money.bankfile import bank_csv
 from producers.money.models import PayoutBatch
+from shop.extensions import db
+from shop.money.amounts import mad_str
 
 payouts_cli = AppGroup("payouts", help="Pay cooperatives what they are owed.")
 
@@ -25,22 +25,37 @@ def run_command() -> None:
     if batch is None:
         click.echo("nothing to pay")
     else:
-        names = dict(db.session.execute(select(Cooperative.id, Cooperative.legal_name).where(
-            Cooperative.id.in_([p.cooperative_id for p in batch.payouts]))).all())
-        click.echo(f"batch {batch.id}: {len(batch.payouts)} payouts, "
-                   f"{mad_str(batch.total_cents)} MAD")
+        names = dict(
+            db.session.execute(
+                select(Cooperative.id, Cooperative.legal_name).where(
+                    Cooperative.id.in_([p.cooperative_id for p in batch.payouts])
+                )
+            ).all()
+        )
+        click.echo(
+            f"batch {batch.id}: {len(batch.payouts)} payouts, {mad_str(batch.total_cents)} MAD"
+        )
         for payout in batch.payouts:
-            click.echo(f"  {payout.reference}  {names[payout.cooperative_id]}  "
-                       f"{payout.method.value}  {mad_str(payout.total_cents)} MAD")
+            click.echo(
+                f"  {payout.reference}  {names[payout.cooperative_id]}  "
+                f"{payout.method.value}  {mad_str(payout.total_cents)} MAD"
+            )
         for payout in service.to_send(batch):  # network calls, after the commit
             sent = service.send_transfers(payout)
             db.session.commit()
-            click.echo(f"  {payout.reference}: " + ("Stripe transfers sent, paid" if sent else
-                                                    f"Stripe transfers not sent: "
-                                                    f"{payout.failure_reason}"))
+            click.echo(
+                f"  {payout.reference}: "
+                + (
+                    "Stripe transfers sent, paid"
+                    if sent
+                    else f"Stripe transfers not sent: {payout.failure_reason}"
+                )
+            )
     for item in skipped:
-        reason = {service.NO_BANK_DETAILS: "no bank details",
-                  service.NOT_POSITIVE: "balance not positive, waits"}[item.reason]
+        reason = {
+            service.NO_BANK_DETAILS: "no bank details",
+            service.NOT_POSITIVE: "balance not positive, waits",
+        }[item.reason]
         click.echo(f"  skipped: {item.name} ({reason}, {mad_str(item.amount_cents)} MAD)")
 
 

@@ -10,6 +10,7 @@ in the period (``units sold / units produced``): a lot sold over several months
 counts, over those months, exactly once. Nothing here pays anyone: the general
 assembly decides.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -23,13 +24,12 @@ from sqlalchemy import func, or_, select
 
 from catalog.trace import ContributionKind, Lot, LotContribution
 from orders.models import OrderLine, OrderLineLot
-from shop.money import ledger
-from shop.audit import audit
-from shop.extensions import db
-from shop.money.ledger import JournalEntry, JournalLine
-
 from producers.models import Cooperative, Member
 from producers.money.exceptions import DistributionError
+from shop.audit import audit
+from shop.extensions import db
+from shop.money import ledger
+from shop.money.ledger import JournalEntry, JournalLine
 
 BASIS = 10_000
 #: Entries whose producer revenue lines make a period's revenue: sales, net of refunds.
@@ -41,13 +41,15 @@ WEIGHT_SCALE = 1000
 
 # ------------------------------------------------------------------ the pure part
 
+
 def reserve_of(total_cents: int, reserve_bp: int) -> int:
     """``total × reserve_bp / 10 000``, rounded half-up to the centime."""
     return (total_cents * reserve_bp + BASIS // 2) // BASIS
 
 
-def distribute(total_cents: int, reserve_bp: int,
-               weights: Mapping[int, int]) -> tuple[int, dict[int, int]]:
+def distribute(
+    total_cents: int, reserve_bp: int, weights: Mapping[int, int]
+) -> tuple[int, dict[int, int]]:
     """Share ``total_cents`` after the reserve among members, in proportion to ``weights``.
 
     Returns ``(reserve_cents, {member_id: cents})``. The reserve is
@@ -64,7 +66,7 @@ def distribute(total_cents: int, reserve_bp: int,
         raise ValueError("the reserve is between 0 and 10 000 basis points")
     if any(not isinstance(w, int) or w < 0 for w in weights.values()):
         raise ValueError("weights are non-negative integers")
-    shares = {member_id: 0 for member_id in weights}
+    shares = dict.fromkeys(weights, 0)
     weight_total = sum(weights.values())
     if weight_total == 0:
         return total_cents, shares
@@ -102,25 +104,37 @@ def bp_to_percent(reserve_bp: int) -> str:
 
 # ------------------------------------------------------------------ reading the period
 
+
 def period_revenue(cooperative_id: int, start, end) -> int:
     """Producer revenue of the period: sales minus refunds (pending or payable alike)."""
-    return -sum(ledger.kind_totals(account, REVENUE_KINDS, cooperative_id, start, end)
-                for account in (ledger.COOP_REVENUE_PENDING, ledger.COOP_REVENUE))
+    return -sum(
+        ledger.kind_totals(account, REVENUE_KINDS, cooperative_id, start, end)
+        for account in (ledger.COOP_REVENUE_PENDING, ledger.COOP_REVENUE)
+    )
 
 
 def units_sold_by_lot(cooperative_id: int, start, end) -> dict[int, int]:
     """Units of each lot in the parcels whose sale the ledger records in the period."""
-    sold = (select(JournalLine.shipment_id)
-            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-            .where(JournalEntry.kind.in_(SALE_KINDS),
-                   JournalLine.cooperative_id == cooperative_id,
-                   JournalLine.account.in_(ledger.PENDING_ACCOUNTS),
-                   JournalEntry.created_at >= start, JournalEntry.created_at < end))
-    return {lot_id: int(units) for lot_id, units in db.session.execute(
-        select(OrderLineLot.lot_id, func.sum(OrderLineLot.quantity))
-        .join(OrderLine, OrderLine.id == OrderLineLot.line_id)
-        .where(OrderLine.cooperative_id == cooperative_id, OrderLine.shipment_id.in_(sold))
-        .group_by(OrderLineLot.lot_id))}
+    sold = (
+        select(JournalLine.shipment_id)
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .where(
+            JournalEntry.kind.in_(SALE_KINDS),
+            JournalLine.cooperative_id == cooperative_id,
+            JournalLine.account.in_(ledger.PENDING_ACCOUNTS),
+            JournalEntry.created_at >= start,
+            JournalEntry.created_at < end,
+        )
+    )
+    return {
+        lot_id: int(units)
+        for lot_id, units in db.session.execute(
+            select(OrderLineLot.lot_id, func.sum(OrderLineLot.quantity))
+            .join(OrderLine, OrderLine.id == OrderLineLot.line_id)
+            .where(OrderLine.cooperative_id == cooperative_id, OrderLine.shipment_id.in_(sold))
+            .group_by(OrderLineLot.lot_id)
+        )
+    }
 
 
 @dataclass(frozen=True)
@@ -163,12 +177,16 @@ def proposal(cooperative: Cooperative, start, end, kind: ContributionKind) -> Di
     produced: dict[int, int] = {}
     contributions: list = []
     if sold:
-        produced = dict(db.session.execute(
-            select(Lot.id, Lot.quantity_produced).where(Lot.id.in_(list(sold)))).all())
+        produced = dict(
+            db.session.execute(
+                select(Lot.id, Lot.quantity_produced).where(Lot.id.in_(list(sold)))
+            ).all()
+        )
         contributions = db.session.execute(
             select(LotContribution.lot_id, LotContribution.member_id, LotContribution.amount)
             .where(LotContribution.lot_id.in_(list(sold)), LotContribution.kind == kind)
-            .order_by(LotContribution.id)).all()
+            .order_by(LotContribution.id)
+        ).all()
     # Exact weights: amount (in thousandths) × units sold / units produced, all
     # brought to the common denominator of the lots' sizes.
     denominator = lcm(*(max(produced.get(lot_id, 0), 1) for lot_id in sold)) if sold else 1
@@ -182,27 +200,41 @@ def proposal(cooperative: Cooperative, start, end, kind: ContributionKind) -> Di
         weight = Fraction(thousandths) * fraction * denominator
         weights[member_id] = weights.get(member_id, 0) + int(weight)
         contributed[member_id] = contributed.get(member_id, Decimal(0)) + Decimal(amount)
-        counted[member_id] = (counted.get(member_id, Fraction(0))
-                              + Fraction(Decimal(amount)) * fraction)
+        counted[member_id] = (
+            counted.get(member_id, Fraction(0)) + Fraction(Decimal(amount)) * fraction
+        )
     members = db.session.scalars(
-        select(Member).where(Member.cooperative_id == cooperative.id,
-                             or_(Member.active.is_(True), Member.id.in_(list(weights) or [-1])))
-        .order_by(Member.full_name, Member.id)).all()
+        select(Member)
+        .where(
+            Member.cooperative_id == cooperative.id,
+            or_(Member.active.is_(True), Member.id.in_(list(weights) or [-1])),
+        )
+        .order_by(Member.full_name, Member.id)
+    ).all()
     everyone = {m.id: weights.get(m.id, 0) for m in members}
     reserve, amounts = distribute(max(revenue, 0), cooperative.reserve_bp, everyone)
     weight_total = sum(everyone.values())
-    rows = [MemberShare(
-        member=m, contributed=contributed.get(m.id, Decimal(0)).quantize(Decimal("0.001")),
-        counted=(Decimal(counted[m.id].numerator) / Decimal(counted[m.id].denominator)
-                 ).quantize(Decimal("0.001"), ROUND_HALF_UP) if m.id in counted
-        else Decimal("0.000"),
-        share=Fraction(everyone[m.id], weight_total) if weight_total else Fraction(0),
-        amount=amounts[m.id]) for m in members]
-    return Distribution(revenue, cooperative.reserve_bp, reserve, kind, len(sold), rows,
-                        weight_total)
+    rows = [
+        MemberShare(
+            member=m,
+            contributed=contributed.get(m.id, Decimal(0)).quantize(Decimal("0.001")),
+            counted=(
+                Decimal(counted[m.id].numerator) / Decimal(counted[m.id].denominator)
+            ).quantize(Decimal("0.001"), ROUND_HALF_UP)
+            if m.id in counted
+            else Decimal("0.000"),
+            share=Fraction(everyone[m.id], weight_total) if weight_total else Fraction(0),
+            amount=amounts[m.id],
+        )
+        for m in members
+    ]
+    return Distribution(
+        revenue, cooperative.reserve_bp, reserve, kind, len(sold), rows, weight_total
+    )
 
 
 # ------------------------------------------------------------------ changing the reserve
+
 
 def set_reserve(cooperative: Cooperative, reserve_bp: int, actor) -> bool:
     """Set the share of producer revenue kept in reserve; audited. False if unchanged."""
@@ -212,7 +244,13 @@ def set_reserve(cooperative: Cooperative, reserve_bp: int, actor) -> bool:
     if old == reserve_bp:
         return False
     cooperative.reserve_bp = reserve_bp
-    audit(actor, "cooperative.reserve", cooperative, label=cooperative.legal_name,
-          old_bp=old, new_bp=reserve_bp)
+    audit(
+        actor,
+        "cooperative.reserve",
+        cooperative,
+        label=cooperative.legal_name,
+        old_bp=old,
+        new_bp=reserve_bp,
+    )
     db.session.flush()
     return True

@@ -1,5 +1,6 @@
 """The money domain's refusals: each a :class:`shop.exceptions.UserError` with a
 lazy, translated ``message`` for the person who asked."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -1,4 +1,5 @@
 """Payout batches: what each cooperative is paid, by bank transfer or Stripe Connect."""
+
 from __future__ import annotations
 
 import enum
@@ -7,11 +8,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from producers.models import Cooperative
 from shop.accounts.models import User
 from shop.extensions import db
 from shop.models import Timestamped, str_enum
-
-from producers.models import Cooperative
 
 
 class PayoutMethod(enum.StrEnum):
@@ -48,8 +48,9 @@ class Payout(Timestamped, db.Model):
 
     __tablename__ = "payout"
     __table_args__ = (
-        CheckConstraint("total_cents = revenue_cents + shipping_cents + fund_cents",
-                        name="total_is_sum"),
+        CheckConstraint(
+            "total_cents = revenue_cents + shipping_cents + fund_cents", name="total_is_sum"
+        ),
         CheckConstraint("total_cents > 0", name="total_positive"),
     )
 

@@ -22,6 +22,7 @@ Money rules (ARCHITECTURE.md, "Fair-trade money rules"):
   back to the balances it came from, parcel by parcel, and is paid again by
   the next run.
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,18 +38,17 @@ from sqlalchemy import func, select, update
 
 from orders import accounting
 from orders.models import Order, Shipment, ShipmentStatus
-from shop.money import ledger
-from shop.accounts.models import User
-from shop.audit import audit
-from shop.extensions import db
-from shop.money.ledger import JournalEntry, JournalLine, Leg, credit, debit
-from shop.models import utcnow
-
 from producers.models import Cooperative
-from producers.notices import queue_for_managers
 from producers.money.exceptions import PayoutError
 from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
 from producers.money.rib import mask_rib, valid_rib
+from producers.notices import queue_for_managers
+from shop.accounts.models import User
+from shop.audit import audit
+from shop.extensions import db
+from shop.models import utcnow
+from shop.money import ledger
+from shop.money.ledger import JournalEntry, JournalLine, Leg, credit, debit
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +78,10 @@ MOVES: dict[PayoutStatus, frozenset[PayoutStatus]] = {
 #: Why a payout cannot change any more.
 FINAL = {
     PayoutStatus.PAID: _l("This payout is already paid: it can no longer change."),
-    PayoutStatus.FAILED: _l("This payout already failed: its money went back to the "
-                            "balance and the next run pays it again."),
+    PayoutStatus.FAILED: _l(
+        "This payout already failed: its money went back to the "
+        "balance and the next run pays it again."
+    ),
 }
 NO_BANK_DETAILS = "no_bank_details"
 NOT_POSITIVE = "not_positive"
@@ -106,24 +108,37 @@ class Skipped:
 
 def _chunks(ids: Sequence[int]):
     for start in range(0, len(ids), CHUNK):
-        yield list(ids[start:start + CHUNK])
+        yield list(ids[start : start + CHUNK])
 
 
 # ------------------------------------------------------------------ the run
 
+
 def _candidates(now: datetime) -> list[int]:
     """Cooperatives a run may pay: a payable balance, or parcels ``release_due`` will release."""
-    payable = set(db.session.scalars(
-        select(JournalLine.cooperative_id)
-        .where(JournalLine.account.in_(ledger.PAYABLE_ACCOUNTS))
-        .group_by(JournalLine.cooperative_id)
-        .having(func.sum(JournalLine.amount_cents) != 0)))
+    payable = set(
+        db.session.scalars(
+            select(JournalLine.cooperative_id)
+            .where(JournalLine.account.in_(ledger.PAYABLE_ACCOUNTS))
+            .group_by(JournalLine.cooperative_id)
+            .having(func.sum(JournalLine.amount_cents) != 0)
+        )
+    )
     # The conditions of accounting.release_due, minus the hold (locking a few
     # more cooperatives than needed is harmless).
-    releasable = set(db.session.scalars(
-        select(Shipment.cooperative_id).distinct().join(Order, Order.id == Shipment.order_id)
-        .where(Shipment.status == ShipmentStatus.DELIVERED, Shipment.released_at.is_(None),
-               Shipment.delivered_at <= now, Shipment.money_in)))
+    releasable = set(
+        db.session.scalars(
+            select(Shipment.cooperative_id)
+            .distinct()
+            .join(Order, Order.id == Shipment.order_id)
+            .where(
+                Shipment.status == ShipmentStatus.DELIVERED,
+                Shipment.released_at.is_(None),
+                Shipment.delivered_at <= now,
+                Shipment.money_in,
+            )
+        )
+    )
     return sorted((payable | releasable) - {None})
 
 
@@ -138,29 +153,45 @@ def _lock(cooperative_ids: Sequence[int]) -> None:
     if db.session.get_bind().dialect.name == "sqlite":
         table = Cooperative.__table__
         for chunk in _chunks(cooperative_ids):
-            db.session.execute(update(table).where(table.c.id.in_(chunk))
-                               .values(id=table.c.id))
+            db.session.execute(update(table).where(table.c.id.in_(chunk)).values(id=table.c.id))
         return
     for chunk in _chunks(cooperative_ids):
-        db.session.execute(select(Cooperative.id).where(Cooperative.id.in_(chunk))
-                           .order_by(Cooperative.id).with_for_update(key_share=True)).all()
+        db.session.execute(
+            select(Cooperative.id)
+            .where(Cooperative.id.in_(chunk))
+            .order_by(Cooperative.id)
+            .with_for_update(key_share=True)
+        ).all()
 
 
 def _payable_rows(cooperative_ids: Sequence[int]):
     """Non-zero payable balances by (cooperative, order, parcel, account), debit positive."""
     for chunk in _chunks(cooperative_ids):
         yield from db.session.execute(
-            select(JournalLine.cooperative_id, JournalLine.order_id, JournalLine.shipment_id,
-                   JournalLine.account, func.sum(JournalLine.amount_cents))
-            .where(JournalLine.account.in_(ledger.PAYABLE_ACCOUNTS),
-                   JournalLine.cooperative_id.in_(chunk))
-            .group_by(JournalLine.cooperative_id, JournalLine.order_id,
-                      JournalLine.shipment_id, JournalLine.account)
-            .having(func.sum(JournalLine.amount_cents) != 0))
+            select(
+                JournalLine.cooperative_id,
+                JournalLine.order_id,
+                JournalLine.shipment_id,
+                JournalLine.account,
+                func.sum(JournalLine.amount_cents),
+            )
+            .where(
+                JournalLine.account.in_(ledger.PAYABLE_ACCOUNTS),
+                JournalLine.cooperative_id.in_(chunk),
+            )
+            .group_by(
+                JournalLine.cooperative_id,
+                JournalLine.order_id,
+                JournalLine.shipment_id,
+                JournalLine.account,
+            )
+            .having(func.sum(JournalLine.amount_cents) != 0)
+        )
 
 
-def run_payouts(actor: User | None = None, now: datetime | None = None,
-                skipped: list[Skipped] | None = None) -> PayoutBatch | None:
+def run_payouts(
+    actor: User | None = None, now: datetime | None = None, skipped: list[Skipped] | None = None
+) -> PayoutBatch | None:
     """Release what is due, then pay every cooperative's payable balance into a new batch.
 
     Returns the batch, or None when nothing is to be paid. Cooperatives left
@@ -177,23 +208,33 @@ def run_payouts(actor: User | None = None, now: datetime | None = None,
     # A few cooperatives at a time: release_due loads each parcel with its
     # lines, which for a first run over months of sales is a lot at once.
     for start in range(0, len(candidates), RELEASE_CHUNK):
-        accounting.release_due(now, cooperative_ids=candidates[start:start + RELEASE_CHUNK])
+        accounting.release_due(now, cooperative_ids=candidates[start : start + RELEASE_CHUNK])
 
     balances: dict[int, list[tuple[int | None, int | None, str, int]]] = defaultdict(list)
     for coop_id, order_id, shipment_id, account, amount in _payable_rows(candidates):
         balances[coop_id].append((order_id, shipment_id, account, int(amount)))
     if not balances:
         return None
-    coops = {row.id: row for chunk in _chunks(sorted(balances)) for row in db.session.execute(
-        select(Cooperative.id, Cooperative.legal_name, Cooperative.rib, Cooperative.rib_holder,
-               Cooperative.stripe_account_id).where(Cooperative.id.in_(chunk)))}
+    coops = {
+        row.id: row
+        for chunk in _chunks(sorted(balances))
+        for row in db.session.execute(
+            select(
+                Cooperative.id,
+                Cooperative.legal_name,
+                Cooperative.rib,
+                Cooperative.rib_holder,
+                Cooperative.stripe_account_id,
+            ).where(Cooperative.id.in_(chunk))
+        )
+    }
 
     batch = PayoutBatch(created_by_id=actor.id if actor else None, created_at=now)
     payouts: list[tuple[Payout, list]] = []
     for coop_id in sorted(balances):
         rows, coop = balances[coop_id], coops[coop_id]
         # Cooperative accounts hold credits (negative): what is owed is minus the sum.
-        owed = {account: 0 for account in ledger.PAYABLE_ACCOUNTS}
+        owed = dict.fromkeys(ledger.PAYABLE_ACCOUNTS, 0)
         for _order, _shipment, account, amount in rows:
             owed[account] -= amount
         total = sum(owed.values())
@@ -205,11 +246,19 @@ def run_payouts(actor: User | None = None, now: datetime | None = None,
             skipped.append(Skipped(coop_id, coop.legal_name, NO_BANK_DETAILS, total))
             continue
         payout = Payout(
-            batch=batch, cooperative_id=coop_id, created_at=now, status=PayoutStatus.CREATED,
+            batch=batch,
+            cooperative_id=coop_id,
+            created_at=now,
+            status=PayoutStatus.CREATED,
             method=PayoutMethod.STRIPE if coop.stripe_account_id else PayoutMethod.BANK,
-            revenue_cents=owed[ledger.COOP_REVENUE], shipping_cents=owed[ledger.COOP_SHIPPING],
-            fund_cents=owed[ledger.COOP_FUND], total_cents=total,
-            rib=rib, rib_holder=coop.rib_holder or "", stripe_account_id=coop.stripe_account_id)
+            revenue_cents=owed[ledger.COOP_REVENUE],
+            shipping_cents=owed[ledger.COOP_SHIPPING],
+            fund_cents=owed[ledger.COOP_FUND],
+            total_cents=total,
+            rib=rib,
+            rib_holder=coop.rib_holder or "",
+            stripe_account_id=coop.stripe_account_id,
+        )
         payouts.append((payout, rows))
     if not payouts:
         return None
@@ -221,22 +270,36 @@ def run_payouts(actor: User | None = None, now: datetime | None = None,
     # need not all be in memory at once.
     for start in range(0, len(payouts), POST_CHUNK):
         entries = []
-        for payout, rows in payouts[start:start + POST_CHUNK]:
+        for payout, rows in payouts[start : start + POST_CHUNK]:
             coop_id = payout.cooperative_id
-            legs: list[Leg] = [debit(account, -amount, cooperative_id=coop_id,
-                                     order_id=order_id, shipment_id=shipment_id)
-                               for order_id, shipment_id, account, amount in rows]
+            legs: list[Leg] = [
+                debit(
+                    account,
+                    -amount,
+                    cooperative_id=coop_id,
+                    order_id=order_id,
+                    shipment_id=shipment_id,
+                )
+                for order_id, shipment_id, account, amount in rows
+            ]
             legs.append(credit(ledger.IN_TRANSIT, payout.total_cents, cooperative_id=coop_id))
             entries.append((f"payout:{payout.id}:created", ledger.PAYOUT_CREATED, legs))
         ledger.post_many(entries, memo=f"payout batch {batch.id}", when=now)
-    audit(actor, "payout.run", batch, label=f"#{batch.id}", payouts=len(payouts),
-          total_cents=batch.total_cents,
-          skipped={str(s.cooperative_id): s.reason for s in skipped})
+    audit(
+        actor,
+        "payout.run",
+        batch,
+        label=f"#{batch.id}",
+        payouts=len(payouts),
+        total_cents=batch.total_cents,
+        skipped={str(s.cooperative_id): s.reason for s in skipped},
+    )
     db.session.flush()
     return batch
 
 
 # ------------------------------------------------------------------ paid, failed
+
 
 def _move(payout: Payout, new: PayoutStatus, **values) -> None:
     """Move ``payout`` to ``new`` with a conditional UPDATE; PayoutError if it is not allowed.
@@ -248,8 +311,11 @@ def _move(payout: Payout, new: PayoutStatus, **values) -> None:
     old = payout.status
     if new in MOVES[old]:
         result = db.session.execute(
-            update(Payout).where(Payout.id == payout.id, Payout.status == old)
-            .values(status=new, **values).execution_options(synchronize_session=False))
+            update(Payout)
+            .where(Payout.id == payout.id, Payout.status == old)
+            .values(status=new, **values)
+            .execution_options(synchronize_session=False)
+        )
         db.session.refresh(payout)
         if result.rowcount == 1:
             return
@@ -258,26 +324,48 @@ def _move(payout: Payout, new: PayoutStatus, **values) -> None:
 
 def _created_lines(payout: Payout) -> list:
     return db.session.execute(
-        select(JournalLine.account, JournalLine.amount_cents, JournalLine.cooperative_id,
-               JournalLine.order_id, JournalLine.shipment_id)
+        select(
+            JournalLine.account,
+            JournalLine.amount_cents,
+            JournalLine.cooperative_id,
+            JournalLine.order_id,
+            JournalLine.shipment_id,
+        )
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .where(JournalEntry.key == f"payout:{payout.id}:created")
-        .order_by(JournalLine.id)).all()
+        .order_by(JournalLine.id)
+    ).all()
 
 
 def mark_paid(payout: Payout, actor: User | None) -> None:
     """The money reached the cooperative: in transit → out of the clearing account."""
     _move(payout, PayoutStatus.PAID, paid_at=utcnow(), failure_reason="")
     refs = {"cooperative_id": payout.cooperative_id}
-    ledger.post(f"payout:{payout.id}:paid", ledger.PAYOUT_PAID,
-                [debit(ledger.IN_TRANSIT, payout.total_cents, **refs),
-                 credit(ledger.CLEARING, payout.total_cents, **refs)], memo=payout.reference)
-    audit(actor, "payout.paid", payout, label=payout.reference, total_cents=payout.total_cents,
-          method=payout.method.value)
-    queue_for_managers(payout.cooperative, "payout_paid",
-                       _l("Payout %(reference)s is paid", reference=payout.reference),
-                       payout=payout, mask_rib=mask_rib, link=("producers.dashboard",
-                                            {"slug": payout.cooperative.slug}))
+    ledger.post(
+        f"payout:{payout.id}:paid",
+        ledger.PAYOUT_PAID,
+        [
+            debit(ledger.IN_TRANSIT, payout.total_cents, **refs),
+            credit(ledger.CLEARING, payout.total_cents, **refs),
+        ],
+        memo=payout.reference,
+    )
+    audit(
+        actor,
+        "payout.paid",
+        payout,
+        label=payout.reference,
+        total_cents=payout.total_cents,
+        method=payout.method.value,
+    )
+    queue_for_managers(
+        payout.cooperative,
+        "payout_paid",
+        _l("Payout %(reference)s is paid", reference=payout.reference),
+        payout=payout,
+        mask_rib=mask_rib,
+        link=("producers.dashboard", {"slug": payout.cooperative.slug}),
+    )
 
 
 def mark_failed(payout: Payout, reason: str, actor: User | None) -> None:
@@ -286,24 +374,41 @@ def mark_failed(payout: Payout, reason: str, actor: User | None) -> None:
     if not reason:
         raise PayoutError(_l("Say why the payout failed."))
     if payout.stripe_transfer_ids.strip():
-        raise PayoutError(_l("Some Stripe transfers of this payout were already made: reverse "
-                             "them in Stripe first, or send the rest again."))
+        raise PayoutError(
+            _l(
+                "Some Stripe transfers of this payout were already made: reverse "
+                "them in Stripe first, or send the rest again."
+            )
+        )
     _move(payout, PayoutStatus.FAILED, failed_at=utcnow(), failure_reason=reason)
-    legs = [Leg(account, -amount, coop_id, order_id, shipment_id)
-            for account, amount, coop_id, order_id, shipment_id in _created_lines(payout)]
-    if sum(leg.amount for leg in legs if leg.account == ledger.IN_TRANSIT) \
-            != payout.total_cents:
+    legs = [
+        Leg(account, -amount, coop_id, order_id, shipment_id)
+        for account, amount, coop_id, order_id, shipment_id in _created_lines(payout)
+    ]
+    if sum(leg.amount for leg in legs if leg.account == ledger.IN_TRANSIT) != payout.total_cents:
         raise RuntimeError(f"payout {payout.id}: its created entry does not match its total")
     ledger.post(f"payout:{payout.id}:failed", ledger.PAYOUT_FAILED, legs, memo=payout.reference)
-    audit(actor, "payout.failed", payout, reason=reason, label=payout.reference,
-          total_cents=payout.total_cents, method=payout.method.value)
-    queue_for_managers(payout.cooperative, "payout_failed",
-                       _l("Payout %(reference)s could not be made", reference=payout.reference),
-                       payout=payout, reason=reason,
-                       link=("producers.bank", {"slug": payout.cooperative.slug}))
+    audit(
+        actor,
+        "payout.failed",
+        payout,
+        reason=reason,
+        label=payout.reference,
+        total_cents=payout.total_cents,
+        method=payout.method.value,
+    )
+    queue_for_managers(
+        payout.cooperative,
+        "payout_failed",
+        _l("Payout %(reference)s could not be made", reference=payout.reference),
+        payout=payout,
+        reason=reason,
+        link=("producers.bank", {"slug": payout.cooperative.slug}),
+    )
 
 
 # ------------------------------------------------------------------ Stripe Connect
+
 
 @dataclass(frozen=True)
 class Transfer:
@@ -333,11 +438,16 @@ def transfer_plan(payout: Payout) -> list[Transfer]:
         taken = min(debt, positive[order_id])
         positive[order_id] -= taken
         debt -= taken
-    numbers = dict(db.session.execute(
-        select(Order.id, Order.number).where(Order.id.in_([o for o in positive if o]))).all())
-    plan = [Transfer(order_id, numbers.get(order_id), amount)
-            for order_id, amount in sorted(positive.items(), key=lambda item: item[0] or 0)
-            if amount > 0]
+    numbers = dict(
+        db.session.execute(
+            select(Order.id, Order.number).where(Order.id.in_([o for o in positive if o]))
+        ).all()
+    )
+    plan = [
+        Transfer(order_id, numbers.get(order_id), amount)
+        for order_id, amount in sorted(positive.items(), key=lambda item: item[0] or 0)
+        if amount > 0
+    ]
     if debt or sum(t.amount_cents for t in plan) != payout.total_cents:
         raise RuntimeError(f"payout {payout.id}: transfers do not sum to its total")
     return plan
@@ -372,28 +482,41 @@ def send_transfers(payout: Payout, actor: User | None = None) -> bool:
         return False
     try:
         client = payments.client()
-        for transfer in plan[len(done):]:
-            params = {"amount": transfer.amount_cents, "currency": CURRENCY.lower(),
-                      "destination": payout.stripe_account_id,
-                      "description": f"Taawon {payout.reference}",
-                      "metadata": {"payout": payout.reference,
-                                   "order": transfer.order_number or ""}}
+        for transfer in plan[len(done) :]:
+            params = {
+                "amount": transfer.amount_cents,
+                "currency": CURRENCY.lower(),
+                "destination": payout.stripe_account_id,
+                "description": f"Taawon {payout.reference}",
+                "metadata": {"payout": payout.reference, "order": transfer.order_number or ""},
+            }
             if transfer.order_number:
                 params["transfer_group"] = transfer.order_number
             result = client.v1.transfers.create(
-                params, options={"idempotency_key": idempotency_key(payout, transfer)})
+                params, options={"idempotency_key": idempotency_key(payout, transfer)}
+            )
             done.append(result["id"])
             payout.stripe_transfer_ids = "\n".join(done)
     except stripe.StripeError as exc:
-        log.warning("payout %s: transfers stopped after %d of %d: %s", payout.id, len(done),
-                    len(plan), exc)
+        log.warning(
+            "payout %s: transfers stopped after %d of %d: %s", payout.id, len(done), len(plan), exc
+        )
         payout.failure_reason = _(
             "Stripe did not take the transfers (%(sent)d of %(total)d sent): %(error)s "
             "Send again later: transfers already made are not repeated.",
-            sent=len(done), total=len(plan),
-            error=exc.user_message or str(exc))
-        audit(actor, "payout.transfer_error", payout, label=payout.reference,
-              sent=len(done), total=len(plan), error=str(exc)[:300])
+            sent=len(done),
+            total=len(plan),
+            error=exc.user_message or str(exc),
+        )
+        audit(
+            actor,
+            "payout.transfer_error",
+            payout,
+            label=payout.reference,
+            sent=len(done),
+            total=len(plan),
+            error=str(exc)[:300],
+        )
         db.session.flush()
         return False
     mark_paid(payout, actor)
@@ -402,5 +525,8 @@ def send_transfers(payout: Payout, actor: User | None = None) -> bool:
 
 def to_send(batch: PayoutBatch) -> list[Payout]:
     """The batch's Stripe payouts still in transit."""
-    return [p for p in batch.payouts
-            if p.method == PayoutMethod.STRIPE and p.status == PayoutStatus.CREATED]
+    return [
+        p
+        for p in batch.payouts
+        if p.method == PayoutMethod.STRIPE and p.status == PayoutStatus.CREATED
+    ]

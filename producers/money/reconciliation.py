@@ -6,6 +6,7 @@ records — money-in parcels and their frozen order lines, refund lines, payouts
 and reports every difference. It reads with a handful of aggregate queries,
 whatever the number of orders.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -15,10 +16,9 @@ from flask.cli import AppGroup
 from sqlalchemy import case, func, select
 
 from orders.models import Order, OrderLine, Refund, RefundLine, RefundStatus, Shipment
-from shop.money import ledger
-from shop.extensions import db
-
 from producers.money.models import Payout, PayoutStatus
+from shop.extensions import db
+from shop.money import ledger
 
 ledger_cli = AppGroup("ledger", help="The double-entry ledger.")
 
@@ -30,8 +30,9 @@ def expected_balances() -> Expected:
     expected: Expected = defaultdict(int)
     released = Shipment.released_at.is_not(None)
 
-    def coop(account_pair: tuple[str, str], is_released: bool, cooperative_id: int,
-             cents: int) -> None:
+    def coop(
+        account_pair: tuple[str, str], is_released: bool, cooperative_id: int, cents: int
+    ) -> None:
         # Cooperative accounts carry credits: what the platform owes.
         expected[(account_pair[1] if is_released else account_pair[0], cooperative_id)] -= cents
 
@@ -41,39 +42,57 @@ def expected_balances() -> Expected:
 
     # Sales: the frozen parts of the lines of every money-in parcel.
     for coop_id, is_released, producer, premium, commission in db.session.execute(
-            select(Shipment.cooperative_id, released, func.sum(OrderLine.producer_cents),
-                   func.sum(OrderLine.premium_cents), func.sum(OrderLine.commission_cents))
-            .join(OrderLine, OrderLine.shipment_id == Shipment.id)
-            .join(Order, Order.id == Shipment.order_id).where(Shipment.money_in)
-            .group_by(Shipment.cooperative_id, released)):
+        select(
+            Shipment.cooperative_id,
+            released,
+            func.sum(OrderLine.producer_cents),
+            func.sum(OrderLine.premium_cents),
+            func.sum(OrderLine.commission_cents),
+        )
+        .join(OrderLine, OrderLine.shipment_id == Shipment.id)
+        .join(Order, Order.id == Shipment.order_id)
+        .where(Shipment.money_in)
+        .group_by(Shipment.cooperative_id, released)
+    ):
         coop(revenue, is_released, coop_id, int(producer))
         coop(fund, is_released, coop_id, int(premium))
         expected[(ledger.COMMISSION, None)] -= int(commission)
         expected[(ledger.CLEARING, None)] += int(producer + premium + commission)
     for coop_id, is_released, cents in db.session.execute(
-            select(Shipment.cooperative_id, released, func.sum(Shipment.shipping_cents))
-            .join(Order, Order.id == Shipment.order_id).where(Shipment.money_in)
-            .group_by(Shipment.cooperative_id, released)):
+        select(Shipment.cooperative_id, released, func.sum(Shipment.shipping_cents))
+        .join(Order, Order.id == Shipment.order_id)
+        .where(Shipment.money_in)
+        .group_by(Shipment.cooperative_id, released)
+    ):
         coop(shipping, is_released, coop_id, int(cents))
         expected[(ledger.CLEARING, None)] += int(cents)
 
     # Refunds that did not fail reverse their lines' parts; the money is owed
     # to the shopper until the refund succeeded.
-    refunded = (select(RefundLine.cooperative_id, released,
-                       func.sum(RefundLine.producer_cents), func.sum(RefundLine.premium_cents),
-                       func.sum(RefundLine.commission_cents), func.sum(RefundLine.shipping_cents))
-                .join(Refund, Refund.id == RefundLine.refund_id)
-                .join(Shipment, Shipment.id == RefundLine.shipment_id)
-                .where(Refund.status != RefundStatus.FAILED)
-                .group_by(RefundLine.cooperative_id, released))
+    refunded = (
+        select(
+            RefundLine.cooperative_id,
+            released,
+            func.sum(RefundLine.producer_cents),
+            func.sum(RefundLine.premium_cents),
+            func.sum(RefundLine.commission_cents),
+            func.sum(RefundLine.shipping_cents),
+        )
+        .join(Refund, Refund.id == RefundLine.refund_id)
+        .join(Shipment, Shipment.id == RefundLine.shipment_id)
+        .where(Refund.status != RefundStatus.FAILED)
+        .group_by(RefundLine.cooperative_id, released)
+    )
     for coop_id, is_released, producer, premium, commission, ship in db.session.execute(refunded):
         coop(revenue, is_released, coop_id, -int(producer))
         coop(fund, is_released, coop_id, -int(premium))
         coop(shipping, is_released, coop_id, -int(ship))
         expected[(ledger.COMMISSION, None)] += int(commission)
     for status, amount in db.session.execute(
-            select(Refund.status, func.sum(Refund.amount_cents))
-            .where(Refund.status != RefundStatus.FAILED).group_by(Refund.status)):
+        select(Refund.status, func.sum(Refund.amount_cents))
+        .where(Refund.status != RefundStatus.FAILED)
+        .group_by(Refund.status)
+    ):
         if status == RefundStatus.SUCCEEDED:
             expected[(ledger.CLEARING, None)] -= int(amount)
         else:
@@ -81,11 +100,17 @@ def expected_balances() -> Expected:
 
     # Payouts created or paid took their parts from the payable balances.
     for coop_id, status, rev, ship, fnd, total in db.session.execute(
-            select(Payout.cooperative_id, Payout.status, func.sum(Payout.revenue_cents),
-                   func.sum(Payout.shipping_cents), func.sum(Payout.fund_cents),
-                   func.sum(Payout.total_cents))
-            .where(Payout.status != PayoutStatus.FAILED)
-            .group_by(Payout.cooperative_id, Payout.status)):
+        select(
+            Payout.cooperative_id,
+            Payout.status,
+            func.sum(Payout.revenue_cents),
+            func.sum(Payout.shipping_cents),
+            func.sum(Payout.fund_cents),
+            func.sum(Payout.total_cents),
+        )
+        .where(Payout.status != PayoutStatus.FAILED)
+        .group_by(Payout.cooperative_id, Payout.status)
+    ):
         expected[(ledger.COOP_REVENUE, coop_id)] += int(rev)
         expected[(ledger.COOP_SHIPPING, coop_id)] += int(ship)
         expected[(ledger.COOP_FUND, coop_id)] += int(fnd)
@@ -122,30 +147,49 @@ def reconcile() -> list[str]:
         if want != have:
             account, coop_id = key
             where = f" of cooperative {coop_id}" if coop_id is not None else ""
-            problems.append(f"{account}{where}: ledger {have}, records imply {want} "
-                            f"(difference {have - want})")
+            problems.append(
+                f"{account}{where}: ledger {have}, records imply {want} (difference {have - want})"
+            )
     problems += _payout_entries()
     return problems
 
 
 def _payout_entries() -> list[str]:
     """Each payout's in-transit movements match its total and status."""
-    moved = dict(db.session.execute(
-        select(ledger.JournalEntry.key, func.sum(case(
-            (ledger.JournalLine.account == ledger.IN_TRANSIT, ledger.JournalLine.amount_cents),
-            else_=0)))
-        .join(ledger.JournalLine, ledger.JournalLine.entry_id == ledger.JournalEntry.id)
-        .where(ledger.JournalEntry.kind.in_(
-            (ledger.PAYOUT_CREATED, ledger.PAYOUT_PAID, ledger.PAYOUT_FAILED)))
-        .group_by(ledger.JournalEntry.key)).all())
+    moved = dict(
+        db.session.execute(
+            select(
+                ledger.JournalEntry.key,
+                func.sum(
+                    case(
+                        (
+                            ledger.JournalLine.account == ledger.IN_TRANSIT,
+                            ledger.JournalLine.amount_cents,
+                        ),
+                        else_=0,
+                    )
+                ),
+            )
+            .join(ledger.JournalLine, ledger.JournalLine.entry_id == ledger.JournalEntry.id)
+            .where(
+                ledger.JournalEntry.kind.in_(
+                    (ledger.PAYOUT_CREATED, ledger.PAYOUT_PAID, ledger.PAYOUT_FAILED)
+                )
+            )
+            .group_by(ledger.JournalEntry.key)
+        ).all()
+    )
     problems = []
     for payout_id, status, total in db.session.execute(
-            select(Payout.id, Payout.status, Payout.total_cents)):
+        select(Payout.id, Payout.status, Payout.total_cents)
+    ):
         created = moved.pop(f"payout:{payout_id}:created", None)
         if created != -total:
             problems.append(f"payout {payout_id}: created entry moves {created}, total {total}")
-        closing = {PayoutStatus.PAID: f"payout:{payout_id}:paid",
-                   PayoutStatus.FAILED: f"payout:{payout_id}:failed"}.get(status)
+        closing = {
+            PayoutStatus.PAID: f"payout:{payout_id}:paid",
+            PayoutStatus.FAILED: f"payout:{payout_id}:failed",
+        }.get(status)
         for suffix in ("paid", "failed"):
             key = f"payout:{payout_id}:{suffix}"
             amount = moved.pop(key, None)

@@ -5,20 +5,20 @@ two-digit key chosen so that the whole number is divisible by 97. Only the
 masked form ("011 •••• … 4921") is ever shown to other people, written to the
 audit log or put in an e-mail.
 """
+
 from __future__ import annotations
 
 import re
 
 from flask_babel import lazy_gettext as _l
 
+from producers.models import Cooperative
+from producers.money.exceptions import BankDetailsError
+from producers.notices import queue_for_managers
 from shop.accounts.models import User
 from shop.audit import audit
 from shop.extensions import db
 from shop.models import utcnow
-
-from producers.models import Cooperative
-from producers.money.exceptions import BankDetailsError
-from producers.notices import queue_for_managers
 
 RIB_LENGTH = 24
 #: What people type between digit groups: spaces (also non-breaking ones), dots, dashes.
@@ -49,8 +49,9 @@ def mask_rib(rib: str | None) -> str:
     return f"{rib[:3]} •••• … {rib[-4:]}"
 
 
-def change_bank_details(cooperative: Cooperative, rib_text: str, holder: str, actor: User,
-                        password: str) -> bool:
+def change_bank_details(
+    cooperative: Cooperative, rib_text: str, holder: str, actor: User, password: str
+) -> bool:
     """Set the cooperative's RIB and account holder; return False when nothing changed.
 
     The person must give their current password: a stolen session alone must
@@ -59,12 +60,13 @@ def change_bank_details(cooperative: Cooperative, rib_text: str, holder: str, ac
     the caller commits. Flushes.
     """
     if not password or not actor.check_password(password):
-        raise BankDetailsError(_l("Your password is not right. The bank details were not "
-                                  "changed."))
+        raise BankDetailsError(_l("Your password is not right. The bank details were not changed."))
     rib = valid_rib(rib_text)
     if rib is None:
-        raise BankDetailsError(_l("This RIB is not valid: it has 24 digits and its last two "
-                                  "digits are a check key."), "rib")
+        raise BankDetailsError(
+            _l("This RIB is not valid: it has 24 digits and its last two digits are a check key."),
+            "rib",
+        )
     holder = " ".join((holder or "").split())[:120]
     if not holder:
         raise BankDetailsError(_l("Give the name of the account holder."), "rib_holder")
@@ -73,13 +75,25 @@ def change_bank_details(cooperative: Cooperative, rib_text: str, holder: str, ac
     previous = cooperative.rib
     cooperative.rib, cooperative.rib_holder = rib, holder
     cooperative.rib_updated_at = utcnow()
-    audit(actor, "cooperative.rib_change", cooperative, label=cooperative.legal_name,
-          previous=mask_rib(previous), rib=mask_rib(rib), holder=holder)
+    audit(
+        actor,
+        "cooperative.rib_change",
+        cooperative,
+        label=cooperative.legal_name,
+        previous=mask_rib(previous),
+        rib=mask_rib(rib),
+        holder=holder,
+    )
     db.session.flush()
     queue_for_managers(
-        cooperative, "rib_changed",
+        cooperative,
+        "rib_changed",
         _l("The bank details of %(coop)s were changed", coop=cooperative.legal_name),
-        exclude=[actor.id], actor=actor, masked=mask_rib(rib), holder=holder,
+        exclude=[actor.id],
+        actor=actor,
+        masked=mask_rib(rib),
+        holder=holder,
         changed_at=cooperative.rib_updated_at,
-        link=("producers.bank", {"slug": cooperative.slug}))
+        link=("producers.bank", {"slug": cooperative.slug}),
+    )
     return True

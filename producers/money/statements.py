@@ -4,6 +4,7 @@ Everything here reads ``shop.money.ledger`` (balances are sums of journal lines,
 never stored numbers) and the frozen parts of the order lines; nothing is
 written except what ``orders.accounting.release_due`` releases.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_left
@@ -15,15 +16,22 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager
 
-from orders.models import (Order, OrderLine, PaymentMethod, Refund, RefundLine, RefundStatus,
-                           Shipment, ShipmentStatus)
-from shop.money import ledger
+from orders.models import (
+    Order,
+    OrderLine,
+    PaymentMethod,
+    Refund,
+    RefundLine,
+    RefundStatus,
+    Shipment,
+    ShipmentStatus,
+)
+from producers.money.models import Payout, PayoutStatus
 from shop.extensions import db
 from shop.i18n import LOCAL_TZ
-from shop.money.ledger import JournalEntry, JournalLine
 from shop.models import utcnow
-
-from producers.money.models import Payout, PayoutStatus
+from shop.money import ledger
+from shop.money.ledger import JournalEntry, JournalLine
 
 #: Years a statement or a distribution may be asked for (anything else is 404).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -65,7 +73,8 @@ def months_with_activity(cooperative_id: int) -> list[date]:
     first = db.session.scalar(
         select(func.min(JournalEntry.created_at))
         .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
-        .where(JournalLine.cooperative_id == cooperative_id))
+        .where(JournalLine.cooperative_id == cooperative_id)
+    )
     if first is None:
         return []
     start, now = to_local(first), local_now()
@@ -127,8 +136,9 @@ def balance(cooperative_id: int) -> Balance:
         fund_pending=owed(ledger.COOP_FUND_PENDING),
         fund_payable=owed(ledger.COOP_FUND),
         in_transit=owed(ledger.IN_TRANSIT),
-        paid=ledger.kind_totals(ledger.IN_TRANSIT, [ledger.PAYOUT_PAID],
-                                cooperative_id=cooperative_id),
+        paid=ledger.kind_totals(
+            ledger.IN_TRANSIT, [ledger.PAYOUT_PAID], cooperative_id=cooperative_id
+        ),
     )
 
 
@@ -136,7 +146,12 @@ def balance(cooperative_id: int) -> Balance:
 
 #: Where a parcel's money stands.
 PENDING, PAYABLE, IN_TRANSIT, PAID_OUT, CANCELLED = (
-    "pending", "payable", "in_transit", "paid_out", "cancelled")
+    "pending",
+    "payable",
+    "in_transit",
+    "paid_out",
+    "cancelled",
+)
 
 
 @dataclass(frozen=True)
@@ -167,13 +182,22 @@ def splits_query(cooperative_id: int) -> Select:
     A card order counts once paid; a cash-on-delivery parcel from the order
     on, unless it was cancelled. Unpaid card orders never were sales.
     """
-    return (select(Shipment).join(Shipment.order)
-            .where(Shipment.cooperative_id == cooperative_id,
-                   or_(Order.paid_at.is_not(None),
-                       and_(Order.payment_method == PaymentMethod.COD,
-                            Shipment.status != ShipmentStatus.CANCELLED)))
-            .order_by(Order.created_at.desc(), Shipment.id.desc())
-            .options(contains_eager(Shipment.order)))
+    return (
+        select(Shipment)
+        .join(Shipment.order)
+        .where(
+            Shipment.cooperative_id == cooperative_id,
+            or_(
+                Order.paid_at.is_not(None),
+                and_(
+                    Order.payment_method == PaymentMethod.COD,
+                    Shipment.status != ShipmentStatus.CANCELLED,
+                ),
+            ),
+        )
+        .order_by(Order.created_at.desc(), Shipment.id.desc())
+        .options(contains_eager(Shipment.order))
+    )
 
 
 def order_splits(cooperative_id: int, shipments: Sequence[Shipment]) -> list[OrderSplit]:
@@ -181,24 +205,40 @@ def order_splits(cooperative_id: int, shipments: Sequence[Shipment]) -> list[Ord
     ids = [s.id for s in shipments]
     if not ids:
         return []
-    parts = {row[0]: row[1:] for row in db.session.execute(
-        select(OrderLine.shipment_id, func.sum(OrderLine.gross_cents),
-               func.sum(OrderLine.commission_cents), func.sum(OrderLine.premium_cents),
-               func.sum(OrderLine.producer_cents))
-        .where(OrderLine.shipment_id.in_(ids)).group_by(OrderLine.shipment_id))}
-    refunds = {row[0]: row[1:] for row in db.session.execute(
-        select(RefundLine.shipment_id,
-               func.sum(RefundLine.gross_cents + RefundLine.shipping_cents),
-               func.sum(RefundLine.producer_cents))
-        .join(Refund, Refund.id == RefundLine.refund_id)
-        .where(RefundLine.shipment_id.in_(ids), Refund.status != RefundStatus.FAILED)
-        .group_by(RefundLine.shipment_id))}
+    parts = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            select(
+                OrderLine.shipment_id,
+                func.sum(OrderLine.gross_cents),
+                func.sum(OrderLine.commission_cents),
+                func.sum(OrderLine.premium_cents),
+                func.sum(OrderLine.producer_cents),
+            )
+            .where(OrderLine.shipment_id.in_(ids))
+            .group_by(OrderLine.shipment_id)
+        )
+    }
+    refunds = {
+        row[0]: row[1:]
+        for row in db.session.execute(
+            select(
+                RefundLine.shipment_id,
+                func.sum(RefundLine.gross_cents + RefundLine.shipping_cents),
+                func.sum(RefundLine.producer_cents),
+            )
+            .join(Refund, Refund.id == RefundLine.refund_id)
+            .where(RefundLine.shipment_id.in_(ids), Refund.status != RefundStatus.FAILED)
+            .group_by(RefundLine.shipment_id)
+        )
+    }
     # A payout run takes everything payable: a parcel released before a payout
     # was created travels with the first such payout that did not fail.
     payouts = db.session.execute(
         select(Payout.created_at, Payout.status)
         .where(Payout.cooperative_id == cooperative_id, Payout.status != PayoutStatus.FAILED)
-        .order_by(Payout.created_at, Payout.id)).all()
+        .order_by(Payout.created_at, Payout.id)
+    ).all()
     created = [row.created_at for row in payouts]
 
     def state(shipment: Shipment) -> str:
@@ -214,19 +254,35 @@ def order_splits(cooperative_id: int, shipments: Sequence[Shipment]) -> list[Ord
     result = []
     for shipment in shipments:
         gross, commission, premium, producer = (
-            int(v or 0) for v in parts.get(shipment.id, (0, 0, 0, 0)))
+            int(v or 0) for v in parts.get(shipment.id, (0, 0, 0, 0))
+        )
         refunded, refunded_producer = (int(v or 0) for v in refunds.get(shipment.id, (0, 0)))
-        result.append(OrderSplit(shipment, gross, commission, premium, producer,
-                                 shipment.shipping_cents, refunded, refunded_producer,
-                                 state(shipment)))
+        result.append(
+            OrderSplit(
+                shipment,
+                gross,
+                commission,
+                premium,
+                producer,
+                shipment.shipping_cents,
+                refunded,
+                refunded_producer,
+                state(shipment),
+            )
+        )
     return result
 
 
 def recent_payouts(cooperative_id: int, limit: int = 50) -> list[Payout]:
     """The cooperative's latest payouts, newest first."""
-    return list(db.session.scalars(
-        select(Payout).where(Payout.cooperative_id == cooperative_id)
-        .order_by(Payout.created_at.desc(), Payout.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(Payout)
+            .where(Payout.cooperative_id == cooperative_id)
+            .order_by(Payout.created_at.desc(), Payout.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 # ------------------------------------------------------------------ statements
@@ -243,7 +299,13 @@ BUCKETS = {
 
 #: Movement kinds, named as the statement says them.
 SALE, RELEASED, REFUND, REFUND_REVERSED, PAYOUT, PAYOUT_FAILED = (
-    "sale", "released", "refund", "refund_reversed", "payout", "payout_failed")
+    "sale",
+    "released",
+    "refund",
+    "refund_reversed",
+    "payout",
+    "payout_failed",
+)
 _KINDS = {
     ledger.SALE_CARD: SALE,
     ledger.SALE_CASH: SALE,
@@ -263,8 +325,9 @@ class Buckets:
     fund: int = 0
 
     def __add__(self, other: Buckets) -> Buckets:
-        return Buckets(self.pending + other.pending, self.payable + other.payable,
-                       self.fund + other.fund)
+        return Buckets(
+            self.pending + other.pending, self.payable + other.payable, self.fund + other.fund
+        )
 
     @property
     def total(self) -> int:
@@ -326,9 +389,13 @@ def _buckets_before(cooperative_id: int, moment: datetime) -> Buckets:
     rows = db.session.execute(
         select(JournalLine.account, func.sum(JournalLine.amount_cents))
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-        .where(JournalLine.cooperative_id == cooperative_id,
-               JournalLine.account.in_(list(BUCKETS)), JournalEntry.created_at < moment)
-        .group_by(JournalLine.account))
+        .where(
+            JournalLine.cooperative_id == cooperative_id,
+            JournalLine.account.in_(list(BUCKETS)),
+            JournalEntry.created_at < moment,
+        )
+        .group_by(JournalLine.account)
+    )
     return Buckets.of({account: int(total) for account, total in rows})
 
 
@@ -338,8 +405,7 @@ PAYOUT_KINDS = (ledger.PAYOUT_CREATED, ledger.PAYOUT_PAID, ledger.PAYOUT_FAILED)
 def _payout_id(key: str) -> int | None:
     """The payout an entry key names ("payout:12:created" → 12)."""
     parts = key.split(":")
-    return int(parts[1]) if len(parts) > 1 and parts[0] == "payout" and parts[1].isdigit() \
-        else None
+    return int(parts[1]) if len(parts) > 1 and parts[0] == "payout" and parts[1].isdigit() else None
 
 
 def movement_kind(entry_kind: str, key: str) -> str:
@@ -357,17 +423,35 @@ def statement(cooperative_id: int, year: int, month: int) -> Statement:
     """
     start, end = period_bounds(year, month)
     rows = db.session.execute(
-        select(JournalEntry.id, JournalEntry.created_at, JournalEntry.kind, JournalEntry.key,
-               JournalEntry.memo, Order.number, JournalLine.account,
-               func.sum(JournalLine.amount_cents))
+        select(
+            JournalEntry.id,
+            JournalEntry.created_at,
+            JournalEntry.kind,
+            JournalEntry.key,
+            JournalEntry.memo,
+            Order.number,
+            JournalLine.account,
+            func.sum(JournalLine.amount_cents),
+        )
         .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
         .outerjoin(Order, Order.id == JournalLine.order_id)
-        .where(JournalLine.cooperative_id == cooperative_id,
-               JournalLine.account.in_(list(BUCKETS)),
-               JournalEntry.created_at >= start, JournalEntry.created_at < end)
-        .group_by(JournalEntry.id, JournalEntry.created_at, JournalEntry.kind, JournalEntry.key,
-                  JournalEntry.memo, Order.number, JournalLine.account)
-        .order_by(JournalEntry.created_at, JournalEntry.id)).all()
+        .where(
+            JournalLine.cooperative_id == cooperative_id,
+            JournalLine.account.in_(list(BUCKETS)),
+            JournalEntry.created_at >= start,
+            JournalEntry.created_at < end,
+        )
+        .group_by(
+            JournalEntry.id,
+            JournalEntry.created_at,
+            JournalEntry.kind,
+            JournalEntry.key,
+            JournalEntry.memo,
+            Order.number,
+            JournalLine.account,
+        )
+        .order_by(JournalEntry.created_at, JournalEntry.id)
+    ).all()
     entries: dict[int, tuple] = {}
     amounts: dict[int, dict[str, int]] = {}
     payout_ids: dict[int, int] = {}
@@ -379,12 +463,31 @@ def statement(cooperative_id: int, year: int, month: int) -> Statement:
             payout_ids[entry_id] = _payout_id(key)
     # A payout's entry has a leg per parcel it pays: it is named by the payout,
     # not by the orders of those parcels.
-    references = {p.id: p.reference for p in db.session.scalars(
-        select(Payout).where(Payout.id.in_({i for i in payout_ids.values() if i})))} \
-        if payout_ids else {}
-    movements = [Movement(created_at, kind,
-                          references.get(payout_ids.get(entry_id), reference) or "",
-                          Buckets.of(amounts[entry_id]))
-                 for entry_id, (created_at, kind, reference) in entries.items()]
-    return Statement(year, month, start, end, _buckets_before(cooperative_id, start), movements,
-                     _buckets_before(cooperative_id, end))
+    references = (
+        {
+            p.id: p.reference
+            for p in db.session.scalars(
+                select(Payout).where(Payout.id.in_({i for i in payout_ids.values() if i}))
+            )
+        }
+        if payout_ids
+        else {}
+    )
+    movements = [
+        Movement(
+            created_at,
+            kind,
+            references.get(payout_ids.get(entry_id), reference) or "",
+            Buckets.of(amounts[entry_id]),
+        )
+        for entry_id, (created_at, kind, reference) in entries.items()
+    ]
+    return Statement(
+        year,
+        month,
+        start,
+        end,
+        _buckets_before(cooperative_id, start),
+        movements,
+        _buckets_before(cooperative_id, end),
+    )

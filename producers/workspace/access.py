@@ -1,18 +1,19 @@
 """Who gets into the workspace, and the small helpers its screens share."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from flask import abort, flash, g, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from shop.extensions import db
-
 from producers import services
 from producers.models import Cooperative, CooperativeStatus, MembershipRole
+from shop.extensions import db
 
 T = TypeVar("T")
 
@@ -47,8 +48,9 @@ def workspace(owner_only: bool = False) -> Callable:
 
 def owned_or_404(model: type[T], object_id: int) -> T:
     """The row of ``model`` with this id if it belongs to ``g.coop`` (else 404)."""
-    item = db.session.scalar(select(model).where(model.id == object_id,
-                                                 model.cooperative_id == g.coop.id))
+    item = db.session.scalar(
+        select(model).where(model.id == object_id, model.cooperative_id == g.coop.id)
+    )
     if item is None:
         abort(404)
     return item
@@ -56,8 +58,11 @@ def owned_or_404(model: type[T], object_id: int) -> T:
 
 def owned_rows(model: type[T], *order_by: Any) -> list[T]:
     """All of ``g.coop``'s rows of ``model``, in this order."""
-    return list(db.session.scalars(select(model).where(model.cooperative_id == g.coop.id)
-                                   .order_by(*order_by)))
+    return list(
+        db.session.scalars(
+            select(model).where(model.cooperative_id == g.coop.id).order_by(*order_by)
+        )
+    )
 
 
 def fill_translations(form: FlaskForm, translations: Any, fields: tuple[str, ...]) -> None:
@@ -73,4 +78,3 @@ def flash_form_errors(form: FlaskForm) -> None:
     for errors in form.errors.values():
         for error in errors:
             flash(str(error), "error")
-

@@ -1,18 +1,17 @@
 """The application to sell: start it, edit it, add its documents and send it."""
+
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from shop.actions import commit_or_flash
-from shop.extensions import db
-
 from producers import services
 from producers.models import Cooperative, DocumentKind
-from producers.workspace.access import (EDITABLE, fill_translations, flash_form_errors,
-                                        workspace)
+from producers.workspace.access import EDITABLE, fill_translations, flash_form_errors, workspace
 from producers.workspace.forms import ApplicationForm, DocumentForm
+from shop.actions import commit_or_flash
+from shop.extensions import db
 
 
 @login_required
@@ -27,8 +26,7 @@ def apply():
         db.session.commit()
         flash(_("Your application is saved. Add your documents, then send it."), "success")
         return redirect(url_for("producers.application", slug=coop.slug))
-    return render_template("producers/apply.html", form=form, coop=None,
-                           document_form=None)
+    return render_template("producers/apply.html", form=form, coop=None, document_form=None)
 
 
 def _application_data(form: ApplicationForm) -> dict:
@@ -47,17 +45,22 @@ def application(**_kw):
     document_form = DocumentForm(prefix="doc")
     if coop.status in EDITABLE and form.validate_on_submit():
         send = request.form.get("send")
-        with commit_or_flash(_("Your application was sent. We will write to you.") if send
-                             else _("Your application is saved.")) as outcome:
+        with commit_or_flash(
+            _("Your application was sent. We will write to you.")
+            if send
+            else _("Your application is saved.")
+        ) as outcome:
             services.save_application(current_user, _application_data(form), coop)
             if send:
                 services.transition(coop, "submit", current_user)
         if not outcome.ok:
-            return render_template("producers/apply.html", form=form, coop=coop,
-                                   document_form=document_form), 400
+            return render_template(
+                "producers/apply.html", form=form, coop=coop, document_form=document_form
+            ), 400
         return redirect(url_for("producers.application", slug=coop.slug))
-    return render_template("producers/apply.html", form=form, coop=coop,
-                           document_form=document_form)
+    return render_template(
+        "producers/apply.html", form=form, coop=coop, document_form=document_form
+    )
 
 
 @workspace()
@@ -70,8 +73,12 @@ def add_document(**_kw):
     elif form.validate_on_submit():
         upload = form.file.data
         with commit_or_flash(_("Document added.")):
-            services.add_document(coop, DocumentKind(form.kind.data), upload.filename or "",
-                                  upload.read(services.DOCUMENT_MAX_BYTES + 1))
+            services.add_document(
+                coop,
+                DocumentKind(form.kind.data),
+                upload.filename or "",
+                upload.read(services.DOCUMENT_MAX_BYTES + 1),
+            )
     else:
         flash_form_errors(form)
     return redirect(url_for("producers.application", slug=coop.slug))

@@ -1,4 +1,5 @@
 """Workspace pages for the cooperative's money: balance, monthly statements, member distribution."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -12,18 +13,17 @@ from flask_login import current_user
 
 from catalog.trace import ContributionKind
 from orders.accounting import release_due
-from shop.extensions import db
-from shop.i18n import FORMAT_LOCALES, current_language
-from shop.money.amounts import mad_str
-from shop.spreadsheet import csv_text, text_cell
-from shop.money.policy import current_policy
-
+from producers.models import MembershipRole
 from producers.money import distribution as dist
 from producers.money import statements as st
-from producers.models import MembershipRole
 from producers.money.models import PayoutMethod, PayoutStatus
 from producers.workspace.access import workspace
 from producers.workspace.forms import ReserveForm
+from shop.extensions import db
+from shop.i18n import FORMAT_LOCALES, current_language
+from shop.money.amounts import mad_str
+from shop.money.policy import current_policy
+from shop.spreadsheet import csv_text, text_cell
 
 PER_PAGE = 20
 
@@ -53,11 +53,13 @@ CONTRIBUTION_KINDS = {
     ContributionKind.HOURS_WORKED: _l("Hours worked"),
 }
 
+
 def percent(numerator: int, denominator: int = 1) -> str:
     """``numerator / denominator`` as a percentage, up to two decimals, in the page's language."""
     value = (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
-    return format_percent(value.normalize(), locale=FORMAT_LOCALES[current_language()],
-                          decimal_quantization=False)
+    return format_percent(
+        value.normalize(), locale=FORMAT_LOCALES[current_language()], decimal_quantization=False
+    )
 
 
 def _page_number() -> int:
@@ -73,10 +75,14 @@ def _release() -> None:
 
 # ------------------------------------------------------------------ CSV
 
+
 def csv_response(rows: list[list[str]], filename: str) -> Response:
     """UTF-8 CSV (with a BOM, so spreadsheet programs read Arabic right) as a download."""
-    return Response(csv_text(rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        csv_text(rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def _local_stamp(value: datetime) -> str:
@@ -85,22 +91,34 @@ def _local_stamp(value: datetime) -> str:
 
 # ------------------------------------------------------------------ balance
 
+
 @workspace()
 def balance(**_kw):
     """What the cooperative is owed, each order's split, its payouts and statements."""
     coop = g.coop
     _release()
-    page = db.paginate(st.splits_query(coop.id), page=_page_number(), per_page=PER_PAGE,
-                       error_out=False)
+    page = db.paginate(
+        st.splits_query(coop.id), page=_page_number(), per_page=PER_PAGE, error_out=False
+    )
     return render_template(
-        "producers/balance.html", coop=coop, balance=st.balance(coop.id), page=page,
-        splits=st.order_splits(coop.id, page.items), payouts=st.recent_payouts(coop.id),
-        months=st.months_with_activity(coop.id), policy=current_policy(),
-        page_args={"slug": coop.slug}, states=SPLIT_STATES, payout_statuses=PAYOUT_STATUSES,
-        payout_methods=PAYOUT_METHODS, percent=percent)
+        "producers/balance.html",
+        coop=coop,
+        balance=st.balance(coop.id),
+        page=page,
+        splits=st.order_splits(coop.id, page.items),
+        payouts=st.recent_payouts(coop.id),
+        months=st.months_with_activity(coop.id),
+        policy=current_policy(),
+        page_args={"slug": coop.slug},
+        states=SPLIT_STATES,
+        payout_statuses=PAYOUT_STATUSES,
+        payout_methods=PAYOUT_METHODS,
+        percent=percent,
+    )
 
 
 # ------------------------------------------------------------------ statements
+
 
 def _statement_or_404(year: int, month: int) -> st.Statement:
     try:
@@ -113,8 +131,12 @@ def _statement_or_404(year: int, month: int) -> st.Statement:
 def statement(year: int, month: int):
     """The month's statement, printable (A4)."""
     _release()
-    return render_template("producers/statement.html", coop=g.coop,
-                           statement=_statement_or_404(year, month), movements=MOVEMENTS)
+    return render_template(
+        "producers/statement.html",
+        coop=g.coop,
+        statement=_statement_or_404(year, month),
+        movements=MOVEMENTS,
+    )
 
 
 @workspace()
@@ -133,18 +155,24 @@ def statement_csv(year: int, month: int):
         [_("Period"), statement.first_day.isoformat(), statement.last_day.isoformat()],
         [_("Currency"), "MAD"],
         [],
-        [_("Date"), _("Reference"), _("Movement"), _("Pending"), _("Payable"),
-         _("Community fund")],
+        [_("Date"), _("Reference"), _("Movement"), _("Pending"), _("Payable"), _("Community fund")],
         ["", "", _("Opening balance"), *amounts(statement.opening)],
     ]
     for movement in statement.movements:
-        rows.append([_local_stamp(movement.created_at), text_cell(movement.reference),
-                     str(MOVEMENTS.get(movement.kind, movement.kind)), *amounts(movement.amounts)])
+        rows.append(
+            [
+                _local_stamp(movement.created_at),
+                text_cell(movement.reference),
+                str(MOVEMENTS.get(movement.kind, movement.kind)),
+                *amounts(movement.amounts),
+            ]
+        )
     rows.append(["", "", _("Closing balance"), *amounts(statement.closing)])
     return csv_response(rows, f"taawon-{coop.slug}-{year:04d}-{month:02d}.csv")
 
 
 # ------------------------------------------------------------------ distribution
+
 
 def _period_or_404() -> tuple[int, int | None]:
     """``?year=&month=`` (month empty: the whole year); neither: last month."""
@@ -181,11 +209,21 @@ def _render_distribution(form: ReserveForm, period, kind):
     now = st.local_now()
     years = sorted({now.year, period[0], *(m.year for m in months)}, reverse=True)
     return render_template(
-        "producers/distribution.html", coop=coop, form=form, year=period[0], month=period[1],
-        kind=kind, years=years, proposal=dist.proposal(coop, start, end, kind),
-        first_day=st.to_local(start).date(), last_day=_last_day(end),
-        kinds=CONTRIBUTION_KINDS, period_args=_period_args(period, kind),
-        can_edit=g.membership.role == MembershipRole.OWNER, percent=percent)
+        "producers/distribution.html",
+        coop=coop,
+        form=form,
+        year=period[0],
+        month=period[1],
+        kind=kind,
+        years=years,
+        proposal=dist.proposal(coop, start, end, kind),
+        first_day=st.to_local(start).date(),
+        last_day=_last_day(end),
+        kinds=CONTRIBUTION_KINDS,
+        period_args=_period_args(period, kind),
+        can_edit=g.membership.role == MembershipRole.OWNER,
+        percent=percent,
+    )
 
 
 def _last_day(end: datetime) -> date:
@@ -209,8 +247,9 @@ def distribution_reserve(**_kw):
         if dist.set_reserve(g.coop, form.reserve.basis_points, current_user):
             db.session.commit()
             flash(_("Reserve saved."), "success")
-        return redirect(url_for("producers.distribution", slug=g.coop.slug,
-                                **_period_args(period, kind)))
+        return redirect(
+            url_for("producers.distribution", slug=g.coop.slug, **_period_args(period, kind))
+        )
     return _render_distribution(form, period, kind), 400
 
 
@@ -231,15 +270,29 @@ def distribution_csv(**_kw):
         [_("Kept in reserve"), mad_str(proposal.reserve)],
         [_("Shared among members"), mad_str(proposal.shared)],
         [],
-        [_("Member"), _("Role"), _("Contributed to the lots sold"), _("Counted for the period"),
-         _("Share (%)"), _("Proposed amount")],
+        [
+            _("Member"),
+            _("Role"),
+            _("Contributed to the lots sold"),
+            _("Counted for the period"),
+            _("Share (%)"),
+            _("Proposed amount"),
+        ],
     ]
     for row in proposal.rows:
-        share = (Decimal(row.share.numerator) * 100 / Decimal(row.share.denominator)
-                 ).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        rows.append([text_cell(row.member.full_name), text_cell(row.member.role),
-                     f"{row.contributed.quantize(Decimal('0.001')):f}",
-                     f"{row.counted:f}", f"{share:f}", mad_str(row.amount)])
+        share = (Decimal(row.share.numerator) * 100 / Decimal(row.share.denominator)).quantize(
+            Decimal("0.01"), ROUND_HALF_UP
+        )
+        rows.append(
+            [
+                text_cell(row.member.full_name),
+                text_cell(row.member.role),
+                f"{row.contributed.quantize(Decimal('0.001')):f}",
+                f"{row.counted:f}",
+                f"{share:f}",
+                mad_str(row.amount),
+            ]
+        )
     rows += [[], [_("A proposal for the general assembly: nothing is paid by it.")]]
     year, month = period
     suffix = f"{year:04d}-{month:02d}" if month else f"{year:04d}"

@@ -3,16 +3,30 @@
 Every screen's view lives in its own module (dashboard, products, stock…)
 and is registered here explicitly; endpoints are ``producers.<name>``.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint
 
-from producers.workspace import (application, balance, bank, certificates, dashboard, lots,
-                                 members, parcels, products, profile, stock, team)
+from producers.workspace import (
+    application,
+    balance,
+    bank,
+    certificates,
+    dashboard,
+    lots,
+    members,
+    parcels,
+    products,
+    profile,
+    stock,
+    team,
+)
 from producers.workspace.forms import LANG_LABELS
 
-bp = Blueprint("producers", __name__, template_folder="templates",
-               url_prefix="/<lang:lang>/producer")
+bp = Blueprint(
+    "producers", __name__, template_folder="templates", url_prefix="/<lang:lang>/producer"
+)
 
 GET, POST, BOTH = ["GET"], ["POST"], ["GET", "POST"]
 
@@ -28,20 +42,39 @@ bp.add_url_rule("/<slug>/", "dashboard", dashboard.dashboard, methods=GET)
 # products, their sizes and pictures
 bp.add_url_rule("/<slug>/products", "products", products.products, methods=GET)
 bp.add_url_rule("/<slug>/products/new", "new_product", products.new_product, methods=BOTH)
-bp.add_url_rule("/<slug>/products/<int:product_id>", "edit_product",
-                products.edit_product, methods=BOTH)
-bp.add_url_rule("/<slug>/products/<int:product_id>/status", "product_status",
-                products.product_status, methods=POST)
-bp.add_url_rule("/<slug>/products/<int:product_id>/variants/new", "variant",
-                products.variant, methods=BOTH)
-bp.add_url_rule("/<slug>/products/<int:product_id>/variants/<int:variant_id>", "variant",
-                products.variant, methods=BOTH)
-bp.add_url_rule("/<slug>/products/<int:product_id>/images", "upload_image",
-                products.upload_image, methods=POST)
-bp.add_url_rule("/<slug>/products/<int:product_id>/images/<int:image_id>/move", "move_image",
-                products.move_image, methods=POST)
-bp.add_url_rule("/<slug>/products/<int:product_id>/images/<int:image_id>/delete", "delete_image",
-                products.delete_image, methods=POST)
+bp.add_url_rule(
+    "/<slug>/products/<int:product_id>", "edit_product", products.edit_product, methods=BOTH
+)
+bp.add_url_rule(
+    "/<slug>/products/<int:product_id>/status",
+    "product_status",
+    products.product_status,
+    methods=POST,
+)
+bp.add_url_rule(
+    "/<slug>/products/<int:product_id>/variants/new", "variant", products.variant, methods=BOTH
+)
+bp.add_url_rule(
+    "/<slug>/products/<int:product_id>/variants/<int:variant_id>",
+    "variant",
+    products.variant,
+    methods=BOTH,
+)
+bp.add_url_rule(
+    "/<slug>/products/<int:product_id>/images", "upload_image", products.upload_image, methods=POST
+)
+bp.add_url_rule(
+    "/<slug>/products/<int:product_id>/images/<int:image_id>/move",
+    "move_image",
+    products.move_image,
+    methods=POST,
+)
+bp.add_url_rule(
+    "/<slug>/products/<int:product_id>/images/<int:image_id>/delete",
+    "delete_image",
+    products.delete_image,
+    methods=POST,
+)
 
 # stock and the catalog import
 bp.add_url_rule("/<slug>/stock", "stock", stock.stock, methods=BOTH)
@@ -56,38 +89,63 @@ bp.add_url_rule("/<slug>/lots/<int:lot_id>", "lot_events", lots.lot_events, meth
 
 # parcels
 bp.add_url_rule("/<slug>/parcels", "parcels", parcels.parcels, methods=GET)
-bp.add_url_rule("/<slug>/parcels/<int:shipment_id>/slip", "packing_slip",
-                parcels.packing_slip, methods=GET)
-bp.add_url_rule("/<slug>/parcels/<int:shipment_id>/shipped", "parcel_shipped",
-                parcels.parcel_shipped, methods=POST)
-bp.add_url_rule("/<slug>/parcels/<int:shipment_id>/delivered", "parcel_delivered",
-                parcels.parcel_delivered, methods=POST)
+bp.add_url_rule(
+    "/<slug>/parcels/<int:shipment_id>/slip", "packing_slip", parcels.packing_slip, methods=GET
+)
+bp.add_url_rule(
+    "/<slug>/parcels/<int:shipment_id>/shipped",
+    "parcel_shipped",
+    parcels.parcel_shipped,
+    methods=POST,
+)
+bp.add_url_rule(
+    "/<slug>/parcels/<int:shipment_id>/delivered",
+    "parcel_delivered",
+    parcels.parcel_delivered,
+    methods=POST,
+)
 
 # profile, certificates, members, team
 bp.add_url_rule("/<slug>/profile", "profile", profile.profile, methods=BOTH)
 bp.add_url_rule("/<slug>/certificates", "certificates", certificates.certificates, methods=BOTH)
-bp.add_url_rule("/<slug>/certificates/<int:certificate_id>/document", "certificate_document",
-                certificates.certificate_document, methods=GET)
+bp.add_url_rule(
+    "/<slug>/certificates/<int:certificate_id>/document",
+    "certificate_document",
+    certificates.certificate_document,
+    methods=GET,
+)
 bp.add_url_rule("/<slug>/members", "members", members.members, methods=BOTH)
 bp.add_url_rule("/<slug>/members/<int:member_id>", "members", members.members, methods=BOTH)
-bp.add_url_rule("/<slug>/members/<int:member_id>/delete", "delete_member",
-                members.delete_member, methods=POST)
+bp.add_url_rule(
+    "/<slug>/members/<int:member_id>/delete", "delete_member", members.delete_member, methods=POST
+)
 bp.add_url_rule("/<slug>/team", "team", team.team, methods=BOTH)
-bp.add_url_rule("/<slug>/team/<int:membership_id>/remove", "remove_manager",
-                team.remove_manager, methods=POST)
+bp.add_url_rule(
+    "/<slug>/team/<int:membership_id>/remove", "remove_manager", team.remove_manager, methods=POST
+)
 
 # money: bank details, balance, statements, member distribution
 bp.add_url_rule("/<slug>/bank", "bank", bank.bank, methods=BOTH)
 bp.add_url_rule("/<slug>/balance", "balance", balance.balance, methods=GET)
-bp.add_url_rule("/<slug>/statements/<int:year>/<int:month>", "statement",
-                balance.statement, methods=GET)
-bp.add_url_rule("/<slug>/statements/<int:year>/<int:month>.csv", "statement_csv",
-                balance.statement_csv, methods=GET)
+bp.add_url_rule(
+    "/<slug>/statements/<int:year>/<int:month>", "statement", balance.statement, methods=GET
+)
+bp.add_url_rule(
+    "/<slug>/statements/<int:year>/<int:month>.csv",
+    "statement_csv",
+    balance.statement_csv,
+    methods=GET,
+)
 bp.add_url_rule("/<slug>/distribution", "distribution", balance.distribution, methods=GET)
-bp.add_url_rule("/<slug>/distribution/reserve", "distribution_reserve",
-                balance.distribution_reserve, methods=POST)
-bp.add_url_rule("/<slug>/distribution.csv", "distribution_csv",
-                balance.distribution_csv, methods=GET)
+bp.add_url_rule(
+    "/<slug>/distribution/reserve",
+    "distribution_reserve",
+    balance.distribution_reserve,
+    methods=POST,
+)
+bp.add_url_rule(
+    "/<slug>/distribution.csv", "distribution_csv", balance.distribution_csv, methods=GET
+)
 
 
 @bp.context_processor

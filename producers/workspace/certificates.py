@@ -1,4 +1,5 @@
 """The cooperative's certificates, with their scans and expiry dates."""
+
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, send_file, url_for
@@ -6,15 +7,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from catalog.models import Certification, CertificationKind
-from shop.extensions import db
-from shop.models import utcnow
-from shop.storage import get_storage
-
 from producers import services
 from producers.exceptions import ProducerError
 from producers.models import Cooperative
 from producers.workspace.access import owned_rows, workspace
 from producers.workspace.forms import CertificateForm
+from shop.extensions import db
+from shop.models import utcnow
+from shop.storage import get_storage
 
 
 @workspace()
@@ -23,15 +23,19 @@ def certificates(**_kw):
     coop: Cooperative = g.coop
     form = CertificateForm()
     if form.validate_on_submit():
-        certificate = Certification(cooperative=coop, kind=CertificationKind(form.kind.data),
-                                    number=form.number.data.strip(),
-                                    issuer=form.issuer.data.strip(),
-                                    valid_until=form.valid_until.data)
+        certificate = Certification(
+            cooperative=coop,
+            kind=CertificationKind(form.kind.data),
+            number=form.number.data.strip(),
+            issuer=form.issuer.data.strip(),
+            valid_until=form.valid_until.data,
+        )
         # The refusal is shown on the document field, not flashed.
         try:
             if form.document.data:
                 certificate.document_name = services.store_document(
-                    form.document.data.read(services.DOCUMENT_MAX_BYTES + 1))[0]
+                    form.document.data.read(services.DOCUMENT_MAX_BYTES + 1)
+                )[0]
         except ProducerError as exc:
             form.document.errors = [str(exc.message)]
         else:
@@ -39,21 +43,32 @@ def certificates(**_kw):
             db.session.commit()
             flash(_("Certificate added."), "success")
             return redirect(url_for("producers.certificates", slug=coop.slug))
-    return render_template("producers/certificates.html", coop=coop, form=form,
-                           certificates=owned_rows(Certification, Certification.valid_until),
-                           today=utcnow().date()), 400 if form.errors else 200
+    return render_template(
+        "producers/certificates.html",
+        coop=coop,
+        form=form,
+        certificates=owned_rows(Certification, Certification.valid_until),
+        today=utcnow().date(),
+    ), 400 if form.errors else 200
 
 
 @workspace()
 def certificate_document(certificate_id: int):
     """The scan of one of the cooperative's certificates (private)."""
-    certificate = db.session.scalar(select(Certification).where(
-        Certification.id == certificate_id, Certification.cooperative_id == g.coop.id))
-    path = get_storage().path(certificate.document_name) \
-        if certificate and certificate.document_name else None
+    certificate = db.session.scalar(
+        select(Certification).where(
+            Certification.id == certificate_id, Certification.cooperative_id == g.coop.id
+        )
+    )
+    path = (
+        get_storage().path(certificate.document_name)
+        if certificate and certificate.document_name
+        else None
+    )
     if path is None or not path.is_file():
         abort(404)
-    response = send_file(path, mimetype="application/pdf" if path.suffix == ".pdf"
-                         else "image/jpeg", max_age=0)
+    response = send_file(
+        path, mimetype="application/pdf" if path.suffix == ".pdf" else "image/jpeg", max_age=0
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -1,4 +1,5 @@
 """The workspace's entry: the cooperatives a person manages, and each one's dashboard."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,13 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from catalog.models import Certification, Product, ProductStatus, Variant
-from shop.extensions import db
-from shop.models import utcnow
-
 from producers import services
 from producers.models import Cooperative
 from producers.workspace.access import EDITABLE, workspace
 from producers.workspace.parcels import to_prepare_count
+from shop.extensions import db
+from shop.models import utcnow
 
 LOW_STOCK = 5
 EXPIRY_WARNING_DAYS = 30
@@ -37,20 +37,40 @@ def dashboard(**_kw):
     if coop.status in EDITABLE:
         return redirect(url_for("producers.application", slug=coop.slug))
     low = db.session.execute(
-        select(Variant, Product).join(Product)
-        .where(Product.cooperative_id == coop.id, Product.status == ProductStatus.PUBLISHED,
-               Variant.active.is_(True), Variant.stock <= LOW_STOCK)
+        select(Variant, Product)
+        .join(Product)
+        .where(
+            Product.cooperative_id == coop.id,
+            Product.status == ProductStatus.PUBLISHED,
+            Variant.active.is_(True),
+            Variant.stock <= LOW_STOCK,
+        )
         .order_by(Variant.stock, Variant.sku)
-        .options(selectinload(Product.translations))).all()
+        .options(selectinload(Product.translations))
+    ).all()
     soon = utcnow().date() + timedelta(days=EXPIRY_WARNING_DAYS)
     expiring = db.session.scalars(
-        select(Certification).where(Certification.cooperative_id == coop.id,
-                                    Certification.valid_until.is_not(None),
-                                    Certification.valid_until <= soon)
-        .order_by(Certification.valid_until)).all()
-    counts = dict(db.session.execute(
-        select(Product.status, db.func.count()).where(Product.cooperative_id == coop.id)
-        .group_by(Product.status)).all())
-    return render_template("producers/dashboard.html", coop=coop, low_stock=low,
-                           expiring=expiring, counts=counts, today=utcnow().date(),
-                           parcels=to_prepare_count(coop.id))
+        select(Certification)
+        .where(
+            Certification.cooperative_id == coop.id,
+            Certification.valid_until.is_not(None),
+            Certification.valid_until <= soon,
+        )
+        .order_by(Certification.valid_until)
+    ).all()
+    counts = dict(
+        db.session.execute(
+            select(Product.status, db.func.count())
+            .where(Product.cooperative_id == coop.id)
+            .group_by(Product.status)
+        ).all()
+    )
+    return render_template(
+        "producers/dashboard.html",
+        coop=coop,
+        low_stock=low,
+        expiring=expiring,
+        counts=counts,
+        today=utcnow().date(),
+        parcels=to_prepare_count(coop.id),
+    )

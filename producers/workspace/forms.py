@@ -1,34 +1,53 @@
 """Workspace and application forms: application, products, stock, profile, certificates,
 members, team, lots and their events, bank details, the distribution reserve."""
+
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 
 from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, EmailField,
-                     FieldList, Form, FormField, IntegerField, PasswordField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import (DataRequired, Email, Length, NumberRange, Optional, Regexp,
-                                ValidationError)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from catalog.models import Unit
 from catalog.presentation import CERTIFICATION_LABELS
-from catalog.trace import (MATERIALS, STEP_LABELS, UOMS, Action, ContributionKind,
-                                  EventType)
+from catalog.trace import MATERIALS, STEP_LABELS, UOMS, Action, ContributionKind, EventType
 from catalog.validators import is_ice, normalize_gtin
-from shop.i18n import LANGUAGES
-from shop.money.fields import MoneyField
-from shop.regions import regions
-
 from producers.models import MembershipRole
 from producers.money import distribution as dist
 from producers.money.rib import valid_rib
 from producers.presentation import DOCUMENT_LABELS, KIND_LABELS
+from shop.i18n import LANGUAGES, LOCAL_TZ
+from shop.money.fields import MoneyField
+from shop.regions import regions
 
 LANG_LABELS = {"ar": _l("Arabic"), "fr": _l("French"), "en": _l("English")}
 UPLOADS = ("pdf", "jpg", "jpeg", "png", "webp")
@@ -56,31 +75,58 @@ class ApplicationForm(FlaskForm):
     """Apply to sell on Taawon (saved as a draft until sent)."""
 
     legal_name = StringField(_l("Legal name"), validators=[DataRequired(), Length(max=200)])
-    odco_number = StringField(_l("ODCo registration number"),
-                              validators=[DataRequired(), Length(max=40)])
-    odco_court = StringField(_l("Court of registration"), validators=[DataRequired(),
-                                                                       Length(max=120)])
-    ice = StringField(_l("ICE (15 digits)"), validators=[DataRequired(), _ice],
-                      render_kw={"inputmode": "numeric", "dir": "ltr"})
-    kind = SelectField(_l("Category of cooperative"),
-                       choices=options((k.value, label) for k, label in KIND_LABELS.items()))
+    odco_number = StringField(
+        _l("ODCo registration number"), validators=[DataRequired(), Length(max=40)]
+    )
+    odco_court = StringField(
+        _l("Court of registration"), validators=[DataRequired(), Length(max=120)]
+    )
+    ice = StringField(
+        _l("ICE (15 digits)"),
+        validators=[DataRequired(), _ice],
+        render_kw={"inputmode": "numeric", "dir": "ltr"},
+    )
+    kind = SelectField(
+        _l("Category of cooperative"),
+        choices=options((k.value, label) for k, label in KIND_LABELS.items()),
+    )
     region_code = SelectField(_l("Region"), coerce=int)
     province = StringField(_l("Province"), validators=[DataRequired(), Length(max=120)])
     commune = StringField(_l("Commune"), validators=[DataRequired(), Length(max=120)])
-    founded_year = IntegerField(_l("Year founded"), validators=[
-        DataRequired(), NumberRange(min=1900, max=date.today().year,
-                                    message=_l("A year between %(min)s and %(max)s."))])
-    members_count = IntegerField(_l("Number of members"),
-                                 validators=[DataRequired(), NumberRange(min=7, max=100_000,
-                                             message=_l("A cooperative has at least 7 members."))])
-    women_members_count = IntegerField(_l("Women members"),
-                                       validators=[Optional(), NumberRange(min=0)])
-    contact_name = StringField(_l("Contact person"), validators=[DataRequired(),
-                                                                  Length(max=120)])
+    founded_year = IntegerField(
+        _l("Year founded"),
+        validators=[
+            DataRequired(),
+            NumberRange(
+                min=1900,
+                max=datetime.now(LOCAL_TZ).year,
+                message=_l("A year between %(min)s and %(max)s."),
+            ),
+        ],
+    )
+    members_count = IntegerField(
+        _l("Number of members"),
+        validators=[
+            DataRequired(),
+            NumberRange(min=7, max=100_000, message=_l("A cooperative has at least 7 members.")),
+        ],
+    )
+    women_members_count = IntegerField(
+        _l("Women members"), validators=[Optional(), NumberRange(min=0)]
+    )
+    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    phone = StringField(_l("Phone"), validators=[DataRequired(), Regexp(
-        r"^\+?[0-9 ]{9,16}$", message=_l("A phone number like 0612345678 or +212 612 345 678."))],
-        render_kw={"inputmode": "tel", "dir": "ltr"})
+    phone = StringField(
+        _l("Phone"),
+        validators=[
+            DataRequired(),
+            Regexp(
+                r"^\+?[0-9 ]{9,16}$",
+                message=_l("A phone number like 0612345678 or +212 612 345 678."),
+            ),
+        ],
+        render_kw={"inputmode": "tel", "dir": "ltr"},
+    )
     address = StringField(_l("Address"), validators=[Optional(), Length(max=250)])
     story_ar = TextAreaField(_l("Your story in Arabic"), validators=[Length(max=5000)])
     story_fr = TextAreaField(_l("Your story in French"), validators=[Length(max=5000)])
@@ -100,10 +146,16 @@ class ApplicationForm(FlaskForm):
 class DocumentForm(FlaskForm):
     """Add a document to an application."""
 
-    kind = SelectField(_l("Document"), choices=options((k.value, v) for k, v in DOCUMENT_LABELS.items()))
-    file = FileField(_l("File (PDF or photo, at most 10 MB)"), validators=[
-        FileRequired(_l("Choose a file.")),
-        FileAllowed(UPLOADS, _l("Send a PDF or a photo (JPEG, PNG or WebP)."))])
+    kind = SelectField(
+        _l("Document"), choices=options((k.value, v) for k, v in DOCUMENT_LABELS.items())
+    )
+    file = FileField(
+        _l("File (PDF or photo, at most 10 MB)"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(UPLOADS, _l("Send a PDF or a photo (JPEG, PNG or WebP).")),
+        ],
+    )
 
 
 class ProductForm(FlaskForm):
@@ -111,41 +163,78 @@ class ProductForm(FlaskForm):
 
     category_id = SelectField(_l("Category"), coerce=int)
     origin = StringField(_l("Origin (place of production)"), validators=[Length(max=200)])
-    certification_ids = SelectMultipleField(_l("Certifications"), coerce=int,
-                                            widget=ListWidget(prefix_label=False),
-                                            option_widget=CheckboxInput())
+    certification_ids = SelectMultipleField(
+        _l("Certifications"),
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
 
 
 for _lang in LANGUAGES:
-    setattr(ProductForm, f"name_{_lang}", StringField(
-        _l("Name"), validators=[Length(max=200)], render_kw={"lang": _lang}))
-    setattr(ProductForm, f"description_{_lang}", TextAreaField(
-        _l("Description"), validators=[Length(max=5000)], render_kw={"lang": _lang}))
-    setattr(ProductForm, f"usage_{_lang}", TextAreaField(
-        _l("How to use it"), validators=[Length(max=3000)], render_kw={"lang": _lang}))
-    setattr(ProductForm, f"ingredients_{_lang}", TextAreaField(
-        _l("Ingredients"), validators=[Length(max=3000)], render_kw={"lang": _lang}))
+    setattr(
+        ProductForm,
+        f"name_{_lang}",
+        StringField(_l("Name"), validators=[Length(max=200)], render_kw={"lang": _lang}),
+    )
+    setattr(
+        ProductForm,
+        f"description_{_lang}",
+        TextAreaField(_l("Description"), validators=[Length(max=5000)], render_kw={"lang": _lang}),
+    )
+    setattr(
+        ProductForm,
+        f"usage_{_lang}",
+        TextAreaField(
+            _l("How to use it"), validators=[Length(max=3000)], render_kw={"lang": _lang}
+        ),
+    )
+    setattr(
+        ProductForm,
+        f"ingredients_{_lang}",
+        TextAreaField(_l("Ingredients"), validators=[Length(max=3000)], render_kw={"lang": _lang}),
+    )
 
 
 class VariantForm(FlaskForm):
     """A size of a product, with its price and stock."""
 
-    sku = StringField(_l("SKU (your reference)"), validators=[DataRequired(), Regexp(
-        r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
-        message=_l("Letters, digits, dot, dash and underscore only."))],
-        render_kw={"dir": "ltr"})
-    unit_quantity = IntegerField(_l("Quantity"), validators=[DataRequired(),
-                                                             NumberRange(min=1, max=1_000_000)])
-    unit = SelectField(_l("Unit"), choices=options([(Unit.ML.value, "ml"), (Unit.G.value, "g"),
-                                                    (Unit.PIECE.value, _l("piece(s)"))]))
-    price = MoneyField(_l("Price (MAD, taxes included)"), validators=[DataRequired()],
-                       render_kw={"inputmode": "decimal", "dir": "ltr"})
-    stock = IntegerField(_l("Stock"), validators=[Optional(), NumberRange(min=0, max=1_000_000)],
-                         default=0)
-    weight_g = IntegerField(_l("Shipping weight (g)"),
-                            validators=[DataRequired(), NumberRange(min=1, max=100_000)])
-    gtin = StringField(_l("GTIN (barcode, optional)"), validators=[Optional(), _gtin],
-                       render_kw={"inputmode": "numeric", "dir": "ltr"})
+    sku = StringField(
+        _l("SKU (your reference)"),
+        validators=[
+            DataRequired(),
+            Regexp(
+                r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+                message=_l("Letters, digits, dot, dash and underscore only."),
+            ),
+        ],
+        render_kw={"dir": "ltr"},
+    )
+    unit_quantity = IntegerField(
+        _l("Quantity"), validators=[DataRequired(), NumberRange(min=1, max=1_000_000)]
+    )
+    unit = SelectField(
+        _l("Unit"),
+        choices=options(
+            [(Unit.ML.value, "ml"), (Unit.G.value, "g"), (Unit.PIECE.value, _l("piece(s)"))]
+        ),
+    )
+    price = MoneyField(
+        _l("Price (MAD, taxes included)"),
+        validators=[DataRequired()],
+        render_kw={"inputmode": "decimal", "dir": "ltr"},
+    )
+    stock = IntegerField(
+        _l("Stock"), validators=[Optional(), NumberRange(min=0, max=1_000_000)], default=0
+    )
+    weight_g = IntegerField(
+        _l("Shipping weight (g)"), validators=[DataRequired(), NumberRange(min=1, max=100_000)]
+    )
+    gtin = StringField(
+        _l("GTIN (barcode, optional)"),
+        validators=[Optional(), _gtin],
+        render_kw={"inputmode": "numeric", "dir": "ltr"},
+    )
     active = BooleanField(_l("On sale"), default=True)
 
     def validate_price(self, field) -> None:
@@ -157,16 +246,25 @@ class VariantForm(FlaskForm):
 class ImageForm(FlaskForm):
     """Add a picture."""
 
-    image = FileField(_l("Picture (JPEG, PNG or WebP)"), validators=[
-        FileRequired(_l("Choose a file.")),
-        FileAllowed(("jpg", "jpeg", "png", "webp"), _l("JPEG, PNG or WebP only."))])
+    image = FileField(
+        _l("Picture (JPEG, PNG or WebP)"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(("jpg", "jpeg", "png", "webp"), _l("JPEG, PNG or WebP only.")),
+        ],
+    )
 
 
 class CsvForm(FlaskForm):
     """Upload a CSV (or, for the catalog, a ZIP with the CSV and its pictures)."""
 
-    file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file.")),
-                                             FileAllowed(("csv", "zip"), _l("A CSV or ZIP file."))])
+    file = FileField(
+        _l("File"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(("csv", "zip"), _l("A CSV or ZIP file.")),
+        ],
+    )
 
 
 class ProfileForm(FlaskForm):
@@ -174,14 +272,22 @@ class ProfileForm(FlaskForm):
 
     contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)],
-                        render_kw={"dir": "ltr"})
-    members_count = IntegerField(_l("Number of members"), validators=[DataRequired(),
-                                                                      NumberRange(min=1)])
-    women_members_count = IntegerField(_l("Women members"), validators=[Optional(),
-                                                                        NumberRange(min=0)])
-    logo = FileField(_l("Logo (JPEG, PNG or WebP)"), validators=[
-        Optional(), FileAllowed(("jpg", "jpeg", "png", "webp"), _l("JPEG, PNG or WebP only."))])
+    phone = StringField(
+        _l("Phone"), validators=[Optional(), Length(max=40)], render_kw={"dir": "ltr"}
+    )
+    members_count = IntegerField(
+        _l("Number of members"), validators=[DataRequired(), NumberRange(min=1)]
+    )
+    women_members_count = IntegerField(
+        _l("Women members"), validators=[Optional(), NumberRange(min=0)]
+    )
+    logo = FileField(
+        _l("Logo (JPEG, PNG or WebP)"),
+        validators=[
+            Optional(),
+            FileAllowed(("jpg", "jpeg", "png", "webp"), _l("JPEG, PNG or WebP only.")),
+        ],
+    )
 
     def validate_women_members_count(self, field) -> None:
         """Women are counted among the members."""
@@ -190,10 +296,18 @@ class ProfileForm(FlaskForm):
 
 
 for _lang in LANGUAGES:
-    setattr(ProfileForm, f"tagline_{_lang}", StringField(
-        _l("One-line presentation"), validators=[Length(max=200)], render_kw={"lang": _lang}))
-    setattr(ProfileForm, f"story_{_lang}", TextAreaField(
-        _l("Story"), validators=[Length(max=5000)], render_kw={"lang": _lang}))
+    setattr(
+        ProfileForm,
+        f"tagline_{_lang}",
+        StringField(
+            _l("One-line presentation"), validators=[Length(max=200)], render_kw={"lang": _lang}
+        ),
+    )
+    setattr(
+        ProfileForm,
+        f"story_{_lang}",
+        TextAreaField(_l("Story"), validators=[Length(max=5000)], render_kw={"lang": _lang}),
+    )
 
 
 class MemberForm(FlaskForm):
@@ -201,11 +315,16 @@ class MemberForm(FlaskForm):
 
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=160)])
     role = StringField(_l("Role"), validators=[Optional(), Length(max=80)])
-    gender = SelectField(_l("Gender (optional)"), choices=options([
-        ("", _l("Not said")), ("female", _l("Woman")), ("male", _l("Man"))]))
+    gender = SelectField(
+        _l("Gender (optional)"),
+        choices=options([("", _l("Not said")), ("female", _l("Woman")), ("male", _l("Man"))]),
+    )
     joined_on = DateField(_l("Joined on"), validators=[Optional()])
-    share_capital = MoneyField(_l("Share capital (MAD)"), validators=[Optional()],
-                               render_kw={"inputmode": "decimal", "dir": "ltr"})
+    share_capital = MoneyField(
+        _l("Share capital (MAD)"),
+        validators=[Optional()],
+        render_kw={"inputmode": "decimal", "dir": "ltr"},
+    )
 
 
 class InviteForm(FlaskForm):
@@ -213,8 +332,15 @@ class InviteForm(FlaskForm):
 
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
-    role = SelectField(_l("Role"), choices=options([(MembershipRole.MANAGER.value, _l("Manager")),
-                                                    (MembershipRole.OWNER.value, _l("Owner"))]))
+    role = SelectField(
+        _l("Role"),
+        choices=options(
+            [
+                (MembershipRole.MANAGER.value, _l("Manager")),
+                (MembershipRole.OWNER.value, _l("Owner")),
+            ]
+        ),
+    )
 
 
 class ConfirmForm(FlaskForm):
@@ -225,12 +351,18 @@ class CertificateForm(FlaskForm):
     """A certificate the cooperative holds, with its scan."""
 
     kind = SelectField(_l("Kind"))
-    number = StringField(_l("Number"), validators=[DataRequired(), Length(max=80)],
-                         render_kw={"dir": "ltr"})
+    number = StringField(
+        _l("Number"), validators=[DataRequired(), Length(max=80)], render_kw={"dir": "ltr"}
+    )
     issuer = StringField(_l("Issued by"), validators=[DataRequired(), Length(max=160)])
     valid_until = DateField(_l("Valid until"), validators=[Optional()])
-    document = FileField(_l("Scan (PDF or photo, at most 10 MB)"), validators=[
-        Optional(), FileAllowed(UPLOADS, _l("Send a PDF or a photo (JPEG, PNG or WebP)."))])
+    document = FileField(
+        _l("Scan (PDF or photo, at most 10 MB)"),
+        validators=[
+            Optional(),
+            FileAllowed(UPLOADS, _l("Send a PDF or a photo (JPEG, PNG or WebP).")),
+        ],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -240,8 +372,10 @@ class CertificateForm(FlaskForm):
 # ------------------------------------------------------------------ lots and events
 
 OFFSETS = ("+01:00", "+00:00", "+02:00", "-05:00")
-CONTRIBUTION_LABELS = {ContributionKind.KG_SUPPLIED: _l("kg supplied"),
-                       ContributionKind.HOURS_WORKED: _l("hours worked")}
+CONTRIBUTION_LABELS = {
+    ContributionKind.KG_SUPPLIED: _l("kg supplied"),
+    ContributionKind.HOURS_WORKED: _l("hours worked"),
+}
 
 
 class ContributionForm(Form):
@@ -249,8 +383,11 @@ class ContributionForm(Form):
 
     # Checked against the cooperative's members in the view; empty rows are skipped.
     member_id = SelectField(_l("Member"), validators=[Optional()], validate_choice=False)
-    kind = SelectField(_l("Contribution"), default=ContributionKind.KG_SUPPLIED.value,
-                       choices=options((k.value, label) for k, label in CONTRIBUTION_LABELS.items()))
+    kind = SelectField(
+        _l("Contribution"),
+        default=ContributionKind.KG_SUPPLIED.value,
+        choices=options((k.value, label) for k, label in CONTRIBUTION_LABELS.items()),
+    )
     amount = DecimalField(_l("Amount"), places=3, validators=[Optional(), NumberRange(min=0)])
 
 
@@ -258,24 +395,45 @@ class LotForm(FlaskForm):
     """A lot's facts (its code and size are fixed once created)."""
 
     variant_id = SelectField(_l("Product and size"), validators=[DataRequired()])
-    code = StringField(_l("Lot code"), validators=[DataRequired(), Regexp(
-        r"^[A-Z0-9][A-Z0-9-]{0,19}$", message=_l("1 to 20 capital letters, digits or dashes."))],
-        filters=[lambda v: v.strip().upper() if v else v], render_kw={"dir": "ltr"})
-    quantity_produced = IntegerField(_l("Units produced"),
-                                     validators=[DataRequired(), NumberRange(min=1)])
+    code = StringField(
+        _l("Lot code"),
+        validators=[
+            DataRequired(),
+            Regexp(
+                r"^[A-Z0-9][A-Z0-9-]{0,19}$",
+                message=_l("1 to 20 capital letters, digits or dashes."),
+            ),
+        ],
+        filters=[lambda v: v.strip().upper() if v else v],
+        render_kw={"dir": "ltr"},
+    )
+    quantity_produced = IntegerField(
+        _l("Units produced"), validators=[DataRequired(), NumberRange(min=1)]
+    )
     harvest_start = DateField(_l("Harvest from"), validators=[Optional()])
     harvest_end = DateField(_l("Harvest to"), validators=[Optional()])
     produced_on = DateField(_l("Produced on"), validators=[Optional()])
     best_before = DateField(_l("Best before"), validators=[Optional()])
     commune = StringField(_l("Commune"), validators=[Optional(), Length(max=120)])
     province = StringField(_l("Province"), validators=[Optional(), Length(max=120)])
-    latitude = DecimalField(_l("Latitude"), places=6, validators=[Optional()],
-                            render_kw={"dir": "ltr", "inputmode": "decimal"})
-    longitude = DecimalField(_l("Longitude"), places=6, validators=[Optional()],
-                             render_kw={"dir": "ltr", "inputmode": "decimal"})
-    certification_ids = SelectMultipleField(_l("Certificates covering this lot"), coerce=int,
-                                            widget=ListWidget(prefix_label=False),
-                                            option_widget=CheckboxInput())
+    latitude = DecimalField(
+        _l("Latitude"),
+        places=6,
+        validators=[Optional()],
+        render_kw={"dir": "ltr", "inputmode": "decimal"},
+    )
+    longitude = DecimalField(
+        _l("Longitude"),
+        places=6,
+        validators=[Optional()],
+        render_kw={"dir": "ltr", "inputmode": "decimal"},
+    )
+    certification_ids = SelectMultipleField(
+        _l("Certificates covering this lot"),
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
     contributions = FieldList(FormField(ContributionForm), min_entries=3)
 
 
@@ -289,68 +447,120 @@ class QuantityForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.material.choices = options([("", "—"), ("lot", _l("This lot's product"))]
-                                        + list(MATERIALS.items()))
+        self.material.choices = options(
+            [("", "—"), ("lot", _l("This lot's product"))] + list(MATERIALS.items())
+        )
 
 
 class EventForm(FlaskForm):
     """Record what happened to a lot (never edited afterwards)."""
 
-    event_type = SelectField(_l("Kind of event"), choices=options([
-        (EventType.OBJECT.value, _l("Something done to the lot (ObjectEvent)")),
-        (EventType.TRANSFORMATION.value, _l("Materials turned into others (TransformationEvent)"))]))
-    step = SelectField(_l("Step"), choices=options((s.value, label) for s, label in STEP_LABELS.items()))
-    action = SelectField(_l("Action"), choices=options([
-        (Action.OBSERVE.value, _l("Observed")), (Action.ADD.value, _l("Created")),
-        (Action.DELETE.value, _l("Ended"))]))
+    event_type = SelectField(
+        _l("Kind of event"),
+        choices=options(
+            [
+                (EventType.OBJECT.value, _l("Something done to the lot (ObjectEvent)")),
+                (
+                    EventType.TRANSFORMATION.value,
+                    _l("Materials turned into others (TransformationEvent)"),
+                ),
+            ]
+        ),
+    )
+    step = SelectField(
+        _l("Step"), choices=options((s.value, label) for s, label in STEP_LABELS.items())
+    )
+    action = SelectField(
+        _l("Action"),
+        choices=options(
+            [
+                (Action.OBSERVE.value, _l("Observed")),
+                (Action.ADD.value, _l("Created")),
+                (Action.DELETE.value, _l("Ended")),
+            ]
+        ),
+    )
     occurred_at = DateTimeLocalField(_l("When"), validators=[DataRequired()])
     offset = SelectField(_l("Time zone"), choices=options((o, f"UTC{o}") for o in OFFSETS))
-    description_ar = TextAreaField(_l("Description in Arabic"), validators=[Length(max=2000)],
-                                   render_kw={"lang": "ar", "dir": "rtl"})
-    description_fr = TextAreaField(_l("Description in French"), validators=[Length(max=2000)],
-                                   render_kw={"lang": "fr"})
-    description_en = TextAreaField(_l("Description in English"), validators=[Length(max=2000)],
-                                   render_kw={"lang": "en"})
+    description_ar = TextAreaField(
+        _l("Description in Arabic"),
+        validators=[Length(max=2000)],
+        render_kw={"lang": "ar", "dir": "rtl"},
+    )
+    description_fr = TextAreaField(
+        _l("Description in French"), validators=[Length(max=2000)], render_kw={"lang": "fr"}
+    )
+    description_en = TextAreaField(
+        _l("Description in English"), validators=[Length(max=2000)], render_kw={"lang": "en"}
+    )
     place = StringField(_l("Place"), validators=[Optional(), Length(max=160)])
-    latitude = DecimalField(_l("Latitude"), places=6, validators=[Optional()],
-                            render_kw={"dir": "ltr", "inputmode": "decimal"})
-    longitude = DecimalField(_l("Longitude"), places=6, validators=[Optional()],
-                             render_kw={"dir": "ltr", "inputmode": "decimal"})
+    latitude = DecimalField(
+        _l("Latitude"),
+        places=6,
+        validators=[Optional()],
+        render_kw={"dir": "ltr", "inputmode": "decimal"},
+    )
+    longitude = DecimalField(
+        _l("Longitude"),
+        places=6,
+        validators=[Optional()],
+        render_kw={"dir": "ltr", "inputmode": "decimal"},
+    )
     inputs = FieldList(FormField(QuantityForm), min_entries=2)
     outputs = FieldList(FormField(QuantityForm), min_entries=2)
-    evidence = FileField(_l("Evidence (photo or PDF, optional)"),
-                         validators=[Optional(), FileAllowed(UPLOADS, _l("A PDF or a photo."))])
+    evidence = FileField(
+        _l("Evidence (photo or PDF, optional)"),
+        validators=[Optional(), FileAllowed(UPLOADS, _l("A PDF or a photo."))],
+    )
     corrects = IntegerField(validators=[Optional()])
 
 
 # ------------------------------------------------------------------ money
 
+
 def _rib(form, field) -> None:
     if field.data and valid_rib(field.data) is None:
-        raise ValidationError(_l("This RIB is not valid: it has 24 digits and its last two "
-                                 "digits are a check key."))
+        raise ValidationError(
+            _l("This RIB is not valid: it has 24 digits and its last two digits are a check key.")
+        )
 
 
 class BankForm(FlaskForm):
     """A new RIB and account holder, confirmed with the manager's current password."""
 
-    rib = StringField(_l("RIB (24 digits)"), validators=[
-        DataRequired(message=_l("Give the RIB of the account.")), Length(max=40), _rib],
-        render_kw={"inputmode": "numeric", "autocomplete": "off", "dir": "ltr",
-                   "spellcheck": "false"})
-    rib_holder = StringField(_l("Account holder"), validators=[
-        DataRequired(message=_l("Give the name of the account holder.")), Length(max=120)],
-        render_kw={"autocomplete": "off"})
-    current_password = PasswordField(_l("Your current password"), validators=[
-        DataRequired(message=_l("Give your password to change the bank details."))],
-        render_kw={"autocomplete": "current-password"})
+    rib = StringField(
+        _l("RIB (24 digits)"),
+        validators=[DataRequired(message=_l("Give the RIB of the account.")), Length(max=40), _rib],
+        render_kw={
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "dir": "ltr",
+            "spellcheck": "false",
+        },
+    )
+    rib_holder = StringField(
+        _l("Account holder"),
+        validators=[
+            DataRequired(message=_l("Give the name of the account holder.")),
+            Length(max=120),
+        ],
+        render_kw={"autocomplete": "off"},
+    )
+    current_password = PasswordField(
+        _l("Your current password"),
+        validators=[DataRequired(message=_l("Give your password to change the bank details."))],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class ReserveForm(FlaskForm):
     """The share of producer revenue the cooperative keeps before sharing."""
 
-    reserve = StringField(_l("Reserve (%)"), validators=[DataRequired()],
-                          render_kw={"inputmode": "decimal", "dir": "ltr", "size": 6})
+    reserve = StringField(
+        _l("Reserve (%)"),
+        validators=[DataRequired()],
+        render_kw={"inputmode": "decimal", "dir": "ltr", "size": 6},
+    )
 
     def validate_reserve(self, field) -> None:
         """0 to 100, up to two decimals; keeps the basis points on the field."""

@@ -1,14 +1,14 @@
 """The cooperative's register of members (private to its managers)."""
+
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from shop.extensions import db
-
 from producers.models import Cooperative, Member, MemberGender
 from producers.workspace.access import owned_or_404, owned_rows, workspace
 from producers.workspace.forms import ConfirmForm, MemberForm
+from shop.extensions import db
 
 
 @workspace()
@@ -31,9 +31,14 @@ def members(member_id: int | None = None):
         db.session.commit()
         flash(_("Member saved."), "success")
         return redirect(url_for("producers.members", slug=coop.slug))
-    return render_template("producers/members.html", coop=coop, form=form,
-                           members=owned_rows(Member, Member.full_name),
-                           editing=item, confirm=ConfirmForm()), 400 if form.errors else 200
+    return render_template(
+        "producers/members.html",
+        coop=coop,
+        form=form,
+        members=owned_rows(Member, Member.full_name),
+        editing=item,
+        confirm=ConfirmForm(),
+    ), 400 if form.errors else 200
 
 
 @workspace()

@@ -1,4 +1,5 @@
 """Workspace pages for the cooperative's parcels: prepare, ship, deliver."""
+
 from __future__ import annotations
 
 from flask import abort, g, redirect, render_template, request, url_for
@@ -8,19 +9,23 @@ from sqlalchemy.orm import selectinload
 
 from orders import services as order_services
 from orders.models import Order, OrderLine, OrderLineLot, Shipment, ShipmentStatus
-from shop.actions import commit_or_flash
-from shop.extensions import db
-
 from producers.workspace.access import workspace
 from producers.workspace.forms import ConfirmForm
+from shop.actions import commit_or_flash
+from shop.extensions import db
 
 
 def _shipment_or_404(shipment_id: int) -> Shipment:
     shipment = db.session.scalar(
-        select(Shipment).where(Shipment.id == shipment_id, Shipment.cooperative_id == g.coop.id)
-        .options(selectinload(Shipment.order),
-                 selectinload(Shipment.lines).selectinload(OrderLine.lots)
-                 .selectinload(OrderLineLot.lot)))
+        select(Shipment)
+        .where(Shipment.id == shipment_id, Shipment.cooperative_id == g.coop.id)
+        .options(
+            selectinload(Shipment.order),
+            selectinload(Shipment.lines)
+            .selectinload(OrderLine.lots)
+            .selectinload(OrderLineLot.lot),
+        )
+    )
     if shipment is None:
         abort(404)
     return shipment
@@ -39,28 +44,38 @@ def parcels(**_kw):
     """Parcels to prepare (packing slips) and parcels on their way."""
     to_prepare = order_services.packing_slips(g.coop.id)
     on_the_way = db.session.scalars(
-        select(Shipment).where(Shipment.cooperative_id == g.coop.id,
-                               Shipment.status == ShipmentStatus.SHIPPED)
-        .order_by(Shipment.shipped_at).options(selectinload(Shipment.order))).all()
-    return render_template("producers/parcels.html", coop=g.coop, to_prepare=to_prepare,
-                           on_the_way=on_the_way, confirm=ConfirmForm())
+        select(Shipment)
+        .where(Shipment.cooperative_id == g.coop.id, Shipment.status == ShipmentStatus.SHIPPED)
+        .order_by(Shipment.shipped_at)
+        .options(selectinload(Shipment.order))
+    ).all()
+    return render_template(
+        "producers/parcels.html",
+        coop=g.coop,
+        to_prepare=to_prepare,
+        on_the_way=on_the_way,
+        confirm=ConfirmForm(),
+    )
 
 
 @workspace()
 def packing_slip(shipment_id: int):
     """A printable packing slip: address, lines, lots."""
-    return render_template("producers/packing_slip.html", coop=g.coop,
-                           shipment=_shipment_or_404(shipment_id))
+    return render_template(
+        "producers/packing_slip.html", coop=g.coop, shipment=_shipment_or_404(shipment_id)
+    )
 
 
 @workspace()
 def parcel_shipped(shipment_id: int):
     """The parcel left with a carrier, under a tracking number."""
     shipment = _confirmed_shipment(shipment_id)
-    with commit_or_flash(_("Parcel of order %(number)s marked as shipped.",
-                           number=shipment.order.number)):
-        order_services.mark_shipped(shipment, request.form.get("carrier", ""),
-                                    request.form.get("tracking", ""))
+    with commit_or_flash(
+        _("Parcel of order %(number)s marked as shipped.", number=shipment.order.number)
+    ):
+        order_services.mark_shipped(
+            shipment, request.form.get("carrier", ""), request.form.get("tracking", "")
+        )
     return redirect(url_for("producers.parcels", slug=g.coop.slug))
 
 
@@ -68,16 +83,25 @@ def parcel_shipped(shipment_id: int):
 def parcel_delivered(shipment_id: int):
     """The shopper received the parcel."""
     shipment = _confirmed_shipment(shipment_id)
-    with commit_or_flash(_("Parcel of order %(number)s marked as delivered.",
-                           number=shipment.order.number)):
+    with commit_or_flash(
+        _("Parcel of order %(number)s marked as delivered.", number=shipment.order.number)
+    ):
         order_services.mark_delivered(shipment)
     return redirect(url_for("producers.parcels", slug=g.coop.slug))
 
 
 def to_prepare_count(cooperative_id: int) -> int:
     """How many parcels wait to be prepared (for the dashboard)."""
-    return db.session.scalar(
-        select(db.func.count()).select_from(Shipment).join(Shipment.order)
-        .where(Shipment.cooperative_id == cooperative_id,
-               Shipment.status == ShipmentStatus.TO_PREPARE,
-               Order.status.in_(order_services.PREPARABLE))) or 0
+    return (
+        db.session.scalar(
+            select(db.func.count())
+            .select_from(Shipment)
+            .join(Shipment.order)
+            .where(
+                Shipment.cooperative_id == cooperative_id,
+                Shipment.status == ShipmentStatus.TO_PREPARE,
+                Order.status.in_(order_services.PREPARABLE),
+            )
+        )
+        or 0
+    )

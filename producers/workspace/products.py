@@ -1,4 +1,5 @@
 """The cooperative's products: their texts, sizes (variants), status and pictures."""
+
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -8,14 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from catalog import services as catalog_services
-from catalog.models import Category, Certification, Product, ProductImage, ProductStatus
 from catalog.exceptions import CatalogError
+from catalog.models import Category, Certification, Product, ProductImage, ProductStatus
+from producers.workspace.access import fill_translations, flash_form_errors, workspace
+from producers.workspace.forms import ConfirmForm, ImageForm, ProductForm, VariantForm, options
 from shop.actions import commit_or_flash
 from shop.extensions import db
-
-from producers.workspace.access import (fill_translations, flash_form_errors,
-                                        workspace)
-from producers.workspace.forms import ConfirmForm, ImageForm, ProductForm, VariantForm, options
 
 
 def _product_or_404(product_id: int) -> Product:
@@ -29,10 +28,14 @@ def _product_form(product: Product | None) -> ProductForm:
     form = ProductForm(obj=product)
     categories = db.session.scalars(select(Category).order_by(Category.position)).all()
     form.category_id.choices = options(
-        (c.id, ("— " if c.parent_id else "") + c.name(g.lang).text) for c in categories)
+        (c.id, ("— " if c.parent_id else "") + c.name(g.lang).text) for c in categories
+    )
     form.certification_ids.choices = options(
-        (c.id, f"{c.kind.value.upper()} {c.number}".strip()) for c in db.session.scalars(
-            select(Certification).where(Certification.cooperative_id == g.coop.id)))
+        (c.id, f"{c.kind.value.upper()} {c.number}".strip())
+        for c in db.session.scalars(
+            select(Certification).where(Certification.cooperative_id == g.coop.id)
+        )
+    )
     if product is not None and request.method == "GET":
         fill_translations(form, product.translations, catalog_services.TEXT_FIELDS)
         form.certification_ids.data = [c.id for c in product.certifications]
@@ -44,18 +47,24 @@ def _product_data(form: ProductForm) -> dict:
 
 
 def _to_product(product: Product, anchor: str | None = None):
-    return redirect(url_for("producers.edit_product", slug=g.coop.slug, product_id=product.id,
-                            _anchor=anchor))
+    return redirect(
+        url_for("producers.edit_product", slug=g.coop.slug, product_id=product.id, _anchor=anchor)
+    )
 
 
 @workspace()
 def products(**_kw):
     """All the cooperative's products with their sizes and status."""
     items = db.session.scalars(
-        select(Product).where(Product.cooperative_id == g.coop.id)
+        select(Product)
+        .where(Product.cooperative_id == g.coop.id)
         .order_by(Product.status, Product.id.desc())
-        .options(selectinload(Product.translations), selectinload(Product.variants),
-                 selectinload(Product.images))).all()
+        .options(
+            selectinload(Product.translations),
+            selectinload(Product.variants),
+            selectinload(Product.images),
+        )
+    ).all()
     return render_template("producers/products.html", coop=g.coop, products=items)
 
 
@@ -64,8 +73,9 @@ def new_product(**_kw):
     """Create a product (a draft until published)."""
     form = _product_form(None)
     if form.validate_on_submit():
-        with commit_or_flash(_("Product created. Add a size and a picture, then publish it.")) \
-                as outcome:
+        with commit_or_flash(
+            _("Product created. Add a size and a picture, then publish it.")
+        ) as outcome:
             product = catalog_services.save_product(g.coop, _product_data(form))
         if outcome.ok:
             return _to_product(product)
@@ -82,11 +92,22 @@ def edit_product(product_id: int):
             catalog_services.save_product(g.coop, _product_data(form), product)
         if outcome.ok:
             return _to_product(product)
-        return render_template("producers/product_form.html", coop=g.coop, form=form,
-                               product=product, image_form=ImageForm(),
-                               confirm=ConfirmForm()), 400
-    return render_template("producers/product_form.html", coop=g.coop, form=form,
-                           product=product, image_form=ImageForm(), confirm=ConfirmForm())
+        return render_template(
+            "producers/product_form.html",
+            coop=g.coop,
+            form=form,
+            product=product,
+            image_form=ImageForm(),
+            confirm=ConfirmForm(),
+        ), 400
+    return render_template(
+        "producers/product_form.html",
+        coop=g.coop,
+        form=form,
+        product=product,
+        image_form=ImageForm(),
+        confirm=ConfirmForm(),
+    )
 
 
 STATUS_MESSAGES = {
@@ -112,10 +133,16 @@ def product_status(product_id: int):
 
 
 def _variant_data(form: VariantForm) -> dict:
-    return {"sku": form.sku.data, "unit_quantity": form.unit_quantity.data,
-            "unit": form.unit.data, "price_cents": form.price.cents, "stock": form.stock.data or 0,
-            "weight_g": form.weight_g.data, "gtin": form.gtin.data or None,
-            "active": form.active.data}
+    return {
+        "sku": form.sku.data,
+        "unit_quantity": form.unit_quantity.data,
+        "unit": form.unit.data,
+        "price_cents": form.price.cents,
+        "stock": form.stock.data or 0,
+        "weight_g": form.weight_g.data,
+        "gtin": form.gtin.data or None,
+        "active": form.active.data,
+    }
 
 
 @workspace()
@@ -137,16 +164,19 @@ def variant(product_id: int, variant_id: int | None = None):
         except CatalogError as exc:
             db.session.rollback()
             form.price.errors = [*form.price.errors, str(exc.message)]
-            return render_template("producers/variant_form.html", coop=g.coop, form=form,
-                                   product=product, variant=item), 400
+            return render_template(
+                "producers/variant_form.html", coop=g.coop, form=form, product=product, variant=item
+            ), 400
         db.session.commit()
         flash(_("Size saved."), "success")
         return _to_product(product)
-    return render_template("producers/variant_form.html", coop=g.coop, form=form,
-                           product=product, variant=item)
+    return render_template(
+        "producers/variant_form.html", coop=g.coop, form=form, product=product, variant=item
+    )
 
 
 # ------------------------------------------------------------------ pictures
+
 
 @workspace()
 def upload_image(product_id: int):

@@ -1,4 +1,5 @@
 """Stock: every size's count, edited inline or by CSV, and the catalog import from the browser."""
+
 from __future__ import annotations
 
 import io
@@ -14,11 +15,10 @@ from sqlalchemy.orm import selectinload
 from catalog import services as catalog_services
 from catalog.importer import import_catalog
 from catalog.models import Product, ProductStatus, Variant
-from shop.extensions import db
-from shop.storage import get_storage
-
 from producers.workspace.access import workspace
 from producers.workspace.forms import ConfirmForm, CsvForm
+from shop.extensions import db
+from shop.storage import get_storage
 
 ZIP_MAX_BYTES = 50 * 1024 * 1024  # uncompressed, all entries together
 
@@ -28,7 +28,8 @@ def _stock_rows(include_archived: bool):
     if not include_archived:
         query = query.where(Product.status != ProductStatus.ARCHIVED)
     return db.session.execute(
-        query.order_by(Variant.stock, Variant.sku).options(selectinload(Product.translations))).all()
+        query.order_by(Variant.stock, Variant.sku).options(selectinload(Product.translations))
+    ).all()
 
 
 @workspace()
@@ -38,8 +39,11 @@ def stock(**_kw):
         if not ConfirmForm().validate_on_submit():
             abort(400)
         sku = request.form.get("sku", "")
-        item = db.session.scalar(select(Variant).join(Product).where(
-            Variant.sku == sku, Product.cooperative_id == g.coop.id))
+        item = db.session.scalar(
+            select(Variant)
+            .join(Product)
+            .where(Variant.sku == sku, Product.cooperative_id == g.coop.id)
+        )
         if item is None:
             abort(404)
         value = request.form.get("stock", "").strip()
@@ -50,8 +54,14 @@ def stock(**_kw):
             db.session.commit()
             flash(_("Stock of %(sku)s is now %(n)s.", sku=item.sku, n=value), "success")
         return redirect(url_for("producers.stock", slug=g.coop.slug))
-    return render_template("producers/stock.html", coop=g.coop, rows=_stock_rows(False),
-                           confirm=ConfirmForm(), csv_form=CsvForm(), errors=None)
+    return render_template(
+        "producers/stock.html",
+        coop=g.coop,
+        rows=_stock_rows(False),
+        confirm=ConfirmForm(),
+        csv_form=CsvForm(),
+        errors=None,
+    )
 
 
 @workspace()
@@ -71,8 +81,14 @@ def stock_import(**_kw):
                 return redirect(url_for("producers.stock", slug=g.coop.slug))
             db.session.rollback()
             errors = [(e.line, str(e.message)) for e in row_errors]
-    return render_template("producers/stock.html", coop=g.coop, rows=_stock_rows(True),
-                           confirm=ConfirmForm(), csv_form=form, errors=errors), 400
+    return render_template(
+        "producers/stock.html",
+        coop=g.coop,
+        rows=_stock_rows(True),
+        confirm=ConfirmForm(),
+        csv_form=form,
+        errors=errors,
+    ), 400
 
 
 def _decode_csv(data: bytes) -> str | None:
@@ -95,18 +111,25 @@ def catalog_import(**_kw):
             if problem:
                 errors = [(1, problem)]
             else:
-                report = import_catalog(io.StringIO(text, newline=""), Path(tmp), get_storage(),
-                                        only_cooperative=g.coop)
+                report = import_catalog(
+                    io.StringIO(text, newline=""), Path(tmp), get_storage(), only_cooperative=g.coop
+                )
                 if report.ok:
                     db.session.commit()
-                    flash(_("Import done: %(new)d new products, %(updated)d updated.",
-                            new=report.products_created, updated=report.products_updated),
-                          "success")
+                    flash(
+                        _(
+                            "Import done: %(new)d new products, %(updated)d updated.",
+                            new=report.products_created,
+                            updated=report.products_updated,
+                        ),
+                        "success",
+                    )
                     return redirect(url_for("producers.products", slug=g.coop.slug))
                 db.session.rollback()
                 errors = [(e.line, str(e.message)) for e in report.errors]
-    return render_template("producers/import.html", coop=g.coop, form=form, errors=errors), \
-        (400 if errors else 200)
+    return render_template("producers/import.html", coop=g.coop, form=form, errors=errors), (
+        400 if errors else 200
+    )
 
 
 def _unpack_upload(filename: str, data: bytes, folder: Path) -> tuple[str, str | None]:

@@ -1,4 +1,5 @@
 """The people who manage the cooperative on Taawon: invitations and removals."""
+
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, url_for
@@ -7,14 +8,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from shop.actions import commit_or_flash
-from shop.extensions import db
-
 from producers import services
 from producers.exceptions import ProducerError
 from producers.models import Cooperative, Membership, MembershipRole
 from producers.workspace.access import workspace
 from producers.workspace.forms import ConfirmForm, InviteForm
+from shop.actions import commit_or_flash
+from shop.extensions import db
 
 
 @workspace()
@@ -27,8 +27,14 @@ def team(**_kw):
             abort(403)
         # The refusal is shown on the e-mail field, not flashed.
         try:
-            services.invite_manager(coop, form.email.data, current_user, form.name.data or "",
-                                    MembershipRole(form.role.data), g.lang)
+            services.invite_manager(
+                coop,
+                form.email.data,
+                current_user,
+                form.name.data or "",
+                MembershipRole(form.role.data),
+                g.lang,
+            )
         except ProducerError as exc:
             db.session.rollback()
             form.email.errors = [str(exc.message)]
@@ -36,11 +42,15 @@ def team(**_kw):
             db.session.commit()
             flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("producers.team", slug=coop.slug))
-    managers = db.session.scalars(select(Membership).where(Membership.cooperative_id == coop.id)
-                                  .options(selectinload(Membership.user))
-                                  .order_by(Membership.id)).all()
-    return render_template("producers/team.html", coop=coop, form=form, managers=managers,
-                           confirm=ConfirmForm()), 400 if form.errors else 200
+    managers = db.session.scalars(
+        select(Membership)
+        .where(Membership.cooperative_id == coop.id)
+        .options(selectinload(Membership.user))
+        .order_by(Membership.id)
+    ).all()
+    return render_template(
+        "producers/team.html", coop=coop, form=form, managers=managers, confirm=ConfirmForm()
+    ), 400 if form.errors else 200
 
 
 @workspace(owner_only=True)

@@ -1,4 +1,5 @@
 """Accounts: registration, login, password reset, roles."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

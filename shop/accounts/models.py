@@ -1,4 +1,5 @@
 """Users: shoppers, cooperative managers and administrators."""
+
 from __future__ import annotations
 
 from datetime import datetime

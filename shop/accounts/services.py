@@ -1,4 +1,5 @@
 """Account operations: register, authenticate, reset passwords."""
+
 from __future__ import annotations
 
 import hashlib
@@ -29,13 +30,13 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(db.select(User).filter_by(email=normalize_email(email)))
 
 
-def register_user(email: str, name: str, password: str, locale: str,
-                  is_admin: bool = False) -> User:
+def register_user(
+    email: str, name: str, password: str, locale: str, is_admin: bool = False
+) -> User:
     """Create an account; refuse an e-mail already in use."""
     if find_user(email) is not None:
         raise AccountError(_l("An account with this e-mail address already exists."))
-    user = User(email=normalize_email(email), name=name.strip(), locale=locale,
-                is_admin=is_admin)
+    user = User(email=normalize_email(email), name=name.strip(), locale=locale, is_admin=is_admin)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -87,12 +88,22 @@ def send_password_reset(email: str, lang: str) -> None:
     user = find_user(email)
     if user is None or not user.active:
         return
-    link = url_for("accounts.reset_password", lang=user.locale or lang,
-                   token=make_reset_token(user), _external=True)
+    link = url_for(
+        "accounts.reset_password",
+        lang=user.locale or lang,
+        token=make_reset_token(user),
+        _external=True,
+    )
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    mail.send_template(user.email, user.locale or lang, "reset_password",
-                       _l("Reset your Taawon password"), user=user, link=link,
-                       minutes=minutes)
+    mail.send_template(
+        user.email,
+        user.locale or lang,
+        "reset_password",
+        _l("Reset your Taawon password"),
+        user=user,
+        link=link,
+        minutes=minutes,
+    )
 
 
 def reset_password(user: User, password: str) -> None:

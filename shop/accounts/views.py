@@ -1,4 +1,5 @@
 """Account pages: register, login, logout, password reset, profile."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -22,8 +23,12 @@ def safe_next(default: str) -> str:
     """The ``next`` target when it stays on this site, else ``default``."""
     target = request.args.get("next") or request.form.get("next") or ""
     parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc \
-            and "\\" not in target:
+    if (
+        target.startswith("/")
+        and not target.startswith("//")
+        and not parts.netloc
+        and "\\" not in target
+    ):
         return target
     return default
 
@@ -55,8 +60,9 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register_user(form.email.data, form.name.data,
-                                          form.password.data, g.lang)
+            user = services.register_user(
+                form.email.data, form.name.data, form.password.data, g.lang
+            )
         except services.AccountError as exc:
             form.email.errors.append(str(exc))
         else:
@@ -82,8 +88,13 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         services.send_password_reset(form.email.data, g.lang)
-        flash(_("If an account exists for this address, we have sent it a link "
-                "to choose a new password."), "info")
+        flash(
+            _(
+                "If an account exists for this address, we have sent it a link "
+                "to choose a new password."
+            ),
+            "info",
+        )
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_request.html", form=form)
 

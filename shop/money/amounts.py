@@ -1,4 +1,5 @@
 """Money as integer centimes, rates as basis points: parsing and plain writing."""
+
 from __future__ import annotations
 
 import re

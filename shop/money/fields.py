@@ -1,4 +1,5 @@
 """Form fields that read money and rates typed by people, kept as integers."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,12 +28,15 @@ class MoneyField(StringField):
 class PercentField(StringField):
     """A percentage typed as text ('10', '7.5', '7,25'), kept as integer basis points."""
 
-    def process_formdata(self, valuelist):
+    bp: int | None = None
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
         super().process_formdata(valuelist)
-        self.bp: int | None = None
+        self.bp = None
         if self.data:
             try:
                 self.bp = parse_percent(self.data)
             except ValueError:
-                raise ValueError(_l("Write a percentage like 10 or 7.5 "
-                                    "(two decimals at most).")) from None
+                raise ValueError(
+                    _l("Write a percentage like 10 or 7.5 (two decimals at most).")
+                ) from None

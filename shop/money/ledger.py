@@ -12,6 +12,7 @@ Each entry has a unique ``key`` naming the event that caused it
 refused by the database and skipped by ``post``, so replays change nothing.
 Entries are written in the same transaction as their event.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -79,8 +80,18 @@ PAYOUT_PAID = "payout.paid"
 PAYOUT_FAILED = "payout.failed"  # the money returns to the balance
 CARD_FEE = "fee.card"
 CASH_FEE = "fee.cash"
-KINDS = (SALE_CARD, SALE_CASH, RELEASE, REFUND, REFUND_PAID, PAYOUT_CREATED, PAYOUT_PAID,
-         PAYOUT_FAILED, CARD_FEE, CASH_FEE)
+KINDS = (
+    SALE_CARD,
+    SALE_CASH,
+    RELEASE,
+    REFUND,
+    REFUND_PAID,
+    PAYOUT_CREATED,
+    PAYOUT_PAID,
+    PAYOUT_FAILED,
+    CARD_FEE,
+    CASH_FEE,
+)
 
 
 class UnbalancedEntry(ValueError):
@@ -99,8 +110,9 @@ class JournalEntry(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     memo: Mapped[str] = mapped_column(Text, default="")
 
-    lines: Mapped[list[JournalLine]] = relationship(back_populates="entry",
-                                                    order_by="JournalLine.id")
+    lines: Mapped[list[JournalLine]] = relationship(
+        back_populates="entry", order_by="JournalLine.id"
+    )
 
 
 class JournalLine(Model):
@@ -171,8 +183,9 @@ def posted(key: str) -> bool:
     return db.session.scalar(select(JournalEntry.id).where(JournalEntry.key == key)) is not None
 
 
-def post(key: str, kind: str, legs: Iterable[Leg], memo: str = "",
-         when: datetime | None = None) -> JournalEntry | None:
+def post(
+    key: str, kind: str, legs: Iterable[Leg], memo: str = "", when: datetime | None = None
+) -> JournalEntry | None:
     """Write a balanced entry for event ``key``; None (and nothing written) if it exists.
 
     Zero legs are dropped; an entry with no money at all is still written, so
@@ -185,16 +198,24 @@ def post(key: str, kind: str, legs: Iterable[Leg], memo: str = "",
     if posted(key):
         return None
     entry = JournalEntry(key=key, kind=kind, memo=memo, created_at=when or utcnow())
-    entry.lines = [JournalLine(account=leg.account, amount_cents=leg.amount,
-                               cooperative_id=leg.cooperative_id, order_id=leg.order_id,
-                               shipment_id=leg.shipment_id) for leg in kept]
+    entry.lines = [
+        JournalLine(
+            account=leg.account,
+            amount_cents=leg.amount,
+            cooperative_id=leg.cooperative_id,
+            order_id=leg.order_id,
+            shipment_id=leg.shipment_id,
+        )
+        for leg in kept
+    ]
     db.session.add(entry)
     db.session.flush()
     return entry
 
 
-def post_many(entries: Sequence[tuple[str, str, Sequence[Leg]]], memo: str = "",
-              when: datetime | None = None) -> int:
+def post_many(
+    entries: Sequence[tuple[str, str, Sequence[Leg]]], memo: str = "", when: datetime | None = None
+) -> int:
     """Post many new entries with bulk INSERTs (payout runs, releases); return how many.
 
     Each is checked like ``post``; keys already posted are skipped.
@@ -206,24 +227,41 @@ def post_many(entries: Sequence[tuple[str, str, Sequence[Leg]]], memo: str = "",
     keys = [key for key, _kind, _legs in checked]
     existing: set[str] = set()
     for start in range(0, len(keys), 500):
-        existing.update(db.session.scalars(
-            select(JournalEntry.key).where(JournalEntry.key.in_(keys[start:start + 500]))))
+        existing.update(
+            db.session.scalars(
+                select(JournalEntry.key).where(JournalEntry.key.in_(keys[start : start + 500]))
+            )
+        )
     fresh = [item for item in checked if item[0] not in existing]
     if not fresh:
         return 0
     now = when or utcnow()
-    db.session.execute(insert(JournalEntry), [
-        {"key": key, "kind": kind, "memo": memo, "created_at": now} for key, kind, _ in fresh])
+    db.session.execute(
+        insert(JournalEntry),
+        [{"key": key, "kind": kind, "memo": memo, "created_at": now} for key, kind, _ in fresh],
+    )
     ids: dict[str, int] = {}
     fresh_keys = [key for key, _kind, _legs in fresh]
     for start in range(0, len(fresh_keys), 500):
-        ids.update(db.session.execute(
-            select(JournalEntry.key, JournalEntry.id)
-            .where(JournalEntry.key.in_(fresh_keys[start:start + 500]))).all())
-    rows = [{"entry_id": ids[key], "account": leg.account, "amount_cents": leg.amount,
-             "cooperative_id": leg.cooperative_id, "order_id": leg.order_id,
-             "shipment_id": leg.shipment_id}
-            for key, _kind, legs in fresh for leg in legs]
+        ids.update(
+            db.session.execute(
+                select(JournalEntry.key, JournalEntry.id).where(
+                    JournalEntry.key.in_(fresh_keys[start : start + 500])
+                )
+            ).all()
+        )
+    rows = [
+        {
+            "entry_id": ids[key],
+            "account": leg.account,
+            "amount_cents": leg.amount,
+            "cooperative_id": leg.cooperative_id,
+            "order_id": leg.order_id,
+            "shipment_id": leg.shipment_id,
+        }
+        for key, _kind, legs in fresh
+        for leg in legs
+    ]
     if rows:
         db.session.execute(insert(JournalLine), rows)
     return len(fresh)
@@ -231,10 +269,12 @@ def post_many(entries: Sequence[tuple[str, str, Sequence[Leg]]], memo: str = "",
 
 # ------------------------------------------------------------------ reading
 
+
 def balance(account: str, cooperative_id: int | None = None, **where: Any) -> int:
     """The sum of an account's lines (debit positive), optionally for one cooperative."""
     query = select(func.coalesce(func.sum(JournalLine.amount_cents), 0)).where(
-        JournalLine.account == account)
+        JournalLine.account == account
+    )
     if cooperative_id is not None:
         query = query.where(JournalLine.cooperative_id == cooperative_id)
     for name, value in where.items():
@@ -245,9 +285,9 @@ def balance(account: str, cooperative_id: int | None = None, **where: Any) -> in
 
 def balances(cooperative_ids: Iterable[int] | None = None) -> dict[tuple[str, int | None], int]:
     """Every account's balance, keyed by (account, cooperative id), in one query."""
-    query = (select(JournalLine.account, JournalLine.cooperative_id,
-                    func.sum(JournalLine.amount_cents))
-             .group_by(JournalLine.account, JournalLine.cooperative_id))
+    query = select(
+        JournalLine.account, JournalLine.cooperative_id, func.sum(JournalLine.amount_cents)
+    ).group_by(JournalLine.account, JournalLine.cooperative_id)
     if cooperative_ids is not None:
         query = query.where(JournalLine.cooperative_id.in_(list(cooperative_ids)))
     return {(account, coop): int(total) for account, coop, total in db.session.execute(query)}
@@ -256,33 +296,42 @@ def balances(cooperative_ids: Iterable[int] | None = None) -> dict[tuple[str, in
 def cooperative_balances(cooperative_id: int) -> dict[str, int]:
     """What the platform owes one cooperative, per account, as positive numbers."""
     found = balances([cooperative_id])
-    return {account: -found.get((account, cooperative_id), 0)
-            for account in COOPERATIVE_ACCOUNTS}
+    return {account: -found.get((account, cooperative_id), 0) for account in COOPERATIVE_ACCOUNTS}
 
 
-def shipment_balances(accounts: Sequence[str], shipment_ids: Iterable[int]
-                      ) -> dict[int, dict[str, int]]:
+def shipment_balances(
+    accounts: Sequence[str], shipment_ids: Iterable[int]
+) -> dict[int, dict[str, int]]:
     """``{shipment id: {account: balance}}`` for the given accounts (debit positive)."""
     ids = list(shipment_ids)
     found: dict[int, dict[str, int]] = defaultdict(dict)
     for start in range(0, len(ids), 500):
         for shipment_id, account, total in db.session.execute(
-                select(JournalLine.shipment_id, JournalLine.account,
-                       func.sum(JournalLine.amount_cents))
-                .where(JournalLine.shipment_id.in_(ids[start:start + 500]),
-                       JournalLine.account.in_(accounts))
-                .group_by(JournalLine.shipment_id, JournalLine.account)):
+            select(JournalLine.shipment_id, JournalLine.account, func.sum(JournalLine.amount_cents))
+            .where(
+                JournalLine.shipment_id.in_(ids[start : start + 500]),
+                JournalLine.account.in_(accounts),
+            )
+            .group_by(JournalLine.shipment_id, JournalLine.account)
+        ):
             # Never None: the query keeps only the shipment ids asked for.
             found[cast(int, shipment_id)][account] = int(total)
     return found
 
 
-def kind_totals(account: str, kinds: Sequence[str], cooperative_id: int | None = None,
-                since: datetime | None = None, until: datetime | None = None) -> int:
+def kind_totals(
+    account: str,
+    kinds: Sequence[str],
+    cooperative_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> int:
     """The sum of ``account``'s lines in entries of ``kinds`` (debit positive)."""
-    query = (select(func.coalesce(func.sum(JournalLine.amount_cents), 0))
-             .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-             .where(JournalLine.account == account, JournalEntry.kind.in_(kinds)))
+    query = (
+        select(func.coalesce(func.sum(JournalLine.amount_cents), 0))
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .where(JournalLine.account == account, JournalEntry.kind.in_(kinds))
+    )
     if cooperative_id is not None:
         query = query.where(JournalLine.cooperative_id == cooperative_id)
     if since is not None:
@@ -300,10 +349,12 @@ def integrity_problems() -> list[str]:
         select(JournalEntry.key, func.sum(JournalLine.amount_cents))
         .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
         .group_by(JournalEntry.id, JournalEntry.key)
-        .having(func.sum(JournalLine.amount_cents) != 0)).all()
+        .having(func.sum(JournalLine.amount_cents) != 0)
+    ).all()
     problems += [f"entry {key} does not balance: off by {total}" for key, total in unbalanced]
-    unknown = db.session.scalars(select(JournalLine.account).distinct()
-                                 .where(JournalLine.account.not_in(ACCOUNTS))).all()
+    unknown = db.session.scalars(
+        select(JournalLine.account).distinct().where(JournalLine.account.not_in(ACCOUNTS))
+    ).all()
     problems += [f"unknown account {name}" for name in unknown]
     total = db.session.scalar(select(func.coalesce(func.sum(JournalLine.amount_cents), 0)))
     if total:

@@ -5,6 +5,7 @@ the version they were sold under, so past orders never change. Without any
 row (a database created by tests with ``create_all``) the defaults apply as
 version 1, the version the migration publishes.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -25,8 +26,9 @@ class PolicyVersion(Model):
     __tablename__ = "policy_version"
     __table_args__ = (
         CheckConstraint(f"commission_bp BETWEEN 0 AND {HARD_CAP_BP}", name="commission_capped"),
-        CheckConstraint(f"premium_bp >= 0 AND premium_bp + commission_bp <= {BASIS}",
-                        name="premium_range"),
+        CheckConstraint(
+            f"premium_bp >= 0 AND premium_bp + commission_bp <= {BASIS}", name="premium_range"
+        ),
         CheckConstraint("hold_days >= 0", name="hold_not_negative"),
     )
 
@@ -42,14 +44,17 @@ class PolicyVersion(Model):
 
     def as_policy(self) -> Policy:
         """The pure value the split function takes."""
-        return Policy(version=self.version, commission_bp=self.commission_bp,
-                      premium_bp=self.premium_bp, hold_days=self.hold_days)
+        return Policy(
+            version=self.version,
+            commission_bp=self.commission_bp,
+            premium_bp=self.premium_bp,
+            hold_days=self.hold_days,
+        )
 
 
 def current_policy() -> Policy:
     """The policy new sales are made under: the latest version."""
-    row = db.session.scalar(select(PolicyVersion).order_by(PolicyVersion.version.desc())
-                            .limit(1))
+    row = db.session.scalar(select(PolicyVersion).order_by(PolicyVersion.version.desc()).limit(1))
     return row.as_policy() if row is not None else DEFAULT_POLICY
 
 
@@ -66,8 +71,12 @@ def policy_for(version: int) -> Policy:
 def policies_for(versions: Iterable[int]) -> dict[int, Policy]:
     """Several versions at once (one query)."""
     wanted = set(versions)
-    found = {row.version: row.as_policy() for row in db.session.scalars(
-        select(PolicyVersion).where(PolicyVersion.version.in_(wanted)))}
+    found = {
+        row.version: row.as_policy()
+        for row in db.session.scalars(
+            select(PolicyVersion).where(PolicyVersion.version.in_(wanted))
+        )
+    }
     if DEFAULT_POLICY.version in wanted and DEFAULT_POLICY.version not in found:
         found[DEFAULT_POLICY.version] = DEFAULT_POLICY
     missing = wanted - set(found)

@@ -6,6 +6,7 @@ community fund) and the producer revenue. Commission and premium are
 rounded half-up to the centime; the producer gets the remainder, so the
 parts always sum exactly to the gross.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

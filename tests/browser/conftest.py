@@ -3,6 +3,7 @@
 The tests drive Debian's /usr/bin/chromium (no browser download); they are
 skipped only where that binary is missing, which .ci/run prevents.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,9 +49,15 @@ def browser():
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield chromium
         chromium.close()
@@ -62,8 +69,7 @@ def page_at(browser):
     contexts = []
 
     def open_page(size: str = "desktop", locale: str = "fr-FR"):
-        context = browser.new_context(viewport=PHONE if size == "phone" else DESKTOP,
-                                      locale=locale)
+        context = browser.new_context(viewport=PHONE if size == "phone" else DESKTOP, locale=locale)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -92,7 +98,8 @@ def shoot():
 
     def save(page, name: str) -> Path:
         overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
         assert overflow <= 1, (name, overflow, page.evaluate(OVERFLOWING))
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)

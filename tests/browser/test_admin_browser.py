@@ -1,4 +1,5 @@
 """Administration pages in a real browser: ar and fr, phone and desktop, a decision."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,8 +19,11 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 def workspace_endpoint(app):
     """Decision mails link to the workspace; stand in for it until producers/workspace/views.py has it."""
     if "producers.dashboard" not in app.view_functions:
-        app.add_url_rule("/<lang:lang>/producer/<slug>/", endpoint="producers.dashboard",
-                         view_func=lambda slug: "workspace")
+        app.add_url_rule(
+            "/<lang:lang>/producer/<slug>/",
+            endpoint="producers.dashboard",
+            view_func=lambda slug: "workspace",
+        )
 
 
 def log_in(page, base: str, lang: str) -> None:
@@ -33,27 +37,47 @@ def log_in(page, base: str, lang: str) -> None:
 def test_admin_pages_render_and_decide(live_server, page_at, shoot, make_user, make_cooperative):
     make_user(email="admin@taawon.ma", name="Amina Admin", is_admin=True)
     owner = make_user(email="owner@coop.ma", locale="ar")
-    coop = make_cooperative(slug="tamsoult", legal_name="Coopérative Tamsoult du Safran",
-                            status=CooperativeStatus.PENDING, submitted_at=utcnow(),
-                            ice="001234567000089", email="contact@tamsoult.ma")
+    coop = make_cooperative(
+        slug="tamsoult",
+        legal_name="Coopérative Tamsoult du Safran",
+        status=CooperativeStatus.PENDING,
+        submitted_at=utcnow(),
+        ice="001234567000089",
+        email="contact@tamsoult.ma",
+    )
     db.session.add(Membership(user=owner, cooperative=coop, role=MembershipRole.OWNER))
-    db.session.add(Certification(cooperative=coop, kind=CertificationKind.ONSSA, number="ON-1",
-                                 valid_until=utcnow().date()))
+    db.session.add(
+        Certification(
+            cooperative=coop,
+            kind=CertificationKind.ONSSA,
+            number="ON-1",
+            valid_until=utcnow().date(),
+        )
+    )
     services.add_document(coop, DocumentKind.REGISTRATION, "ترخيص.pdf", PDF)
     db.session.commit()
-    pages = {"home": "/{lang}/admin/", "queue": "/{lang}/admin/cooperatives",
-             "detail": f"/{{lang}}/admin/cooperatives/{coop.id}",
-             "audit": "/{lang}/admin/audit", "certificates": "/{lang}/admin/certificates"}
+    pages = {
+        "home": "/{lang}/admin/",
+        "queue": "/{lang}/admin/cooperatives",
+        "detail": f"/{{lang}}/admin/cooperatives/{coop.id}",
+        "audit": "/{lang}/admin/audit",
+        "certificates": "/{lang}/admin/certificates",
+    }
     for lang in ("ar", "fr"):
         for size in ("phone", "desktop"):
             page = page_at(size)
             errors: list[str] = []
-            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on(
+                "console",
+                lambda msg, errors=errors: errors.append(msg.text) if msg.type == "error" else None,
+            )
             log_in(page, live_server, lang)
             for name, url in pages.items():
                 response = page.goto(live_server + url.format(lang=lang))
                 assert response.status == 200, (lang, size, name)
-                assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
+                assert page.locator("html").get_attribute("dir") == (
+                    "rtl" if lang == "ar" else "ltr"
+                )
                 shoot(page, f"admin-{name}-{lang}-{size}")
             assert errors == []  # e.g. no style or script refused by the CSP
 
@@ -61,8 +85,9 @@ def test_admin_pages_render_and_decide(live_server, page_at, shoot, make_user, m
     log_in(page, live_server, "fr")
     page.goto(f"{live_server}/fr/admin/cooperatives/{coop.id}")
     page.locator("#reason-request_changes").fill("Ajoutez l’attestation ONSSA.")
-    page.locator("#reason-request_changes").locator("xpath=ancestor::form")\
-        .locator("button[type=submit]").click()
+    page.locator("#reason-request_changes").locator("xpath=ancestor::form").locator(
+        "button[type=submit]"
+    ).click()
     page.wait_for_load_state()
     assert page.locator(".flash-success").count() == 1
     assert page.locator("[data-status]").get_attribute("data-status") == "changes_requested"

@@ -1,4 +1,5 @@
 """A guest buys from two cooperatives with cash on delivery, in ar and fr, phone and desktop."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,20 +14,30 @@ pytestmark = pytest.mark.browser
 def shop_items(make_cooperative, make_product):
     ensure_default_rates()
     souss = make_cooperative(slug="tifaout", legal_name="Coopérative Tifaout", region_code=9)
-    casa = make_cooperative(slug="chaouia", legal_name="Coopérative Chaouia des abeilles",
-                            region_code=6)
-    oil = make_product(cooperative=souss, name_fr="Huile d’argan alimentaire",
-                       name_ar="زيت أركان للطبخ", price=18_000, stock=40)
-    honey = make_product(cooperative=casa, name_fr="Miel de thym sauvage",
-                         name_ar="عسل الزعتر البري", price=9_500, stock=3)
+    casa = make_cooperative(
+        slug="chaouia", legal_name="Coopérative Chaouia des abeilles", region_code=6
+    )
+    oil = make_product(
+        cooperative=souss,
+        name_fr="Huile d’argan alimentaire",
+        name_ar="زيت أركان للطبخ",
+        price=18_000,
+        stock=40,
+    )
+    honey = make_product(
+        cooperative=casa,
+        name_fr="Miel de thym sauvage",
+        name_ar="عسل الزعتر البري",
+        price=9_500,
+        stock=3,
+    )
     db.session.commit()
     return oil, honey
 
 
 @pytest.mark.parametrize("lang", ["ar", "fr"])
 @pytest.mark.parametrize("size", ["phone", "desktop"])
-def test_guest_checkout_with_cash_on_delivery(live_server, page_at, shoot, shop_items, lang,
-                                              size):
+def test_guest_checkout_with_cash_on_delivery(live_server, page_at, shoot, shop_items, lang, size):
     oil, honey = shop_items
     page = page_at(size, locale="ar-MA" if lang == "ar" else "fr-FR")
     for product, quantity in ((oil, "2"), (honey, "1")):

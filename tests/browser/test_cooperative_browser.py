@@ -1,6 +1,6 @@
 """A cooperative's whole path in a browser: apply in Arabic, approval, first product."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import re
 
@@ -36,12 +36,21 @@ def test_apply_approve_publish(live_server, page_at, shoot, make_user, tmp_path,
     page.click("main form button[type=submit]")
     page.goto(live_server + "/ar/producer/apply")
     assert page.locator("html").get_attribute("dir") == "rtl"
-    for field, value in {"legal_name": "Coopérative Tamount", "odco_number": "2016/45",
-                         "odco_court": "المحكمة الابتدائية تارودانت", "ice": "001234567000089",
-                         "province": "تارودانت", "commune": "تالوين", "founded_year": "2016",
-                         "members_count": "24", "women_members_count": "24",
-                         "contact_name": "عائشة", "email": "contact@tamount.ma",
-                         "phone": "0612345678", "story_ar": "نساء يقطفن الزعفران عند الفجر."}.items():
+    for field, value in {
+        "legal_name": "Coopérative Tamount",
+        "odco_number": "2016/45",
+        "odco_court": "المحكمة الابتدائية تارودانت",
+        "ice": "001234567000089",
+        "province": "تارودانت",
+        "commune": "تالوين",
+        "founded_year": "2016",
+        "members_count": "24",
+        "women_members_count": "24",
+        "contact_name": "عائشة",
+        "email": "contact@tamount.ma",
+        "phone": "0612345678",
+        "story_ar": "نساء يقطفن الزعفران عند الفجر.",
+    }.items():
         page.fill(f"#{field}", value)
     page.select_option("#region_code", "9")
     page.click("button[name=save]")
@@ -67,8 +76,9 @@ def test_apply_approve_publish(live_server, page_at, shoot, make_user, tmp_path,
     desk.goto(live_server + f"/fr/admin/cooperatives/{coop.id}")
     assert "Coopérative Tamount" in desk.content()
     shoot(desk, "coop-2-review-fr-desktop")
-    approve = desk.locator("form.admin-decision",
-                           has=desk.locator('input[name="action"][value="approve"]'))
+    approve = desk.locator(
+        "form.admin-decision", has=desk.locator('input[name="action"][value="approve"]')
+    )
     approve.locator("button").click()
     desk.wait_for_load_state()
     db.session.expire_all()
@@ -96,8 +106,10 @@ def test_apply_approve_publish(live_server, page_at, shoot, make_user, tmp_path,
     page.locator("#pictures form[enctype] button[type=submit]").click()
     page.wait_for_url(product_url + "#pictures")
     assert page.locator(".image-manager img").count() == 1
-    page.locator('form input[name="status"][value="published"] + button, '
-                 'form:has(input[name="status"][value="published"]) button').first.click()
+    page.locator(
+        'form input[name="status"][value="published"] + button, '
+        'form:has(input[name="status"][value="published"]) button'
+    ).first.click()
     page.wait_for_url(product_url)
     shoot(page, "coop-3-product-ar-phone")
 

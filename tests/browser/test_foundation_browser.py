@@ -1,4 +1,5 @@
 """The foundation in a real browser: RTL, the switcher, accounts."""
+
 from __future__ import annotations
 
 import pytest
@@ -52,7 +53,9 @@ def test_register_logout_login(live_server, page_at, shoot):
     page.fill("#email", "hanane@example.ma")
     page.fill("#password", "wrong password")
     page.click("main form button[type=submit]")
-    assert page.locator(".field .error").inner_text() == "L’e-mail ou le mot de passe est incorrect."
+    assert (
+        page.locator(".field .error").inner_text() == "L’e-mail ou le mot de passe est incorrect."
+    )
     assert page.input_value("#email") == "hanane@example.ma"  # input kept
     shoot(page, "login-error-fr-phone")
     page.fill("#password", "safran-de-taliouine")

@@ -1,4 +1,5 @@
 """Payout pages in a real browser: the admin batch (ar phone, fr desktop), the bank page (fr)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,19 +7,25 @@ from datetime import timedelta
 import pytest
 
 from orders.models import PaymentMethod
-from orders.services import (Address, mark_cash_remitted, mark_delivered, mark_shipped,
-                             place_order)
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
 from orders.shipping import ensure_default_rates
-from producers.money import payouts
 from producers.models import Membership, MembershipRole
+from producers.money import payouts
 from shop.extensions import db
 
 pytestmark = pytest.mark.browser
 
 RIB = "011519000001205000534921"
-CASABLANCA = Address(email="amina@example.com", phone="+212612345678", full_name="Amina",
-                     address_line="12 rue Ibn Battouta", city="Casablanca",
-                     postal_code="20250", country="MA", region_code=6)
+CASABLANCA = Address(
+    email="amina@example.com",
+    phone="+212612345678",
+    full_name="Amina",
+    address_line="12 rue Ibn Battouta",
+    city="Casablanca",
+    postal_code="20250",
+    country="MA",
+    region_code=6,
+)
 
 
 def log_in(page, base: str, lang: str, email: str) -> None:
@@ -41,10 +48,15 @@ def _batch(make_user, make_cooperative, make_product):
     make_user(email="admin@taawon.ma", name="Amina Admin", is_admin=True)
     owner = make_user(email="owner@amal.ma", name="Aicha")
     coops = [
-        make_cooperative(slug="amal", legal_name="Coopérative Amal pour l'huile d'argan",
-                         rib=RIB, rib_holder="COOPERATIVE AMAL"),
-        make_cooperative(slug="tifaout", legal_name="تعاونية تيفاوت",
-                         stripe_account_id="acct_1Tif"),
+        make_cooperative(
+            slug="amal",
+            legal_name="Coopérative Amal pour l'huile d'argan",
+            rib=RIB,
+            rib_holder="COOPERATIVE AMAL",
+        ),
+        make_cooperative(
+            slug="tifaout", legal_name="تعاونية تيفاوت", stripe_account_id="acct_1Tif"
+        ),
         make_cooperative(slug="safran", legal_name="Coopérative Safran", rib=RIB),
     ]
     db.session.add(Membership(user=owner, cooperative=coops[0], role=MembershipRole.OWNER))
@@ -60,8 +72,11 @@ def _batch(make_user, make_cooperative, make_product):
     made = payouts.run_payouts()
     db.session.commit()
     payouts.send_transfers(next(p for p in made.payouts if p.cooperative_id == coops[1].id))
-    payouts.mark_failed(next(p for p in made.payouts if p.cooperative_id == coops[2].id),
-                         "Compte clôturé par la banque", None)
+    payouts.mark_failed(
+        next(p for p in made.payouts if p.cooperative_id == coops[2].id),
+        "Compte clôturé par la banque",
+        None,
+    )
     db.session.commit()
     return made
 
@@ -70,7 +85,10 @@ def test_admin_batch_page(live_server, page_at, shoot, batch):
     for lang, size in (("ar", "phone"), ("fr", "desktop")):
         page = page_at(size)
         errors: list[str] = []
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.on(
+            "console",
+            lambda msg, errors=errors: errors.append(msg.text) if msg.type == "error" else None,
+        )
         log_in(page, live_server, lang, "admin@taawon.ma")
         response = page.goto(f"{live_server}/{lang}/admin/payouts/{batch.id}")
         assert response.status == 200
@@ -84,8 +102,9 @@ def test_admin_batch_page(live_server, page_at, shoot, batch):
     page = page_at("desktop")
     log_in(page, live_server, "fr", "admin@taawon.ma")
     page.goto(f"{live_server}/fr/admin/payouts/{batch.id}")
-    bank = next(p for p in batch.payouts
-                if p.method.value == "bank" and p.status.value == "created")
+    bank = next(
+        p for p in batch.payouts if p.method.value == "bank" and p.status.value == "created"
+    )
     page.locator(f"#actions-{bank.id} button.button-primary").click()
     page.wait_for_load_state()
     assert page.locator(".flash-success").count() == 1

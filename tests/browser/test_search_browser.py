@@ -1,4 +1,5 @@
 """Search in a real browser: autocomplete on a phone, then the results page."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,14 +7,19 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.parametrize("lang,typed,word,expected", [
-    ("fr", "hu", "huile", "Huile d’argan de Tifaout"),
-    ("ar", "زي", "زيت", "زيت أركان تافوت"),
-])
-def test_autocomplete_then_results_on_a_phone(live_server, page_at, shoot, make_product,
-                                              lang, typed, word, expected):
-    make_product(name_fr="Huile d’argan de Tifaout", name_ar="زيت أركان تافوت",
-                 certifications=("organic",))
+@pytest.mark.parametrize(
+    "lang,typed,word,expected",
+    [
+        ("fr", "hu", "huile", "Huile d’argan de Tifaout"),
+        ("ar", "زي", "زيت", "زيت أركان تافوت"),
+    ],
+)
+def test_autocomplete_then_results_on_a_phone(
+    live_server, page_at, shoot, make_product, lang, typed, word, expected
+):
+    make_product(
+        name_fr="Huile d’argan de Tifaout", name_ar="زيت أركان تافوت", certifications=("organic",)
+    )
     make_product(name_fr="Miel de thym", name_ar="عسل الزعتر", category="honey")
     page = page_at("phone")
     page.goto(f"{live_server}/{lang}/")
@@ -29,7 +35,8 @@ def test_autocomplete_then_results_on_a_phone(live_server, page_at, shoot, make_
     assert options.first.get_attribute("aria-selected") == "true"
     # The list stays inside the phone's width, in both directions.
     overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
     assert overflow <= 1
     shoot(page, f"search-autocomplete-{lang}-phone")
     box.press("Escape")

@@ -1,4 +1,5 @@
 """Trace page and printable label in a real browser, in ar and en, phone and desktop."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -6,8 +7,15 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.trace import (Action, EventType, LotDetails, Quantity, Step, create_lot,
-                           record_trace_event)
+from catalog.trace import (
+    Action,
+    EventType,
+    LotDetails,
+    Quantity,
+    Step,
+    create_lot,
+    record_trace_event,
+)
 from shop.extensions import db
 
 pytestmark = pytest.mark.browser
@@ -18,30 +26,67 @@ MOROCCO = timezone(timedelta(hours=1))
 def lot(make_product, make_cooperative):
     """An argan oil lot with a short story and a GTIN."""
     coop = make_cooperative(slug="tifaout", legal_name="Coopérative Tifaout")
-    product = make_product(cooperative=coop, name_fr="Huile d’argan alimentaire torréfiée",
-                           name_ar="زيت أركان غذائي محمص", name_en="Roasted culinary argan oil",
-                           certifications=("organic",))
+    product = make_product(
+        cooperative=coop,
+        name_fr="Huile d’argan alimentaire torréfiée",
+        name_ar="زيت أركان غذائي محمص",
+        name_en="Roasted culinary argan oil",
+        certifications=("organic",),
+    )
     product.variants[0].gtin = "06111234567895"
-    made = create_lot(coop, product.variants[0], "ARG-2501", LotDetails(
-        quantity_produced=300, produced_on=date(2025, 8, 12), best_before=date(2027, 2, 3),
-        commune="Aït Baha", province="Chtouka Aït Baha", latitude=Decimal("30.0675"),
-        longitude=Decimal("-9.1536")), certifications=product.certifications)
+    made = create_lot(
+        coop,
+        product.variants[0],
+        "ARG-2501",
+        LotDetails(
+            quantity_produced=300,
+            produced_on=date(2025, 8, 12),
+            best_before=date(2027, 2, 3),
+            commune="Aït Baha",
+            province="Chtouka Aït Baha",
+            latitude=Decimal("30.0675"),
+            longitude=Decimal("-9.1536"),
+        ),
+        certifications=product.certifications,
+    )
     steps = [
-        (Step.COLLECTING, EventType.OBJECT, Action.ADD, [], [("argan-fruit", 1200, "KGM")],
-         ("Ramassage des fruits tombés.", "جمع الثمار المتساقطة.", "Fallen fruit gathered.")),
-        (Step.PRESSING, EventType.TRANSFORMATION, None, [("argan-kernels", 75, "KGM")],
-         [("argan-oil", 30, "LTR")],
-         ("Pressage à froid.", "عصر على البارد.", "Cold-pressed.")),
-        (Step.BOTTLING, EventType.TRANSFORMATION, None, [("argan-oil", 30, "LTR")],
-         [("lot", 300, "H87")], ("Mise en bouteilles.", "تعبئة في قنينات.", "Bottled.")),
+        (
+            Step.COLLECTING,
+            EventType.OBJECT,
+            Action.ADD,
+            [],
+            [("argan-fruit", 1200, "KGM")],
+            ("Ramassage des fruits tombés.", "جمع الثمار المتساقطة.", "Fallen fruit gathered."),
+        ),
+        (
+            Step.PRESSING,
+            EventType.TRANSFORMATION,
+            None,
+            [("argan-kernels", 75, "KGM")],
+            [("argan-oil", 30, "LTR")],
+            ("Pressage à froid.", "عصر على البارد.", "Cold-pressed."),
+        ),
+        (
+            Step.BOTTLING,
+            EventType.TRANSFORMATION,
+            None,
+            [("argan-oil", 30, "LTR")],
+            [("lot", 300, "H87")],
+            ("Mise en bouteilles.", "تعبئة في قنينات.", "Bottled."),
+        ),
     ]
     for day, (step, kind, action, inputs, outputs, texts) in enumerate(steps, start=1):
         record_trace_event(
-            made, coop, event_type=kind, step=step, action=action,
+            made,
+            coop,
+            event_type=kind,
+            step=step,
+            action=action,
             occurred_at=datetime(2025, 8, day, 9, tzinfo=MOROCCO),
             description=dict(zip(("fr", "ar", "en"), texts)),
             inputs=[Quantity(m, Decimal(q), u) for m, q, u in inputs],
-            outputs=[Quantity(m, Decimal(q), u) for m, q, u in outputs])
+            outputs=[Quantity(m, Decimal(q), u) for m, q, u in outputs],
+        )
     db.session.commit()
     return made
 
@@ -58,7 +103,8 @@ def test_trace_page_and_label_render(live_server, page_at, shoot, lot):
             # The map's outline loaded and the marker is drawn on it.
             assert page.locator(".trace-map-dot").is_visible()
             overflow = page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
             assert overflow <= 1, (lang, size, overflow)
             shoot(page, f"trace-{lang}-{size}")
 

@@ -1,4 +1,5 @@
 """The fair-trade rules, the impact page and the policy editor in a real browser."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,12 +16,19 @@ def published(app, make_user, make_cooperative, categories):
     """An administrator, two published versions and two floors."""
     admin = make_user(email="admin@taawon.ma", name="Amina Admin", is_admin=True)
     policy_services.publish_policy(admin, 1100, 500, 14, "Les frais de carte ont augmenté.")
-    policy_services.publish_policy(admin, 1250, 600, 10,
-                                   "Prime relevée pour financer les cours d’alphabétisation "
-                                   "des coopératives du Souss.")
-    db.session.add_all([
-        FloorPrice(category=categories["argan-oil"], unit=Unit.ML, cents_per_reference=15_000),
-        FloorPrice(category=categories["saffron"], unit=Unit.G, cents_per_reference=2_500_000)])
+    policy_services.publish_policy(
+        admin,
+        1250,
+        600,
+        10,
+        "Prime relevée pour financer les cours d’alphabétisation des coopératives du Souss.",
+    )
+    db.session.add_all(
+        [
+            FloorPrice(category=categories["argan-oil"], unit=Unit.ML, cents_per_reference=15_000),
+            FloorPrice(category=categories["saffron"], unit=Unit.G, cents_per_reference=2_500_000),
+        ]
+    )
     db.session.commit()
     make_cooperative(legal_name="Coopérative Tamsoult du Safran")
     make_cooperative(legal_name="Coopérative Amal")
@@ -76,7 +84,9 @@ def test_admin_policy_pages(live_server, page_at, shoot, published):
     page.fill("#note", "Essai")
     page.locator(".policy-form button[type=submit]").click()
     page.wait_for_load_state()
-    assert "La commission ne peut jamais dépasser 15" in page.locator("#commission-error").inner_text()
+    assert (
+        "La commission ne peut jamais dépasser 15" in page.locator("#commission-error").inner_text()
+    )
     shoot(page, "admin-policy-fr-desktop-error")
     page.fill("#commission", "13")
     page.locator(".policy-form button[type=submit]").click()

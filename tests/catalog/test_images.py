@@ -1,4 +1,5 @@
 """Tests of the image upload pipeline and the local media storage."""
+
 from __future__ import annotations
 
 import io
@@ -160,7 +161,12 @@ def test_jpeg_is_rotated_resized_and_stripped_of_metadata(tmp_path: Path) -> Non
     # Orientation 6: the 2000x1500 sensor image is displayed 1500x2000.
     assert (result.width, result.height) == (1280, 1707)
     assert [(r.width, r.fmt) for r in result.renditions] == [
-        (320, "webp"), (320, "jpeg"), (640, "webp"), (640, "jpeg"), (1280, "webp"), (1280, "jpeg"),
+        (320, "webp"),
+        (320, "jpeg"),
+        (640, "webp"),
+        (640, "jpeg"),
+        (1280, "webp"),
+        (1280, "jpeg"),
     ]
     for rendition in result.renditions:
         ext = "webp" if rendition.fmt == "webp" else "jpg"
@@ -193,9 +199,13 @@ def _close(pixel: object, colour: tuple[int, int, int], tolerance: int = 30) -> 
 def test_same_pixels_share_a_key_whatever_the_exif(tmp_path: Path) -> None:
     storage = LocalStorage(tmp_path)
     img = photo(800, 600)
-    first = process_image(encode(img, "JPEG", exif=camera_exif(make="Canon", latitude=33.0)), storage)
+    first = process_image(
+        encode(img, "JPEG", exif=camera_exif(make="Canon", latitude=33.0)), storage
+    )
     files = {p: p.stat().st_mtime_ns for p in stored_files(tmp_path)}
-    second = process_image(encode(img, "JPEG", exif=camera_exif(make="Nikon", latitude=34.0)), storage)
+    second = process_image(
+        encode(img, "JPEG", exif=camera_exif(make="Nikon", latitude=34.0)), storage
+    )
     plain = process_image(encode(img, "JPEG"), storage)
     other = process_image(encode(photo(800, 600, corner=(0, 200, 0)), "JPEG"), storage)
 
@@ -268,7 +278,10 @@ def test_16_bit_greyscale_png_keeps_its_tones(tmp_path: Path) -> None:
 
 def exif_ifd(*entries: tuple[int, int, int, bytes]) -> bytes:
     """Raw big-endian EXIF with one IFD of (tag, type, count, inline value)."""
-    body = b"".join(struct.pack(">HHI", tag, kind, count) + value.ljust(4, b"\0") for tag, kind, count, value in entries)
+    body = b"".join(
+        struct.pack(">HHI", tag, kind, count) + value.ljust(4, b"\0")
+        for tag, kind, count, value in entries
+    )
     return b"Exif\0\0MM\0\x2a\0\0\0\x08" + struct.pack(">H", len(entries)) + body + b"\0\0\0\0"
 
 
@@ -388,7 +401,9 @@ def test_byte_limit_comes_from_the_app_config(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("height", "accepted"), [(20_479, True), (20_480, False)])
-def test_very_tall_image_is_refused_when_webp_cannot_hold_it(tmp_path: Path, height: int, accepted: bool) -> None:
+def test_very_tall_image_is_refused_when_webp_cannot_hold_it(
+    tmp_path: Path, height: int, accepted: bool
+) -> None:
     # 400 wide: one 320 rendition, 16383 (WebP's limit) or 16384 pixels tall.
     data = encode(photo(400, height), "PNG")
     if accepted:
@@ -406,7 +421,9 @@ def test_too_small_is_refused(tmp_path: Path) -> None:
     assert message(exc) == "The image is too small (at least 200 pixels wide)."
     # Measured upright: 300x100 stored, shown 100 wide.
     with pytest.raises(ImageError):
-        process_image(encode(photo(300, 100), "JPEG", exif=camera_exif(orientation=6)), LocalStorage(tmp_path))
+        process_image(
+            encode(photo(300, 100), "JPEG", exif=camera_exif(orientation=6)), LocalStorage(tmp_path)
+        )
     assert stored_files(tmp_path) == []
 
 
@@ -441,7 +458,9 @@ FUZZ_SEEDS = [
     cut=st.floats(min_value=0.0, max_value=1.0),
     flips=st.lists(st.tuples(st.floats(0.0, 0.999), st.integers(1, 255)), max_size=4),
 )
-def test_damaged_uploads_only_ever_raise_image_error(seed: bytes, cut: float, flips: list[tuple[float, int]]) -> None:
+def test_damaged_uploads_only_ever_raise_image_error(
+    seed: bytes, cut: float, flips: list[tuple[float, int]]
+) -> None:
     data = bytearray(seed)
     for where, mask in flips:
         data[int(where * len(data))] ^= mask
@@ -475,8 +494,14 @@ def test_srcset_lists_one_format_by_width() -> None:
         Rendition(640, 480, "jpeg", "img/ab/ab-640.jpg"),
     )
     url = lambda name: f"/media/{name}"  # noqa: E731
-    assert srcset(renditions, "webp", url) == "/media/img/ab/ab-320.webp 320w, /media/img/ab/ab-640.webp 640w"
-    assert srcset(renditions, "jpeg", url) == "/media/img/ab/ab-320.jpg 320w, /media/img/ab/ab-640.jpg 640w"
+    assert (
+        srcset(renditions, "webp", url)
+        == "/media/img/ab/ab-320.webp 320w, /media/img/ab/ab-640.webp 640w"
+    )
+    assert (
+        srcset(renditions, "jpeg", url)
+        == "/media/img/ab/ab-320.jpg 320w, /media/img/ab/ab-640.jpg 640w"
+    )
     with pytest.raises(ValueError):
         srcset(renditions, "png", url)  # type: ignore[arg-type]
 
@@ -485,7 +510,19 @@ def test_srcset_lists_one_format_by_width() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["../escape", "a/../../escape", "..", "/abs", "/etc/passwd", "", "a\x00b", "..\\escape", "C:evil", "."]
+    "name",
+    [
+        "../escape",
+        "a/../../escape",
+        "..",
+        "/abs",
+        "/etc/passwd",
+        "",
+        "a\x00b",
+        "..\\escape",
+        "C:evil",
+        ".",
+    ],
 )
 def test_local_storage_refuses_names_outside_its_root(tmp_path: Path, name: str) -> None:
     storage = LocalStorage(tmp_path / "media")

@@ -1,4 +1,5 @@
 """Catalog import: a good file, every error kind, all-or-nothing, re-import."""
+
 from __future__ import annotations
 
 import csv
@@ -21,11 +22,22 @@ def png(path: Path, colour=(200, 120, 40)) -> str:
 
 def row(**values) -> dict[str, str]:
     base = {
-        "cooperative": "tifaout", "sku": "TIF-1", "category": "argan-oil",
-        "name_ar": "زيت أركان", "name_fr": "Huile d'argan", "name_en": "Argan oil",
-        "description_ar": "وصف", "description_fr": "Description", "description_en": "Text",
-        "price_mad": "120.00", "stock": "10", "weight_g": "300", "unit_quantity": "250",
-        "unit": "ml", "certifications": "organic", "image": "",
+        "cooperative": "tifaout",
+        "sku": "TIF-1",
+        "category": "argan-oil",
+        "name_ar": "زيت أركان",
+        "name_fr": "Huile d'argan",
+        "name_en": "Argan oil",
+        "description_ar": "وصف",
+        "description_fr": "Description",
+        "description_en": "Text",
+        "price_mad": "120.00",
+        "stock": "10",
+        "weight_g": "300",
+        "unit_quantity": "250",
+        "unit": "ml",
+        "certifications": "organic",
+        "image": "",
     }
     base.update(values)
     return base
@@ -51,21 +63,46 @@ def shop_setup(categories, make_cooperative):
 
 def snapshot() -> list[tuple]:
     products = db.session.scalars(db.select(Product).order_by(Product.id)).all()
-    return [(p.slug, p.status, p.updated_at, sorted((t.locale, t.name, t.description)
-             for t in p.translations), [(v.sku, v.price_cents, v.stock) for v in p.variants],
-             [i.key for i in p.images]) for p in products]
+    return [
+        (
+            p.slug,
+            p.status,
+            p.updated_at,
+            sorted((t.locale, t.name, t.description) for t in p.translations),
+            [(v.sku, v.price_cents, v.stock) for v in p.variants],
+            [i.key for i in p.images],
+        )
+        for p in products
+    ]
 
 
 def test_good_file_then_reimport_changes_nothing(tmp_path, shop_setup, runner):
     image = png(tmp_path / "argan.png")
-    path = write(tmp_path, [
-        row(image=image),
-        row(sku="TIF-2", unit_quantity="100", price_mad="55,5", stock="0"),
-        row(sku="TIF-3", name_fr="Amlou", name_ar="", name_en="", category="amlou",
-            unit="g", unit_quantity="250", certifications=""),
-        row(sku="PEN-1", cooperative="pending-coop", name_fr="Miel", category="honey",
-            certifications=""),
-    ], extra=("gtin",))
+    path = write(
+        tmp_path,
+        [
+            row(image=image),
+            row(sku="TIF-2", unit_quantity="100", price_mad="55,5", stock="0"),
+            row(
+                sku="TIF-3",
+                name_fr="Amlou",
+                name_ar="",
+                name_en="",
+                category="amlou",
+                unit="g",
+                unit_quantity="250",
+                certifications="",
+            ),
+            row(
+                sku="PEN-1",
+                cooperative="pending-coop",
+                name_fr="Miel",
+                category="honey",
+                certifications="",
+            ),
+        ],
+        extra=("gtin",),
+    )
     result = runner.invoke(args=["catalog", "import", str(path)])
     assert result.exit_code == 0, result.output
     assert "3 new products" in result.output and "4 new variants" in result.output
@@ -75,7 +112,8 @@ def test_good_file_then_reimport_changes_nothing(tmp_path, shop_setup, runner):
     assert [c.kind for c in argan.certifications] == [CertificationKind.ORGANIC]
     assert db.session.scalar(db.select(Variant).filter_by(sku="TIF-2")).price_cents == 5_550
     assert len(argan.images) == 1 and get_storage().exists(
-        f"img/{argan.images[0].key[:2]}/{argan.images[0].key}-320.webp")
+        f"img/{argan.images[0].key[:2]}/{argan.images[0].key}-320.webp"
+    )
     honey = db.session.scalar(db.select(Variant).filter_by(sku="PEN-1")).product
     assert honey.status == ProductStatus.DRAFT  # its cooperative is not approved
     before = snapshot()
@@ -89,8 +127,10 @@ def test_good_file_then_reimport_changes_nothing(tmp_path, shop_setup, runner):
 def test_upsert_by_sku_updates(tmp_path, shop_setup):
     import_file(write(tmp_path, [row()]), get_storage())
     db.session.commit()
-    report = import_file(write(tmp_path, [row(price_mad="130.00", stock="4",
-                                              name_en="Pure argan oil")]), get_storage())
+    report = import_file(
+        write(tmp_path, [row(price_mad="130.00", stock="4", name_en="Pure argan oil")]),
+        get_storage(),
+    )
     db.session.commit()
     assert (report.variants_updated, report.products_updated) == (1, 1)
     variant = db.session.scalar(db.select(Variant).filter_by(sku="TIF-1"))
@@ -121,8 +161,9 @@ BAD_ROWS = [
 
 
 @pytest.mark.parametrize(("bad", "message"), BAD_ROWS)
-def test_each_error_kind_is_reported_and_nothing_imported(tmp_path, shop_setup, runner, bad,
-                                                          message):
+def test_each_error_kind_is_reported_and_nothing_imported(
+    tmp_path, shop_setup, runner, bad, message
+):
     (tmp_path / "fake.png").write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
     path = write(tmp_path, [row(sku="GOOD-1"), bad])
     result = runner.invoke(args=["catalog", "import", str(path)])
@@ -141,12 +182,16 @@ def english(app):
 
 
 def test_bad_gtin_and_duplicates(tmp_path, shop_setup, english):
-    path = write(tmp_path, [
-        row(sku="A", gtin="6111234567890"),  # wrong check digit (valid is ...895)
-        row(sku="B", gtin="6111234567895"),
-        row(sku="C", gtin="6111234567895"),
-        row(sku="B"),
-    ], extra=("gtin",))
+    path = write(
+        tmp_path,
+        [
+            row(sku="A", gtin="6111234567890"),  # wrong check digit (valid is ...895)
+            row(sku="B", gtin="6111234567895"),
+            row(sku="C", gtin="6111234567895"),
+            row(sku="B"),
+        ],
+        extra=("gtin",),
+    )
     report = import_file(path, get_storage())
     messages = [(e.line, str(e.message)) for e in report.errors]
     assert (2, "Bad GTIN “6111234567890”: wrong length or check digit.") in messages
@@ -156,8 +201,10 @@ def test_bad_gtin_and_duplicates(tmp_path, shop_setup, english):
 
 
 def test_every_bad_row_is_listed(tmp_path, shop_setup):
-    path = write(tmp_path, [row(sku="X1", price_mad="abc"), row(sku="X2"),
-                            row(sku="X3", stock="many", unit="kg")])
+    path = write(
+        tmp_path,
+        [row(sku="X1", price_mad="abc"), row(sku="X2"), row(sku="X3", stock="many", unit="kg")],
+    )
     report = import_file(path, get_storage())
     assert sorted({e.line for e in report.errors}) == [2, 4]
     assert len([e for e in report.errors if e.line == 4]) == 2
@@ -174,8 +221,9 @@ def test_sku_of_another_cooperative(tmp_path, shop_setup, make_cooperative, engl
     import_file(write(tmp_path, [row(certifications="")]), get_storage())
     db.session.commit()
     make_cooperative(slug="other")
-    report = import_file(write(tmp_path, [row(cooperative="other", certifications="")]),
-                         get_storage())
+    report = import_file(
+        write(tmp_path, [row(cooperative="other", certifications="")]), get_storage()
+    )
     assert "SKU TIF-1 belongs to another cooperative." in [str(e.message) for e in report.errors]
 
 
@@ -194,8 +242,15 @@ def test_demo_seed_uses_the_import(runner, demo_seed):
     first = demo_seed
     assert first.exit_code == 0, first.output
     products = db.session.scalar(db.select(db.func.count()).select_from(Product))
-    regions = db.session.scalar(db.select(db.func.count(db.distinct(
-        __import__("producers.models", fromlist=["Cooperative"]).Cooperative.region_code))))
+    regions = db.session.scalar(
+        db.select(
+            db.func.count(
+                db.distinct(
+                    __import__("producers.models", fromlist=["Cooperative"]).Cooperative.region_code
+                )
+            )
+        )
+    )
     assert products >= 40 and regions >= 5
     categories = db.session.scalar(db.select(db.func.count(db.distinct(Product.category_id))))
     assert categories >= 6

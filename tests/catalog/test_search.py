@@ -1,4 +1,5 @@
 """Search: analysis in ar/fr/en, typos, facets, the results page and autocomplete."""
+
 from __future__ import annotations
 
 import re
@@ -22,29 +23,74 @@ def corpus(make_product, make_cooperative):
     atlas = make_cooperative(slug="nahla", legal_name="Coopérative Nahla", region_code=8)
     oriental = make_cooperative(slug="zitoun", legal_name="Coopérative Zitoun", region_code=2)
     return {
-        "argan": make_product(name_fr="Huile d'argan alimentaire", name_ar="زيت أركان غذائي",
-                              name_en="Culinary argan oil", category="argan-oil",
-                              cooperative=souss, certifications=("organic", "igp"), price=19_000),
+        "argan": make_product(
+            name_fr="Huile d'argan alimentaire",
+            name_ar="زيت أركان غذائي",
+            name_en="Culinary argan oil",
+            category="argan-oil",
+            cooperative=souss,
+            certifications=("organic", "igp"),
+            price=19_000,
+        ),
         # Arabic only, written with tashkeel and the definite article.
-        "argan_ar": make_product(name_fr=None, name_ar="زَيْتُ الأَرْكَانِ التَّجْمِيلِيُّ",
-                                 category="cosmetics", cooperative=souss, price=13_000),
-        "saffron": make_product(name_fr="Safran de Taliouine", name_ar="زعفران تالوين",
-                                name_en="Taliouine saffron", category="saffron",
-                                cooperative=souss, certifications=("aop",), price=4_500),
-        "honey": make_product(name_fr="Miel de thym", name_ar="عسل الزعتر",
-                              name_en="Thyme honey", category="honey", cooperative=atlas,
-                              certifications=("onssa",), price=9_500),
-        "amlou": make_product(name_fr="Amlou aux amandes", name_ar="أملو باللوز",
-                              name_en="Amlou with almonds", category="amlou", cooperative=atlas,
-                              price=8_000, stock=0),
-        "sweet": make_product(name_fr="Douceur aux amandes", name_ar="حلوى اللوز الطبيعية",
-                              name_en="Almond sweet", category="amlou", cooperative=atlas),
-        "rug": make_product(name_fr="Tapis berbère", name_ar="زربية أمازيغية",
-                            name_en="Berber rug", category="crafts", cooperative=oriental,
-                            price=150_000),
-        "olive": make_product(name_fr="Huiles d'olive vierge extra", name_ar="زيت الزيتون",
-                              name_en="Extra virgin olive oils", category="olive-oil",
-                              cooperative=oriental, certifications=("organic",), price=7_000),
+        "argan_ar": make_product(
+            name_fr=None,
+            name_ar="زَيْتُ الأَرْكَانِ التَّجْمِيلِيُّ",
+            category="cosmetics",
+            cooperative=souss,
+            price=13_000,
+        ),
+        "saffron": make_product(
+            name_fr="Safran de Taliouine",
+            name_ar="زعفران تالوين",
+            name_en="Taliouine saffron",
+            category="saffron",
+            cooperative=souss,
+            certifications=("aop",),
+            price=4_500,
+        ),
+        "honey": make_product(
+            name_fr="Miel de thym",
+            name_ar="عسل الزعتر",
+            name_en="Thyme honey",
+            category="honey",
+            cooperative=atlas,
+            certifications=("onssa",),
+            price=9_500,
+        ),
+        "amlou": make_product(
+            name_fr="Amlou aux amandes",
+            name_ar="أملو باللوز",
+            name_en="Amlou with almonds",
+            category="amlou",
+            cooperative=atlas,
+            price=8_000,
+            stock=0,
+        ),
+        "sweet": make_product(
+            name_fr="Douceur aux amandes",
+            name_ar="حلوى اللوز الطبيعية",
+            name_en="Almond sweet",
+            category="amlou",
+            cooperative=atlas,
+        ),
+        "rug": make_product(
+            name_fr="Tapis berbère",
+            name_ar="زربية أمازيغية",
+            name_en="Berber rug",
+            category="crafts",
+            cooperative=oriental,
+            price=150_000,
+        ),
+        "olive": make_product(
+            name_fr="Huiles d'olive vierge extra",
+            name_ar="زيت الزيتون",
+            name_en="Extra virgin olive oils",
+            category="olive-oil",
+            cooperative=oriental,
+            certifications=("organic",),
+            price=7_000,
+        ),
     }
 
 
@@ -56,8 +102,9 @@ def found(client, query: str, lang: str = "fr", **args: str) -> list[str]:
     return slugs(response.get_data(as_text=True))
 
 
-@pytest.mark.parametrize("query", ["زيت الاركان", "زيت الأركان", "زَيْتُ الأَرْكَان", "زيت أركان",
-                                   "زيـــت أركان"])
+@pytest.mark.parametrize(
+    "query", ["زيت الاركان", "زيت الأركان", "زَيْتُ الأَرْكَان", "زيت أركان", "زيـــت أركان"]
+)
 def test_arabic_with_or_without_hamza_tashkeel_and_tatweel(client, corpus, query):
     result = found(client, query, "ar")
     assert corpus["argan"].slug in result and corpus["argan_ar"].slug in result
@@ -107,15 +154,21 @@ def test_the_page_language_ranks_first(client, make_product, categories):
     assert found(client, "argan", "fr") == [french.slug, english.slug]
 
 
-@pytest.mark.parametrize("typo,key,suggestion", [
-    ("argn", "argan", "argan"), ("safrn", "saffron", "safran"), ("miell", "honey", None),
-    ("taliuine", "saffron", "taliouine"), ("amlo", "amlou", "amlou"),
-])
+@pytest.mark.parametrize(
+    "typo,key,suggestion",
+    [
+        ("argn", "argan", "argan"),
+        ("safrn", "saffron", "safran"),
+        ("miell", "honey", None),
+        ("taliuine", "saffron", "taliouine"),
+        ("amlo", "amlou", "amlou"),
+    ],
+)
 def test_typos_find_the_product(client, corpus, typo, key, suggestion):
     html = client.get(f"/fr/search?q={quote(typo)}").get_data(as_text=True)
     assert corpus[key].slug in slugs(html)
     if suggestion:
-        link = f'/fr/search?q={suggestion}'
+        link = f"/fr/search?q={suggestion}"
         assert f'href="{link}" rel="nofollow"><strong>{suggestion}</strong>' in html
 
 
@@ -131,13 +184,21 @@ def test_short_words_are_not_fuzzy(client, corpus):
 
 def _facet_options(html: str, name: str) -> dict[str, int]:
     select = re.search(rf'<select id="s-{name}" name="{name}">(.*?)</select>', html, re.S).group(1)
-    return {value: int(count) for value, count in
-            re.findall(r'<option value="([^"]+)"[^>]*>[^<]*\((\d+)\)</option>', select)}
+    return {
+        value: int(count)
+        for value, count in re.findall(
+            r'<option value="([^"]+)"[^>]*>[^<]*\((\d+)\)</option>', select
+        )
+    }
 
 
 def test_facet_counts_match_the_filters(client, corpus):
-    for query, fixed in (("huile", {}), ("huile", {"certification": "organic"}),
-                         ("amandes", {"in_stock": "1"}), ("argan", {"region": "9"})):
+    for query, fixed in (
+        ("huile", {}),
+        ("huile", {"certification": "organic"}),
+        ("amandes", {"in_stock": "1"}),
+        ("argan", {"region": "9"}),
+    ):
         extra = "".join(f"&{k}={v}" for k, v in fixed.items())
         html = client.get(f"/fr/search?q={query}{extra}").get_data(as_text=True)
         for name in ("category", "region", "certification", "cooperative"):
@@ -184,12 +245,46 @@ def test_pagination_keeps_the_query(client, make_product, make_cooperative):
     assert slugs(client.get("/fr/search?q=miel&page=9").get_data(as_text=True)) == []
 
 
-@pytest.mark.parametrize("query", [
-    '"', "'", "*", "~", ":", "[", "]", "(", ")", "{}", "\\", "%", "_", "%_%", "AND OR NOT",
-    "argan~2", "name_fr:argan", '"huile d\'argan', "argan*", "*:*", "[a TO z]", "+-&&||!^",
-    "' OR 1=1 --", "a" * 5000, "argan " * 300, "زيت argan oil ميل", "\u200f\u200e\u202e",
-    "🫒🍯", "\x00\x01", "NaN", "0", "ـــ", "َُِ", "ال", "SKU-%",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        "'",
+        "*",
+        "~",
+        ":",
+        "[",
+        "]",
+        "(",
+        ")",
+        "{}",
+        "\\",
+        "%",
+        "_",
+        "%_%",
+        "AND OR NOT",
+        "argan~2",
+        "name_fr:argan",
+        "\"huile d'argan",
+        "argan*",
+        "*:*",
+        "[a TO z]",
+        "+-&&||!^",
+        "' OR 1=1 --",
+        "a" * 5000,
+        "argan " * 300,
+        "زيت argan oil ميل",
+        "\u200f\u200e\u202e",
+        "🫒🍯",
+        "\x00\x01",
+        "NaN",
+        "0",
+        "ـــ",
+        "َُِ",
+        "ال",
+        "SKU-%",
+    ],
+)
 def test_malformed_queries_never_raise(client, corpus, query):
     response = client.get(f"/fr/search?q={quote(query)}")
     assert response.status_code == 200
@@ -232,22 +327,32 @@ def test_suspended_cooperative_products_disappear(client, corpus):
 
 def test_autocomplete_suggestions(client, corpus):
     data = client.get("/fr/search/suggest?q=hu").json
-    assert {s["label"] for s in data["suggestions"]} == {"Huile d'argan alimentaire",
-                                                         "Huiles d'olive vierge extra"}
-    assert all(s["url"].startswith("/fr/products/") and s["lang"] == "fr"
-               for s in data["suggestions"])
+    assert {s["label"] for s in data["suggestions"]} == {
+        "Huile d'argan alimentaire",
+        "Huiles d'olive vierge extra",
+    }
+    assert all(
+        s["url"].startswith("/fr/products/") and s["lang"] == "fr" for s in data["suggestions"]
+    )
     arabic = client.get(f"/ar/search/suggest?q={quote('زي')}").json["suggestions"]
-    assert {s["label"] for s in arabic} == {"زيت أركان غذائي", "زَيْتُ الأَرْكَانِ التَّجْمِيلِيُّ",
-                                            "زيت الزيتون"}
+    assert {s["label"] for s in arabic} == {
+        "زيت أركان غذائي",
+        "زَيْتُ الأَرْكَانِ التَّجْمِيلِيُّ",
+        "زيت الزيتون",
+    }
     # Names with the article and hamza are found from the bare letters.
-    assert {s["label"] for s in client.get(
-        f"/ar/search/suggest?q={quote('زيت الار')}").json["suggestions"]} == {
-        "زيت أركان غذائي", "زَيْتُ الأَرْكَانِ التَّجْمِيلِيُّ"}
+    assert {
+        s["label"]
+        for s in client.get(f"/ar/search/suggest?q={quote('زيت الار')}").json["suggestions"]
+    } == {"زيت أركان غذائي", "زَيْتُ الأَرْكَانِ التَّجْمِيلِيُّ"}
     assert client.get("/fr/search/suggest?q=h").json == {"suggestions": []}
     # The name in the page's language, or its fallback marked with its language.
     fallback = client.get(f"/fr/search/suggest?q={quote('زيت')}").json["suggestions"]
-    assert {"label": "زَيْتُ الأَرْكَانِ التَّجْمِيلِيُّ", "lang": "ar",
-            "url": f"/fr/products/{corpus['argan_ar'].slug}"} in fallback
+    assert {
+        "label": "زَيْتُ الأَرْكَانِ التَّجْمِيلِيُّ",
+        "lang": "ar",
+        "url": f"/fr/products/{corpus['argan_ar'].slug}",
+    } in fallback
 
 
 def test_autocomplete_is_capped(client, make_product, make_cooperative):
@@ -257,13 +362,19 @@ def test_autocomplete_is_capped(client, make_product, make_cooperative):
     assert len(client.get("/fr/search/suggest?q=mie").json["suggestions"]) == 8
 
 
-def test_results_page_runs_a_bounded_number_of_queries(count_queries, client, make_product, make_cooperative):
+def test_results_page_runs_a_bounded_number_of_queries(
+    count_queries, client, make_product, make_cooperative
+):
     coops = [make_cooperative() for _ in range(4)]
 
     def queries_with(n: int) -> int:
         for i in range(n):
-            make_product(name_fr=f"Huile {i}", cooperative=coops[i % 4],
-                         certifications=("organic",), variants=2)
+            make_product(
+                name_fr=f"Huile {i}",
+                cooperative=coops[i % 4],
+                certifications=("organic",),
+                variants=2,
+            )
         client.get("/fr/search?q=huile")
         with count_queries() as statements:
             assert client.get("/fr/search?q=huile").status_code == 200

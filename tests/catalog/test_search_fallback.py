@@ -1,4 +1,5 @@
 """Without an index: plain database search, a warning in the log, and recovery."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Keeping the search index in step: every kind of change, failures, reindex, processes."""
+
 from __future__ import annotations
 
 import logging
@@ -89,8 +90,11 @@ def test_rolled_back_changes_are_not_indexed(app, make_product):
 def test_bulk_stock_updates_are_reconciled(app, make_product):
     product = make_product(name_fr="Amlou", stock=3)
     # A conditional UPDATE, as checkout does it: no ORM object is touched.
-    db.session.execute(update(Variant).where(Variant.product_id == product.id,
-                                             Variant.stock >= 3).values(stock=Variant.stock - 3))
+    db.session.execute(
+        update(Variant)
+        .where(Variant.product_id == product.id, Variant.stock >= 3)
+        .values(stock=Variant.stock - 3)
+    )
     db.session.commit()
     assert get_backend().snapshot()[product.id] == (12_000, False)
     assert ids("amlou", in_stock=True) == []
@@ -153,8 +157,15 @@ def test_concurrent_writer_processes_keep_the_index_consistent(tmp_path):
 
     folder = tmp_path / "index"
     WhooshBackend(FileStorage(str(folder)), create=True)
-    workers = [subprocess.Popen([sys.executable, "-c", WRITER, str(folder), str(n)], cwd=ROOT,
-                                stderr=subprocess.PIPE, text=True) for n in range(4)]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(folder), str(n)],
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(4)
+    ]
     for worker in workers:
         _, errors = worker.communicate(timeout=240)
         assert worker.returncode == 0, errors
@@ -167,23 +178,33 @@ def test_concurrent_writer_processes_keep_the_index_consistent(tmp_path):
     snapshot = backend.snapshot()
     assert all(snapshot[i] == (100 * i + 1, True) for i in found)
     # And the index answers queries.
-    assert len(backend.search("produit", "fr", Filters(sort="relevance"), per_page=100).ids) \
-        == len(found)
+    assert len(backend.search("produit", "fr", Filters(sort="relevance"), per_page=100).ids) == len(
+        found
+    )
 
 
 def _document(i: int, fr: str, en: str, ar: str, description: str = ""):
     from catalog.search.backend import ProductDocument
 
     return ProductDocument(
-        id=i, slug=f"p-{i}", names={"fr": fr, "en": en, "ar": ar},
+        id=i,
+        slug=f"p-{i}",
+        names={"fr": fr, "en": en, "ar": ar},
         descriptions={"fr": description, "en": "", "ar": ""},
         categories={"fr": fr.split()[0], "en": en.split()[-1], "ar": ar.split()[0]},
         cooperatives={"fr": f"Coopérative {i % 3}", "en": "", "ar": ""},
         regions={"fr": ("Souss", "Atlas", "Drâa")[i % 3], "en": "", "ar": ""},
         certifications={"fr": "biologique" if i % 2 else "", "en": "", "ar": ""},
-        codes=(f"SKU-{i}",), category="c", category_path=("c",), region=1 + i % 3,
-        certification_kinds=("organic",) if i % 2 else (), cooperative=f"coop-{i % 3}",
-        price_cents=1000 + i, in_stock=True, published=1_700_000_000 + i)
+        codes=(f"SKU-{i}",),
+        category="c",
+        category_path=("c",),
+        region=1 + i % 3,
+        certification_kinds=("organic",) if i % 2 else (),
+        cooperative=f"coop-{i % 3}",
+        price_cents=1000 + i,
+        in_stock=True,
+        published=1_700_000_000 + i,
+    )
 
 
 def test_postings_evaluation_ranks_exactly_like_whoosh():
@@ -193,19 +214,36 @@ def test_postings_evaluation_ranks_exactly_like_whoosh():
 
     from catalog.search.whoosh import WhooshBackend, build_query, evaluate, parse, ranked
 
-    names = [("Huile d'argan", "Argan oil", "زيت أركان"), ("Miel de thym", "Thyme honey", "عسل"),
-             ("Safran de Taliouine", "Saffron", "زعفران"), ("Huile d'olive", "Olive oil", "زيت الزيتون"),
-             ("Amlou aux amandes", "Almond amlou", "أملو")]
+    names = [
+        ("Huile d'argan", "Argan oil", "زيت أركان"),
+        ("Miel de thym", "Thyme honey", "عسل"),
+        ("Safran de Taliouine", "Saffron", "زعفران"),
+        ("Huile d'olive", "Olive oil", "زيت الزيتون"),
+        ("Amlou aux amandes", "Almond amlou", "أملو"),
+    ]
     backend = WhooshBackend(RamStorage(), create=True)
-    docs = [_document(i, *names[i % len(names)], description="Pressée à froid, huile fine")
-            for i in range(1, 61)]
+    docs = [
+        _document(i, *names[i % len(names)], description="Pressée à froid, huile fine")
+        for i in range(1, 61)
+    ]
     backend.rebuild(docs[:30])
-    backend.update(docs[30:45], remove=[3, 8])       # a second segment, deletions in the first
-    backend.update(docs[45:], remove=[33, 50, 51])    # a third one
+    backend.update(docs[30:45], remove=[3, 8])  # a second segment, deletions in the first
+    backend.update(docs[45:], remove=[33, 50, 51])  # a third one
     with backend._searcher() as searcher:
         assert len(searcher.reader().leaf_readers()) > 1
-        for text in ("huile", "argan oil", "زيت الاركان", "argn", "hony", "miell thym",
-                     "safrn taliouine", "souss", "biologique", "SKU-12", "olive zzzz"):
+        for text in (
+            "huile",
+            "argan oil",
+            "زيت الاركان",
+            "argn",
+            "hony",
+            "miell thym",
+            "safrn taliouine",
+            "souss",
+            "biologique",
+            "SKU-12",
+            "olive zzzz",
+        ):
             parsed, _ = parse(text)
             for lang in ("fr", "en", "ar"):
                 for options in ({}, {"fuzzy": True}, {"fuzzy": True, "every_word": False}):

@@ -1,4 +1,5 @@
 """Storefront pages: visibility, filters, sorting, fallback, SEO, query counts."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,9 @@ def test_only_visible_products_are_shown(client, make_product, make_cooperative)
     shown = make_product(name_fr="Miel visible")
     draft = make_product(name_fr="Brouillon", status=ProductStatus.DRAFT)
     archived = make_product(name_fr="Archivé", status=ProductStatus.ARCHIVED)
-    pending = make_product(name_fr="Coop en attente",
-                           cooperative=make_cooperative(status=CooperativeStatus.PENDING))
+    pending = make_product(
+        name_fr="Coop en attente", cooperative=make_cooperative(status=CooperativeStatus.PENDING)
+    )
     html = client.get("/fr/products/").get_data(as_text=True)
     assert slugs(html) == [shown.slug]
     for hidden in (draft, archived, pending):
@@ -42,12 +44,24 @@ def test_suspending_a_cooperative_hides_its_products(client, make_product):
 def test_filters_combine(client, make_product, make_cooperative):
     souss = make_cooperative(slug="souss", region_code=9)
     oriental = make_cooperative(slug="oriental", region_code=2)
-    a = make_product(name_fr="A", price=5_000, stock=0, cooperative=souss, category="honey",
-                     certifications=("organic",))
-    b = make_product(name_fr="B", price=9_000, cooperative=souss, category="argan-oil",
-                     certifications=("igp",))
-    c = make_product(name_fr="C", price=20_000, cooperative=oriental, category="argan-oil",
-                     certifications=("organic",))
+    a = make_product(
+        name_fr="A",
+        price=5_000,
+        stock=0,
+        cooperative=souss,
+        category="honey",
+        certifications=("organic",),
+    )
+    b = make_product(
+        name_fr="B", price=9_000, cooperative=souss, category="argan-oil", certifications=("igp",)
+    )
+    c = make_product(
+        name_fr="C",
+        price=20_000,
+        cooperative=oriental,
+        category="argan-oil",
+        certifications=("organic",),
+    )
 
     def listed(query: str) -> set[str]:
         return set(slugs(client.get(f"/fr/products/?{query}").get_data(as_text=True)))
@@ -108,11 +122,12 @@ def test_missing_translation_falls_back_and_is_marked(client, make_product):
 
 
 def test_product_page_content(client, make_product):
-    product = make_product(name_fr="Huile d'argan", price=12_000, stock=3, variants=2,
-                           certifications=("organic",))
+    product = make_product(
+        name_fr="Huile d'argan", price=12_000, stock=3, variants=2, certifications=("organic",)
+    )
     html = client.get(f"/fr/products/{product.slug}").get_data(as_text=True)
     assert "Plus que 3" in html  # low stock message
-    assert 'srcset' not in html or "320w" in html
+    assert "srcset" not in html or "320w" in html
     # Where your money goes: the default split of 120.00 MAD.
     assert "102,00\xa0MAD" in html and "6,00\xa0MAD" in html and "12,00\xa0MAD" in html
     chosen = client.get(f"/fr/products/{product.slug}?variant={product.variants[1].sku}")
@@ -157,8 +172,11 @@ def test_sitemap(client, make_product, make_cooperative):
     for lang in ("ar", "fr", "en"):
         assert f"http://shop.test/{lang}/products/{product.slug}" in locs
     assert not any(hidden.slug in loc for loc in locs)
-    entry = next(u for u in root.findall("s:url", ns)
-                 if u.findtext("s:loc", namespaces=ns).endswith(f"/fr/products/{product.slug}"))
+    entry = next(
+        u
+        for u in root.findall("s:url", ns)
+        if u.findtext("s:loc", namespaces=ns).endswith(f"/fr/products/{product.slug}")
+    )
     alternates = {a.get("hreflang"): a.get("href") for a in entry.findall("x:link", ns)}
     assert alternates["ar"] == f"http://shop.test/ar/products/{product.slug}"
     assert set(alternates) == {"ar", "fr", "en"}
@@ -174,11 +192,15 @@ def test_cooperative_pages(client, make_product, make_cooperative):
     assert "70\xa0%" in profile  # 7 of 10 members are women
     assert "Huile" in profile
     assert client.get(f"/fr/cooperatives/{pending.slug}").status_code == 404
-    assert "Coopérative Tifaout" not in client.get("/fr/cooperatives/?region=2").get_data(as_text=True)
+    assert "Coopérative Tifaout" not in client.get("/fr/cooperatives/?region=2").get_data(
+        as_text=True
+    )
 
 
 @pytest.mark.parametrize("url", ["/fr/products/?page=1", "/fr/", "/fr/cooperatives/"])
-def test_pages_run_a_bounded_number_of_queries(count_queries, client, make_product, make_cooperative, url):
+def test_pages_run_a_bounded_number_of_queries(
+    count_queries, client, make_product, make_cooperative, url
+):
     coops = [make_cooperative() for _ in range(4)]
 
     def queries_with(n: int) -> int:
@@ -194,7 +216,9 @@ def test_pages_run_a_bounded_number_of_queries(count_queries, client, make_produ
     assert few == many, (few, many)
 
 
-def test_product_page_query_count_does_not_grow(count_queries, client, make_product, make_cooperative):
+def test_product_page_query_count_does_not_grow(
+    count_queries, client, make_product, make_cooperative
+):
     small = make_product(variants=1, certifications=("organic",))
     big = make_product(variants=12, certifications=("organic", "igp", "onssa"))
     counts = []

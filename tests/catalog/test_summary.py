@@ -1,4 +1,5 @@
 """Product summaries follow their variants, so listings stay right."""
+
 from __future__ import annotations
 
 from sqlalchemy import update
@@ -26,8 +27,17 @@ def test_summary_follows_orm_changes(make_product):
     db.session.commit()
     assert fresh(product) == (15_000, 5)
     product = db.session.get(Product, product.id)
-    product.variants.append(Variant(sku="NEW-1", label="1 L", unit_quantity=1000, unit="ml",
-                                    price_cents=9_900, stock=2, weight_g=1100))
+    product.variants.append(
+        Variant(
+            sku="NEW-1",
+            label="1 L",
+            unit_quantity=1000,
+            unit="ml",
+            price_cents=9_900,
+            stock=2,
+            weight_g=1100,
+        )
+    )
     db.session.commit()
     assert fresh(product) == (9_900, 7)
     product = db.session.get(Product, product.id)
@@ -47,8 +57,9 @@ def test_a_product_without_sellable_variant_is_not_listed(client, make_product):
 
 def test_bulk_sql_changes_refresh_explicitly(make_product):
     product = make_product(stock=4)
-    db.session.execute(update(Variant).where(Variant.product_id == product.id)
-                       .values(stock=Variant.stock - 3))
+    db.session.execute(
+        update(Variant).where(Variant.product_id == product.id).values(stock=Variant.stock - 3)
+    )
     refresh_summaries(db.session, [product.id])
     db.session.commit()
     assert fresh(product)[1] == 1

@@ -1,4 +1,5 @@
 """Public trace pages: trace page, Digital Link, QR codes, EPCIS export, product page, demo."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,9 +14,21 @@ import segno
 from PIL import Image
 from sqlalchemy import text
 
-from catalog.trace import (Action, Contribution, ContributionKind, EventType, Lot,
-                           LotDetails, Quantity, Step, TraceEvent, create_lot,
-                           record_correction, record_trace_event, verify_chain)
+from catalog.trace import (
+    Action,
+    Contribution,
+    ContributionKind,
+    EventType,
+    Lot,
+    LotDetails,
+    Quantity,
+    Step,
+    TraceEvent,
+    create_lot,
+    record_correction,
+    record_trace_event,
+    verify_chain,
+)
 from catalog.validators import gs1_check_digit, normalize_gtin
 from producers.models import CooperativeStatus, Member, MemberGender
 from shop.extensions import db
@@ -28,40 +41,75 @@ GTIN13 = "6111234567895"  # check digit 5: 105 → 10 - 5
 def make_lot(make_product, make_cooperative):
     """``make_lot(events=3, gtin=None, product=None, code=...)``: a lot with a story."""
 
-    def make(events: int = 3, gtin: str | None = None, product=None, code: str = "ARG-2501",
-             members: int = 0, **details):
+    def make(
+        events: int = 3,
+        gtin: str | None = None,
+        product=None,
+        code: str = "ARG-2501",
+        members: int = 0,
+        **details,
+    ):
         product = product or make_product(
             cooperative=make_cooperative(slug="tifaout", legal_name="Coopérative Tifaout"),
-            name_fr="Huile d’argan", name_ar="زيت أركان", name_en="Argan oil",
-            certifications=("organic",))
+            name_fr="Huile d’argan",
+            name_ar="زيت أركان",
+            name_en="Argan oil",
+            certifications=("organic",),
+        )
         variant = product.variants[0]
         variant.gtin = gtin
         coop = product.cooperative
-        staff = [Member(cooperative=coop, full_name=f"Secret Name {i}",
-                        gender=MemberGender.FEMALE if i % 2 == 0 else MemberGender.MALE)
-                 for i in range(members)]
+        staff = [
+            Member(
+                cooperative=coop,
+                full_name=f"Secret Name {i}",
+                gender=MemberGender.FEMALE if i % 2 == 0 else MemberGender.MALE,
+            )
+            for i in range(members)
+        ]
         db.session.add_all(staff)
         db.session.flush()
-        lot = create_lot(coop, variant, code, LotDetails(
-            quantity_produced=details.pop("quantity_produced", 300),
-            best_before=date(2027, 2, 3), produced_on=date(2025, 8, 12),
-            latitude=Decimal("30.0675"), longitude=Decimal("-9.1536"), commune="Aït Baha",
-            province="Chtouka Aït Baha", **details),
+        lot = create_lot(
+            coop,
+            variant,
+            code,
+            LotDetails(
+                quantity_produced=details.pop("quantity_produced", 300),
+                best_before=date(2027, 2, 3),
+                produced_on=date(2025, 8, 12),
+                latitude=Decimal("30.0675"),
+                longitude=Decimal("-9.1536"),
+                commune="Aït Baha",
+                province="Chtouka Aït Baha",
+                **details,
+            ),
             certifications=product.certifications,
-            contributions=[Contribution(m, ContributionKind.KG_SUPPLIED, Decimal(10 + i))
-                           for i, m in enumerate(staff)])
+            contributions=[
+                Contribution(m, ContributionKind.KG_SUPPLIED, Decimal(10 + i))
+                for i, m in enumerate(staff)
+            ],
+        )
         record_trace_event(
-            lot, coop, event_type=EventType.OBJECT, action=Action.ADD, step=Step.COLLECTING,
+            lot,
+            coop,
+            event_type=EventType.OBJECT,
+            action=Action.ADD,
+            step=Step.COLLECTING,
             occurred_at=datetime(2025, 7, 8, 7, tzinfo=MOROCCO),
             description={"fr": "Ramassage des fruits", "ar": "جمع الثمار", "en": "Fruit gathered"},
-            outputs=[Quantity("argan-fruit", Decimal(1200), "KGM")])
+            outputs=[Quantity("argan-fruit", Decimal(1200), "KGM")],
+        )
         for day in range(2, events + 1):
             record_trace_event(
-                lot, coop, event_type=EventType.TRANSFORMATION, step=Step.PRESSING,
+                lot,
+                coop,
+                event_type=EventType.TRANSFORMATION,
+                step=Step.PRESSING,
                 occurred_at=datetime(2025, 7, day, 9, tzinfo=MOROCCO),
                 description={"fr": f"Pressage {day}", "ar": f"عصر {day}", "en": f"Pressing {day}"},
                 inputs=[Quantity("argan-kernels", Decimal(75), "KGM")],
-                outputs=[Quantity("lot", Decimal(300), "H87")])
+                outputs=[Quantity("lot", Decimal(300), "H87")],
+            )
         db.session.commit()
         return lot
 
@@ -75,6 +123,7 @@ def html_of(client, url: str) -> str:
 
 
 # ---------------------------------------------------------------- trace page
+
 
 @pytest.mark.parametrize("lang", ["ar", "fr", "en"])
 def test_trace_page_in_every_language(client, make_lot, lang):
@@ -116,9 +165,13 @@ def test_map_marker_is_placed_from_the_gps_position(client, make_lot):
 def test_tampering_shows_where_the_chain_breaks(client, make_lot):
     lot = make_lot(events=4)
     with db.engine.begin() as conn:
-        conn.execute(text("UPDATE trace_event SET payload = REPLACE(payload, 'Pressage 3', "
-                          "'Pressage rapide') WHERE lot_id = :lot AND sequence = 3"),
-                     {"lot": lot.id})
+        conn.execute(
+            text(
+                "UPDATE trace_event SET payload = REPLACE(payload, 'Pressage 3', "
+                "'Pressage rapide') WHERE lot_id = :lot AND sequence = 3"
+            ),
+            {"lot": lot.id},
+        )
     html = html_of(client, f"/en/trace/{lot.public_id}")
     assert "Chain broken at event 3" in html and "chain-ok" not in html
     assert html.count("is-unverified") == 2  # events 3 and 4
@@ -128,11 +181,16 @@ def test_tampering_shows_where_the_chain_breaks(client, make_lot):
 def test_correction_is_shown_on_both_events(client, make_lot):
     lot = make_lot(events=3)
     wrong = db.session.scalar(db.select(TraceEvent).filter_by(lot_id=lot.id, sequence=2))
-    record_correction(wrong, lot.cooperative, event_type=EventType.TRANSFORMATION,
-                      step=Step.PRESSING, occurred_at=datetime(2025, 7, 2, 9, tzinfo=MOROCCO),
-                      description={"en": "Correction: 70 kg of kernels"},
-                      inputs=[Quantity("argan-kernels", Decimal(70), "KGM")],
-                      outputs=[Quantity("lot", Decimal(300), "H87")])
+    record_correction(
+        wrong,
+        lot.cooperative,
+        event_type=EventType.TRANSFORMATION,
+        step=Step.PRESSING,
+        occurred_at=datetime(2025, 7, 2, 9, tzinfo=MOROCCO),
+        description={"en": "Correction: 70 kg of kernels"},
+        inputs=[Quantity("argan-kernels", Decimal(70), "KGM")],
+        outputs=[Quantity("lot", Decimal(300), "H87")],
+    )
     db.session.commit()
     html = html_of(client, f"/en/trace/{lot.public_id}")
     assert "Corrected by event 4" in html and 'href="#event-4"' in html
@@ -144,17 +202,27 @@ def test_unknown_or_hidden_lots_are_404(client, make_lot):
     assert client.get("/en/trace/nope").status_code == 404
     lot.cooperative.status = CooperativeStatus.SUSPENDED
     db.session.commit()
-    for url in (f"/en/trace/{lot.public_id}", f"/trace/{lot.public_id}.jsonld",
-                f"/trace/{lot.public_id}/qr.png", f"/en/trace/{lot.public_id}/label"):
+    for url in (
+        f"/en/trace/{lot.public_id}",
+        f"/trace/{lot.public_id}.jsonld",
+        f"/trace/{lot.public_id}/qr.png",
+        f"/en/trace/{lot.public_id}/label",
+    ):
         assert client.get(url).status_code == 404, url
 
 
-def test_trace_page_runs_a_bounded_number_of_queries(count_queries, client, make_lot, make_product,
-                                                     make_cooperative):
+def test_trace_page_runs_a_bounded_number_of_queries(
+    count_queries, client, make_lot, make_product, make_cooperative
+):
     small = make_lot(events=2, members=1)
-    big = make_lot(events=25, members=8, code="ARG-2502",
-                   product=make_product(cooperative=small.cooperative,
-                                        certifications=("organic", "igp", "onssa")))
+    big = make_lot(
+        events=25,
+        members=8,
+        code="ARG-2502",
+        product=make_product(
+            cooperative=small.cooperative, certifications=("organic", "igp", "onssa")
+        ),
+    )
     counts = []
     for lot in (small, big):
         client.get(f"/fr/trace/{lot.public_id}")
@@ -165,6 +233,7 @@ def test_trace_page_runs_a_bounded_number_of_queries(count_queries, client, make
 
 
 # ---------------------------------------------------------------- Digital Link
+
 
 def test_gtin_check_digits():
     assert gs1_check_digit("611123456789") == 5
@@ -206,6 +275,7 @@ def test_neutral_trace_url_redirects(client, make_lot):
 
 # ---------------------------------------------------------------- QR codes and label
 
+
 def decode_png(data: bytes) -> list[str]:
     """Read the QR codes in a PNG like a phone would (zxing-cpp)."""
     import zxingcpp
@@ -213,28 +283,37 @@ def decode_png(data: bytes) -> list[str]:
     return [result.text for result in zxingcpp.read_barcodes(Image.open(io.BytesIO(data)))]
 
 
-@pytest.mark.parametrize("gtin, expected", [
-    ("0" + GTIN13, "http://shop.test/01/0" + GTIN13 + "/10/ARG-2501"),
-    (None, "http://shop.test/trace/tifaout-arg-2501"),
-])
+@pytest.mark.parametrize(
+    "gtin, expected",
+    [
+        ("0" + GTIN13, "http://shop.test/01/0" + GTIN13 + "/10/ARG-2501"),
+        (None, "http://shop.test/trace/tifaout-arg-2501"),
+    ],
+)
 def test_qr_code_decodes_to_the_right_url(client, make_lot, gtin, expected):
     lot = make_lot(gtin=gtin)
     png = client.get(f"/trace/{lot.public_id}/qr.png")
     assert png.status_code == 200 and png.mimetype == "image/png"
     assert decode_png(png.data) == [expected]
     assert "max-age=86400" in png.headers["Cache-Control"] and png.headers["ETag"]
-    assert client.get(f"/trace/{lot.public_id}/qr.png",
-                      headers={"If-None-Match": png.headers["ETag"]}).status_code == 304
+    assert (
+        client.get(
+            f"/trace/{lot.public_id}/qr.png", headers={"If-None-Match": png.headers["ETag"]}
+        ).status_code
+        == 304
+    )
     svg = client.get(f"/trace/{lot.public_id}/qr.svg")
     assert svg.mimetype == "image/svg+xml"
     # The SVG draws the same symbol segno makes for the expected URL.
     reference = io.BytesIO()
     segno.make(expected, error="m", micro=False).save(
-        reference, kind="svg", scale=4, border=4, xmldecl=False, title=lot.code)
+        reference, kind="svg", scale=4, border=4, xmldecl=False, title=lot.code
+    )
     assert svg.data == reference.getvalue()
     # And the URL resolves to the lot.
-    target = client.get(expected.removeprefix("http://shop.test"),
-                        headers={"Accept-Language": "en"})
+    target = client.get(
+        expected.removeprefix("http://shop.test"), headers={"Accept-Language": "en"}
+    )
     assert target.headers["Location"].endswith(f"/en/trace/{lot.public_id}")
 
 
@@ -256,7 +335,8 @@ def check_epcis(doc: dict) -> list[dict]:
     """The EPCIS 2.0 JSON-LD requirements; returns the events."""
     context = doc["@context"]
     assert "https://ref.gs1.org/standards/epcis/epcis-context.jsonld" in (
-        context if isinstance(context, list) else [context])
+        context if isinstance(context, list) else [context]
+    )
     assert doc["type"] == "EPCISDocument" and doc["schemaVersion"] == "2.0"
     datetime.fromisoformat(doc["creationDate"].replace("Z", "+00:00"))
     events = doc["epcisBody"]["eventList"]
@@ -270,8 +350,11 @@ def check_epcis(doc: dict) -> list[dict]:
         else:
             assert item.get("inputEPCList") or item.get("inputQuantityList")
             assert item.get("outputEPCList") or item.get("outputQuantityList")
-        quantities = [*item.get("quantityList", []), *item.get("inputQuantityList", []),
-                      *item.get("outputQuantityList", [])]
+        quantities = [
+            *item.get("quantityList", []),
+            *item.get("inputQuantityList", []),
+            *item.get("outputQuantityList", []),
+        ]
         for q in quantities:
             assert re.fullmatch(r"[a-z][a-z0-9+.-]*:\S+", q["epcClass"])
             assert isinstance(q["quantity"], (int, float)) and q["quantity"] > 0
@@ -286,16 +369,19 @@ def test_epcis_export(client, make_lot):
     response = client.get(f"/trace/{lot.public_id}.jsonld")
     assert response.status_code == 200 and response.mimetype == "application/ld+json"
     events = check_epcis(json.loads(response.data))
-    assert [e["type"] for e in events] == ["ObjectEvent", "TransformationEvent",
-                                          "TransformationEvent"]
+    assert [e["type"] for e in events] == [
+        "ObjectEvent",
+        "TransformationEvent",
+        "TransformationEvent",
+    ]
     collecting, pressing = events[0], events[1]
     assert collecting["bizStep"] == "commissioning" and collecting["action"] == "ADD"
     assert collecting["eventTime"] == "2025-07-08T07:00:00+01:00"
     assert collecting["quantityList"][0]["uom"] == "KGM"
     assert collecting["readPoint"] == {"id": "geo:30.0675,-9.1536"}
-    assert pressing["outputQuantityList"] == [{
-        "epcClass": f"https://id.gs1.org/01/0{GTIN13}/10/ARG-2501", "quantity": 300,
-        "uom": "H87"}]
+    assert pressing["outputQuantityList"] == [
+        {"epcClass": f"https://id.gs1.org/01/0{GTIN13}/10/ARG-2501", "quantity": 300, "uom": "H87"}
+    ]
     # Lot master data where the lot comes into being.
     assert pressing["ilmd"]["cbvmda:lotNumber"] == "ARG-2501"
     assert pressing["ilmd"]["cbvmda:bestBeforeDate"] == "2027-02-03"
@@ -304,19 +390,26 @@ def test_epcis_export(client, make_lot):
     previous = lot.genesis_hash
     for item in events:
         assert item["taawon:previousHash"] == previous
-        assert hashlib.sha256((previous + item["taawon:record"]).encode()).hexdigest() == \
-            item["taawon:hash"]
+        assert (
+            hashlib.sha256((previous + item["taawon:record"]).encode()).hexdigest()
+            == item["taawon:hash"]
+        )
         previous = item["taawon:hash"]
 
 
 def test_epcis_export_declares_corrections(client, make_lot):
     lot = make_lot(events=2)
     wrong = lot.events[1]
-    fix = record_correction(wrong, lot.cooperative, event_type=EventType.TRANSFORMATION,
-                            step=Step.PRESSING, occurred_at=datetime(2025, 7, 2, tzinfo=MOROCCO),
-                            description={"en": "Fixed"},
-                            inputs=[Quantity("argan-kernels", Decimal(70), "KGM")],
-                            outputs=[Quantity("lot", Decimal(300), "H87")])
+    fix = record_correction(
+        wrong,
+        lot.cooperative,
+        event_type=EventType.TRANSFORMATION,
+        step=Step.PRESSING,
+        occurred_at=datetime(2025, 7, 2, tzinfo=MOROCCO),
+        description={"en": "Fixed"},
+        inputs=[Quantity("argan-kernels", Decimal(70), "KGM")],
+        outputs=[Quantity("lot", Decimal(300), "H87")],
+    )
     db.session.commit()
     events = check_epcis(json.loads(client.get(f"/trace/{lot.public_id}.jsonld").data))
     declared = events[1]["errorDeclaration"]
@@ -326,6 +419,7 @@ def test_epcis_export_declares_corrections(client, make_lot):
 
 
 # ---------------------------------------------------------------- product page
+
 
 def test_product_page_lists_lots_on_sale(client, make_lot, make_product):
     product = make_product(name_fr="Huile d’argan", variants=2)
@@ -357,6 +451,7 @@ def test_product_page_lots_take_one_query(count_queries, client, make_product, m
 
 # ---------------------------------------------------------------- demo data
 
+
 @pytest.mark.slow
 @pytest.mark.demo
 def test_demo_gives_every_product_a_verified_lot(app):
@@ -373,12 +468,20 @@ def test_demo_gives_every_product_a_verified_lot(app):
     assert all(verify_chain(lot).ok for lot in lots)
     assert all(len(lot.events) >= 3 and lot.contributions for lot in lots)
     steps = {lot.code: [e.data["step"] for e in lot.events] for lot in lots}
-    assert steps["ARG-2501"][:7] == ["collecting", "drying", "cracking", "roasting", "pressing",
-                                     "filtering", "bottling"]
+    assert steps["ARG-2501"][:7] == [
+        "collecting",
+        "drying",
+        "cracking",
+        "roasting",
+        "pressing",
+        "filtering",
+        "bottling",
+    ]
     assert "lab_test" in steps["ARG-2501"]
     assert steps["SAF-2505"] == ["harvesting", "separating", "drying", "packing", "lab_test"]
-    corrections = db.session.scalars(db.select(TraceEvent).where(
-        TraceEvent.corrects_id.is_not(None))).all()
+    corrections = db.session.scalars(
+        db.select(TraceEvent).where(TraceEvent.corrects_id.is_not(None))
+    ).all()
     assert len(corrections) == 1
     with_gtin = [lot for lot in lots if lot.variant.gtin]
     assert with_gtin and all(normalize_gtin(lot.variant.gtin) for lot in with_gtin)

@@ -91,7 +91,11 @@ def test_logo_is_a_round_badge_of_the_requested_size() -> None:
 def test_logo_is_deterministic_and_varies_with_name_and_seed() -> None:
     """Same name and seed give the same bytes; another name or seed changes the emblem."""
     assert draw_logo("تعاونية أركان", 4, 128) == draw_logo("تعاونية أركان", 4, 128)
-    logos = {draw_logo(name, seed, 128) for name in ("Amal", "Tiwizi", "تعاونية أركان") for seed in (1, 2, 3)}
+    logos = {
+        draw_logo(name, seed, 128)
+        for name in ("Amal", "Tiwizi", "تعاونية أركان")
+        for seed in (1, 2, 3)
+    }
     assert len(logos) >= 7
 
 

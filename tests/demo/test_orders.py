@@ -1,4 +1,5 @@
 """``seed-demo`` includes orders in every state, and their ledger checks out."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,7 +1,9 @@
 """Order fixtures: shipping rates, a checkout address, a one-call purchase."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -38,8 +40,12 @@ def add_to_cart(post_form) -> Callable[..., Any]:
     """Add a variant through the product page's form."""
 
     def add(client, sku: str, quantity: int = 1, lang: str = "fr"):
-        return post_form(client, f"/{lang}/cart/add", {"variant": sku, "quantity": quantity},
-                         page=f"/{lang}/cart")
+        return post_form(
+            client,
+            f"/{lang}/cart/add",
+            {"variant": sku, "quantity": quantity},
+            page=f"/{lang}/cart",
+        )
 
     return add
 
@@ -55,7 +61,8 @@ def checkout(post_form) -> Callable[..., Any]:
             return review
         html = review.get_data(as_text=True)
         total = html.split('name="expected_total"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
-        return post_form(client, url, {**data, "action": "place", "expected_total": total},
-                         page=f"/{lang}/cart")
+        return post_form(
+            client, url, {**data, "action": "place", "expected_total": total}, page=f"/{lang}/cart"
+        )
 
     return run

@@ -1,4 +1,5 @@
 """What order events write to the ledger, and ``flask ledger check``."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,17 +9,23 @@ from sqlalchemy import select
 
 from orders import accounting, services
 from orders.models import Order, PaymentMethod
-from orders.services import (Address, mark_cash_remitted, mark_delivered, mark_shipped,
-                             place_order)
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
 from producers.money.reconciliation import reconcile
-from shop.money import ledger
 from shop.extensions import db
-from shop.money.ledger import credit, debit
 from shop.models import utcnow
+from shop.money import ledger
+from shop.money.ledger import credit, debit
 
-CASABLANCA = Address(email="amina@example.com", phone="+212612345678", full_name="Amina",
-                     address_line="12 rue Ibn Battouta", city="Casablanca",
-                     postal_code="20250", country="MA", region_code=6)
+CASABLANCA = Address(
+    email="amina@example.com",
+    phone="+212612345678",
+    full_name="Amina",
+    address_line="12 rue Ibn Battouta",
+    city="Casablanca",
+    postal_code="20250",
+    country="MA",
+    region_code=6,
+)
 
 
 @pytest.fixture
@@ -40,8 +47,12 @@ def test_cod_money_becomes_payable_only_after_remittance_and_the_hold(cod_order)
     coop_id = shipment.cooperative_id
     line = order.lines[0]
     # 370.35 MAD gross: commission 37.04 (half-up of 37.035), premium 18.52 (18.5175).
-    assert (line.gross_cents, line.commission_cents, line.premium_cents,
-            line.producer_cents) == (37_035, 3_704, 1_852, 31_479)
+    assert (line.gross_cents, line.commission_cents, line.premium_cents, line.producer_cents) == (
+        37_035,
+        3_704,
+        1_852,
+        31_479,
+    )
     mark_shipped(shipment, "Amana", "RR1")
     mark_delivered(shipment)
     db.session.commit()
@@ -61,8 +72,11 @@ def test_cod_money_becomes_payable_only_after_remittance_and_the_hold(cod_order)
     db.session.commit()
     balances = owed(coop_id)
     assert balances[ledger.COOP_REVENUE_PENDING] == 0
-    assert (balances[ledger.COOP_REVENUE], balances[ledger.COOP_FUND],
-            balances[ledger.COOP_SHIPPING]) == (31_479, 1_852, shipment.shipping_cents)
+    assert (
+        balances[ledger.COOP_REVENUE],
+        balances[ledger.COOP_FUND],
+        balances[ledger.COOP_SHIPPING],
+    ) == (31_479, 1_852, shipment.shipping_cents)
     assert accounting.release_due(delivered + timedelta(days=60)) == 0  # once only
     assert reconcile() == []
 
@@ -81,8 +95,9 @@ def test_card_payment_posts_every_parcel(rates, make_cooperative, make_product, 
     assert ledger.balance(ledger.CLEARING) == order.total_cents
     for shipment in order.shipments:
         lines = [line for line in order.lines if line.shipment_id == shipment.id]
-        assert owed(shipment.cooperative_id)[ledger.COOP_REVENUE_PENDING] == \
-            sum(line.producer_cents for line in lines)
+        assert owed(shipment.cooperative_id)[ledger.COOP_REVENUE_PENDING] == sum(
+            line.producer_cents for line in lines
+        )
     assert -ledger.balance(ledger.COMMISSION) == sum(l.commission_cents for l in order.lines)
     accounting.post_card_fee(order, "ch_1", 412)
     accounting.post_card_fee(order, "ch_1", 412)  # reported twice, counted once
@@ -102,11 +117,18 @@ def test_ledger_check_command(cod_order, runner):
     assert "ledger ok: 1 entries" in result.output
     # A balanced entry the records do not explain: money moved from one
     # cooperative account to another by hand.
-    ledger.post("manual", ledger.RELEASE, [
-        debit(ledger.COOP_REVENUE_PENDING, 1_000, cooperative_id=shipment.cooperative_id),
-        credit(ledger.COOP_REVENUE, 1_000, cooperative_id=shipment.cooperative_id)])
+    ledger.post(
+        "manual",
+        ledger.RELEASE,
+        [
+            debit(ledger.COOP_REVENUE_PENDING, 1_000, cooperative_id=shipment.cooperative_id),
+            credit(ledger.COOP_REVENUE, 1_000, cooperative_id=shipment.cooperative_id),
+        ],
+    )
     db.session.commit()
     result = runner.invoke(args=["ledger", "check"])
     assert result.exit_code != 0
-    assert f"coop.revenue.payable of cooperative {shipment.cooperative_id}: ledger -1000, " \
-           "records imply 0" in result.output
+    assert (
+        f"coop.revenue.payable of cooperative {shipment.cooperative_id}: ledger -1000, "
+        "records imply 0" in result.output
+    )

@@ -1,6 +1,6 @@
 """The cart: guests in the session, accounts in the database, merged at login."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
@@ -20,8 +20,9 @@ def badge(html: str) -> str:
     return html.split("data-cart-count>", 1)[1].split("<", 1)[0]
 
 
-def test_guest_adds_changes_and_removes(client, make_product, make_cooperative, add_to_cart,
-                                        post_form):
+def test_guest_adds_changes_and_removes(
+    client, make_product, make_cooperative, add_to_cart, post_form
+):
     coop_a = make_cooperative(legal_name="Coopérative Tifaout")
     coop_b = make_cooperative(legal_name="Coopérative Amal")
     oil = make_product(name_fr="Huile d'argan", cooperative=coop_a, price=12_000)
@@ -82,8 +83,7 @@ def test_cart_shows_stock_changes_since_adding(client, make_product, add_to_cart
     assert client.get("/fr/checkout").status_code == 302
 
 
-def test_account_cart_lives_in_the_database(client, make_user, login, make_product,
-                                            add_to_cart):
+def test_account_cart_lives_in_the_database(client, make_user, login, make_product, add_to_cart):
     user = make_user()
     product = make_product()
     login(client, user)
@@ -93,8 +93,9 @@ def test_account_cart_lives_in_the_database(client, make_user, login, make_produ
     assert badge(cart_html(client)) == "2"
 
 
-def test_guest_cart_merges_into_the_account_at_login(app, client, make_user, login,
-                                                     make_product, add_to_cart):
+def test_guest_cart_merges_into_the_account_at_login(
+    app, client, make_user, login, make_product, add_to_cart
+):
     user = make_user()
     kept, added = make_product(stock=50), make_product(stock=50)
     db.session.add(CartItem(user_id=user.id, variant_id=kept.variants[0].id, quantity=1))
@@ -110,8 +111,9 @@ def test_guest_cart_merges_into_the_account_at_login(app, client, make_user, log
 
 
 @pytest.mark.parametrize("logged_in", [False, True])
-def test_cart_page_runs_a_bounded_number_of_queries(count_queries, client, make_product, make_cooperative,
-                                                    add_to_cart, make_user, login, logged_in):
+def test_cart_page_runs_a_bounded_number_of_queries(
+    count_queries, client, make_product, make_cooperative, add_to_cart, make_user, login, logged_in
+):
     if logged_in:
         login(client, make_user())
     coops = [make_cooperative() for _ in range(3)]

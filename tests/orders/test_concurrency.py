@@ -4,6 +4,7 @@ Runs on whatever database the suite uses (a SQLite file by default, PostgreSQL
 with TEST_DATABASE_URL): each buyer is a thread with its own test client, so
 its own app context, session and database connection.
 """
+
 from __future__ import annotations
 
 import threading
@@ -23,8 +24,7 @@ STOCK = 5
 pytestmark = [pytest.mark.slow, pytest.mark.commits]
 
 
-def test_the_last_units_are_sold_exactly_once(app, make_product, rates, add_to_cart,
-                                               post_form):
+def test_the_last_units_are_sold_exactly_once(app, make_product, rates, add_to_cart, post_form):
     product = make_product(name_fr="Safran de Taliouine", stock=STOCK, price=5_000)
     variant = product.variants[0]
     clients, totals = [], []
@@ -35,11 +35,22 @@ def test_the_last_units_are_sold_exactly_once(app, make_product, rates, add_to_c
         review = post_form(client, "/fr/checkout", data, page="/fr/cart")
         assert review.status_code == 200
         html = review.get_data(as_text=True)
-        totals.append(html.split('name="expected_total"', 1)[1].split('value="', 1)[1]
-                      .split('"', 1)[0])
-        clients.append((client, {**data, "action": "place", "expected_total": totals[-1],
-                                 "csrf_token": html.split('name="csrf_token" type="hidden" '
-                                                          'value="', 1)[1].split('"', 1)[0]}))
+        totals.append(
+            html.split('name="expected_total"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+        )
+        clients.append(
+            (
+                client,
+                {
+                    **data,
+                    "action": "place",
+                    "expected_total": totals[-1],
+                    "csrf_token": html.split('name="csrf_token" type="hidden" value="', 1)[1].split(
+                        '"', 1
+                    )[0],
+                },
+            )
+        )
     db.session.remove()  # the test's own connection must not hold anything open
 
     start = threading.Barrier(BUYERS)

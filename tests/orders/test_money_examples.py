@@ -1,47 +1,65 @@
 """A worked example, to the centime: a 3-cooperative card order paid, delivered,
 partly refunded and paid out; and a policy change that leaves past orders alone."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
 
+from demo.orders import demo_rib
 from orders import refunds, services
 from orders.models import Order, PaymentMethod
 from orders.services import Address
-from demo.orders import demo_rib
-from producers.money.reconciliation import reconcile
 from producers.money.payouts import mark_paid, run_payouts
-from shop.money import ledger
+from producers.money.reconciliation import reconcile
 from shop.extensions import db
+from shop.money import ledger
 from shop.money.policy import PolicyVersion
 
-HOME = Address(email="amina@example.com", phone="+212612345678", full_name="Amina",
-               address_line="12 rue Ibn Battouta", city="Casablanca", postal_code="20250",
-               country="MA", region_code=6)
+HOME = Address(
+    email="amina@example.com",
+    phone="+212612345678",
+    full_name="Amina",
+    address_line="12 rue Ibn Battouta",
+    city="Casablanca",
+    postal_code="20250",
+    country="MA",
+    region_code=6,
+)
 
 
 @pytest.fixture
 def app_config():
-    return {"STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_WEBHOOK_SECRET": "whsec_x",
-            "STRIPE_MAX_NETWORK_RETRIES": 0}
+    return {
+        "STRIPE_SECRET_KEY": "sk_test_fake",
+        "STRIPE_WEBHOOK_SECRET": "whsec_x",
+        "STRIPE_MAX_NETWORK_RETRIES": 0,
+    }
 
 
-def test_three_cooperative_card_order_to_the_centime(app, rates, make_cooperative,
-                                                      make_product, fake):
+def test_three_cooperative_card_order_to_the_centime(
+    app, rates, make_cooperative, make_product, fake
+):
     coops = [make_cooperative() for _ in range(3)]
     for number, coop in enumerate(coops):
         coop.rib, coop.rib_holder = demo_rib(number + 1), coop.legal_name
-    a, b, c = (make_product(cooperative=coop, price=price, stock=10).variants[0]
-               for coop, price in zip(coops, (20_000, 4_999, 101)))
-    order, _ = services.place_order({a.sku: 1, b.sku: 3, c.sku: 2}, HOME,
-                                    PaymentMethod.CARD, "fr")
+    a, b, c = (
+        make_product(cooperative=coop, price=price, stock=10).variants[0]
+        for coop, price in zip(coops, (20_000, 4_999, 101))
+    )
+    order, _ = services.place_order({a.sku: 1, b.sku: 3, c.sku: 2}, HOME, PaymentMethod.CARD, "fr")
     db.session.commit()
-    parts = {line.sku: (line.gross_cents, line.commission_cents, line.premium_cents,
-                        line.producer_cents) for line in order.lines}
+    parts = {
+        line.sku: (line.gross_cents, line.commission_cents, line.premium_cents, line.producer_cents)
+        for line in order.lines
+    }
     # 10 % and 5 %, half-up: 1 499.70 → 1 500, 749.85 → 750; 20.20 → 20, 10.10 → 10.
-    assert parts == {a.sku: (20_000, 2_000, 1_000, 17_000), b.sku: (14_997, 1_500, 750, 12_747),
-                     c.sku: (202, 20, 10, 172)}
+    assert parts == {
+        a.sku: (20_000, 2_000, 1_000, 17_000),
+        b.sku: (14_997, 1_500, 750, 12_747),
+        c.sku: (202, 20, 10, 172),
+    }
     ship = {s.cooperative_id: s.shipping_cents for s in order.shipments}
     assert order.total_cents == 20_000 + 14_997 + 202 + sum(ship.values())
 
@@ -66,8 +84,10 @@ def test_three_cooperative_card_order_to_the_centime(app, rates, make_cooperativ
     later = max(s.delivered_at for s in order.shipments) + timedelta(days=14)
     batch = run_payouts(now=later)
     db.session.commit()
-    paid = {p.cooperative_id: (p.revenue_cents, p.fund_cents, p.shipping_cents, p.total_cents)
-            for p in batch.payouts}
+    paid = {
+        p.cooperative_id: (p.revenue_cents, p.fund_cents, p.shipping_cents, p.total_cents)
+        for p in batch.payouts
+    }
     expected = {
         coops[0].id: (17_000, 1_000, ship[coops[0].id]),
         coops[1].id: (12_747 - 4_249, 750 - 250, ship[coops[1].id]),
@@ -89,16 +109,25 @@ def test_a_policy_change_leaves_past_orders_alone(app, rates, make_product):
     variant = make_product(price=10_000, stock=10).variants[0]
     old, _ = services.place_order({variant.sku: 1}, HOME, PaymentMethod.COD, "fr")
     db.session.commit()
-    db.session.add(PolicyVersion(version=2, commission_bp=1_200, premium_bp=800, hold_days=7,
-                                 note="test"))
+    db.session.add(
+        PolicyVersion(version=2, commission_bp=1_200, premium_bp=800, hold_days=7, note="test")
+    )
     db.session.commit()
     new, _ = services.place_order({variant.sku: 1}, HOME, PaymentMethod.COD, "fr")
     db.session.commit()
     old_line, new_line = db.session.get(Order, old.id).lines[0], new.lines[0]
-    assert (old_line.policy_version, old_line.commission_cents, old_line.premium_cents,
-            old_line.producer_cents) == (1, 1_000, 500, 8_500)
-    assert (new_line.policy_version, new_line.commission_cents, new_line.premium_cents,
-            new_line.producer_cents) == (2, 1_200, 800, 8_000)
+    assert (
+        old_line.policy_version,
+        old_line.commission_cents,
+        old_line.premium_cents,
+        old_line.producer_cents,
+    ) == (1, 1_000, 500, 8_500)
+    assert (
+        new_line.policy_version,
+        new_line.commission_cents,
+        new_line.premium_cents,
+        new_line.producer_cents,
+    ) == (2, 1_200, 800, 8_000)
     # The old order's money follows its own version, hold included (14 days, not 7).
     for order in (old, new):
         shipment = db.session.get(Order, order.id).shipments[0]

@@ -1,11 +1,33 @@
 """Property tests of the money rules (hypothesis): refunds in parts, random histories."""
+
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import func, select
 
+from demo.orders import demo_rib
+from orders import accounting, refunds, services
 from orders.accounting import parts_for
-from orders.models import OrderLine
+from orders.models import (
+    Order,
+    OrderLine,
+    PaymentMethod,
+    Refund,
+    RefundLine,
+    RefundStatus,
+    Shipment,
+)
+from orders.services import Address, IllegalTransition, OrderError
+from producers.money import payouts as payout_service
+from producers.money.models import Payout, PayoutStatus
+from producers.money.reconciliation import reconcile
+from shop.extensions import db
+from shop.models import utcnow
+from shop.money import ledger
 from shop.money.split import DEFAULT_POLICY, HARD_CAP_BP, split
 
 
@@ -13,10 +35,16 @@ from shop.money.split import DEFAULT_POLICY, HARD_CAP_BP, split
 @given(unit=st.integers(1, 10**7), quantity=st.integers(1, 40), data=st.data())
 def test_refunding_a_line_in_any_steps_reverses_exactly_its_parts(app, unit, quantity, data):
     whole = split(unit * quantity, DEFAULT_POLICY)
-    line = OrderLine(unit_price_cents=unit, quantity=quantity, gross_cents=whole.gross,
-                     commission_cents=whole.commission, premium_cents=whole.premium,
-                     producer_cents=whole.producer, policy_version=DEFAULT_POLICY.version,
-                     refunded_quantity=0)
+    line = OrderLine(
+        unit_price_cents=unit,
+        quantity=quantity,
+        gross_cents=whole.gross,
+        commission_cents=whole.commission,
+        premium_cents=whole.premium,
+        producer_cents=whole.producer,
+        policy_version=DEFAULT_POLICY.version,
+        refunded_quantity=0,
+    )
     totals = [0, 0, 0, 0]
     while line.refunded_quantity < quantity:
         step = data.draw(st.integers(1, quantity - line.refunded_quantity))
@@ -34,32 +62,25 @@ def test_refunding_a_line_in_any_steps_reverses_exactly_its_parts(app, unit, qua
 
 # ------------------------------------------------------------------ random histories
 
-from datetime import timedelta
-
-import pytest
-from hypothesis import strategies as st
-from sqlalchemy import func, select
-
-from orders import accounting, refunds, services
-from orders.models import Order, PaymentMethod, Refund, RefundLine, RefundStatus, Shipment
-from orders.services import Address, IllegalTransition, OrderError
-from producers.money import payouts as payout_service
-from demo.orders import demo_rib
-from producers.money.reconciliation import reconcile
-from producers.money.models import Payout, PayoutStatus
-from shop.money import ledger
-from shop.extensions import db
-from shop.models import utcnow
-
-HOME = Address(email="amina@example.com", phone="+212612345678", full_name="Amina",
-               address_line="12 rue Ibn Battouta", city="Casablanca", postal_code="20250",
-               country="MA", region_code=6)
+HOME = Address(
+    email="amina@example.com",
+    phone="+212612345678",
+    full_name="Amina",
+    address_line="12 rue Ibn Battouta",
+    city="Casablanca",
+    postal_code="20250",
+    country="MA",
+    region_code=6,
+)
 
 
 @pytest.fixture
 def app_config():
-    return {"STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_WEBHOOK_SECRET": "whsec_x",
-            "STRIPE_MAX_NETWORK_RETRIES": 0}
+    return {
+        "STRIPE_SECRET_KEY": "sk_test_fake",
+        "STRIPE_WEBHOOK_SECRET": "whsec_x",
+        "STRIPE_MAX_NETWORK_RETRIES": 0,
+    }
 
 
 @pytest.fixture
@@ -69,17 +90,18 @@ def shop_floor(app, rates, make_cooperative, make_product, fake):
     for number, price in enumerate((12_345, 4_999, 101)):
         coop = make_cooperative()
         coop.rib, coop.rib_holder = demo_rib(number + 1), coop.legal_name
-        variants.append(make_product(cooperative=coop, stock=100_000,
-                                     price=price).variants[0])
+        variants.append(make_product(cooperative=coop, stock=100_000, price=price).variants[0])
     db.session.commit()
     return [v.sku for v in variants]
 
 
 index = st.integers(0, 40)
 steps = st.one_of(
-    st.tuples(st.just("order"), st.sampled_from(["cod", "card"]),
-              st.lists(st.tuples(st.integers(0, 2), st.integers(1, 3)), min_size=1,
-                       max_size=3)),
+    st.tuples(
+        st.just("order"),
+        st.sampled_from(["cod", "card"]),
+        st.lists(st.tuples(st.integers(0, 2), st.integers(1, 3)), min_size=1, max_size=3),
+    ),
     st.tuples(st.just("pay"), index),
     st.tuples(st.sampled_from(["ship", "deliver", "remit"]), index, index),
     st.tuples(st.just("fulfil"), index),
@@ -128,16 +150,22 @@ def _apply(step, state, skus) -> None:
                 services.mark_shipped(shipment, "Amana", "RR1")
             if shipment.status.value == "shipped":
                 services.mark_delivered(shipment)
-            if order.payment_method == PaymentMethod.COD and shipment.cash_remitted_at is None \
-                    and shipment.status.value == "delivered":
+            if (
+                order.payment_method == PaymentMethod.COD
+                and shipment.cash_remitted_at is None
+                and shipment.status.value == "delivered"
+            ):
                 services.mark_cash_remitted(shipment)
     elif kind == "refund" and order is not None:
         line = _pick(order.lines, step[2])
         shipping = [line.shipment_id] if step[4] else []
         refunds.create_refund(order, {line.id: step[3]}, shipping, "test", None)
     elif kind == "refund_all" and order is not None:
-        items = {line.id: line.quantity - line.refunded_quantity for line in order.lines
-                 if line.quantity > line.refunded_quantity}
+        items = {
+            line.id: line.quantity - line.refunded_quantity
+            for line in order.lines
+            if line.quantity > line.refunded_quantity
+        }
         refunds.create_refund(order, items, [s.id for s in order.shipments], "all", None)
     elif kind == "advance":
         state["now"] += timedelta(days=step[1])
@@ -147,8 +175,12 @@ def _apply(step, state, skus) -> None:
         if payout_service.run_payouts(now=state["now"]) is not None:
             event("a payout batch was made")
     elif kind == "settle":
-        payout = _pick(db.session.scalars(select(Payout).where(
-            Payout.status == PayoutStatus.CREATED).order_by(Payout.id)).all(), step[1])
+        payout = _pick(
+            db.session.scalars(
+                select(Payout).where(Payout.status == PayoutStatus.CREATED).order_by(Payout.id)
+            ).all(),
+            step[1],
+        )
         if payout is not None:
             event("a payout was settled")
             if step[2]:
@@ -164,17 +196,28 @@ def _owed_by_records(coop_id: int) -> int:
     for shipment in parcels:
         if accounting.money_in(shipment):
             earned += shipment.shipping_cents + sum(
-                line.producer_cents + line.premium_cents for line in shipment.lines)
+                line.producer_cents + line.premium_cents for line in shipment.lines
+            )
     refunded = db.session.scalar(
-        select(func.coalesce(func.sum(RefundLine.producer_cents + RefundLine.premium_cents
-                                      + RefundLine.shipping_cents), 0))
+        select(
+            func.coalesce(
+                func.sum(
+                    RefundLine.producer_cents + RefundLine.premium_cents + RefundLine.shipping_cents
+                ),
+                0,
+            )
+        )
         .join(Refund, Refund.id == RefundLine.refund_id)
-        .where(RefundLine.cooperative_id == coop_id, Refund.status != RefundStatus.FAILED))
+        .where(RefundLine.cooperative_id == coop_id, Refund.status != RefundStatus.FAILED)
+    )
     return earned - refunded
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-          max_examples=40, deadline=None)
+@settings(
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    max_examples=40,
+    deadline=None,
+)
 @given(history=st.lists(steps, min_size=3, max_size=30))
 def test_after_any_history_the_ledger_balances_and_matches(app, shop_floor, history):
     state = {"orders": [], "now": utcnow()}
@@ -193,10 +236,8 @@ def test_after_any_history_the_ledger_balances_and_matches(app, shop_floor, hist
     for coop_id in set(db.session.scalars(select(Shipment.cooperative_id))):
         owed = sum(ledger.cooperative_balances(coop_id).values())
         in_transit = -ledger.balances([coop_id]).get((ledger.IN_TRANSIT, coop_id), 0)
-        paid = ledger.kind_totals(ledger.IN_TRANSIT, [ledger.PAYOUT_PAID],
-                                  cooperative_id=coop_id)
+        paid = ledger.kind_totals(ledger.IN_TRANSIT, [ledger.PAYOUT_PAID], cooperative_id=coop_id)
         assert owed + in_transit + paid == _owed_by_records(coop_id)
         assert owed + in_transit + paid >= 0
-    total = db.session.scalar(select(func.coalesce(func.sum(ledger.JournalLine.amount_cents),
-                                                   0)))
+    total = db.session.scalar(select(func.coalesce(func.sum(ledger.JournalLine.amount_cents), 0)))
     assert total == 0

@@ -1,4 +1,5 @@
-""""Pay now" on a card order still waiting for its payment, offline with a fake Stripe."""
+""" "Pay now" on a card order still waiting for its payment, offline with a fake Stripe."""
+
 from __future__ import annotations
 
 import calendar
@@ -18,17 +19,19 @@ from shop.models import utcnow
 
 @pytest.fixture
 def app_config():
-    return {"STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_WEBHOOK_SECRET": "whsec_x",
-            "STRIPE_MAX_NETWORK_RETRIES": 0}
-
-
+    return {
+        "STRIPE_SECRET_KEY": "sk_test_fake",
+        "STRIPE_WEBHOOK_SECRET": "whsec_x",
+        "STRIPE_MAX_NETWORK_RETRIES": 0,
+    }
 
 
 @pytest.fixture
 def oil(make_cooperative, make_product, rates):
     coop = make_cooperative(legal_name="Coopérative Tifaout", region_code=9)
-    return make_product(name_fr="Huile d'argan", cooperative=coop, price=12_000,
-                        stock=10).variants[0]
+    return make_product(name_fr="Huile d'argan", cooperative=coop, price=12_000, stock=10).variants[
+        0
+    ]
 
 
 @pytest.fixture
@@ -122,7 +125,8 @@ def test_a_paid_session_is_not_paid_twice(place, fake, client):
     fake.session_status = "complete"
     response = pay_now(client, link)
     assert response.status_code == 302 and response.location.startswith(
-        f"/fr/orders/{order.number}?token=")
+        f"/fr/orders/{order.number}?token="
+    )
     page = client.get(response.location).get_data(as_text=True)
     assert "Stripe confirme votre paiement" in page
     assert len(fake.created()) == 1
@@ -135,8 +139,10 @@ def test_stripe_down_again_keeps_the_order_pending(place, fake, client):
     response = pay_now(client, link)
     assert response.status_code == 302
     page = client.get(response.location).get_data(as_text=True)
-    assert "Le paiement par carte est indisponible pour le moment. Votre commande est conservée" \
+    assert (
+        "Le paiement par carte est indisponible pour le moment. Votre commande est conservée"
         in page
+    )
     order = last_order()
     assert order.status == OrderStatus.PENDING_PAYMENT
     assert order.stripe_session_id is None and order.payment_due_at == due
@@ -146,15 +152,19 @@ def test_after_the_hold_lapsed_the_page_says_the_order_expired(place, fake, clie
     order, link = place(stripe_down=True)
     html = client.get(link).get_data(as_text=True)
     token = re.search(r'name="token" value="([^"]+)"', html).group(1)
-    db.session.execute(update(Order).where(Order.id == order.id)
-                       .values(payment_due_at=utcnow() - timedelta(seconds=1)))
+    db.session.execute(
+        update(Order)
+        .where(Order.id == order.id)
+        .values(payment_due_at=utcnow() - timedelta(seconds=1))
+    )
     db.session.commit()
     calls = len(fake.requests)
     page = client.get(link).get_data(as_text=True)
     assert "Cette commande a expiré : son paiement par carte n’a pas été effectué à temps" in page
     assert "Payer maintenant" not in page
-    response = client.post(f"/fr/orders/{order.number}/pay",
-                           data={"csrf_token": csrf(page), "token": token})
+    response = client.post(
+        f"/fr/orders/{order.number}/pay", data={"csrf_token": csrf(page), "token": token}
+    )
     assert response.status_code == 302
     assert "Cette commande a expiré" in client.get(response.location).get_data(as_text=True)
     assert last_order().status == OrderStatus.CANCELLED and len(fake.requests) == calls
@@ -164,9 +174,11 @@ def test_pay_now_needs_the_private_link_or_the_owner(place, fake, app):
     order, link = place(stripe_down=True)
     stranger = app.test_client()
     page = stranger.get("/fr/").get_data(as_text=True)
-    response = stranger.post(f"/fr/orders/{order.number}/pay",
-                             data={"csrf_token": csrf(page), "token": "guess"})
+    response = stranger.post(
+        f"/fr/orders/{order.number}/pay", data={"csrf_token": csrf(page), "token": "guess"}
+    )
     assert response.status_code == 404
-    assert stranger.post(f"/fr/orders/{order.number}/pay",
-                         data={"token": "guess"}).status_code == 400  # no CSRF token
+    assert (
+        stranger.post(f"/fr/orders/{order.number}/pay", data={"token": "guess"}).status_code == 400
+    )  # no CSRF token
     assert len(fake.created()) == 1  # only the failed checkout attempt

@@ -1,4 +1,5 @@
 """Order services: state machines, shipping and delivery, cash, cancel, lots, packing slips."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -9,17 +10,34 @@ from sqlalchemy import select
 from catalog.models import Variant
 from catalog.trace import Lot, LotDetails, create_lot
 from orders import services
-from orders.models import (Order, OrderLineLot, OrderStatus, PaymentMethod, Shipment,
-                           ShipmentStatus)
-from orders.services import (ORDER_MOVES, SHIPMENT_MOVES, Address, IllegalTransition,
-                             OrderError, cancel_order, mark_cash_remitted, mark_delivered,
-                             mark_refunded, mark_shipped, place_order, transition_order,
-                             transition_shipment)
+from orders.models import Order, OrderLineLot, OrderStatus, PaymentMethod, Shipment, ShipmentStatus
+from orders.services import (
+    ORDER_MOVES,
+    SHIPMENT_MOVES,
+    Address,
+    IllegalTransition,
+    OrderError,
+    cancel_order,
+    mark_cash_remitted,
+    mark_delivered,
+    mark_refunded,
+    mark_shipped,
+    place_order,
+    transition_order,
+    transition_shipment,
+)
 from shop.extensions import db
 
-CASABLANCA = Address(email="amina@example.com", phone="+212612345678", full_name="Amina",
-                     address_line="12 rue Ibn Battouta", city="Casablanca",
-                     postal_code="20250", country="MA", region_code=6)
+CASABLANCA = Address(
+    email="amina@example.com",
+    phone="+212612345678",
+    full_name="Amina",
+    address_line="12 rue Ibn Battouta",
+    city="Casablanca",
+    postal_code="20250",
+    country="MA",
+    region_code=6,
+)
 
 
 @pytest.fixture
@@ -27,8 +45,9 @@ def place(rates):
     """Place a COD order for ``{variant: quantity}`` and commit it."""
 
     def run(wanted: dict[Variant, int], lang: str = "fr") -> Order:
-        order, _token = place_order({v.sku: q for v, q in wanted.items()}, CASABLANCA,
-                                    PaymentMethod.COD, lang)
+        order, _token = place_order(
+            {v.sku: q for v, q in wanted.items()}, CASABLANCA, PaymentMethod.COD, lang
+        )
         db.session.commit()
         return order
 
@@ -158,10 +177,12 @@ def lots(make_product):
     product = make_product(stock=10)
     variant = product.variants[0]
     coop = product.cooperative
-    newer = create_lot(coop, variant, "ARG-2602", LotDetails(quantity_produced=10,
-                                                              produced_on=date(2026, 2, 1)))
-    older = create_lot(coop, variant, "ARG-2601", LotDetails(quantity_produced=3,
-                                                              produced_on=date(2026, 1, 5)))
+    newer = create_lot(
+        coop, variant, "ARG-2602", LotDetails(quantity_produced=10, produced_on=date(2026, 2, 1))
+    )
+    older = create_lot(
+        coop, variant, "ARG-2601", LotDetails(quantity_produced=3, produced_on=date(2026, 1, 5))
+    )
     db.session.commit()
     return variant, older, newer
 
@@ -183,8 +204,7 @@ def test_lines_take_the_oldest_lots_first_and_cancel_gives_them_back(lots, place
     cancel_order(order, "changed my mind")
     db.session.commit()
     assert (remaining(older), remaining(newer)) == (3, 9)
-    assert db.session.scalars(select(OrderLineLot.line_id)
-                              ).all() == [second.lines[0].id]
+    assert db.session.scalars(select(OrderLineLot.line_id)).all() == [second.lines[0].id]
 
 
 def test_order_page_links_lines_to_their_lots(lots, rates, client, add_to_cart, checkout):

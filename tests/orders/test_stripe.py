@@ -1,4 +1,5 @@
 """Card payments with Stripe Checkout, offline: a fake HTTP client and self-signed webhooks."""
+
 from __future__ import annotations
 
 import hashlib
@@ -24,18 +25,25 @@ _ids = count(1)
 
 @pytest.fixture
 def app_config():
-    return {"STRIPE_SECRET_KEY": "sk_test_fake", "STRIPE_WEBHOOK_SECRET": SECRET,
-            "STRIPE_MAX_NETWORK_RETRIES": 0}
-
-
+    return {
+        "STRIPE_SECRET_KEY": "sk_test_fake",
+        "STRIPE_WEBHOOK_SECRET": SECRET,
+        "STRIPE_MAX_NETWORK_RETRIES": 0,
+    }
 
 
 @pytest.fixture
 def oil(make_cooperative, make_product, rates):
     """A Souss-Massa product: 120 MAD, 300 g, 35 MAD to ship to Casablanca."""
     coop = make_cooperative(legal_name="Coopérative Tifaout", region_code=9)
-    return make_product(name_fr="Huile d'argan", name_en="Argan oil", name_ar="زيت أركان",
-                        cooperative=coop, price=12_000, stock=10).variants[0]
+    return make_product(
+        name_fr="Huile d'argan",
+        name_en="Argan oil",
+        name_ar="زيت أركان",
+        cooperative=coop,
+        price=12_000,
+        stock=10,
+    ).variants[0]
 
 
 @pytest.fixture
@@ -72,33 +80,51 @@ def sign(payload: str, secret: str = SECRET, timestamp: int | None = None) -> st
 
 def send(client, event: dict, secret: str = SECRET, header: str | None = None):
     payload = json.dumps(event)
-    return client.post("/stripe/webhook", data=payload, content_type="application/json",
-                       headers={"Stripe-Signature": header or sign(payload, secret)})
+    return client.post(
+        "/stripe/webhook",
+        data=payload,
+        content_type="application/json",
+        headers={"Stripe-Signature": header or sign(payload, secret)},
+    )
 
 
 def event(kind: str, obj: dict, event_id: str | None = None) -> dict:
-    return {"id": event_id or f"evt_{next(_ids)}", "object": "event", "type": kind,
-            "data": {"object": obj}}
+    return {
+        "id": event_id or f"evt_{next(_ids)}",
+        "object": "event",
+        "type": kind,
+        "data": {"object": obj},
+    }
 
 
 def session_event(kind: str, order: Order, success_url: str = "", **fields) -> dict:
-    obj = {"id": order.stripe_session_id or "cs_test_1", "object": "checkout.session",
-           "client_reference_id": order.number, "metadata": {"order": order.number},
-           "amount_total": order.total_cents, "currency": "mad",
-           "payment_status": "paid" if kind.endswith("completed") else "unpaid",
-           "payment_intent": "pi_test_1" if kind.endswith("completed") else None,
-           "success_url": success_url, **fields}
+    obj = {
+        "id": order.stripe_session_id or "cs_test_1",
+        "object": "checkout.session",
+        "client_reference_id": order.number,
+        "metadata": {"order": order.number},
+        "amount_total": order.total_cents,
+        "currency": "mad",
+        "payment_status": "paid" if kind.endswith("completed") else "unpaid",
+        "payment_intent": "pi_test_1" if kind.endswith("completed") else None,
+        "success_url": success_url,
+        **fields,
+    }
     return event(f"checkout.session.{kind}", obj)
 
 
 def lapse(order: Order) -> None:
     """Move the order's payment deadline into the past."""
-    db.session.execute(update(Order).where(Order.id == order.id)
-                       .values(payment_due_at=utcnow() - timedelta(seconds=1)))
+    db.session.execute(
+        update(Order)
+        .where(Order.id == order.id)
+        .values(payment_due_at=utcnow() - timedelta(seconds=1))
+    )
     db.session.commit()
 
 
 # ---------------------------------------------------------------- starting the payment
+
 
 @pytest.mark.parametrize("lang, locale", [("fr", "fr"), ("en", "en"), ("ar", "auto")])
 def test_card_order_goes_to_a_checkout_session(pay, fake, outbox, lang, locale):
@@ -120,10 +146,15 @@ def test_card_order_goes_to_a_checkout_session(pay, fake, outbox, lang, locale):
     assert form["metadata[order]"] == order.number
     assert form["payment_intent_data[metadata][order]"] == order.number
     assert form["customer_email"] == "amina@example.com"
-    assert (form["line_items[0][quantity]"], form["line_items[0][price_data][unit_amount]"],
-            form["line_items[0][price_data][currency]"]) == ("2", "12000", "mad")
-    assert (form["line_items[1][quantity]"],
-            form["line_items[1][price_data][unit_amount]"]) == ("1", "3500")  # shipping
+    assert (
+        form["line_items[0][quantity]"],
+        form["line_items[0][price_data][unit_amount]"],
+        form["line_items[0][price_data][currency]"],
+    ) == ("2", "12000", "mad")
+    assert (form["line_items[1][quantity]"], form["line_items[1][price_data][unit_amount]"]) == (
+        "1",
+        "3500",
+    )  # shipping
     assert "line_items[2][quantity]" not in form
     assert order.total_cents == 27_500
     expires = int(form["expires_at"])
@@ -153,8 +184,9 @@ def test_card_is_hidden_without_a_secret_key(app, client, oil, add_to_cart, chec
 
 
 @pytest.mark.parametrize("failure", ["network", "server"])
-def test_stripe_down_keeps_the_order_pending_and_the_hold_lapses(pay, fake, client, outbox,
-                                                                failure):
+def test_stripe_down_keeps_the_order_pending_and_the_hold_lapses(
+    pay, fake, client, outbox, failure
+):
     fake.down = failure == "network"
     fake.status = 503 if failure == "server" else 200
     order, response = pay()
@@ -188,6 +220,7 @@ def test_release_command_and_concurrent_release(pay, runner):
 
 # ---------------------------------------------------------------- the webhook
 
+
 def test_signed_completion_marks_the_order_paid(pay, client, outbox):
     order, _ = pay()
     response = send(client, session_event("completed", order))
@@ -216,10 +249,12 @@ def test_confirmation_mail_carries_the_guest_link(pay, fake, client, outbox):
 def test_forged_or_missing_signatures_are_refused(pay, client, header):
     order, _ = pay()
     payload = json.dumps(session_event("completed", order))
-    headers = {} if header == "" else {
-        "Stripe-Signature": header or sign(payload, "whsec_someone_else")}
-    response = client.post("/stripe/webhook", data=payload, content_type="application/json",
-                           headers=headers)
+    headers = (
+        {} if header == "" else {"Stripe-Signature": header or sign(payload, "whsec_someone_else")}
+    )
+    response = client.post(
+        "/stripe/webhook", data=payload, content_type="application/json", headers=headers
+    )
     assert response.status_code == 400
     assert last_order().status == OrderStatus.PENDING_PAYMENT
     assert db.session.scalar(select(func.count(StripeEvent.id))) == 0
@@ -228,9 +263,12 @@ def test_forged_or_missing_signatures_are_refused(pay, client, header):
 def test_an_old_signature_is_refused(pay, client):
     order, _ = pay()
     payload = json.dumps(session_event("completed", order))
-    response = client.post("/stripe/webhook", data=payload, content_type="application/json",
-                           headers={"Stripe-Signature": sign(payload,
-                                                             timestamp=int(time.time()) - 900)})
+    response = client.post(
+        "/stripe/webhook",
+        data=payload,
+        content_type="application/json",
+        headers={"Stripe-Signature": sign(payload, timestamp=int(time.time()) - 900)},
+    )
     assert response.status_code == 400
 
 
@@ -264,9 +302,15 @@ def test_an_expired_session_releases_the_stock(pay, client, outbox):
 
 def test_a_failed_card_keeps_the_order_pending(pay, client):
     order, _ = pay()
-    failed = event("payment_intent.payment_failed", {
-        "id": "pi_test_1", "object": "payment_intent", "metadata": {"order": order.number},
-        "last_payment_error": {"code": "card_declined"}})
+    failed = event(
+        "payment_intent.payment_failed",
+        {
+            "id": "pi_test_1",
+            "object": "payment_intent",
+            "metadata": {"order": order.number},
+            "last_payment_error": {"code": "card_declined"},
+        },
+    )
     assert send(client, failed).status_code == 200
     order = last_order()
     assert order.status == OrderStatus.PENDING_PAYMENT and stock() == 8
@@ -301,9 +345,17 @@ def test_completion_after_the_stock_was_sold_is_refunded(pay, client, fake, outb
     assert refund["headers"]["Idempotency-Key"] == f"refund-{order.number}-pi_test_1"
     assert "refunded" in outbox()[-1]["Subject"] or "rembours" in outbox()[-1]["Subject"]
     # Stripe then reports the refund: nothing more happens.
-    charge = event("charge.refunded", {"id": "ch_1", "object": "charge",
-                                       "payment_intent": "pi_test_1", "amount": 27_500,
-                                       "amount_refunded": 27_500, "refunded": True})
+    charge = event(
+        "charge.refunded",
+        {
+            "id": "ch_1",
+            "object": "charge",
+            "payment_intent": "pi_test_1",
+            "amount": 27_500,
+            "amount_refunded": 27_500,
+            "refunded": True,
+        },
+    )
     assert send(client, charge).status_code == 200
     assert len(outbox()) == 2 and last_order().status == OrderStatus.REFUNDED
 
@@ -329,10 +381,18 @@ def test_full_and_partial_refunds_from_the_dashboard(pay, client, outbox):
     send(client, session_event("completed", order))
 
     def refunded(amount: int) -> dict:
-        return event("charge.refunded", {"id": "ch_1", "object": "charge",
-                                         "payment_intent": "pi_test_1", "amount": 27_500,
-                                         "amount_refunded": amount, "currency": "mad",
-                                         "refunded": amount == 27_500})
+        return event(
+            "charge.refunded",
+            {
+                "id": "ch_1",
+                "object": "charge",
+                "payment_intent": "pi_test_1",
+                "amount": 27_500,
+                "amount_refunded": amount,
+                "currency": "mad",
+                "refunded": amount == 27_500,
+            },
+        )
 
     assert send(client, refunded(5_000)).status_code == 200
     order = last_order()

@@ -1,4 +1,5 @@
 """Administration: access rules, the approval queue, decisions, documents, audit, certificates."""
+
 from __future__ import annotations
 
 import re
@@ -11,15 +12,19 @@ from catalog.models import Certification, CertificationKind
 from producers import services
 from producers.admin.documents import safe_filename
 from producers.admin.listing import local_midnight
-from producers.models import (CooperativeStatus, CooperativeTranslation, DocumentKind,
-                              Membership, MembershipRole)
+from producers.models import (
+    CooperativeStatus,
+    CooperativeTranslation,
+    DocumentKind,
+    Membership,
+    MembershipRole,
+)
 from shop.audit import AuditEntry, audit
 from shop.extensions import db
 from shop.models import utcnow
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-ADMIN_PAGES = ("/fr/admin/", "/fr/admin/cooperatives", "/fr/admin/audit",
-               "/fr/admin/certificates")
+ADMIN_PAGES = ("/fr/admin/", "/fr/admin/cooperatives", "/fr/admin/audit", "/fr/admin/certificates")
 ARABIC = re.compile("[\u0600-\u06ff]")
 
 
@@ -27,8 +32,11 @@ ARABIC = re.compile("[\u0600-\u06ff]")
 def workspace_endpoint(app):
     """Decision mails link to the workspace; stand in for it until producers/workspace/views.py has it."""
     if "producers.dashboard" not in app.view_functions:
-        app.add_url_rule("/<lang:lang>/producer/<slug>/", endpoint="producers.dashboard",
-                         view_func=lambda slug: "workspace")
+        app.add_url_rule(
+            "/<lang:lang>/producer/<slug>/",
+            endpoint="producers.dashboard",
+            view_func=lambda slug: "workspace",
+        )
 
 
 @pytest.fixture
@@ -44,10 +52,17 @@ def owner(make_user):
 @pytest.fixture
 def application(make_cooperative, owner):
     """A pending application with an Arabic-speaking owner, stories and a PDF document."""
-    coop = make_cooperative(slug="tifaout", legal_name="Coopérative Tifaout <b>",
-                            status=CooperativeStatus.PENDING, submitted_at=utcnow(),
-                            applicant_id=owner.id, ice="001234567000089", odco_number="2007/123",
-                            email="contact@tifaout.ma", founded_year=2007)
+    coop = make_cooperative(
+        slug="tifaout",
+        legal_name="Coopérative Tifaout <b>",
+        status=CooperativeStatus.PENDING,
+        submitted_at=utcnow(),
+        applicant_id=owner.id,
+        ice="001234567000089",
+        odco_number="2007/123",
+        email="contact@tifaout.ma",
+        founded_year=2007,
+    )
     coop.translations.append(CooperativeTranslation(locale="ar", story="قصة التعاونية"))
     coop.translations.append(CooperativeTranslation(locale="en", story="Our story"))
     db.session.add(Membership(user=owner, cooperative=coop, role=MembershipRole.OWNER))
@@ -73,9 +88,11 @@ def count_queries(client, url: str) -> tuple[int, object]:
 
 # ---------------------------------------------------------------- access
 
+
 @pytest.mark.parametrize("url", ADMIN_PAGES + ("/fr/admin/cooperatives/{id}",))
-def test_admin_pages_are_for_administrators_only(url, client, login, make_user, admin,
-                                                 application, owner):
+def test_admin_pages_are_for_administrators_only(
+    url, client, login, make_user, admin, application, owner
+):
     url = url.format(id=application.id)
     anonymous = client.get(url)
     assert anonymous.status_code == 302
@@ -96,8 +113,9 @@ def test_unknown_cooperative_is_404(client, login, admin):
     assert client.get("/fr/admin/documents/999").status_code == 404
 
 
-def test_document_is_private_to_admins_and_its_managers(client, app, login, make_user, admin,
-                                                        application, owner, make_cooperative):
+def test_document_is_private_to_admins_and_its_managers(
+    client, app, login, make_user, admin, application, owner, make_cooperative
+):
     doc = application.documents[0]
     url = f"/fr/admin/documents/{doc.id}"
     anonymous = client.get(url)
@@ -135,8 +153,9 @@ def test_image_documents_keep_the_site_policy(client, login, admin, application)
 
     buffer = BytesIO()
     Image.new("RGB", (800, 600), (180, 90, 40)).save(buffer, "PNG")
-    doc = services.add_document(application, DocumentKind.ONSSA, "C:\\scans\\ONSSA\r\n.png",
-                                buffer.getvalue())
+    doc = services.add_document(
+        application, DocumentKind.ONSSA, "C:\\scans\\ONSSA\r\n.png", buffer.getvalue()
+    )
     db.session.commit()
     login(client, admin)
     response = client.get(f"/en/admin/documents/{doc.id}")
@@ -147,22 +166,26 @@ def test_image_documents_keep_the_site_policy(client, login, admin, application)
     response.close()
 
 
-@pytest.mark.parametrize("name, content_type, expected", [
-    ("statuts.pdf", "application/pdf", "statuts.pdf"),
-    ("../../etc/passwd", "application/pdf", "passwd.pdf"),
-    ('a"b;c\x00\n.exe.pdf', "application/pdf", "abc.exe.pdf"),
-    ("photo.png", "image/jpeg", "photo.jpg"),
-    ("", "image/jpeg", "document.jpg"),
-    ("شهادة التسجيل.pdf", "application/pdf", "شهادة التسجيل.pdf"),
-    ("...", "application/pdf", "document.pdf"),
-])
+@pytest.mark.parametrize(
+    "name, content_type, expected",
+    [
+        ("statuts.pdf", "application/pdf", "statuts.pdf"),
+        ("../../etc/passwd", "application/pdf", "passwd.pdf"),
+        ('a"b;c\x00\n.exe.pdf', "application/pdf", "abc.exe.pdf"),
+        ("photo.png", "image/jpeg", "photo.jpg"),
+        ("", "image/jpeg", "document.jpg"),
+        ("شهادة التسجيل.pdf", "application/pdf", "شهادة التسجيل.pdf"),
+        ("...", "application/pdf", "document.pdf"),
+    ],
+)
 def test_safe_filename(name, content_type, expected):
     assert safe_filename(name, content_type) == expected
 
 
 def test_arabic_file_names_are_offered_in_utf8(client, login, admin, application):
-    doc = services.add_document(application, DocumentKind.QUALITY, "شهادة.pdf",
-                                PDF.replace(b"1.4", b"1.5"))
+    doc = services.add_document(
+        application, DocumentKind.QUALITY, "شهادة.pdf", PDF.replace(b"1.4", b"1.5")
+    )
     db.session.commit()
     login(client, admin)
     response = client.get(f"/ar/admin/documents/{doc.id}")
@@ -174,11 +197,18 @@ def test_arabic_file_names_are_offered_in_utf8(client, login, admin, application
 
 # ---------------------------------------------------------------- queue and detail
 
-def test_queue_lists_pending_applications_by_default(client, login, admin, application,
-                                                     make_cooperative):
+
+def test_queue_lists_pending_applications_by_default(
+    client, login, admin, application, make_cooperative
+):
     make_cooperative(slug="approved-one", legal_name="Already Approved")
-    make_cooperative(slug="oasis", legal_name="Coopérative Oasis", region_code=8,
-                     status=CooperativeStatus.PENDING, submitted_at=utcnow() - timedelta(days=3))
+    make_cooperative(
+        slug="oasis",
+        legal_name="Coopérative Oasis",
+        region_code=8,
+        status=CooperativeStatus.PENDING,
+        submitted_at=utcnow() - timedelta(days=3),
+    )
     login(client, admin)
     html = client.get("/en/admin/cooperatives").get_data(as_text=True)
     assert "Already Approved" not in html
@@ -201,15 +231,18 @@ def test_queue_lists_pending_applications_by_default(client, login, admin, appli
 
 def test_queue_is_paginated_in_bounded_queries(client, login, admin, make_cooperative):
     for n in range(55):
-        make_cooperative(slug=f"c-{n:02d}", legal_name=f"Coop {n:02d}",
-                         status=CooperativeStatus.PENDING)
+        make_cooperative(
+            slug=f"c-{n:02d}", legal_name=f"Coop {n:02d}", status=CooperativeStatus.PENDING
+        )
     login(client, admin)
     queries, response = count_queries(client, "/en/admin/cooperatives")
     html = response.get_data(as_text=True)
     assert html.count("/en/admin/cooperatives/") == 50
-    assert 'href="/en/admin/cooperatives?page=2&amp;status=pending"' in html or \
-        'href="/en/admin/cooperatives?status=pending&amp;page=2"' in html or \
-        'href="/en/admin/cooperatives?page=2"' in html
+    assert (
+        'href="/en/admin/cooperatives?page=2&amp;status=pending"' in html
+        or 'href="/en/admin/cooperatives?status=pending&amp;page=2"' in html
+        or 'href="/en/admin/cooperatives?page=2"' in html
+    )
     assert queries <= 8
     second = client.get("/en/admin/cooperatives?page=2").get_data(as_text=True)
     assert second.count("/en/admin/cooperatives/") == 5
@@ -218,8 +251,17 @@ def test_queue_is_paginated_in_bounded_queries(client, login, admin, make_cooper
 def test_detail_shows_the_whole_application(client, login, admin, application, owner):
     login(client, admin)
     html = client.get(f"/en/admin/cooperatives/{application.id}").get_data(as_text=True)
-    for value in ("001234567000089", "2007/123", "contact@tifaout.ma", "2007", "Souss-Massa",
-                  "Taroudant", "Taliouine", "Khadija Owner", "owner@coop.ma"):
+    for value in (
+        "001234567000089",
+        "2007/123",
+        "contact@tifaout.ma",
+        "2007",
+        "Souss-Massa",
+        "Taroudant",
+        "Taliouine",
+        "Khadija Owner",
+        "owner@coop.ma",
+    ):
         assert value in html
     assert '<div class="admin-story" lang="ar" dir="rtl">' in html and "قصة التعاونية" in html
     assert '<div class="admin-story" lang="fr" dir="ltr">' in html and "Histoire" in html
@@ -227,13 +269,17 @@ def test_detail_shows_the_whole_application(client, login, admin, application, o
     doc = application.documents[0]
     assert f'href="/en/admin/documents/{doc.id}"' in html and "statuts odco.pdf" in html
     # one form per possible decision, each with its own reason box
-    assert sorted(re.findall(r'name="action" type="hidden" value="(\w+)"', html)) == \
-        ["approve", "reject", "request_changes"]
+    assert sorted(re.findall(r'name="action" type="hidden" value="(\w+)"', html)) == [
+        "approve",
+        "reject",
+        "request_changes",
+    ]
     assert len(set(re.findall(r'id="(reason-\w+)"', html))) == 3
     assert 'id="reason-reject" maxlength="2000" name="reason" required>' in html
 
 
 # ---------------------------------------------------------------- decisions
+
 
 def test_approve(client, login, post_form, admin, application, outbox):
     login(client, admin)
@@ -263,8 +309,9 @@ def test_a_reason_is_required_and_kept(client, login, post_form, admin, applicat
     assert "Please give a reason: the cooperative will read it." in html
     assert 'id="reason-reject-error"' in html
     long_reason = "Le registre <manque> " + "x" * 2000
-    response = post_form(client, url + "/decide",
-                         {"action": "request_changes", "reason": long_reason}, page=url)
+    response = post_form(
+        client, url + "/decide", {"action": "request_changes", "reason": long_reason}, page=url
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Le registre &lt;manque&gt; xxx" in html  # the typed text is kept, escaped
@@ -279,19 +326,22 @@ def test_impossible_action_is_refused(client, login, post_form, admin, applicati
     login(client, admin)
     url = f"/en/admin/cooperatives/{application.id}"
     for action in ("suspend", "submit", "explode", ""):
-        response = post_form(client, url + "/decide", {"action": action, "reason": "Because"},
-                             page=url)
+        response = post_form(
+            client, url + "/decide", {"action": action, "reason": "Because"}, page=url
+        )
         assert response.status_code == 400
-        assert "This action is not possible for a cooperative in this state." in \
-            response.get_data(as_text=True)
+        assert "This action is not possible for a cooperative in this state." in response.get_data(
+            as_text=True
+        )
     db.session.refresh(application)
     assert application.status == CooperativeStatus.PENDING
 
 
 def test_decision_without_csrf_token_is_refused(client, login, admin, application):
     login(client, admin)
-    response = client.post(f"/en/admin/cooperatives/{application.id}/decide",
-                           data={"action": "approve"})
+    response = client.post(
+        f"/en/admin/cooperatives/{application.id}/decide", data={"action": "approve"}
+    )
     assert response.status_code == 400
     db.session.refresh(application)
     assert application.status == CooperativeStatus.PENDING
@@ -299,20 +349,28 @@ def test_decision_without_csrf_token_is_refused(client, login, admin, applicatio
 
 def test_only_admins_can_decide(client, login, post_form, owner, application):
     login(client, owner)
-    response = post_form(client, f"/en/admin/cooperatives/{application.id}/decide",
-                         {"action": "approve"}, page="/en/account/")
+    response = post_form(
+        client,
+        f"/en/admin/cooperatives/{application.id}/decide",
+        {"action": "approve"},
+        page="/en/account/",
+    )
     assert response.status_code == 403
     db.session.refresh(application)
     assert application.status == CooperativeStatus.PENDING
 
 
-def test_asking_for_changes_mails_the_owner_in_arabic(client, login, post_form, admin,
-                                                      application, outbox):
+def test_asking_for_changes_mails_the_owner_in_arabic(
+    client, login, post_form, admin, application, outbox
+):
     login(client, admin)
     url = f"/fr/admin/cooperatives/{application.id}"
-    response = post_form(client, url + "/decide", {
-        "action": "request_changes", "reason": "Ajoutez l’attestation ONSSA, s’il vous plaît."},
-        page=url)
+    response = post_form(
+        client,
+        url + "/decide",
+        {"action": "request_changes", "reason": "Ajoutez l’attestation ONSSA, s’il vous plaît."},
+        page=url,
+    )
     assert response.status_code == 302
     db.session.refresh(application)
     assert application.status == CooperativeStatus.CHANGES_REQUESTED
@@ -327,22 +385,25 @@ def test_asking_for_changes_mails_the_owner_in_arabic(client, login, post_form, 
     assert message["Subject"] != "Your application needs changes"
 
 
-def test_rejection_mails_a_french_owner_in_french(client, login, post_form, admin, application,
-                                                  owner, outbox):
+def test_rejection_mails_a_french_owner_in_french(
+    client, login, post_form, admin, application, owner, outbox
+):
     owner.locale = "fr"
     db.session.commit()
     login(client, admin)
     url = f"/en/admin/cooperatives/{application.id}"
-    post_form(client, url + "/decide", {"action": "reject", "reason": "Pas une coopérative."},
-              page=url)
+    post_form(
+        client, url + "/decide", {"action": "reject", "reason": "Pas une coopérative."}, page=url
+    )
     [message] = outbox()
     body = message.get_body(("plain",)).get_content()
     assert "Bonjour Khadija Owner" in body and "Pas une coopérative." in body
     assert not ARABIC.search(message["Subject"])
 
 
-def test_suspension_hides_the_products_until_reinstated(client, app, login, post_form, admin,
-                                                        make_cooperative, make_product):
+def test_suspension_hides_the_products_until_reinstated(
+    client, app, login, post_form, admin, make_cooperative, make_product
+):
     coop = make_cooperative(slug="zitoun", legal_name="Coopérative Zitoun")
     product = make_product(name_fr="Huile d'olive Zitoun", cooperative=coop)
     shopper = app.test_client()
@@ -351,15 +412,18 @@ def test_suspension_hides_the_products_until_reinstated(client, app, login, post
 
     login(client, admin)
     url = f"/fr/admin/cooperatives/{coop.id}"
-    response = post_form(client, url + "/decide",
-                         {"action": "suspend", "reason": "Contrôle ONSSA en cours."}, page=url)
+    response = post_form(
+        client,
+        url + "/decide",
+        {"action": "suspend", "reason": "Contrôle ONSSA en cours."},
+        page=url,
+    )
     assert response.status_code == 302
     assert "Huile d&#39;olive Zitoun" not in shopper.get("/fr/products/").get_data(as_text=True)
     assert shopper.get(f"/fr/products/{product.slug}").status_code == 404
     assert shopper.get("/fr/cooperatives/zitoun").status_code == 404
 
-    response = post_form(client, url + "/decide", {"action": "reinstate", "reason": ""},
-                         page=url)
+    response = post_form(client, url + "/decide", {"action": "reinstate", "reason": ""}, page=url)
     assert response.status_code == 302
     assert shopper.get(f"/fr/products/{product.slug}").status_code == 200
     actions = db.session.scalars(db.select(AuditEntry.action).order_by(AuditEntry.id)).all()
@@ -367,6 +431,7 @@ def test_suspension_hides_the_products_until_reinstated(client, app, login, post
 
 
 # ---------------------------------------------------------------- audit log
+
 
 def test_audit_log_filters(client, login, admin, make_user, make_cooperative):
     other_admin = make_user(email="second@taawon.ma", is_admin=True)
@@ -389,20 +454,31 @@ def test_audit_log_filters(client, login, admin, make_user, make_cooperative):
         html = client.get(f"/en/admin/audit{query}").get_data(as_text=True)
         return re.findall(r"<code>([a-z_]+\.[a-z_]+)</code>", html)
 
-    assert listed() == ["late.night", "policy.update", "cooperative.import",
-                        "cooperative.suspend", "cooperative.approve"]
+    assert listed() == [
+        "late.night",
+        "policy.update",
+        "cooperative.import",
+        "cooperative.suspend",
+        "cooperative.approve",
+    ]
     assert listed("?action=cooperative.suspend") == ["cooperative.suspend"]
     assert listed("?actor=SECOND@") == ["cooperative.suspend"]
     assert listed("?target_type=user") == ["policy.update"]
     assert listed("?date_from=2025-03-11&date_to=2025-03-12") == [
-        "cooperative.import", "cooperative.suspend"]
+        "cooperative.import",
+        "cooperative.suspend",
+    ]
     assert listed("?date_from=2025-06-16") == ["late.night"]
     assert listed("?date_from=2025-03-13&date_to=2025-06-15") == ["policy.update"]
-    assert listed("?date_to=2025-03-15") == ["policy.update", "cooperative.import",
-                                             "cooperative.suspend", "cooperative.approve"]
+    assert listed("?date_to=2025-03-15") == [
+        "policy.update",
+        "cooperative.import",
+        "cooperative.suspend",
+        "cooperative.approve",
+    ]
     html = client.get("/en/admin/audit").get_data(as_text=True)
     assert '<option value="cooperative.import">' in html and "System" in html
-    assert 'href="/en/admin/cooperatives/%d"' % coop.id in html
+    assert f'href="/en/admin/cooperatives/{coop.id}"' in html
     bad = client.get("/en/admin/audit?date_from=2025-03-12&date_to=2025-03-11")
     assert "The end date is before the start date." in bad.get_data(as_text=True)
     assert client.get("/en/admin/audit?date_from=nonsense").status_code == 200
@@ -433,14 +509,26 @@ def test_audit_log_pages_in_bounded_queries(client, login, admin, make_user, mak
 
 # ---------------------------------------------------------------- certificates and home
 
+
 def test_certificates_expiring_or_expired(client, login, admin, make_cooperative):
     coop = make_cooperative(slug="tamsoult", legal_name="Coopérative Tamsoult")
     today = utcnow().date()
-    for kind, days in ((CertificationKind.ORGANIC, 10), (CertificationKind.IGP, -5),
-                       (CertificationKind.ONSSA, 0), (CertificationKind.AOP, 31),
-                       (CertificationKind.FAIRTRADE, 30), (CertificationKind.LABEL_AGRICOLE, -400)):
-        db.session.add(Certification(cooperative=coop, kind=kind, number=f"N-{kind.value}",
-                                     valid_until=today + timedelta(days=days)))
+    for kind, days in (
+        (CertificationKind.ORGANIC, 10),
+        (CertificationKind.IGP, -5),
+        (CertificationKind.ONSSA, 0),
+        (CertificationKind.AOP, 31),
+        (CertificationKind.FAIRTRADE, 30),
+        (CertificationKind.LABEL_AGRICOLE, -400),
+    ):
+        db.session.add(
+            Certification(
+                cooperative=coop,
+                kind=kind,
+                number=f"N-{kind.value}",
+                valid_until=today + timedelta(days=days),
+            )
+        )
     db.session.add(Certification(cooperative=coop, kind=CertificationKind.ORGANIC, number="OPEN"))
     db.session.commit()
     login(client, admin)
@@ -463,8 +551,10 @@ def test_home_counts_pending_applications(client, login, admin, application, mak
     make_cooperative(status=CooperativeStatus.DRAFT)
     login(client, admin)
     html = client.get("/ar/admin/").get_data(as_text=True)
-    assert 'href="/ar/admin/cooperatives?status=pending" data-count="pending">٢</a>' in html \
+    assert (
+        'href="/ar/admin/cooperatives?status=pending" data-count="pending">٢</a>' in html
         or 'data-count="pending">2</a>' in html
+    )
     for endpoint in ("/ar/admin/cooperatives", "/ar/admin/audit", "/ar/admin/certificates"):
         assert f'href="{endpoint}"' in html  # the admin nav
     assert 'aria-current="page"' in html
@@ -473,8 +563,7 @@ def test_home_counts_pending_applications(client, login, admin, application, mak
 def test_admin_pages_render_in_every_language(client, login, admin, application):
     login(client, admin)
     for lang in ("ar", "fr", "en"):
-        for url in ("", "cooperatives", f"cooperatives/{application.id}", "audit",
-                    "certificates"):
+        for url in ("", "cooperatives", f"cooperatives/{application.id}", "audit", "certificates"):
             response = client.get(f"/{lang}/admin/{url}")
             assert response.status_code == 200, (lang, url)
             html = response.get_data(as_text=True)

@@ -1,4 +1,5 @@
 """The member distribution helper: the largest-remainder split and its page (issue #7)."""
+
 from __future__ import annotations
 
 import math
@@ -14,15 +15,13 @@ from hypothesis import strategies as st
 from catalog.trace import Contribution, ContributionKind, LotDetails, create_lot
 from orders import accounting
 from orders.models import PaymentMethod, Refund, RefundLine, RefundMethod, RefundStatus
-from orders.services import (Address, mark_cash_remitted, mark_delivered, mark_shipped,
-                             place_order)
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
 from orders.shipping import ensure_default_rates
-from producers.money.distribution import (DistributionError, bp_to_percent, distribute,
-                                    percent_to_bp)
 from producers.models import Cooperative, Member, Membership, MembershipRole
-from shop.money import ledger
+from producers.money.distribution import DistributionError, bp_to_percent, distribute, percent_to_bp
 from shop.audit import AuditEntry
 from shop.extensions import db
+from shop.money import ledger
 
 # ------------------------------------------------------------------ the pure function
 
@@ -55,8 +54,7 @@ def test_distribute_properties(total, reserve_bp, weights):
                 other_remainder = exact[other] - math.floor(exact[other])
                 assert (remainder, -winner) > (other_remainder, -other)
     # Deterministic: the order members are given in changes nothing.
-    assert distribute(total, reserve_bp, dict(reversed(list(weights.items())))) == (
-        reserve, shares)
+    assert distribute(total, reserve_bp, dict(reversed(list(weights.items())))) == (reserve, shares)
 
 
 def test_distribute_three_members():
@@ -80,9 +78,10 @@ def test_distribute_ties_rounding_and_empty_cases():
             distribute(*bad)
 
 
-@pytest.mark.parametrize("text, basis_points", [
-    ("12,5", 1_250), ("12.5", 1_250), ("0", 0), ("100", 10_000), (" 7.25 % ", 725),
-    ("0.01", 1)])
+@pytest.mark.parametrize(
+    "text, basis_points",
+    [("12,5", 1_250), ("12.5", 1_250), ("0", 0), ("100", 10_000), (" 7.25 % ", 725), ("0.01", 1)],
+)
 def test_percent_to_basis_points(text, basis_points):
     assert percent_to_bp(text) == basis_points
     assert percent_to_bp(bp_to_percent(basis_points)) == basis_points
@@ -96,14 +95,27 @@ def test_percent_refused(text):
 
 def test_percent_shown():
     assert [bp_to_percent(v) for v in (1_250, 1_000, 5, 0, 10_000, 1_001)] == [
-        "12.5", "10", "0.05", "0", "100", "10.01"]
+        "12.5",
+        "10",
+        "0.05",
+        "0",
+        "100",
+        "10.01",
+    ]
 
 
 # ------------------------------------------------------------------ the page
 
-ADDRESS = Address(full_name="Amina Alaoui", email="amina@example.com", phone="+212612345678",
-                  address_line="12 rue Ibn Battouta", city="Casablanca", postal_code="20250",
-                  country="MA", region_code=6)
+ADDRESS = Address(
+    full_name="Amina Alaoui",
+    email="amina@example.com",
+    phone="+212612345678",
+    address_line="12 rue Ibn Battouta",
+    city="Casablanca",
+    postal_code="20250",
+    country="MA",
+    region_code=6,
+)
 
 
 @pytest.fixture
@@ -114,35 +126,56 @@ def coop(make_user, make_cooperative, make_product, monkeypatch):
     Fatima 20 kg, Khadija 40 kg. In May, L1 sells out and one unit of L2
     sells; one unit is refunded. In April, a product without lots sold once.
     """
-    cooperative = make_cooperative(slug="amal", legal_name="Coopérative Amal",
-                                   ice="001234567000089", reserve_bp=1_000)
+    cooperative = make_cooperative(
+        slug="amal", legal_name="Coopérative Amal", ice="001234567000089", reserve_bp=1_000
+    )
     owner = make_user(email="owner@amal.ma", name="Aicha")
     helper = make_user(email="manager@amal.ma", name="Said")
-    db.session.add_all([Membership(user=owner, cooperative=cooperative, role=MembershipRole.OWNER),
-                        Membership(user=helper, cooperative=cooperative,
-                                   role=MembershipRole.MANAGER)])
+    db.session.add_all(
+        [
+            Membership(user=owner, cooperative=cooperative, role=MembershipRole.OWNER),
+            Membership(user=helper, cooperative=cooperative, role=MembershipRole.MANAGER),
+        ]
+    )
     ensure_default_rates()
-    members = {name: Member(cooperative=cooperative, full_name=name, role=role, active=active)
-               for name, role, active in (("Aicha Ait Lahcen", "présidente", True),
-                                          ("Fatima Id Brahim", "", True),
-                                          ("Khadija Oubella", "", True),
-                                          ("Leila Amrani", "=HYPERLINK(1)", True),
-                                          ("Old Member", "", False))}
+    members = {
+        name: Member(cooperative=cooperative, full_name=name, role=role, active=active)
+        for name, role, active in (
+            ("Aicha Ait Lahcen", "présidente", True),
+            ("Fatima Id Brahim", "", True),
+            ("Khadija Oubella", "", True),
+            ("Leila Amrani", "=HYPERLINK(1)", True),
+            ("Old Member", "", False),
+        )
+    }
     db.session.add_all(members.values())
     db.session.commit()
     oil = make_product(cooperative=cooperative, price=12_000, stock=100).variants[0]
-    honey = make_product(cooperative=cooperative, name_fr="Miel", price=12_000,
-                         stock=10).variants[0]
+    honey = make_product(cooperative=cooperative, name_fr="Miel", price=12_000, stock=10).variants[
+        0
+    ]
     kg, hours = ContributionKind.KG_SUPPLIED, ContributionKind.HOURS_WORKED
-    create_lot(cooperative, oil, "L1", LotDetails(quantity_produced=4,
-                                                  produced_on=date(2025, 1, 1)),
-               contributions=[Contribution(members["Aicha Ait Lahcen"], kg, Decimal("30")),
-                              Contribution(members["Aicha Ait Lahcen"], hours, Decimal("5")),
-                              Contribution(members["Fatima Id Brahim"], kg, Decimal("10"))])
-    create_lot(cooperative, oil, "L2", LotDetails(quantity_produced=20,
-                                                  produced_on=date(2025, 2, 1)),
-               contributions=[Contribution(members["Fatima Id Brahim"], kg, Decimal("20")),
-                              Contribution(members["Khadija Oubella"], kg, Decimal("40"))])
+    create_lot(
+        cooperative,
+        oil,
+        "L1",
+        LotDetails(quantity_produced=4, produced_on=date(2025, 1, 1)),
+        contributions=[
+            Contribution(members["Aicha Ait Lahcen"], kg, Decimal("30")),
+            Contribution(members["Aicha Ait Lahcen"], hours, Decimal("5")),
+            Contribution(members["Fatima Id Brahim"], kg, Decimal("10")),
+        ],
+    )
+    create_lot(
+        cooperative,
+        oil,
+        "L2",
+        LotDetails(quantity_produced=20, produced_on=date(2025, 2, 1)),
+        contributions=[
+            Contribution(members["Fatima Id Brahim"], kg, Decimal("20")),
+            Contribution(members["Khadija Oubella"], kg, Decimal("40")),
+        ],
+    )
     db.session.commit()
     clock = {}
     monkeypatch.setattr(ledger, "utcnow", lambda: clock["now"])
@@ -163,12 +196,24 @@ def coop(make_user, make_cooperative, make_product, monkeypatch):
     clock["now"] = datetime(2025, 5, 10, 10, 0)
     line = first.lines[0]
     parts = accounting.parts_for(line, 1)
-    refund = Refund(order_id=first.id, method=RefundMethod.CASH, status=RefundStatus.PENDING,
-                    amount_cents=parts.gross, lines=[RefundLine(
-                        shipment_id=line.shipment_id, cooperative_id=cooperative.id,
-                        order_line_id=line.id, quantity=1, gross_cents=parts.gross,
-                        commission_cents=parts.commission, premium_cents=parts.premium,
-                        producer_cents=parts.producer)])
+    refund = Refund(
+        order_id=first.id,
+        method=RefundMethod.CASH,
+        status=RefundStatus.PENDING,
+        amount_cents=parts.gross,
+        lines=[
+            RefundLine(
+                shipment_id=line.shipment_id,
+                cooperative_id=cooperative.id,
+                order_line_id=line.id,
+                quantity=1,
+                gross_cents=parts.gross,
+                commission_cents=parts.commission,
+                premium_cents=parts.premium,
+                producer_cents=parts.producer,
+            )
+        ],
+    )
     line.refunded_quantity = 1
     db.session.add(refund)
     db.session.flush()
@@ -229,25 +274,33 @@ def test_distribution_csv_exact(client, login, coop):
     response = client.get(f"/fr/producer/amal/distribution.csv?{MAY}")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == (
-        'attachment; filename="taawon-amal-distribution-2025-05.csv"')
-    assert response.get_data(as_text=True) == "\ufeff" + "\r\n".join([
-        "Coopérative,Coopérative Amal",
-        "ICE,001234567000089",
-        "Période,2025-05-01,2025-05-31",
-        "Pondéré par,Kilogrammes fournis",
-        "Revenu producteur,408.00",
-        "Réserve (%),10",
-        "Gardé en réserve,40.80",
-        "Partagé entre les membres,367.20",
-        "",
-        "Membre,Rôle,Apport aux lots vendus,Compté pour la période,Part (%),Montant proposé",
-        "Aicha Ait Lahcen,présidente,30.000,30.000,69.77,256.19",
-        "Fatima Id Brahim,,30.000,11.000,25.58,93.93",
-        "Khadija Oubella,,40.000,2.000,4.65,17.08",
-        "Leila Amrani,'=HYPERLINK(1),0.000,0.000,0.00,0.00",
-        "",
-        "Une proposition pour l'assemblée générale : elle ne verse rien.",
-    ]) + "\r\n"
+        'attachment; filename="taawon-amal-distribution-2025-05.csv"'
+    )
+    assert (
+        response.get_data(as_text=True)
+        == "\ufeff"
+        + "\r\n".join(
+            [
+                "Coopérative,Coopérative Amal",
+                "ICE,001234567000089",
+                "Période,2025-05-01,2025-05-31",
+                "Pondéré par,Kilogrammes fournis",
+                "Revenu producteur,408.00",
+                "Réserve (%),10",
+                "Gardé en réserve,40.80",
+                "Partagé entre les membres,367.20",
+                "",
+                "Membre,Rôle,Apport aux lots vendus,Compté pour la période,Part (%),Montant proposé",
+                "Aicha Ait Lahcen,présidente,30.000,30.000,69.77,256.19",
+                "Fatima Id Brahim,,30.000,11.000,25.58,93.93",
+                "Khadija Oubella,,40.000,2.000,4.65,17.08",
+                "Leila Amrani,'=HYPERLINK(1),0.000,0.000,0.00,0.00",
+                "",
+                "Une proposition pour l'assemblée générale : elle ne verse rien.",
+            ]
+        )
+        + "\r\n"
+    )
 
 
 def test_reserve_form(client, login, post_form, coop):
@@ -271,7 +324,10 @@ def test_reserve_form(client, login, post_form, coop):
     assert db.session.get(Cooperative, cooperative.id).reserve_bp == 1_250
     entry = db.session.scalar(db.select(AuditEntry).filter_by(action="cooperative.reserve"))
     assert (entry.actor_id, entry.target_id, entry.data) == (
-        owner.id, cooperative.id, {"old_bp": 1_000, "new_bp": 1_250})
+        owner.id,
+        cooperative.id,
+        {"old_bp": 1_000, "new_bp": 1_250},
+    )
     html = client.get(page).get_data(as_text=True)
     assert "Réserve enregistrée." in html and 'value="12.5"' in html
     assert '<dt>Gardé en réserve</dt><dd dir="ltr">51,00\xa0MAD</dd>' in html  # 12.5 % of 408
@@ -284,15 +340,27 @@ def test_only_owners_change_the_reserve(client, login, post_form, coop):
     html = client.get(page).get_data(as_text=True)
     assert "Seuls les responsables principaux de la coopérative peuvent la modifier." in html
     assert 'name="reserve"' not in html
-    assert post_form(client, f"/fr/producer/amal/distribution/reserve?{MAY}",
-                     {"reserve": "50"}, page=page).status_code == 403
+    assert (
+        post_form(
+            client, f"/fr/producer/amal/distribution/reserve?{MAY}", {"reserve": "50"}, page=page
+        ).status_code
+        == 403
+    )
     db.session.expire_all()
     assert db.session.get(Cooperative, cooperative.id).reserve_bp == 1_000
 
 
-@pytest.mark.parametrize("query", ["year=abc", "year=2025&month=13", "year=2025&month=0",
-                                   "year=1999&month=5", "year=2025&month=5&kind=litres",
-                                   "month=5"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "year=abc",
+        "year=2025&month=13",
+        "year=2025&month=0",
+        "year=1999&month=5",
+        "year=2025&month=5&kind=litres",
+        "month=5",
+    ],
+)
 def test_invalid_period_is_404(client, login, coop, query):
     login(client, coop[1])
     assert client.get(f"/fr/producer/amal/distribution?{query}").status_code == 404

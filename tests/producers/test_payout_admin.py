@@ -1,4 +1,5 @@
 """The administrators' payout pages: run, batch, paid, failed, bank file, Stripe again."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,20 +8,26 @@ import pytest
 from sqlalchemy import func, select
 
 from orders.models import Order, PaymentMethod
-from orders.services import (Address, mark_cash_remitted, mark_delivered, mark_shipped,
-                             place_order)
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
 from orders.shipping import ensure_default_rates
+from producers.models import Membership, MembershipRole
 from producers.money import payouts
 from producers.money.bankfile import bank_csv
-from producers.models import Membership, MembershipRole
 from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
-from shop.money import ledger
 from shop.extensions import db
+from shop.money import ledger
 
 RIB = "011519000001205000534921"
-CASABLANCA = Address(email="amina@example.com", phone="+212612345678", full_name="Amina",
-                     address_line="12 rue Ibn Battouta", city="Casablanca",
-                     postal_code="20250", country="MA", region_code=6)
+CASABLANCA = Address(
+    email="amina@example.com",
+    phone="+212612345678",
+    full_name="Amina",
+    address_line="12 rue Ibn Battouta",
+    city="Casablanca",
+    postal_code="20250",
+    country="MA",
+    region_code=6,
+)
 
 
 @pytest.fixture
@@ -33,8 +40,7 @@ def sell(app, make_product):
     def run(coop, price: int = 10_000) -> Order:
         if coop.id not in products:
             products[coop.id] = make_product(cooperative=coop, stock=100, price=price).variants[0]
-        order, _token = place_order({products[coop.id].sku: 1}, CASABLANCA, PaymentMethod.COD,
-                                    "fr")
+        order, _token = place_order({products[coop.id].sku: 1}, CASABLANCA, PaymentMethod.COD, "fr")
         for shipment in order.shipments:
             mark_shipped(shipment, "Amana", f"RR{shipment.id}")
             mark_delivered(shipment)
@@ -54,12 +60,14 @@ def admin(make_user):
 @pytest.fixture
 def coops(make_cooperative, make_user):
     """A cooperative paid by bank (with a manager), one by Stripe, one without a RIB."""
-    bank = make_cooperative(slug="amal", legal_name="Coopérative Amal", rib=RIB,
-                            rib_holder="COOP AMAL")
+    bank = make_cooperative(
+        slug="amal", legal_name="Coopérative Amal", rib=RIB, rib_holder="COOP AMAL"
+    )
     manager = make_user(email="owner@amal.ma")
     db.session.add(Membership(user=manager, cooperative=bank, role=MembershipRole.OWNER))
-    connect = make_cooperative(slug="connect", legal_name="Coopérative Connect",
-                               stripe_account_id="acct_1Connect")
+    connect = make_cooperative(
+        slug="connect", legal_name="Coopérative Connect", stripe_account_id="acct_1Connect"
+    )
     no_rib = make_cooperative(slug="sans-rib", legal_name="Coopérative Sans RIB")
     db.session.commit()
     return bank, connect, no_rib
@@ -81,12 +89,17 @@ def test_non_admins_are_refused(client, login, post_form, make_user, coops, sell
     manager = db.session.scalar(select(Membership)).user
     base = f"/fr/admin/payouts/{batch.id}"
     gets = ["/fr/admin/payouts", base, f"{base}/bank.csv"]
-    posts = ["/fr/admin/payouts/run", f"{base}/{payout.id}/paid", f"{base}/{payout.id}/failed",
-             f"{base}/{payout.id}/send"]
+    posts = [
+        "/fr/admin/payouts/run",
+        f"{base}/{payout.id}/paid",
+        f"{base}/{payout.id}/failed",
+        f"{base}/{payout.id}/send",
+    ]
     for url in gets + posts:
         response = client.get(url) if url in gets else client.post(url)
         assert response.status_code in (302, 400) and (
-            response.status_code == 400 or "/account/login" in response.location), url
+            response.status_code == 400 or "/account/login" in response.location
+        ), url
     login(client, manager)
     for url in gets:
         assert client.get(url).status_code == 403, url
@@ -97,8 +110,9 @@ def test_non_admins_are_refused(client, login, post_form, make_user, coops, sell
     assert db.session.scalar(select(func.count(PayoutBatch.id))) == 1
 
 
-def test_run_from_the_admin_pays_and_lists_what_was_skipped(client, login, post_form, admin,
-                                                            coops, sell, fake):
+def test_run_from_the_admin_pays_and_lists_what_was_skipped(
+    client, login, post_form, admin, coops, sell, fake
+):
     bank, connect, no_rib = coops
     login(client, admin)
     nothing = post_form(client, "/en/admin/payouts/run", page="/en/admin/payouts")
@@ -106,8 +120,9 @@ def test_run_from_the_admin_pays_and_lists_what_was_skipped(client, login, post_
     page = client.get(nothing.location).get_data(as_text=True)
     assert "Nothing to pay: no cooperative has money payable." in page
     french = post_form(client, "/fr/admin/payouts/run", page="/fr/admin/payouts")
-    assert "Rien à verser : aucune coopérative n’a d’argent à percevoir." in \
-        client.get(french.location).get_data(as_text=True)
+    assert "Rien à verser : aucune coopérative n’a d’argent à percevoir." in client.get(
+        french.location
+    ).get_data(as_text=True)
     for coop in coops:
         sell(coop)
     response = post_form(client, "/en/admin/payouts/run", page="/en/admin/payouts")
@@ -119,13 +134,25 @@ def test_run_from_the_admin_pays_and_lists_what_was_skipped(client, login, post_
     assert f"Batch {batch.id}: 2 payouts, MAD\xa0250.00 in all." in html
     assert "Not paid: Coopérative Sans RIB (no bank details)." in html
     assert "Not paid in this run" in html and "Coopérative Sans RIB" in html
-    for text in ("MAD\xa085.00", "MAD\xa035.00", "MAD\xa05.00", "MAD\xa0125.00",
-                 "011\xa0••••\xa0…\xa04921", "COOP AMAL", "acct_1Connect", "Bank transfer",
-                 "Stripe Connect", "In transit", "Paid",
-                 "Download the bank file (CSV)"):
+    for text in (
+        "MAD\xa085.00",
+        "MAD\xa035.00",
+        "MAD\xa05.00",
+        "MAD\xa0125.00",
+        "011\xa0••••\xa0…\xa04921",
+        "COOP AMAL",
+        "acct_1Connect",
+        "Bank transfer",
+        "Stripe Connect",
+        "In transit",
+        "Paid",
+        "Download the bank file (CSV)",
+    ):
         assert text in html, text
     assert RIB not in html
-    assert len([r["key"] for r in fake.requests]) == 1  # the Stripe payout was sent at once, one order
+    assert (
+        len([r["key"] for r in fake.requests]) == 1
+    )  # the Stripe payout was sent at once, one order
     db.session.expire_all()
     statuses = {p.cooperative_id: p.status for p in db.session.scalars(select(Payout))}
     assert statuses == {bank.id: PayoutStatus.CREATED, connect.id: PayoutStatus.PAID}
@@ -135,8 +162,9 @@ def test_run_from_the_admin_pays_and_lists_what_was_skipped(client, login, post_
     assert "In transit · 1" in index and "Paid · 1" in index
 
 
-def test_mark_paid_and_failed_from_the_batch_page(client, login, post_form, admin, coops,
-                                                  sell, outbox):
+def test_mark_paid_and_failed_from_the_batch_page(
+    client, login, post_form, admin, coops, sell, outbox
+):
     bank = coops[0]
     other = coops[2]
     other.rib = RIB
@@ -157,8 +185,7 @@ def test_mark_paid_and_failed_from_the_batch_page(client, login, post_form, admi
     db.session.expire_all()
     assert db.session.get(Payout, first.id).status == PayoutStatus.CREATED
 
-    failed = post_form(client, f"{page}/{first.id}/failed", {"reason": "Compte clôturé"},
-                       page=page)
+    failed = post_form(client, f"{page}/{first.id}/failed", {"reason": "Compte clôturé"}, page=page)
     assert failed.status_code == 302
     paid = post_form(client, f"{page}/{second.id}/paid", page=page)
     assert paid.status_code == 302
@@ -170,8 +197,12 @@ def test_mark_paid_and_failed_from_the_batch_page(client, login, post_form, admi
     again = post_form(client, f"{page}/{second.id}/paid", page=page)
     assert again.status_code == 400
     assert "This payout is already paid: it can no longer change." in again.get_data(as_text=True)
-    assert post_form(client, f"/en/admin/payouts/{batch.id + 1}/{second.id}/paid",
-                     page=page).status_code == 404
+    assert (
+        post_form(
+            client, f"/en/admin/payouts/{batch.id + 1}/{second.id}/paid", page=page
+        ).status_code
+        == 404
+    )
     assert ledger.integrity_problems() == []
     assert "owner@amal.ma" in {m["To"] for m in outbox()}
 
@@ -184,8 +215,10 @@ def test_bank_file_download(client, login, admin, coops, sell):
     response = client.get(f"/fr/admin/payouts/{batch.id}/bank.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    assert response.headers["Content-Disposition"] == \
-        f'attachment; filename="taawon-payouts-{batch.id}.csv"'
+    assert (
+        response.headers["Content-Disposition"]
+        == f'attachment; filename="taawon-payouts-{batch.id}.csv"'
+    )
     assert response.data.startswith(b"\xef\xbb\xbfreference,beneficiary,rib,amount")
     assert response.data.decode("utf-8") == bank_csv(batch)
     assert f"COOP AMAL,{RIB},125.00,MAD".encode() in response.data
@@ -210,12 +243,15 @@ def test_send_again_after_stripe_was_down(client, login, post_form, admin, coops
     db.session.expire_all()
     payout = db.session.get(Payout, payout.id)
     assert payout.status == PayoutStatus.PAID and payout.method == PayoutMethod.STRIPE
-    assert [r["key"] for r in fake.requests] == [f"payout-{payout.id}-{db.session.scalar(select(Order.number))}"] * 2
+    assert [r["key"] for r in fake.requests] == [
+        f"payout-{payout.id}-{db.session.scalar(select(Order.number))}"
+    ] * 2
     assert f"Payout {payout.reference} sent and paid." in client.get(page).get_data(as_text=True)
 
 
-def test_pages_run_a_bounded_number_of_queries(client, login, admin, make_cooperative, sell,
-                                               count_queries):
+def test_pages_run_a_bounded_number_of_queries(
+    client, login, admin, make_cooperative, sell, count_queries
+):
     login(client, admin)
 
     def measure(url: str) -> int:

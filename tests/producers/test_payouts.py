@@ -1,4 +1,5 @@
 """Payout runs: exact centimes, idempotence, netting, failures, Stripe Connect, concurrency."""
+
 from __future__ import annotations
 
 import threading
@@ -8,25 +9,30 @@ import pytest
 from sqlalchemy import func, select
 
 from orders import accounting
-from orders.models import (Order, PaymentMethod, Refund, RefundLine, RefundMethod,
-                           RefundStatus)
-from orders.services import (Address, mark_cash_remitted, mark_delivered, mark_shipped,
-                             place_order)
+from orders.models import Order, PaymentMethod, Refund, RefundLine, RefundMethod, RefundStatus
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
 from orders.shipping import ensure_default_rates
+from producers.models import Membership, MembershipRole
 from producers.money import payouts
 from producers.money.bankfile import bank_csv
-from producers.money.reconciliation import reconcile
-from producers.models import Membership, MembershipRole
 from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
-from shop.money import ledger
+from producers.money.reconciliation import reconcile
 from shop.audit import AuditEntry
 from shop.extensions import db
 from shop.models import utcnow
+from shop.money import ledger
 
 RIB = "011519000001205000534921"
-CASABLANCA = Address(email="amina@example.com", phone="+212612345678", full_name="Amina",
-                     address_line="12 rue Ibn Battouta", city="Casablanca",
-                     postal_code="20250", country="MA", region_code=6)
+CASABLANCA = Address(
+    email="amina@example.com",
+    phone="+212612345678",
+    full_name="Amina",
+    address_line="12 rue Ibn Battouta",
+    city="Casablanca",
+    postal_code="20250",
+    country="MA",
+    region_code=6,
+)
 
 
 def later(days: int = 15):
@@ -50,8 +56,9 @@ def sell(rates, make_cooperative, make_product):
         key = (coop.id, price)
         if key not in products:
             products[key] = make_product(cooperative=coop, stock=1_000, price=price).variants[0]
-        order, _token = place_order({products[key].sku: quantity}, CASABLANCA,
-                                    PaymentMethod.COD, "fr")
+        order, _token = place_order(
+            {products[key].sku: quantity}, CASABLANCA, PaymentMethod.COD, "fr"
+        )
         for shipment in order.shipments:
             mark_shipped(shipment, "Amana", f"RR{shipment.id}")
             mark_delivered(shipment)
@@ -65,10 +72,11 @@ def sell(rates, make_cooperative, make_product):
 @pytest.fixture
 def coop(make_cooperative, make_user):
     """A cooperative with a RIB and two managers (fr and ar)."""
-    cooperative = make_cooperative(legal_name="Coopérative Amal", rib=RIB,
-                                   rib_holder="COOP AMAL")
-    for email, locale, role in (("owner@amal.ma", "fr", MembershipRole.OWNER),
-                                ("treasurer@amal.ma", "ar", MembershipRole.MANAGER)):
+    cooperative = make_cooperative(legal_name="Coopérative Amal", rib=RIB, rib_holder="COOP AMAL")
+    for email, locale, role in (
+        ("owner@amal.ma", "fr", MembershipRole.OWNER),
+        ("treasurer@amal.ma", "ar", MembershipRole.MANAGER),
+    ):
         user = make_user(email=email, locale=locale)
         db.session.add(Membership(user=user, cooperative=cooperative, role=role))
     db.session.commit()
@@ -79,13 +87,25 @@ def refund_units(order: Order, quantity: int = 1) -> Refund:
     """A cash refund of ``quantity`` units of the order's first line, posted to the ledger."""
     line = order.lines[0]
     parts = accounting.parts_for(line, quantity)
-    refund = Refund(order_id=order.id, method=RefundMethod.CASH, status=RefundStatus.PENDING,
-                    amount_cents=parts.gross, reason="cassé")
-    refund.lines.append(RefundLine(
-        shipment_id=line.shipment_id, cooperative_id=line.cooperative_id,
-        order_line_id=line.id, quantity=quantity, gross_cents=parts.gross,
-        commission_cents=parts.commission, premium_cents=parts.premium,
-        producer_cents=parts.producer))
+    refund = Refund(
+        order_id=order.id,
+        method=RefundMethod.CASH,
+        status=RefundStatus.PENDING,
+        amount_cents=parts.gross,
+        reason="cassé",
+    )
+    refund.lines.append(
+        RefundLine(
+            shipment_id=line.shipment_id,
+            cooperative_id=line.cooperative_id,
+            order_line_id=line.id,
+            quantity=quantity,
+            gross_cents=parts.gross,
+            commission_cents=parts.commission,
+            premium_cents=parts.premium,
+            producer_cents=parts.producer,
+        )
+    )
     line.refunded_quantity += quantity
     db.session.add(refund)
     db.session.flush()
@@ -111,12 +131,17 @@ def assert_ledger_sound() -> None:
 
 # ------------------------------------------------------------------ the run
 
+
 def test_a_run_pays_exact_centimes_once(coop, sell, outbox):
     order = sell(coop)  # 2 × 123.45 MAD, 600 g from Souss-Massa to Casablanca
     line, shipment = order.lines[0], order.shipments[0]
-    assert (line.gross_cents, line.commission_cents, line.premium_cents,
-            line.producer_cents, shipment.shipping_cents) == (24_690, 2_469, 1_235, 20_986,
-                                                              3_500)
+    assert (
+        line.gross_cents,
+        line.commission_cents,
+        line.premium_cents,
+        line.producer_cents,
+        shipment.shipping_cents,
+    ) == (24_690, 2_469, 1_235, 20_986, 3_500)
     assert payouts.run_payouts(now=later(13)) is None  # still in the hold
     assert db.session.scalar(select(func.count(PayoutBatch.id))) == 0
 
@@ -124,25 +149,37 @@ def test_a_run_pays_exact_centimes_once(coop, sell, outbox):
     db.session.commit()
     assert batch is not None and len(batch.payouts) == 1
     payout = batch.payouts[0]
-    assert (payout.revenue_cents, payout.shipping_cents, payout.fund_cents,
-            payout.total_cents) == (20_986, 3_500, 1_235, 25_721)
+    assert (payout.revenue_cents, payout.shipping_cents, payout.fund_cents, payout.total_cents) == (
+        20_986,
+        3_500,
+        1_235,
+        25_721,
+    )
     assert batch.total_cents == 25_721
-    assert (payout.method, payout.status, payout.rib, payout.rib_holder) == \
-        (PayoutMethod.BANK, PayoutStatus.CREATED, RIB, "COOP AMAL")
+    assert (payout.method, payout.status, payout.rib, payout.rib_holder) == (
+        PayoutMethod.BANK,
+        PayoutStatus.CREATED,
+        RIB,
+        "COOP AMAL",
+    )
     assert payout.reference == f"TAAWON-P{payout.id:06d}"
-    assert payable(coop.id) == {account: 0 for account in ledger.PAYABLE_ACCOUNTS}
+    assert payable(coop.id) == dict.fromkeys(ledger.PAYABLE_ACCOUNTS, 0)
     assert ledger.balance(ledger.IN_TRANSIT, coop.id) == -25_721
 
-    entry = db.session.scalar(select(ledger.JournalEntry).where(
-        ledger.JournalEntry.key == f"payout:{payout.id}:created"))
+    entry = db.session.scalar(
+        select(ledger.JournalEntry).where(ledger.JournalEntry.key == f"payout:{payout.id}:created")
+    )
     assert entry.kind == ledger.PAYOUT_CREATED
-    legs = {(l.account, l.amount_cents, l.cooperative_id, l.order_id, l.shipment_id)
-            for l in entry.lines}
+    legs = {
+        (l.account, l.amount_cents, l.cooperative_id, l.order_id, l.shipment_id)
+        for l in entry.lines
+    }
     assert legs == {
         (ledger.COOP_REVENUE, 20_986, coop.id, order.id, shipment.id),
         (ledger.COOP_SHIPPING, 3_500, coop.id, order.id, shipment.id),
         (ledger.COOP_FUND, 1_235, coop.id, order.id, shipment.id),
-        (ledger.IN_TRANSIT, -25_721, coop.id, None, None)}
+        (ledger.IN_TRANSIT, -25_721, coop.id, None, None),
+    }
     run = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "payout.run"))
     assert (run.target_id, run.data["payouts"], run.data["total_cents"]) == (batch.id, 1, 25_721)
     assert_ledger_sound()
@@ -158,27 +195,33 @@ def test_a_run_pays_exact_centimes_once(coop, sell, outbox):
 
 
 def test_each_cooperative_gets_its_own_payout_and_the_ones_without_a_rib_wait(
-        coop, sell, make_cooperative):
+    coop, sell, make_cooperative
+):
     no_rib = make_cooperative(legal_name="Coopérative Sans RIB")
     bad_rib = make_cooperative(legal_name="Coopérative RIB faux", rib=RIB[:-1] + "2")
-    stripe_coop = make_cooperative(legal_name="Coopérative Connect",
-                                   stripe_account_id="acct_1Connect")
+    stripe_coop = make_cooperative(
+        legal_name="Coopérative Connect", stripe_account_id="acct_1Connect"
+    )
     for cooperative in (coop, no_rib, bad_rib, stripe_coop):
         sell(cooperative, price=10_000, quantity=1)
     skipped: list[payouts.Skipped] = []
     batch = payouts.run_payouts(now=later(), skipped=skipped)
     db.session.commit()
     # 100 MAD: commission 10.00, premium 5.00, producer 85.00, shipping 35.00.
-    assert {(p.cooperative_id, p.method, p.revenue_cents, p.fund_cents, p.shipping_cents,
-             p.total_cents) for p in batch.payouts} == {
+    assert {
+        (p.cooperative_id, p.method, p.revenue_cents, p.fund_cents, p.shipping_cents, p.total_cents)
+        for p in batch.payouts
+    } == {
         (coop.id, PayoutMethod.BANK, 8_500, 500, 3_500, 12_500),
-        (stripe_coop.id, PayoutMethod.STRIPE, 8_500, 500, 3_500, 12_500)}
+        (stripe_coop.id, PayoutMethod.STRIPE, 8_500, 500, 3_500, 12_500),
+    }
     assert batch.total_cents == 25_000
     stripe_payout = next(p for p in batch.payouts if p.method == PayoutMethod.STRIPE)
     assert (stripe_payout.stripe_account_id, stripe_payout.rib) == ("acct_1Connect", None)
     assert sorted((s.cooperative_id, s.reason, s.amount_cents) for s in skipped) == [
         (no_rib.id, payouts.NO_BANK_DETAILS, 12_500),
-        (bad_rib.id, payouts.NO_BANK_DETAILS, 12_500)]
+        (bad_rib.id, payouts.NO_BANK_DETAILS, 12_500),
+    ]
     assert skipped[0].label == "pas de coordonnées bancaires"  # French outside a request
     assert payable(no_rib.id)[ledger.COOP_REVENUE] == 8_500  # still owed, waiting
 
@@ -199,8 +242,7 @@ def test_a_refund_after_payout_is_netted_against_the_next_one(coop, sell):
     assert batch.payouts[0].total_cents == 25_721
     refund_units(first, 1)  # 123.45 MAD: producer 104.93, premium 6.17, commission 12.35
     owed = payable(coop.id)
-    assert owed == {ledger.COOP_REVENUE: -10_493, ledger.COOP_SHIPPING: 0,
-                    ledger.COOP_FUND: -617}
+    assert owed == {ledger.COOP_REVENUE: -10_493, ledger.COOP_SHIPPING: 0, ledger.COOP_FUND: -617}
     skipped: list[payouts.Skipped] = []
     assert payouts.run_payouts(now=later(), skipped=skipped) is None  # nothing positive to pay
     assert [(s.reason, s.amount_cents) for s in skipped] == [(payouts.NOT_POSITIVE, -11_110)]
@@ -210,11 +252,18 @@ def test_a_refund_after_payout_is_netted_against_the_next_one(coop, sell):
     batch = payouts.run_payouts(now=later(30))
     db.session.commit()
     payout = batch.payouts[0]
-    assert (payout.revenue_cents, payout.fund_cents, payout.shipping_cents,
-            payout.total_cents) == (8_500 - 10_493, 500 - 617, 3_500, 1_390)
-    assert payable(coop.id) == {account: 0 for account in ledger.PAYABLE_ACCOUNTS}
-    lines = db.session.scalars(select(ledger.JournalLine).join(ledger.JournalEntry).where(
-        ledger.JournalEntry.key == f"payout:{payout.id}:created")).all()
+    assert (payout.revenue_cents, payout.fund_cents, payout.shipping_cents, payout.total_cents) == (
+        8_500 - 10_493,
+        500 - 617,
+        3_500,
+        1_390,
+    )
+    assert payable(coop.id) == dict.fromkeys(ledger.PAYABLE_ACCOUNTS, 0)
+    lines = db.session.scalars(
+        select(ledger.JournalLine)
+        .join(ledger.JournalEntry)
+        .where(ledger.JournalEntry.key == f"payout:{payout.id}:created")
+    ).all()
     by_order: dict[int | None, int] = {}
     for line in lines:
         by_order[line.order_id] = by_order.get(line.order_id, 0) + line.amount_cents
@@ -237,19 +286,30 @@ def test_a_failed_payout_returns_the_money_parcel_by_parcel(coop, sell, outbox, 
     db.session.commit()
     assert (payout.status, payout.failure_reason) == (PayoutStatus.FAILED, "RIB clôturé")
     assert payout.failed_at is not None
-    created = {(l.account, l.amount_cents, l.order_id, l.shipment_id) for l in db.session.scalars(
-        select(ledger.JournalLine).join(ledger.JournalEntry)
-        .where(ledger.JournalEntry.key == f"payout:{payout.id}:created"))}
-    failed = {(l.account, -l.amount_cents, l.order_id, l.shipment_id) for l in db.session.scalars(
-        select(ledger.JournalLine).join(ledger.JournalEntry)
-        .where(ledger.JournalEntry.key == f"payout:{payout.id}:failed"))}
+    created = {
+        (l.account, l.amount_cents, l.order_id, l.shipment_id)
+        for l in db.session.scalars(
+            select(ledger.JournalLine)
+            .join(ledger.JournalEntry)
+            .where(ledger.JournalEntry.key == f"payout:{payout.id}:created")
+        )
+    }
+    failed = {
+        (l.account, -l.amount_cents, l.order_id, l.shipment_id)
+        for l in db.session.scalars(
+            select(ledger.JournalLine)
+            .join(ledger.JournalEntry)
+            .where(ledger.JournalEntry.key == f"payout:{payout.id}:failed")
+        )
+    }
     assert created == failed and len(created) == 7
     for order in orders:
         shipment = order.shipments[0]
-        assert ledger.shipment_balances(ledger.PAYABLE_ACCOUNTS, [shipment.id])[shipment.id] \
-            == {ledger.COOP_REVENUE: -order.lines[0].producer_cents,
-                ledger.COOP_FUND: -order.lines[0].premium_cents,
-                ledger.COOP_SHIPPING: -shipment.shipping_cents}
+        assert ledger.shipment_balances(ledger.PAYABLE_ACCOUNTS, [shipment.id])[shipment.id] == {
+            ledger.COOP_REVENUE: -order.lines[0].producer_cents,
+            ledger.COOP_FUND: -order.lines[0].premium_cents,
+            ledger.COOP_SHIPPING: -shipment.shipping_cents,
+        }
     assert ledger.balance(ledger.IN_TRANSIT) == 0
     audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "payout.failed"))
     assert (audit.actor_id, audit.reason, audit.target_id) == (admin.id, "RIB clôturé", payout.id)
@@ -267,8 +327,7 @@ def test_a_failed_payout_returns_the_money_parcel_by_parcel(coop, sell, outbox, 
     assert_ledger_sound()
 
 
-def test_mark_paid_moves_the_money_out_and_tells_the_managers(coop, sell, outbox, make_user,
-                                                              app):
+def test_mark_paid_moves_the_money_out_and_tells_the_managers(coop, sell, outbox, make_user, app):
     admin = make_user(email="admin@taawon.ma", is_admin=True)
     sell(coop)
     payout = payouts.run_payouts(admin, now=later()).payouts[0]
@@ -279,10 +338,13 @@ def test_mark_paid_moves_the_money_out_and_tells_the_managers(coop, sell, outbox
     assert payout.status == PayoutStatus.PAID and payout.paid_at is not None
     assert ledger.balance(ledger.IN_TRANSIT, coop.id) == 0
     assert ledger.balance(ledger.CLEARING) == clearing - 25_721
-    entry = db.session.scalar(select(ledger.JournalEntry).where(
-        ledger.JournalEntry.key == f"payout:{payout.id}:paid"))
+    entry = db.session.scalar(
+        select(ledger.JournalEntry).where(ledger.JournalEntry.key == f"payout:{payout.id}:paid")
+    )
     assert {(l.account, l.amount_cents, l.cooperative_id) for l in entry.lines} == {
-        (ledger.IN_TRANSIT, 25_721, coop.id), (ledger.CLEARING, -25_721, coop.id)}
+        (ledger.IN_TRANSIT, 25_721, coop.id),
+        (ledger.CLEARING, -25_721, coop.id),
+    }
     mails = {m["To"]: m for m in managers_mail(outbox)}
     assert set(mails) == {"owner@amal.ma", "treasurer@amal.ma"}
     french = mails["owner@amal.ma"].get_body(("plain",)).get_content()
@@ -293,21 +355,27 @@ def test_mark_paid_moves_the_money_out_and_tells_the_managers(coop, sell, outbox
     assert payout.reference in arabic and "257" in arabic
     assert_ledger_sound()
 
-    for move in (lambda: payouts.mark_paid(payout, admin),
-                 lambda: payouts.mark_failed(payout, "trop tard", admin)):
+    for move in (
+        lambda: payouts.mark_paid(payout, admin),
+        lambda: payouts.mark_failed(payout, "trop tard", admin),
+    ):
         with pytest.raises(payouts.PayoutError) as error:
             move()
-        assert str(error.value.message) == \
-            "Ce versement est déjà payé : il ne peut plus changer."
+        assert str(error.value.message) == "Ce versement est déjà payé : il ne peut plus changer."
     db.session.rollback()
-    assert db.session.scalar(select(func.count(AuditEntry.id))
-                             .where(AuditEntry.action == "payout.paid")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count(AuditEntry.id)).where(AuditEntry.action == "payout.paid")
+        )
+        == 1
+    )
 
 
 # ------------------------------------------------------------------ the bank file
 
+
 def test_bank_csv_is_exact_and_safe_in_a_spreadsheet(coop, sell, make_cooperative):
-    sly = make_cooperative(legal_name="=HYPERLINK(\"http://evil\")", rib=RIB, rib_holder="")
+    sly = make_cooperative(legal_name='=HYPERLINK("http://evil")', rib=RIB, rib_holder="")
     plus = make_cooperative(legal_name="Coopérative Plus", rib=RIB, rib_holder="+212 Tifaout")
     connect = make_cooperative(legal_name="Connect", stripe_account_id="acct_x")
     sell(coop)
@@ -321,9 +389,10 @@ def test_bank_csv_is_exact_and_safe_in_a_spreadsheet(coop, sell, make_cooperativ
     expected = (
         "\ufeffreference,beneficiary,rib,amount,currency,label\r\n"
         f"{ref[coop.id]},COOP AMAL,{RIB},257.21,MAD,Taawon {ref[coop.id]}\r\n"
-        f"{ref[sly.id]},\"'=HYPERLINK(\"\"http://evil\"\")\",{RIB},125.00,MAD,"
+        f'{ref[sly.id]},"\'=HYPERLINK(""http://evil"")",{RIB},125.00,MAD,'
         f"Taawon {ref[sly.id]}\r\n"
-        f"{ref[plus.id]},'+212 Tifaout,{RIB},44.01,MAD,Taawon {ref[plus.id]}\r\n")
+        f"{ref[plus.id]},'+212 Tifaout,{RIB},44.01,MAD,Taawon {ref[plus.id]}\r\n"
+    )
     assert bank_csv(batch) == expected
     paid = next(p for p in batch.payouts if p.cooperative_id == coop.id)
     payouts.mark_paid(paid, None)
@@ -332,6 +401,7 @@ def test_bank_csv_is_exact_and_safe_in_a_spreadsheet(coop, sell, make_cooperativ
 
 
 # ------------------------------------------------------------------ Stripe Connect
+
 
 @pytest.fixture
 def fake(app, fake):
@@ -342,8 +412,9 @@ def fake(app, fake):
 
 @pytest.fixture
 def connect(make_cooperative, make_user):
-    cooperative = make_cooperative(legal_name="Coopérative Connect",
-                                   stripe_account_id="acct_1Connect")
+    cooperative = make_cooperative(
+        legal_name="Coopérative Connect", stripe_account_id="acct_1Connect"
+    )
     user = make_user(email="owner@connect.ma", locale="en")
     db.session.add(Membership(user=user, cooperative=cooperative, role=MembershipRole.OWNER))
     db.session.commit()
@@ -359,13 +430,34 @@ def test_connect_payouts_send_one_transfer_per_order(connect, sell, fake, outbox
     assert payouts.send_transfers(payout) is True
     db.session.commit()
     sent = [r for r in fake.requests if r["path"] == "/v1/transfers"]
-    assert [(r["form"]["amount"], r["form"]["currency"], r["form"]["destination"],
-             r["form"]["transfer_group"], r["form"]["metadata[payout]"], r["key"])
-            for r in sent] == [
-        ("25721", "mad", "acct_1Connect", first.number, payout.reference,
-         f"payout-{payout.id}-{first.number}"),
-        ("12500", "mad", "acct_1Connect", second.number, payout.reference,
-         f"payout-{payout.id}-{second.number}")]
+    assert [
+        (
+            r["form"]["amount"],
+            r["form"]["currency"],
+            r["form"]["destination"],
+            r["form"]["transfer_group"],
+            r["form"]["metadata[payout]"],
+            r["key"],
+        )
+        for r in sent
+    ] == [
+        (
+            "25721",
+            "mad",
+            "acct_1Connect",
+            first.number,
+            payout.reference,
+            f"payout-{payout.id}-{first.number}",
+        ),
+        (
+            "12500",
+            "mad",
+            "acct_1Connect",
+            second.number,
+            payout.reference,
+            f"payout-{payout.id}-{second.number}",
+        ),
+    ]
     assert payout.status == PayoutStatus.PAID
     assert payout.stripe_transfer_ids.split() == [fake.answers[r["key"]]["id"] for r in sent]
     assert [m["To"] for m in managers_mail(outbox)] == ["owner@connect.ma"]
@@ -401,12 +493,15 @@ def test_a_retry_after_stripe_failed_pays_nothing_twice(connect, sell, fake, out
     db.session.commit()
     keys = [r["key"] for r in fake.requests]
     assert keys == [f"payout-{payout.id}-{orders[0].number}"] * 2 + [
-        f"payout-{payout.id}-{orders[1].number}", f"payout-{payout.id}-{orders[1].number}",
-        f"payout-{payout.id}-{orders[2].number}"]
+        f"payout-{payout.id}-{orders[1].number}",
+        f"payout-{payout.id}-{orders[1].number}",
+        f"payout-{payout.id}-{orders[2].number}",
+    ]
     # Three transfers made, each once: the retry resumed after the one already sent.
     assert len(fake.answers) == 3
     assert payout.stripe_transfer_ids.split() == [
-        fake.answers[f"payout-{payout.id}-{o.number}"]["id"] for o in orders]
+        fake.answers[f"payout-{payout.id}-{o.number}"]["id"] for o in orders
+    ]
     assert (payout.status, payout.failure_reason) == (PayoutStatus.PAID, "")
     assert_ledger_sound()
 
@@ -424,7 +519,9 @@ def test_transfers_net_a_refunded_order_against_the_others(connect, sell, fake):
     assert payout.total_cents == 21_500 + 4_401 - 11_110
     plan = payouts.transfer_plan(payout)
     assert [(t.order_number, t.amount_cents) for t in plan] == [
-        (second.number, 21_500 - 11_110), (third.number, 4_401)]
+        (second.number, 21_500 - 11_110),
+        (third.number, 4_401),
+    ]
     assert payouts.send_transfers(payout)
     db.session.commit()
     assert [int(r["form"]["amount"]) for r in fake.requests] == [10_390, 4_401]
@@ -443,8 +540,8 @@ def test_without_stripe_keys_a_connect_payout_waits(connect, sell, app):
 
 # ------------------------------------------------------------------ command line
 
-def test_cli_runs_a_batch_and_says_when_nothing_is_due(coop, sell, runner, make_cooperative,
-                                                       fake):
+
+def test_cli_runs_a_batch_and_says_when_nothing_is_due(coop, sell, runner, make_cooperative, fake):
     result = runner.invoke(args=["payouts", "run"])
     assert result.exit_code == 0 and "nothing to pay" in result.output
     no_rib = make_cooperative(legal_name="Coopérative Sans RIB")
@@ -472,6 +569,7 @@ def test_cli_runs_a_batch_and_says_when_nothing_is_due(coop, sell, runner, make_
 
 
 # ------------------------------------------------------------------ concurrency
+
 
 @pytest.mark.slow
 @pytest.mark.commits

@@ -1,4 +1,5 @@
 """Moroccan RIBs: validation, masking, and the workspace's bank details page."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,26 +24,44 @@ NEW_RIB = _fix_key("2307800001234567890123")
 
 # ------------------------------------------------------------------ validation
 
+
 def test_the_example_rib_is_valid_and_every_one_digit_change_is_not():
     assert valid_rib(RIB) == RIB
     for position in range(24):
         for digit in "0123456789":
             if digit == RIB[position]:
                 continue
-            changed = RIB[:position] + digit + RIB[position + 1:]
+            changed = RIB[:position] + digit + RIB[position + 1 :]
             assert valid_rib(changed) is None, changed
 
 
-@pytest.mark.parametrize("text", [
-    "011 519 0000012050005349 21", " 011519000001205000534921 ", "011-519-000001205000534921",
-    "011\u00a0519\u00a00000012050005349\u00a021", "٠١١٥١٩٠٠٠٠٠١٢٠٥٠٠٠٥٣٤٩٢١"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "011 519 0000012050005349 21",
+        " 011519000001205000534921 ",
+        "011-519-000001205000534921",
+        "011\u00a0519\u00a00000012050005349\u00a021",
+        "٠١١٥١٩٠٠٠٠٠١٢٠٥٠٠٠٥٣٤٩٢١",
+    ],
+)
 def test_spaces_dashes_and_arabic_digits_are_read(text):
     assert valid_rib(text) == RIB
 
 
-@pytest.mark.parametrize("text", [
-    "", None, "01151900000120500053492", "0115190000012050005349210", "0115190000012050005349a1",
-    "011519000001205000534922", "+11519000001205000534921", "１１５１９０００００１２０５０００５３４９２１"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        None,
+        "01151900000120500053492",
+        "0115190000012050005349210",
+        "0115190000012050005349a1",
+        "011519000001205000534922",
+        "+11519000001205000534921",
+        "１１５１９０００００１２０５０００５３４９２１",
+    ],
+)
 def test_wrong_length_letters_and_bad_keys_are_refused(text):
     assert valid_rib(text) is None
 
@@ -56,17 +75,23 @@ def test_masking_shows_the_bank_and_the_last_four_digits_only():
 
 # ------------------------------------------------------------------ the workspace page
 
+
 @pytest.fixture
 def team(make_user, make_cooperative):
     """A cooperative with a RIB, its owner (who edits) and two other managers."""
-    coop = make_cooperative(slug="amal", legal_name="Coopérative Amal", rib=RIB,
-                            rib_holder="COOP AMAL")
+    coop = make_cooperative(
+        slug="amal", legal_name="Coopérative Amal", rib=RIB, rib_holder="COOP AMAL"
+    )
     owner = make_user(email="owner@amal.ma", name="Aicha", locale="fr")
     treasurer = make_user(email="treasurer@amal.ma", name="Khadija", locale="ar")
     seller = make_user(email="seller@amal.ma", name="Fatima", locale="en")
-    db.session.add_all([Membership(user=owner, cooperative=coop, role=MembershipRole.OWNER),
-                        Membership(user=treasurer, cooperative=coop),
-                        Membership(user=seller, cooperative=coop)])
+    db.session.add_all(
+        [
+            Membership(user=owner, cooperative=coop, role=MembershipRole.OWNER),
+            Membership(user=treasurer, cooperative=coop),
+            Membership(user=seller, cooperative=coop),
+        ]
+    )
     db.session.commit()
     return coop, owner
 
@@ -97,17 +122,22 @@ def test_changing_the_rib_needs_the_current_password(client, login, post_form, t
     assert 'value="Coop Amal SARL"' in html  # the input is kept
     wrong = post_form(client, url, {**data, "current_password": "not my password"})
     assert wrong.status_code == 400
-    assert "Your password is not right. The bank details were not changed." in \
-        wrong.get_data(as_text=True)
+    assert "Your password is not right. The bank details were not changed." in wrong.get_data(
+        as_text=True
+    )
     french = post_form(client, URL.format(lang="fr"), {**data, "current_password": "nope"})
     assert french.status_code == 400
-    assert "Votre mot de passe n’est pas le bon. Les coordonnées bancaires n’ont pas été " \
-           "modifiées." in french.get_data(as_text=True)
+    assert (
+        "Votre mot de passe n’est pas le bon. Les coordonnées bancaires n’ont pas été "
+        "modifiées." in french.get_data(as_text=True)
+    )
     db.session.expire_all()
     coop = db.session.get(Cooperative, coop.id)
     assert (coop.rib, coop.rib_holder, coop.rib_updated_at) == (RIB, "COOP AMAL", None)
-    assert db.session.scalar(select(AuditEntry).where(
-        AuditEntry.action == "cooperative.rib_change")) is None
+    assert (
+        db.session.scalar(select(AuditEntry).where(AuditEntry.action == "cooperative.rib_change"))
+        is None
+    )
     assert outbox() == []
 
     done = post_form(client, url, {**data, "current_password": "correct horse battery"})
@@ -116,11 +146,15 @@ def test_changing_the_rib_needs_the_current_password(client, login, post_form, t
     coop = db.session.get(Cooperative, coop.id)
     assert (coop.rib, coop.rib_holder) == (NEW_RIB, "Coop Amal SARL")
     assert coop.rib_updated_at is not None
-    entry = db.session.scalar(select(AuditEntry).where(
-        AuditEntry.action == "cooperative.rib_change"))
+    entry = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "cooperative.rib_change")
+    )
     assert (entry.actor_id, entry.target_id) == (owner.id, coop.id)
-    assert entry.data == {"previous": "011 •••• … 4921", "rib": "230 •••• … " + NEW_RIB[-4:],
-                          "holder": "Coop Amal SARL"}
+    assert entry.data == {
+        "previous": "011 •••• … 4921",
+        "rib": "230 •••• … " + NEW_RIB[-4:],
+        "holder": "Coop Amal SARL",
+    }
     assert RIB not in str(entry.data) and NEW_RIB not in str(entry.data)
 
     mails = {m["To"]: m for m in outbox()}
@@ -140,18 +174,23 @@ def test_an_invalid_rib_is_refused_with_the_input_kept(client, login, post_form,
     _coop, owner = team
     login(client, owner)
     bad = RIB[:-1] + "2"
-    response = post_form(client, URL.format(lang="en"), {
-        "rib": bad, "rib_holder": "X", "current_password": "correct horse battery"})
+    response = post_form(
+        client,
+        URL.format(lang="en"),
+        {"rib": bad, "rib_holder": "X", "current_password": "correct horse battery"},
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "This RIB is not valid: it has 24 digits and its last two digits are a check key." \
-        in html
+    assert (
+        "This RIB is not valid: it has 24 digits and its last two digits are a check key." in html
+    )
     assert f'value="{bad}"' in html
     assert db.session.scalar(select(Cooperative.rib)) == RIB
 
 
-def test_only_the_cooperatives_managers_see_the_page(client, login, post_form, team, make_user,
-                                                     make_cooperative):
+def test_only_the_cooperatives_managers_see_the_page(
+    client, login, post_form, team, make_user, make_cooperative
+):
     other = make_cooperative(slug="other")
     stranger = make_user(email="manager@other.ma")
     db.session.add(Membership(user=stranger, cooperative=other, role=MembershipRole.OWNER))

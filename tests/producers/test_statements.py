@@ -1,4 +1,5 @@
 """A cooperative's balance, order splits, payouts and monthly statements (issue #7)."""
+
 from __future__ import annotations
 
 import re
@@ -7,22 +8,27 @@ from datetime import datetime, timedelta
 import pytest
 
 from orders import accounting
-from orders.models import (Order, PaymentMethod, Refund, RefundLine, RefundMethod,
-                           RefundStatus)
-from orders.services import (Address, mark_cash_remitted, mark_delivered, mark_shipped,
-                             place_order)
+from orders.models import Order, PaymentMethod, Refund, RefundLine, RefundMethod, RefundStatus
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
 from orders.shipping import ensure_default_rates
-from producers.money import statements
 from producers.models import Membership, MembershipRole
+from producers.money import statements
 from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
-from shop.money import ledger
 from shop.extensions import db
-from shop.money.ledger import credit, debit
 from shop.models import utcnow
+from shop.money import ledger
+from shop.money.ledger import credit, debit
 
-ADDRESS = Address(full_name="Amina Alaoui", email="amina@example.com", phone="+212612345678",
-                  address_line="12 rue Ibn Battouta", city="Casablanca", postal_code="20250",
-                  country="MA", region_code=6)
+ADDRESS = Address(
+    full_name="Amina Alaoui",
+    email="amina@example.com",
+    phone="+212612345678",
+    address_line="12 rue Ibn Battouta",
+    city="Casablanca",
+    postal_code="20250",
+    country="MA",
+    region_code=6,
+)
 # Default policy: 10 % commission, 5 % premium. A 120 MAD unit splits into
 # 12.00 commission + 6.00 premium + 102.00 producer revenue; a parcel under
 # 300 MAD to Casablanca (national zone, under 1 kg) pays 35.00 shipping.
@@ -30,6 +36,7 @@ UNIT, PRODUCER, PREMIUM, SHIPPING = 12_000, 10_200, 600, 3_500
 
 
 # ------------------------------------------------------------------ helpers
+
 
 @pytest.fixture
 def manager(make_user, make_cooperative):
@@ -71,13 +78,25 @@ def refund_units(order: Order, units: int, shipping: bool = False) -> Refund:
     """A cash refund of ``units`` of the order's first line (and its shipping)."""
     line, shipment = order.lines[0], order.shipments[0]
     parts = accounting.parts_for(line, units)
-    item = RefundLine(shipment_id=shipment.id, cooperative_id=shipment.cooperative_id,
-                      order_line_id=line.id, quantity=units, gross_cents=parts.gross,
-                      commission_cents=parts.commission, premium_cents=parts.premium,
-                      producer_cents=parts.producer,
-                      shipping_cents=shipment.shipping_cents if shipping else 0)
-    refund = Refund(order_id=order.id, method=RefundMethod.CASH, status=RefundStatus.PENDING,
-                    amount_cents=item.amount_cents, reason="Pot cassé", lines=[item])
+    item = RefundLine(
+        shipment_id=shipment.id,
+        cooperative_id=shipment.cooperative_id,
+        order_line_id=line.id,
+        quantity=units,
+        gross_cents=parts.gross,
+        commission_cents=parts.commission,
+        premium_cents=parts.premium,
+        producer_cents=parts.producer,
+        shipping_cents=shipment.shipping_cents if shipping else 0,
+    )
+    refund = Refund(
+        order_id=order.id,
+        method=RefundMethod.CASH,
+        status=RefundStatus.PENDING,
+        amount_cents=item.amount_cents,
+        reason="Pot cassé",
+        lines=[item],
+    )
     line.refunded_quantity += units
     db.session.add(refund)
     db.session.flush()
@@ -93,17 +112,32 @@ def make_payout(coop, status: PayoutStatus = PayoutStatus.CREATED) -> Payout:
     fund = owed[ledger.COOP_FUND]
     total = revenue + shipping + fund
     batch = PayoutBatch(total_cents=total)
-    payout = Payout(batch=batch, cooperative_id=coop.id, method=PayoutMethod.BANK,
-                    status=PayoutStatus.CREATED, revenue_cents=revenue, shipping_cents=shipping,
-                    fund_cents=fund, total_cents=total, rib=coop.rib, rib_holder=coop.rib_holder)
+    payout = Payout(
+        batch=batch,
+        cooperative_id=coop.id,
+        method=PayoutMethod.BANK,
+        status=PayoutStatus.CREATED,
+        revenue_cents=revenue,
+        shipping_cents=shipping,
+        fund_cents=fund,
+        total_cents=total,
+        rib=coop.rib,
+        rib_holder=coop.rib_holder,
+    )
     db.session.add(payout)
     db.session.flush()
     mine = {"cooperative_id": coop.id}
-    ledger.post(f"payout:{payout.id}:created", ledger.PAYOUT_CREATED,
-                [debit(ledger.COOP_REVENUE, revenue, **mine),
-                 debit(ledger.COOP_SHIPPING, shipping, **mine),
-                 debit(ledger.COOP_FUND, fund, **mine),
-                 credit(ledger.IN_TRANSIT, total, **mine)], memo=payout.reference)
+    ledger.post(
+        f"payout:{payout.id}:created",
+        ledger.PAYOUT_CREATED,
+        [
+            debit(ledger.COOP_REVENUE, revenue, **mine),
+            debit(ledger.COOP_SHIPPING, shipping, **mine),
+            debit(ledger.COOP_FUND, fund, **mine),
+            credit(ledger.IN_TRANSIT, total, **mine),
+        ],
+        memo=payout.reference,
+    )
     if status != PayoutStatus.CREATED:
         settle_payout(payout, status)
     db.session.commit()
@@ -116,16 +150,28 @@ def settle_payout(payout: Payout, status: PayoutStatus) -> None:
     payout.status = status
     if status == PayoutStatus.PAID:
         payout.paid_at = utcnow()
-        ledger.post(f"payout:{payout.id}:paid", ledger.PAYOUT_PAID,
-                    [debit(ledger.IN_TRANSIT, payout.total_cents, **mine),
-                     credit(ledger.CLEARING, payout.total_cents)], memo=payout.reference)
+        ledger.post(
+            f"payout:{payout.id}:paid",
+            ledger.PAYOUT_PAID,
+            [
+                debit(ledger.IN_TRANSIT, payout.total_cents, **mine),
+                credit(ledger.CLEARING, payout.total_cents),
+            ],
+            memo=payout.reference,
+        )
     else:
         payout.failed_at = utcnow()
-        ledger.post(f"payout:{payout.id}:failed", ledger.PAYOUT_FAILED,
-                    [debit(ledger.IN_TRANSIT, payout.total_cents, **mine),
-                     credit(ledger.COOP_REVENUE, payout.revenue_cents, **mine),
-                     credit(ledger.COOP_SHIPPING, payout.shipping_cents, **mine),
-                     credit(ledger.COOP_FUND, payout.fund_cents, **mine)], memo=payout.reference)
+        ledger.post(
+            f"payout:{payout.id}:failed",
+            ledger.PAYOUT_FAILED,
+            [
+                debit(ledger.IN_TRANSIT, payout.total_cents, **mine),
+                credit(ledger.COOP_REVENUE, payout.revenue_cents, **mine),
+                credit(ledger.COOP_SHIPPING, payout.shipping_cents, **mine),
+                credit(ledger.COOP_FUND, payout.fund_cents, **mine),
+            ],
+            memo=payout.reference,
+        )
     db.session.commit()
 
 
@@ -143,8 +189,9 @@ def box(html: str, label: str) -> str:
 
 
 def row_of(html: str, number: str) -> str:
-    match = re.search(rf"<tr>\s*<th scope=\"row\"><span dir=\"ltr\">{number}</span>(.*?)</tr>",
-                      html, re.S)
+    match = re.search(
+        rf"<tr>\s*<th scope=\"row\"><span dir=\"ltr\">{number}</span>(.*?)</tr>", html, re.S
+    )
     assert match, number
     return re.sub(r"<[^>]+>", " ", match.group(1))
 
@@ -174,11 +221,19 @@ def states(manager, variant):
     pending = sell(variant, 2)
     deliver(pending)  # delivered today: in its hold
     placed = sell(variant, 1)
-    return {"paid_out": paid_out, "in_transit": in_transit, "payable": payable,
-            "pending": pending, "placed": placed, "first": first, "second": second}
+    return {
+        "paid_out": paid_out,
+        "in_transit": in_transit,
+        "payable": payable,
+        "pending": pending,
+        "placed": placed,
+        "first": first,
+        "second": second,
+    }
 
 
 # ------------------------------------------------------------------ balance
+
 
 def test_balance_in_every_state(client, login, manager, states):
     user, coop = manager
@@ -212,8 +267,9 @@ def test_balance_in_every_state(client, login, manager, states):
     assert "En attente" in placed and mad("102,00 MAD") in placed
     # Newest order first.
     numbers = re.findall(r'<th scope="row"><span dir="ltr">(TW-[^<]+)</span>', html)
-    assert numbers[:5] == [states[k].number for k in
-                           ("placed", "pending", "payable", "in_transit", "paid_out")]
+    assert numbers[:5] == [
+        states[k].number for k in ("placed", "pending", "payable", "in_transit", "paid_out")
+    ]
     # Its payouts.
     assert states["first"].reference in html and states["second"].reference in html
     assert "Envoyé</span>" in html and "Virement bancaire" in html
@@ -228,7 +284,13 @@ def test_balance_agrees_with_the_ledger(manager, states):
     b = statements.balance(coop.id)
     owed = ledger.cooperative_balances(coop.id)
     assert (b.pending, b.payable, b.fund_pending, b.fund_payable, b.in_transit, b.paid) == (
-        23_900, 10_200, 1_200, 600, 14_300, 25_100)
+        23_900,
+        10_200,
+        1_200,
+        600,
+        14_300,
+        25_100,
+    )
     assert b.pending == owed[ledger.COOP_REVENUE_PENDING] + owed[ledger.COOP_SHIPPING_PENDING]
     assert ledger.integrity_problems() == []
 
@@ -257,8 +319,7 @@ def test_cash_not_remitted_is_not_payable(client, login, manager, variant):
     assert "En attente" in row_of(html, order.number)
 
 
-def test_balance_queries_do_not_grow_with_orders(client, login, manager, variant,
-                                                 count_queries):
+def test_balance_queries_do_not_grow_with_orders(client, login, manager, variant, count_queries):
     user, coop = manager
     login(client, user)
 
@@ -288,11 +349,17 @@ def test_balance_queries_do_not_grow_with_orders(client, login, manager, variant
 
 # ------------------------------------------------------------------ monthly statement
 
-MAY = {"sale_x": datetime(2025, 4, 20, 10, 0), "sale_y": datetime(2025, 4, 30, 23, 30),
-       "release_x": datetime(2025, 5, 5, 8, 0), "refund_y": datetime(2025, 5, 10, 12, 0),
-       "payout_1": datetime(2025, 5, 20, 9, 0), "failed_1": datetime(2025, 5, 25, 9, 0),
-       "payout_2": datetime(2025, 5, 28, 9, 0), "paid_2": datetime(2025, 5, 29, 9, 0),
-       "sale_z": datetime(2025, 5, 31, 23, 30)}
+MAY = {
+    "sale_x": datetime(2025, 4, 20, 10, 0),
+    "sale_y": datetime(2025, 4, 30, 23, 30),
+    "release_x": datetime(2025, 5, 5, 8, 0),
+    "refund_y": datetime(2025, 5, 10, 12, 0),
+    "payout_1": datetime(2025, 5, 20, 9, 0),
+    "failed_1": datetime(2025, 5, 25, 9, 0),
+    "payout_2": datetime(2025, 5, 28, 9, 0),
+    "paid_2": datetime(2025, 5, 29, 9, 0),
+    "sale_z": datetime(2025, 5, 31, 23, 30),
+}
 
 
 @pytest.fixture
@@ -359,25 +426,33 @@ def test_statement_csv_exact(client, login, manager, may):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == (
-        'attachment; filename="taawon-amal-2025-05.csv"')
+        'attachment; filename="taawon-amal-2025-05.csv"'
+    )
     x, y = may["x"].number, may["y"].number
     p1, p2 = may["first"].reference, may["second"].reference
-    assert response.get_data(as_text=True) == "\ufeff" + "\r\n".join([
-        "Coopérative,Coopérative Amal",
-        "ICE,001234567000089",
-        "Période,2025-05-01,2025-05-31",
-        "Devise,MAD",
-        "",
-        "Date,Référence,Mouvement,En attente,À verser,Fonds communautaire",
-        ",,Solde d'ouverture,137.00,0.00,6.00",
-        f"2025-05-01 00:30,{y},Vente,239.00,0.00,12.00",
-        f"2025-05-05 09:00,{x},Devenu à verser,-137.00,137.00,0.00",
-        f"2025-05-10 13:00,{y},Remboursement,-102.00,0.00,-6.00",
-        f"2025-05-20 10:00,{p1},Versement,0.00,-137.00,-6.00",
-        f"2025-05-25 10:00,{p1},Versement échoué,0.00,137.00,6.00",
-        f"2025-05-28 10:00,{p2},Versement,0.00,-137.00,-6.00",
-        ",,Solde de clôture,137.00,0.00,6.00",
-    ]) + "\r\n"
+    assert (
+        response.get_data(as_text=True)
+        == "\ufeff"
+        + "\r\n".join(
+            [
+                "Coopérative,Coopérative Amal",
+                "ICE,001234567000089",
+                "Période,2025-05-01,2025-05-31",
+                "Devise,MAD",
+                "",
+                "Date,Référence,Mouvement,En attente,À verser,Fonds communautaire",
+                ",,Solde d'ouverture,137.00,0.00,6.00",
+                f"2025-05-01 00:30,{y},Vente,239.00,0.00,12.00",
+                f"2025-05-05 09:00,{x},Devenu à verser,-137.00,137.00,0.00",
+                f"2025-05-10 13:00,{y},Remboursement,-102.00,0.00,-6.00",
+                f"2025-05-20 10:00,{p1},Versement,0.00,-137.00,-6.00",
+                f"2025-05-25 10:00,{p1},Versement échoué,0.00,137.00,6.00",
+                f"2025-05-28 10:00,{p2},Versement,0.00,-137.00,-6.00",
+                ",,Solde de clôture,137.00,0.00,6.00",
+            ]
+        )
+        + "\r\n"
+    )
 
 
 def test_statement_csv_neutralises_formulas(client, login, manager, variant):
@@ -391,9 +466,11 @@ def test_statement_csv_neutralises_formulas(client, login, manager, variant):
     login(client, user)
     now = statements.local_now()
     text = client.get(f"/fr/producer/amal/statements/{now.year}/{now.month}.csv").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert text.splitlines()[0] == (
-        '\ufeffCoopérative,"\'=HYPERLINK(""http://evil.example"",""clic"")"')
+        '\ufeffCoopérative,"\'=HYPERLINK(""http://evil.example"",""clic"")"'
+    )
     assert text.splitlines()[1] == "ICE,'+212"
     # Amounts are numbers, never neutralised, even negative ones.
     assert ",Vente,239.00,0.00,12.00\r\n" in text
@@ -420,11 +497,16 @@ def test_printable_statement(client, login, manager, may):
     assert "Aucun mouvement ce mois-ci." in empty
 
 
-@pytest.mark.parametrize("url", ["/fr/producer/amal/statements/2025/13",
-                                 "/fr/producer/amal/statements/2025/0",
-                                 "/fr/producer/amal/statements/1999/5",
-                                 "/fr/producer/amal/statements/2025/13.csv",
-                                 "/fr/producer/amal/statements/2025/may"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/fr/producer/amal/statements/2025/13",
+        "/fr/producer/amal/statements/2025/0",
+        "/fr/producer/amal/statements/1999/5",
+        "/fr/producer/amal/statements/2025/13.csv",
+        "/fr/producer/amal/statements/2025/may",
+    ],
+)
 def test_invalid_month_is_404(client, login, manager, url):
     login(client, manager[0])
     assert client.get(url).status_code == 404
@@ -450,11 +532,17 @@ def test_with_the_real_payout_run(client, login, manager, variant):
     db.session.commit()
     b = statements.balance(coop.id)
     assert (b.paid, b.in_transit, b.payable, b.fund_payable) == (
-        23_900 + 1_200 + 13_700 + 600, 13_700 + 600, 0, 0)
+        23_900 + 1_200 + 13_700 + 600,
+        13_700 + 600,
+        0,
+        0,
+    )
     now = statements.local_now()
     month = statements.statement(coop.id, now.year, now.month)
     assert [(m.kind, m.reference) for m in month.movements if m.kind == "payout"] == [
-        ("payout", paid.reference), ("payout", sent.reference)]
+        ("payout", paid.reference),
+        ("payout", sent.reference),
+    ]
     assert month.opening + month.moved == month.closing
     assert month.closing == statements.Buckets(0, 0, 0)
     login(client, user)
@@ -465,13 +553,18 @@ def test_with_the_real_payout_run(client, login, manager, variant):
 
 # ------------------------------------------------------------------ who may see it
 
-NEW_ROUTES = ["/fr/producer/amal/balance", "/fr/producer/amal/statements/2025/5",
-              "/fr/producer/amal/statements/2025/5.csv", "/fr/producer/amal/distribution",
-              "/fr/producer/amal/distribution.csv?year=2025&month=5&kind=kg_supplied"]
+NEW_ROUTES = [
+    "/fr/producer/amal/balance",
+    "/fr/producer/amal/statements/2025/5",
+    "/fr/producer/amal/statements/2025/5.csv",
+    "/fr/producer/amal/distribution",
+    "/fr/producer/amal/distribution.csv?year=2025&month=5&kind=kg_supplied",
+]
 
 
-def test_only_the_cooperatives_managers(client, login, post_form, manager, make_user,
-                                        make_cooperative):
+def test_only_the_cooperatives_managers(
+    client, login, post_form, manager, make_user, make_cooperative
+):
     other = make_cooperative(slug="other-coop")
     stranger = make_user(email="b@other.ma")
     db.session.add(Membership(user=stranger, cooperative=other, role=MembershipRole.OWNER))
@@ -479,13 +572,21 @@ def test_only_the_cooperatives_managers(client, login, post_form, manager, make_
     for url in NEW_ROUTES:
         response = client.get(url)
         assert response.status_code == 302 and "/account/login" in response.headers["Location"]
-    anonymous = post_form(client, "/fr/producer/amal/distribution/reserve", {"reserve": "50"},
-                          page="/fr/")
+    anonymous = post_form(
+        client, "/fr/producer/amal/distribution/reserve", {"reserve": "50"}, page="/fr/"
+    )
     assert anonymous.status_code == 302 and "/account/login" in anonymous.headers["Location"]
     login(client, stranger)
     for url in NEW_ROUTES:
         assert client.get(url).status_code == 403, url
-    assert post_form(client, "/fr/producer/amal/distribution/reserve", {"reserve": "50"},
-                     page="/fr/producer/other-coop/distribution").status_code == 403
+    assert (
+        post_form(
+            client,
+            "/fr/producer/amal/distribution/reserve",
+            {"reserve": "50"},
+            page="/fr/producer/other-coop/distribution",
+        ).status_code
+        == 403
+    )
     assert client.get("/fr/producer/nowhere/balance").status_code == 404
     assert client.get("/fr/producer/other-coop/balance").status_code == 200

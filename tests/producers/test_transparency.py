@@ -1,4 +1,5 @@
 """Public pages (fair-trade rules, impact from the ledger) and the product page's money block."""
+
 from __future__ import annotations
 
 import html
@@ -11,27 +12,44 @@ from sqlalchemy import select, update
 from catalog.models import FloorPrice, Unit, Variant
 from orders import accounting
 from orders import services as orders
-from orders.models import (Order, OrderStatus, PaymentMethod, Refund, RefundLine, RefundMethod,
-                           RefundStatus)
+from orders.models import (
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    Refund,
+    RefundLine,
+    RefundMethod,
+    RefundStatus,
+)
 from orders.shipping import ensure_default_rates
-from producers.money import policy as policy_services
 from producers.models import CooperativeStatus
+from producers.money import policy as policy_services
 from shop.extensions import db
-from shop.money.split import split
 from shop.i18n import format_money
 from shop.models import utcnow
 from shop.money.policy import current_policy
+from shop.money.split import split
 
-ADDRESS = orders.Address(full_name="Salma Bennani", email="salma@example.ma",
-                         phone="+212612345678", address_line="3 rue Zerktouni",
-                         city="Casablanca", postal_code="20250", country="MA", region_code=6)
+ADDRESS = orders.Address(
+    full_name="Salma Bennani",
+    email="salma@example.ma",
+    phone="+212612345678",
+    address_line="3 rue Zerktouni",
+    city="Casablanca",
+    postal_code="20250",
+    country="MA",
+    region_code=6,
+)
 RIB = "011519000001205000534921"
 
 
 def words(response_or_html) -> str:
     """The page's text: no tags, entities decoded, every kind of space a plain one."""
-    page = response_or_html if isinstance(response_or_html, str) \
+    page = (
+        response_or_html
+        if isinstance(response_or_html, str)
         else response_or_html.get_data(as_text=True)
+    )
     page = html.unescape(re.sub(r"<[^>]+>", " ", page))
     return re.sub(r"[\s\u00a0\u202f\u200f\u200e]+", " ", page)
 
@@ -56,6 +74,7 @@ def version_2(app, admin):
 
 # ---------------------------------------------------------------- the rules page
 
+
 def test_fair_trade_page_with_the_default_rules(client):
     page = words(client.get("/fr/fair-trade"))
     assert "Nos règles de commerce équitable" in page
@@ -64,19 +83,23 @@ def test_fair_trade_page_with_the_default_rules(client):
     assert "À la plateforme 10 %" in page
     assert "ne peut jamais dépasser 15 %" in page
     assert "14 jours après la livraison" in page
-    assert "Historique des règles Version 1 Commission 10 %, prime 5 %, garde 14 jours. " \
-           "Les premières règles." in page
+    assert (
+        "Historique des règles Version 1 Commission 10 %, prime 5 %, garde 14 jours. "
+        "Les premières règles." in page
+    )
     # 200 MAD: 170 / 10 / 20; 99,95 MAD: 9,995 MAD of commission rounds to 10,00 MAD.
-    assert f"vendue {mad(20_000)} : À la coopérative {mad(17_000)} " \
-           f"À son fonds communautaire (prime équitable) {mad(1_000)} " \
-           f"À la plateforme {mad(2_000)} Total {mad(20_000)}" in page
-    assert f"sur {mad(9_995)} la commission de 10 % vaut 9,995 MAD, arrondis à {mad(1_000)}" \
-        in page
+    assert (
+        f"vendue {mad(20_000)} : À la coopérative {mad(17_000)} "
+        f"À son fonds communautaire (prime équitable) {mad(1_000)} "
+        f"À la plateforme {mad(2_000)} Total {mad(20_000)}" in page
+    )
+    assert f"sur {mad(9_995)} la commission de 10 % vaut 9,995 MAD, arrondis à {mad(1_000)}" in page
 
 
 def test_fair_trade_page_shows_the_current_numbers_in_french(client, version_2, categories):
-    db.session.add(FloorPrice(category=categories["argan-oil"], unit=Unit.ML,
-                              cents_per_reference=15_000))
+    db.session.add(
+        FloorPrice(category=categories["argan-oil"], unit=Unit.ML, cents_per_reference=15_000)
+    )
     db.session.commit()
     page = words(client.get("/fr/fair-trade"))
     assert "Version 2, en vigueur depuis le" in page
@@ -85,20 +108,24 @@ def test_fair_trade_page_shows_the_current_numbers_in_french(client, version_2, 
     assert "10 jours après la livraison" in page
     example = split(20_000, current_policy())
     assert (example.commission, example.premium, example.producer) == (2_500, 1_200, 16_300)
-    assert f"À la coopérative {mad(16_300)} À son fonds communautaire (prime équitable) " \
-           f"{mad(1_200)} À la plateforme {mad(2_500)}" in page
+    assert (
+        f"À la coopérative {mad(16_300)} À son fonds communautaire (prime équitable) "
+        f"{mad(1_200)} À la plateforme {mad(2_500)}" in page
+    )
     # 99,88 MAD × 12,5 % = 12,485 MAD: half a centime, rounded up.
-    assert f"sur {mad(9_988)} la commission de 12,5 % vaut 12,485 MAD, arrondis à " \
-           f"{mad(1_249)}" in page
+    assert (
+        f"sur {mad(9_988)} la commission de 12,5 % vaut 12,485 MAD, arrondis à {mad(1_249)}" in page
+    )
     # The floor: 150 MAD per litre, so a litre sells for at least the first price paying it.
-    lowest = next(p for p in range(15_000, 30_000) if split(p, current_policy()).producer
-                  >= 15_000)
+    lowest = next(p for p in range(15_000, 30_000) if split(p, current_policy()).producer >= 15_000)
     assert lowest == 18_405
     assert f"Huile d’argan {mad(15_000)} par litre {mad(lowest)} par litre" in page
     # The history, newest first, with the reason.
     assert "Version 2 · " in page and "Frais de paiement en hausse" in page
-    assert "Commission 12,5 %, prime 6 %, garde 10 jours. Frais de paiement en hausse " \
-           "Version 1 Commission 10 %, prime 5 %, garde 14 jours. Les premières règles." in page
+    assert (
+        "Commission 12,5 %, prime 6 %, garde 10 jours. Frais de paiement en hausse "
+        "Version 1 Commission 10 %, prime 5 %, garde 14 jours. Les premières règles." in page
+    )
 
 
 def test_fair_trade_page_in_arabic(client, version_2):
@@ -130,19 +157,20 @@ def test_fair_trade_page_query_count_does_not_grow(client, admin, categories, co
         return len(statements)
 
     policy_services.publish_policy(admin, 1100, 500, 14, "une")
-    db.session.add(FloorPrice(category=categories["honey"], unit=Unit.G,
-                              cents_per_reference=9_000))
+    db.session.add(FloorPrice(category=categories["honey"], unit=Unit.G, cents_per_reference=9_000))
     db.session.commit()
     few = queries()
     for n, slug in enumerate(("saffron", "dates", "amlou", "couscous", "olive-oil")):
         policy_services.publish_policy(admin, 1101 + n, 500, 14, f"n° {n}")
-        db.session.add(FloorPrice(category=categories[slug], unit=Unit.G,
-                                  cents_per_reference=9_000 + n))
+        db.session.add(
+            FloorPrice(category=categories[slug], unit=Unit.G, cents_per_reference=9_000 + n)
+        )
         db.session.commit()
     assert queries() == few
 
 
 # ---------------------------------------------------------------- impact
+
 
 def test_impact_totals_come_from_the_ledger(app, client, make_cooperative, make_product, admin):
     from producers.money.payouts import mark_paid, run_payouts
@@ -171,13 +199,26 @@ def test_impact_totals_come_from_the_ledger(app, client, make_cooperative, make_
     assert orders.confirm_card_payment(card, "cs_test_1", "pi_test_1")
     line = card.lines[0]
     parts = accounting.parts_for(line, 1)
-    refund = Refund(order_id=card.id, method=RefundMethod.CARD, status=RefundStatus.PENDING,
-                    amount_cents=10_000, reason="abîmé")
-    refund.lines.append(RefundLine(shipment_id=line.shipment_id, cooperative_id=coop_b.id,
-                                   order_line_id=line.id, quantity=1, gross_cents=parts.gross,
-                                   commission_cents=parts.commission,
-                                   premium_cents=parts.premium, producer_cents=parts.producer,
-                                   shipping_cents=0))
+    refund = Refund(
+        order_id=card.id,
+        method=RefundMethod.CARD,
+        status=RefundStatus.PENDING,
+        amount_cents=10_000,
+        reason="abîmé",
+    )
+    refund.lines.append(
+        RefundLine(
+            shipment_id=line.shipment_id,
+            cooperative_id=coop_b.id,
+            order_line_id=line.id,
+            quantity=1,
+            gross_cents=parts.gross,
+            commission_cents=parts.commission,
+            premium_cents=parts.premium,
+            producer_cents=parts.producer,
+            shipping_cents=0,
+        )
+    )
     db.session.add(refund)
     db.session.flush()
     accounting.post_refund(refund)
@@ -204,8 +245,12 @@ def test_impact_totals_come_from_the_ledger(app, client, make_cooperative, make_
     from producers.money.transparency import impact_totals
 
     totals = impact_totals()
-    assert (totals["paid_cents"], totals["earned_cents"], totals["premiums_cents"],
-            totals["cooperatives_paid"]) == (21_500, 24_000, 1_000, 1)
+    assert (
+        totals["paid_cents"],
+        totals["earned_cents"],
+        totals["premiums_cents"],
+        totals["cooperatives_paid"],
+    ) == (21_500, 24_000, 1_000, 1)
 
 
 def test_impact_page_in_arabic_with_an_empty_ledger(client):
@@ -216,15 +261,18 @@ def test_impact_page_in_arabic_with_an_empty_ledger(client):
 
 # ---------------------------------------------------------------- product page
 
+
 def test_product_page_shows_the_split_of_the_chosen_variant_under_the_current_policy(
-        client, make_product, version_2):
+    client, make_product, version_2
+):
     ensure_default_rates()
     db.session.commit()
     product = make_product(price=12_000, variants=2)  # 120 and 130 MAD, 300 g each
     second = product.variants[1]
     response = client.get(f"/fr/products/{product.slug}?variant={second.sku}")
-    block = response.get_data(as_text=True).split('class="money-split', 1)[1].split(
-        "</section>", 1)[0]
+    block = (
+        response.get_data(as_text=True).split('class="money-split', 1)[1].split("</section>", 1)[0]
+    )
     text = words(block)
     parts = split(13_000, current_policy())
     assert (parts.producer, parts.premium, parts.commission) == (10_595, 780, 1_625)
@@ -253,8 +301,11 @@ def test_lapsed_card_hold_gives_the_stock_back_on_the_product_page(app, client, 
     assert variant.stock == 0
     assert "Épuisé" in words(client.get(f"/fr/products/{product.slug}"))  # held, not lapsed
 
-    db.session.execute(update(Order).where(Order.id == order.id)
-                       .values(payment_due_at=utcnow() - timedelta(seconds=1)))
+    db.session.execute(
+        update(Order)
+        .where(Order.id == order.id)
+        .values(payment_due_at=utcnow() - timedelta(seconds=1))
+    )
     db.session.commit()
     page = words(client.get(f"/fr/products/{product.slug}"))
     assert "Épuisé" not in page and "Plus que 3" in page

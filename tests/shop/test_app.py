@@ -1,4 +1,5 @@
 """Application factory, configuration layers, health and headers."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,13 @@ def test_config_layers(tmp_path, monkeypatch, database_url):
     )
     monkeypatch.setenv("MEDIA_ROOT", "/from/env")
     monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_env")
-    app = create_app({"INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": database_url,
-                      "STRIPE_SECRET_KEY": "sk_test_override"})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(instance),
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "STRIPE_SECRET_KEY": "sk_test_override",
+        }
+    )
     assert app.config["MAIL_DEFAULT_SENDER"] == "from-instance@example.com"  # instance file
     assert app.config["MEDIA_ROOT"] == "/from/env"  # environment beats the instance file
     assert app.config["STRIPE_SECRET_KEY"] == "sk_test_override"  # tests beat everything
@@ -32,8 +38,9 @@ def test_secret_key_generated_once_into_instance(tmp_path, monkeypatch, database
     assert len(key) == 64 and key == second.config["SECRET_KEY"]
     assert (instance / "secret_key").read_text().strip() == key
     assert (instance / "secret_key").stat().st_mode & 0o077 == 0
-    other = create_app({"INSTANCE_PATH": str(tmp_path / "other"),
-                        "SQLALCHEMY_DATABASE_URI": database_url})
+    other = create_app(
+        {"INSTANCE_PATH": str(tmp_path / "other"), "SQLALCHEMY_DATABASE_URI": database_url}
+    )
     assert other.config["SECRET_KEY"] != key
 
 

@@ -1,15 +1,19 @@
 """Translated error pages; the 500 handler rolls back."""
+
 from __future__ import annotations
 
 import pytest
 from flask import abort
 
 
-@pytest.mark.parametrize(("url", "text"), [
-    ("/fr/nope", "Nous n’avons pas trouvé cette page"),
-    ("/ar/nope", "لم نجد هذه الصفحة"),
-    ("/en/nope", "We could not find this page"),
-])
+@pytest.mark.parametrize(
+    ("url", "text"),
+    [
+        ("/fr/nope", "Nous n’avons pas trouvé cette page"),
+        ("/ar/nope", "لم نجد هذه الصفحة"),
+        ("/en/nope", "We could not find this page"),
+    ],
+)
 def test_404_in_the_url_language(client, url, text):
     response = client.get(url)
     assert response.status_code == 404
@@ -39,11 +43,14 @@ def failing_app(app):
     return app
 
 
-@pytest.mark.parametrize(("code", "text"), [
-    (400, "Something in the request was not right"),
-    (403, "This page is not yours to see"),
-    (500, "Something went wrong on our side"),
-])
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [
+        (400, "Something in the request was not right"),
+        (403, "This page is not yours to see"),
+        (500, "Something went wrong on our side"),
+    ],
+)
 @pytest.mark.fresh_app
 def test_error_pages(failing_app, code, text):
     client = failing_app.test_client()
@@ -58,7 +65,9 @@ def test_500_rolls_back_the_session(failing_app):
 
     client = failing_app.test_client()
     assert client.get("/fr/boom/500").status_code == 500
-    assert "Un problème est survenu de notre côté" in client.get("/fr/boom/500").get_data(as_text=True)
+    assert "Un problème est survenu de notre côté" in client.get("/fr/boom/500").get_data(
+        as_text=True
+    )
     assert find_user("half@example.com") is None
 
 

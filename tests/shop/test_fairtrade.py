@@ -1,4 +1,5 @@
 """The split: exact sums, half-up rounding, the hard cap (hypothesis)."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,8 @@ from shop.money.split import HARD_CAP_BP, Policy, part, split
 
 policies = st.builds(
     lambda c, p: Policy(commission_bp=c, premium_bp=p),
-    st.integers(0, HARD_CAP_BP), st.integers(0, 2_000),
+    st.integers(0, HARD_CAP_BP),
+    st.integers(0, 2_000),
 )
 
 

@@ -1,4 +1,5 @@
 """Languages in the URL, negotiation, switcher, formatting, fallback."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Migrations build the schema the models describe (`flask db check`)."""
+
 from __future__ import annotations
 
 import uuid
@@ -32,8 +33,13 @@ def empty_database(database_url: str, tmp_path):
 
 def test_upgrade_then_check_finds_no_drift(database_url, tmp_path):
     with empty_database(database_url, tmp_path) as url:
-        app = create_app({"INSTANCE_PATH": str(tmp_path / "instance"),
-                          "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+        app = create_app(
+            {
+                "INSTANCE_PATH": str(tmp_path / "instance"),
+                "SQLALCHEMY_DATABASE_URI": url,
+                "SECRET_KEY": "x",
+            }
+        )
         runner = app.test_cli_runner()
         upgrade = runner.invoke(args=["db", "upgrade"])
         assert upgrade.exit_code == 0, upgrade.output

@@ -1,4 +1,5 @@
 """Every catalog is complete: no untranslated or fuzzy entry."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -62,9 +63,17 @@ def test_pot_is_up_to_date(tmp_path):
     found = set()
     for folder in ("shop", "catalog", "orders", "producers"):
         for _file, _line, message, _comments, _ctx in extract_from_dir(
-            ROOT / folder, method_map, options_map,
-            keywords={"_": None, "gettext": None, "ngettext": (1, 2), "_l": None,
-                      "lazy_gettext": None, "lazy_ngettext": (1, 2)},
+            ROOT / folder,
+            method_map,
+            options_map,
+            keywords={
+                "_": None,
+                "gettext": None,
+                "ngettext": (1, 2),
+                "_l": None,
+                "lazy_gettext": None,
+                "lazy_ngettext": (1, 2),
+            },
         ):
             found.add(message if isinstance(message, str) else message[0])
     with (TRANSLATIONS / "messages.pot").open("rb") as fh:

@@ -6,6 +6,7 @@ across processes), ``searcher`` (one long-lived searcher and its columns),
 posting blocks), ``facets``, ``snippets`` and ``backend`` (the
 :class:`~catalog.search.backend.SearchBackend` they make up).
 """
+
 from __future__ import annotations
 
 from .backend import WhooshBackend

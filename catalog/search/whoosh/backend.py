@@ -1,7 +1,9 @@
 """The Whoosh search backend: exact words first, then typos, then any word; facets, snippets."""
+
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from whoosh.query import And, Prefix, Query, Term
 from whoosh.searching import Searcher
@@ -25,8 +27,9 @@ FEW_RESULTS = 3
 class WhooshBackend(SearchableIndex):
     """The :class:`~catalog.search.backend.SearchBackend` on a Whoosh index."""
 
-    def search(self, text: str, lang: str, filters: Filters, page: int = 1,
-               per_page: int = 24) -> SearchResult:
+    def search(
+        self, text: str, lang: str, filters: Filters, page: int = 1, per_page: int = 24
+    ) -> SearchResult:
         """Exact words first; with typos when that finds little; any word last."""
         parsed, typed = parse(text)
         if not parsed:
@@ -45,9 +48,10 @@ class WhooshBackend(SearchableIndex):
             result = SearchResult()
             if len(order) < FEW_RESULTS:
                 result.suggestion = self._did_you_mean(searcher, parsed, typed, lang)
-                for fuzzy_query in (build_query(parsed, text, lang, fuzzy=True),
-                                    build_query(parsed, text, lang, fuzzy=True,
-                                                every_word=False)):
+                for fuzzy_query in (
+                    build_query(parsed, text, lang, fuzzy=True),
+                    build_query(parsed, text, lang, fuzzy=True, every_word=False),
+                ):
                     more = run(fuzzy_query)
                     if len(more) > len(order):
                         query, order, result.fuzzy = fuzzy_query, more, True
@@ -55,10 +59,13 @@ class WhooshBackend(SearchableIndex):
                         break
             allowed, result.facets = facet_counts(cols, set(order), filters)
             result.total = len(allowed)
-            kept = ([d for d in order if d in allowed] if ranked_sort
-                    else self._sorted(cols, allowed, filters.sort))
+            kept = (
+                [d for d in order if d in allowed]
+                if ranked_sort
+                else self._sorted(cols, allowed, filters.sort)
+            )
             start = (page - 1) * per_page
-            docnums = kept[start:start + per_page]
+            docnums = kept[start : start + per_page]
             result.ids = [cols.ids[d] for d in docnums]
             terms = expanded_terms(query, searcher)
             for docnum in docnums:
@@ -77,18 +84,23 @@ class WhooshBackend(SearchableIndex):
         return sorted(docs, key=lambda d: (-cols.published[d], -cols.ids[d]))
 
     @staticmethod
-    def _did_you_mean(searcher: Searcher, parsed: list[Word], typed: list[str],
-                      lang: str) -> str | None:
+    def _did_you_mean(
+        searcher: Searcher, parsed: list[Word], typed: list[str], lang: str
+    ) -> str | None:
         """The typed words, with those found nowhere replaced by close indexed words."""
         corrector = searcher.corrector("spell")
-        unknown = {w.raw for w in parsed
-                   if not evaluate(word_query(w, lang, fuzzy=False), searcher)}
+        unknown = {
+            w.raw for w in parsed if not evaluate(word_query(w, lang, fuzzy=False), searcher)
+        }
         corrected, changed = [], False
         for raw in typed:
             surface = [t.text for t in SURFACE(raw)]
             distance = typo_distance(raw)
-            options = (corrector.suggest(surface[0], limit=1, maxdist=distance, prefix=1)
-                       if raw in unknown and surface and distance else [])
+            options = (
+                corrector.suggest(surface[0], limit=1, maxdist=distance, prefix=1)
+                if raw in unknown and surface and distance
+                else []
+            )
             if options and fold(options[0]) != fold(raw):
                 corrected.append(options[0])
                 changed = True

@@ -1,10 +1,12 @@
 """Facet and sort columns of every document, the filters' narrowings and the facet counts."""
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any, Collection
+from typing import Any
 
 from whoosh.searching import Searcher
 
@@ -37,12 +39,15 @@ def load_columns(searcher: Searcher) -> Columns:
         return list(reader.column_reader(name, translate=True))
 
     return Columns(
-        ids=[int(v) for v in column("id")], category=column("category"),
+        ids=[int(v) for v in column("id")],
+        category=column("category"),
         path=[frozenset(v.split()) for v in column("category_path")],
         region=column("region"),
         certifications=[frozenset(v.split()) for v in column("certification")],
-        cooperative=column("cooperative"), price=column("price"),
-        in_stock=column("in_stock"), published=column("published"),
+        cooperative=column("cooperative"),
+        price=column("price"),
+        in_stock=column("in_stock"),
+        published=column("published"),
         live=frozenset(reader.all_doc_ids()),
     )
 
@@ -55,21 +60,24 @@ def _narrowings(cols: Columns, docs: Collection[int], filters: Filters) -> dict[
     if filters.region:
         keep["region"] = {d for d in docs if cols.region[d] == filters.region}
     if filters.certification:
-        keep["certification"] = {d for d in docs
-                                 if filters.certification in cols.certifications[d]}
+        keep["certification"] = {d for d in docs if filters.certification in cols.certifications[d]}
     if filters.cooperative:
         keep["cooperative"] = {d for d in docs if cols.cooperative[d] == filters.cooperative}
     low, high = filters.min_price, filters.max_price
     if low is not None or high is not None:
-        keep["price"] = {d for d in docs if (low is None or cols.price[d] >= low)
-                         and (high is None or cols.price[d] <= high)}
+        keep["price"] = {
+            d
+            for d in docs
+            if (low is None or cols.price[d] >= low) and (high is None or cols.price[d] <= high)
+        }
     if filters.in_stock:
         keep["in_stock"] = {d for d in docs if cols.in_stock[d]}
     return keep
 
 
-def facet_counts(cols: Columns, docs: set[int], filters: Filters
-                 ) -> tuple[set[int], dict[str, Counter]]:
+def facet_counts(
+    cols: Columns, docs: set[int], filters: Filters
+) -> tuple[set[int], dict[str, Counter]]:
     """The documents every filter keeps, and each facet's counts.
 
     A facet is counted with every filter applied except its own, as shops do,
@@ -86,8 +94,9 @@ def facet_counts(cols: Columns, docs: set[int], filters: Filters
     facets = {
         "category": Counter(map(cols.category.__getitem__, without("category"))),
         "region": Counter(map(cols.region.__getitem__, without("region"))),
-        "certification": Counter(chain.from_iterable(
-            map(cols.certifications.__getitem__, without("certification")))),
+        "certification": Counter(
+            chain.from_iterable(map(cols.certifications.__getitem__, without("certification")))
+        ),
         "cooperative": Counter(map(cols.cooperative.__getitem__, without("cooperative"))),
     }
     return allowed, facets

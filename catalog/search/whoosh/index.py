@@ -1,7 +1,8 @@
 """Opening and writing the Whoosh index, safe across processes."""
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from whoosh.filedb.filestore import Storage
 from whoosh.index import Index
@@ -18,8 +19,9 @@ class WhooshIndex:
     seconds, so several app processes queue up instead of corrupting it.
     """
 
-    def __init__(self, storage: Storage, *, create: bool = False,
-                 write_timeout: float = 10.0) -> None:
+    def __init__(
+        self, storage: Storage, *, create: bool = False, write_timeout: float = 10.0
+    ) -> None:
         self.storage = storage
         self.write_timeout = write_timeout
         if create and not self.available():

@@ -1,4 +1,5 @@
 """Typed text to a Whoosh query: every word in any language's fields, with typos if asked."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -61,13 +62,27 @@ def word_query(word: Word, page_lang: str, fuzzy: bool) -> Query:
             options.append(Term(name, term, boost=weight * lang_boost))
             if distance and kind in FUZZY_KINDS:
                 # A typo match counts for less than an exact one.
-                options.append(FuzzyTerm(name, term, boost=weight * lang_boost * 0.5,
-                                         maxdist=distance, prefixlength=1))
+                options.append(
+                    FuzzyTerm(
+                        name,
+                        term,
+                        boost=weight * lang_boost * 0.5,
+                        maxdist=distance,
+                        prefixlength=1,
+                    )
+                )
     if word.latin:
         options.append(Term("translit", word.latin, boost=KINDS["name"]))
         if distance:
-            options.append(FuzzyTerm("translit", word.latin, boost=KINDS["name"] * 0.5,
-                                     maxdist=distance, prefixlength=1))
+            options.append(
+                FuzzyTerm(
+                    "translit",
+                    word.latin,
+                    boost=KINDS["name"] * 0.5,
+                    maxdist=distance,
+                    prefixlength=1,
+                )
+            )
     options.append(Term("code", word.raw.lower(), boost=KINDS["name"]))
     # A sum (Or), not DisjunctionMax: in Whoosh 2.7 DisjunctionMaxMatcher.score
     # takes the max over sub-matchers without checking they sit on the current
@@ -75,8 +90,9 @@ def word_query(word: Word, page_lang: str, fuzzy: bool) -> Query:
     return Or(options)
 
 
-def build_query(parsed: list[Word], text: str, page_lang: str, fuzzy: bool = False,
-                every_word: bool = True) -> Query:
+def build_query(
+    parsed: list[Word], text: str, page_lang: str, fuzzy: bool = False, every_word: bool = True
+) -> Query:
     """All (or any) words, plus the whole text as a SKU or GTIN."""
     clauses = [word_query(w, page_lang, fuzzy) for w in parsed]
     combined: Query = And(clauses) if every_word else Or(clauses)

@@ -1,4 +1,5 @@
 """The index's schema: per-language text fields, codes, and stored facet and sort columns."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,8 +17,14 @@ from ..backend import ProductDocument
 #: v2: numbers are columns only (not indexed), texts without positions.
 INDEX_NAME = "products_v2"
 #: Searchable text fields per language, with their weight in the ranking.
-KINDS: dict[str, float] = {"name": 4.0, "category": 2.0, "certification": 1.5,
-                           "cooperative": 1.5, "region": 1.2, "description": 1.0}
+KINDS: dict[str, float] = {
+    "name": 4.0,
+    "category": 2.0,
+    "certification": 1.5,
+    "cooperative": 1.5,
+    "region": 1.2,
+    "description": 1.0,
+}
 
 ANALYZERS = {lang: language_analyzer(lang) for lang in LANGS}
 LATIN = latin_analyzer()
@@ -59,8 +66,7 @@ def build_schema() -> Schema:
         for kind in KINDS:
             stored = kind in ("name", "description")  # names for autocomplete, texts for snippets
             # No positions: there is no phrase search, and snippets re-analyse the text.
-            fields[f"{kind}_{lang}"] = TEXT(analyzer=ANALYZERS[lang], stored=stored,
-                                            phrase=False)
+            fields[f"{kind}_{lang}"] = TEXT(analyzer=ANALYZERS[lang], stored=stored, phrase=False)
         fields[f"complete_{lang}"] = TEXT(analyzer=SURFACE_FOLDED, phrase=False)
     return Schema(**fields)
 
@@ -68,18 +74,28 @@ def build_schema() -> Schema:
 def document_fields(doc: ProductDocument) -> dict[str, Any]:
     """The Whoosh fields of a product document."""
     values: dict[str, Any] = {
-        "id": str(doc.id), "slug": doc.slug,
+        "id": str(doc.id),
+        "slug": doc.slug,
         "translit": transliterate(doc.names.get("ar", "")),
         "code": " ".join(c.lower() for c in doc.codes),
         "spell": " ".join([*doc.names.values(), *doc.categories.values()]),
-        "category": doc.category, "category_path": " ".join(doc.category_path),
-        "region": doc.region, "certification": " ".join(doc.certification_kinds),
-        "cooperative": doc.cooperative, "price": doc.price_cents,
-        "in_stock": int(doc.in_stock), "published": doc.published,
+        "category": doc.category,
+        "category_path": " ".join(doc.category_path),
+        "region": doc.region,
+        "certification": " ".join(doc.certification_kinds),
+        "cooperative": doc.cooperative,
+        "price": doc.price_cents,
+        "in_stock": int(doc.in_stock),
+        "published": doc.published,
     }
-    texts = {"name": doc.names, "description": doc.descriptions, "category": doc.categories,
-             "cooperative": doc.cooperatives, "region": doc.regions,
-             "certification": doc.certifications}
+    texts = {
+        "name": doc.names,
+        "description": doc.descriptions,
+        "category": doc.categories,
+        "cooperative": doc.cooperatives,
+        "region": doc.regions,
+        "certification": doc.certifications,
+    }
     for lang in LANGS:
         for kind, by_lang in texts.items():
             values[f"{kind}_{lang}"] = by_lang.get(lang, "")

@@ -1,9 +1,11 @@
 """Query evaluation straight from the posting blocks: matches and TF-IDF scores as dicts."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import accumulate, repeat
 from operator import itemgetter
-from typing import Any, Iterator
+from typing import Any
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
@@ -11,8 +13,9 @@ from whoosh.query import And, FuzzyTerm, Or, Query, Term
 from whoosh.searching import Searcher
 
 
-def _term_postings(searcher: Searcher, fieldname: str, btext: bytes
-                   ) -> Iterator[tuple[Any, Any, int, frozenset[int] | None]]:
+def _term_postings(
+    searcher: Searcher, fieldname: str, btext: bytes
+) -> Iterator[tuple[Any, Any, int, frozenset[int] | None]]:
     """(docnums, weights, offset, deleted) per segment holding the term, block by block.
 
     Whole posting blocks are decoded at once (Whoosh's own decoding), instead of
@@ -44,8 +47,7 @@ def _term_postings(searcher: Searcher, fieldname: str, btext: bytes
             yield ids, weights, offset, deleted
 
 
-def _term_scores(searcher: Searcher, fieldname: str, text: str, boost: float
-                 ) -> dict[int, float]:
+def _term_scores(searcher: Searcher, fieldname: str, text: str, boost: float) -> dict[int, float]:
     """A term's documents and TF-IDF scores (weight × idf × boost), as Whoosh scores them."""
     if fieldname not in searcher.schema:
         return {}
@@ -62,8 +64,11 @@ def _term_scores(searcher: Searcher, fieldname: str, text: str, boost: float
         # then fill the dict at C speed.
         weights = list(weights)
         value = {w: (w * idf * boost if boost != 1.0 else w * idf) for w in set(weights)}
-        pairs = zip(map(offset.__add__, ids) if offset else ids,
-                    map(value.__getitem__, weights))
+        pairs = zip(
+            map(offset.__add__, ids) if offset else ids,
+            map(value.__getitem__, weights),
+            strict=True,
+        )
         if deleted:
             pairs = ((d, v) for d, v in pairs if d - offset not in deleted)
         scores.update(pairs)
@@ -80,7 +85,7 @@ def _summed(subs: list[dict[int, float]]) -> dict[int, float]:
         new = sub.keys() - result.keys()
         for docnum in sub.keys() & result.keys():
             result[docnum] += sub[docnum]
-        result.update(zip(new, map(sub.__getitem__, new)))
+        result.update(zip(new, map(sub.__getitem__, new), strict=True))
     return result
 
 

@@ -1,10 +1,13 @@
 """One long-lived searcher per process, refreshed when the index changes, and its columns."""
+
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from whoosh import scoring
 from whoosh.filedb.filestore import Storage
@@ -18,8 +21,9 @@ from .index import WhooshIndex
 class SearchableIndex(WhooshIndex):
     """The index with one shared searcher, and the columns of its generation."""
 
-    def __init__(self, storage: Storage, *, create: bool = False,
-                 write_timeout: float = 10.0) -> None:
+    def __init__(
+        self, storage: Storage, *, create: bool = False, write_timeout: float = 10.0
+    ) -> None:
         self._columns: tuple[Any, Columns] | None = None
         self._columns_lock = threading.Lock()
         self._shared: Searcher | None = None
@@ -53,7 +57,7 @@ class SearchableIndex(WhooshIndex):
                 try:
                     # A forked worker opens its own: open files share their offsets.
                     up_to_date = self._shared_pid == os.getpid() and current.up_to_date()
-                except Exception:  # the index was removed or damaged since
+                except Exception:  # noqa: BLE001  (the index was removed or damaged since)
                     up_to_date = False
                 if not up_to_date:
                     # A new searcher, not ``refresh()``: Whoosh 2.7's reader
@@ -68,17 +72,18 @@ class SearchableIndex(WhooshIndex):
     def _close_shared(self) -> None:
         if self._shared is not None:
             if self._shared_pid == os.getpid():  # never close a parent's files
-                try:
+                # Already closed, or its files are gone: nothing to release.
+                with contextlib.suppress(Exception):
                     self._shared.close()
-                except Exception:  # already closed, or its files are gone
-                    pass
             self._shared = None
 
     def _cols(self, searcher: Searcher) -> Columns:
         """Columns for the searcher's generation, loaded once per index change."""
         reader = searcher.reader()
-        key = (reader.generation(), tuple(r.segment().segment_id()
-                                          for r, _ in reader.leaf_readers() if r.segment()))
+        key = (
+            reader.generation(),
+            tuple(r.segment().segment_id() for r, _ in reader.leaf_readers() if r.segment()),
+        )
         with self._columns_lock:
             if self._columns is None or self._columns[0] != key:
                 self._columns = (key, load_columns(searcher))

@@ -1,4 +1,5 @@
 """Highlighted description passages: the matched words, escaped, in ``<mark>``."""
+
 from __future__ import annotations
 
 import html
@@ -48,15 +49,17 @@ _FORMATTER = _MarkFormatter()
 _FRAGMENTER = highlight.ContextFragmenter(maxchars=160, surround=50)
 
 
-def description_snippet(stored: dict[str, Any], terms: dict[str, set[str]],
-                        lang: str) -> Snippet | None:
+def description_snippet(
+    stored: dict[str, Any], terms: dict[str, set[str]], lang: str
+) -> Snippet | None:
     """The description passage with matches, in ``lang`` or a fallback language."""
     for candidate in dict.fromkeys((lang, *FALLBACK_ORDER)):
         name = f"description_{candidate}"
         text, wanted = stored.get(name) or "", terms.get(name)
         if text and wanted:
-            html = highlight.highlight(text, frozenset(wanted), ANALYZERS[candidate],
-                                       _FRAGMENTER, _FORMATTER, top=2)
+            html = highlight.highlight(
+                text, frozenset(wanted), ANALYZERS[candidate], _FRAGMENTER, _FORMATTER, top=2
+            )
             if html:
                 return Snippet(html, candidate)
     return None
