@@ -42,7 +42,7 @@ def contents() -> dict[str, int]:
         .join(CartItem.variant)
         .where(CartItem.user_id == user_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def item_count() -> int:

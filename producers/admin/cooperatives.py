@@ -103,7 +103,7 @@ def cooperatives():
                 select(CooperativeDocument.cooperative_id, func.count(CooperativeDocument.id))
                 .where(CooperativeDocument.cooperative_id.in_(ids))
                 .group_by(CooperativeDocument.cooperative_id)
-            ).tuples()
+            ).all()
         )
         if ids
         else {}
