@@ -46,7 +46,7 @@ from .models import (
     Shipment,
     ShipmentStatus,
 )
-from .services.mails import in_language, mail_cancelled, queue_mail
+from .services.mails import mail_cancelled, queue_mail
 from .services.states import follow_shipments
 
 #: Order states an administrator may cancel (nothing has shipped in them).
@@ -197,7 +197,7 @@ def plan_refund(order: Order, items: Mapping[int, int], shipping: Iterable[int])
     return Plan(order, planned)
 
 
-def _everything(order: Order) -> Plan | None:
+def plan_everything(order: Order) -> Plan | None:
     """Every unit and every shipping not refunded yet (None when nothing is left)."""
     left = refundable(order)
     items = {line_id: units for line_id, units in left.units.items() if units > 0}
@@ -245,7 +245,7 @@ def lock(order: Order) -> None:
     ).scalar_one()
 
 
-def _record(plan: Plan, reason: str, actor: User | None, method: RefundMethod) -> Refund:
+def record(plan: Plan, reason: str, actor: User | None, method: RefundMethod) -> Refund:
     """Write the refund and its lines, restock unshipped units, cancel emptied parcels,
     and post the reversal to the ledger."""
     order = plan.order
@@ -307,7 +307,7 @@ def _record(plan: Plan, reason: str, actor: User | None, method: RefundMethod) -
     return refund
 
 
-def _succeeded(refund: Refund) -> None:
+def mark_succeeded(refund: Refund) -> None:
     refund.status = RefundStatus.SUCCEEDED
     refund.succeeded_at = utcnow()
     db.session.flush()
@@ -317,7 +317,7 @@ def _succeeded(refund: Refund) -> None:
 def _pay(refund: Refund) -> None:
     """Send the money back: cash is recorded as handed back, a card refund goes to Stripe."""
     if refund.method == RefundMethod.CASH:
-        _succeeded(refund)
+        mark_succeeded(refund)
         return
     try:
         answer = payments.create_refund(refund)
@@ -333,7 +333,7 @@ def _pay(refund: Refund) -> None:
     refund.stripe_refund_id = answer.id
     db.session.flush()
     if answer.status == "succeeded":
-        _succeeded(refund)
+        mark_succeeded(refund)
     # pending (or requires_action): Stripe's webhook says when the money left.
 
 
@@ -341,7 +341,7 @@ def _all_lines_refunded(order: Order) -> bool:
     return all(line.refunded_quantity == line.quantity for line in order.lines)
 
 
-def _follow(order: Order) -> bool:
+def follow_order(order: Order) -> bool:
     """Move the order after a refund; True when it became REFUNDED just now."""
     if _all_lines_refunded(order) and OrderStatus.REFUNDED in services.ORDER_MOVES[order.status]:
         services.transition_order(order, OrderStatus.REFUNDED)
@@ -354,7 +354,7 @@ def _follow(order: Order) -> bool:
     return False
 
 
-def _mail(order: Order, refund: Refund) -> None:
+def mail_refund(order: Order, refund: Refund) -> None:
     full = order.status == OrderStatus.REFUNDED
     subject = (
         _l("Your order %(number)s is refunded", number=order.number)
@@ -383,9 +383,9 @@ def create_refund(
     lock(order)
     plan = plan_refund(order, items, shipping)
     method = RefundMethod.CARD if order.payment_method == PaymentMethod.CARD else RefundMethod.CASH
-    refund = _record(plan, reason, actor, method)
+    refund = record(plan, reason, actor, method)
     _pay(refund)
-    _follow(order)
+    follow_order(order)
     audit(
         actor,
         "order.refund",
@@ -396,7 +396,7 @@ def create_refund(
         amount_cents=refund.amount_cents,
         method=refund.method.value,
     )
-    _mail(order, refund)
+    mail_refund(order, refund)
     return refund
 
 
@@ -429,9 +429,9 @@ def admin_cancel(order: Order, reason: str | None, actor: User | None) -> Refund
         )
     refund = None
     if order.status == OrderStatus.PAID:
-        plan = _everything(order)
+        plan = plan_everything(order)
         if plan is not None:
-            refund = _record(plan, reason, actor, RefundMethod.CARD)
+            refund = record(plan, reason, actor, RefundMethod.CARD)
             _pay(refund)
         for shipment in order.shipments:
             if shipment.status != ShipmentStatus.CANCELLED:
@@ -466,127 +466,3 @@ def admin_cash_remitted(shipment: Shipment, actor: User | None) -> None:
         shipment_id=shipment.id,
         amount_cents=shipment.items_cents + shipment.shipping_cents,
     )
-
-
-# ---------------------------------------------------------------- Stripe's word
-
-
-def settle(refund: Refund, status: str | None, failure_reason: str | None = None) -> None:
-    """Stripe says where a pending refund of ours stands: the money left, or it failed."""
-    if refund.status != RefundStatus.PENDING:
-        return  # already settled: a replay or a later event changes nothing
-    if status == "succeeded":
-        _succeeded(refund)
-    elif status in ("failed", "canceled"):
-        _failed(refund, failure_reason or status)
-
-
-def _failed(refund: Refund, reason: str) -> None:
-    """A pending card refund failed at Stripe: its parts go back where they were.
-
-    The units count as not refunded again, so that staff can refund them
-    another way; the stock and the parcels are left as they are (the units may
-    be back on sale) and the order carries a note saying so.
-    """
-    refund.status = RefundStatus.FAILED
-    refund.failure_reason = reason[:500]
-    db.session.flush()
-    accounting.post_refund_failed(refund)
-    for item in refund.lines:
-        if item.order_line_id is None or not item.quantity:
-            continue
-        db.session.execute(
-            update(OrderLine)
-            .where(OrderLine.id == item.order_line_id, OrderLine.refunded_quantity >= item.quantity)
-            .values(refunded_quantity=OrderLine.refunded_quantity - item.quantity)
-            .execution_options(synchronize_session=False)
-        )
-        if item.order_line is not None:
-            db.session.expire(item.order_line, ["refunded_quantity"])
-    services.note_payment(
-        refund.order,
-        f"refund #{refund.id} of {refund.amount_cents} failed at "
-        f"Stripe ({reason}): units no longer count as refunded; "
-        "stock and parcels unchanged: check by hand",
-    )
-    audit(
-        None,
-        "order.refund_failed",
-        refund.order,
-        reason=reason,
-        label=refund.order.number,
-        refund_id=refund.id,
-        amount_cents=refund.amount_cents,
-    )
-
-
-def stripe_refund_updated(stripe_refund: dict) -> None:
-    """``refund.updated`` (and the like) for one of our refunds; others are ignored."""
-    refund = db.session.scalar(
-        select(Refund).where(Refund.stripe_refund_id == str(stripe_refund.get("id") or ""))
-    )
-    if refund is None:
-        return  # made outside Taawon: charge.refunded tells about it
-    lock(refund.order)
-    settle(refund, stripe_refund.get("status"), stripe_refund.get("failure_reason"))
-
-
-def stripe_charge_refunded(order: Order, charge: dict) -> None:
-    """``charge.refunded``: settle our refunds it lists; follow a refund made outside Taawon.
-
-    Our own refunds (matched by their Stripe ids) change nothing more. What
-    Stripe refunded beyond them was done in the dashboard: refunded in full, a
-    Refund of everything not refunded yet is recorded (so the ledger follows)
-    and the order's status follows; partly, it is noted for staff (no line is
-    guessed).
-    """
-    lock(order)
-    listed = [
-        item for item in ((charge.get("refunds") or {}).get("data") or []) if isinstance(item, dict)
-    ]
-    ours = {r.stripe_refund_id: r for r in order.refunds if r.stripe_refund_id}
-    for item in listed:
-        if item.get("id") in ours:
-            settle(ours[item["id"]], item.get("status"), item.get("failure_reason"))
-    amount, refunded = charge.get("amount") or 0, charge.get("amount_refunded") or 0
-    note = f"refunded {refunded} of {amount} {str(charge.get('currency', '')).upper()}"
-    known = sum(
-        r.amount_cents
-        for r in order.refunds
-        if r.method == RefundMethod.CARD and r.status != RefundStatus.FAILED
-    )
-    outside = refunded - known
-    if outside <= 0:
-        return  # all ours
-    full = bool(charge.get("refunded")) or bool(amount and refunded >= amount)
-    if not full:
-        services.note_payment(order, f"partial refund: {note}")
-        return
-    if order.paid_at is None or order.payment_method != PaymentMethod.CARD:
-        services.record_full_refund(order, note)  # e.g. a late payment refunded: no sale posted
-        return
-    plan = _everything(order)
-    refund = None
-    if plan is not None:
-        reason = in_language(order, _l("Refunded from the Stripe dashboard."))
-        refund = _record(plan, reason, None, RefundMethod.CARD)
-        unknown = [item.get("id") for item in listed if item.get("id") not in ours]
-        refund.stripe_refund_id = unknown[0] if len(unknown) == 1 else None
-        _succeeded(refund)
-        if plan.amount_cents != outside:
-            note += f"; Taawon recorded {plan.amount_cents}: check by hand"
-        audit(
-            None,
-            "order.refund",
-            order,
-            reason="stripe dashboard",
-            label=order.number,
-            refund_id=refund.id,
-            amount_cents=refund.amount_cents,
-            method="card",
-        )
-    if refund is not None and _follow(order):
-        services.note_payment(order, note)
-        _mail(order, refund)
-        return
-    services.record_full_refund(order, note)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shop.extensions import csrf, db, limiter
 
-from . import accounting, payments, refunds, services
+from . import accounting, payments, services, stripe_refunds
 from .models import Order, OrderStatus, StripeEvent
 
 log = logging.getLogger(__name__)
@@ -174,18 +174,18 @@ def charge_refunded(charge: dict[str, Any]) -> None:
 
     Refunded in full outside Taawon: a Refund of everything not yet refunded is
     recorded with its ledger entries and the order follows; partly: a note for
-    staff (see ``refunds.stripe_charge_refunded``).
+    staff (see ``stripe_refunds.stripe_charge_refunded``).
     """
     intent = _intent_id(charge.get("payment_intent"))
     order = _intent_order(charge, intent)
     if order is None:
         return
-    refunds.stripe_charge_refunded(order, charge)
+    stripe_refunds.stripe_charge_refunded(order, charge)
 
 
 def refund_updated(stripe_refund: dict[str, Any]) -> None:
     """One of our pending card refunds succeeded or failed at Stripe."""
-    refunds.stripe_refund_updated(stripe_refund)
+    stripe_refunds.stripe_refund_updated(stripe_refund)
 
 
 def charge_fee(charge: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from producers.admin.forms import FailForm, RunForm
 from producers.admin.listing import PER_PAGE, page_args, page_number
 from producers.models import Cooperative
+from producers.money import connect
 from producers.money import payouts as service
 from producers.money.bankfile import bank_csv
 from producers.money.exceptions import PayoutError
@@ -77,8 +78,8 @@ def run_payouts():
         _flash_skipped(skipped)
         return redirect(url_for("admin.payouts"))
     sent = failed = 0
-    for payout in service.to_send(batch):  # network calls, outside the batch's transaction
-        if service.send_transfers(payout, current_user):
+    for payout in connect.to_send(batch):  # network calls, outside the batch's transaction
+        if connect.send_transfers(payout, current_user):
             sent += 1
         else:
             failed += 1
@@ -257,7 +258,7 @@ def payout_send(batch_id: int, payout_id: int):
     if not RunForm().validate_on_submit():
         abort(400)
     try:
-        sent = service.send_transfers(payout, current_user)
+        sent = connect.send_transfers(payout, current_user)
     except PayoutError as exc:
         db.session.rollback()
         return _render_batch(_batch_or_404(batch_id), error=str(exc.message)), 400

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from producers.models import Cooperative
+from producers.money import connect
 from producers.money import payouts as service
 from producers.money.bankfile import bank_csv
 from producers.money.models import PayoutBatch
@@ -40,8 +41,8 @@ def run_command() -> None:
                 f"  {payout.reference}  {names[payout.cooperative_id]}  "
                 f"{payout.method.value}  {mad_str(payout.total_cents)} MAD"
             )
-        for payout in service.to_send(batch):  # network calls, after the commit
-            sent = service.send_transfers(payout)
+        for payout in connect.to_send(batch):  # network calls, after the commit
+            sent = connect.send_transfers(payout)
             db.session.commit()
             click.echo(
                 f"  {payout.reference}: "

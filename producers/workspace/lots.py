@@ -32,7 +32,8 @@ from catalog.trace import (
 )
 from producers.models import Member
 from producers.workspace.access import owned_or_404, workspace
-from producers.workspace.forms import EventForm, LotForm, options
+from producers.workspace.forms import options
+from producers.workspace.lot_forms import EventForm, LotForm
 from shop.actions import commit_or_flash
 from shop.extensions import db
 

@@ -10,6 +10,7 @@ from orders.models import PaymentMethod
 from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
 from orders.shipping import ensure_default_rates
 from producers.models import Membership, MembershipRole
+from producers.money import connect as stripe_connect
 from producers.money import payouts
 from shop.extensions import db
 
@@ -71,7 +72,7 @@ def _batch(make_user, make_cooperative, make_product):
     db.session.commit()
     made = payouts.run_payouts()
     db.session.commit()
-    payouts.send_transfers(next(p for p in made.payouts if p.cooperative_id == coops[1].id))
+    stripe_connect.send_transfers(next(p for p in made.payouts if p.cooperative_id == coops[1].id))
     payouts.mark_failed(
         next(p for p in made.payouts if p.cooperative_id == coops[2].id),
         "Compte clôturé par la banque",

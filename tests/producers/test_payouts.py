@@ -13,6 +13,7 @@ from orders.models import Order, PaymentMethod, Refund, RefundLine, RefundMethod
 from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
 from orders.shipping import ensure_default_rates
 from producers.models import Membership, MembershipRole
+from producers.money import connect as stripe_connect
 from producers.money import payouts
 from producers.money.bankfile import bank_csv
 from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
@@ -405,7 +406,7 @@ def test_bank_csv_is_exact_and_safe_in_a_spreadsheet(coop, sell, make_cooperativ
 
 @pytest.fixture
 def fake(app, fake):
-    """The offline Stripe (tests/conftest.py), with a secret key for transfers."""
+    """The offline Stripe (tests/fakes.py), with a secret key for transfers."""
     app.config.update(STRIPE_SECRET_KEY="sk_test_fake", STRIPE_MAX_NETWORK_RETRIES=0)
     return fake
 
@@ -427,7 +428,7 @@ def test_connect_payouts_send_one_transfer_per_order(connect, sell, fake, outbox
     db.session.commit()
     payout = batch.payouts[0]
     assert payout.method == PayoutMethod.STRIPE and payout.total_cents == 25_721 + 12_500
-    assert payouts.send_transfers(payout) is True
+    assert stripe_connect.send_transfers(payout) is True
     db.session.commit()
     sent = [r for r in fake.requests if r["path"] == "/v1/transfers"]
     assert [
@@ -463,7 +464,7 @@ def test_connect_payouts_send_one_transfer_per_order(connect, sell, fake, outbox
     assert [m["To"] for m in managers_mail(outbox)] == ["owner@connect.ma"]
     assert_ledger_sound()
     with pytest.raises(payouts.PayoutError):
-        payouts.send_transfers(payout)  # paid: nothing more to send
+        stripe_connect.send_transfers(payout)  # paid: nothing more to send
     assert len(fake.requests) == 2
 
 
@@ -473,14 +474,14 @@ def test_a_retry_after_stripe_failed_pays_nothing_twice(connect, sell, fake, out
     db.session.commit()
 
     fake.fail_after = 0  # Stripe down
-    assert payouts.send_transfers(payout) is False
+    assert stripe_connect.send_transfers(payout) is False
     db.session.commit()
     assert (payout.status, payout.stripe_transfer_ids) == (PayoutStatus.CREATED, "")
     assert "(0 sur 3 envoyés) : Network error: connection refused" in payout.failure_reason
     assert ledger.balance(ledger.IN_TRANSIT, connect.id) == -37_500
 
     fake.fail_after = 1  # one transfer goes through, then the network dies
-    assert payouts.send_transfers(payout) is False
+    assert stripe_connect.send_transfers(payout) is False
     db.session.commit()
     assert len(payout.stripe_transfer_ids.split()) == 1
     assert "(1 sur 3 envoyés)" in payout.failure_reason
@@ -489,7 +490,7 @@ def test_a_retry_after_stripe_failed_pays_nothing_twice(connect, sell, fake, out
     db.session.rollback()
 
     fake.fail_after = None
-    assert payouts.send_transfers(payout) is True
+    assert stripe_connect.send_transfers(payout) is True
     db.session.commit()
     keys = [r["key"] for r in fake.requests]
     assert keys == [f"payout-{payout.id}-{orders[0].number}"] * 2 + [
@@ -508,7 +509,7 @@ def test_a_retry_after_stripe_failed_pays_nothing_twice(connect, sell, fake, out
 
 def test_transfers_net_a_refunded_order_against_the_others(connect, sell, fake):
     first = sell(connect)
-    payouts.send_transfers(payouts.run_payouts(now=later()).payouts[0])
+    stripe_connect.send_transfers(payouts.run_payouts(now=later()).payouts[0])
     db.session.commit()
     refund_units(first, 1)  # −111.10 MAD on the first order, already paid out
     second = sell(connect, price=10_000, quantity=2)  # 170 + 10 + 35 = 215 MAD
@@ -517,12 +518,12 @@ def test_transfers_net_a_refunded_order_against_the_others(connect, sell, fake):
     payout = payouts.run_payouts(now=later(30)).payouts[0]
     db.session.commit()
     assert payout.total_cents == 21_500 + 4_401 - 11_110
-    plan = payouts.transfer_plan(payout)
+    plan = stripe_connect.transfer_plan(payout)
     assert [(t.order_number, t.amount_cents) for t in plan] == [
         (second.number, 21_500 - 11_110),
         (third.number, 4_401),
     ]
-    assert payouts.send_transfers(payout)
+    assert stripe_connect.send_transfers(payout)
     db.session.commit()
     assert [int(r["form"]["amount"]) for r in fake.requests] == [10_390, 4_401]
     assert first.number not in {r["form"]["transfer_group"] for r in fake.requests}
@@ -532,7 +533,7 @@ def test_transfers_net_a_refunded_order_against_the_others(connect, sell, fake):
 def test_without_stripe_keys_a_connect_payout_waits(connect, sell, app):
     sell(connect)
     payout = payouts.run_payouts(now=later()).payouts[0]
-    assert payouts.send_transfers(payout) is False
+    assert stripe_connect.send_transfers(payout) is False
     db.session.commit()
     assert payout.status == PayoutStatus.CREATED
     assert payout.failure_reason == "Stripe n’est pas configuré : aucun virement n’a été envoyé."
