@@ -8,8 +8,8 @@ import click
 from flask import g
 from flask.cli import AppGroup
 
+from shop.cli import csv_file, finish_import, language_option
 from shop.extensions import db
-from shop.i18n import LANGUAGES
 from shop.storage import get_storage
 
 from .categories import ensure_default_categories
@@ -19,24 +19,13 @@ catalog_cli = AppGroup("catalog", help="Products and categories.")
 
 
 @catalog_cli.command("import")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--lang",
-    type=click.Choice(LANGUAGES),
-    default="en",
-    show_default=True,
-    help="Language of the error messages.",
-)
+@csv_file
+@language_option("--lang", "en", "Language of the error messages.")
 def import_command(path: Path, lang: str) -> None:
     """Import products from a UTF-8 CSV file, all or nothing."""
     g.lang = lang
     report = import_file(path, get_storage())
-    if not report.ok:
-        db.session.rollback()
-        for error in report.errors:
-            click.echo(f"line {error.line}: {error.message}", err=True)
-        raise click.ClickException(f"{len(report.errors)} error(s); nothing was imported.")
-    db.session.commit()
+    finish_import(report)
     click.echo(
         f"Imported: {report.products_created} new products, {report.products_updated} updated; "
         f"{report.variants_created} new variants, {report.variants_updated} updated, "

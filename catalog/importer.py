@@ -25,6 +25,7 @@ from producers.models import Cooperative
 from shop.extensions import db
 from shop.models import utcnow
 from shop.money.amounts import parse_mad
+from shop.spreadsheet import RowError
 from shop.storage import Storage
 
 from .exceptions import ImageError
@@ -63,17 +64,6 @@ REQUIRED_COLUMNS = (
 LANGS = ("ar", "fr", "en")
 SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_ROWS = 20_000
-
-
-@dataclass
-class RowError:
-    """A problem with one line of the file."""
-
-    line: int
-    message: Any  # lazy string, translated when shown
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
 
 
 @dataclass

@@ -129,8 +129,8 @@ class Filters:
         return {k: v for k, v in values.items() if v not in (None, "")}
 
     @property
-    def active(self) -> bool:
-        """True when any filter narrows the listing."""
+    def narrowed(self) -> bool:
+        """True when a filter other than the words narrows the listing."""
         return bool(
             self.category
             or self.region
@@ -139,8 +139,12 @@ class Filters:
             or self.min_price is not None
             or self.max_price is not None
             or self.in_stock
-            or self.q
         )
+
+    @property
+    def active(self) -> bool:
+        """True when any filter narrows the listing, the words included."""
+        return self.narrowed or bool(self.q)
 
 
 def _mad_to_cents(value: str) -> int | None:

@@ -14,11 +14,12 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.money.policy import current_policy
 from shop.money.split import Policy, split
+from shop.spreadsheet import RowError
 from shop.storage import get_storage
 
 from .exceptions import CatalogError, FloorError, ImageError
 from .images import process_image
-from .importer import RowError, fold, variant_label
+from .importer import fold, variant_label
 from .models import (
     Category,
     Certification,

@@ -27,6 +27,7 @@ from shop.audit import audit
 from shop.extensions import db
 from shop.models import utcnow
 from shop.regions import region_by_name
+from shop.spreadsheet import RowError
 
 REQUIRED_COLUMNS = (
     "slug",
@@ -51,17 +52,6 @@ FIRST_YEAR = 1900
 MAX_ROWS = 5_000
 #: Column widths of the cooperative table.
 LIMITS = {"legal_name": 200, "odco_number": 40, "province": 120, "commune": 120}
-
-
-@dataclass
-class RowError:
-    """A problem with one line of the file."""
-
-    line: int
-    message: Any  # lazy string, translated when shown
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
 
 
 @dataclass

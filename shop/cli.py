@@ -6,17 +6,40 @@ import secrets
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from .extensions import db
+from .i18n import LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("shop", "catalog", "orders", "producers")
 translate = AppGroup("translate", help="The pybabel cycle: extract, update, compile.")
 users = AppGroup("users", help="Manage user accounts.")
+
+
+#: The CSV file of an import command (``flask catalog import FILE``...).
+csv_file = click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+
+
+def language_option(name: str, default: str, help_text: str) -> Any:
+    """A ``--name`` option taking one of the site's languages."""
+    return click.option(
+        name, type=click.Choice(LANGUAGES), default=default, show_default=True, help=help_text
+    )
+
+
+def finish_import(report: Any) -> None:
+    """Commit an all-or-nothing import, or roll it back and list every bad row."""
+    if not report.ok:
+        db.session.rollback()
+        for error in report.errors:
+            click.echo(f"line {error.line}: {error.message}", err=True)
+        raise click.ClickException(f"{len(report.errors)} error(s); nothing was imported.")
+    db.session.commit()
 
 
 def _pybabel(*args: str) -> None:

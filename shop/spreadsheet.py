@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 #: Spreadsheet programs run a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -28,3 +30,14 @@ def csv_text(rows: Iterable[Sequence[str]]) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerows(rows)
     return "\ufeff" + out.getvalue()
+
+
+@dataclass
+class RowError:
+    """A problem with one line of an imported file (all-or-nothing imports list them all)."""
+
+    line: int
+    message: Any  # lazy string, translated when shown
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"

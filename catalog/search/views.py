@@ -49,19 +49,6 @@ class SearchFilters(queries.Filters):
             values["sort"] = sort
         return values
 
-    @property
-    def narrowed(self) -> bool:
-        """True when a filter (not the words) narrows the results."""
-        return bool(
-            self.category
-            or self.region
-            or self.certification
-            or self.cooperative
-            or self.min_price is not None
-            or self.max_price is not None
-            or self.in_stock
-        )
-
 
 class ResultPage:
     """One page of ranked results, with what ``_pagination.html`` reads."""

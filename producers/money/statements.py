@@ -415,6 +415,18 @@ def movement_kind(entry_kind: str, key: str) -> str:
     return _KINDS.get(entry_kind, entry_kind)
 
 
+#: A statement's movement: one entry's lines on one account, with its order's number.
+MOVEMENT_COLUMNS = (
+    JournalEntry.id,
+    JournalEntry.created_at,
+    JournalEntry.kind,
+    JournalEntry.key,
+    JournalEntry.memo,
+    Order.number,
+    JournalLine.account,
+)
+
+
 def statement(cooperative_id: int, year: int, month: int) -> Statement:
     """The month's statement; ValueError for a month that does not exist.
 
@@ -423,16 +435,7 @@ def statement(cooperative_id: int, year: int, month: int) -> Statement:
     """
     start, end = period_bounds(year, month)
     rows = db.session.execute(
-        select(
-            JournalEntry.id,
-            JournalEntry.created_at,
-            JournalEntry.kind,
-            JournalEntry.key,
-            JournalEntry.memo,
-            Order.number,
-            JournalLine.account,
-            func.sum(JournalLine.amount_cents),
-        )
+        select(*MOVEMENT_COLUMNS, func.sum(JournalLine.amount_cents))
         .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
         .outerjoin(Order, Order.id == JournalLine.order_id)
         .where(
@@ -441,15 +444,7 @@ def statement(cooperative_id: int, year: int, month: int) -> Statement:
             JournalEntry.created_at >= start,
             JournalEntry.created_at < end,
         )
-        .group_by(
-            JournalEntry.id,
-            JournalEntry.created_at,
-            JournalEntry.kind,
-            JournalEntry.key,
-            JournalEntry.memo,
-            Order.number,
-            JournalLine.account,
-        )
+        .group_by(*MOVEMENT_COLUMNS)
         .order_by(JournalEntry.created_at, JournalEntry.id)
     ).all()
     entries: dict[int, tuple] = {}

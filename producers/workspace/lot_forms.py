@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
@@ -29,6 +31,17 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from catalog.trace import MATERIALS, STEP_LABELS, UOMS, Action, ContributionKind, EventType
 from producers.workspace.forms import UPLOADS, options
+
+
+def coordinate_field(label: Any) -> DecimalField:
+    """A latitude or longitude in degrees (six decimals), typed left to right."""
+    return DecimalField(
+        label,
+        places=6,
+        validators=[Optional()],
+        render_kw={"dir": "ltr", "inputmode": "decimal"},
+    )
+
 
 OFFSETS = ("+01:00", "+00:00", "+02:00", "-05:00")
 CONTRIBUTION_LABELS = {
@@ -75,18 +88,8 @@ class LotForm(FlaskForm):
     best_before = DateField(_l("Best before"), validators=[Optional()])
     commune = StringField(_l("Commune"), validators=[Optional(), Length(max=120)])
     province = StringField(_l("Province"), validators=[Optional(), Length(max=120)])
-    latitude = DecimalField(
-        _l("Latitude"),
-        places=6,
-        validators=[Optional()],
-        render_kw={"dir": "ltr", "inputmode": "decimal"},
-    )
-    longitude = DecimalField(
-        _l("Longitude"),
-        places=6,
-        validators=[Optional()],
-        render_kw={"dir": "ltr", "inputmode": "decimal"},
-    )
+    latitude = coordinate_field(_l("Latitude"))
+    longitude = coordinate_field(_l("Longitude"))
     certification_ids = SelectMultipleField(
         _l("Certificates covering this lot"),
         coerce=int,
@@ -153,18 +156,8 @@ class EventForm(FlaskForm):
         _l("Description in English"), validators=[Length(max=2000)], render_kw={"lang": "en"}
     )
     place = StringField(_l("Place"), validators=[Optional(), Length(max=160)])
-    latitude = DecimalField(
-        _l("Latitude"),
-        places=6,
-        validators=[Optional()],
-        render_kw={"dir": "ltr", "inputmode": "decimal"},
-    )
-    longitude = DecimalField(
-        _l("Longitude"),
-        places=6,
-        validators=[Optional()],
-        render_kw={"dir": "ltr", "inputmode": "decimal"},
-    )
+    latitude = coordinate_field(_l("Latitude"))
+    longitude = coordinate_field(_l("Longitude"))
     inputs = FieldList(FormField(QuantityForm), min_entries=2)
     outputs = FieldList(FormField(QuantityForm), min_entries=2)
     evidence = FileField(

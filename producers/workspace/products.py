@@ -87,20 +87,14 @@ def edit_product(product_id: int):
     """Edit a product's texts, category and certifications; see its sizes and pictures."""
     product = _product_or_404(product_id)
     form = _product_form(product)
+    status = 200
     if form.validate_on_submit():
         with commit_or_flash(_("Product saved.")) as outcome:
             catalog_services.save_product(g.coop, _product_data(form), product)
         if outcome.ok:
             return _to_product(product)
-        return render_template(
-            "producers/product_form.html",
-            coop=g.coop,
-            form=form,
-            product=product,
-            image_form=ImageForm(),
-            confirm=ConfirmForm(),
-        ), 400
-    return render_template(
+        status = 400  # refused by the catalog: the form again, its input kept
+    page = render_template(
         "producers/product_form.html",
         coop=g.coop,
         form=form,
@@ -108,6 +102,7 @@ def edit_product(product_id: int):
         image_form=ImageForm(),
         confirm=ConfirmForm(),
     )
+    return page, status
 
 
 STATUS_MESSAGES = {
