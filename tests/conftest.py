@@ -152,9 +152,14 @@ def _schema(database_url, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def session_app(_schema, database_url, tmp_path_factory) -> Flask:
+def session_app(_schema, database_url, tmp_path_factory) -> Iterator[Flask]:
     """The application most tests share (built once: create_app is not free)."""
-    return make_app(database_url, tmp_path_factory.mktemp("app"))
+    application = make_app(database_url, tmp_path_factory.mktemp("app"))
+    yield application
+    # Close its pooled connections (tests marked ``commits`` use them): a
+    # connection left to the garbage collector is a ResourceWarning, an error here.
+    with application.app_context():
+        db.engine.dispose()
 
 
 class SharedConnection(Connection):
