@@ -25,10 +25,33 @@ def app_config():
     return {"SERVER_NAME": None}
 
 
+def _closed_before_sending(app):
+    """Read each response body whole and close it before the server writes it.
+
+    Werkzeug's development server does not close a response's file (a static
+    file, say) when the browser drops the connection half-way, which happens
+    whenever a page navigates away while its assets load. The file is then
+    closed by the garbage collector with a ResourceWarning, an error here.
+    Bodies in these tests are small, so buffering them costs nothing.
+    """
+
+    def wsgi(environ, start_response):
+        iterable = app(environ, start_response)
+        try:
+            body = b"".join(iterable)
+        finally:
+            close = getattr(iterable, "close", None)
+            if close is not None:
+                close()
+        return [body]
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(app):
     """Serve ``app`` on a free local port for the duration of a test."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closed_before_sending(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
