@@ -79,6 +79,9 @@ def update() -> None:
         "translations",
         "--no-fuzzy-matching",
         "--ignore-obsolete",
+        # The catalogs are wrapped at 100 columns, like the code.
+        "--width",
+        "100",
     )
 
 
