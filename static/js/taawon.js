@@ -23,6 +23,23 @@
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
 
+  // The filters panel stays open on a desktop (see .filters-details in
+  // taawon.css); on a phone it opens and closes on a tap.
+  var wide = window.matchMedia("(min-width: 60rem)");
+  function openFiltersOnDesktop() {
+    if (!wide.matches) { return; }
+    document.querySelectorAll("details.filters-details").forEach(function (details) {
+      details.open = true;
+    });
+  }
+  openFiltersOnDesktop();
+  wide.addEventListener("change", openFiltersOnDesktop);
+  document.querySelectorAll("details.filters-details").forEach(function (details) {
+    details.addEventListener("toggle", function () {
+      if (wide.matches && !details.open) { details.open = true; }
+    });
+  });
+
   // Selects marked data-autosubmit submit their form on change (filters).
   document.querySelectorAll("select[data-autosubmit], input[data-autosubmit]").forEach(function (el) {
     el.addEventListener("change", function () { if (el.form) { el.form.requestSubmit(); } });

@@ -45,3 +45,48 @@ def test_storefront_pages_render(live_server, page_at, shoot, make_product, make
     page.locator(".filters button[type=submit]").click()
     page.wait_for_url("**category=argan-oil**")
     assert page.locator(".product-card").count() == 6
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_desktop_shows_the_filters_open_beside_the_results(
+    live_server, browser, make_product, javascript
+):
+    """At 960 px and wider the filters are open, whether or not scripts run.
+
+    They used to start folded with a summary that ignored the mouse, so only
+    the keyboard could open them.
+    """
+    make_product(name_fr="Miel de thym")
+    db.session.commit()
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 900}, locale="fr-FR", java_script_enabled=javascript
+    )
+    try:
+        page = context.new_page()
+        for path in ("/fr/products/", "/fr/search?q=miel"):
+            page.goto(live_server + path)
+            assert page.locator(".filters select").first.is_visible(), path
+            assert page.locator(".filters button[type=submit]").is_visible(), path
+            filters = page.locator(".filters").bounding_box()
+            results = page.locator(".product-card").first.bounding_box()
+            assert filters and results
+            # Beside, not above: the first result starts level with the panel.
+            assert abs(results["y"] - filters["y"]) < 200, path
+            page.locator(".filters-details summary").click()
+            assert page.locator(".filters select").first.is_visible(), path
+    finally:
+        context.close()
+
+
+def test_phone_filters_open_on_a_tap_and_close_again(live_server, page_at, make_product):
+    make_product(name_fr="Miel de thym")
+    db.session.commit()
+    page = page_at("phone")
+    page.goto(live_server + "/fr/products/")
+    select = page.locator(".filters select").first
+    assert not select.is_visible()
+    page.locator(".filters-details summary").click()
+    assert select.is_visible()
+    page.locator(".filters-details summary").click()
+    assert not select.is_visible()
+    assert page.locator(".product-card").first.is_visible()
