@@ -90,3 +90,48 @@ def test_phone_filters_open_on_a_tap_and_close_again(live_server, page_at, make_
     page.locator(".filters-details summary").click()
     assert not select.is_visible()
     assert page.locator(".product-card").first.is_visible()
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_choosing_a_size_updates_price_split_and_cart(
+    live_server, browser, make_product, javascript
+):
+    """Picking 250 ml shows its price, its money split and adds that size.
+
+    The sizes were radios that changed nothing on the page: the price, the
+    "for 100 ml" line and the split stayed on the first size, which also still
+    looked chosen.
+    """
+    product = make_product(name_fr="Huile d’argan", price=12_000, variants=2)
+    small, large = product.variants
+    small.label, small.unit_quantity = "100 ml", 100
+    db.session.commit()
+    context = browser.new_context(
+        viewport={"width": 360, "height": 800}, locale="fr-FR", java_script_enabled=javascript
+    )
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/fr/products/{product.slug}")
+        assert "120,00" in page.locator(".price-large").inner_text()
+        assert "100 ml" in page.locator(".money-split .muted").inner_text()
+        assert "100 ml" in page.locator(".variant-option.is-chosen").inner_text()
+        before = page.locator(".money-split .split-amount").first.inner_text()
+        if javascript:
+            page.evaluate("window.samePage = true")
+
+        page.locator(".variant-option", has_text="250 ml").click()
+        page.wait_for_url(f"**variant={large.sku}")
+        page.locator(".variant-option.is-chosen", has_text="250 ml").wait_for()
+        assert "130,00" in page.locator(".price-large").inner_text()
+        assert "250 ml" in page.locator(".money-split .muted").inner_text()
+        assert page.locator(".money-split .split-amount").first.inner_text() != before
+        assert page.locator(".variant-option.is-chosen").count() == 1
+        # With JavaScript the page updated in place; without, it reloaded.
+        assert page.evaluate("window.samePage === true") is javascript
+
+        page.locator(".buy-form button[type=submit]").click()
+        page.wait_for_url("**/cart**")
+        assert "250 ml" in page.locator("main").inner_text()
+        assert "100 ml" not in page.locator("main").inner_text()
+    finally:
+        context.close()
