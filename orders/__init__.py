@@ -32,10 +32,11 @@ def init_app(app: Flask) -> None:
         return {"cart_count": cart.item_count() if in_page else 0}
 
     # ---- policy helper (issue #7): shipping estimate and lapsed holds for the storefront.
-    from .shipping import national_estimate
+    from .shipping import free_over, national_estimate
     from .views import _release_holds
 
     app.add_template_global(national_estimate, "shipping_estimate")
+    app.add_template_global(free_over, "shipping_free_over")
 
     @app.before_request
     def release_lapsed_holds() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -106,3 +107,62 @@ def national_estimate(weight_g: int) -> int | None:
         ShippingZone.NATIONAL,
         max(weight_g, 0),
     )
+
+
+@dataclass(frozen=True)
+class ShippingHint:
+    """What one cooperative's parcel should cost to ship, before an address is known.
+
+    The cart and the product page show it so that the shopper is not surprised
+    at the review step: shipping is charged per cooperative, and each one has
+    its own free-shipping threshold. The checkout prices the real zone (a
+    local parcel is cheaper than the national estimate shown here).
+    """
+
+    items_cents: int
+    #: The national rate for the parcel's weight (None: no rate configured).
+    national_cents: int | None
+    #: Products from this cooperative that make its shipping free (None: never).
+    free_over_cents: int | None
+
+    @property
+    def free(self) -> bool:
+        """The threshold is reached (the same rule as the checkout's quote)."""
+        return self.free_over_cents is not None and self.items_cents >= self.free_over_cents
+
+    @property
+    def estimate_cents(self) -> int | None:
+        """What shipping within Morocco should cost this parcel."""
+        return 0 if self.free else self.national_cents
+
+    @property
+    def missing_cents(self) -> int | None:
+        """How much more from this cooperative makes shipping free (None: never, or free)."""
+        if self.free_over_cents is None or self.free:
+            return None
+        return self.free_over_cents - self.items_cents
+
+
+def shipping_hints(parcels: Iterable[tuple[int, int, int]]) -> dict[int, ShippingHint]:
+    """``{cooperative_id: ShippingHint}`` for ``(cooperative_id, items_cents, weight_g)``.
+
+    Two queries however many cooperatives: the rate table and the thresholds.
+    """
+    parcels = list(parcels)
+    if not parcels:
+        return {}
+    table = rate_table()
+    thresholds = free_thresholds(coop_id for coop_id, _items, _weight in parcels)
+    hints = {}
+    for coop_id, items_cents, weight_g in parcels:
+        try:
+            national: int | None = price_for(table, ShippingZone.NATIONAL, max(weight_g, 0))
+        except NoShippingRate:
+            national = None
+        hints[coop_id] = ShippingHint(items_cents, national, thresholds[coop_id])
+    return hints
+
+
+def free_over(cooperative_id: int) -> int | None:
+    """One cooperative's free-shipping threshold (the product page's line)."""
+    return free_thresholds([cooperative_id])[cooperative_id]

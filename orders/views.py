@@ -20,6 +20,7 @@ from . import payments, services
 from .cities import cities
 from .forms import AddToCartForm, CheckoutForm, QuantityForm, RemoveForm
 from .models import OrderStatus, PaymentMethod, ShipmentStatus, ShippingZone
+from .shipping import shipping_hints
 
 bp = Blueprint("orders", __name__, template_folder="templates", url_prefix="/<lang:lang>")
 
@@ -103,8 +104,15 @@ def cart():
     """The shopper's cart, grouped by cooperative, with live stock messages."""
     _release_holds()
     view = store.build_view(store.contents())
+    hints = shipping_hints(
+        (group.cooperative.id, group.subtotal_cents, group.weight_g) for group in view.groups
+    )
     return render_template(
-        "orders/cart.html", view=view, quantity_form=QuantityForm(), remove_form=RemoveForm()
+        "orders/cart.html",
+        view=view,
+        hints=hints,
+        quantity_form=QuantityForm(),
+        remove_form=RemoveForm(),
     )
 
 

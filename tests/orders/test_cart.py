@@ -128,4 +128,45 @@ def test_cart_page_runs_a_bounded_number_of_queries(
     few = queries_with(1)
     many = queries_with(8)
     assert many == few, (few, many)
-    assert many <= 12
+    # Two of these price the shipping hints: the rate table and the thresholds.
+    assert many <= 14
+
+
+def test_cart_shows_each_cooperatives_shipping_and_what_makes_it_free(
+    client, make_product, make_cooperative, add_to_cart, rates
+):
+    """Shipping is per cooperative: the cart says so, with each one's estimate.
+
+    It used to say "calculated from your address" until the review step, where
+    a shopper found 105 MAD of shipping on 229 MAD of products.
+    """
+    from orders.models import CooperativeShipping
+
+    near = make_cooperative(legal_name="Coopérative Tifaout")
+    far = make_cooperative(legal_name="Coopérative Amal")
+    db.session.add(CooperativeShipping(cooperative_id=far.id, free_over_cents=20_000))
+    oil = make_product(cooperative=near, price=12_000)
+    honey = make_product(cooperative=far, price=25_000)
+    add_to_cart(client, oil.variants[0].sku)
+    add_to_cart(client, honey.variants[0].sku)
+
+    html = cart_html(client)
+    # Tifaout: 120 MAD of 300 MAD (the default threshold), a 300 g parcel.
+    assert "Livraison au Maroc : environ 35,00\xa0MAD" in html
+    assert "Encore 180,00\xa0MAD chez Coopérative Tifaout et la livraison est offerte." in html
+    # Amal: 250 MAD is over its own 200 MAD threshold.
+    assert "Livraison offerte par cette coopérative." in html
+    assert "environ 35,00\xa0MAD" in html.split('id="summary-title"', 1)[1]
+    assert "la livraison est donc comptée par coopérative" in html
+
+    ar = cart_html(client, "ar")
+    assert "الشحن مجاني من هذه التعاونية." in ar
+
+
+def test_product_page_names_its_cooperatives_free_shipping_threshold(
+    client, make_product, make_cooperative, rates
+):
+    coop = make_cooperative(legal_name="Coopérative Tifaout")
+    product = make_product(cooperative=coop)
+    html = client.get(f"/fr/products/{product.slug}").get_data(as_text=True)
+    assert "Coopérative Tifaout livre gratuitement dès 300,00\xa0MAD de ses produits." in html
