@@ -38,6 +38,11 @@ def init_app(app: Flask) -> None:
     app.add_template_global(national_estimate, "shipping_estimate")
     app.add_template_global(free_over, "shipping_free_over")
 
+    from .carriers import known_carriers, tracking_url
+
+    app.add_template_global(tracking_url, "tracking_url")
+    app.add_template_global(known_carriers, "known_carriers")
+
     @app.before_request
     def release_lapsed_holds() -> None:
         # Storefront pages show stock: give back what lapsed unpaid card orders held.
