@@ -419,6 +419,22 @@ def admin_cancel(order: Order, reason: str | None, actor: User | None) -> Refund
     moved, nothing in the ledger). Raises RefundError otherwise.
     """
     reason = _check_reason(reason, _l("Give the reason for the cancellation."))
+    return _cancel_unshipped(order, reason, actor)
+
+
+def shopper_cancel(order: Order, actor: User | None) -> Refund | None:
+    """The shopper cancels their own order before any parcel has shipped.
+
+    The same path as an administrator's cancellation (a paid card order is
+    refunded in full, stock goes back), audited with the shopper as actor (or
+    none for a guest using their private link). No reason is asked for.
+    """
+    return _cancel_unshipped(order, "", actor, by_shopper=True)
+
+
+def _cancel_unshipped(
+    order: Order, reason: str, actor: User | None, *, by_shopper: bool = False
+) -> Refund | None:
     lock(order)
     if not can_cancel(order):
         raise RefundError(
@@ -449,6 +465,7 @@ def admin_cancel(order: Order, reason: str | None, actor: User | None) -> Refund
         order,
         reason=reason,
         label=order.number,
+        by_shopper=by_shopper,
         refund_id=refund.id if refund else None,
         amount_cents=refund.amount_cents if refund else 0,
     )

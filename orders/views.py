@@ -16,8 +16,9 @@ from shop.actions import commit_or_flash
 from shop.extensions import db
 
 from . import cart as store
-from . import payments, services
+from . import payments, refunds, services
 from .cities import cities
+from .exceptions import CartError
 from .forms import AddToCartForm, CheckoutForm, QuantityForm, RemoveForm
 from .models import OrderStatus, PaymentMethod, ShipmentStatus, ShippingZone
 from .shipping import shipping_hints
@@ -283,6 +284,10 @@ def order(number: str):
         "orders/order.html",
         order=found,
         can_pay=services.payable_now(found) and payments.is_configured(),
+        # The shopper's own actions; an administrator viewing it uses the back office.
+        own=bool(user and found.user_id == user.id)
+        or services.token_matches(found, request.args.get("token")),
+        can_cancel=refunds.can_cancel(found),
         expired=services.hold_lapsed(found),
         token=request.args.get("token"),
     )
@@ -323,6 +328,57 @@ def pay(number: str):
         flash(str(exc.message), "error")
         return redirect(link)
     return redirect(url, 303)
+
+
+def _shoppers_order(number: str):
+    """The order a shopper acts on from its page: theirs, or by its private link.
+
+    Administrators act from the back office, so their role gives nothing here.
+    """
+    user = current_user if current_user.is_authenticated else None
+    token = request.form.get("token") or None
+    found = services.order_for(number, user.id if user else None, token, is_admin=False)
+    if found is None:
+        abort(404)
+    token = token if services.token_matches(found, token) else None
+    return found, token, user
+
+
+@bp.route("/orders/<number>/cancel", methods=["POST"])
+def cancel(number: str):
+    """The shopper cancels an order before any parcel has shipped (paid cards are refunded)."""
+    found, token, user = _shoppers_order(number)
+    link = url_for("orders.order", number=found.number, token=token)
+    if not refunds.can_cancel(found):
+        flash(_("This order can no longer be cancelled: a parcel has already left."), "error")
+        return redirect(link)
+    with commit_or_flash(_("Your order %(number)s is cancelled.", number=found.number)):
+        refunds.shopper_cancel(found, user)
+    return redirect(link)
+
+
+@bp.route("/orders/<number>/reorder", methods=["POST"])
+def reorder(number: str):
+    """Put a past order's items back in the cart, as far as they are still for sale."""
+    found, _token, _user = _shoppers_order(number)
+    missing = []
+    with commit_or_flash() as outcome:
+        for line in found.lines:
+            try:
+                _variant, _quantity, note = store.add(line.sku, line.quantity)
+            except CartError:
+                missing.append(line.name(g.lang).text)
+                continue
+            if note:
+                flash(note, "warning")
+    if outcome.ok:
+        if missing:
+            flash(
+                _("No longer available: %(names)s.", names=", ".join(missing)),
+                "warning",
+            )
+        flash(_("The items of order %(number)s are in your cart.", number=found.number), "success")
+    return redirect(url_for("orders.cart"))
 
 
 @bp.route("/account/orders")

@@ -577,6 +577,19 @@ def test_cancelling_a_paid_card_order_refunds_it_through_stripe(goods, fake, adm
     books_clean()
 
 
+def test_a_shopper_cancelling_a_paid_card_order_is_refunded_in_full(goods, fake, outbox):
+    oil, honey = goods
+    order = place({oil: 1, honey: 1})
+    made = refunds.shopper_cancel(order, order.user)
+    db.session.commit()
+    assert made.amount_cents == order.total_cents
+    assert fake.calls("/v1/refunds")[-1]["form"]["amount"] == str(order.total_cents)
+    assert order.status == OrderStatus.CANCELLED and (stock(oil), stock(honey)) == (10, 5)
+    assert outbox()[-1]["Subject"] == f"Votre commande {order.number} est annulée"
+    assert ledger.balance(ledger.CLEARING) == 0
+    books_clean()
+
+
 def test_cancelling_a_cash_order_moves_no_money(goods, admin):
     oil, _honey = goods
     order = place({oil: 2}, PaymentMethod.COD)
