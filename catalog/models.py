@@ -89,7 +89,7 @@ class Certification(Timestamped, db.Model):
     number: Mapped[str] = mapped_column(String(80), default="")
     issuer: Mapped[str] = mapped_column(String(160), default="")
     valid_until: Mapped[date | None] = mapped_column(Date)
-    #: Media storage name of the scanned certificate (PDF or image).
+    #: Private storage name of the scanned certificate (PDF or image, under ``docs/``).
     document_name: Mapped[str | None] = mapped_column(String(200))
 
     cooperative: Mapped[Cooperative] = relationship()

@@ -20,7 +20,7 @@ from shop.i18n import LANGUAGES
 from shop.money.policy import current_policy
 from shop.money.split import split
 from shop.regions import regions
-from shop.storage import get_storage
+from shop.storage import get_storage, is_public_name
 
 from . import queries
 from .models import Product
@@ -127,7 +127,14 @@ def cooperative(slug: str):
 
 @bp.route("/media/<path:name>")
 def media(name: str):
-    """Serve a stored file; names are content addresses, so cache for long."""
+    """Serve a public picture; names are content addresses, so cache for long.
+
+    Only the image pipeline's renditions are public: a document's or an
+    evidence file's name (``docs/``, ``evidence/``) is refused even if a file
+    of that name was left in the public folder, as before the private area.
+    """
+    if not is_public_name(name):
+        abort(404)
     try:
         path = get_storage().path(name)
     except ValueError:  # a name that tries to leave the media folder

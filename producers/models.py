@@ -164,7 +164,7 @@ class CooperativeDocument(Timestamped, db.Model):
         ForeignKey("cooperative.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[DocumentKind] = mapped_column(str_enum(DocumentKind))
-    #: Name in media storage (content-addressed, under ``docs/``).
+    #: Name in the private storage (content-addressed, under ``docs/``).
     storage_name: Mapped[str] = mapped_column(String(200))
     #: The name the file had on the uploader's computer (shown, never used as a path).
     filename: Mapped[str] = mapped_column(String(200))

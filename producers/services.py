@@ -29,7 +29,7 @@ from shop.accounts.services import find_user, make_reset_token, normalize_email
 from shop.audit import audit
 from shop.extensions import db
 from shop.models import utcnow
-from shop.storage import get_storage
+from shop.storage import get_private_storage
 
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 LANGS = ("ar", "fr", "en")
@@ -179,7 +179,8 @@ def store_document(data: bytes) -> tuple[str, str, int]:
         content_type, extension = "image/jpeg", "jpg"
     digest = hashlib.sha256(content).hexdigest()
     name = f"docs/{digest[:2]}/{digest}.{extension}"
-    get_storage().save(name, content)
+    # The private area: no URL reaches it, only the routes that check who asks.
+    get_private_storage().save(name, content)
     return name, content_type, len(content)
 
 

@@ -26,6 +26,7 @@ ENV_VARS = (
     "MAIL_USE_SSL",
     "MAIL_DEFAULT_SENDER",
     "MEDIA_ROOT",
+    "PRIVATE_MEDIA_ROOT",
     "SEARCH_INDEX_DIR",
     "RATELIMIT_STORAGE_URI",
     "SERVER_NAME",
@@ -113,6 +114,8 @@ def _derive_paths(app: Flask) -> None:
         database_uri(app.config.get("DATABASE_URL"), app.instance_path),
     )
     app.config.setdefault("MEDIA_ROOT", str(instance / "media"))
+    # Documents and private evidence: never under MEDIA_ROOT, which /media/ serves.
+    app.config.setdefault("PRIVATE_MEDIA_ROOT", str(instance / "private"))
     app.config.setdefault("SEARCH_INDEX_DIR", str(instance / "search"))
     app.config.setdefault("OUTBOX_DIR", str(instance / "outbox"))
     if not app.config.get("SECRET_KEY"):

@@ -104,6 +104,7 @@ def per_test_settings(tmp_path: Path) -> dict[str, Any]:
     """The settings every test starts from (folders under ``tmp_path``)."""
     return {
         "MEDIA_ROOT": str(tmp_path / "media"),
+        "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
         "OUTBOX_DIR": str(tmp_path / "outbox"),
         "SEARCH_INDEX_DIR": str(tmp_path / "search"),
         "SERVER_NAME": "shop.test",
@@ -325,6 +326,7 @@ def app(request, session_app, transaction_engine, database_url, tmp_path, app_co
         assert not fresh, "demo tests share the seeded application"
         application = request.getfixturevalue("demo_app")
         settings.pop("MEDIA_ROOT")  # the demo's pictures
+        settings.pop("PRIVATE_MEDIA_ROOT")  # and its evidence PDFs
         transaction_engine = application.extensions["demo_transaction_engine"]
     commits = request.node.get_closest_marker("commits") or request.node.get_closest_marker(
         "browser"

@@ -20,10 +20,10 @@ from sqlalchemy import select
 from producers.models import Cooperative, Member
 from shop.extensions import db
 from shop.models import utcnow
-from shop.storage import get_storage
+from shop.storage import Storage, get_private_storage, get_storage, is_public_name
 
 from ..exceptions import TraceError
-from ..images import process_image
+from ..images import clean_photo, process_image
 from ..models import Certification, Variant
 from .chain import PAYLOAD_VERSION, canonical_json, decimal_str, offset_str, sha256_hex
 from .identifiers import LOT_CODE
@@ -91,10 +91,13 @@ class Evidence:
     """A stored photo or PDF backing an event, named by its digest."""
 
     kind: Literal["photo", "pdf"]
-    #: sha256 of the PDF's bytes, or the photo's pixel content address.
+    #: sha256 of the PDF's (or private photo's) bytes, or a public photo's pixel content address.
     sha256: str
-    #: Media storage name of the file to show (a web-sized rendition for a photo).
+    #: Storage name of the file to show: a web-sized rendition (``img/``) for a
+    #: public photo, else ``evidence/...`` in the private area.
     name: str
+    #: Seen only by the cooperative's managers and the administrators.
+    private: bool = False
 
 
 def _check_owner(cooperative: Cooperative, owner_id: int) -> None:
@@ -239,8 +242,14 @@ def update_lot(
     return lot
 
 
-def store_evidence(data: bytes) -> Evidence:
-    """Check and store a PDF or photo backing an event."""
+def store_evidence(data: bytes, *, private: bool = False) -> Evidence:
+    """Check and store a PDF or photo backing an event.
+
+    PDFs always go to the private area (even public ones are served only by
+    the trace route, in a sandbox, never from ``/media/``); so do private
+    photos, as one metadata-free JPEG. Public photos are renditions in the
+    public media, like product pictures.
+    """
     limit = int(current_app.config.get("EVIDENCE_MAX_BYTES", EVIDENCE_MAX_BYTES))
     if len(data) > limit:
         raise TraceError(
@@ -251,13 +260,32 @@ def store_evidence(data: bytes) -> Evidence:
             raise TraceError(_l("The PDF file is damaged or incomplete."))
         digest = hashlib.sha256(data).hexdigest()
         name = f"evidence/{digest[:2]}/{digest}.pdf"
-        get_storage().save(name, data)
-        return Evidence("pdf", digest, name)
-    # Photos go through the image pipeline: re-encoded, metadata (GPS!) removed.
+        get_private_storage().save(name, data)
+        return Evidence("pdf", digest, name, private)
+    # Photos are re-encoded, their metadata (GPS!) removed.
+    if private:
+        photo = clean_photo(data, max_bytes=limit)  # ImageError is a UserError too
+        digest = hashlib.sha256(photo).hexdigest()
+        name = f"evidence/{digest[:2]}/{digest}.jpg"
+        get_private_storage().save(name, photo)
+        return Evidence("photo", digest, name, True)
     image = process_image(data, get_storage(), max_bytes=limit)
     webp = [r for r in image.renditions if r.fmt == "webp"]
     shown = max((r for r in webp if r.width <= 640), key=lambda r: r.width, default=webp[0])
     return Evidence("photo", image.key, shown.name)
+
+
+def evidence_storage(name: str) -> Storage | None:
+    """The area holding an evidence file named in a recorded event (None: not evidence).
+
+    Only the two shapes ``store_evidence`` writes are accepted, so a route
+    serving evidence can never be made to hand out a document.
+    """
+    if is_public_name(name):
+        return get_storage()
+    if name.startswith("evidence/"):
+        return get_private_storage()
+    return None
 
 
 # ---------------------------------------------------------------- events
@@ -360,6 +388,8 @@ def record_trace_event(
             "kind": evidence.kind,
             "sha256": evidence.sha256,
             "name": evidence.name,
+            # Written only when set: earlier payloads (hashed as they are) keep their shape.
+            **({"private": True} if evidence.private else {}),
         }
     if corrects is not None:
         content["corrects"] = {"sequence": corrects.sequence, "hash": corrects.hash}

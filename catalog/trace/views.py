@@ -15,6 +15,7 @@ from shop.i18n import best_language, current_language, format_number, pick
 
 from ..presentation import variant_label
 from .epcis import epcis_document
+from .evidence import evidence_url, send_evidence
 from .identifiers import find_lot_by_gtin, qr_code, qr_url
 from .models import Lot
 from .queries import contribution_summary, lots_on_sale, public_lot, timeline, verify_chain
@@ -63,6 +64,12 @@ def page(public_id: str):
         point=map_point(lot.latitude, lot.longitude),
         map_size=(MAP_WIDTH, MAP_HEIGHT),
     )
+
+
+@bp.route("/trace/<public_id>/events/<int:sequence>/evidence")
+def evidence(public_id: str, sequence: int):
+    """The photo or PDF behind an event of a public lot, unless the cooperative keeps it private."""
+    return send_evidence(_lot_or_404(public_id), sequence, allowed_private=False)
 
 
 @bp.route("/<lang:lang>/trace/<public_id>/label")
@@ -182,4 +189,5 @@ def init_trace(app: Flask) -> None:
             "trace_quantity": quantity_text,
             "trace_text": translated,
             "trace_moment": moment_text,
+            "trace_evidence_url": evidence_url,
         }

@@ -26,6 +26,14 @@ bp.add_url_rule("/cooperatives/<int:id>/decide", "decide", cooperatives.decide, 
 bp.add_url_rule("/documents/<int:id>", "document", documents.document)
 bp.add_url_rule("/audit", "audit", audit.audit)
 bp.add_url_rule("/certificates", "certificates", certificates.certificates)
+bp.add_url_rule(
+    "/certificates/<int:certificate_id>/document",
+    "certificate_document",
+    documents.certificate_document,
+)
+bp.add_url_rule(
+    "/lots/<int:lot_id>/events/<int:sequence>/evidence", "lot_evidence", documents.lot_evidence
+)
 
 # orders
 bp.add_url_rule("/orders", "orders", orders.orders)

@@ -14,6 +14,7 @@ from producers.workspace import (
     bank,
     certificates,
     dashboard,
+    files,
     lots,
     members,
     parcels,
@@ -35,6 +36,7 @@ bp.add_url_rule("/", "home", dashboard.home, methods=GET)
 bp.add_url_rule("/apply", "apply", application.apply, methods=BOTH)
 bp.add_url_rule("/apply/<slug>", "application", application.application, methods=BOTH)
 bp.add_url_rule("/apply/<slug>/documents", "add_document", application.add_document, methods=POST)
+bp.add_url_rule("/<slug>/documents/<int:document_id>", "document", files.document, methods=GET)
 
 # dashboard
 bp.add_url_rule("/<slug>/", "dashboard", dashboard.dashboard, methods=GET)
@@ -86,6 +88,12 @@ bp.add_url_rule("/<slug>/lots", "lots", lots.lots, methods=GET)
 bp.add_url_rule("/<slug>/lots/new", "lot_form", lots.lot_form, methods=BOTH)
 bp.add_url_rule("/<slug>/lots/<int:lot_id>/edit", "lot_form", lots.lot_form, methods=BOTH)
 bp.add_url_rule("/<slug>/lots/<int:lot_id>", "lot_events", lots.lot_events, methods=BOTH)
+bp.add_url_rule(
+    "/<slug>/lots/<int:lot_id>/events/<int:sequence>/evidence",
+    "lot_evidence",
+    files.lot_evidence,
+    methods=GET,
+)
 
 # parcels
 bp.add_url_rule("/<slug>/parcels", "parcels", parcels.parcels, methods=GET)
@@ -111,7 +119,7 @@ bp.add_url_rule("/<slug>/certificates", "certificates", certificates.certificate
 bp.add_url_rule(
     "/<slug>/certificates/<int:certificate_id>/document",
     "certificate_document",
-    certificates.certificate_document,
+    files.certificate_document,
     methods=GET,
 )
 bp.add_url_rule("/<slug>/members", "members", members.members, methods=BOTH)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, send_file, url_for
+from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from catalog.models import Certification, CertificationKind
 from producers import services
@@ -14,7 +13,6 @@ from producers.workspace.access import owned_rows, workspace
 from producers.workspace.forms import CertificateForm
 from shop.extensions import db
 from shop.models import utcnow
-from shop.storage import get_storage
 
 
 @workspace()
@@ -50,25 +48,3 @@ def certificates(**_kw):
         certificates=owned_rows(Certification, Certification.valid_until),
         today=utcnow().date(),
     ), 400 if form.errors else 200
-
-
-@workspace()
-def certificate_document(certificate_id: int):
-    """The scan of one of the cooperative's certificates (private)."""
-    certificate = db.session.scalar(
-        select(Certification).where(
-            Certification.id == certificate_id, Certification.cooperative_id == g.coop.id
-        )
-    )
-    path = (
-        get_storage().path(certificate.document_name)
-        if certificate and certificate.document_name
-        else None
-    )
-    if path is None or not path.is_file():
-        abort(404)
-    response = send_file(
-        path, mimetype="application/pdf" if path.suffix == ".pdf" else "image/jpeg", max_age=0
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     DecimalField,
@@ -163,5 +164,8 @@ class EventForm(FlaskForm):
     evidence = FileField(
         _l("Evidence (photo or PDF, optional)"),
         validators=[Optional(), FileAllowed(UPLOADS, _l("A PDF or a photo."))],
+    )
+    evidence_private = BooleanField(
+        _l("Keep the file private (only your team and Taawon's administrators can open it)")
     )
     corrects = IntegerField(validators=[Optional()])

@@ -225,7 +225,9 @@ def lot_events(lot_id: int):
         ) as outcome:
             fields = _event_fields(form)
             if form.evidence.data:
-                fields["evidence"] = store_evidence(form.evidence.data.read())
+                fields["evidence"] = store_evidence(
+                    form.evidence.data.read(), private=form.evidence_private.data
+                )
             record_trace_event(lot, g.coop, corrects=corrects, **fields)
         if outcome.ok:
             return redirect(url_for("producers.lot_events", slug=g.coop.slug, lot_id=lot.id))

@@ -36,7 +36,7 @@ from catalog.trace import (
 )
 from producers.models import Member, MemberGender
 from shop.extensions import db
-from shop.storage import get_storage
+from shop.storage import get_private_storage, get_storage
 
 MOROCCO = timezone(timedelta(hours=1))
 
@@ -437,7 +437,9 @@ def pdf_bytes() -> bytes:
 def test_pdf_evidence_is_stored_by_content_and_hashed_into_the_event(lot):
     evidence = store_evidence(pdf_bytes())
     digest = hashlib.sha256(pdf_bytes()).hexdigest()
-    assert evidence.sha256 == digest and get_storage().read(evidence.name) == pdf_bytes()
+    # A user PDF, even public evidence, is kept out of the public media (served sandboxed).
+    assert evidence.sha256 == digest and get_private_storage().read(evidence.name) == pdf_bytes()
+    assert not get_storage().exists(evidence.name)
     event = add_event(
         lot,
         Step.LAB_TEST,

@@ -117,12 +117,16 @@ def test_document_is_private_to_admins_and_its_managers(
     client, app, login, make_user, admin, application, owner, make_cooperative
 ):
     doc = application.documents[0]
-    url = f"/fr/admin/documents/{doc.id}"
-    anonymous = client.get(url)
-    assert anonymous.status_code == 302 and anonymous.location.startswith("/fr/account/login")
+    admin_url = f"/fr/admin/documents/{doc.id}"
+    workspace_url = f"/fr/producer/{application.slug}/documents/{doc.id}"
+    for url in (admin_url, workspace_url):
+        anonymous = client.get(url)
+        assert anonymous.status_code == 302
+        assert anonymous.location.startswith("/fr/account/login")
 
     login(client, make_user(email="shopper@example.com"))
-    assert client.get(url).status_code == 403
+    assert client.get(admin_url).status_code == 403
+    assert client.get(workspace_url).status_code == 403
 
     other = make_cooperative(slug="other")
     stranger = make_user(email="manager@other.ma")
@@ -130,9 +134,15 @@ def test_document_is_private_to_admins_and_its_managers(
     db.session.commit()
     stranger_client = app.test_client()
     login(stranger_client, stranger)
-    assert stranger_client.get(url).status_code == 403  # manages another cooperative
+    assert stranger_client.get(admin_url).status_code == 403  # manages another cooperative
+    assert stranger_client.get(workspace_url).status_code == 403
+    # Its own workspace does not open another cooperative's document either.
+    assert stranger_client.get(f"/fr/producer/other/documents/{doc.id}").status_code == 404
 
-    for user in (owner, admin):
+    owner_client = app.test_client()
+    login(owner_client, owner)
+    assert owner_client.get(admin_url).status_code == 403  # the back office is admins' only
+    for user, url in ((owner, workspace_url), (admin, admin_url)):
         user_client = app.test_client()
         login(user_client, user)
         response = user_client.get(url)
@@ -142,11 +152,11 @@ def test_document_is_private_to_admins_and_its_managers(
         assert response.headers["Content-Disposition"] == 'inline; filename="statuts odco.pdf"'
         assert response.headers["Cache-Control"] == "private, no-store"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
-        assert response.headers["Content-Security-Policy"] == "sandbox"
+        assert response.headers["Content-Security-Policy"].startswith("sandbox; default-src 'none'")
         response.close()
 
 
-def test_image_documents_keep_the_site_policy(client, login, admin, application):
+def test_image_documents_are_shown_in_a_sandbox_too(client, login, admin, application):
     from io import BytesIO
 
     from PIL import Image
@@ -161,8 +171,7 @@ def test_image_documents_keep_the_site_policy(client, login, admin, application)
     response = client.get(f"/en/admin/documents/{doc.id}")
     assert response.status_code == 200 and response.mimetype == "image/jpeg"
     assert response.headers["Content-Disposition"] == "inline; filename=ONSSA.jpg"
-    assert "sandbox" not in response.headers["Content-Security-Policy"]
-    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Content-Security-Policy"].startswith("sandbox; default-src 'none'")
     response.close()
 
 
