@@ -58,9 +58,8 @@ def load_zone(key: str = ZONE_NAME) -> ShopZone:
 
 def tzdata_version() -> str:
     """The IANA release the ``tzdata`` package ships (e.g. "2026f"), for diagnostics."""
-    import tzdata
-
-    return str(tzdata.IANA_VERSION)
+    header = resources.files("tzdata").joinpath("zoneinfo", "tzdata.zi").read_text().split("\n", 1)
+    return header[0].removeprefix("# version ").strip()
 
 
 #: The one zone object the whole application converts with.
