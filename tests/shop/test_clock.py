@@ -123,8 +123,8 @@ def test_statement_screen_and_csv_show_the_same_time(
 
 
 @pytest.mark.parametrize("value", [SUMMER, WINTER])
-def test_placed_at_in_an_email_uses_the_clock(app, value):
-    """Outside a request (mails, the CLI) Flask-Babel still gets the clock's zone."""
+def test_outside_a_request_flask_babel_still_uses_the_clock(app, value):
+    """Mails and the CLI format times in an app context only: the same zone there."""
     with app.app_context():
         expected = clock.to_local(value).strftime("%H:%M")
         assert i18n.format_when(value, "HH:mm") == expected
