@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from producers.models import Cooperative
+from shop import clock
 from shop.extensions import db
 from shop.i18n import Localized, localized
 from shop.models import Timestamped, str_enum, utcnow
@@ -96,7 +97,7 @@ class Certification(Timestamped, db.Model):
 
     def is_valid(self, on: date | None = None) -> bool:
         """True until the end of its ``valid_until`` day (open-ended if unset)."""
-        return self.valid_until is None or self.valid_until >= (on or utcnow().date())
+        return self.valid_until is None or self.valid_until >= (on or clock.local_date())
 
 
 product_certification = Table(

@@ -207,10 +207,39 @@ def checkout():
     return _render_review(form, quote)
 
 
+def _reviewed_total(form: CheckoutForm) -> int | None:
+    """The total the review step showed, as posted back; None when missing or not a number."""
+    value = (form.expected_total.data or "").strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 15:
+        return None
+    return int(value)
+
+
+def _review_again(form: CheckoutForm, items: dict[str, int], view: store.CartView, status: int):
+    """The review step once more, with today's prices and shipping (or the form, if none)."""
+    try:
+        quote = services.quote(items, form.address)
+    except services.OrderError as exc:
+        flash(str(exc.message), "error")
+        return _render_checkout(form, view, 422)
+    return _render_review(form, quote, status)
+
+
 def _place(items: dict[str, int], view: store.CartView):
+    """Place the order, only at the total the shopper reviewed.
+
+    The placing POST must carry the review's total (hidden field): without
+    it, a shopper (or a forged form) would accept whatever prices and
+    shipping are by then. A missing total shows the review again; a different
+    one is PriceChanged, which shows it too.
+    """
     form = _checkout_form()
     if not form.validate():
         return _render_checkout(form, view, 422)
+    reviewed = _reviewed_total(form)
+    if reviewed is None:
+        flash(_("Check the total of your order, then place it."), "warning")
+        return _review_again(form, items, view, 422)
     for attempt in range(LOCKED_RETRIES):
         try:
             order, token = services.place_order(
@@ -219,7 +248,7 @@ def _place(items: dict[str, int], view: store.CartView):
                 form.method,
                 g.lang,
                 user_id=current_user.id if current_user.is_authenticated else None,
-                expected_total=form.reviewed_total,
+                expected_total=reviewed,
             )
             store.clear()
             db.session.commit()
@@ -231,7 +260,7 @@ def _place(items: dict[str, int], view: store.CartView):
         except services.PriceChanged as exc:
             db.session.rollback()
             flash(str(exc.message), "warning")
-            return _render_review(form, services.quote(items, form.address), 409)
+            return _review_again(form, items, view, 409)
         except services.OrderError as exc:
             db.session.rollback()
             flash(str(exc.message), "error")

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from shop.extensions import csrf, db, limiter
 
 from . import accounting, payments, services, stripe_refunds
-from .models import Order, OrderStatus, StripeEvent
+from .models import Order, OrderStatus, PaymentMethod, StripeEvent
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,31 @@ def _intent_order(obj: dict[str, Any], intent: Any) -> Order | None:
     return order or _by_number((obj.get("metadata") or {}).get("order"))
 
 
+def _card_order(order: Order | None, what: str) -> Order | None:
+    """``order`` if it is paid by card; else None, with a note for staff.
+
+    Only a card order has anything to do with Stripe. An event naming a
+    cash-on-delivery order (by its number in the metadata: a session created
+    by hand, a copied reference) must not pay, revive, refund or cancel it,
+    whatever its state; the money it speaks of is for staff to look at.
+    """
+    if order is None or order.payment_method == PaymentMethod.CARD:
+        return order
+    log.error(
+        "order %s (%s, %s): Stripe %s ignored",
+        order.number,
+        order.payment_method.value,
+        order.status.value,
+        what,
+    )
+    services.note_payment(
+        order,
+        f"Stripe {what} for a {order.payment_method.value} order "
+        f"({order.status.value}): nothing changed; check it in Stripe and refund by hand",
+    )
+    return None
+
+
 def _guest_token(session: dict[str, Any]) -> str | None:
     """The order link's secret, from the success URL we gave Stripe (checked before use)."""
     query = parse_qs(urlsplit(session.get("success_url") or "").query)
@@ -106,8 +131,14 @@ def _intent_id(value: Any) -> str | None:
 
 
 def session_completed(session: dict[str, Any]) -> None:
-    """The shopper paid on Stripe's page: the order is paid, even if its hold had lapsed."""
-    order = _session_order(session)
+    """The shopper paid on Stripe's page: the order is paid, even if its hold had lapsed.
+
+    Only a card order waiting for its payment, or one whose hold lapsed, is
+    moved. A completion for an order paid, refunded or on its way changes
+    nothing (a second payment is noted for staff); for a cash-on-delivery
+    order, in any state, it changes nothing and is noted (``_card_order``).
+    """
+    order = _card_order(_session_order(session), f"completion of session {session.get('id')}")
     if order is None:
         return
     intent = _intent_id(session.get("payment_intent"))
@@ -138,6 +169,13 @@ def session_completed(session: dict[str, Any]) -> None:
     # The hold lapsed (or lapsed just now, under us): take the stock again, or refund.
     db.session.refresh(order)
     if order.status != OrderStatus.CANCELLED:
+        if intent and order.stripe_payment_intent not in (None, intent):
+            # Paid twice (another payment of the same session): not ours to guess.
+            services.note_payment(
+                order,
+                f"second payment {intent} (session {session['id']}) for an order already "
+                f"{order.status.value}: refund it by hand",
+            )
         return  # already paid (or later): nothing to do
     if services.take_back_late_payment(order, session["id"], intent, token):
         return
@@ -160,7 +198,7 @@ def session_expired(session: dict[str, Any]) -> None:
 
 def payment_failed(intent: dict[str, Any]) -> None:
     """A card was declined: the order stays pending until its hold lapses."""
-    order = _intent_order(intent, intent.get("id"))
+    order = _card_order(_intent_order(intent, intent.get("id")), "payment failure")
     if order is None:
         return
     error = intent.get("last_payment_error") or {}
@@ -177,7 +215,7 @@ def charge_refunded(charge: dict[str, Any]) -> None:
     staff (see ``stripe_refunds.stripe_charge_refunded``).
     """
     intent = _intent_id(charge.get("payment_intent"))
-    order = _intent_order(charge, intent)
+    order = _card_order(_intent_order(charge, intent), f"refund of charge {charge.get('id')}")
     if order is None:
         return
     stripe_refunds.stripe_charge_refunded(order, charge)
@@ -197,7 +235,7 @@ def charge_fee(charge: dict[str, Any]) -> None:
     settled in another currency is noted on the order for staff instead.
     """
     intent = _intent_id(charge.get("payment_intent"))
-    order = _intent_order(charge, intent)
+    order = _card_order(_intent_order(charge, intent), f"charge {charge.get('id')}")
     transaction = charge.get("balance_transaction")
     if order is None or not transaction or charge.get("status") != "succeeded":
         return

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.numbers import format_currency, format_decimal, format_percent
 from flask import Flask, Request, current_app, g, has_request_context, request, url_for
@@ -15,14 +14,17 @@ from flask_babel import format_date, format_datetime
 from markupsafe import Markup, escape
 from werkzeug.routing import BaseConverter
 
+from . import clock
+
 LANGUAGES: tuple[str, ...] = ("ar", "fr", "en")
 RTL_LANGUAGES = frozenset({"ar"})
 #: Order in which missing translated content falls back (ARCHITECTURE.md).
 FALLBACK_ORDER: tuple[str, ...] = ("fr", "ar", "en")
 #: Babel locale used for numbers and money: Moroccan Arabic conventions.
 FORMAT_LOCALES = {"ar": "ar_MA", "fr": "fr_MA", "en": "en"}
-#: Times are stored in UTC and shown, and days and months counted, in Morocco.
-LOCAL_TZ = ZoneInfo("Africa/Casablanca")
+#: Times are stored in UTC and shown, and days and months counted, in Morocco:
+#: the one zone object of ``shop.clock`` (from the tzdata package, not the OS).
+LOCAL_TZ = clock.ZONE
 LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français", "en": "English"}
 COOKIE = "lang"
 
@@ -60,6 +62,16 @@ def best_language(req: Request) -> str:
 def select_locale() -> str:
     """Flask-Babel locale selector."""
     return current_language()
+
+
+def select_timezone() -> clock.ShopZone:
+    """Flask-Babel timezone selector: the clock's zone, so that screens and CSVs agree.
+
+    Without it Flask-Babel builds its own zone from ``BABEL_DEFAULT_TIMEZONE``
+    with pytz's copy of the IANA data, which need not match the one the rest
+    of the app reads.
+    """
+    return clock.ZONE
 
 
 def format_money(cents: int, currency: str = "MAD", lang: str | None = None) -> str:
@@ -150,6 +162,7 @@ def configure_i18n(app: Flask) -> None:
     babel.init_app(
         app,
         locale_selector=select_locale,
+        timezone_selector=select_timezone,
         default_translation_directories=str(app.config["TRANSLATIONS_DIR"]),
         default_domain="messages",
     )

@@ -6,6 +6,7 @@ Services flush and raise ``OrderError``; the caller commits once.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
 
 from shop.extensions import db
 from shop.models import utcnow
@@ -54,18 +55,51 @@ def _followed(shipment: Shipment, template: str, subject) -> None:
 
 
 def mark_cash_remitted(shipment: Shipment) -> None:
-    """The carrier handed over the cash it collected; the last one makes the order paid."""
+    """The carrier handed over the cash it collected; the last one makes the order paid.
+
+    The parcel is claimed with a conditional UPDATE … WHERE not yet remitted
+    (RETURNING its id): of two clicks at once, the second waits for the
+    first's row lock (PostgreSQL) or the write lock (SQLite), then finds the
+    cash remitted and is refused, so the sale is posted and audited once.
+    """
     order = shipment.order
     if order.payment_method != PaymentMethod.COD:
         raise OrderError(_l("Only cash-on-delivery parcels have cash to remit."))
     if shipment.status != ShipmentStatus.DELIVERED:
         raise OrderError(_l("Cash is remitted only for a delivered parcel."))
+    already = OrderError(_l("The cash of this parcel is already remitted."))
     if shipment.cash_remitted_at is not None:
-        raise OrderError(_l("The cash of this parcel is already remitted."))
-    shipment.cash_remitted_at = utcnow()
-    live = [s for s in order.shipments if s.status != ShipmentStatus.CANCELLED]
-    if all(s.cash_remitted_at is not None for s in live):
-        order.paid_at = shipment.cash_remitted_at
+        raise already
+    # Parcels of one order are remitted one at a time (a row lock on the order
+    # on PostgreSQL; SQLite's write lock does it there), so the last one always
+    # sees the others and makes the order paid.
+    db.session.execute(select(Order.id).where(Order.id == order.id).with_for_update(key_share=True))
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Shipment)
+        .where(
+            Shipment.id == shipment.id,
+            Shipment.status == ShipmentStatus.DELIVERED,
+            Shipment.cash_remitted_at.is_(None),
+        )
+        .values(cash_remitted_at=now)
+        .returning(Shipment.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    db.session.refresh(shipment)
+    if claimed is None:
+        raise already
+    # Read the other parcels from the database, not from loaded copies: one
+    # remitted at the same moment counts.
+    waiting = db.session.scalar(
+        select(func.count(Shipment.id)).where(
+            Shipment.order_id == order.id,
+            Shipment.status != ShipmentStatus.CANCELLED,
+            Shipment.cash_remitted_at.is_(None),
+        )
+    )
+    if not waiting:
+        order.paid_at = now
         follow_shipments(order)
     db.session.flush()
     accounting.post_cash_sale(shipment)

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from catalog.summary import refresh_summaries
+from shop import clock
 from shop.extensions import db
 from shop.models import utcnow
 
@@ -107,7 +108,7 @@ def renew_hold(order: Order) -> None:
 
 def note_payment(order: Order, text: str) -> None:
     """Record something Stripe said that changes nothing (failed attempt, partial refund)."""
-    stamp = utcnow().strftime("%Y-%m-%d %H:%M")
+    stamp = clock.local_stamp(utcnow())
     order.payment_note = "\n".join(filter(None, [order.payment_note or "", f"{stamp} {text}"]))
     db.session.flush()
 

@@ -10,9 +10,9 @@ from sqlalchemy.orm import contains_eager
 
 from catalog.models import Certification
 from producers.models import Cooperative
+from shop import clock
 from shop.accounts import admin_required
 from shop.extensions import db
-from shop.models import utcnow
 
 #: Certificates whose validity ends within this many days are listed as expiring.
 EXPIRY_WINDOW_DAYS = 30
@@ -21,7 +21,7 @@ EXPIRY_WINDOW_DAYS = 30
 @admin_required
 def certificates():
     """Certificates already expired or expiring within 30 days, soonest first."""
-    today = utcnow().date()
+    today = clock.local_date()
     rows = db.session.scalars(
         select(Certification)
         .join(Certification.cooperative)

@@ -25,11 +25,11 @@ from producers.admin.forms import (
 )
 from producers.admin.listing import PER_PAGE, page_args, page_number
 from producers.models import Cooperative, CooperativeDocument, CooperativeStatus, Membership
+from shop import clock
 from shop.accounts import admin_required
 from shop.accounts.models import User
 from shop.audit import AuditEntry
 from shop.extensions import db
-from shop.models import utcnow
 
 
 def admin_helpers() -> dict[str, Any]:
@@ -49,7 +49,7 @@ def admin_helpers() -> dict[str, Any]:
 @admin_required
 def index():
     """The administrators' home: what waits for a decision."""
-    today = utcnow().date()
+    today = clock.local_date()
     pending = db.session.scalar(
         select(func.count(Cooperative.id)).where(Cooperative.status == CooperativeStatus.PENDING)
     )

@@ -148,7 +148,8 @@ def _skipped_in(batch: PayoutBatch) -> list[tuple[Cooperative, str]]:
             AuditEntry.target_id == batch.id,
         )
     )
-    reasons = (entry.data or {}).get("skipped", {}) if entry else {}
+    data = (entry.data or {}) if entry else {}
+    reasons, details = data.get("skipped", {}), data.get("skipped_details", {})
     if not reasons:
         return []
     coops = db.session.scalars(
@@ -156,7 +157,10 @@ def _skipped_in(batch: PayoutBatch) -> list[tuple[Cooperative, str]]:
         .where(Cooperative.id.in_([int(i) for i in reasons]))
         .order_by(Cooperative.legal_name)
     )
-    return [(coop, str(service.SKIP_LABELS.get(reasons[str(coop.id)], ""))) for coop in coops]
+    return [
+        (coop, service.skip_label(reasons[str(coop.id)], details.get(str(coop.id))))
+        for coop in coops
+    ]
 
 
 def _render_batch(

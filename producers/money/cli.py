@@ -11,6 +11,7 @@ from producers.money import connect
 from producers.money import payouts as service
 from producers.money.bankfile import bank_csv
 from producers.money.models import PayoutBatch
+from shop import clock
 from shop.extensions import db
 from shop.money.amounts import mad_str
 
@@ -56,6 +57,11 @@ def run_command() -> None:
         reason = {
             service.NO_BANK_DETAILS: "no bank details",
             service.NOT_POSITIVE: "balance not positive, waits",
+            service.SUSPENDED: "cooperative suspended, waits",
+            service.RIB_HOLD: f"RIB changed on {clock.local_stamp(item.rib_changed_at)}, "
+            f"payable from {clock.local_stamp(item.payable_from)} (Casablanca)"
+            if item.rib_changed_at and item.payable_from
+            else "RIB changed recently, waits",
         }[item.reason]
         click.echo(f"  skipped: {item.name} ({reason}, {mad_str(item.amount_cents)} MAD)")
 

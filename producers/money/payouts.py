@@ -18,6 +18,10 @@ Money rules (ARCHITECTURE.md, "Fair-trade money rules"):
   pays before it reads their balances (row locks on PostgreSQL, the database
   write lock on SQLite), so the second run reads the balances the first one
   left, which are zero.
+- A suspended cooperative's money waits: the run skips it, and the batch
+  says why. So does a bank payout to bank details changed less than
+  ``RIB_CHANGE_HOLD_DAYS`` ago (a classic fraud: redirect the account, then
+  collect the next payout); the batch says when it becomes payable.
 - A failed payout posts the exact mirror of its created entry: the money goes
   back to the balances it came from, parcel by parcel, and is paid again by
   the next run.
@@ -30,20 +34,24 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from flask_babel import format_time
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from orders import accounting
 from orders.models import Order, Shipment, ShipmentStatus
-from producers.models import Cooperative
+from producers.models import Cooperative, CooperativeStatus
 from producers.money.exceptions import PayoutError
 from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
-from producers.money.rib import mask_rib, valid_rib
+from producers.money.rib import mask_rib, rib_payable_from, valid_rib
 from producers.notices import queue_for_managers
 from shop.accounts.models import User
 from shop.audit import audit
 from shop.extensions import db
+from shop.i18n import format_day
 from shop.models import utcnow
 from shop.money import ledger
 from shop.money.ledger import JournalEntry, JournalLine, Leg, credit, debit
@@ -83,9 +91,13 @@ FINAL = {
 }
 NO_BANK_DETAILS = "no_bank_details"
 NOT_POSITIVE = "not_positive"
+SUSPENDED = "suspended"
+RIB_HOLD = "rib_hold"
 SKIP_LABELS = {
     NO_BANK_DETAILS: _l("no bank details"),
     NOT_POSITIVE: _l("balance not positive: it waits for the next run"),
+    SUSPENDED: _l("cooperative suspended: its money waits until the suspension is lifted"),
+    RIB_HOLD: _l("bank details changed recently: the payout waits"),
 }
 
 
@@ -95,13 +107,42 @@ class Skipped:
 
     cooperative_id: int
     name: str
-    reason: str  # NO_BANK_DETAILS or NOT_POSITIVE
+    reason: str  # one of SKIP_LABELS
     amount_cents: int
+    #: For RIB_HOLD: when the bank details changed and when they may be paid (naive UTC).
+    rib_changed_at: datetime | None = None
+    payable_from: datetime | None = None
 
     @property
     def label(self) -> str:
         """The reason in the current language."""
-        return str(SKIP_LABELS[self.reason])
+        return skip_label(self.reason, self.details())
+
+    def details(self) -> dict[str, str]:
+        """What the run's audit entry keeps besides the reason (ISO timestamps)."""
+        if self.rib_changed_at is None or self.payable_from is None:
+            return {}
+        return {
+            "rib_changed_at": self.rib_changed_at.isoformat(),
+            "payable_from": self.payable_from.isoformat(),
+        }
+
+
+def _moment(value: datetime) -> str:
+    """A stored UTC time as the shop's local date and hour ("Dec 7, 2026 9:44 AM")."""
+    return f"{format_day(value, 'medium')} {format_time(value, 'short')}"
+
+
+def skip_label(reason: str, details: dict[str, Any] | None = None) -> str:
+    """Why a cooperative was not paid, in the current language, its dates in local time."""
+    details = details or {}
+    if reason == RIB_HOLD and details.get("rib_changed_at") and details.get("payable_from"):
+        return _(
+            "RIB changed on %(changed)s, payable from %(payable)s",
+            changed=_moment(datetime.fromisoformat(details["rib_changed_at"])),
+            payable=_moment(datetime.fromisoformat(details["payable_from"])),
+        )
+    return str(SKIP_LABELS.get(reason, ""))
 
 
 def _chunks(ids: Sequence[int]):
@@ -223,6 +264,8 @@ def run_payouts(
                 Cooperative.rib,
                 Cooperative.rib_holder,
                 Cooperative.stripe_account_id,
+                Cooperative.status,
+                Cooperative.rib_updated_at,
             ).where(Cooperative.id.in_(chunk))
         )
     }
@@ -239,9 +282,25 @@ def run_payouts(
         if total <= 0:
             skipped.append(Skipped(coop_id, coop.legal_name, NOT_POSITIVE, total))
             continue
+        if coop.status == CooperativeStatus.SUSPENDED:
+            skipped.append(Skipped(coop_id, coop.legal_name, SUSPENDED, total))
+            continue
         rib = valid_rib(coop.rib)
         if not coop.stripe_account_id and rib is None:
             skipped.append(Skipped(coop_id, coop.legal_name, NO_BANK_DETAILS, total))
+            continue
+        payable_from = rib_payable_from(coop.rib_updated_at)
+        if not coop.stripe_account_id and payable_from is not None and now < payable_from:
+            skipped.append(
+                Skipped(
+                    coop_id,
+                    coop.legal_name,
+                    RIB_HOLD,
+                    total,
+                    rib_changed_at=coop.rib_updated_at,
+                    payable_from=payable_from,
+                )
+            )
             continue
         payout = Payout(
             batch=batch,
@@ -291,6 +350,7 @@ def run_payouts(
         payouts=len(payouts),
         total_cents=batch.total_cents,
         skipped={str(s.cooperative_id): s.reason for s in skipped},
+        skipped_details={str(s.cooperative_id): s.details() for s in skipped if s.details()},
     )
     db.session.flush()
     return batch

@@ -11,7 +11,7 @@ from bisect import bisect_left
 from calendar import monthrange
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import contains_eager
@@ -27,9 +27,8 @@ from orders.models import (
     ShipmentStatus,
 )
 from producers.money.models import Payout, PayoutStatus
+from shop import clock
 from shop.extensions import db
-from shop.i18n import LOCAL_TZ
-from shop.models import utcnow
 from shop.money import ledger
 from shop.money.ledger import JournalEntry, JournalLine
 
@@ -40,17 +39,13 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 def local_now() -> datetime:
-    """Now, in Casablanca."""
-    return utcnow().replace(tzinfo=UTC).astimezone(LOCAL_TZ)
+    """Now, in Casablanca (``shop.clock``: the tzdata package's rules)."""
+    return clock.now()
 
 
 def to_local(value: datetime) -> datetime:
     """A naive UTC timestamp (as stored) in Casablanca time."""
-    return value.replace(tzinfo=UTC).astimezone(LOCAL_TZ)
-
-
-def _utc(local: datetime) -> datetime:
-    return local.astimezone(UTC).replace(tzinfo=None)
+    return clock.to_local(value)
 
 
 def period_bounds(year: int, month: int | None = None) -> tuple[datetime, datetime]:
@@ -60,12 +55,7 @@ def period_bounds(year: int, month: int | None = None) -> tuple[datetime, dateti
     """
     if not FIRST_YEAR <= year <= LAST_YEAR or (month is not None and not 1 <= month <= 12):
         raise ValueError("no such period")
-    if month is None:
-        start, end = datetime(year, 1, 1), datetime(year + 1, 1, 1)
-    else:
-        start = datetime(year, month, 1)
-        end = datetime(year + (month == 12), month % 12 + 1, 1)
-    return (_utc(start.replace(tzinfo=LOCAL_TZ)), _utc(end.replace(tzinfo=LOCAL_TZ)))
+    return clock.month_bounds(year, month)
 
 
 def months_with_activity(cooperative_id: int) -> list[date]:

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, flash, g, request
+from flask import abort, flash, g, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -19,13 +20,37 @@ T = TypeVar("T")
 
 #: An application in these states is still the cooperative's to edit (no dashboard yet).
 EDITABLE = (CooperativeStatus.DRAFT, CooperativeStatus.CHANGES_REQUESTED)
+#: Methods that only read: a suspended cooperative's managers may still use them.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def refuse_if_suspended(coop: Cooperative):
+    """403 with a page saying why, for a change asked of a suspended cooperative; else None.
+
+    Every state-changing request goes through here, whichever screen it is
+    for: products cannot be published, bank details cannot be redirected, the
+    team cannot be changed. Reading stays open (GET/HEAD): the managers keep
+    their statements, balance and parcels lists for their own books and can
+    see what the suspension is about.
+    """
+    if coop.status != CooperativeStatus.SUSPENDED or request.method in SAFE_METHODS:
+        return None
+    message = _(
+        "%(coop)s is suspended: nothing can be changed until the platform lifts the "
+        "suspension. Its pages can still be read, and its payouts wait.",
+        coop=coop.legal_name,
+    )
+    return render_template("producers/suspended.html", coop=coop, message=message, code=403), 403
 
 
 def workspace(owner_only: bool = False) -> Callable:
     """Load ``g.coop`` from the URL's slug; only its managers get through.
 
     Anonymous visitors go to the login page; signed-in people who do not
-    manage this cooperative get 403 (an unknown slug is 404).
+    manage this cooperative get 403 (an unknown slug is 404). A suspended
+    cooperative's pages can be read but nothing can be changed: every
+    state-changing method gets 403 (``refuse_if_suspended``), before the
+    view runs, so no screen can forget it.
     """
 
     def decorator(view: Callable) -> Callable:
@@ -39,6 +64,9 @@ def workspace(owner_only: bool = False) -> Callable:
             if member is None or (owner_only and member.role != MembershipRole.OWNER):
                 abort(403)
             g.coop, g.membership = coop, member
+            refusal = refuse_if_suspended(coop)
+            if refusal is not None:
+                return refusal
             return view(**kwargs)
 
         return wrapped

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from producers.money.rib import BankDetailsError, change_bank_details, mask_rib
+from producers.models import CooperativeStatus, MembershipRole
+from producers.money.rib import BankDetailsError, change_bank_details, mask_rib, rib_hold_days
 from producers.workspace.access import workspace
 from producers.workspace.forms import BankForm
 from shop.extensions import db, limiter
@@ -19,8 +20,18 @@ def _password_limit() -> str:
 @limiter.limit(_password_limit, methods=["POST"])
 @workspace()
 def bank(**_kw):
-    """Show the RIB masked; change it with the manager's current password."""
+    """Show the RIB masked; an owner changes it with their current password.
+
+    Where the money goes is the owners' decision alone: other managers see
+    the page read-only and are refused (403) if they post to it anyway. A
+    suspended cooperative's POST never reaches here (``workspace()``).
+    """
     coop = g.coop
+    can_change = (
+        g.membership.role == MembershipRole.OWNER and coop.status != CooperativeStatus.SUSPENDED
+    )
+    if request.method == "POST" and not can_change:
+        abort(403)
     form = BankForm()
     if not form.is_submitted():
         form.rib_holder.data = coop.rib_holder or coop.legal_name
@@ -36,7 +47,7 @@ def bank(**_kw):
         else:
             db.session.commit()
             flash(
-                _("The bank details are saved. The other managers were told by e-mail.")
+                _("The bank details are saved. Every manager was told by e-mail.")
                 if changed
                 else _("Nothing changed."),
                 "success",
@@ -44,5 +55,10 @@ def bank(**_kw):
             return redirect(url_for("producers.bank", slug=coop.slug))
     status = 400 if form.is_submitted() else 200
     return render_template(
-        "producers/bank.html", coop=coop, form=form, masked=mask_rib(coop.rib)
+        "producers/bank.html",
+        coop=coop,
+        form=form,
+        masked=mask_rib(coop.rib),
+        can_change=can_change,
+        rib_hold_days=rib_hold_days(),
     ), status

@@ -11,8 +11,8 @@ from producers.exceptions import ProducerError
 from producers.models import Cooperative
 from producers.workspace.access import owned_rows, workspace
 from producers.workspace.forms import CertificateForm
+from shop import clock
 from shop.extensions import db
-from shop.models import utcnow
 
 
 @workspace()
@@ -46,5 +46,5 @@ def certificates(**_kw):
         coop=coop,
         form=form,
         certificates=owned_rows(Certification, Certification.valid_until),
-        today=utcnow().date(),
+        today=clock.local_date(),
     ), 400 if form.errors else 200

@@ -14,8 +14,8 @@ from producers import services
 from producers.models import Cooperative
 from producers.workspace.access import EDITABLE, workspace
 from producers.workspace.parcels import to_prepare_count
+from shop import clock
 from shop.extensions import db
-from shop.models import utcnow
 
 LOW_STOCK = 5
 EXPIRY_WARNING_DAYS = 30
@@ -48,7 +48,7 @@ def dashboard(**_kw):
         .order_by(Variant.stock, Variant.sku)
         .options(selectinload(Product.translations))
     ).all()
-    soon = utcnow().date() + timedelta(days=EXPIRY_WARNING_DAYS)
+    soon = clock.local_date() + timedelta(days=EXPIRY_WARNING_DAYS)
     expiring = db.session.scalars(
         select(Certification)
         .where(
@@ -71,6 +71,6 @@ def dashboard(**_kw):
         low_stock=low,
         expiring=expiring,
         counts=counts,
-        today=utcnow().date(),
+        today=clock.local_date(),
         parcels=to_prepare_count(coop.id),
     )
