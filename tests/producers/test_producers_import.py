@@ -34,7 +34,7 @@ def row(**values) -> dict[str, str]:
         "slug": "tifaout",
         "legal_name": "Coopérative Tifaout",
         "odco_number": "2007/123",
-        "ice": "001234567000089",
+        "ice": "001234567000062",
         "region": "Souss-Massa",
         "province": "Chtouka Aït Baha",
         "commune": "Aït Baha",
@@ -109,7 +109,7 @@ def test_good_file_onboards_approved_cooperatives_and_invites_owners(
     ) == (
         "Coopérative Tifaout",
         "2007/123",
-        "001234567000089",
+        "001234567000062",
         9,
         "Chtouka Aït Baha",
         "Aït Baha",
