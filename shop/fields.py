@@ -17,6 +17,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DateTimeLocalField, DecimalField, IntegerField
+from wtforms.validators import StopValidation
 
 from .digits import ascii_digits, digits_filter
 from .params import MAX_DATE, MAX_INT32, MIN_DATE, parse_int
@@ -36,7 +37,22 @@ def _first(valuelist: list[Any]) -> str | None:
     return ascii_digits(valuelist[0]).strip()
 
 
-class BoundedIntegerField(IntegerField):
+class _KeepsItsMessage:
+    """A value that could not be read says why, rather than "This field is required".
+
+    ``DataRequired`` clears a field's errors when its data is None, which is
+    what a refused value leaves; stopping before the validators keeps the
+    reason (and the typed text, shown again).
+    """
+
+    process_errors: list[Any]
+
+    def pre_validate(self, form: Any) -> None:
+        if self.process_errors:
+            raise StopValidation()
+
+
+class BoundedIntegerField(_KeepsItsMessage, IntegerField):
     """A whole number in ``minimum..maximum`` (by default 0 … 2**31-1, an INTEGER column)."""
 
     def __init__(
@@ -67,7 +83,7 @@ class BoundedIntegerField(IntegerField):
             )
 
 
-class BoundedDateField(DateField):
+class BoundedDateField(_KeepsItsMessage, DateField):
     """A date between 1900 and 2100: arithmetic on it (a day later, a year later) never overflows."""
 
     def __init__(
@@ -96,7 +112,7 @@ class BoundedDateField(DateField):
             )
 
 
-class FiniteDecimalField(DecimalField):
+class FiniteDecimalField(_KeepsItsMessage, DecimalField):
     """A decimal number that is a number: ``NaN``, ``Infinity`` and huge exponents are refused."""
 
     #: Decimal('1e999999') is finite but overflows every column and every quantize().
@@ -110,7 +126,7 @@ class FiniteDecimalField(DecimalField):
             raise ValueError(_l("Write a number, like 31.6295."))
 
 
-class BoundedDateTimeLocalField(DateTimeLocalField):
+class BoundedDateTimeLocalField(_KeepsItsMessage, DateTimeLocalField):
     """A date and time between 1900 and 2100 (a time zone offset added to it never overflows)."""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
