@@ -321,6 +321,11 @@ def fuzz_one(client, rule, method, names, real, field_names, token, sku) -> None
         else:
             data = {**base, **changes, "csrf_token": token}
             response = client.post(url, query_string=query, data=data)
-        assert response.status_code != 500, (method, url, query, changes if method == "POST" else None)
+        assert response.status_code != 500, (
+            method,
+            url,
+            query,
+            changes if method == "POST" else None,
+        )
 
     run()
