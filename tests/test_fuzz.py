@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections import Counter
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote
@@ -36,6 +37,7 @@ from shop.extensions import db
 from tests.conftest import CSRF_META
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
+STATUSES: Counter[int] = Counter()
 
 #: Endpoints not fuzzed here, and why.
 SKIP = {
@@ -272,20 +274,23 @@ def test_no_route_answers_500(app, world, capsys):
             methods = sorted(rule.methods & {"GET", "POST"})
             names = variable_names(rule.rule)
             for method in methods:
-                fuzz_one(client, rule.rule, method, names, real, field_names, tokens[role], sku)
+                hostile = HOSTILE[STATS["pairs"] % len(HOSTILE)]
+                fuzz_one(
+                    client, rule.rule, method, names, real, field_names, tokens[role], sku, hostile
+                )
                 STATS["pairs"] += 1
     STATS["routes"] = len(rules)
     elapsed = time.monotonic() - started
     with capsys.disabled():
         print(
             f"\nfuzz: {STATS['routes']} routes × {len(ROLES)} roles "
-            f"({STATS['pairs']} route-method-role pairs) × {EXAMPLES} examples = "
-            f"{STATS['requests']} requests, 0 answered 500, in {elapsed:.0f} s "
-            f"on {db.engine.dialect.name}"
+            f"({STATS['pairs']} route-method-role pairs) × {EXAMPLES} examples "
+            f"+ {STATS['pairs']} hostile sweeps = {STATS['requests']} requests, 0 answered 500, "
+            f"in {elapsed:.0f} s on {db.engine.dialect.name}; statuses {dict(sorted(STATUSES.items()))}"
         )
 
 
-def fuzz_one(client, rule, method, names, real, field_names, token, sku) -> None:
+def fuzz_one(client, rule, method, names, real, field_names, token, sku, hostile) -> None:
     base: dict[str, str] = {}
     if method == "POST":
         # The page's own form, read once with real ids: a base that passes
@@ -296,6 +301,18 @@ def fuzz_one(client, rule, method, names, real, field_names, token, sku) -> None
             base = page_form(page.get_data(as_text=True))
         base.setdefault("sku", sku)
         base.setdefault("variant", sku)
+
+    # One deterministic sweep: real ids, every query parameter and form field hostile.
+    url = url_for_rule(rule, {n: real.get(n, ["1"])[0] for n in names})
+    sweep_query = dict.fromkeys(QUERY_NAMES, hostile)
+    if method == "GET":
+        response = client.get(url, query_string=sweep_query)
+    else:
+        data = {**dict.fromkeys(base, hostile), "csrf_token": token}
+        response = client.post(url, query_string=sweep_query, data=data)
+    STATS["requests"] += 1
+    STATUSES[response.status_code] += 1
+    assert response.status_code != 500, (method, url, hostile)
 
     variables = st.fixed_dictionaries(
         {n: st.one_of(st.sampled_from(real.get(n, ["1"])), hostile_text()) for n in names}
@@ -321,6 +338,7 @@ def fuzz_one(client, rule, method, names, real, field_names, token, sku) -> None
         else:
             data = {**base, **changes, "csrf_token": token}
             response = client.post(url, query_string=query, data=data)
+        STATUSES[response.status_code] += 1
         assert response.status_code != 500, (
             method,
             url,
