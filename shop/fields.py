@@ -45,10 +45,8 @@ class _KeepsItsMessage:
     reason (and the typed text, shown again).
     """
 
-    process_errors: list[Any]
-
     def pre_validate(self, form: Any) -> None:
-        if self.process_errors:
+        if getattr(self, "process_errors", None):
             raise StopValidation()
 
 
