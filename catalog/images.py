@@ -37,6 +37,8 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 #: Longest side WebP can encode; a very tall, narrow picture exceeds it.
 MAX_SIDE = 16_383
+#: The longest side a JPEG can have (any upload's side is at most this).
+JPEG_MAX_SIDE = 65_500
 #: Rendition widths, for ``srcset``.
 WIDTHS = (320, 640, 1280)
 #: Narrower pictures look blurry on product pages.
@@ -188,7 +190,9 @@ def _open(data: bytes) -> ImageFile.ImageFile:
     if img.format not in ALLOWED_FORMATS:
         raise ImageError(_l("This file is not an image we accept (JPEG, PNG or WebP)."))
     # Our limit is stricter than Pillow's; checked before any pixel is decoded.
-    if img.width * img.height > MAX_PIXELS:
+    # A JPEG side is at most 65,500 pixels: a 70000×1 PNG has few pixels but
+    # could never be re-encoded (Pillow's OSError, a 500, in clean_photo).
+    if img.width * img.height > MAX_PIXELS or max(img.size) > JPEG_MAX_SIDE:
         raise ImageError(_l("The image is too big in pixels."))
     return img
 

@@ -10,7 +10,6 @@ nothing.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import unicodedata
@@ -22,10 +21,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from producers.models import Cooperative
+from shop.digits import ascii_digits
 from shop.extensions import db
 from shop.models import utcnow
 from shop.money.amounts import parse_mad
-from shop.spreadsheet import RowError
+from shop.params import parse_int
+from shop.spreadsheet import CsvFileError, RowError, SafeDictReader
 from shop.storage import Storage
 
 from .exceptions import ImageError
@@ -116,11 +117,7 @@ def fold(text: str) -> str:
 
 
 def _int(value: str, low: int, high: int) -> int | None:
-    value = value.strip()
-    if not re.fullmatch(r"\d+", value):
-        return None
-    number = int(value)
-    return number if low <= number <= high else None
+    return parse_int(value, min=low, max=high)
 
 
 class _Lookups:
@@ -139,8 +136,16 @@ class _Lookups:
 def parse_rows(
     stream: IO[str], base_dir: Path, refs: _Lookups, only_cooperative: Cooperative | None = None
 ) -> tuple[list[Row], list[RowError]]:
-    """Check every line; return the good rows and every error."""
-    reader = csv.DictReader(stream)
+    """Check every line; return the good rows and every error (an unreadable file: its line)."""
+    try:
+        return _parse_rows(SafeDictReader(stream), base_dir, refs, only_cooperative)
+    except CsvFileError as exc:
+        return [], [exc.error]
+
+
+def _parse_rows(
+    reader: SafeDictReader, base_dir: Path, refs: _Lookups, only_cooperative: Cooperative | None
+) -> tuple[list[Row], list[RowError]]:
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
@@ -205,7 +210,7 @@ def _parse_row(
     category = refs.categories.get(v["category"])
     if category is None:
         errors.append(_l("Unknown category “%(slug)s”.", slug=v["category"]))
-    sku = v["sku"]
+    sku = ascii_digits(v["sku"])
     if not SKU.match(sku):
         errors.append(
             _l(

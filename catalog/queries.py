@@ -17,6 +17,7 @@ from producers.models import Cooperative, CooperativeStatus
 from shop.cache import cached
 from shop.extensions import db
 from shop.money.amounts import mad_str, parse_mad
+from shop.params import query_choice, query_int, query_page
 from shop.regions import regions
 
 from .models import (
@@ -95,16 +96,13 @@ class Filters:
             in_stock=args.get("in_stock") in ("1", "on", "true"),
             q=args.get("q", "").strip()[:200],
         )
-        region = args.get("region", "")
-        f.region = int(region) if region.isdigit() and 1 <= int(region) <= 12 else None
+        f.region = query_int("region", None, min=1, max=12, args=args)
         f.min_price = _mad_to_cents(args.get("min_price", ""))
         f.max_price = _mad_to_cents(args.get("max_price", ""))
         if f.certification not in {k.value for k in CertificationKind}:
             f.certification = ""
-        sort = args.get("sort", "newest")
-        f.sort = sort if sort in SORTS else "newest"
-        page = args.get("page", "1")
-        f.page = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+        f.sort = query_choice("sort", SORTS, "newest", args=args)
+        f.page = query_page(max=10_000, args=args)
         return f
 
     def args(self, **changes: Any) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -10,11 +9,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from producers.models import Cooperative
+from shop.digits import ascii_digits
 from shop.extensions import db
 from shop.models import utcnow
 from shop.money.policy import current_policy
 from shop.money.split import Policy, split
-from shop.spreadsheet import RowError
+from shop.params import parse_int
+from shop.spreadsheet import CsvFileError, RowError, SafeDictReader
 from shop.storage import get_storage
 
 from .exceptions import CatalogError, FloorError, ImageError
@@ -36,6 +37,8 @@ from .models import (
 LANGS = ("ar", "fr", "en")
 TEXT_FIELDS = ("name", "description", "usage", "ingredients")
 MAX_IMAGES = 12
+#: The most units of one size in stock (forms, CSV imports).
+MAX_STOCK = 1_000_000
 
 
 # ------------------------------------------------------------------ floor prices
@@ -274,22 +277,34 @@ def update_stock(variant: Variant, stock: int) -> None:
 
 def bulk_stock(cooperative: Cooperative, text: str) -> tuple[int, list[RowError]]:
     """Apply a ``sku,stock`` CSV to the cooperative's variants, all or nothing."""
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames or {"sku", "stock"} - {f.strip() for f in reader.fieldnames}:
-        return 0, [RowError(1, _l("The file needs the columns sku and stock."))]
-    variants = {
+    reader = SafeDictReader(io.StringIO(text, newline=""))
+    try:
+        return _bulk_stock(variants_of(cooperative), reader)
+    except CsvFileError as exc:
+        return 0, [exc.error]
+
+
+def variants_of(cooperative: Cooperative) -> dict[str, Variant]:
+    """The cooperative's variants by SKU."""
+    return {
         v.sku: v
         for v in db.session.scalars(
             select(Variant).join(Product).where(Product.cooperative_id == cooperative.id)
         )
     }
+
+
+def _bulk_stock(variants: dict[str, Variant], reader: SafeDictReader) -> tuple[int, list[RowError]]:
+    if not reader.fieldnames or {"sku", "stock"} - {f.strip() for f in reader.fieldnames}:
+        return 0, [RowError(1, _l("The file needs the columns sku and stock."))]
     errors: list[RowError] = []
     updates: list[tuple[Variant, int]] = []
     seen: set[str] = set()
     for index, row in enumerate(reader):
         line = index + 2
-        sku = (row.get("sku") or "").strip()
+        sku = ascii_digits(row.get("sku") or "").strip()
         value = (row.get("stock") or "").strip()
+        stock = parse_int(value, max=MAX_STOCK)
         variant = variants.get(sku)
         if variant is None:
             errors.append(
@@ -297,12 +312,12 @@ def bulk_stock(cooperative: Cooperative, text: str) -> tuple[int, list[RowError]
             )
         elif sku in seen:
             errors.append(RowError(line, _l("SKU %(sku)s appears twice.", sku=sku)))
-        if not value.isdigit() or int(value) > 1_000_000:
+        if stock is None:
             errors.append(
                 RowError(line, _l("Bad stock “%(value)s”: a whole number from 0.", value=value))
             )
         elif variant is not None:
-            updates.append((variant, int(value)))
+            updates.append((variant, stock))
         seen.add(sku)
     if errors:
         return 0, errors

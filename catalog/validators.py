@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from shop.digits import ascii_digits, ice_check_digits, is_ice, normalize_ice
+
+__all__ = ["gs1_check_digit", "ice_check_digits", "is_ice", "normalize_gtin", "normalize_ice"]
+
 
 def gs1_check_digit(body: str) -> int:
     """The GS1 mod-10 check digit for the digits before it."""
@@ -10,15 +14,14 @@ def gs1_check_digit(body: str) -> int:
 
 
 def normalize_gtin(value: str) -> str:
-    """A valid GTIN-8/12/13/14 as 14 digits; ValueError otherwise."""
-    digits = value.strip().replace(" ", "")
-    if not digits.isdigit() or len(digits) not in (8, 12, 13, 14):
+    """A valid GTIN-8/12/13/14 as 14 ASCII digits; ValueError otherwise.
+
+    Arabic-Indic digits are read as ASCII: a GTIN stored as typed broke its
+    QR code and GS1 Digital Link, which only know ASCII digits.
+    """
+    digits = ascii_digits(value).strip().replace(" ", "")
+    if not (digits.isascii() and digits.isdigit()) or len(digits) not in (8, 12, 13, 14):
         raise ValueError("a GTIN has 8, 12, 13 or 14 digits")
     if gs1_check_digit(digits[:-1]) != int(digits[-1]):
         raise ValueError("wrong GTIN check digit")
     return digits.zfill(14)
-
-
-def is_ice(value: str) -> bool:
-    """An ICE (Identifiant Commun de l'Entreprise) is 15 digits."""
-    return len(value) == 15 and value.isdigit()

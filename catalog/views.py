@@ -19,6 +19,7 @@ from shop.extensions import db
 from shop.i18n import LANGUAGES
 from shop.money.policy import current_policy
 from shop.money.split import split
+from shop.params import query_int
 from shop.regions import regions
 from shop.storage import get_storage, is_public_name
 
@@ -95,10 +96,10 @@ def product(slug: str):
 @bp.route("/<lang:lang>/cooperatives/")
 def cooperatives():
     """The directory of approved cooperatives."""
-    region = request.args.get("region", "")
+    region = query_int("region", None, min=1, max=12)
     query = queries.approved_cooperatives()
-    if region.isdigit():
-        query = query.where(Cooperative.region_code == int(region))
+    if region is not None:
+        query = query.where(Cooperative.region_code == region)
     items = db.session.scalars(query).all()
     return render_template(
         "catalog/cooperatives.html",
@@ -106,7 +107,7 @@ def cooperatives():
         counts=queries.product_counts_by_cooperative(),
         certifications=queries.cooperative_certifications([c.id for c in items]),
         region_choices=regions(),
-        region=int(region) if region.isdigit() else None,
+        region=region,
     )
 
 

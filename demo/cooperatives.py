@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from catalog.validators import ice_check_digits
 from producers.models import (
     Cooperative,
     CooperativeStatus,
@@ -258,7 +259,7 @@ def seed_cooperatives() -> list[str]:
             slug=slug,
             legal_name=name,
             odco_number=f"{founded}/{zlib.crc32(slug.encode()) % 900 + 100}",
-            ice=f"{zlib.crc32(slug.encode()) * 99991 % 10**15:015d}",
+            ice=_demo_ice(slug),
             founded_year=founded,
             region_code=region,
             province=province,
@@ -284,3 +285,9 @@ def seed_cooperatives() -> list[str]:
     return [
         f"Demo cooperatives: {len(DEMO_COOPERATIVES)} (the demo manager manages {first.legal_name})"
     ]
+
+
+def _demo_ice(slug: str) -> str:
+    """A made-up ICE with valid check digits (the forms refuse any other)."""
+    body = f"{zlib.crc32(slug.encode()) * 99991 % 10**13:013d}"
+    return body + ice_check_digits(body)

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import re
-
 from babel import Locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, IntegerField, RadioField, SelectField, StringField
+from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from shop.digits import international_phone, moroccan_phone
+from shop.fields import BoundedIntegerField, digits_filter
 from shop.i18n import FORMAT_LOCALES, current_language
+from shop.params import MAX_ID, parse_int
 
 from .cart import MAX_QUANTITY
 from .cities import find_city
 from .models import PaymentMethod
 from .services import Address, available_payment_methods
-
-#: 06… and 07… numbers, written nationally (0…) or internationally (+212, 00212).
-MOROCCAN_MOBILE = re.compile(r"(?:\+212|00212|212|0)([67]\d{8})")
-INTERNATIONAL_PHONE = re.compile(r"(?:\+|00)([1-9]\d{7,14})")
-PHONE_NOISE = re.compile(r"[\s.\-()/]")
 
 #: Babel's two-letter territories that are not countries one ships to (unions,
 #: placeholders), and Morocco itself, which comes first; the Moroccan Sahara's
@@ -38,14 +34,16 @@ class AddToCartForm(FlaskForm):
     """The product page's buy form."""
 
     variant = StringField(validators=[DataRequired(), Length(max=64)])
-    quantity = IntegerField(default=1, validators=[Optional(), NumberRange(1, MAX_QUANTITY)])
+    quantity = BoundedIntegerField(
+        default=1, validators=[Optional(), NumberRange(1, MAX_QUANTITY)], maximum=MAX_QUANTITY
+    )
 
 
 class QuantityForm(FlaskForm):
     """Change one cart line (0 removes it)."""
 
     sku = HiddenField(validators=[DataRequired(), Length(max=64)])
-    quantity = IntegerField(
+    quantity = BoundedIntegerField(
         _l("Quantity"), validators=[InputRequired(), NumberRange(0, MAX_QUANTITY)]
     )
 
@@ -101,6 +99,7 @@ class CheckoutForm(FlaskForm):
     postal_code = StringField(
         _l("Postal code"),
         validators=[DataRequired(), Length(max=12)],
+        filters=[digits_filter],
         render_kw={"autocomplete": "postal-code", "inputmode": "numeric", "dir": "ltr"},
     )
     country = SelectField(_l("Country"), default="MA", render_kw={"autocomplete": "country"})
@@ -131,22 +130,22 @@ class CheckoutForm(FlaskForm):
                 _l("Cash on delivery is only possible for addresses in Morocco.")
             )
             ok = False
-        match = INTERNATIONAL_PHONE.fullmatch(PHONE_NOISE.sub("", self.phone.data))
-        if not match:
+        phone = international_phone(self.phone.data)
+        if phone is None:
             self.phone.errors.append(
                 _l("Give the number with its country code, e.g. +33 6 12 34 56 78.")
             )
             ok = False
         if ok:
             self._address = self._build(
-                "+" + match.group(1), self.city.data.strip(), self.postal_code.data.strip(), None
+                phone, self.city.data.strip(), self.postal_code.data.strip(), None
             )
         return ok
 
     def _validate_morocco(self) -> bool:
         ok = True
-        match = MOROCCAN_MOBILE.fullmatch(PHONE_NOISE.sub("", self.phone.data))
-        if not match:
+        phone = moroccan_phone(self.phone.data, mobile=True)
+        if phone is None:
             self.phone.errors.append(_l("Give a Moroccan mobile number, e.g. 06 12 34 56 78."))
             ok = False
         city = find_city(self.city.data)
@@ -166,9 +165,7 @@ class CheckoutForm(FlaskForm):
             )
             ok = False
         if ok:
-            self._address = self._build(
-                "+212" + match.group(1), city.name_fr, postal, city.region_code
-            )
+            self._address = self._build(phone, city.name_fr, postal, city.region_code)
         return ok
 
     def _build(self, phone: str, city: str, postal: str, region: int | None) -> Address:
@@ -197,5 +194,4 @@ class CheckoutForm(FlaskForm):
     @property
     def reviewed_total(self) -> int | None:
         """The total shown on the review step, if this is the placing step."""
-        value = (self.expected_total.data or "").strip()
-        return int(value) if value.isdigit() else None
+        return parse_int(self.expected_total.data, max=MAX_ID)

@@ -33,8 +33,13 @@ def stripe_webhook():
     """Verify the signature, record the event once, then apply it."""
     try:
         event = payments.parse_event(request.get_data(), request.headers.get("Stripe-Signature"))
-    except (stripe.SignatureVerificationError, ValueError):
+    except (stripe.SignatureVerificationError, ValueError, AttributeError):
         return jsonify(error="invalid signature or payload"), 400
+    problem = malformed(event)
+    if problem:
+        # Signed but not the shape the handlers read: retrying cannot help.
+        log.error("Stripe event refused: %s", problem)
+        return jsonify(error="unexpected event shape"), 400
     db.session.add(StripeEvent(event_id=str(event["id"])[:255], type=str(event["type"])[:100]))
     try:
         db.session.flush()
@@ -51,6 +56,67 @@ def stripe_webhook():
         log.exception("Stripe event %s (%s) failed; Stripe will retry", event["id"], event["type"])
         return jsonify(error="not processed"), 500
     return jsonify(received=True), 200
+
+
+# ---------------------------------------------------------------- the event's shape
+
+#: The types the handlers expect of the fields they read (None is always
+#: allowed: Stripe leaves fields empty); ids are compared with text columns.
+FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "id": (str,),
+    "object": (str,),
+    "client_reference_id": (str,),
+    "metadata": (dict,),
+    "payment_intent": (str, dict),
+    "payment_status": (str,),
+    "amount_total": (int,),
+    "amount": (int,),
+    "amount_refunded": (int,),
+    "currency": (str,),
+    "success_url": (str,),
+    "status": (str,),
+    "failure_reason": (str,),
+    "last_payment_error": (dict,),
+    "balance_transaction": (str, dict),
+    "refunds": (dict,),
+    "fee": (int,),
+    "data": (list,),
+    "order": (str,),
+    "code": (str,),
+    "message": (str,),
+}
+
+
+def malformed(event: Any) -> str | None:
+    """Why a verified event cannot be applied (a field of the wrong type), or None.
+
+    Checked before any handler runs, so a signed event of an unexpected shape
+    is a 400 that changes nothing, never a KeyError or TypeError (a 500 that
+    Stripe would retry forever).
+    """
+    if not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
+        return "event without a text id and type"
+    return _bad_field(event["data"]["object"], "data.object", depth=0)
+
+
+def _bad_field(obj: dict[str, Any], path: str, depth: int) -> str | None:
+    if depth > 3:
+        return None
+    for key, value in obj.items():
+        types = FIELD_TYPES.get(key)
+        if value is None or types is None:
+            continue
+        if not isinstance(value, types) or isinstance(value, bool):
+            return f"{path}.{key} is a {type(value).__name__}"
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if not isinstance(item, dict) and key == "data":
+                return f"{path}.{key} holds a {type(item).__name__}"
+            if isinstance(item, dict):
+                problem = _bad_field(item, f"{path}.{key}", depth + 1)
+                if problem:
+                    return problem
+    return None
 
 
 # ---------------------------------------------------------------- finding the order

@@ -10,7 +10,6 @@ A slug that already exists is an error: an import never updates.
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,10 +23,12 @@ from producers.models import Cooperative, CooperativeStatus, MembershipRole
 from producers.services import LANGS, invite_manager, set_texts
 from shop.accounts.services import normalize_email
 from shop.audit import audit
+from shop.digits import ascii_digits, is_ice
 from shop.extensions import db
 from shop.models import utcnow
+from shop.params import parse_int
 from shop.regions import region_by_name
-from shop.spreadsheet import RowError
+from shop.spreadsheet import CsvFileError, RowError, SafeDictReader
 
 REQUIRED_COLUMNS = (
     "slug",
@@ -47,7 +48,6 @@ REQUIRED_COLUMNS = (
 )
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MAX = 80
-ICE = re.compile(r"^\d{15}$")
 FIRST_YEAR = 1900
 MAX_ROWS = 5_000
 #: Column widths of the cooperative table.
@@ -91,12 +91,18 @@ class ImportReport:
 
 def _whole(value: str) -> int | None:
     """A whole number written with digits only, else None."""
-    return int(value) if re.fullmatch(r"\d{1,9}", value) else None
+    return parse_int(value, max=999_999_999)
 
 
 def parse_rows(stream: IO[str]) -> tuple[list[Row], list[RowError]]:
-    """Check every line; return the good rows and every error."""
-    reader = csv.DictReader(stream)
+    """Check every line; return the good rows and every error (an unreadable file: its line)."""
+    try:
+        return _parse_rows(SafeDictReader(stream))
+    except CsvFileError as exc:
+        return [], [exc.error]
+
+
+def _parse_rows(reader: SafeDictReader) -> tuple[list[Row], list[RowError]]:
     header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
@@ -156,9 +162,11 @@ def _parse_row(line: int, v: dict[str, str], errors: list[Any]) -> Row | None:
             errors.append(
                 _l("Column %(column)s is longer than %(n)d characters.", column=column, n=limit)
             )
-    ice = v["ice"].replace(" ", "")
-    if ice and not ICE.match(ice):
-        errors.append(_l("Bad ICE “%(value)s”: it has 15 digits.", value=v["ice"]))
+    ice = ascii_digits(v["ice"]).replace(" ", "")
+    if ice and not is_ice(ice):
+        errors.append(
+            _l("Bad ICE “%(value)s”: 15 digits whose last two are a check key.", value=v["ice"])
+        )
     region = region_by_name(v["region"])
     if region is None:
         errors.append(

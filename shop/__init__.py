@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_templates(app)
     configure_security(app)
     configure_accounts(app)
+    configure_params(app)
     register_blueprints(app)
     register_errors(app)
     register_commands(app)
@@ -79,6 +80,13 @@ def configure_accounts(app: Flask) -> None:
     from .accounts import init_accounts
 
     init_accounts(app)
+
+
+def configure_params(app: Flask) -> None:
+    """Bounded ids in URLs, no NUL bytes in any input (before the routes exist)."""
+    from .params import init_params
+
+    init_params(app)
 
 
 def register_blueprints(app: Flask) -> None:

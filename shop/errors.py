@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from .extensions import db
 from .i18n import LANGUAGES, best_language
+from .params import BadInput
 
 PAGES = {400, 403, 404, 405, 413, 429, 500}
 
@@ -41,7 +42,9 @@ def init_errors(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
-        response = render_error(error.code)
+        # A BadInput says what was wrong, translated; other errors keep their page.
+        message = str(error.message) if isinstance(error, BadInput) else None
+        response = render_error(error.code, message)
         if error.code == 405 and error.valid_methods:
             body, code = response
             return body, code, {"Allow": ", ".join(error.valid_methods)}

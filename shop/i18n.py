@@ -149,9 +149,10 @@ def lang_url(lang: str, external: bool = False) -> str:
     rule = request.url_rule
     if rule is not None and "lang" in rule.arguments and request.endpoint:
         args = {**(request.view_args or {}), "lang": lang}
-        return url_for(
-            request.endpoint, **args, **request.args.to_dict(flat=False), _external=external
-        )
+        # A query parameter named like a URL variable (``?token=`` on a page
+        # whose URL has a token) must not replace it: that was a 500.
+        query = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in args}
+        return url_for(request.endpoint, **args, **query, _external=external)
     return url_for("catalog.home", lang=lang, _external=external)
 
 

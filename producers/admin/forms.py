@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SearchField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -16,7 +16,9 @@ from orders.views import ORDER_STATUS_LABELS, PAYMENT_NAMES
 from producers.models import CooperativeKind, CooperativeStatus, DocumentKind
 from producers.money.policy import UNIT_LABELS
 from producers.services import TRANSITIONS
+from shop.fields import BoundedDateField
 from shop.money.fields import MoneyField, PercentField
+from shop.params import MAX_ID, parse_int
 
 REASON_MAX = 2000
 NOTE_MAX = 2000
@@ -134,8 +136,8 @@ class AuditFilterForm(FlaskForm):
     action = SelectField(_l("Action"), choices=[], validators=[Optional()])
     actor = SearchField(_l("Actor e-mail"), validators=[Optional(), Length(max=254)])
     target_type = SelectField(_l("Target type"), choices=[], validators=[Optional()])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = BoundedDateField(_l("From"), validators=[Optional()])
+    date_to = BoundedDateField(_l("To"), validators=[Optional()])
 
     def set_choices(self, actions: list[str], target_types: list[str]) -> None:
         """Offer the actions and target types present in the log."""
@@ -143,7 +145,7 @@ class AuditFilterForm(FlaskForm):
         self.action.choices = [any_choice, *(SelectChoice(a) for a in actions)]
         self.target_type.choices = [any_choice, *(SelectChoice(t) for t in target_types)]
 
-    def validate_date_to(self, field: DateField) -> None:
+    def validate_date_to(self, field: BoundedDateField) -> None:
         """The period must not end before it starts."""
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("The end date is before the start date."))
@@ -176,8 +178,8 @@ class OrderFilterForm(FlaskForm):
         ],
     )
     cooperative = SelectField(_l("Cooperative"), validators=[Optional()], choices=[])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = BoundedDateField(_l("From"), validators=[Optional()])
+    date_to = BoundedDateField(_l("To"), validators=[Optional()])
 
     def set_cooperatives(self, rows: list[tuple[int, str]]) -> None:
         """Offer every cooperative, by name."""
@@ -186,7 +188,7 @@ class OrderFilterForm(FlaskForm):
             *(SelectChoice(str(i), name) for i, name in rows),
         ]
 
-    def validate_date_to(self, field: DateField) -> None:
+    def validate_date_to(self, field: BoundedDateField) -> None:
         """The period must not end before it starts."""
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("The end date is before the start date."))
@@ -293,8 +295,7 @@ class PolicyForm(FlaskForm):
 
     def base(self) -> int | None:
         """The version the form was made from (None when missing or garbled)."""
-        value = (self.base_version.data or "").strip()
-        return int(value) if value.isdigit() else None
+        return parse_int(self.base_version.data, max=MAX_ID)
 
 
 class FloorForm(FlaskForm):

@@ -8,14 +8,14 @@ from datetime import UTC, date, datetime, time
 from flask import request
 
 from shop.i18n import LOCAL_TZ
+from shop.params import query_page
 
 PER_PAGE = 50
 
 
 def page_number() -> int:
     """The ``page`` query argument (1 when missing or not a positive number)."""
-    value = request.args.get("page", "")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+    return query_page()
 
 
 def page_args() -> dict[str, str]:

@@ -37,6 +37,7 @@ from shop.accounts import admin_required
 from shop.audit import AuditEntry
 from shop.extensions import db
 from shop.i18n import format_money
+from shop.params import MAX_ID, MAX_INT32, parse_int
 
 PER_PAGE = 30
 
@@ -218,10 +219,11 @@ def _parse_refund(order: Order) -> tuple[dict[int, int], set[int], dict[str, str
         values[name] = raw[:6]
         if not raw:
             continue
-        if not raw.isdigit():
+        units = parse_int(raw, max=MAX_INT32)
+        if units is None:
             error = _("Give whole numbers of units (0 or more).")
             continue
-        items[line.id] = int(raw)
+        items[line.id] = units
     for shipment in order.shipments:
         name = f"shipping-{shipment.id}"
         if request.form.get(name):
@@ -317,8 +319,9 @@ def order_cash_remitted(number: str):
     order = _order_or_404(number)
     form = CashForm()
     shipment = None
-    if form.validate() and (form.shipment.data or "").isdigit():
-        shipment = next((s for s in order.shipments if s.id == int(form.shipment.data)), None)
+    shipment_id = parse_int(form.shipment.data, max=MAX_ID) if form.validate() else None
+    if shipment_id is not None:
+        shipment = next((s for s in order.shipments if s.id == shipment_id), None)
     if shipment is None:
         return _render(order, 400, cash_error=_("Choose a parcel of this order."))
     try:

@@ -31,6 +31,7 @@ from shop import clock
 from shop.extensions import db
 from shop.money import ledger
 from shop.money.ledger import JournalEntry, JournalLine
+from shop.params import MAX_ID, parse_int
 
 #: Years a statement or a distribution may be asked for (anything else is 404).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -395,7 +396,7 @@ PAYOUT_KINDS = (ledger.PAYOUT_CREATED, ledger.PAYOUT_PAID, ledger.PAYOUT_FAILED)
 def _payout_id(key: str) -> int | None:
     """The payout an entry key names ("payout:12:created" → 12)."""
     parts = key.split(":")
-    return int(parts[1]) if len(parts) > 1 and parts[0] == "payout" and parts[1].isdigit() else None
+    return parse_int(parts[1], max=MAX_ID) if len(parts) > 1 and parts[0] == "payout" else None
 
 
 def movement_kind(entry_kind: str, key: str) -> str:

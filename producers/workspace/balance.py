@@ -23,6 +23,7 @@ from shop.extensions import db
 from shop.i18n import FORMAT_LOCALES, current_language
 from shop.money.amounts import mad_str
 from shop.money.policy import current_policy
+from shop.params import query_page, require_int
 from shop.spreadsheet import csv_text, text_cell
 
 PER_PAGE = 20
@@ -63,8 +64,7 @@ def percent(numerator: int, denominator: int = 1) -> str:
 
 
 def _page_number() -> int:
-    value = request.args.get("page", "")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+    return query_page()
 
 
 def _release() -> None:
@@ -180,9 +180,7 @@ def _period_or_404() -> tuple[int, int | None]:
     if not year and not month:
         now = st.local_now()
         return (now.year, now.month - 1) if now.month > 1 else (now.year - 1, 12)
-    if not year.isdigit() or (month and not month.isdigit()):
-        abort(404)
-    period = (int(year), int(month) if month else None)
+    period = (require_int(year, max=9999), require_int(month, max=12) if month else None)
     try:
         st.period_bounds(*period)
     except ValueError:

@@ -11,9 +11,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
-    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -34,11 +32,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from catalog.models import Unit
 from catalog.presentation import CERTIFICATION_LABELS
-from catalog.validators import is_ice, normalize_gtin
+from catalog.validators import normalize_gtin, normalize_ice
 from producers.models import MembershipRole
 from producers.money import distribution as dist
 from producers.money.rib import valid_rib
 from producers.presentation import DOCUMENT_LABELS, KIND_LABELS
+from shop.digits import international_phone, moroccan_phone
+from shop.fields import BoundedDateField, BoundedIntegerField, digits_filter
 from shop.i18n import LANGUAGES, LOCAL_TZ
 from shop.money.fields import MoneyField
 from shop.regions import regions
@@ -53,8 +53,22 @@ def options(pairs) -> list[SelectChoice]:
 
 
 def _ice(form, field) -> None:
-    if field.data and not is_ice(field.data.strip()):
-        raise ValidationError(_l("The ICE has exactly 15 digits."))
+    if field.data:
+        try:
+            field.data = normalize_ice(field.data)
+        except ValueError:
+            raise ValidationError(
+                _l("This ICE is not valid: it has 15 digits and its last two are a check key.")
+            ) from None
+
+
+def _phone(form, field) -> None:
+    """A Moroccan number (``06…``, ``+212 (0)6…``) as ``+212…``, or any number with its country code."""
+    if field.data:
+        phone = moroccan_phone(field.data) or international_phone(field.data)
+        if phone is None:
+            raise ValidationError(_l("A phone number like 0612345678 or +212 612 345 678."))
+        field.data = phone
 
 
 def _gtin(form, field) -> None:
@@ -78,6 +92,7 @@ class ApplicationForm(FlaskForm):
     ice = StringField(
         _l("ICE (15 digits)"),
         validators=[DataRequired(), _ice],
+        filters=[digits_filter],
         render_kw={"inputmode": "numeric", "dir": "ltr"},
     )
     kind = SelectField(
@@ -87,7 +102,7 @@ class ApplicationForm(FlaskForm):
     region_code = SelectField(_l("Region"), coerce=int)
     province = StringField(_l("Province"), validators=[DataRequired(), Length(max=120)])
     commune = StringField(_l("Commune"), validators=[DataRequired(), Length(max=120)])
-    founded_year = IntegerField(
+    founded_year = BoundedIntegerField(
         _l("Year founded"),
         validators=[
             DataRequired(),
@@ -98,27 +113,21 @@ class ApplicationForm(FlaskForm):
             ),
         ],
     )
-    members_count = IntegerField(
+    members_count = BoundedIntegerField(
         _l("Number of members"),
         validators=[
             DataRequired(),
             NumberRange(min=7, max=100_000, message=_l("A cooperative has at least 7 members.")),
         ],
     )
-    women_members_count = IntegerField(
+    women_members_count = BoundedIntegerField(
         _l("Women members"), validators=[Optional(), NumberRange(min=0)]
     )
     contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     phone = StringField(
         _l("Phone"),
-        validators=[
-            DataRequired(),
-            Regexp(
-                r"^\+?[0-9 ]{9,16}$",
-                message=_l("A phone number like 0612345678 or +212 612 345 678."),
-            ),
-        ],
+        validators=[DataRequired(), Length(max=40), _phone],
         render_kw={"inputmode": "tel", "dir": "ltr"},
     )
     address = StringField(_l("Address"), validators=[Optional(), Length(max=250)])
@@ -202,9 +211,10 @@ class VariantForm(FlaskForm):
                 message=_l("Letters, digits, dot, dash and underscore only."),
             ),
         ],
+        filters=[digits_filter],
         render_kw={"dir": "ltr"},
     )
-    unit_quantity = IntegerField(
+    unit_quantity = BoundedIntegerField(
         _l("Quantity"), validators=[DataRequired(), NumberRange(min=1, max=1_000_000)]
     )
     unit = SelectField(
@@ -218,15 +228,16 @@ class VariantForm(FlaskForm):
         validators=[DataRequired()],
         render_kw={"inputmode": "decimal", "dir": "ltr"},
     )
-    stock = IntegerField(
+    stock = BoundedIntegerField(
         _l("Stock"), validators=[Optional(), NumberRange(min=0, max=1_000_000)], default=0
     )
-    weight_g = IntegerField(
+    weight_g = BoundedIntegerField(
         _l("Shipping weight (g)"), validators=[DataRequired(), NumberRange(min=1, max=100_000)]
     )
     gtin = StringField(
         _l("GTIN (barcode, optional)"),
         validators=[Optional(), _gtin],
+        filters=[digits_filter],
         render_kw={"inputmode": "numeric", "dir": "ltr"},
     )
     active = BooleanField(_l("On sale"), default=True)
@@ -267,12 +278,12 @@ class ProfileForm(FlaskForm):
     contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     phone = StringField(
-        _l("Phone"), validators=[Optional(), Length(max=40)], render_kw={"dir": "ltr"}
+        _l("Phone"), validators=[Optional(), Length(max=40), _phone], render_kw={"dir": "ltr"}
     )
-    members_count = IntegerField(
+    members_count = BoundedIntegerField(
         _l("Number of members"), validators=[DataRequired(), NumberRange(min=1)]
     )
-    women_members_count = IntegerField(
+    women_members_count = BoundedIntegerField(
         _l("Women members"), validators=[Optional(), NumberRange(min=0)]
     )
     logo = FileField(
@@ -313,7 +324,7 @@ class MemberForm(FlaskForm):
         _l("Gender (optional)"),
         choices=options([("", _l("Not said")), ("female", _l("Woman")), ("male", _l("Man"))]),
     )
-    joined_on = DateField(_l("Joined on"), validators=[Optional()])
+    joined_on = BoundedDateField(_l("Joined on"), validators=[Optional()])
     share_capital = MoneyField(
         _l("Share capital (MAD)"),
         validators=[Optional()],
@@ -349,7 +360,7 @@ class CertificateForm(FlaskForm):
         _l("Number"), validators=[DataRequired(), Length(max=80)], render_kw={"dir": "ltr"}
     )
     issuer = StringField(_l("Issued by"), validators=[DataRequired(), Length(max=160)])
-    valid_until = DateField(_l("Valid until"), validators=[Optional()])
+    valid_until = BoundedDateField(_l("Valid until"), validators=[Optional()])
     document = FileField(
         _l("Scan (PDF or photo, at most 10 MB)"),
         validators=[
@@ -379,6 +390,7 @@ class BankForm(FlaskForm):
     rib = StringField(
         _l("RIB (24 digits)"),
         validators=[DataRequired(message=_l("Give the RIB of the account.")), Length(max=40), _rib],
+        filters=[digits_filter],
         render_kw={
             "inputmode": "numeric",
             "autocomplete": "off",

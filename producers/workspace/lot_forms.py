@@ -9,13 +9,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -32,14 +28,21 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from catalog.trace import MATERIALS, STEP_LABELS, UOMS, Action, ContributionKind, EventType
 from producers.workspace.forms import UPLOADS, options
+from shop.fields import (
+    BoundedDateField,
+    BoundedDateTimeLocalField,
+    BoundedIntegerField,
+    FiniteDecimalField,
+)
+from shop.params import MAX_ID
 
 
-def coordinate_field(label: Any) -> DecimalField:
-    """A latitude or longitude in degrees (six decimals), typed left to right."""
-    return DecimalField(
+def coordinate_field(label: Any, limit: int) -> FiniteDecimalField:
+    """A latitude (``limit`` 90) or longitude (180) in degrees, six decimals, typed left to right."""
+    return FiniteDecimalField(
         label,
         places=6,
-        validators=[Optional()],
+        validators=[Optional(), NumberRange(min=-limit, max=limit)],
         render_kw={"dir": "ltr", "inputmode": "decimal"},
     )
 
@@ -61,7 +64,7 @@ class ContributionForm(Form):
         default=ContributionKind.KG_SUPPLIED.value,
         choices=options((k.value, label) for k, label in CONTRIBUTION_LABELS.items()),
     )
-    amount = DecimalField(_l("Amount"), places=3, validators=[Optional(), NumberRange(min=0)])
+    amount = FiniteDecimalField(_l("Amount"), places=3, validators=[Optional(), NumberRange(min=0)])
 
 
 class LotForm(FlaskForm):
@@ -80,17 +83,17 @@ class LotForm(FlaskForm):
         filters=[lambda v: v.strip().upper() if v else v],
         render_kw={"dir": "ltr"},
     )
-    quantity_produced = IntegerField(
+    quantity_produced = BoundedIntegerField(
         _l("Units produced"), validators=[DataRequired(), NumberRange(min=1)]
     )
-    harvest_start = DateField(_l("Harvest from"), validators=[Optional()])
-    harvest_end = DateField(_l("Harvest to"), validators=[Optional()])
-    produced_on = DateField(_l("Produced on"), validators=[Optional()])
-    best_before = DateField(_l("Best before"), validators=[Optional()])
+    harvest_start = BoundedDateField(_l("Harvest from"), validators=[Optional()])
+    harvest_end = BoundedDateField(_l("Harvest to"), validators=[Optional()])
+    produced_on = BoundedDateField(_l("Produced on"), validators=[Optional()])
+    best_before = BoundedDateField(_l("Best before"), validators=[Optional()])
     commune = StringField(_l("Commune"), validators=[Optional(), Length(max=120)])
     province = StringField(_l("Province"), validators=[Optional(), Length(max=120)])
-    latitude = coordinate_field(_l("Latitude"))
-    longitude = coordinate_field(_l("Longitude"))
+    latitude = coordinate_field(_l("Latitude"), 90)
+    longitude = coordinate_field(_l("Longitude"), 180)
     certification_ids = SelectMultipleField(
         _l("Certificates covering this lot"),
         coerce=int,
@@ -105,7 +108,9 @@ class QuantityForm(Form):
 
     # Empty rows are skipped; the service refuses unknown materials.
     material = SelectField(_l("Material"), validators=[Optional()], validate_choice=False)
-    quantity = DecimalField(_l("Quantity"), places=3, validators=[Optional(), NumberRange(min=0)])
+    quantity = FiniteDecimalField(
+        _l("Quantity"), places=3, validators=[Optional(), NumberRange(min=0)]
+    )
     uom = SelectField(_l("Unit"), default="KGM", choices=options((u, u) for u in sorted(UOMS)))
 
     def __init__(self, *args, **kwargs):
@@ -143,7 +148,7 @@ class EventForm(FlaskForm):
             ]
         ),
     )
-    occurred_at = DateTimeLocalField(_l("When"), validators=[DataRequired()])
+    occurred_at = BoundedDateTimeLocalField(_l("When"), validators=[DataRequired()])
     offset = SelectField(_l("Time zone"), choices=options((o, f"UTC{o}") for o in OFFSETS))
     description_ar = TextAreaField(
         _l("Description in Arabic"),
@@ -157,8 +162,8 @@ class EventForm(FlaskForm):
         _l("Description in English"), validators=[Length(max=2000)], render_kw={"lang": "en"}
     )
     place = StringField(_l("Place"), validators=[Optional(), Length(max=160)])
-    latitude = coordinate_field(_l("Latitude"))
-    longitude = coordinate_field(_l("Longitude"))
+    latitude = coordinate_field(_l("Latitude"), 90)
+    longitude = coordinate_field(_l("Longitude"), 180)
     inputs = FieldList(FormField(QuantityForm), min_entries=2)
     outputs = FieldList(FormField(QuantityForm), min_entries=2)
     evidence = FileField(
@@ -168,4 +173,4 @@ class EventForm(FlaskForm):
     evidence_private = BooleanField(
         _l("Keep the file private (only your team and Taawon's administrators can open it)")
     )
-    corrects = IntegerField(validators=[Optional()])
+    corrects = BoundedIntegerField(validators=[Optional()], maximum=MAX_ID)

@@ -36,6 +36,7 @@ from producers.workspace.forms import options
 from producers.workspace.lot_forms import EventForm, LotForm
 from shop.actions import commit_or_flash
 from shop.extensions import db
+from shop.params import require_int
 
 
 @workspace()
@@ -212,7 +213,8 @@ def lot_events(lot_id: int):
     lot = owned_or_404(Lot, lot_id)
     form = EventForm()
     corrects = None
-    correct_id = request.values.get("corrects", type=int)
+    raw = request.values.get("corrects")
+    correct_id = require_int(raw) if raw else None
     if correct_id:
         corrects = db.session.scalar(
             select(TraceEvent).where(TraceEvent.id == correct_id, TraceEvent.lot_id == lot.id)

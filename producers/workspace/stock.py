@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -15,9 +16,11 @@ from sqlalchemy.orm import selectinload
 from catalog import services as catalog_services
 from catalog.importer import import_catalog
 from catalog.models import Product, ProductStatus, Variant
+from catalog.services import MAX_STOCK
 from producers.workspace.access import workspace
 from producers.workspace.forms import ConfirmForm, CsvForm
 from shop.extensions import db
+from shop.params import parse_int
 from shop.storage import get_storage
 
 ZIP_MAX_BYTES = 50 * 1024 * 1024  # uncompressed, all entries together
@@ -30,6 +33,17 @@ def _stock_rows(include_archived: bool):
     return db.session.execute(
         query.order_by(Variant.stock, Variant.sku).options(selectinload(Product.translations))
     ).all()
+
+
+#: What unpacking a damaged or contradictory ZIP raises.
+UNPACK_ERRORS = (
+    zipfile.BadZipFile,
+    OSError,
+    EOFError,
+    RuntimeError,
+    NotImplementedError,
+    zlib.error,
+)
 
 
 @workspace()
@@ -46,11 +60,11 @@ def stock(**_kw):
         )
         if item is None:
             abort(404)
-        value = request.form.get("stock", "").strip()
-        if not value.isdigit():
+        value = parse_int(request.form.get("stock", ""), max=MAX_STOCK)
+        if value is None:
             flash(_("Stock must be a whole number from 0."), "error")
         else:
-            catalog_services.update_stock(item, int(value))
+            catalog_services.update_stock(item, value)
             db.session.commit()
             flash(_("Stock of %(sku)s is now %(n)s.", sku=item.sku, n=value), "success")
         return redirect(url_for("producers.stock", slug=g.coop.slug))
@@ -155,9 +169,16 @@ def _unpack_upload(filename: str, data: bytes, folder: Path) -> tuple[str, str |
             target = (folder / entry.filename).resolve()
             if not target.is_relative_to(folder.resolve()):
                 return "", _("The ZIP file has a path that leaves its folder.")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(archive.read(entry))
-        text = _decode_csv((folder / csvs[0].filename).read_bytes())
+        try:
+            for entry in entries:
+                target = (folder / entry.filename).resolve()
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(archive.read(entry))
+            text = _decode_csv((folder / csvs[0].filename).read_bytes())
+        except UNPACK_ERRORS:
+            # A bad CRC, an unknown compression, a password, or a name that is
+            # both a file and a folder ("a" and "a/b.jpg"): nothing imported.
+            return "", _("The ZIP file is damaged.")
     if text is None:
         return "", _("The file is not UTF-8 text.")
     return text, None

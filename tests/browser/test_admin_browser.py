@@ -42,7 +42,7 @@ def test_admin_pages_render_and_decide(live_server, page_at, shoot, make_user, m
         legal_name="Coopérative Tamsoult du Safran",
         status=CooperativeStatus.PENDING,
         submitted_at=utcnow(),
-        ice="001234567000089",
+        ice="001234567000062",
         email="contact@tamsoult.ma",
     )
     db.session.add(Membership(user=owner, cooperative=coop, role=MembershipRole.OWNER))

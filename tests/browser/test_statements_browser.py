@@ -123,7 +123,7 @@ def cooperative(app, make_user, make_cooperative, make_product):
 
 def _cooperative(make_user, make_cooperative, make_product):
     coop = make_cooperative(
-        slug="tifaout", legal_name="Coopérative Tifaout", ice="001234567000089", reserve_bp=1_000
+        slug="tifaout", legal_name="Coopérative Tifaout", ice="001234567000062", reserve_bp=1_000
     )
     owner = make_user(email="owner@tifaout.ma", name="Aicha Ait Lahcen")
     db.session.add(Membership(user=owner, cooperative=coop, role=MembershipRole.OWNER))

@@ -58,7 +58,7 @@ def application(make_cooperative, owner):
         status=CooperativeStatus.PENDING,
         submitted_at=utcnow(),
         applicant_id=owner.id,
-        ice="001234567000089",
+        ice="001234567000062",
         odco_number="2007/123",
         email="contact@tifaout.ma",
         founded_year=2007,
@@ -261,7 +261,7 @@ def test_detail_shows_the_whole_application(client, login, admin, application, o
     login(client, admin)
     html = client.get(f"/en/admin/cooperatives/{application.id}").get_data(as_text=True)
     for value in (
-        "001234567000089",
+        "001234567000062",
         "2007/123",
         "contact@tifaout.ma",
         "2007",

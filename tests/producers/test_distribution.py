@@ -127,7 +127,7 @@ def coop(make_user, make_cooperative, make_product, monkeypatch):
     sells; one unit is refunded. In April, a product without lots sold once.
     """
     cooperative = make_cooperative(
-        slug="amal", legal_name="Coopérative Amal", ice="001234567000089", reserve_bp=1_000
+        slug="amal", legal_name="Coopérative Amal", ice="001234567000062", reserve_bp=1_000
     )
     owner = make_user(email="owner@amal.ma", name="Aicha")
     helper = make_user(email="manager@amal.ma", name="Said")
@@ -282,7 +282,7 @@ def test_distribution_csv_exact(client, login, coop):
         + "\r\n".join(
             [
                 "Coopérative,Coopérative Amal",
-                "ICE,001234567000089",
+                "ICE,001234567000062",
                 "Période,2025-05-01,2025-05-31",
                 "Pondéré par,Kilogrammes fournis",
                 "Revenu producteur,408.00",

@@ -41,7 +41,7 @@ UNIT, PRODUCER, PREMIUM, SHIPPING = 12_000, 10_200, 600, 3_500
 @pytest.fixture
 def manager(make_user, make_cooperative):
     """An approved cooperative with an ICE and its owner."""
-    coop = make_cooperative(slug="amal", legal_name="Coopérative Amal", ice="001234567000089")
+    coop = make_cooperative(slug="amal", legal_name="Coopérative Amal", ice="001234567000062")
     user = make_user(email="owner@amal.ma", name="Aicha")
     db.session.add(Membership(user=user, cooperative=coop, role=MembershipRole.OWNER))
     db.session.commit()
@@ -436,7 +436,7 @@ def test_statement_csv_exact(client, login, manager, may):
         + "\r\n".join(
             [
                 "Coopérative,Coopérative Amal",
-                "ICE,001234567000089",
+                "ICE,001234567000062",
                 "Période,2025-05-01,2025-05-31",
                 "Devise,MAD",
                 "",
@@ -486,7 +486,7 @@ def test_printable_statement(client, login, manager, may):
     assert 'class="workspace statement-page"' in html
     assert "كشف حساب ماي 2025" in html or "كشف حساب مايو 2025" in html
     assert "الرصيد الافتتاحي" in html and "الرصيد الختامي" in html
-    assert "001234567000089" in html and "Coopérative Amal" in html
+    assert "001234567000062" in html and "Coopérative Amal" in html
     assert may["first"].reference in html and "فشلت الدفعة" in html
     assert html.count("<tr>") == 1 + 6  # the head, then one row per movement
     fr = client.get("/fr/producer/amal/statements/2025/5").get_data(as_text=True)
