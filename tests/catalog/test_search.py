@@ -287,8 +287,12 @@ def test_pagination_keeps_the_query(client, make_product, make_cooperative):
 )
 def test_malformed_queries_never_raise(client, corpus, query):
     response = client.get(f"/fr/search?q={quote(query)}")
-    assert response.status_code == 200
     suggest = client.get(f"/ar/search/suggest?q={quote(query)}")
+    if "\x00" in query:
+        # NUL is refused for every request with a translated 400 (shop/params.py).
+        assert response.status_code == suggest.status_code == 400
+        return
+    assert response.status_code == 200
     assert suggest.status_code == 200 and isinstance(suggest.json["suggestions"], list)
 
 
