@@ -96,7 +96,7 @@ def compile_() -> None:
 @with_appcontext
 def create_admin(email: str, name: str, password: str | None, generate: bool) -> None:
     """Create an administrator, or make an existing user one."""
-    from .accounts.services import find_user, register_user
+    from .accounts.services import AccountError, find_user, register_user
 
     user = find_user(email)
     if user is not None:
@@ -108,9 +108,10 @@ def create_admin(email: str, name: str, password: str | None, generate: bool) ->
         password = secrets.token_urlsafe(12)
     elif not password:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 10:
-        raise click.ClickException("The password needs at least 10 characters.")
-    user = register_user(email, name, password, "fr", is_admin=True)
+    try:  # the same strength rules as every form (shop/accounts/passwords.py)
+        user = register_user(email, name, password, "fr", is_admin=True)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"Administrator {user.email} created.")
     if generate:
