@@ -57,4 +57,4 @@ def password_problem(password: str, user_inputs: Iterable[str | None] = ()) -> s
         return None
     warning = (result.get("feedback", {}).get("warning") or "").lower()
     hint = next((h for words, h in _HINTS if any(w in warning for w in words)), _GENERIC)
-    return f"{_l('This password is too easy to guess.')} {hint}"
+    return str(_l("This password is too easy to guess. %(hint)s", hint=str(hint)))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from shop.accounts.models import User
 from shop.accounts.services import find_user, make_reset_token
 from shop.extensions import db
