@@ -118,6 +118,36 @@ def create_admin(email: str, name: str, password: str | None, generate: bool) ->
         click.echo(f"Password: {password}")
 
 
+@users.command("suspend")
+@click.argument("email")
+@with_appcontext
+def suspend(email: str) -> None:
+    """Stop an account: no login, and every open session ends at once."""
+    from .accounts.services import find_user, suspend_user
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No account for {email}.")
+    suspend_user(user)
+    db.session.commit()
+    click.echo(f"{user.email} is suspended; its sessions have ended.")
+
+
+@users.command("reinstate")
+@click.argument("email")
+@with_appcontext
+def reinstate(email: str) -> None:
+    """Let a suspended account log in again (its old sessions stay ended)."""
+    from .accounts.services import find_user
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No account for {email}.")
+    user.active = True
+    db.session.commit()
+    click.echo(f"{user.email} can log in again.")
+
+
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when users already exist.")
 @with_appcontext

@@ -208,3 +208,17 @@ def test_the_identity_holds_the_session_version(make_user):
     assert re.fullmatch(rf"{user.id}:1", user.get_id())
     services.end_sessions(user)
     assert user.get_id() == f"{user.id}:2"
+
+
+def test_the_suspend_command_ends_sessions_and_reinstate_lets_in_again(
+    client, runner, login, make_user
+):
+    user = make_user(email="gone@example.com")
+    login(client, user)
+    result = runner.invoke(args=["users", "suspend", "GONE@example.com"])
+    assert result.exit_code == 0, result.output
+    assert not signed_in(client)
+    assert runner.invoke(args=["users", "suspend", "nobody@example.com"]).exit_code != 0
+    assert runner.invoke(args=["users", "reinstate", "gone@example.com"]).exit_code == 0
+    login(client, user)
+    assert signed_in(client)
