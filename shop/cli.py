@@ -99,7 +99,7 @@ def compile_() -> None:
 @with_appcontext
 def create_admin(email: str, name: str, password: str | None, generate: bool) -> None:
     """Create an administrator, or make an existing user one."""
-    from .accounts.services import find_user, register_user
+    from .accounts.services import AccountError, find_user, register_user
 
     user = find_user(email)
     if user is not None:
@@ -111,13 +111,44 @@ def create_admin(email: str, name: str, password: str | None, generate: bool) ->
         password = secrets.token_urlsafe(12)
     elif not password:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < 10:
-        raise click.ClickException("The password needs at least 10 characters.")
-    user = register_user(email, name, password, "fr", is_admin=True)
+    try:  # the same strength rules as every form (shop/accounts/passwords.py)
+        user = register_user(email, name, password, "fr", is_admin=True)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"Administrator {user.email} created.")
     if generate:
         click.echo(f"Password: {password}")
+
+
+@users.command("suspend")
+@click.argument("email")
+@with_appcontext
+def suspend(email: str) -> None:
+    """Stop an account: no login, and every open session ends at once."""
+    from .accounts.services import find_user, suspend_user
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No account for {email}.")
+    suspend_user(user)
+    db.session.commit()
+    click.echo(f"{user.email} is suspended; its sessions have ended.")
+
+
+@users.command("reinstate")
+@click.argument("email")
+@with_appcontext
+def reinstate(email: str) -> None:
+    """Let a suspended account log in again (its old sessions stay ended)."""
+    from .accounts.services import find_user
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No account for {email}.")
+    user.active = True
+    db.session.commit()
+    click.echo(f"{user.email} can log in again.")
 
 
 @click.command("seed-demo")

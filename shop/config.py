@@ -84,6 +84,10 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     for name in ENV_VARS:
         if name in os.environ:
             app.config[name] = os.environ[name]
+    # A deployment's Redis (REDIS_URL) holds the rate limits and login
+    # failures too, unless RATELIMIT_STORAGE_URI names another storage.
+    if "RATELIMIT_STORAGE_URI" not in os.environ and os.environ.get("REDIS_URL"):
+        app.config["RATELIMIT_STORAGE_URI"] = os.environ["REDIS_URL"]
     for name in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
         if isinstance(app.config[name], str):
             app.config[name] = _as_bool(app.config[name])

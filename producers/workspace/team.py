@@ -13,6 +13,8 @@ from producers.exceptions import ProducerError
 from producers.models import Cooperative, Membership, MembershipRole
 from producers.workspace.access import workspace
 from producers.workspace.forms import ConfirmForm, InviteForm
+from shop.accounts import keep_session
+from shop.accounts.services import end_sessions
 from shop.actions import commit_or_flash
 from shop.extensions import db
 
@@ -61,6 +63,12 @@ def remove_manager(membership_id: int):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    with commit_or_flash(_("Access removed.")):
+    removed = member.user
+    with commit_or_flash(_("Access removed.")) as outcome:
         services.remove_manager(g.coop, member, current_user)
+        # Every session the person had ends: whatever they had open (a page,
+        # a form, a private document's link) is refused from the next request.
+        end_sessions(removed)
+    if outcome.ok and removed.id == current_user.id:
+        keep_session(removed)  # an owner who left the team stays logged in here
     return redirect(url_for("producers.team", slug=g.coop.slug))

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import TYPE_CHECKING
 
-from flask import Flask, abort
+from flask import Flask, abort, current_app, request
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from ..extensions import db, login_manager
 
+if TYPE_CHECKING:
+    from .models import User
+
 
 def init_accounts(app: Flask) -> None:
-    """Bind Flask-Login."""
+    """Bind Flask-Login and open the login throttle's storage."""
     from .models import User
+    from .throttle import init_throttle
+
+    init_throttle(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -24,7 +31,21 @@ def init_accounts(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
+        """The user of a session or remember cookie whose identity is still current.
+
+        The identity is ``"<id>:<session version>"`` (``User.get_id``); an
+        older version (the sessions ended since), a bare id from before
+        versions existed, or a suspended account loads nobody.
+        """
+        ident, _sep, version = (user_id or "").partition(":")
+        if not (ident.isascii() and ident.isdigit() and version.isascii() and version.isdigit()):
+            return None
+        if len(ident) > 18 or len(version) > 18:  # beyond a 64-bit integer
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or not user.active or str(user.session_version) != version:
+            return None
+        return user
 
 
 def admin_required(view: Callable) -> Callable:
@@ -39,3 +60,14 @@ def admin_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def keep_session(user: User) -> None:
+    """Log this browser in again under ``user``'s new session version.
+
+    After its own password change the session that made it stays signed in
+    (and keeps its remember-me cookie, re-issued), while every other one ends.
+    Call after the commit.
+    """
+    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    login_user(user, remember=cookie in request.cookies)

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import BooleanField, EmailField, Field, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-PASSWORD_MIN = 10
+from .passwords import PASSWORD_MIN, password_problem
+
+
+class StrongPassword:
+    """Refuse a short or guessable password (zxcvbn, with the person's own
+    name and e-mail as words to avoid), with a translated hint."""
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        problem = password_problem(field.data or "", getattr(form, "user_inputs", ()))
+        if problem:
+            raise ValidationError(problem)
 
 
 def _new_password_fields():
     password = PasswordField(
         _l("Password"),
-        validators=[
-            DataRequired(),
-            Length(
-                min=PASSWORD_MIN,
-                max=128,
-                message=_l("Use at least %(min)d characters.", min=PASSWORD_MIN),
-            ),
-        ],
+        validators=[DataRequired(), StrongPassword()],
         render_kw={"autocomplete": "new-password", "minlength": PASSWORD_MIN},
     )
     confirm = PasswordField(
@@ -29,6 +34,15 @@ def _new_password_fields():
         render_kw={"autocomplete": "new-password"},
     )
     return password, confirm
+
+
+class _NewPasswordForm(FlaskForm):
+    """A form that sets a password for a known person (their name and e-mail
+    are words the password must not lean on)."""
+
+    def __init__(self, *args, user_inputs: Iterable[str | None] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user_inputs = list(user_inputs)
 
 
 class LoginForm(FlaskForm):
@@ -44,7 +58,8 @@ class LoginForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    """A new shopper account."""
+    """A new shopper account: a name and an address to confirm (the password
+    is chosen on the page the e-mailed link opens)."""
 
     name = StringField(
         _l("Full name"),
@@ -56,6 +71,11 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired(), Email(), Length(max=254)],
         render_kw={"autocomplete": "email"},
     )
+
+
+class RegisterConfirmForm(_NewPasswordForm):
+    """The password of the account the registration link creates."""
+
     password, confirm = _new_password_fields()
 
 
@@ -67,7 +87,22 @@ class ResetRequestForm(FlaskForm):
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(_NewPasswordForm):
     """Choose a new password."""
 
     password, confirm = _new_password_fields()
+
+
+class ChangePasswordForm(_NewPasswordForm):
+    """Change the password, knowing the current one."""
+
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password, confirm = _new_password_fields()
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs its CSRF token (log out everywhere)."""

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, String
+from sqlalchemy import Boolean, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -31,6 +31,18 @@ class User(UserMixin, Timestamped, db.Model):
     #: Inactive accounts cannot log in (Flask-Login reads ``is_active``).
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: Part of the login identity (``get_id``): raising it ends every session
+    #: and every remember-me cookie issued before (``services.end_sessions``).
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    def get_id(self) -> str:
+        """``"<id>:<session version>"``, stored in the session and the remember cookie.
+
+        Flask-Login's documented alternative-token pattern: the user loader
+        refuses an identity whose version is no longer the user's, so a copied
+        session or remember cookie dies when the version moves on.
+        """
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]

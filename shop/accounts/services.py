@@ -1,4 +1,4 @@
-"""Account operations: register, authenticate, reset passwords."""
+"""Account operations: register, authenticate, reset passwords, end sessions."""
 
 from __future__ import annotations
 
@@ -12,8 +12,12 @@ from .. import mail
 from ..extensions import db
 from ..models import utcnow
 from .models import User
+from .passwords import password_problem
 
 RESET_SALT = "taawon.password-reset"
+REGISTER_SALT = "taawon.register"
+#: Seconds a registration link stays valid (``REGISTRATION_LINK_MAX_AGE``).
+REGISTRATION_LINK_MAX_AGE = 24 * 3600
 
 
 class AccountError(Exception):
@@ -33,9 +37,17 @@ def find_user(email: str) -> User | None:
 def register_user(
     email: str, name: str, password: str, locale: str, is_admin: bool = False
 ) -> User:
-    """Create an account; refuse an e-mail already in use."""
+    """Create an account; refuse an e-mail already in use or a weak password.
+
+    People register through ``send_registration_link`` and
+    ``user_from_registration``; this is the step both, the demo and the
+    ``create-admin`` command end with.
+    """
     if find_user(email) is not None:
         raise AccountError(_l("An account with this e-mail address already exists."))
+    problem = password_problem(password, (email, name))
+    if problem:
+        raise AccountError(problem)
     user = User(email=normalize_email(email), name=name.strip(), locale=locale, is_admin=is_admin)
     user.set_password(password)
     db.session.add(user)
@@ -56,8 +68,8 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+def _serializer(salt: str = RESET_SALT) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def _password_fingerprint(user: User) -> str:
@@ -86,26 +98,136 @@ def user_from_reset_token(token: str) -> User | None:
 def send_password_reset(email: str, lang: str) -> None:
     """Mail a reset link when the account exists; say nothing either way."""
     user = find_user(email)
-    if user is None or not user.active:
-        return
-    link = url_for(
-        "accounts.reset_password",
-        lang=user.locale or lang,
-        token=make_reset_token(user),
-        _external=True,
-    )
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    if user is None or not user.active:
+        # Render the mail all the same, so that the answer takes about as long.
+        stand_in = User(id=0, email=normalize_email(email), name="", password_hash="")
+        mail.render(
+            stand_in.email,
+            lang,
+            "reset_password",
+            _l("Reset your Taawon password"),
+            user=stand_in,
+            link=_reset_link(stand_in, lang),
+            minutes=minutes,
+        )
+        return
     mail.send_template(
         user.email,
         user.locale or lang,
         "reset_password",
         _l("Reset your Taawon password"),
         user=user,
-        link=link,
+        link=_reset_link(user, lang),
         minutes=minutes,
     )
 
 
+def _reset_link(user: User, lang: str) -> str:
+    return url_for(
+        "accounts.reset_password",
+        lang=user.locale or lang,
+        token=make_reset_token(user),
+        _external=True,
+    )
+
+
 def reset_password(user: User, password: str) -> None:
-    """Set a new password (which also invalidates older reset links)."""
+    """Set a new password, which ends every session and older reset links."""
     user.set_password(password)
+    end_sessions(user)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change a password knowing the current one; every session ends (the
+    caller logs its own one in again with ``keep_session``)."""
+    if not user.check_password(current):
+        raise AccountError(_l("Your current password is not right."))
+    user.set_password(new)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """End every session and remember-me cookie of ``user``.
+
+    The session version is part of the login identity (``User.get_id``), so
+    the cookies issued before no longer load a user. Called on a password
+    change or reset, "log out everywhere", logging out (a copied cookie must
+    not outlive it), a removal from a cooperative's team and a suspension.
+    """
+    user.session_version = (user.session_version or 1) + 1
+
+
+def suspend_user(user: User) -> None:
+    """Stop an account: no login, and its open sessions end at once."""
+    user.active = False
+    end_sessions(user)
+
+
+# ---------------------------------------------------------------- registration
+
+
+def _registration_serializer() -> URLSafeTimedSerializer:
+    return _serializer(REGISTER_SALT)
+
+
+def make_registration_token(email: str, name: str, locale: str) -> str:
+    """A signed link token holding what the registration form said."""
+    return _registration_serializer().dumps(
+        {"email": normalize_email(email), "name": name.strip(), "locale": locale}
+    )
+
+
+def registration_from_token(token: str) -> dict | None:
+    """The e-mail, name and language of a valid, unexpired registration link."""
+    max_age = current_app.config.get("REGISTRATION_LINK_MAX_AGE", REGISTRATION_LINK_MAX_AGE)
+    try:
+        data = _registration_serializer().loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not all(
+        isinstance(data.get(k), str) for k in ("email", "name", "locale")
+    ):
+        return None
+    return data
+
+
+def send_registration_link(email: str, name: str, lang: str) -> None:
+    """Mail the address: a link to finish registering, or, when it already
+    has an account, a note that someone tried, with a reset link.
+
+    The page says the same either way ("check your inbox"), so registering
+    no longer tells anyone which addresses have accounts. The account is
+    created only once the link is opened (the mailbox's owner chooses the
+    password then), so nobody can open an account in someone else's name.
+    """
+    user = find_user(email)
+    if user is not None:
+        if user.active:
+            mail.send_template(
+                user.email,
+                user.locale or lang,
+                "register_existing",
+                _l("Someone tried to create a Taawon account with your address"),
+                user=user,
+                link=_reset_link(user, lang),
+                login=url_for("accounts.login", lang=user.locale or lang, _external=True),
+                minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+            )
+        return
+    link = url_for(
+        "accounts.register_confirm",
+        lang=lang,
+        token=make_registration_token(email, name, lang),
+        _external=True,
+    )
+    max_age = current_app.config.get("REGISTRATION_LINK_MAX_AGE", REGISTRATION_LINK_MAX_AGE)
+    mail.send_template(
+        normalize_email(email),
+        lang,
+        "register_confirm",
+        _l("Finish creating your Taawon account"),
+        name=name.strip(),
+        link=link,
+        hours=max(1, max_age // 3600),
+    )

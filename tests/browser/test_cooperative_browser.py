@@ -24,16 +24,24 @@ def product_photo(path) -> str:
     return str(path)
 
 
-def test_apply_approve_publish(live_server, page_at, shoot, make_user, tmp_path, categories):
+def test_apply_approve_publish(
+    live_server, page_at, shoot, make_user, tmp_path, categories, outbox
+):
     admin = make_user(email="admin@taawon.ma", name="Admin", is_admin=True)
     page = page_at("phone", locale="ar-MA")
-    # 1. A new user registers and applies, in Arabic.
+    # 1. A new user registers (through the mailed link) and applies, in Arabic.
     page.goto(live_server + "/ar/account/register")
     page.fill("#name", "عائشة أيت لحسن")
     page.fill("#email", "aicha@tamount.ma")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    (message,) = outbox()
+    text = message.get_body(("plain",)).get_content()
+    page.goto(live_server + re.search(r"https?://[^/\s]+(/ar/account/register/\S+)", text).group(1))
     page.fill("#password", "zaafran-taliouine")
     page.fill("#confirm", "zaafran-taliouine")
-    page.click("main form button[type=submit]")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
     page.goto(live_server + "/ar/producer/apply")
     assert page.locator("html").get_attribute("dir") == "rtl"
     for field, value in {

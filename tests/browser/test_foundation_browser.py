@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -32,11 +34,16 @@ def test_switching_language_keeps_the_page(live_server, page_at, shoot):
     shoot(page, "register-fr-desktop")
 
 
-def test_register_logout_login(live_server, page_at, shoot):
+def test_register_logout_login(live_server, page_at, shoot, outbox):
     page = page_at("phone", locale="fr-FR")
     page.goto(live_server + "/fr/account/register")
     page.fill("#name", "Hanane Idrissi")
     page.fill("#email", "hanane@example.ma")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    (message,) = outbox()
+    text = message.get_body(("plain",)).get_content()
+    page.goto(live_server + re.search(r"https?://[^/\s]+(/fr/account/register/\S+)", text).group(1))
     page.fill("#password", "safran-de-taliouine")
     page.fill("#confirm", "safran-de-taliouine")
     page.click("main form button[type=submit]")

@@ -578,6 +578,9 @@ def test_team_invite_and_remove(client, post_form, login, manager, outbox):
         == 403
     )
     post_form(client, f"/fr/producer/amal/team/{member.id}/remove", page="/fr/producer/amal/team")
+    # The removal ended the manager's sessions; logged in again, no workspace.
+    assert newcomer.get("/fr/producer/amal/").status_code == 302
+    login(newcomer, member.user, password="my-new-password")
     assert newcomer.get("/fr/producer/amal/").status_code == 403
     owner = db.session.scalar(db.select(Membership).where(Membership.role == MembershipRole.OWNER))
     with pytest.raises(services.ProducerError):
