@@ -2,8 +2,8 @@
 
 The application here is public at https://taawon.example; as in every
 non-production environment it also answers to ``localhost``. The test
-client speaks to localhost over plain http, so a link built from the request
-would read ``http://localhost/…``; every link must read
+client speaks to localhost (the old code answered ``http://localhost/…``
+links), some requests over plain http; every link must read
 ``https://taawon.example/…``. (Extra TRUSTED_HOSTS: test_hardening_production.)
 """
 
