@@ -7,6 +7,11 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app shop
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# A checkout runs in development mode on its own address (production is the
+# default and needs an https PUBLIC_BASE_URL: README, Deploying). The tests
+# set their own environment (tests/conftest.py).
+export TAAWON_ENV ?= development
+export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test test-fast install translations migrate seed lint fmt typecheck imports \
 	lock clean
@@ -33,8 +38,9 @@ migrate: install
 seed: migrate
 	$(FLASK) seed-demo --if-empty
 
+# `flask serve`: Werkzeug's server without its version banner (shop/devserver.py).
 run: translations seed
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(FLASK) serve --host $(HOST) --port $(PORT)
 
 # TEST_DATABASE_URL=postgresql+psycopg://… make test runs the same suite there.
 # The import contracts run first: a forbidden import fails the tests.

@@ -145,7 +145,8 @@ def run(args) -> dict:
                 "OUTBOX_DIR": str(workdir / "outbox"),
                 "SECRET_KEY": "bench",
                 "MAIL_SERVER": "",
-                "SERVER_NAME": "bench.test",
+                "ENVIRONMENT": "development",
+                "PUBLIC_BASE_URL": "http://bench.test",
                 "STRIPE_SECRET_KEY": "",
                 "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": args.buyers + 2, "max_overflow": 0},
             }

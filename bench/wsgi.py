@@ -27,6 +27,9 @@ def bench_config(database_url: str, instance: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_PATH": str(base),
         "SECRET_KEY": "bench-secret-key-not-for-production",
+        # Plain http on the loopback: production would insist on https.
+        "ENVIRONMENT": "development",
+        "PUBLIC_BASE_URL": "http://127.0.0.1",
         "MEDIA_ROOT": str(base / "media"),
         "OUTBOX_DIR": str(base / "outbox"),
         "SEARCH_INDEX_DIR": str(base / "search"),

@@ -6,12 +6,14 @@ from pathlib import Path
 
 from flask import Flask
 
+from .urls import TaawonFlask
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application from named configuration steps."""
-    app = Flask(
+    app = TaawonFlask(
         __name__,
         instance_path=(test_config or {}).get("INSTANCE_PATH"),
         instance_relative_config=True,
@@ -69,7 +71,7 @@ def configure_templates(app: Flask) -> None:
 
 
 def configure_security(app: Flask) -> None:
-    """CSRF, rate limits and security headers."""
+    """Trusted hosts, proxies, CSRF, rate limits, security and cache headers."""
     from .security import init_security
 
     init_security(app)
@@ -115,5 +117,7 @@ def register_errors(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Flask CLI groups."""
     from .cli import init_cli
+    from .devserver import serve_command
 
     init_cli(app)
+    app.cli.add_command(serve_command)

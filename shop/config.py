@@ -9,6 +9,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from .urls import ConfigError, parse_base_url
+
 #: Variables read from the environment (ARCHITECTURE.md, Configuration).
 ENV_VARS = (
     "SECRET_KEY",
@@ -30,10 +32,19 @@ ENV_VARS = (
     "SEARCH_INDEX_DIR",
     "RATELIMIT_STORAGE_URI",
     "SERVER_NAME",
-    "PREFERRED_URL_SCHEME",
     "HOST",
     "PORT",
+    "PUBLIC_BASE_URL",
+    "TRUSTED_HOSTS",
+    "PROXY_COUNT",
 )
+
+#: ``ENVIRONMENT`` (environment variable ``TAAWON_ENV``): production unless
+#: said otherwise, so a forgotten variable fails safe.
+ENVIRONMENTS = ("production", "development", "testing")
+
+#: Host names a development or test server also answers to.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 
 
 class Defaults:
@@ -71,6 +82,17 @@ class Defaults:
     CURRENCY = "MAD"
     HOST = "127.0.0.1"
     PORT = 5000
+    ENVIRONMENT = "production"
+    #: The site's public address, e.g. https://taawon.ma: every absolute link
+    #: (mails, sitemap, QR codes, Stripe returns) is built from it, and only
+    #: its host is served. Required in production.
+    PUBLIC_BASE_URL = ""
+    #: Extra host names to serve besides the base URL's (a list, or a
+    #: comma-separated string in the environment).
+    TRUSTED_HOSTS: list[str] | str | None = None
+    #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto are
+    #: believed; None means 1 in production (the documented nginx), else 0.
+    PROXY_COUNT: int | str | None = None
 
 
 def _as_bool(value: str) -> bool:
@@ -94,10 +116,13 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     for name in ("MAIL_PORT", "STRIPE_SESSION_MINUTES", "STRIPE_MAX_NETWORK_RETRIES"):
         app.config[name] = int(app.config[name])
     app.config["PORT"] = int(app.config["PORT"])
+    if "TAAWON_ENV" in os.environ:
+        app.config["ENVIRONMENT"] = os.environ["TAAWON_ENV"]
     app.config.from_prefixed_env("TAAWON")
     if test_config:
         app.config.update(test_config)
     _derive_paths(app)
+    _derive_transport(app)
 
 
 def database_uri(url: str | None, instance_path: str) -> str:
@@ -139,3 +164,55 @@ def _instance_secret(instance: Path) -> str:
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def _derive_transport(app: Flask) -> None:
+    """Base URL, trusted hosts, proxies and cookie flags; refuse unsafe production."""
+    config = app.config
+    environment = str(config["ENVIRONMENT"]).strip().lower()
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(
+            f"TAAWON_ENV={config['ENVIRONMENT']!r} is not one of {', '.join(ENVIRONMENTS)}."
+        )
+    config["ENVIRONMENT"] = environment
+    production = environment == "production"
+    if not config.get("PUBLIC_BASE_URL"):
+        if production:
+            raise ConfigError(
+                "PUBLIC_BASE_URL is not set. In production (TAAWON_ENV=production, the "
+                "default) every link in mails, the sitemap and QR codes is built from it: "
+                "set PUBLIC_BASE_URL=https://your.domain, or TAAWON_ENV=development on a "
+                "local checkout (make run does)."
+            )
+        config["PUBLIC_BASE_URL"] = f"http://{config['HOST']}:{config['PORT']}"
+    base = parse_base_url(config["PUBLIC_BASE_URL"])
+    if production and base.scheme != "https":
+        raise ConfigError(
+            f"PUBLIC_BASE_URL={config['PUBLIC_BASE_URL']!r} must be https:// in production."
+        )
+    config["PUBLIC_BASE_URL"] = base.url
+    config["SERVER_NAME"] = config.get("SERVER_NAME") or base.netloc
+    config["APPLICATION_ROOT"] = base.root
+    config["PREFERRED_URL_SCHEME"] = base.scheme
+    config["TRUSTED_HOSTS"] = _trusted_hosts(base.hostname, config.get("TRUSTED_HOSTS"), production)
+    proxies = config.get("PROXY_COUNT")
+    proxies = (1 if production else 0) if proxies in (None, "") else int(proxies)
+    if proxies < 0:
+        raise ConfigError(f"PROXY_COUNT={proxies} must be 0 (no proxy) or more.")
+    config["PROXY_COUNT"] = proxies
+    secure = base.scheme == "https"
+    config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = secure
+    if production:
+        for prefix in ("SESSION", "REMEMBER"):
+            config[f"{prefix}_COOKIE_HTTPONLY"] = True
+            config[f"{prefix}_COOKIE_SAMESITE"] = "Lax"
+
+
+def _trusted_hosts(base_host: str, extra: list[str] | str | None, production: bool) -> list[str]:
+    """The base URL's host, the configured extras, and loopback outside production."""
+    if isinstance(extra, str):
+        extra = [name for name in (part.strip() for part in extra.split(",")) if name]
+    hosts = [base_host, *(extra or ())]
+    if not production:
+        hosts.extend(LOOPBACK_HOSTS)
+    return list(dict.fromkeys(hosts))

@@ -192,7 +192,8 @@ def configure_i18n(app: Flask) -> None:
                 max_age=365 * 24 * 3600,
                 samesite="Lax",
                 httponly=True,
-                secure=request.is_secure,
+                # Secure like the session's whenever the site is https.
+                secure=request.is_secure or current_app.config["SESSION_COOKIE_SECURE"],
             )
         return response
 

@@ -1,10 +1,26 @@
-"""CSRF protection, rate limiting and security headers."""
+"""Trusted hosts, proxies, CSRF, rate limiting, security and cache headers."""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import csrf, limiter
+
+#: Two years, subdomains included (the preload list's minimum is one year).
+HSTS = "max-age=63072000; includeSubDomains"
+
+#: Blueprints whose every page is about one person or one cooperative: the
+#: account, the shopper's cart, checkout and orders (guest-token pages too),
+#: the cooperative's workspace and the back office.
+PERSONAL_BLUEPRINTS = frozenset({"accounts", "orders", "producers", "admin"})
+
+#: Downloads that are always somebody's own papers (statements, bank files,
+#: packing slips, documents), whatever room serves them.
+PERSONAL_MIMETYPES = frozenset({"text/csv", "application/pdf"})
+
+NO_STORE = "private, no-store"
 
 #: No inline script anywhere: every script is a file under /static.
 #: Stripe Checkout is reached by a redirect after a form POST, which
@@ -26,9 +42,17 @@ CSP = "; ".join(
 
 
 def init_security(app: Flask) -> None:
-    """Bind CSRF and the limiter, and add headers to every response."""
+    """Proxies and hosts first, then CSRF and the limiter, and headers on every response."""
+    proxies = app.config["PROXY_COUNT"]
+    if proxies:
+        # Only the address and scheme: the host is never taken from a header.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+    # Before every other hook (language, login, limits): nothing runs for a
+    # request to a host that is not ours.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_foreign_host)
     csrf.init_app(app)
     limiter.init_app(app)
+    hsts = app.config["PREFERRED_URL_SCHEME"] == "https"
 
     @app.after_request
     def security_headers(response: Response) -> Response:
@@ -39,4 +63,40 @@ def init_security(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if hsts:
+            headers.setdefault("Strict-Transport-Security", HSTS)
+        cache_policy(response)
         return response
+
+
+def refuse_foreign_host() -> None:
+    """400 for a Host outside TRUSTED_HOSTS, before any view or hook uses it.
+
+    Flask 3.1 checks TRUSTED_HOSTS when it binds the URL adapter but only
+    raises the error at dispatch, after the before-request hooks; reading
+    ``request.host`` here raises it first (werkzeug's SecurityError is a 400).
+    """
+    if isinstance(request.routing_exception, SecurityError):
+        raise request.routing_exception
+    request.host  # noqa: B018  (raises SecurityError for an untrusted host)
+
+
+def cache_policy(response: Response) -> None:
+    """``private, no-store`` on personal pages and downloads; ``private`` for the signed in.
+
+    Public pages for anonymous visitors keep whatever their view decided
+    (they may be cached); a signed-in visitor's page shows their name, so no
+    shared cache may keep it.
+    """
+    disposition = response.headers.get("Content-Disposition", "")
+    if (
+        request.blueprint in PERSONAL_BLUEPRINTS
+        or response.mimetype in PERSONAL_MIMETYPES
+        or disposition.lower().startswith("attachment")
+    ):
+        response.headers["Cache-Control"] = NO_STORE
+        response.headers.pop("Expires", None)
+        return
+    user = g.get("_login_user")  # set by Flask-Login only if the page looked
+    if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "private"

@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from .extensions import csrf, db, limiter
 from .i18n import LANGUAGES, best_language
+from .urls import external_url
 
 bp = Blueprint("shop", __name__)
 
@@ -41,5 +42,5 @@ def robots():
     for lang in LANGUAGES:
         for area in ("account", "cart", "checkout", "producer", "admin", "orders"):
             lines.append(f"Disallow: /{lang}/{area}")
-    lines.append(f"Sitemap: {url_for('catalog.sitemap', _external=True)}")
+    lines.append(f"Sitemap: {external_url('catalog.sitemap')}")
     return Response("\n".join(lines) + "\n", mimetype="text/plain")

@@ -43,6 +43,10 @@ settings.load_profile("taawon")
 #: Factories and the offline Stripe, in modules of their own.
 pytest_plugins = ("tests.factories", "tests.fakes")
 
+# Production is the application's default; the tests' own apps (and any
+# command they start) run as "testing" unless a test says otherwise.
+os.environ["TAAWON_ENV"] = "testing"
+
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 #: Overrides an ``app_config`` may apply to the session's application for one
@@ -121,6 +125,8 @@ def make_app(database_url: str, tmp_path: Path, **overrides: Any):
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret-key-not-for-production",
+        "ENVIRONMENT": "testing",
+        "PUBLIC_BASE_URL": "http://shop.test",
         "RATELIMIT_ENABLED": False,
         # Hashing is not under test (one test checks the production scrypt).
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",

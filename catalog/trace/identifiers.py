@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import segno
-from flask import url_for
 from sqlalchemy import select
 
 from producers.models import Cooperative, CooperativeStatus
 from shop.extensions import db
+from shop.urls import external_url
 
 from ..models import Variant
 from ..validators import normalize_gtin
@@ -37,11 +37,14 @@ def lot_class_uri(lot: Lot) -> str:
 
 
 def qr_url(lot: Lot) -> str:
-    """What the label's QR code says: the Digital Link with a GTIN, else the trace URL."""
+    """What the label's QR code says: the Digital Link with a GTIN, else the trace URL.
+
+    Printed on labels that outlive any request: always the public base URL.
+    """
     gtin = lot_gtin(lot)
     if gtin:
-        return url_for("trace.digital_link", gtin=gtin, code=lot.code, _external=True)
-    return url_for("trace.resolve", public_id=lot.public_id, _external=True)
+        return external_url("trace.digital_link", gtin=gtin, code=lot.code)
+    return external_url("trace.resolve", public_id=lot.public_id)
 
 
 def qr_code(lot: Lot) -> segno.QRCode:
