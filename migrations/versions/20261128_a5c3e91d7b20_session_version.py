@@ -1,7 +1,7 @@
 """session version: a user's sessions can be ended
 
 Revision ID: a5c3e91d7b20
-Revises: 7884413abb4e
+Revises: 52a450dbee4f
 Create Date: 2026-11-28 09:00:00.000000
 
 Existing users start at version 1. Sessions issued before this migration
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a5c3e91d7b20'
-down_revision = '7884413abb4e'
+down_revision = "52a450dbee4f"
 branch_labels = None
 depends_on = None
 
