@@ -13,6 +13,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     DecimalField,
+    Field,
     FieldList,
     Form,
     FormField,
@@ -35,6 +36,11 @@ from catalog.trace import MATERIALS, STEP_LABELS, Action, ContributionKind, Even
 from catalog.trace.vocabulary import EVENT_TYPE_LABELS, LANGS, UOM_NAMES
 from producers.workspace.forms import UPLOADS, options
 from shop.i18n import LOCAL_TZ, current_language
+
+
+def _mark(field: Field, message: Any) -> None:
+    """Add a message to the field's errors (the template marks it aria-invalid)."""
+    field.errors = [*field.errors, message]
 
 
 def shop_zone() -> ZoneInfo:
@@ -177,7 +183,10 @@ class EventForm(FlaskForm):
 
     def moment(self) -> datetime:
         """The typed wall-clock time as an aware datetime in the shop's zone."""
-        return self.occurred_at.data.replace(tzinfo=shop_zone())
+        typed = self.occurred_at.data
+        if typed is None:
+            raise ValueError("no time typed (validate the form first)")
+        return typed.replace(tzinfo=shop_zone())
 
     def validate(self, extra_validators=None) -> bool:
         """Check what the service would refuse, and say it next to the field concerned.
@@ -188,22 +197,24 @@ class EventForm(FlaskForm):
         """
         ok = super().validate(extra_validators)
         if self.occurred_at.data and self.moment() > datetime.now(UTC) + timedelta(minutes=5):
-            self.occurred_at.errors.append(_l("An event cannot be in the future."))
+            _mark(self.occurred_at, _l("An event cannot be in the future."))
         if not any((getattr(self, f"description_{code}").data or "").strip() for code in LANGS):
             shown = current_language() if current_language() in LANGS else "fr"
-            getattr(self, f"description_{shown}").errors.append(
-                _l("Describe the event in Arabic, French or English.")
+            _mark(
+                getattr(self, f"description_{shown}"),
+                _l("Describe the event in Arabic, French or English."),
             )
         # Rows filled in, or None when a row of the list is already marked.
         given = {name: self._check_rows(getattr(self, name)) for name in ("inputs", "outputs")}
         if self.event_type.data == EventType.TRANSFORMATION.value:
             for name in ("inputs", "outputs"):
                 if given[name] == 0:
-                    getattr(self, name)[0].material.errors.append(
-                        _l("A transformation needs inputs and outputs.")
+                    _mark(
+                        getattr(self, name)[0].material,
+                        _l("A transformation needs inputs and outputs."),
                     )
         elif given["inputs"] == 0 and given["outputs"] == 0:
-            self.outputs[0].quantity.errors.append(_l("Give the quantity this event concerns."))
+            _mark(self.outputs[0].quantity, _l("Give the quantity this event concerns."))
         for name in ("inputs", "outputs"):
             rows = getattr(self, name)
             rows.errors = [entry.errors for entry in rows.entries if entry.errors]
@@ -222,13 +233,13 @@ class EventForm(FlaskForm):
                 continue
             if quantity.data is None:
                 if material.data:
-                    quantity.errors.append(_l("Give the quantity of this material."))
+                    _mark(quantity, _l("Give the quantity of this material."))
             elif not material.data:
-                material.errors.append(_l("Choose the material of this quantity."))
+                _mark(material, _l("Choose the material of this quantity."))
             elif quantity.data <= 0:
-                quantity.errors.append(_l("A quantity must be more than zero."))
+                _mark(quantity, _l("A quantity must be more than zero."))
             elif entry.uom.data == "H87" and quantity.data != quantity.data.to_integral_value():
-                quantity.errors.append(_l("Pieces are counted in whole numbers."))
+                _mark(quantity, _l("Pieces are counted in whole numbers."))
             else:
                 filled += 1
         if any(entry.quantity.errors or entry.material.errors for entry in rows):
