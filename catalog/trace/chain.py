@@ -46,6 +46,18 @@ class ChainStatus:
     broken_at: int | None = None
     #: Hash of the last event (or the genesis); auditors can keep it to compare later.
     head: str = ""
+    #: Events found intact (all of them when ``ok``).
+    checked: int = 0
+
+    @property
+    def empty(self) -> bool:
+        """Nothing recorded yet: nothing is broken, but nothing is verified either."""
+        return self.ok and self.checked == 0
+
+    @property
+    def verified(self) -> bool:
+        """At least one event, and every link recomputes."""
+        return self.ok and self.checked > 0
 
 
 def sha256_hex(text: str) -> str:
@@ -119,6 +131,6 @@ def verify_events(lot: ChainedLot, events: Sequence[ChainedEvent]) -> ChainStatu
             and data.get("lot") == lot.public_id
         )
         if not intact:
-            return ChainStatus(False, number, expected_prev)
+            return ChainStatus(False, number, expected_prev, number - 1)
         expected_prev = row.hash
-    return ChainStatus(True, None, expected_prev)
+    return ChainStatus(True, None, expected_prev, len(events))

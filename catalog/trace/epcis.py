@@ -12,9 +12,11 @@ from shop.models import utcnow
 from .identifiers import lot_class_uri
 from .models import Lot, TraceEvent
 from .queries import verify_chain
-from .vocabulary import MATERIAL_LOT, EventType
+from .vocabulary import MATERIAL_LOT, EventType, cbv_biz_step
 
-EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/epcis-context.jsonld"
+#: The versioned context: the unversioned address follows GS1's latest release,
+#: which may change what our terms mean.
+EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 TAAWON_NS = "urn:taawon:voc:"
 
 
@@ -77,7 +79,10 @@ def _epcis_event(
     else:
         out["inputQuantityList"] = elements(data["inputs"])
         out["outputQuantityList"] = elements(data["outputs"])
-    out["bizStep"] = data["bizStep"]
+    # From the step, not the recorded ``bizStep``: events recorded before every
+    # step had a CBV value hold "transforming", which no EPCIS reader accepts
+    # (the hashed record keeps what was written, in ``taawon:record``).
+    out["bizStep"] = cbv_biz_step(data["step"])
     out["readPoint"] = {"id": read_point}
     out["bizLocation"] = {"id": f"urn:taawon:cooperative:{lot.cooperative.slug}"}
     creates_lot = any(item["material"] == MATERIAL_LOT for item in data["outputs"])
@@ -117,7 +122,8 @@ def epcis_document(lot: Lot, events: Sequence[TraceEvent] | None = None) -> dict
         "schemaVersion": "2.0",
         "creationDate": utcnow().replace(microsecond=0).isoformat() + "Z",
         "taawon:lot": lot_class_uri(lot),
-        "taawon:chainVerified": status.ok,
+        # A story with no event is not a verified one.
+        "taawon:chainVerified": status.verified,
         **({"taawon:chainBrokenAt": status.broken_at} if not status.ok else {}),
         "epcisBody": {
             "eventList": [_epcis_event(lot, e, data, corrections.get(e.id)) for e, data in readable]

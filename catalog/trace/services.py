@@ -365,7 +365,7 @@ def record_trace_event(
         "sequence": sequence,
         "type": event_type.value,
         "step": step.value,
-        "bizStep": CBV_BIZ_STEPS.get(step, "transforming"),
+        "bizStep": CBV_BIZ_STEPS[step],
         "eventTime": occurred_at.replace(microsecond=0).isoformat(),
         "eventTimeZoneOffset": offset_str(occurred_at),
         "place": {

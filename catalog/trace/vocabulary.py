@@ -16,6 +16,13 @@ class EventType(enum.StrEnum):
     TRANSFORMATION = "TransformationEvent"
 
 
+#: The event types in plain words, for the forms.
+EVENT_TYPE_LABELS: dict[EventType, LazyString] = {
+    EventType.OBJECT: _l("Something done to the lot or checked"),
+    EventType.TRANSFORMATION: _l("Materials turned into others"),
+}
+
+
 class Action(enum.StrEnum):
     """EPCIS action of an ObjectEvent."""
 
@@ -78,21 +85,70 @@ STEP_LABELS: dict[Step, LazyString] = {
     Step.SHIPPING: _l("Shipping"),
 }
 
-#: The GS1 CBV 2.0 business step each step is exported as; our finer step
-#: travels alongside as ``taawon:step``.
+#: The GS1 CBV 2.0 business step each step is exported as (every step has one:
+#: the EPCIS schema refuses anything else). Our finer step travels alongside as
+#: ``taawon:step``. The choices follow the CBV's own definitions:
+#:
+#: - ``commissioning``: a class-level identifier used for the first time;
+#:   the CBV names harvesting and picking among its cases.
+#: - ``creating_class_instance``: "an instance or increased quantity of a
+#:   class-level identifier is produced", and may repeat for the same lot (the
+#:   CBV's examples: ingredients combined into a batch, potatoes sorted and
+#:   washed). Our quantities are class-level (a lot, a material of a lot), so
+#:   every processing step, and bottling, which makes the lot's units, is one.
+#: - ``packing``: putting objects into a larger container.
+#: - ``sampling``: a laboratory test destroys the portion it examines;
+#:   ``inspecting`` is the non-destructive review of an audit.
+#: - ``storing`` and ``shipping`` as such.
+#:
+#: There is no "transforming" in the CBV: the event type says that.
 CBV_BIZ_STEPS: dict[Step, str] = {
     Step.HARVESTING: "commissioning",
     Step.COLLECTING: "commissioning",
-    Step.BOTTLING: "packing",
+    Step.DRYING: "creating_class_instance",
+    Step.CRACKING: "creating_class_instance",
+    Step.ROASTING: "creating_class_instance",
+    Step.PRESSING: "creating_class_instance",
+    Step.FILTERING: "creating_class_instance",
+    Step.SEPARATING: "creating_class_instance",
+    Step.SORTING: "creating_class_instance",
+    Step.EXTRACTING: "creating_class_instance",
+    Step.GRINDING: "creating_class_instance",
+    Step.MIXING: "creating_class_instance",
+    Step.ROLLING: "creating_class_instance",
+    Step.DISTILLING: "creating_class_instance",
+    Step.WEAVING: "creating_class_instance",
+    Step.SHAPING: "creating_class_instance",
+    Step.FIRING: "creating_class_instance",
+    Step.BOTTLING: "creating_class_instance",
     Step.PACKING: "packing",
-    Step.LAB_TEST: "inspecting",
+    Step.LAB_TEST: "sampling",
     Step.AUDIT: "inspecting",
     Step.STORING: "storing",
     Step.SHIPPING: "shipping",
 }
+#: The CBV's word for a step it has no name for.
+CBV_OTHER = "other"
+
+
+def cbv_biz_step(step: str) -> str:
+    """The CBV business step of one of our steps (``other`` for an unknown one)."""
+    try:
+        return CBV_BIZ_STEPS[Step(step)]
+    except ValueError:
+        return CBV_OTHER
+
 
 #: UN/ECE Recommendation 20 unit codes accepted for quantities.
 UOMS = frozenset({"KGM", "GRM", "LTR", "MLT", "H87"})
+#: The units in plain words, for the forms (a cooperative never types "KGM").
+UOM_NAMES: dict[str, LazyString] = {
+    "KGM": _l("kilograms"),
+    "GRM": _l("grams"),
+    "LTR": _l("litres"),
+    "MLT": _l("millilitres"),
+    "H87": _l("pieces"),
+}
 UOM_LABELS: dict[str, LazyString] = {
     "KGM": _l("%(qty)s kg"),
     "GRM": _l("%(qty)s g"),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
+    Field,
     FieldList,
     Form,
     FormField,
@@ -26,7 +29,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from catalog.trace import MATERIALS, STEP_LABELS, UOMS, Action, ContributionKind, EventType
+from catalog.trace import MATERIALS, STEP_LABELS, Action, ContributionKind, EventType
+from catalog.trace.vocabulary import EVENT_TYPE_LABELS, LANGS, UOM_NAMES
 from producers.workspace.forms import UPLOADS, options
 from shop.fields import (
     BoundedDateField,
@@ -34,7 +38,23 @@ from shop.fields import (
     BoundedIntegerField,
     FiniteDecimalField,
 )
+from shop.i18n import LOCAL_TZ, current_language
 from shop.params import MAX_ID
+
+
+def _mark(field: Field, message: Any) -> None:
+    """Add a message to the field's errors (the template marks it aria-invalid)."""
+    field.errors = [*field.errors, message]
+
+
+def shop_zone() -> ZoneInfo:
+    """The zone a cooperative's clock shows: event times are typed in it.
+
+    Morocco moves between UTC+1 and UTC+0 around Ramadan; the zone knows
+    when, so nobody picks an offset. (One function, so the shop's clock
+    module can take its place.)
+    """
+    return LOCAL_TZ
 
 
 def coordinate_field(label: Any, limit: int) -> FiniteDecimalField:
@@ -47,7 +67,6 @@ def coordinate_field(label: Any, limit: int) -> FiniteDecimalField:
     )
 
 
-OFFSETS = ("+01:00", "+00:00", "+02:00", "-05:00")
 CONTRIBUTION_LABELS = {
     ContributionKind.KG_SUPPLIED: _l("kg supplied"),
     ContributionKind.HOURS_WORKED: _l("hours worked"),
@@ -111,7 +130,7 @@ class QuantityForm(Form):
     quantity = FiniteDecimalField(
         _l("Quantity"), places=3, validators=[Optional(), NumberRange(min=0)]
     )
-    uom = SelectField(_l("Unit"), default="KGM", choices=options((u, u) for u in sorted(UOMS)))
+    uom = SelectField(_l("Unit"), default="KGM", choices=options(UOM_NAMES.items()))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,15 +144,7 @@ class EventForm(FlaskForm):
 
     event_type = SelectField(
         _l("Kind of event"),
-        choices=options(
-            [
-                (EventType.OBJECT.value, _l("Something done to the lot (ObjectEvent)")),
-                (
-                    EventType.TRANSFORMATION.value,
-                    _l("Materials turned into others (TransformationEvent)"),
-                ),
-            ]
-        ),
+        choices=options((kind.value, label) for kind, label in EVENT_TYPE_LABELS.items()),
     )
     step = SelectField(
         _l("Step"), choices=options((s.value, label) for s, label in STEP_LABELS.items())
@@ -148,8 +159,12 @@ class EventForm(FlaskForm):
             ]
         ),
     )
-    occurred_at = BoundedDateTimeLocalField(_l("When"), validators=[DataRequired()])
-    offset = SelectField(_l("Time zone"), choices=options((o, f"UTC{o}") for o in OFFSETS))
+    # The first format is the one written back: what <input type=datetime-local> reads.
+    occurred_at = BoundedDateTimeLocalField(
+        _l("When"),
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[DataRequired()],
+    )
     description_ar = TextAreaField(
         _l("Description in Arabic"),
         validators=[Length(max=2000)],
@@ -174,3 +189,68 @@ class EventForm(FlaskForm):
         _l("Keep the file private (only your team and Taawon's administrators can open it)")
     )
     corrects = BoundedIntegerField(validators=[Optional()], maximum=MAX_ID)
+
+    def moment(self) -> datetime:
+        """The typed wall-clock time as an aware datetime in the shop's zone."""
+        typed = self.occurred_at.data
+        if typed is None:
+            raise ValueError("no time typed (validate the form first)")
+        return typed.replace(tzinfo=shop_zone())
+
+    def validate(self, extra_validators=None) -> bool:
+        """Check what the service would refuse, and say it next to the field concerned.
+
+        The service's refusals carry no field; checked here, a missing
+        quantity, material or description marks its own field (the input
+        kept), instead of a message at the top of the page.
+        """
+        ok = super().validate(extra_validators)
+        if self.occurred_at.data and self.moment() > datetime.now(UTC) + timedelta(minutes=5):
+            _mark(self.occurred_at, _l("An event cannot be in the future."))
+        if not any((getattr(self, f"description_{code}").data or "").strip() for code in LANGS):
+            shown = current_language() if current_language() in LANGS else "fr"
+            _mark(
+                getattr(self, f"description_{shown}"),
+                _l("Describe the event in Arabic, French or English."),
+            )
+        # Rows filled in, or None when a row of the list is already marked.
+        given = {name: self._check_rows(getattr(self, name)) for name in ("inputs", "outputs")}
+        if self.event_type.data == EventType.TRANSFORMATION.value:
+            for name in ("inputs", "outputs"):
+                if given[name] == 0:
+                    _mark(
+                        getattr(self, name)[0].material,
+                        _l("A transformation needs inputs and outputs."),
+                    )
+        elif given["inputs"] == 0 and given["outputs"] == 0:
+            _mark(self.outputs[0].quantity, _l("Give the quantity this event concerns."))
+        for name in ("inputs", "outputs"):
+            rows = getattr(self, name)
+            rows.errors = [entry.errors for entry in rows.entries if entry.errors]
+        return ok and not self.errors
+
+    @staticmethod
+    def _check_rows(rows: FieldList) -> int | None:
+        """Mark each half-filled row's missing half; count the rows filled in.
+
+        None when a row is wrong: its own message says enough.
+        """
+        filled = 0
+        for entry in rows:
+            material, quantity = entry.material, entry.quantity
+            if quantity.errors:  # not a number: WTForms said so already
+                continue
+            if quantity.data is None:
+                if material.data:
+                    _mark(quantity, _l("Give the quantity of this material."))
+            elif not material.data:
+                _mark(material, _l("Choose the material of this quantity."))
+            elif quantity.data <= 0:
+                _mark(quantity, _l("A quantity must be more than zero."))
+            elif entry.uom.data == "H87" and quantity.data != quantity.data.to_integral_value():
+                _mark(quantity, _l("Pieces are counted in whole numbers."))
+            else:
+                filled += 1
+        if any(entry.quantity.errors or entry.material.errors for entry in rows):
+            return None
+        return filled

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from decimal import Decimal
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -33,7 +33,7 @@ from catalog.trace import (
 from producers.models import Member
 from producers.workspace.access import owned_or_404, workspace
 from producers.workspace.forms import options
-from producers.workspace.lot_forms import EventForm, LotForm
+from producers.workspace.lot_forms import EventForm, LotForm, shop_zone
 from shop.actions import commit_or_flash
 from shop.extensions import db
 from shop.params import require_int
@@ -188,15 +188,11 @@ def _quantities(entries) -> list[Quantity]:
 
 
 def _event_fields(form: EventForm) -> dict:
-    hours, minutes = form.offset.data[1:].split(":")
-    sign = -1 if form.offset.data.startswith("-") else 1
-    zone = timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
-    moment: datetime = form.occurred_at.data.replace(tzinfo=zone)
     event_type = EventType(form.event_type.data)
     return {
         "event_type": event_type,
         "step": Step(form.step.data),
-        "occurred_at": moment,
+        "occurred_at": form.moment(),
         "description": {
             lang: getattr(form, f"description_{lang}").data or "" for lang in ("ar", "fr", "en")
         },
@@ -221,6 +217,11 @@ def lot_events(lot_id: int):
         )
         if corrects is None:
             abort(404)
+    if request.method == "GET" and form.occurred_at.data is None:
+        # Now, on the cooperative's clock: most events are recorded as they happen.
+        form.occurred_at.data = datetime.now(shop_zone()).replace(
+            tzinfo=None, second=0, microsecond=0
+        )
     if form.validate_on_submit():
         with commit_or_flash(
             _("Event recorded. It can no longer be changed; record a correction if needed.")

@@ -258,7 +258,7 @@ def test_events_are_hash_chained(lot):
     data = second.data
     assert data["eventTime"] == "2025-08-02T09:30:00+01:00"
     assert data["eventTimeZoneOffset"] == "+01:00"
-    assert data["bizStep"] == "transforming" and data["step"] == "pressing"
+    assert data["bizStep"] == "creating_class_instance" and data["step"] == "pressing"
     assert data["outputs"] == [{"material": "argan-oil", "quantity": "31.5", "uom": "LTR"}]
     assert data["description"]["ar"] == "مرحلة 2"
     assert data["place"] == {"name": "Taliouine", "latitude": "30.5", "longitude": "-7.9"}

@@ -334,7 +334,7 @@ UOM = re.compile(r"[A-Z0-9]{2,3}")
 def check_epcis(doc: dict) -> list[dict]:
     """The EPCIS 2.0 JSON-LD requirements; returns the events."""
     context = doc["@context"]
-    assert "https://ref.gs1.org/standards/epcis/epcis-context.jsonld" in (
+    assert "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld" in (
         context if isinstance(context, list) else [context]
     )
     assert doc["type"] == "EPCISDocument" and doc["schemaVersion"] == "2.0"
