@@ -248,7 +248,7 @@ def _database_suggestions(text: str, lang: str) -> list[dict[str, str]]:
     for word in typed:
         query = query.where(_name_contains(word))
     slugs = dict(db.session.execute(query.order_by(Product.id).limit(SUGGESTIONS)).all())
-    names: dict[int, dict[str, str]] = {}
+    names: dict[int, dict[str, str | None]] = {}
     for product_id, locale, name in db.session.execute(
         select(
             ProductTranslation.product_id, ProductTranslation.locale, ProductTranslation.name
