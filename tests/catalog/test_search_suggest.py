@@ -149,6 +149,11 @@ def test_the_word_being_typed_completes_in_every_language(client, oils):
     assert len(suggested_slugs(client, "huile d", "fr")) == 5
 
 
+def test_a_sku_suggests_its_product_as_the_results_page_finds_it(client, oils):
+    sku = db.session.scalar(db.select(Product).filter_by(slug=oils["honey"])).variants[0].sku
+    assert suggested_slugs(client, sku, "ar") == found(client, sku, "ar") == [oils["honey"]]
+
+
 def test_typing_splits_finished_words_from_the_last_one():
     from catalog.search.whoosh.complete import split_typed
 

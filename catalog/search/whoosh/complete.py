@@ -19,7 +19,7 @@ from whoosh.reading import IndexReader
 
 from ..analysis import LANGS, WORD, unelide, words
 from ..backend import MAX_WORD_LENGTH, MAX_WORDS
-from .query import PAGE_LANG_BOOST, TYPO_WEIGHT, analyse, parse, word_query
+from .query import PAGE_LANG_BOOST, TYPO_WEIGHT, analyse, or_code, parse, word_query
 from .schema import ANALYZERS, KINDS, LATIN, SURFACE_FOLDED
 
 #: A word being typed shorter than this is not completed yet ("huile d").
@@ -93,14 +93,17 @@ def typing_query(raw: str, page_lang: str, reader: IndexReader, fuzzy: bool) -> 
 def completion_query(
     text: str, page_lang: str, reader: IndexReader, *, fuzzy: bool, every_word: bool
 ) -> Query:
-    """The results page's query for the finished words, and the word being typed."""
+    """The results page's query for the finished words, and the word being typed.
+
+    As on the results page, the whole text may also be a SKU or a GTIN.
+    """
     done, typing = split_typed(text)
     parsed, _ = parse(done)
     clauses: list[Query] = [word_query(w, page_lang, fuzzy) for w in parsed]
     last = typing_query(typing, page_lang, reader, fuzzy) if typing else None
     if last is not None:
         clauses.append(last)
-    return And(clauses) if every_word else Or(clauses)
+    return or_code(And(clauses) if every_word else Or(clauses), text)
 
 
 def completion_builder(text: str, page_lang: str, reader: IndexReader):

@@ -116,11 +116,15 @@ def build_query(
 ) -> Query:
     """All (or any) words, plus the whole text as a SKU or GTIN."""
     clauses = [word_query(w, page_lang, fuzzy) for w in parsed]
-    combined: Query = And(clauses) if every_word else Or(clauses)
+    return or_code(And(clauses) if every_word else Or(clauses), text)
+
+
+def or_code(query: Query, text: str) -> Query:
+    """``query``, or the whole text as a SKU or GTIN."""
     code = text.strip().lower()
     if code and len(code) <= 64 and " " not in code:
-        combined = Or([combined, Term("code", code, boost=KINDS["name"])])
-    return combined
+        return Or([query, Term("code", code, boost=KINDS["name"])])
+    return query
 
 
 #: An exact search finding fewer results than this retries with typos.
