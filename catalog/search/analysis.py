@@ -107,6 +107,21 @@ def fold(text: str) -> str:
     )
 
 
+#: A French elided article or pronoun glued to the next word, as shoppers type
+#: "d'argan" or "l'huile" without the apostrophe ("dargan", "lhuile").
+_GLUED_ELISION = re.compile(r"^(?:qu|[cdjlmnst])(?=[aeiouyhàâäéèêëîïôöùûü]\w\w)", re.IGNORECASE)
+
+
+def unelide(word: str) -> str | None:
+    """The word after a glued French elision ("dargan" → "argan"), or None.
+
+    Only a guess (does "lait" hide "ait"?), so the search tries it with the
+    typos, when the word as typed found little.
+    """
+    rest = _GLUED_ELISION.sub("", word, count=1)
+    return rest if rest != word else None
+
+
 def words(text: str) -> list[str]:
     """The words of a text as the analyzers cut them (NFC first)."""
     return WORD.findall(unicodedata.normalize("NFC", text))

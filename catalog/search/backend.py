@@ -82,7 +82,10 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """An autocomplete entry: a product name in (or falling back from) a language."""
+    """An autocomplete entry: a product name in (or falling back from) a language.
+
+    ``lang`` is the name's own language, so that a fallback can be marked.
+    """
 
     id: int
     slug: str
@@ -108,7 +111,8 @@ class SearchBackend(Protocol):
         """Products matching ``text``, narrowed by ``filters``, ranked for ``lang``."""
 
     def suggest(self, prefix: str, lang: str, limit: int = 8) -> list[Suggestion]:
-        """Product names in ``lang`` whose words start like ``prefix``."""
+        """Names (in ``lang`` or their fallback) of the first products ``search`` would
+        find for ``prefix``, its last word also completed as the start of a word."""
 
     def snapshot(self) -> dict[int, tuple[int, bool]]:
         """Every indexed product's (price, in stock), to find stale entries."""

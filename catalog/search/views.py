@@ -13,14 +13,14 @@ from sqlalchemy import select
 
 from producers.models import Cooperative
 from shop.extensions import db
-from shop.i18n import current_language
+from shop.i18n import current_language, pick, text_direction
 from shop.regions import regions
 
 from .. import queries
 from ..models import Category, CertificationKind, Product, ProductTranslation
 from ..presentation import CERTIFICATION_LABELS
 from . import get_backend
-from .analysis import words
+from .analysis import fold, words
 from .backend import MAX_WORDS, SORTS, SearchResult, SearchUnavailable
 
 SUGGESTIONS = 8
@@ -200,15 +200,29 @@ def search():
     )
 
 
+def _suggestion(label: str, label_lang: str, slug: str) -> dict[str, str]:
+    """One suggestion as JSON: the name, its language and direction, the product's URL."""
+    return {
+        "label": label,
+        "lang": label_lang,
+        "dir": text_direction(label_lang),
+        "url": url_for("catalog.product", slug=slug),
+    }
+
+
 def suggest():
-    """Autocomplete: up to 8 product names starting like ``q`` (JSON)."""
+    """Autocomplete: the names of the first products the results page would show (JSON).
+
+    Names are in the page's language when the product has one, else in
+    their fallback, with that language and its direction to mark them.
+    """
     text = request.args.get("q", "")[:100]
     lang = current_language()
     found: list[dict[str, str]] = []
     if len(text.strip()) >= 2:
         try:
             found = [
-                {"label": s.label, "lang": s.lang, "url": url_for("catalog.product", slug=s.slug)}
+                _suggestion(s.label, s.lang, s.slug)
                 for s in get_backend().suggest(text, lang, SUGGESTIONS)
             ]
         except SearchUnavailable:
@@ -223,19 +237,24 @@ def suggest():
 
 
 def _database_suggestions(text: str, lang: str) -> list[dict[str, str]]:
-    """Names in ``lang`` containing ``text`` (the index-less fallback)."""
-    rows = db.session.execute(
-        select(ProductTranslation.name, Product.slug)
-        .join(Product, Product.id == ProductTranslation.product_id)
-        .where(
-            ProductTranslation.locale == lang,
-            Product.id.in_(queries.visible_products().with_only_columns(Product.id)),
-            ProductTranslation.name.ilike(f"%{_escape_like(text.strip())}%", escape="\\"),
-        )
-        .order_by(ProductTranslation.name)
-        .limit(SUGGESTIONS)
-    )
-    return [
-        {"label": name, "lang": lang, "url": url_for("catalog.product", slug=slug)}
-        for name, slug in rows
-    ]
+    """Products with every typed word in a name, in any language (the index-less fallback).
+
+    Two queries: the products, then their names, shown in ``lang`` or their fallback.
+    """
+    typed = words(text)[:MAX_WORDS]
+    if not typed:
+        return []
+    query = queries.visible_products().with_only_columns(Product.id, Product.slug)
+    for word in typed:
+        query = query.where(_name_contains(word))
+    slugs = dict(db.session.execute(query.order_by(Product.id).limit(SUGGESTIONS)).all())
+    names: dict[int, dict[str, str | None]] = {}
+    for product_id, locale, name in db.session.execute(
+        select(
+            ProductTranslation.product_id, ProductTranslation.locale, ProductTranslation.name
+        ).where(ProductTranslation.product_id.in_(slugs))
+    ):
+        names.setdefault(product_id, {})[locale] = name
+    picked = [(pick(names.get(i, {}), lang), slug) for i, slug in slugs.items()]
+    picked.sort(key=lambda item: fold(item[0].text))
+    return [_suggestion(name.text, name.lang, slug) for name, slug in picked]

@@ -6,6 +6,7 @@
   var input = document.getElementById("site-search-q");
   if (!input || !input.dataset.suggestUrl || !window.fetch) { return; }
   var form = input.form;
+  var pageLang = document.documentElement.lang;
   var list = document.createElement("ul");
   list.id = "site-search-suggestions";
   list.className = "suggestions";
@@ -51,9 +52,13 @@
       item.setAttribute("aria-selected", "false");
       item.dataset.url = suggestion.url;
       var label = document.createElement("span");
-      // Names shown in a fallback language keep their own language and direction.
-      label.lang = suggestion.lang;
-      label.dir = "auto";
+      // A name shown in another language than the page's (the product has
+      // none in it) is marked with its own language and direction, as the
+      // product pages mark it.
+      if (suggestion.lang && suggestion.lang !== pageLang) {
+        label.lang = suggestion.lang;
+        label.dir = suggestion.dir || "auto";
+      }
       label.textContent = suggestion.label;
       item.appendChild(label);
       // mousedown, not click: it runs before the input loses focus.

@@ -355,6 +355,7 @@ def test_autocomplete_suggestions(client, corpus):
     assert {
         "label": "زَيْتُ الأَرْكَانِ التَّجْمِيلِيُّ",
         "lang": "ar",
+        "dir": "rtl",
         "url": f"/fr/products/{corpus['argan_ar'].slug}",
     } in fallback
 

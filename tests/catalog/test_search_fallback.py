@@ -35,6 +35,12 @@ def test_missing_index_falls_back_to_the_database(client, make_product, caplog):
     assert slugs(html) == [argan.slug] and slugs(arabic) == [argan.slug]
     assert "Search index unavailable" in caplog.text and "flask search reindex" in caplog.text
     assert [s["label"] for s in suggestions] == ["Huile d'argan"]
+    # Names in every language are searched, and shown in the page's (issue #14).
+    with caplog.at_level(logging.WARNING):
+        arabic_page = client.get("/ar/search/suggest?q=argan").json["suggestions"]
+    assert arabic_page == [
+        {"label": "زيت أركان", "lang": "ar", "dir": "rtl", "url": f"/ar/products/{argan.slug}"}
+    ]
     # LIKE wildcards typed by a shopper are plain characters.
     assert slugs(client.get("/fr/search?q=%25_").get_data(as_text=True)) == []
 

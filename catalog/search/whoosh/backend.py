@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
-from whoosh.query import And, Prefix, Query, Term
+from whoosh.query import Query
 from whoosh.searching import Searcher
 
 from shop.i18n import pick
 
 from ...queries import Filters
 from ..analysis import LANGS, fold
-from ..backend import MAX_WORDS, SearchResult, Suggestion
+from ..backend import SearchResult, Suggestion
+from .complete import completion_builder
 from .facets import Columns, facet_counts
-from .query import Word, build_query, parse, typo_distance, word_query
-from .schema import SURFACE, SURFACE_FOLDED
+from .query import Word, best_match, build_query, parse, typo_distance, word_query
+from .schema import SURFACE
 from .scoring import evaluate, ranked
 from .searcher import SearchableIndex
 from .snippets import description_snippet, expanded_terms
-
-#: An exact search finding fewer results than this retries with typos.
-FEW_RESULTS = 3
 
 
 class WhooshBackend(SearchableIndex):
@@ -43,20 +43,11 @@ class WhooshBackend(SearchableIndex):
                 scores = evaluate(q, searcher)
                 return ranked(scores) if ranked_sort else list(scores)
 
-            query = build_query(parsed, text, lang)
-            order = run(query)
-            result = SearchResult()
-            if len(order) < FEW_RESULTS:
+            match = best_match(partial(build_query, parsed, text, lang), run)
+            query, order = match.query, match.order
+            result = SearchResult(fuzzy=match.fuzzy)
+            if match.retried:
                 result.suggestion = self._did_you_mean(searcher, parsed, typed, lang)
-                for fuzzy_query in (
-                    build_query(parsed, text, lang, fuzzy=True),
-                    build_query(parsed, text, lang, fuzzy=True, every_word=False),
-                ):
-                    more = run(fuzzy_query)
-                    if len(more) > len(order):
-                        query, order, result.fuzzy = fuzzy_query, more, True
-                    if order:
-                        break
             allowed, result.facets = facet_counts(cols, set(order), filters)
             result.total = len(allowed)
             kept = (
@@ -89,16 +80,25 @@ class WhooshBackend(SearchableIndex):
     ) -> str | None:
         """The typed words, with those found nowhere replaced by close indexed words."""
         corrector = searcher.corrector("spell")
-        unknown = {
-            w.raw for w in parsed if not evaluate(word_query(w, lang, fuzzy=False), searcher)
-        }
+
+        def found(word: Word) -> bool:
+            return bool(evaluate(word_query(word, lang, fuzzy=False), searcher))
+
+        unknown = {w.raw: w for w in parsed if not found(w)}
         corrected, changed = [], False
         for raw in typed:
+            word = unknown.get(raw)
+            if word is not None and word.unelided is not None and found(word.unelided):
+                # "dargan" → "d’argan": the apostrophe was left out.
+                glued = raw[: len(raw) - len(word.unelided.raw)]
+                corrected.append(f"{glued}\u2019{word.unelided.raw}")
+                changed = True
+                continue
             surface = [t.text for t in SURFACE(raw)]
             distance = typo_distance(raw)
             options = (
                 corrector.suggest(surface[0], limit=1, maxdist=distance, prefix=1)
-                if raw in unknown and surface and distance
+                if word is not None and surface and distance
                 else []
             )
             if options and fold(options[0]) != fold(raw):
@@ -109,23 +109,31 @@ class WhooshBackend(SearchableIndex):
         return " ".join(corrected) if changed else None
 
     def suggest(self, prefix: str, lang: str, limit: int = 8) -> list[Suggestion]:
-        """Names in ``lang`` (or their fallback) containing words that start so."""
-        typed = [t.text for t in SURFACE_FOLDED(prefix[:100])][:MAX_WORDS]
-        if not typed or len(prefix.strip()) < 2:
+        """The names of the first products the results page would show for ``prefix``.
+
+        The same analysis and steps as :meth:`search` (every language,
+        transliterations, typos), with the word being typed also matching
+        the start of a name's word; names in ``lang``, or their fallback.
+        """
+        if len(prefix.strip()) < 2:
             return []
-        field_name = f"complete_{lang}"
-        clauses: list[Query] = [Term(field_name, w) for w in typed[:-1]]
-        clauses.append(Prefix(field_name, typed[-1]))
         with self._searcher() as searcher:
-            hits = searcher.search(And(clauses), limit=50, terms=False)
+            tried: list[tuple[Query, dict[int, float]]] = []
+
+            def run(q: Query) -> list[int]:
+                tried.append((q, evaluate(q, searcher)))
+                return list(tried[-1][1])
+
+            match = best_match(completion_builder(prefix[:100], lang, searcher.reader()), run)
+            scores = next(s for q, s in tried if q is match.query)
+            # The best few, without sorting every match (a prefix may match thousands).
+            best = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
             found = []
-            for hit in hits:
-                name = pick({code: hit.get(f"name_{code}") or "" for code in LANGS}, lang)
-                found.append(Suggestion(int(hit["id"]), hit["slug"], name.text, name.lang))
-        # Names that start with what was typed first, then alphabetical.
-        start = fold(prefix.strip())
-        found.sort(key=lambda s: (not fold(s.label).startswith(start), fold(s.label)))
-        return found[:limit]
+            for docnum, _ in best:
+                stored = searcher.stored_fields(docnum)
+                name = pick({code: stored.get(f"name_{code}") or "" for code in LANGS}, lang)
+                found.append(Suggestion(int(stored["id"]), stored["slug"], name.text, name.lang))
+        return found
 
     def snapshot(self) -> dict[int, tuple[int, bool]]:
         """Every live document's (price, in stock) by product id."""

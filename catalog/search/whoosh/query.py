@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from whoosh.query import And, FuzzyTerm, Or, Query, Term
 
-from ..analysis import LANGS, words
+from ..analysis import LANGS, unelide, words
 from ..backend import MAX_WORD_LENGTH, MAX_WORDS
 from .schema import ANALYZERS, KINDS, LATIN
 
@@ -14,6 +15,8 @@ from .schema import ANALYZERS, KINDS, LATIN
 FUZZY_KINDS = ("name", "category", "region")
 #: Matches in the page's language rank above the same match in another one.
 PAGE_LANG_BOOST = 2.0
+#: A typo match counts for less than an exact one.
+TYPO_WEIGHT = 0.5
 
 
 def typo_distance(word: str) -> int:
@@ -28,6 +31,27 @@ class Word:
     raw: str
     terms: dict[str, str]  # lang → analysed term
     latin: str
+    #: The word after a French elision typed without its apostrophe
+    #: ("dargan" → "argan"), tried with the typos.
+    unelided: Word | None = None
+
+
+def analyse(raw: str) -> Word | None:
+    """What each analyzer makes of one typed word; None for a stop word.
+
+    A word that is a stop word in any language ("de", "the", "في") is not
+    searchable, since its language's fields never hold it.
+    """
+    terms = {}
+    for lang in LANGS:
+        tokens = [t.text for t in ANALYZERS[lang](raw)]
+        if tokens:
+            terms[lang] = tokens[0]
+    if len(terms) < len(LANGS):
+        return None
+    latin = [t.text for t in LATIN(raw)]
+    rest = unelide(raw)
+    return Word(raw, terms, latin[0] if latin else "", analyse(rest) if rest else None)
 
 
 def parse(text: str) -> tuple[list[Word], list[str]]:
@@ -38,21 +62,22 @@ def parse(text: str) -> tuple[list[Word], list[str]]:
     "the", "في") is not required, since its language's fields never hold it.
     """
     typed = [w[:MAX_WORD_LENGTH] for w in words(text)][:MAX_WORDS]
-    parsed = []
-    for raw in typed:
-        terms = {}
-        for lang in LANGS:
-            tokens = [t.text for t in ANALYZERS[lang](raw)]
-            if tokens:
-                terms[lang] = tokens[0]
-        if len(terms) == len(LANGS):
-            latin = [t.text for t in LATIN(raw)]
-            parsed.append(Word(raw, terms, latin[0] if latin else ""))
-    return parsed, typed
+    return [w for w in map(analyse, typed) if w], typed
 
 
 def word_query(word: Word, page_lang: str, fuzzy: bool) -> Query:
     """Where one word may match: any field of any language, or a code."""
+    options = _word_options(word, page_lang, fuzzy)
+    if fuzzy and word.unelided:
+        # "dargan" may be "d'argan": its second half counts like a typo match.
+        options.append(Or(_word_options(word.unelided, page_lang, fuzzy), boost=TYPO_WEIGHT))
+    # A sum (Or), not DisjunctionMax: in Whoosh 2.7 DisjunctionMaxMatcher.score
+    # takes the max over sub-matchers without checking they sit on the current
+    # document, so one product's name match leaks into another's score.
+    return Or(options)
+
+
+def _word_options(word: Word, page_lang: str, fuzzy: bool) -> list[Query]:
     options: list[Query] = []
     distance = typo_distance(word.raw) if fuzzy else 0
     for lang, term in word.terms.items():
@@ -61,12 +86,11 @@ def word_query(word: Word, page_lang: str, fuzzy: bool) -> Query:
             name = f"{kind}_{lang}"
             options.append(Term(name, term, boost=weight * lang_boost))
             if distance and kind in FUZZY_KINDS:
-                # A typo match counts for less than an exact one.
                 options.append(
                     FuzzyTerm(
                         name,
                         term,
-                        boost=weight * lang_boost * 0.5,
+                        boost=weight * lang_boost * TYPO_WEIGHT,
                         maxdist=distance,
                         prefixlength=1,
                     )
@@ -78,16 +102,13 @@ def word_query(word: Word, page_lang: str, fuzzy: bool) -> Query:
                 FuzzyTerm(
                     "translit",
                     word.latin,
-                    boost=KINDS["name"] * 0.5,
+                    boost=KINDS["name"] * TYPO_WEIGHT,
                     maxdist=distance,
                     prefixlength=1,
                 )
             )
     options.append(Term("code", word.raw.lower(), boost=KINDS["name"]))
-    # A sum (Or), not DisjunctionMax: in Whoosh 2.7 DisjunctionMaxMatcher.score
-    # takes the max over sub-matchers without checking they sit on the current
-    # document, so one product's name match leaks into another's score.
-    return Or(options)
+    return options
 
 
 def build_query(
@@ -95,8 +116,48 @@ def build_query(
 ) -> Query:
     """All (or any) words, plus the whole text as a SKU or GTIN."""
     clauses = [word_query(w, page_lang, fuzzy) for w in parsed]
-    combined: Query = And(clauses) if every_word else Or(clauses)
+    return or_code(And(clauses) if every_word else Or(clauses), text)
+
+
+def or_code(query: Query, text: str) -> Query:
+    """``query``, or the whole text as a SKU or GTIN."""
     code = text.strip().lower()
     if code and len(code) <= 64 and " " not in code:
-        combined = Or([combined, Term("code", code, boost=KINDS["name"])])
-    return combined
+        return Or([query, Term("code", code, boost=KINDS["name"])])
+    return query
+
+
+#: An exact search finding fewer results than this retries with typos.
+FEW_RESULTS = 3
+
+
+@dataclass
+class Match:
+    """The query that found the results, and the results in order."""
+
+    query: Query
+    order: list[int]
+    #: True when the results come from typo-tolerant matching.
+    fuzzy: bool = False
+    #: True when the exact words found little (a "did you mean" may help).
+    retried: bool = False
+
+
+def best_match(build: Callable[..., Query], run: Callable[[Query], list[int]]) -> Match:
+    """Exact words first; with typos when that finds little; any word last.
+
+    ``build(fuzzy=..., every_word=...)`` makes the query of each step, so that
+    the results page and autocomplete go through the same steps.
+    """
+    exact = build(fuzzy=False, every_word=True)
+    match = Match(exact, run(exact))
+    if len(match.order) < FEW_RESULTS:
+        match.retried = True
+        for every_word in (True, False):
+            query = build(fuzzy=True, every_word=every_word)
+            more = run(query)
+            if len(more) > len(match.order):
+                match.query, match.order, match.fuzzy = query, more, True
+            if match.order:
+                break
+    return match

@@ -7,15 +7,14 @@ from typing import Any
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
-from shop.i18n import pick
-
 from ..analysis import LANGS, language_analyzer, latin_analyzer, surface_analyzer, transliterate
 from ..backend import ProductDocument
 
 #: Bump when the schema changes: an index written by older code is then
 #: "missing" (plain listings) until ``flask search reindex`` rebuilds it.
 #: v2: numbers are columns only (not indexed), texts without positions.
-INDEX_NAME = "products_v2"
+#: v3: no ``complete_<lang>`` fields (autocomplete uses the name fields).
+INDEX_NAME = "products_v3"
 #: Searchable text fields per language, with their weight in the ranking.
 KINDS: dict[str, float] = {
     "name": 4.0,
@@ -29,6 +28,7 @@ KINDS: dict[str, float] = {
 ANALYZERS = {lang: language_analyzer(lang) for lang in LANGS}
 LATIN = latin_analyzer()
 SURFACE = surface_analyzer()
+#: What autocomplete's word being typed is before stemming, as the name fields fold it.
 SURFACE_FOLDED = surface_analyzer(fold_accents=True)
 
 
@@ -67,7 +67,6 @@ def build_schema() -> Schema:
             stored = kind in ("name", "description")  # names for autocomplete, texts for snippets
             # No positions: there is no phrase search, and snippets re-analyse the text.
             fields[f"{kind}_{lang}"] = TEXT(analyzer=ANALYZERS[lang], stored=stored, phrase=False)
-        fields[f"complete_{lang}"] = TEXT(analyzer=SURFACE_FOLDED, phrase=False)
     return Schema(**fields)
 
 
@@ -99,5 +98,4 @@ def document_fields(doc: ProductDocument) -> dict[str, Any]:
     for lang in LANGS:
         for kind, by_lang in texts.items():
             values[f"{kind}_{lang}"] = by_lang.get(lang, "")
-        values[f"complete_{lang}"] = pick(doc.names, lang).text
     return values
