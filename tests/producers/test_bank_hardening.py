@@ -11,8 +11,8 @@ import re
 from datetime import timedelta
 
 import pytest
-from flask_babel import force_locale
 from babel.dates import format_date, format_time
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from catalog.models import Product, ProductStatus
