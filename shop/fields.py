@@ -46,7 +46,11 @@ class _KeepsItsMessage:
     """
 
     def pre_validate(self, form: Any) -> None:
-        if getattr(self, "process_errors", None):
+        # Only for something typed: an empty field is for Optional() (which
+        # clears WTForms' "not a valid number") or DataRequired() to judge.
+        raw = getattr(self, "raw_data", None) or [""]
+        typed = isinstance(raw[0], str) and raw[0].strip()
+        if getattr(self, "process_errors", None) and typed:
             raise StopValidation()
 
 
