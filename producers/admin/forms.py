@@ -110,7 +110,7 @@ class SlugForm(FlaskForm):
     """
 
     slug = StringField(
-        _l("Address in the shop"),
+        _l("New address"),
         validators=[DataRequired(_l("Give the new address.")), Length(max=SLUG_MAX)],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         render_kw={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"},
