@@ -4,7 +4,7 @@ An administrator may change a cooperative's slug; the addresses it had are
 kept here so that the public pages redirect them (301) to the new one.
 
 Revision ID: 08d3675402eb
-Revises: 52a450dbee4f
+Revises: a5c3e91d7b20
 Create Date: 2026-12-02 09:55:46.567402
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '08d3675402eb'
-down_revision = '52a450dbee4f'
+down_revision = 'a5c3e91d7b20'
 branch_labels = None
 depends_on = None
 
