@@ -91,20 +91,17 @@ def test_a_manager_is_sent_to_the_workspace_instead(client, make_user, login, ma
 # ---------------------------------------------------------------- the round trip
 
 
-def register(client, post_form, url, email="nouvelle@coop.ma"):
-    return post_form(
-        client,
-        url,
-        {
-            "name": "Fatima Zahra",
-            "email": email,
-            "password": "a long enough password",
-            "confirm": "a long enough password",
-        },
-    )
+def register(client, post_form, outbox, url, email="nouvelle@coop.ma"):
+    """Register through ``url``, open the mailed link, choose the password: the last answer."""
+    asked = post_form(client, url, {"name": "Fatima Zahra", "email": email})
+    assert asked.status_code == 200, asked.status_code
+    text = outbox()[-1].get_body(("plain",)).get_content()
+    link = re.search(r"http://shop\.test(/fr/account/register/\S+)", text).group(1)
+    password = "a long enough password 2026"
+    return post_form(client, link, {"password": password, "confirm": password})
 
 
-def test_registering_from_the_login_redirect_returns_to_the_application(client, post_form):
+def test_registering_from_the_login_redirect_returns_to_the_application(client, post_form, outbox):
     # An anonymous visitor clicks "Apply to sell": the login page, remembering the form.
     to_login = client.get(APPLY)
     assert to_login.status_code == 302
@@ -117,21 +114,27 @@ def test_registering_from_the_login_redirect_returns_to_the_application(client, 
     assert link, "no link to the registration page"
     register_url = link.group(1).replace("&amp;", "&")
     assert parse_qs(urlsplit(register_url).query)["next"] == [APPLY]
-    # The registration form keeps it, and registering lands on the application form.
+    # The registration form keeps it, the mailed link carries it, and finishing
+    # the registration lands on the application form.
     form = client.get(register_url).get_data(as_text=True)
     assert f'name="next" value="{APPLY}"' in form
-    done = register(client, post_form, register_url)
+    done = register(client, post_form, outbox, register_url)
     assert done.status_code == 302 and done.location.endswith(APPLY)
     page = client.get(APPLY)
     assert page.status_code == 200 and 'id="application-form"' in page.get_data(as_text=True)
+
+
+def test_registering_without_a_destination_lands_home(client, post_form, outbox):
+    done = register(client, post_form, outbox, "/fr/account/register")
+    assert done.status_code == 302 and urlsplit(done.location).path == "/fr/"
 
 
 @pytest.mark.parametrize(
     "target",
     ["https://evil.example/x", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"],
 )
-def test_registration_only_follows_local_paths(client, post_form, target):
-    done = register(client, post_form, f"/fr/account/register?next={target}")
+def test_registration_only_follows_local_paths(client, post_form, outbox, target):
+    done = register(client, post_form, outbox, f"/fr/account/register?next={target}")
     assert done.status_code == 302
     assert "evil" not in done.location and "javascript" not in done.location
 
