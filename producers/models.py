@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from shop.accounts.models import User
-from shop.extensions import db
+from shop.extensions import Model, db
 from shop.i18n import Localized, localized
 from shop.models import Timestamped, str_enum, utcnow
 from shop.regions import Region, regions
@@ -178,7 +178,7 @@ class CooperativeDocument(Timestamped, db.Model):
     )
 
 
-class CooperativeOldSlug(db.Model):
+class CooperativeOldSlug(Model):
     """An address a cooperative had before an administrator changed it.
 
     Links printed on labels, shared on social media or indexed by search

@@ -166,7 +166,7 @@ def slug(id: int):
     if form.validate():
         try:
             changed = slugs.change_slug(
-                coop, form.slug.data, current_user, form.slug_reason.data or ""
+                coop, form.slug.data or "", current_user, form.slug_reason.data or ""
             )
         except services.ProducerError as exc:
             db.session.rollback()

@@ -118,24 +118,21 @@ def earnings(coop: Cooperative) -> Earnings:
     sales, orders = _sales(coop)
     due = balance.payable + balance.fund_payable
     pending = balance.pending + balance.fund_pending
-    figures = {"sales_cents": sales, "sales_orders": orders, "due_cents": due}
-    figures["pending_cents"] = pending
 
-    def without(reason: str) -> Earnings:
-        return Earnings(**figures, next_payout=None, reason=reason)
+    def result(next_payout: date | None, reason: str = "") -> Earnings:
+        return Earnings(sales, orders, due, pending, next_payout, reason)
 
     if coop.status == CooperativeStatus.SUSPENDED:
-        return without(SUSPENDED)
+        return result(None, SUSPENDED)
     if not coop.rib and not coop.stripe_account_id:
-        return without(NO_BANK_DETAILS)
-    today = clock.local_date()
-    start = today
+        return result(None, NO_BANK_DETAILS)
+    start = clock.local_date()
     rib_ready = rib_payable_from(coop.rib_updated_at) if coop.rib else None
     if rib_ready is not None:
         start = max(start, clock.local_date(rib_ready))
     if due <= 0:
         released = _first_release(coop) if pending > 0 else None
         if released is None:
-            return without(AWAITING_DELIVERY if pending > 0 else NOTHING_DUE)
+            return result(None, AWAITING_DELIVERY if pending > 0 else NOTHING_DUE)
         start = max(start, released)
-    return Earnings(**figures, next_payout=run_day_from(start))
+    return result(run_day_from(start))
