@@ -26,6 +26,7 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.money.amounts import parse_mad
 from shop.params import parse_int
+from shop.slugs import slugify
 from shop.spreadsheet import CsvFileError, RowError, SafeDictReader
 from shop.storage import Storage
 
@@ -384,13 +385,14 @@ def _unique_slug(base: str, taken: set[str]) -> str:
 
 
 def _new_product(row: Row, slugs: set[str]) -> Product:
-    # Slugs are ASCII: from the French or English name, else the SKU.
-    name = row.names["fr"] or row.names["en"] or row.sku
+    # Slugs are ASCII: from the French or English name, else the Arabic one
+    # transliterated, else the SKU.
+    name = row.names["fr"] or row.names["en"] or row.names["ar"] or row.sku
     approved = row.cooperative.is_approved
     product = Product(
         cooperative=row.cooperative,
         category=row.category,
-        slug=_unique_slug(f"{fold(name)}-{row.cooperative.slug}", slugs),
+        slug=_unique_slug(f"{slugify(name, 60) or 'produit'}-{row.cooperative.slug}", slugs),
         status=ProductStatus.PUBLISHED if approved else ProductStatus.DRAFT,
         published_at=utcnow() if approved else None,
         origin=", ".join(filter(None, (row.cooperative.commune, row.cooperative.province))),

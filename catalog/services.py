@@ -15,12 +15,13 @@ from shop.models import utcnow
 from shop.money.policy import current_policy
 from shop.money.split import Policy, split
 from shop.params import parse_int
+from shop.slugs import slugify
 from shop.spreadsheet import CsvFileError, RowError, SafeDictReader
 from shop.storage import get_storage
 
 from .exceptions import CatalogError, FloorError, ImageError
 from .images import process_image
-from .importer import fold, variant_label
+from .importer import variant_label
 from .models import (
     Category,
     Certification,
@@ -138,11 +139,12 @@ def save_product(
     if category is None:
         raise CatalogError(_l("Choose a category."))
     if product is None:
-        name = data.get("name_fr") or data.get("name_en") or ""
+        # A name in Latin letters reads best; an Arabic-only name is transliterated.
+        name = data.get("name_fr") or data.get("name_en") or data.get("name_ar") or ""
         product = Product(
             cooperative=cooperative,
             status=ProductStatus.DRAFT,
-            slug=_unique_product_slug(f"{fold(name) or 'produit'}-{cooperative.slug}"),
+            slug=_unique_product_slug(f"{slugify(name, 60) or 'produit'}-{cooperative.slug}"),
         )
         db.session.add(product)
     product.category = category

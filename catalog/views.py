@@ -7,13 +7,14 @@ from flask import (
     Response,
     abort,
     current_app,
+    redirect,
     render_template,
     request,
     send_file,
     url_for,
 )
 
-from producers.models import Cooperative
+from producers.models import Cooperative, CooperativeOldSlug
 from shop.cache import cached
 from shop.extensions import db
 from shop.i18n import LANGUAGES
@@ -116,7 +117,17 @@ def cooperative(slug: str):
     """A cooperative's public profile with its products."""
     coop = db.session.scalar(queries.approved_cooperatives().where(Cooperative.slug == slug))
     if coop is None:
-        abort(404)
+        # An address the cooperative had before an administrator changed it:
+        # links on labels and other sites move permanently to the new one.
+        current = db.session.scalar(
+            queries.approved_cooperatives()
+            .with_only_columns(Cooperative.slug)
+            .join(CooperativeOldSlug, CooperativeOldSlug.cooperative_id == Cooperative.id)
+            .where(CooperativeOldSlug.slug == slug)
+        )
+        if current is None:
+            abort(404)
+        return redirect(url_for("catalog.cooperative", slug=current), 301)
     products = db.session.scalars(
         queries.filtered_products(queries.Filters(cooperative=slug))
     ).all()

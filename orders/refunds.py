@@ -314,6 +314,27 @@ def mark_succeeded(refund: Refund) -> None:
     accounting.post_refund_paid(refund)
 
 
+def card_refund_problem(order: Order):
+    """Why staff cannot refund this card order here now, in staff's words (None: they can)."""
+    if order.payment_method != PaymentMethod.CARD:
+        return None
+    if not payments.is_configured():
+        return _l(
+            "Card refunds go through Stripe, and no Stripe key is set on this shop "
+            "(STRIPE_SECRET_KEY): nothing can be refunded to the card from here. Set the "
+            "key, or refund the payment from the Stripe dashboard."
+        )
+    if not order.stripe_payment_intent:
+        return _l("This card payment has no Stripe reference: refund it from the Stripe dashboard.")
+    return None
+
+
+def _refuse_card_problem(order: Order) -> None:
+    problem = card_refund_problem(order)
+    if problem is not None:
+        raise RefundError(problem)
+
+
 def _pay(refund: Refund) -> None:
     """Send the money back: cash is recorded as handed back, a card refund goes to Stripe."""
     if refund.method == RefundMethod.CASH:
@@ -383,6 +404,8 @@ def create_refund(
     lock(order)
     plan = plan_refund(order, items, shipping)
     method = RefundMethod.CARD if order.payment_method == PaymentMethod.CARD else RefundMethod.CASH
+    if method == RefundMethod.CARD:
+        _refuse_card_problem(order)
     refund = record(plan, reason, actor, method)
     _pay(refund)
     follow_order(order)
@@ -419,6 +442,8 @@ def admin_cancel(order: Order, reason: str | None, actor: User | None) -> Refund
     moved, nothing in the ledger). Raises RefundError otherwise.
     """
     reason = _check_reason(reason, _l("Give the reason for the cancellation."))
+    if order.status == OrderStatus.PAID:
+        _refuse_card_problem(order)  # the paid card would be refunded
     return _cancel_unshipped(order, reason, actor)
 
 

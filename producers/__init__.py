@@ -18,10 +18,12 @@ def init_app(app: Flask) -> None:
     from producers.money.transparency import init_transparency
     from producers.presentation import init_presentation
     from producers.workspace.blueprint import bp as workspace_bp
+    from producers.workspace.sell import bp as sell_bp
     from shop.navigation import NavLink, add_link
 
     app.register_blueprint(workspace_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(sell_bp)
     init_transparency(app)
     init_presentation(app)
     app.cli.add_command(producers_cli)
@@ -38,4 +40,16 @@ def init_app(app: Flask) -> None:
     )
     add_link(
         app, "account", NavLink("admin.index", _l("Administration"), lambda user: user.is_admin)
+    )
+    # The way in for a cooperative: the footer for everyone, the account menu
+    # for a signed-in person who manages none yet (base.html adds it for visitors).
+    add_link(app, "footer", NavLink("sell.page", _l("Sell on Taawon")))
+    add_link(
+        app,
+        "account",
+        NavLink(
+            "sell.page",
+            _l("Sell on Taawon"),
+            lambda user: not getattr(user, "memberships", None) and not user.is_admin,
+        ),
     )

@@ -21,9 +21,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from shop.accounts.models import User
-from shop.extensions import db
+from shop.extensions import Model, db
 from shop.i18n import Localized, localized
-from shop.models import Timestamped, str_enum
+from shop.models import Timestamped, str_enum, utcnow
 from shop.regions import Region, regions
 
 
@@ -176,6 +176,28 @@ class CooperativeDocument(Timestamped, db.Model):
             "documents", cascade="all, delete-orphan", order_by="CooperativeDocument.id"
         )
     )
+
+
+class CooperativeOldSlug(Model):
+    """An address a cooperative had before an administrator changed it.
+
+    Links printed on labels, shared on social media or indexed by search
+    engines keep working: the public pages redirect an old slug (301) to the
+    cooperative's current address. A slug is here at most once, and never
+    both here and a cooperative's current slug.
+    """
+
+    __tablename__ = "cooperative_old_slug"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(
+        ForeignKey("cooperative.id", ondelete="CASCADE"), index=True
+    )
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    #: When the cooperative stopped using it.
+    retired_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    cooperative: Mapped[Cooperative] = relationship()
 
 
 class CooperativeTranslation(db.Model):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +22,7 @@ from producers.models import (
     Membership,
     MembershipRole,
 )
+from producers.slugs import unique_cooperative_slug
 from shop import mail
 from shop.accounts.models import User
 from shop.accounts.services import find_user, make_reset_token, normalize_email
@@ -62,26 +62,6 @@ def managed_cooperatives(user: User) -> list[Cooperative]:
 
 
 # ------------------------------------------------------------------ application
-
-
-def slugify(text: str) -> str:
-    """An ASCII slug from a name (accents dropped)."""
-    from catalog.importer import fold
-
-    return fold(text)[:70] or "cooperative"
-
-
-def unique_cooperative_slug(name: str) -> str:
-    """A slug for ``name`` that no cooperative uses yet."""
-    base = slugify(re.sub(r"^(cooperative|coop[eé]rative)\s+", "", name.strip(), flags=re.I))
-    taken = set(
-        db.session.scalars(select(Cooperative.slug).where(Cooperative.slug.like(f"{base}%")))
-    )
-    slug, n = base, 1
-    while slug in taken:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
 
 
 #: Application fields copied as they are from the form.

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from catalog.models import Certification
-from producers import services
+from producers import services, slugs
 from producers.admin.certificates import EXPIRY_WINDOW_DAYS
 from producers.admin.forms import (
     ACTION_LABELS,
@@ -22,9 +22,16 @@ from producers.admin.forms import (
     STATUS_LABELS,
     DecisionForm,
     QueueFilterForm,
+    SlugForm,
 )
 from producers.admin.listing import PER_PAGE, page_args, page_number
-from producers.models import Cooperative, CooperativeDocument, CooperativeStatus, Membership
+from producers.models import (
+    Cooperative,
+    CooperativeDocument,
+    CooperativeOldSlug,
+    CooperativeStatus,
+    Membership,
+)
 from shop import clock
 from shop.accounts import admin_required
 from shop.accounts.models import User
@@ -151,8 +158,33 @@ def decide(id: int):
     return redirect(url_for("admin.cooperative", id=coop.id))
 
 
+@admin_required
+def slug(id: int):
+    """Change a cooperative's address in the shop; the old one keeps redirecting to it."""
+    coop = db.get_or_404(Cooperative, id, with_for_update=True)
+    form = SlugForm()
+    if form.validate():
+        try:
+            changed = slugs.change_slug(
+                coop, form.slug.data or "", current_user, form.slug_reason.data or ""
+            )
+        except services.ProducerError as exc:
+            db.session.rollback()
+            form.slug.errors = [str(exc.message)]
+        else:
+            db.session.commit()
+            if changed:
+                flash(_("The address is now %(slug)s.", slug=coop.slug), "success")
+            return redirect(url_for("admin.cooperative", id=coop.id))
+    coop = db.get_or_404(Cooperative, id)
+    return _render_cooperative(coop, slug_form=form), 400
+
+
 def _render_cooperative(
-    coop: Cooperative, submitted: DecisionForm | None = None, error: str | None = None
+    coop: Cooperative,
+    submitted: DecisionForm | None = None,
+    error: str | None = None,
+    slug_form: SlugForm | None = None,
 ) -> str:
     """The detail page, with a blank form per allowed action (or the one just sent)."""
     forms = {}
@@ -174,6 +206,11 @@ def _render_cooperative(
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     ).all()
     applicant = db.session.get(User, coop.applicant_id) if coop.applicant_id else None
+    old_slugs = db.session.scalars(
+        select(CooperativeOldSlug.slug)
+        .where(CooperativeOldSlug.cooperative_id == coop.id)
+        .order_by(CooperativeOldSlug.retired_at.desc(), CooperativeOldSlug.id.desc())
+    ).all()
     return render_template(
         "admin/cooperative.html",
         coop=coop,
@@ -183,4 +220,6 @@ def _render_cooperative(
         applicant=applicant,
         error=error,
         stories={t.locale: t for t in coop.translations},
+        slug_form=slug_form or SlugForm(formdata=None, data={"slug": coop.slug}),
+        old_slugs=old_slugs,
     )

@@ -19,6 +19,7 @@ from producers.services import TRANSITIONS
 from shop.fields import BoundedDateField
 from shop.money.fields import MoneyField, PercentField
 from shop.params import MAX_ID, parse_int
+from shop.slugs import SLUG_MAX
 
 REASON_MAX = 2000
 NOTE_MAX = 2000
@@ -65,6 +66,7 @@ ACTION_LABELS: dict[str, Any] = {
     "cooperative.request_changes": _l("Changes requested"),
     "cooperative.suspend": _l("Suspended"),
     "cooperative.reinstate": _l("Reinstated"),
+    "cooperative.slug_change": _l("Address changed"),
     "cooperative.import": _l("Imported"),
     "cooperative.invite_manager": _l("Manager invited"),
     "cooperative.remove_manager": _l("Manager removed"),
@@ -98,6 +100,22 @@ class DecisionForm(FlaskForm):
         self.reason.id = self.reason.label.field_id = f"reason-{action}"
         self.reason.flags.required = TRANSITIONS[action].needs_reason
         return self
+
+
+class SlugForm(FlaskForm):
+    """A cooperative's address in the shop, as an administrator changes it.
+
+    The form checks only the shape the browser can send; what a slug may be
+    (lowercase ASCII, free, not reserved) is ``producers.slugs.validate_slug``'s.
+    """
+
+    slug = StringField(
+        _l("New address"),
+        validators=[DataRequired(_l("Give the new address.")), Length(max=SLUG_MAX)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"},
+    )
+    slug_reason = StringField(_l("Reason (kept in the history)"), validators=[Length(max=200)])
 
 
 class QueueFilterForm(FlaskForm):

@@ -181,6 +181,9 @@ def _render(
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     ).all()
     left = refunds.refundable(order)
+    # A card refund that cannot work (no Stripe key, no payment reference) is
+    # explained instead of offered: its button would only fail.
+    refund_problem = refunds.card_refund_problem(order) if order.paid_at else None
     refunded_cents = sum(r.amount_cents for r in order.refunds if r.status != RefundStatus.FAILED)
     return render_template(
         "admin/order.html",
@@ -189,6 +192,7 @@ def _render(
         history=history,
         refunded_cents=refunded_cents,
         can_cancel=refunds.can_cancel(order),
+        refund_problem=refund_problem,
         refund_form=refund_form or RefundForm(formdata=None),
         cancel_form=cancel_form or CancelForm(formdata=None),
         cash_form=CashForm(formdata=None),

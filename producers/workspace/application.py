@@ -54,12 +54,19 @@ def application(**_kw):
             if send:
                 services.transition(coop, "submit", current_user)
         if not outcome.ok:
-            return render_template(
-                "producers/apply.html", form=form, coop=coop, document_form=document_form
-            ), 400
+            return _render(form, coop, document_form), 400
         return redirect(url_for("producers.application", slug=coop.slug))
+    return _render(form, coop, document_form)
+
+
+def _render(form: ApplicationForm, coop: Cooperative, document_form: DocumentForm) -> str:
+    """The application with its documents, and what it still lacks before it can be sent."""
     return render_template(
-        "producers/apply.html", form=form, coop=coop, document_form=document_form
+        "producers/apply.html",
+        form=form,
+        coop=coop,
+        document_form=document_form,
+        missing=services.missing_for_submission(coop),
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from catalog.models import Certification, Product, ProductStatus, Variant
 from producers import services
 from producers.models import Cooperative
+from producers.workspace import earnings
 from producers.workspace.access import EDITABLE, workspace
 from producers.workspace.parcels import to_prepare_count
 from shop import clock
@@ -32,10 +33,11 @@ def home():
 
 @workspace()
 def dashboard(**_kw):
-    """What needs attention: low stock, expiring certificates, drafts."""
+    """What needs attention (low stock, expiring certificates, drafts) and the money at a glance."""
     coop: Cooperative = g.coop
     if coop.status in EDITABLE:
         return redirect(url_for("producers.application", slug=coop.slug))
+    earnings.release(coop)
     low = db.session.execute(
         select(Variant, Product)
         .join(Product)
@@ -73,4 +75,5 @@ def dashboard(**_kw):
         counts=counts,
         today=clock.local_date(),
         parcels=to_prepare_count(coop.id),
+        earnings=earnings.earnings(coop),
     )

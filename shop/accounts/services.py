@@ -171,11 +171,12 @@ def _registration_serializer() -> URLSafeTimedSerializer:
     return _serializer(REGISTER_SALT)
 
 
-def make_registration_token(email: str, name: str, locale: str) -> str:
-    """A signed link token holding what the registration form said."""
-    return _registration_serializer().dumps(
-        {"email": normalize_email(email), "name": name.strip(), "locale": locale}
-    )
+def make_registration_token(email: str, name: str, locale: str, next_path: str = "") -> str:
+    """A signed link token holding what the registration form said (and where to go after)."""
+    data = {"email": normalize_email(email), "name": name.strip(), "locale": locale}
+    if next_path:
+        data["next"] = next_path
+    return _registration_serializer().dumps(data)
 
 
 def registration_from_token(token: str) -> dict | None:
@@ -192,7 +193,7 @@ def registration_from_token(token: str) -> dict | None:
     return data
 
 
-def send_registration_link(email: str, name: str, lang: str) -> None:
+def send_registration_link(email: str, name: str, lang: str, next_path: str = "") -> None:
     """Mail the address: a link to finish registering, or, when it already
     has an account, a note that someone tried, with a reset link.
 
@@ -218,7 +219,7 @@ def send_registration_link(email: str, name: str, lang: str) -> None:
     link = url_for(
         "accounts.register_confirm",
         lang=lang,
-        token=make_registration_token(email, name, lang),
+        token=make_registration_token(email, name, lang, next_path),
         _external=True,
     )
     max_age = current_app.config.get("REGISTRATION_LINK_MAX_AGE", REGISTRATION_LINK_MAX_AGE)

@@ -31,10 +31,15 @@ def _mail_limit() -> str:
 
 def safe_next(default: str) -> str:
     """The ``next`` target when it stays on this site, else ``default``."""
-    target = request.args.get("next") or request.form.get("next") or ""
+    return local_path(request.args.get("next") or request.form.get("next") or "", default)
+
+
+def local_path(target: str, default: str) -> str:
+    """``target`` when it is a path on this site, else ``default``."""
     parts = urlsplit(target)
     if (
         target.startswith("/")
+        and len(target) <= 1000
         and not target.startswith("//")
         and not parts.netloc
         and "\\" not in target
@@ -83,7 +88,9 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         email = services.normalize_email(form.email.data)
-        services.send_registration_link(email, form.name.data, g.lang)
+        # Where the visitor was going (the application to sell, say) travels
+        # in the signed link, so the new account lands there.
+        services.send_registration_link(email, form.name.data, g.lang, safe_next(""))
         return render_template("accounts/register_sent.html", email=email)
     return render_template("accounts/register.html", form=form)
 
@@ -113,7 +120,8 @@ def register_confirm(token: str):
                 logout_user()
             login_user(user)
             flash(_("Your account is ready. Welcome to Taawon!"), "success")
-            return redirect(url_for("catalog.home", lang=user.locale))
+            home = url_for("catalog.home", lang=user.locale)
+            return redirect(local_path(str(data.get("next") or ""), home))
     return render_template("accounts/register_confirm.html", form=form, data=data)
 
 
