@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from catalog import services as catalog_services
 from catalog.exceptions import CatalogError
 from catalog.models import Category, Certification, Product, ProductImage, ProductStatus
+from catalog.presentation import CERTIFICATION_SHORT
 from producers.workspace.access import fill_translations, flash_form_errors, workspace
 from producers.workspace.forms import ConfirmForm, ImageForm, ProductForm, VariantForm, options
 from shop.actions import commit_or_flash
@@ -24,6 +25,18 @@ def _product_or_404(product_id: int) -> Product:
     return product
 
 
+def certification_choice(certification: Certification) -> str:
+    """A certification as a checkbox names it: its kind in words, then its number.
+
+    The number is a left-to-right code: Unicode isolates (FSI … PDI) keep it
+    whole inside an Arabic label, where HTML's <bdi> cannot go.
+    """
+    label = str(CERTIFICATION_SHORT[certification.kind])
+    if not certification.number:
+        return label
+    return f"{label} · \u2068{certification.number}\u2069"
+
+
 def _product_form(product: Product | None) -> ProductForm:
     form = ProductForm(obj=product)
     categories = db.session.scalars(select(Category).order_by(Category.position)).all()
@@ -31,7 +44,7 @@ def _product_form(product: Product | None) -> ProductForm:
         (c.id, ("— " if c.parent_id else "") + c.name(g.lang).text) for c in categories
     )
     form.certification_ids.choices = options(
-        (c.id, f"{c.kind.value.upper()} {c.number}".strip())
+        (c.id, certification_choice(c))
         for c in db.session.scalars(
             select(Certification).where(Certification.cooperative_id == g.coop.id)
         )

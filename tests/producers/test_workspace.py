@@ -992,3 +992,16 @@ def test_parcels_prepare_ship_deliver(
     )
     db.session.expire_all()
     assert db.session.get(Shipment, mine.id).status == ShipmentStatus.DELIVERED
+
+
+def test_certification_checkboxes_name_the_kind_in_words(client, login, manager, make_product):
+    """They showed a raw code ("ORGANIC BIO-MA-…"); now the kind in the page's language."""
+    user, coop = manager
+    product = make_product(cooperative=coop, certifications=("organic",))
+    login(client, user)
+    number = product.certifications[0].number
+    ar = client.get(f"/ar/producer/amal/products/{product.id}").get_data(as_text=True)
+    fr = client.get(f"/fr/producer/amal/products/{product.id}").get_data(as_text=True)
+    assert "ORGANIC" not in ar and "ORGANIC" not in fr
+    assert f"Bio · \u2068{number}\u2069" in fr
+    assert f"عضوي · \u2068{number}\u2069" in ar
