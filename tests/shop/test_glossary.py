@@ -262,3 +262,43 @@ def test_the_check_catches_a_bad_translation(english, lang, text, bad):
     terms, exceptions = read_glossary(GLOSSARY_SAMPLE)
     found = problems(terms, exceptions, {lang: [(english, [text])]})
     assert bool(found) is bad, found
+
+
+# French wording: digits and apostrophes.
+
+
+def french_strings() -> list[tuple[str, str]]:
+    return [
+        (english, text)
+        for english, strings in read_catalog(TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.po")
+        for text in strings
+    ]
+
+
+def digits_with_de(text: str) -> list[str]:
+    """ "%(num)d de jours": "de" after a number written in digits (CLDR's "many"
+    form is for words like "un million de jours", not for digits)."""
+    return re.findall(r"%\(\w+\)d d(?:e\s|’|')\w+", text)
+
+
+def straight_apostrophes(text: str) -> list[str]:
+    """Apostrophes typed as ' in running text (the catalogue writes ’)."""
+    return re.findall(r"\w'\w", text)
+
+
+def test_french_numbers_in_digits_take_no_de():
+    found = [(e, t) for e, t in french_strings() if digits_with_de(t)]
+    assert found == []
+
+
+def test_french_uses_one_apostrophe():
+    found = [(e, t) for e, t in french_strings() if straight_apostrophes(t)]
+    assert found == []
+
+
+def test_the_french_checks_catch_bad_text():
+    assert digits_with_de("%(num)d de jours restants")
+    assert digits_with_de("%(num)d d’articles")
+    assert not digits_with_de("%(num)d jours, soit %(share)s de femmes")
+    assert straight_apostrophes("Aucun versement pour l'instant.")
+    assert not straight_apostrophes("Aucun versement pour l’instant.")
