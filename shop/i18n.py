@@ -25,6 +25,8 @@ FORMAT_LOCALES = {"ar": "ar_MA", "fr": "fr_MA", "en": "en"}
 #: Times are stored in UTC and shown, and days and months counted, in Morocco:
 #: the one zone object of ``shop.clock`` (from the tzdata package, not the OS).
 LOCAL_TZ = clock.ZONE
+#: Arabic amounts: ar_MA's pattern (a right-to-left mark first) with the dirham by name.
+AR_MONEY = "\u200f#,##0.00\xa0درهم;\u200f-#,##0.00\xa0درهم"
 LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français", "en": "English"}
 COOKIE = "lang"
 
@@ -81,7 +83,10 @@ def format_money(cents: int, currency: str = "MAD", lang: str | None = None) -> 
     lang = lang or current_language()
     # CLDR wants a space between an alphabetic code and the digits, which
     # Babel does not apply for English ("MAD1,234.50"): give the pattern.
-    pattern = "¤\xa0#,##0.00" if lang == "en" else None
+    # Arabic names the dirham "درهم", as the catalogue does, rather than
+    # CLDR's "د.م.": that abbreviation ends with a period, and a sentence
+    # ending with an amount showed two ("… د.م..").
+    pattern = {"en": "¤\xa0#,##0.00", "ar": AR_MONEY}.get(lang)
     return format_currency(
         Decimal(cents).scaleb(-2), currency, format=pattern, locale=FORMAT_LOCALES[lang]
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -85,20 +86,23 @@ def run_payouts():
             failed += 1
         db.session.commit()
     flash(
-        _(
-            "Batch %(id)s: %(count)s payouts, %(total)s in all.",
+        ngettext(
+            "Batch %(id)s: %(num)d payout, %(total)s in all.",
+            "Batch %(id)s: %(num)d payouts, %(total)s in all.",
+            len(batch.payouts),
             id=batch.id,
-            count=len(batch.payouts),
             total=format_money(batch.total_cents),
         ),
         "success",
     )
     if failed:
         flash(
-            _(
-                "Stripe transfers could not be sent for %(num)s payouts: send them again "
+            ngettext(
+                "Stripe transfers could not be sent for %(num)d payout: send them again "
                 "from the batch page.",
-                num=failed,
+                "Stripe transfers could not be sent for %(num)d payouts: send them again "
+                "from the batch page.",
+                failed,
             ),
             "warning",
         )

@@ -220,7 +220,7 @@ class VariantForm(FlaskForm):
     unit = SelectField(
         _l("Unit"),
         choices=options(
-            [(Unit.ML.value, "ml"), (Unit.G.value, "g"), (Unit.PIECE.value, _l("piece(s)"))]
+            [(Unit.ML.value, "ml"), (Unit.G.value, "g"), (Unit.PIECE.value, _l("pieces"))]
         ),
     )
     price = MoneyField(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -91,7 +92,12 @@ def stock_import(**_kw):
             count, row_errors = catalog_services.bulk_stock(g.coop, text)
             if not row_errors:
                 db.session.commit()
-                flash(_("Stock updated for %(n)d sizes.", n=count), "success")
+                flash(
+                    ngettext(
+                        "Stock updated for %(num)d size.", "Stock updated for %(num)d sizes.", count
+                    ),
+                    "success",
+                )
                 return redirect(url_for("producers.stock", slug=g.coop.slug))
             db.session.rollback()
             errors = [(e.line, str(e.message)) for e in row_errors]
@@ -131,9 +137,10 @@ def catalog_import(**_kw):
                 if report.ok:
                     db.session.commit()
                     flash(
-                        _(
-                            "Import done: %(new)d new products, %(updated)d updated.",
-                            new=report.products_created,
+                        ngettext(
+                            "Import done: %(num)d new product, %(updated)d updated.",
+                            "Import done: %(num)d new products, %(updated)d updated.",
+                            report.products_created,
                             updated=report.products_updated,
                         ),
                         "success",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,6 +19,11 @@ from shop.extensions import Model, db
 from shop.models import utcnow
 
 from .split import BASIS, DEFAULT_POLICY, HARD_CAP_BP, Policy
+
+#: Notes the shop wrote itself, not an administrator: the migration publishes
+#: version 1 with the first. Stored in English like any note, they are shown
+#: in the reader's language; an administrator's note is shown as typed.
+SYSTEM_NOTES = {"Initial published rules.": _l("Initial published rules.")}
 
 
 class PolicyVersion(Model):
@@ -41,6 +47,12 @@ class PolicyVersion(Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     #: Why it changed (shown in the audit log and on the public page's history).
     note: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def shown_note(self) -> str:
+        """The note to display: translated when the shop wrote it (version 1's)."""
+        known = SYSTEM_NOTES.get(self.note)
+        return str(known) if known is not None else self.note
 
     def as_policy(self) -> Policy:
         """The pure value the split function takes."""

@@ -298,7 +298,7 @@ def test_shipping_is_refunded_once_per_parcel(goods, fake):
     db.session.rollback()
     assert (
         fr(refused.value.message)
-        == "Les frais de port du colis de Coopérative Tifaout sont déjà remboursés."
+        == "Les frais de livraison du colis de Coopérative Tifaout sont déjà remboursés."
     )
     assert count_of(Refund) == 1 and len(fake.calls("/v1/refunds")) == 1
     books_clean()
@@ -428,7 +428,7 @@ def test_over_refunds_and_empty_refunds_are_refused(goods, fake):
             {},
             (),
             "x",
-            "Choisissez au moins une unité ou les frais de port d’un colis à rembourser.",
+            "Choisissez au moins une unité ou les frais de livraison d’un colis à rembourser.",
         ),
         ({line_id: 1}, (), "  ", "Donnez le motif du remboursement."),
         ({999_999: 1}, (), "x", "Cette commande n’a pas cette ligne."),

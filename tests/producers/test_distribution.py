@@ -236,7 +236,7 @@ def test_distribution_page(client, login, coop):
     response = client.get(f"/fr/producer/amal/distribution?{MAY}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "Une proposition pour l'assemblée générale : elle ne verse rien." in html
+    assert "Une proposition pour l’assemblée générale : elle ne verse rien." in html
     # 204 + 306 - 102 (refunded) = 408 MAD of producer revenue; 10 % kept.
     assert '<dt>Revenu producteur</dt><dd dir="ltr">408,00\xa0MAD</dd>' in html
     assert '<dt>Gardé en réserve</dt><dd dir="ltr">40,80\xa0MAD</dd>' in html
@@ -296,7 +296,7 @@ def test_distribution_csv_exact(client, login, coop):
                 "Khadija Oubella,,40.000,2.000,4.65,17.08",
                 "Leila Amrani,'=HYPERLINK(1),0.000,0.000,0.00,0.00",
                 "",
-                "Une proposition pour l'assemblée générale : elle ne verse rien.",
+                "Une proposition pour l’assemblée générale : elle ne verse rien.",
             ]
         )
         + "\r\n"

@@ -194,7 +194,7 @@ def test_the_cap_holds_without_the_form(app, admin):
         (
             "fr",
             {"commission": "10", "premium": "5", "hold_days": "14"},
-            "Rien n'a changé : ce sont les chiffres de la version en vigueur.",
+            "Rien n’a changé : ce sont les chiffres de la version en vigueur.",
         ),
         ("ar", {"commission": "20"}, "لا يمكن أبدًا أن تتجاوز العمولة 15%."),
         ("ar", {"premium": "-1"}, "لا يمكن أن تكون العلاوة سالبة."),
@@ -235,7 +235,7 @@ def test_a_stale_form_is_refused_for_review(admin_client, post_form, admin):
     assert response.status_code == 409
     page = text(response)
     assert (
-        "Quelqu'un a publié la version 2 entre-temps. Vérifiez ses chiffres avant de "
+        "Quelqu’un a publié la version 2 entre-temps. Vérifiez ses chiffres avant de "
         "publier les vôtres." in page
     )
     assert value_of(page, "commission") == "12.5"  # the admin's own numbers, kept
@@ -258,7 +258,7 @@ def test_two_admins_publishing_at_once(admin_client, post_form, admin, monkeypat
     monkeypatch.setattr(policy_services, "latest_version", lambda: None)  # read before it
     response = post_form(admin_client, "/fr/admin/policy/publish", VALID, page="/fr/admin/policy")
     assert response.status_code == 409
-    assert "Quelqu'un a publié une nouvelle version entre-temps." in text(response)
+    assert "Quelqu’un a publié une nouvelle version entre-temps." in text(response)
     monkeypatch.undo()
     assert db.session.get(PolicyVersion, 2).note == "le premier"
     assert db.session.scalar(select(func.count()).select_from(PolicyVersion)) == 1
@@ -337,7 +337,7 @@ def test_floor_prices_crud_with_audit(admin_client, post_form, admin, categories
     product = make_product(price=3_000, category="argan-oil")  # 250 ml: 102 MAD per litre
     argan = categories["argan-oil"]
     page = text(admin_client.get("/fr/admin/policy/floors"))
-    assert "Aucun prix plancher pour l'instant." in page
+    assert "Aucun prix plancher pour l’instant." in page
     assert "Les produits déjà en vente ne sont pas dépubliés" in page
 
     added = post_form(

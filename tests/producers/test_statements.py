@@ -441,7 +441,7 @@ def test_statement_csv_exact(client, login, manager, may):
                 "Devise,MAD",
                 "",
                 "Date,Référence,Mouvement,En attente,À verser,Fonds communautaire",
-                ",,Solde d'ouverture,137.00,0.00,6.00",
+                ",,Solde d’ouverture,137.00,0.00,6.00",
                 f"2025-05-01 00:30,{y},Vente,239.00,0.00,12.00",
                 f"2025-05-05 09:00,{x},Devenu à verser,-137.00,137.00,0.00",
                 f"2025-05-10 13:00,{y},Remboursement,-102.00,0.00,-6.00",
