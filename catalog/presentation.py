@@ -1,17 +1,22 @@
-"""Template helpers for catalog content: images, labels, badges."""
+"""Template helpers for catalog content: images, labels, badges, schema.org data."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from shop.i18n import Localized
 from shop.money.amounts import mad_str
 
 from .images import rendition_name
-from .models import CertificationKind, Product, ProductImage, Unit, Variant
+from .models import Category, CertificationKind, Product, ProductImage, Unit, Variant
+
+if TYPE_CHECKING:
+    from producers.models import Cooperative
 
 CERTIFICATION_LABELS = {
     CertificationKind.ORGANIC: _l("Organic"),
@@ -58,9 +63,9 @@ def image_srcset(image: ProductImage, fmt: str = "webp") -> str:
     )
 
 
-def logo_src(cooperative) -> str:
+def logo_src(cooperative, external: bool = False) -> str:
     """The URL of a cooperative's logo (smallest rendition, JPEG)."""
-    return media_url(rendition_name(cooperative.logo_key, 320, "jpg"))
+    return media_url(rendition_name(cooperative.logo_key, 320, "jpg"), external)
 
 
 def image_height(image: ProductImage, width: int) -> int:
@@ -84,9 +89,30 @@ def stock_state(variant: Variant) -> tuple[str, str]:
     return "in", str(_l("In stock"))
 
 
+def cooperative_url(cooperative: Cooperative, lang: str) -> str:
+    """The absolute address of a cooperative's public page."""
+    return url_for("catalog.cooperative", slug=cooperative.slug, lang=lang, _external=True)
+
+
+def seller_jsonld(cooperative: Cooperative, lang: str) -> dict[str, Any]:
+    """The cooperative as the seller of an offer: the node its own page describes in full."""
+    url = cooperative_url(cooperative, lang)
+    return {
+        "@type": "Organization",
+        "@id": f"{url}#organization",
+        "name": cooperative.legal_name,
+        "url": url,
+    }
+
+
 def product_jsonld(product: Product, lang: str) -> dict[str, Any]:
-    """schema.org Product data: offers in MAD, the cooperative as brand."""
+    """schema.org Product data: offers in MAD, the cooperative as brand and seller.
+
+    schema.org puts ``seller`` on the Offer, not on the Product (Product has
+    no such property), so each offer names the cooperative that sells it.
+    """
     url = url_for("catalog.product", slug=product.slug, lang=lang, _external=True)
+    seller = seller_jsonld(product.cooperative, lang)
     return {
         "@context": "https://schema.org",
         "@type": "Product",
@@ -108,11 +134,125 @@ def product_jsonld(product: Product, lang: str) -> dict[str, Any]:
                 "availability": "https://schema.org/"
                 + ("InStock" if v.stock > 0 else "OutOfStock"),
                 "url": f"{url}?variant={v.sku}",
+                "seller": seller,
                 **({"gtin14": v.gtin} if v.gtin else {}),
             }
             for v in product.sellable_variants
         ],
     }
+
+
+def cooperative_jsonld(cooperative: Cooperative, lang: str) -> dict[str, Any]:
+    """schema.org Organization data for a cooperative's page, in the page's language.
+
+    The address is only what the page shows (commune, region, country), not
+    the postal address of the application. There is no ``sameAs``: a
+    cooperative has no field for its own website or social pages yet.
+    """
+    locality = cooperative.commune or cooperative.province
+    address: dict[str, Any] = {
+        "@type": "PostalAddress",
+        "addressRegion": cooperative.region.name(lang),
+        "addressCountry": "MA",
+    }
+    if locality:
+        address["addressLocality"] = locality
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        **seller_jsonld(cooperative, lang),
+        "address": address,
+    }
+    description = cooperative.tagline(lang).text or cooperative.story(lang).text
+    if description:
+        data["description"] = description
+    if cooperative.logo_key:
+        data["logo"] = logo_src(cooperative, external=True)
+    if cooperative.founded_year:
+        data["foundingDate"] = str(cooperative.founded_year)
+    return data
+
+
+@dataclass(frozen=True)
+class Crumb:
+    """One step of a breadcrumb trail: the visible link and its schema.org item."""
+
+    name: Localized
+    href: str  # relative, for the page's link
+    url: str  # absolute, for the BreadcrumbList
+
+
+def _crumb(name: Localized | str, lang: str, endpoint: str, **values: Any) -> Crumb:
+    if not isinstance(name, Localized):
+        name = Localized(str(name), lang)
+    return Crumb(
+        name,
+        url_for(endpoint, lang=lang, **values),
+        url_for(endpoint, lang=lang, _external=True, **values),
+    )
+
+
+def category_trail(category: Category, lang: str) -> list[Crumb]:
+    """Products › category: the listing of one category."""
+    return [
+        _crumb(_l("Products"), lang, "catalog.listing"),
+        _crumb(category.name(lang), lang, "catalog.listing", category=category.slug),
+    ]
+
+
+def product_trail(product: Product, lang: str) -> list[Crumb]:
+    """Products › category › product."""
+    return [
+        *category_trail(product.category, lang),
+        _crumb(product.name(lang), lang, "catalog.product", slug=product.slug),
+    ]
+
+
+def cooperative_trail(cooperative: Cooperative, lang: str) -> list[Crumb]:
+    """Cooperatives › cooperative."""
+    return [
+        _crumb(_l("Cooperatives"), lang, "catalog.cooperatives"),
+        _crumb(cooperative.legal_name, lang, "catalog.cooperative", slug=cooperative.slug),
+    ]
+
+
+def breadcrumb_jsonld(trail: list[Crumb]) -> dict[str, Any]:
+    """schema.org BreadcrumbList of the trail the page shows.
+
+    The last step is the page itself: Google takes it without ``item``, as
+    the page shows it without a link.
+    """
+    return {
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {
+                "@type": "ListItem",
+                "position": position,
+                "name": crumb.name.text,
+                **({} if position == len(trail) else {"item": crumb.url}),
+            }
+            for position, crumb in enumerate(trail, start=1)
+        ],
+    }
+
+
+def listing_canonical(filters: Any, category: Category | None) -> dict[str, Any]:
+    """The query values of a listing page's canonical address.
+
+    The order of the results (``sort``) does not make another page: it is
+    dropped. A category listing is a page of its own (with breadcrumbs), and
+    each page of a paginated list is its own canonical (Google's advice:
+    page 2 is not a copy of page 1). Other filters (region, price, stock…)
+    narrow a category without making a page worth indexing: they point to
+    the first page of the category, or of all products.
+    """
+    values: dict[str, Any] = {}
+    if category is not None:
+        values["category"] = category.slug
+    narrowed = filters.args(category="", sort=None, page=None)
+    if not narrowed and filters.page > 1:
+        values["page"] = filters.page
+    return values
 
 
 def init_presentation(app: Flask) -> None:
@@ -131,4 +271,10 @@ def init_presentation(app: Flask) -> None:
             "cert_label": CERTIFICATION_LABELS,
             "cert_short": CERTIFICATION_SHORT,
             "product_jsonld": product_jsonld,
+            "cooperative_jsonld": cooperative_jsonld,
+            "breadcrumb_jsonld": breadcrumb_jsonld,
+            "product_trail": product_trail,
+            "category_trail": category_trail,
+            "cooperative_trail": cooperative_trail,
+            "listing_canonical": listing_canonical,
         }

@@ -6,13 +6,13 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
     send_file,
     url_for,
 )
+from sqlalchemy import select
 
 from producers.models import Cooperative, CooperativeOldSlug
 from shop.cache import cached
@@ -25,7 +25,8 @@ from shop.regions import regions
 from shop.storage import get_storage, is_public_name
 
 from . import queries
-from .models import Product
+from . import sitemap as sitemap_entries
+from .models import Category
 from .search import views as search_views
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
@@ -60,6 +61,12 @@ def home():
 def listing():
     """Products with combinable filters, sorting and pagination."""
     filters = queries.Filters.from_args(request.args)
+    # The category chosen, when it exists: the page's breadcrumbs and canonical address.
+    category = (
+        db.session.scalar(select(Category).where(Category.slug == filters.category))
+        if filters.category
+        else None
+    )
     page = db.paginate(
         queries.filtered_products(filters),
         page=filters.page,
@@ -70,6 +77,7 @@ def listing():
         "catalog/listing.html",
         page=page,
         filters=filters,
+        category=category,
         **queries.listing_choices(),
     )
 
@@ -160,25 +168,8 @@ def media(name: str):
 
 @bp.route("/sitemap.xml")
 def sitemap():
-    """Every public page in every language, with hreflang alternates."""
-
-    def page(endpoint: str, **values) -> dict[str, str]:
-        return {lang: url_for(endpoint, lang=lang, _external=True, **values) for lang in LANGUAGES}
-
-    pages = [page("catalog.home"), page("catalog.listing"), page("catalog.cooperatives")]
-    # The fair-trade rules and impact pages, when the producers package serves them.
-    pages += [
-        page(name)
-        for name in ("transparency.fair_trade", "transparency.impact")
-        if name in current_app.view_functions
-    ]
-    for slug in db.session.scalars(
-        queries.visible_products().with_only_columns(Product.slug).order_by(Product.id)
-    ):
-        pages.append(page("catalog.product", slug=slug))
-    for slug in db.session.scalars(
-        queries.approved_cooperatives().with_only_columns(Cooperative.slug)
-    ):
-        pages.append(page("catalog.cooperative", slug=slug))
-    xml = render_template("catalog/sitemap.xml", pages=pages, languages=LANGUAGES)
+    """Every public page in every language, with hreflang alternates and dates."""
+    xml = render_template(
+        "catalog/sitemap.xml", entries=sitemap_entries.all_entries(), languages=LANGUAGES
+    )
     return Response(xml, mimetype="application/xml")

@@ -161,6 +161,31 @@ def lang_url(lang: str, external: bool = False) -> str:
     return url_for("catalog.home", lang=lang, _external=external)
 
 
+def default_language() -> str:
+    """The language of visitors whose browser asks for none of ours (``DEFAULT_LANGUAGE``)."""
+    lang = current_app.config.get("DEFAULT_LANGUAGE", "fr")
+    return lang if lang in LANGUAGES else "fr"
+
+
+def hreflang_links(values: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+    """The page's ``hreflang`` alternates: each language, then ``x-default``.
+
+    ``values`` are the URL values of the page's canonical address (without
+    ``lang``); without them, the current URL in each language. ``x-default``,
+    the page for a language we do not have, is the ``DEFAULT_LANGUAGE``
+    version: it is what the root and the negotiation serve such a visitor,
+    and it is a real page (Google warns against alternates that redirect).
+    """
+    if values is None or not request.endpoint:
+        urls = {code: lang_url(code, external=True) for code in LANGUAGES}
+    else:
+        urls = {
+            code: url_for(request.endpoint, **values, lang=code, _external=True)
+            for code in LANGUAGES
+        }
+    return [*urls.items(), ("x-default", urls[default_language()])]
+
+
 def configure_i18n(app: Flask) -> None:
     """URL language handling, Babel and template helpers."""
     from .extensions import babel
@@ -211,6 +236,7 @@ def configure_i18n(app: Flask) -> None:
             "languages": LANGUAGES,
             "language_names": LANGUAGE_NAMES,
             "lang_url": lang_url,
+            "hreflang_links": hreflang_links,
             "text_direction": text_direction,
             "money": format_money,
             "number": format_number,

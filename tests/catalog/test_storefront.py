@@ -179,7 +179,8 @@ def test_sitemap(client, make_product, make_cooperative):
     )
     alternates = {a.get("hreflang"): a.get("href") for a in entry.findall("x:link", ns)}
     assert alternates["ar"] == f"http://shop.test/ar/products/{product.slug}"
-    assert set(alternates) == {"ar", "fr", "en"}
+    assert set(alternates) == {"ar", "fr", "en", "x-default"}
+    assert alternates["x-default"] == alternates["fr"]  # DEFAULT_LANGUAGE
 
 
 def test_cooperative_pages(client, make_product, make_cooperative):

@@ -1,0 +1,121 @@
+"""The sitemap's entries: every public page, in every language, with its date.
+
+Each function yields ``Entry`` objects for one kind of page, so that the
+sitemap can be one file (``catalog.views.sitemap``) or, later, an index of
+one file per kind without rewriting the queries.
+
+An entry's ``lastmod`` is the last change of the rows the page shows, from
+their ``updated_at``. A cooperative has no such column: its page is dated by
+its approval and by its visible products (whose ``updated_at`` moves with
+every price, stock or status change), so an edit of its profile texts alone
+does not move the date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app, url_for
+from sqlalchemy import func
+
+from producers.models import Cooperative
+from shop.extensions import db
+from shop.i18n import LANGUAGES, default_language
+
+from . import queries
+from .models import Product
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One page: its address in each language and when it last changed."""
+
+    urls: dict[str, str]
+    lastmod: datetime | None = None
+
+    @property
+    def x_default(self) -> str:
+        """The page for a language we do not have: the default language's version."""
+        return self.urls[default_language()]
+
+    @property
+    def lastmod_w3c(self) -> str | None:
+        """``lastmod`` as a W3C datetime in UTC, to the second (``2026-01-05T10:20:30+00:00``)."""
+        return w3c_datetime(self.lastmod) if self.lastmod else None
+
+
+def w3c_datetime(value: datetime) -> str:
+    """A W3C datetime with its zone and no fraction; naive values are UTC (as stored)."""
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return aware.replace(microsecond=0).isoformat()
+
+
+def localized_urls(endpoint: str, **values: Any) -> dict[str, str]:
+    """The absolute address of a page in every language (from PUBLIC_BASE_URL)."""
+    return {lang: url_for(endpoint, lang=lang, _external=True, **values) for lang in LANGUAGES}
+
+
+def _latest(*values: datetime | None) -> datetime | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def page_entries() -> Iterator[Entry]:
+    """The home page, the listing, the directory and the fair-trade pages."""
+    products = db.session.scalar(
+        queries.visible_products().with_only_columns(func.max(Product.updated_at))
+    )
+    approvals = db.session.scalar(
+        queries.approved_cooperatives()
+        .order_by(None)
+        .with_only_columns(func.max(Cooperative.approved_at))
+    )
+    yield Entry(localized_urls("catalog.home"), products)
+    yield Entry(localized_urls("catalog.listing"), products)
+    yield Entry(localized_urls("catalog.cooperatives"), _latest(products, approvals))
+    # The fair-trade rules and impact pages, when the producers package serves them.
+    for name in ("transparency.fair_trade", "transparency.impact"):
+        if name in current_app.view_functions:
+            yield Entry(localized_urls(name))
+
+
+def product_entries() -> Iterator[Entry]:
+    """Every visible product's page."""
+    rows = db.session.execute(
+        queries.visible_products()
+        .with_only_columns(Product.slug, Product.updated_at)
+        .order_by(Product.id)
+    )
+    for slug, updated_at in rows:
+        yield Entry(localized_urls("catalog.product", slug=slug), updated_at)
+
+
+def cooperative_entries() -> Iterator[Entry]:
+    """Every approved cooperative's page, dated by its approval and its products."""
+    products = dict(
+        db.session.execute(
+            queries.visible_products()
+            .with_only_columns(Product.cooperative_id, func.max(Product.updated_at))
+            .group_by(Product.cooperative_id)
+        ).all()
+    )
+    rows = db.session.execute(
+        queries.approved_cooperatives().with_only_columns(
+            Cooperative.id, Cooperative.slug, Cooperative.approved_at
+        )
+    )
+    for coop_id, slug, approved_at in rows:
+        yield Entry(
+            localized_urls("catalog.cooperative", slug=slug),
+            _latest(approved_at, products.get(coop_id)),
+        )
+
+
+def all_entries() -> Iterable[Entry]:
+    """Every entry of the single sitemap file."""
+    yield from page_entries()
+    yield from product_entries()
+    yield from cooperative_entries()
