@@ -202,6 +202,10 @@ def product_page(slug: str) -> Product | None:
     )
 
 
+#: Cooperatives per directory page (a multiple of the grid's 2, 3 and 4 columns).
+COOPERATIVES_PAGE_SIZE = 24
+
+
 def approved_cooperatives() -> Select:
     """Cooperatives shown in the directory."""
     return (
@@ -211,9 +215,16 @@ def approved_cooperatives() -> Select:
     )
 
 
-def product_counts_by_cooperative() -> dict[int, int]:
-    """Visible products per cooperative, in one query."""
-    visible = visible_products().with_only_columns(Product.cooperative_id, Product.id).subquery()
+def product_counts_by_cooperative(coop_ids: list[int]) -> dict[int, int]:
+    """Visible products of the cooperatives on a page, in one query."""
+    if not coop_ids:
+        return {}
+    visible = (
+        visible_products()
+        .with_only_columns(Product.cooperative_id, Product.id)
+        .where(Product.cooperative_id.in_(coop_ids))
+        .subquery()
+    )
     rows = db.session.execute(
         select(visible.c.cooperative_id, func.count()).group_by(visible.c.cooperative_id)
     )

@@ -1,8 +1,11 @@
 """The sitemap's entries: every public page, in every language, with its date.
 
-Each function yields ``Entry`` objects for one kind of page, so that the
-sitemap can be one file (``catalog.views.sitemap``) or, later, an index of
-one file per kind without rewriting the queries.
+Each function yields ``Entry`` objects for one kind of page. ``/sitemap.xml``
+is a sitemap index (``catalog.views.sitemap``) naming one file per kind and
+per chunk (``/sitemaps/<kind>-<n>.xml``), each of at most 50,000 URLs
+(sitemaps.org's limit; an entry is one URL per language), with the latest
+``lastmod`` of its rows: the sitemap no longer breaks its limit at about
+17,000 products.
 
 An entry's ``lastmod`` is the last change of the rows the page shows, from
 their ``updated_at``. A cooperative has no such column: its page is dated by
@@ -19,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, url_for
-from sqlalchemy import func
+from sqlalchemy import func, select
 
 from producers.models import Cooperative
 from shop.extensions import db
@@ -82,19 +85,78 @@ def page_entries() -> Iterator[Entry]:
             yield Entry(localized_urls(name))
 
 
-def product_entries() -> Iterator[Entry]:
-    """Every visible product's page."""
+#: sitemaps.org: at most 50,000 URLs per file.
+MAX_URLS_PER_FILE = 50_000
+
+
+def entries_per_file() -> int:
+    """Entries per file: each is one URL per language."""
+    return MAX_URLS_PER_FILE // len(LANGUAGES)
+
+
+def _chunk_dates(query: Any, order: Any, dates: list[Any], size: int) -> list[datetime | None]:
+    """The latest of ``dates`` in each chunk of ``size`` rows of ``query`` (one query)."""
+    numbered = query.with_only_columns(
+        *(date.label(f"d{i}") for i, date in enumerate(dates)),
+        (func.row_number().over(order_by=order) - 1).label("n"),
+    ).subquery()
+    chunk = (numbered.c.n // size).label("chunk")
     rows = db.session.execute(
+        select(chunk, *(func.max(numbered.c[f"d{i}"]) for i in range(len(dates))))
+        .group_by(chunk)
+        .order_by(chunk)
+    )
+    return [_latest(*latest) for _chunk, *latest in rows]
+
+
+def product_chunks(size: int) -> list[datetime | None]:
+    """The products' files: the latest change in each."""
+    return _chunk_dates(
+        queries.visible_products().order_by(None), Product.id, [Product.updated_at], size
+    )
+
+
+def cooperative_chunks(size: int) -> list[datetime | None]:
+    """The cooperatives' files, dated like their entries: approvals and products."""
+    products = (
         queries.visible_products()
+        .order_by(None)
+        .with_only_columns(
+            Product.cooperative_id.label("cooperative_id"),
+            func.max(Product.updated_at).label("latest"),
+        )
+        .group_by(Product.cooperative_id)
+        .subquery()
+    )
+    return _chunk_dates(
+        queries.approved_cooperatives()
+        .order_by(None)
+        .outerjoin(products, products.c.cooperative_id == Cooperative.id),
+        Cooperative.id,
+        [Cooperative.approved_at, products.c.latest],
+        size,
+    )
+
+
+def product_entries(chunk: int = 0, size: int | None = None) -> Iterator[Entry]:
+    """Visible products' pages, in id order: all, or chunk ``chunk`` of ``size``."""
+    query = (
+        queries.visible_products()
+        .order_by(None)
         .with_only_columns(Product.slug, Product.updated_at)
         .order_by(Product.id)
     )
-    for slug, updated_at in rows:
+    if size is not None:
+        query = query.offset(chunk * size).limit(size)
+    for slug, updated_at in db.session.execute(query):
         yield Entry(localized_urls("catalog.product", slug=slug), updated_at)
 
 
-def cooperative_entries() -> Iterator[Entry]:
-    """Every approved cooperative's page, dated by its approval and its products."""
+def cooperative_entries(chunk: int = 0, size: int | None = None) -> Iterator[Entry]:
+    """Approved cooperatives' pages, dated by their approval and their products.
+
+    All of them, or chunk ``chunk`` of ``size`` in id order.
+    """
     products = dict(
         db.session.execute(
             queries.visible_products()
@@ -102,12 +164,15 @@ def cooperative_entries() -> Iterator[Entry]:
             .group_by(Product.cooperative_id)
         ).all()
     )
-    rows = db.session.execute(
-        queries.approved_cooperatives().with_only_columns(
-            Cooperative.id, Cooperative.slug, Cooperative.approved_at
-        )
+    query = (
+        queries.approved_cooperatives()
+        .order_by(None)
+        .with_only_columns(Cooperative.id, Cooperative.slug, Cooperative.approved_at)
+        .order_by(Cooperative.id)
     )
-    for coop_id, slug, approved_at in rows:
+    if size is not None:
+        query = query.offset(chunk * size).limit(size)
+    for coop_id, slug, approved_at in db.session.execute(query):
         yield Entry(
             localized_urls("catalog.cooperative", slug=slug),
             _latest(approved_at, products.get(coop_id)),
@@ -115,7 +180,7 @@ def cooperative_entries() -> Iterator[Entry]:
 
 
 def all_entries() -> Iterable[Entry]:
-    """Every entry of the single sitemap file."""
+    """Every entry, whatever the file it is in."""
     yield from page_entries()
     yield from product_entries()
     yield from cooperative_entries()

@@ -20,7 +20,7 @@ from shop.extensions import db
 from shop.i18n import LANGUAGES
 from shop.money.policy import current_policy
 from shop.money.split import split
-from shop.params import query_int
+from shop.params import query_int, query_page
 from shop.regions import regions
 from shop.storage import get_storage, is_public_name
 
@@ -106,17 +106,27 @@ def product(slug: str):
 def cooperatives():
     """The directory of approved cooperatives."""
     region = query_int("region", None, min=1, max=12)
+    name = " ".join(request.args.get("q", "").split())[:100]
     query = queries.approved_cooperatives()
     if region is not None:
         query = query.where(Cooperative.region_code == region)
-    items = db.session.scalars(query).all()
+    if name:
+        escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Cooperative.legal_name.ilike(f"%{escaped}%", escape="\\"))
+    # One page at a time: the directory's size no longer grows with the federation.
+    page = db.paginate(
+        query, page=query_page(), per_page=queries.COOPERATIVES_PAGE_SIZE, error_out=False
+    )
+    ids = [c.id for c in page.items]
     return render_template(
         "catalog/cooperatives.html",
-        cooperatives=items,
-        counts=queries.product_counts_by_cooperative(),
-        certifications=queries.cooperative_certifications([c.id for c in items]),
+        page=page,
+        cooperatives=page.items,
+        counts=queries.product_counts_by_cooperative(ids),
+        certifications=queries.cooperative_certifications(ids),
         region_choices=regions(),
         region=region,
+        name=name,
     )
 
 
@@ -136,12 +146,20 @@ def cooperative(slug: str):
         if current is None:
             abort(404)
         return redirect(url_for("catalog.cooperative", slug=current), 301)
-    products = db.session.scalars(
-        queries.filtered_products(queries.Filters(cooperative=slug))
-    ).all()
+    # The cooperative's products, a page at a time, in the listing's order.
+    page = db.paginate(
+        queries.filtered_products(queries.Filters(cooperative=slug)),
+        page=query_page(),
+        per_page=queries.PAGE_SIZE,
+        error_out=False,
+    )
     certs = queries.cooperative_certifications([coop.id])[coop.id]
     return render_template(
-        "catalog/cooperative.html", coop=coop, products=products, certifications=certs
+        "catalog/cooperative.html",
+        coop=coop,
+        page=page,
+        products=page.items,
+        certifications=certs,
     )
 
 
@@ -168,8 +186,33 @@ def media(name: str):
 
 @bp.route("/sitemap.xml")
 def sitemap():
-    """Every public page in every language, with hreflang alternates and dates."""
-    xml = render_template(
-        "catalog/sitemap.xml", entries=sitemap_entries.all_entries(), languages=LANGUAGES
-    )
+    """The sitemap index: one file per kind of page and per 50,000 URLs, with dates."""
+    size = sitemap_entries.entries_per_file()
+    files = [(url_for("catalog.sitemap_part", kind="pages", number=1, _external=True), None)]
+    for kind, dates in (
+        ("cooperatives", sitemap_entries.cooperative_chunks(size)),
+        ("products", sitemap_entries.product_chunks(size)),
+    ):
+        for number, latest in enumerate(dates, start=1):
+            url = url_for("catalog.sitemap_part", kind=kind, number=number, _external=True)
+            files.append((url, sitemap_entries.w3c_datetime(latest) if latest else None))
+    xml = render_template("catalog/sitemap_index.xml", files=files)
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.route("/sitemaps/<any(pages, cooperatives, products):kind>-<int:number>.xml")
+def sitemap_part(kind: str, number: int):
+    """One file of the sitemap: every page of a kind, in every language, with alternates."""
+    size = sitemap_entries.entries_per_file()
+    if kind == "pages":
+        if number != 1:
+            abort(404)
+        entries = list(sitemap_entries.page_entries())
+    elif kind == "cooperatives":
+        entries = list(sitemap_entries.cooperative_entries(number - 1, size))
+    else:
+        entries = list(sitemap_entries.product_entries(number - 1, size))
+    if not entries and number > 1:
+        abort(404)
+    xml = render_template("catalog/sitemap.xml", entries=entries, languages=LANGUAGES)
     return Response(xml, mimetype="application/xml")

@@ -214,7 +214,12 @@ class OrderFilterForm(FlaskForm):
     def ok(self, name: str) -> bool:
         """True when the filter ``name`` has a valid value to apply."""
         item = self[name]
-        return bool(item.data) and not item.errors
+        if not item.data or item.errors:
+            return False
+        # Optional() clears a select's "not a valid choice" for blank input
+        # such as " ", which is still data: only a listed choice is applied.
+        choices = getattr(item, "choices", None)
+        return choices is None or str(item.data) in {str(choice.value) for choice in choices}
 
 
 class RefundForm(FlaskForm):

@@ -69,6 +69,7 @@ SKIP = {
     "/media/<path:name>": "product pictures",
     "/robots.txt": "text",
     "/sitemap.xml": "XML",
+    "/sitemaps/<any(pages, cooperatives, products):kind>-<int:number>.xml": "XML",
     "/healthz": "a probe's JSON",
     "/<lang:lang>/search/suggest": "autocomplete JSON",
     "/trace/<public_id>.jsonld": "EPCIS JSON-LD",

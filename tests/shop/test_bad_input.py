@@ -388,3 +388,10 @@ def test_nul_in_the_url_is_400(client, url):
 def test_a_query_parameter_named_like_a_url_variable(client):
     """The language switcher merged ``?token=`` into the URL's own token: a 500 (found by the fuzz test)."""
     assert client.get("/fr/account/reset/abc?token=x&lang=ar").status_code in (200, 302, 400, 404)
+
+
+def test_blank_select_filters_are_ignored_on_the_admin_orders_list(client, login, make_user):
+    """``?status=%20`` passed Optional() yet was no status: OrderStatus(" ") gave a 500."""
+    login(client, make_user(is_admin=True))
+    for query in ("status=%20", "method=%20", "cooperative=%20", "status=%20&method=%09"):
+        assert client.get(f"/fr/admin/orders?{query}").status_code == 200, query
