@@ -89,7 +89,7 @@ class CheckoutForm(FlaskForm):
     address_line = StringField(
         _l("Address"),
         validators=[DataRequired(), Length(max=200)],
-        render_kw={"autocomplete": "street-address"},
+        render_kw={"autocomplete": "address-line1"},
     )
     city = StringField(
         _l("City"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -114,6 +114,22 @@ def format_when(value: datetime | date | None, fmt: str = "medium") -> str:
 def format_day(value: datetime | date | None, fmt: str = "long") -> str:
     """The calendar day of a UTC timestamp in Africa/Casablanca, or a date."""
     return format_date(value, fmt) if value is not None else ""
+
+
+def machine_time(value: datetime | date | None) -> str:
+    """A ``<time datetime>`` value: UTC to the second with a ``Z``, or a date.
+
+    Stored timestamps are naive UTC with microseconds, and HTML allows at most
+    three fraction digits; a value without a zone would be read as floating
+    local time. A naive value is read as UTC (as stored).
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 @dataclass(frozen=True)
@@ -243,4 +259,5 @@ def configure_i18n(app: Flask) -> None:
             "pct": format_pct,
             "when": format_when,
             "day": format_day,
+            "machine_time": machine_time,
         }

@@ -72,8 +72,11 @@ def _lot_form(lot: Lot | None) -> LotForm:
         .order_by(Product.id, Variant.position)
         .options(selectinload(Product.translations))
     ).all()
+    # A required <select> starts on an empty choice (HTML forbids preselecting
+    # a real one there): the manager picks the product instead of keeping the first.
     form.variant_id.choices = options(
-        (v.id, f"{p.name(g.lang).text} — {v.label} ({v.sku})") for v, p in variants
+        [("", _("Choose…"))]
+        + [(v.id, f"{p.name(g.lang).text} — {v.label} ({v.sku})") for v, p in variants]
     )
     form.certification_ids.choices = options(
         (c.id, f"{c.kind.value.upper()} {c.number}")
