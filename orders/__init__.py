@@ -8,7 +8,8 @@ from flask import Flask, g, has_request_context, request, session
 
 
 def init_app(app: Flask) -> None:
-    """Register the cart and order pages, the header's cart count, the cart merge at login."""
+    """Register the cart and order pages, the header's cart count, the cart merge at
+    login, and guest orders joining the account once its address is confirmed."""
     from flask_babel import lazy_gettext as _l
     from flask_login import user_logged_in
 
@@ -55,6 +56,24 @@ def init_app(app: Flask) -> None:
             _release_holds()
 
     # ---- end policy helper
+
+    from shop.accounts.hooks import address_confirmed
+
+    @address_confirmed.connect_via(app)
+    def attach_guest_orders(sender: Flask, user, **extra: Any) -> str | None:
+        # Inside the confirming view's transaction: saved with it, or not at all.
+        from flask_babel import ngettext
+
+        from .services import attach_guest_orders as attach
+
+        attached = attach(user.id, user.email)
+        if not attached:
+            return None
+        return ngettext(
+            "Your earlier order is now in your account.",
+            "Your %(num)d earlier orders are now in your account.",
+            len(attached),
+        )
 
     @user_logged_in.connect_via(app)
     def merge_cart(sender: Flask, user, **extra: Any) -> None:

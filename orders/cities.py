@@ -1,4 +1,10 @@
-"""Moroccan cities a cash-on-delivery order can ship to, with their postal prefixes."""
+"""Moroccan cities a cash-on-delivery order can ship to, with their postal prefixes.
+
+An order keeps the city as the shopper typed it (``as_typed``: "الدار البيضاء",
+"casa") for the people who read the address, and the city it was recognised
+as (``City.canonical``: "Casablanca") beside it, for the region, the shipping
+zone and the carrier.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +29,11 @@ class City:
     name_en: str
     region_code: int
     postal_prefix: str
+
+    @property
+    def canonical(self) -> str:
+        """The one name an order stores beside what was typed (the French one, as carriers use)."""
+        return self.name_fr
 
     def name(self, lang: str) -> str:
         """The city's name in ``lang``."""
@@ -66,3 +77,8 @@ def cities() -> list[City]:
 def find_city(name: str) -> City | None:
     """The city called ``name`` in any language, ignoring case, accents and dashes."""
     return _index().get(fold(name))
+
+
+def as_typed(text: str) -> str:
+    """The city as the shopper typed it, without stray spaces around or inside."""
+    return " ".join(text.split())

@@ -15,7 +15,7 @@ from shop.i18n import FORMAT_LOCALES, current_language
 from shop.params import MAX_ID, parse_int
 
 from .cart import MAX_QUANTITY
-from .cities import find_city
+from .cities import as_typed, find_city
 from .models import PaymentMethod
 from .services import Address, available_payment_methods
 
@@ -137,9 +137,8 @@ class CheckoutForm(FlaskForm):
             )
             ok = False
         if ok:
-            self._address = self._build(
-                phone, self.city.data.strip(), self.postal_code.data.strip(), None
-            )
+            city = as_typed(self.city.data or "")
+            self._address = self._build(phone, city, city, self.postal_code.data.strip(), None)
         return ok
 
     def _validate_morocco(self) -> bool:
@@ -164,11 +163,16 @@ class CheckoutForm(FlaskForm):
                 )
             )
             ok = False
-        if ok:
-            self._address = self._build(phone, city.name_fr, postal, city.region_code)
+        if ok and city is not None:
+            # What the shopper typed is kept; the recognised city goes beside it.
+            self._address = self._build(
+                phone, as_typed(self.city.data or ""), city.canonical, postal, city.region_code
+            )
         return ok
 
-    def _build(self, phone: str, city: str, postal: str, region: int | None) -> Address:
+    def _build(
+        self, phone: str, city: str, canonical: str, postal: str, region: int | None
+    ) -> Address:
         return Address(
             email=self.email.data.strip().lower(),
             phone=phone,
@@ -178,6 +182,7 @@ class CheckoutForm(FlaskForm):
             postal_code=postal,
             country=self.country.data,
             region_code=region,
+            city_canonical=canonical,
         )
 
     @property

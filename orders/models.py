@@ -27,6 +27,7 @@ from shop.accounts.models import User
 from shop.extensions import db
 from shop.i18n import Localized, pick
 from shop.models import Timestamped, str_enum, utcnow
+from shop.regions import fold
 
 
 class PaymentMethod(enum.StrEnum):
@@ -146,7 +147,11 @@ class Order(Timestamped, db.Model):
     phone: Mapped[str] = mapped_column(String(20))
     full_name: Mapped[str] = mapped_column(String(120))
     address_line: Mapped[str] = mapped_column(String(200))
+    #: The city as the shopper typed it ("الدار البيضاء"): what people read.
     city: Mapped[str] = mapped_column(String(80))
+    #: The city it was recognised as ("Casablanca"; abroad, the same as typed):
+    #: what the region and shipping zone came from, for carriers and staff.
+    city_canonical: Mapped[str] = mapped_column(String(80), default="", server_default="")
     postal_code: Mapped[str] = mapped_column(String(12))
     #: ISO 3166-1 alpha-2.
     country: Mapped[str] = mapped_column(String(2))
@@ -176,6 +181,13 @@ class Order(Timestamped, db.Model):
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
     )
+
+    @property
+    def city_recognised(self) -> str:
+        """The canonical city when it reads differently from what was typed
+        ("Casablanca" beside "الدار البيضاء"; nothing beside "casablanca")."""
+        canonical = self.city_canonical or ""
+        return canonical if canonical and fold(canonical) != fold(self.city) else ""
 
     def __repr__(self) -> str:
         return f"<Order {self.number} {self.status}>"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import Any
+
+from flask import Flask, url_for
 
 
 def init_app(app: Flask) -> None:
@@ -19,6 +21,7 @@ def init_app(app: Flask) -> None:
     from producers.presentation import init_presentation
     from producers.workspace.blueprint import bp as workspace_bp
     from producers.workspace.sell import bp as sell_bp
+    from shop.accounts.hooks import add_landing
     from shop.navigation import NavLink, add_link
 
     app.register_blueprint(workspace_bp)
@@ -53,3 +56,28 @@ def init_app(app: Flask) -> None:
             lambda user: not getattr(user, "memberships", None) and not user.is_admin,
         ),
     )
+    # Where people start after logging in (without an explicit ``next``):
+    # an admin in the back office, a manager in their cooperative's workspace.
+    add_landing(app, _admin_landing)
+    add_landing(app, _workspace_landing)
+
+
+def _admin_landing(user: Any) -> str | None:
+    """An administrator starts on the back office's home."""
+    return url_for("admin.index") if user.is_admin else None
+
+
+def _workspace_landing(user: Any) -> str | None:
+    """A manager starts in their cooperative's workspace: its dashboard, or its
+    application while that is unfinished, or the list to choose from when
+    they manage several."""
+    from producers.services import managed_cooperatives
+    from producers.workspace.access import EDITABLE
+
+    cooperatives = managed_cooperatives(user)
+    if len(cooperatives) != 1:
+        return url_for("producers.home") if cooperatives else None
+    coop = cooperatives[0]
+    if coop.status in EDITABLE:
+        return url_for("producers.application", slug=coop.slug)
+    return url_for("producers.dashboard", slug=coop.slug)

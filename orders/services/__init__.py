@@ -9,7 +9,8 @@ One module per job, lowest first (each imports only those before it):
 - ``queries``: read-only lookups (an order by number and link, history, packing slips);
 - ``fulfilment``: parcels shipped, delivered, cash remitted; orders cancelled, refunded;
 - ``holds``: card orders' stock holds, their lapse, and Stripe's word on the payment;
-- ``placement``: ``place_order``.
+- ``placement``: ``place_order``;
+- ``guests``: guest orders joining the account of their address.
 
 Services flush and raise ``orders.exceptions.OrderError``; the view commits
 once. Callers use this package's names (``services.place_order``,
@@ -33,6 +34,7 @@ from .fulfilment import (
     mark_refunded,
     mark_shipped,
 )
+from .guests import attach_guest_orders
 from .holds import (
     EXPIRED_MESSAGE,
     HOLD_GRACE,
@@ -89,6 +91,7 @@ __all__ = [
     "RefundError",
     "ShipmentQuote",
     "SoldOut",
+    "attach_guest_orders",
     "available_payment_methods",
     "cancel_order",
     "cancel_unpaid",

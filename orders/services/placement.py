@@ -105,6 +105,7 @@ def place_order(
         full_name=address.full_name,
         address_line=address.address_line,
         city=address.city,
+        city_canonical=address.city_canonical or address.city,
         postal_code=address.postal_code,
         country=address.country,
         currency=current_app.config.get("CURRENCY", "MAD"),

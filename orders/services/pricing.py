@@ -32,11 +32,15 @@ class Address:
     phone: str
     full_name: str
     address_line: str
+    #: The city as the shopper typed it ("الدار البيضاء"), shown on the order.
     city: str
     postal_code: str
     country: str
-    #: The city's official region in Morocco; None abroad.
+    #: The city's official region in Morocco; None abroad. The shipping zone
+    #: follows it (it comes from the recognised city, never from the typing).
     region_code: int | None
+    #: The city it was recognised as ("Casablanca"); empty: the same as ``city``.
+    city_canonical: str = ""
 
 
 @dataclass(frozen=True)

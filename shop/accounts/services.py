@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from .. import mail
 from ..extensions import db
 from ..models import utcnow
+from .hooks import address_confirmed
 from .models import User
 from .passwords import password_problem
 
@@ -136,6 +137,20 @@ def reset_password(user: User, password: str) -> None:
     """Set a new password, which ends every session and older reset links."""
     user.set_password(password)
     end_sessions(user)
+
+
+def confirm_address(user: User) -> list[str]:
+    """Tell the domains that ``user`` has just proved they own their e-mail
+    address (they opened a registration or password-reset link sent to it);
+    return the notes they have for the person (e.g. "your 2 earlier orders
+    are now in your account"), to flash once the transaction is committed.
+
+    Call it before the commit: what the domains change (guest orders joining
+    the account) is saved with the account, or not at all.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the receivers' sender
+    replies = address_confirmed.send(app, user=user)
+    return [str(note) for _receiver, note in replies if note]
 
 
 def change_password(user: User, current: str, new: str) -> None:

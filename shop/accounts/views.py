@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
-from . import keep_session, services, throttle
+from . import hooks, keep_session, services, throttle
 from .forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -48,6 +48,26 @@ def local_path(target: str, default: str) -> str:
     return default
 
 
+def after_login(user: User) -> str:
+    """Where a person goes once logged in.
+
+    An explicit ``next`` wins for everyone: it is set by a page that needs a
+    login (Flask-Login's redirect), by checkout's "log in" link or by the
+    registration pages, and the person wants to finish what they started.
+    Otherwise their role decides (``hooks.landing_for``: a manager's
+    workspace, an admin's back office), and a shopper goes back to the page
+    they were on (``back``, which the header's "Log in" link carries) or home.
+    """
+    explicit = safe_next("")
+    if explicit:
+        return explicit
+    landing = hooks.landing_for(user)
+    if landing:
+        return landing
+    back = request.args.get("back") or request.form.get("back") or ""
+    return local_path(back, url_for("catalog.home", lang=user.locale or g.lang))
+
+
 def _too_many() -> str:
     return _(
         "Too many failed attempts from here. Wait a few minutes and try again, "
@@ -75,7 +95,7 @@ def login():
             db.session.commit()
             login_user(user, remember=form.remember.data)
             flash(_("Welcome back, %(name)s.", name=user.name), "success")
-            return redirect(safe_next(url_for("catalog.home", lang=user.locale or g.lang)))
+            return redirect(after_login(user))
     return render_template("accounts/login.html", form=form)
 
 
@@ -86,6 +106,9 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.profile"))
     form = RegisterForm()
+    if request.method == "GET" and not form.email.data:
+        # "Create an account" on a guest order's page brings its address.
+        form.email.data = (request.args.get("email") or "").strip()[:254]
     if form.validate_on_submit():
         email = services.normalize_email(form.email.data)
         # Where the visitor was going (the application to sell, say) travels
@@ -115,11 +138,15 @@ def register_confirm(token: str):
             db.session.rollback()
             form.password.errors.append(str(exc))
         else:
+            # Opening the link proved the address: guest orders placed with it join.
+            notes = services.confirm_address(user)
             db.session.commit()
             if current_user.is_authenticated:
                 logout_user()
             login_user(user)
             flash(_("Your account is ready. Welcome to Taawon!"), "success")
+            for note in notes:
+                flash(note, "success")
             home = url_for("catalog.home", lang=user.locale)
             return redirect(local_path(str(data.get("next") or ""), home))
     return render_template("accounts/register_confirm.html", form=form, data=data)
@@ -183,10 +210,14 @@ def reset_password(token: str):
     form = ResetPasswordForm(user_inputs=(user.email, user.name))
     if form.validate_on_submit():
         services.reset_password(user, form.password.data)
+        # The link came to the account's address, which proves it as well.
+        notes = services.confirm_address(user)
         db.session.commit()
         if current_user.is_authenticated:
             logout_user()  # whoever this browser was, it logs in with the new password
         flash(_("Your password has been changed. You can log in now."), "success")
+        for note in notes:
+            flash(note, "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
 
