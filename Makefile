@@ -14,7 +14,7 @@ export TAAWON_ENV ?= development
 export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test test-fast install translations migrate seed lint fmt typecheck imports \
-	lock clean
+	lock clean vnu
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +44,16 @@ run: translations seed
 
 # TEST_DATABASE_URL=postgresql+psycopg://… make test runs the same suite there.
 # The import contracts run first: a forbidden import fails the tests.
-test: translations imports
+test: translations imports vnu
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The Nu Html Checker's jar, pinned in tests/data/vnu (its README); it needs
+# npm to fetch and a Java runtime to run (.ci/run installs both). Without
+# them the HTML test is skipped outside CI and says what is missing.
+VNU_JAR := tests/data/vnu/node_modules/vnu-jar/build/dist/vnu.jar
+vnu:
+	@if [ ! -f $(VNU_JAR) ] && command -v npm >/dev/null 2>&1; then \
+		npm ci --ignore-scripts --no-audit --no-fund --prefix tests/data/vnu >/dev/null; fi
 
 # Everything except the browser and slow lanes (`make test` still runs all).
 # `make test` stays serial: with -n 2 each worker seeds its own demo, which
