@@ -145,7 +145,8 @@ def test_footer_and_sitemap_link_the_public_pages(client):
     page = client.get("/fr/").get_data(as_text=True)
     assert '<a href="/fr/fair-trade">Règles du commerce équitable</a>' in page
     assert '<a href="/fr/impact">Notre impact</a>' in page
-    sitemap = client.get("/sitemap.xml").get_data(as_text=True)
+    assert "/sitemaps/pages-1.xml" in client.get("/sitemap.xml").get_data(as_text=True)
+    sitemap = client.get("/sitemaps/pages-1.xml").get_data(as_text=True)
     assert "/ar/fair-trade" in sitemap and "/en/impact" in sitemap
 
 

@@ -83,8 +83,11 @@ def test_forwarded_host_is_not_believed(client):
 def test_robots_and_sitemap_use_the_base_url(client, make_product):
     assert f"Sitemap: {BASE}/sitemap.xml" in client.get("/robots.txt").text
     product = make_product()
-    root = ElementTree.fromstring(client.get("/sitemap.xml").data)
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    index = ElementTree.fromstring(client.get("/sitemap.xml").data)
+    files = [loc.text for loc in index.iterfind("s:sitemap/s:loc", ns)]
+    assert files and all(url.startswith(f"{BASE}/sitemaps/") for url in files)
+    root = ElementTree.fromstring(client.get("/sitemaps/products-1.xml").data)
     locs = [u.findtext("s:loc", namespaces=ns) for u in root.findall("s:url", ns)]
     hrefs = [a.get("href") for a in root.iter("{http://www.w3.org/1999/xhtml}link")]
     assert f"{BASE}/fr/products/{product.slug}" in locs
