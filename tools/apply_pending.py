@@ -35,7 +35,14 @@ def main() -> int:
             if entry is None:
                 continue
             value = entry[lang]
-            message.string = tuple(value) if isinstance(value, list) else value
+            if isinstance(value, list):
+                # Every plural form the language has (French 3, Arabic 6), or
+                # the missing ones would show the English in some counts.
+                if len(value) != catalog.num_plurals:
+                    missing.append((lang, f"{key} ({len(value)} of {catalog.num_plurals} forms)"))
+                    continue
+                value = tuple(value)
+            message.string = value
             message.flags.discard("fuzzy")
         for message in catalog:
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
