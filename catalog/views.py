@@ -111,8 +111,7 @@ def cooperatives():
     if region is not None:
         query = query.where(Cooperative.region_code == region)
     if name:
-        escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Cooperative.legal_name.ilike(f"%{escaped}%", escape="\\"))
+        query = query.where(Cooperative.legal_name.icontains(name, autoescape=True))
     # One page at a time: the directory's size no longer grows with the federation.
     page = db.paginate(
         query, page=query_page(), per_page=queries.COOPERATIVES_PAGE_SIZE, error_out=False

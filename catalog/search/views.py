@@ -136,15 +136,11 @@ def _plain_choices(lang: str) -> dict[str, list[Choice]]:
     }
 
 
-def _escape_like(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _name_contains(word: str) -> Any:
     """Products with ``word`` in their name in any language (case-insensitive)."""
     return Product.id.in_(
         select(ProductTranslation.product_id).where(
-            ProductTranslation.name.ilike(f"%{_escape_like(word)}%", escape="\\")
+            ProductTranslation.name.icontains(word, autoescape=True)
         )
     )
 
