@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from catalog.models import Product, ProductStatus, Variant
-from orders import refunds, services, stripe_refunds
+from orders import cancellation, refunds, services, stripe_refunds
 from orders.models import Order, PaymentMethod
 from orders.services import Address
 from producers.models import Cooperative
@@ -178,7 +178,7 @@ def _seed_orders() -> list[str]:
         # Cancelled by an administrator, refunded in full from Stripe's dashboard,
         # and a card checkout still waiting for its payment.
         cancelled = _place(marrakech, cod, {b: 2}, "fr")
-        refunds.admin_cancel(cancelled, "Adresse introuvable, client injoignable", None)
+        cancellation.admin_cancel(cancelled, "Adresse introuvable, client injoignable", None)
         refunded = _paid(abroad, {c: 1}, "fr")
         stripe_refunds.stripe_charge_refunded(
             refunded,

@@ -1,4 +1,4 @@
-"""Refunds per order line and per parcel's shipping, administrator cancellations,
+"""Refunds per order line and per parcel's shipping (cancelling is in ``cancellation``),
 and what Stripe says about refunds.
 
 A refund gives back some units of some lines and/or the shipping of some
@@ -46,7 +46,7 @@ from .models import (
     Shipment,
     ShipmentStatus,
 )
-from .services.mails import mail_cancelled, queue_mail
+from .services.mails import queue_mail
 from .services.states import follow_shipments
 
 #: Order states an administrator may cancel (nothing has shipped in them).
@@ -421,90 +421,3 @@ def create_refund(
     )
     mail_refund(order, refund)
     return refund
-
-
-# ---------------------------------------------------------------- cancelling
-
-
-def can_cancel(order: Order) -> bool:
-    """True when an administrator may cancel the order: nothing of it has shipped."""
-    return order.status in CANCELLABLE and all(
-        s.status in (ShipmentStatus.TO_PREPARE, ShipmentStatus.CANCELLED) for s in order.shipments
-    )
-
-
-def admin_cancel(order: Order, reason: str | None, actor: User | None) -> Refund | None:
-    """Cancel an order nothing of which has shipped; return the refund of a paid one.
-
-    A paid card order is refunded in full through Stripe first (a Refund of
-    everything not refunded yet, with its ledger entries); a cash-on-delivery
-    order or an unpaid card order is just cancelled and restocked (no money
-    moved, nothing in the ledger). Raises RefundError otherwise.
-    """
-    reason = _check_reason(reason, _l("Give the reason for the cancellation."))
-    if order.status == OrderStatus.PAID:
-        _refuse_card_problem(order)  # the paid card would be refunded
-    return _cancel_unshipped(order, reason, actor)
-
-
-def shopper_cancel(order: Order, actor: User | None) -> Refund | None:
-    """The shopper cancels their own order before any parcel has shipped.
-
-    The same path as an administrator's cancellation (a paid card order is
-    refunded in full, stock goes back), audited with the shopper as actor (or
-    none for a guest using their private link). No reason is asked for.
-    """
-    return _cancel_unshipped(order, "", actor, by_shopper=True)
-
-
-def _cancel_unshipped(
-    order: Order, reason: str, actor: User | None, *, by_shopper: bool = False
-) -> Refund | None:
-    lock(order)
-    if not can_cancel(order):
-        raise RefundError(
-            _l(
-                "Only an order nothing of which has shipped can be cancelled. "
-                "Refund its items instead."
-            )
-        )
-    refund = None
-    if order.status == OrderStatus.PAID:
-        plan = plan_everything(order)
-        if plan is not None:
-            refund = record(plan, reason, actor, RefundMethod.CARD)
-            _pay(refund)
-        for shipment in order.shipments:
-            if shipment.status != ShipmentStatus.CANCELLED:
-                services.transition_shipment(shipment, ShipmentStatus.CANCELLED)
-        services.transition_order(order, OrderStatus.CANCELLED)
-        order.cancelled_at = utcnow()
-        order.cancel_reason = reason
-        db.session.flush()  # the refund put every unit back in stock already
-        mail_cancelled(order, refund=refund)
-    else:
-        services.cancel_order(order, reason)
-    audit(
-        actor,
-        "order.cancel",
-        order,
-        reason=reason,
-        label=order.number,
-        by_shopper=by_shopper,
-        refund_id=refund.id if refund else None,
-        amount_cents=refund.amount_cents if refund else 0,
-    )
-    return refund
-
-
-def admin_cash_remitted(shipment: Shipment, actor: User | None) -> None:
-    """An administrator records that the carrier remitted a parcel's cash (audited)."""
-    services.mark_cash_remitted(shipment)
-    audit(
-        actor,
-        "order.cash_remitted",
-        shipment.order,
-        label=shipment.order.number,
-        shipment_id=shipment.id,
-        amount_cents=shipment.items_cents + shipment.shipping_cents,
-    )

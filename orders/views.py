@@ -15,8 +15,8 @@ from sqlalchemy.exc import OperationalError
 from shop.actions import commit_or_flash
 from shop.extensions import db
 
+from . import cancellation, payments, services
 from . import cart as store
-from . import payments, refunds, services
 from .cities import cities
 from .exceptions import CartError
 from .forms import AddToCartForm, CheckoutForm, QuantityForm, RemoveForm
@@ -316,7 +316,7 @@ def order(number: str):
         # The shopper's own actions; an administrator viewing it uses the back office.
         own=bool(user and found.user_id == user.id)
         or services.token_matches(found, request.args.get("token")),
-        can_cancel=refunds.can_cancel(found),
+        can_cancel=cancellation.can_cancel(found),
         expired=services.hold_lapsed(found),
         token=request.args.get("token"),
     )
@@ -378,11 +378,11 @@ def cancel(number: str):
     """The shopper cancels an order before any parcel has shipped (paid cards are refunded)."""
     found, token, user = _shoppers_order(number)
     link = url_for("orders.order", number=found.number, token=token)
-    if not refunds.can_cancel(found):
+    if not cancellation.can_cancel(found):
         flash(_("This order can no longer be cancelled: a parcel has already left."), "error")
         return redirect(link)
     with commit_or_flash(_("Your order %(number)s is cancelled.", number=found.number)):
-        refunds.shopper_cancel(found, user)
+        cancellation.shopper_cancel(found, user)
     return redirect(link)
 
 

@@ -28,6 +28,7 @@ from ..exceptions import (
     SoldOut,
 )
 from .fulfilment import (
+    admin_cash_remitted,
     cancel_order,
     mark_cash_remitted,
     mark_delivered,
@@ -91,6 +92,7 @@ __all__ = [
     "RefundError",
     "ShipmentQuote",
     "SoldOut",
+    "admin_cash_remitted",
     "attach_guest_orders",
     "available_payment_methods",
     "cancel_order",

@@ -8,6 +8,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
+from shop.accounts.models import User
+from shop.audit import audit
 from shop.extensions import db
 from shop.models import utcnow
 
@@ -103,6 +105,19 @@ def mark_cash_remitted(shipment: Shipment) -> None:
         follow_shipments(order)
     db.session.flush()
     accounting.post_cash_sale(shipment)
+
+
+def admin_cash_remitted(shipment: Shipment, actor: User | None) -> None:
+    """An administrator records that the carrier remitted a parcel's cash (audited)."""
+    mark_cash_remitted(shipment)
+    audit(
+        actor,
+        "order.cash_remitted",
+        shipment.order,
+        label=shipment.order.number,
+        shipment_id=shipment.id,
+        amount_cents=shipment.items_cents + shipment.shipping_cents,
+    )
 
 
 def cancel_order(order: Order, reason: str) -> None:

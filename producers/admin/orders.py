@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
-from orders import refunds, services
+from orders import cancellation, refunds, services
 from orders.models import (
     Order,
     OrderLine,
@@ -191,7 +191,7 @@ def _render(
         left=left,
         history=history,
         refunded_cents=refunded_cents,
-        can_cancel=refunds.can_cancel(order),
+        can_cancel=cancellation.can_cancel(order),
         refund_problem=refund_problem,
         refund_form=refund_form or RefundForm(formdata=None),
         cancel_form=cancel_form or CancelForm(formdata=None),
@@ -296,7 +296,7 @@ def order_cancel(number: str):
     if not form.validate():
         return _render(order, 400, cancel_form=form)
     try:
-        refund = refunds.admin_cancel(
+        refund = cancellation.admin_cancel(
             order, form.cancel_reason.data, current_user._get_current_object()
         )
     except services.OrderError as exc:
@@ -329,7 +329,7 @@ def order_cash_remitted(number: str):
     if shipment is None:
         return _render(order, 400, cash_error=_("Choose a parcel of this order."))
     try:
-        refunds.admin_cash_remitted(shipment, current_user._get_current_object())
+        services.admin_cash_remitted(shipment, current_user._get_current_object())
     except services.OrderError as exc:
         db.session.rollback()
         return _render(_order_or_404(number), 400, cash_error=str(exc.message))

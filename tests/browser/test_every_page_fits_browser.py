@@ -39,7 +39,7 @@ from catalog.trace import (
     create_lot,
     record_trace_event,
 )
-from orders import refunds
+from orders import cancellation, refunds
 from orders.models import PaymentMethod
 from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
 from orders.shipping import ensure_default_rates
@@ -380,7 +380,7 @@ def _world(make_user, make_cooperative, make_product) -> dict[str, Any]:
     )
     cancelled, _ = place_order({oil.variants[0].sku: 1}, address(OWNER), PaymentMethod.COD, "fr")
     db.session.commit()
-    refunds.admin_cancel(cancelled, "Doublon", admin)
+    cancellation.admin_cancel(cancelled, "Doublon", admin)
     db.session.commit()
 
     # An application in progress with its papers, by the same owner.

@@ -12,7 +12,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from orders import refunds
+from orders import services
 from orders.exceptions import OrderError
 from orders.models import Order, PaymentMethod, Shipment
 from orders.services import Address, mark_delivered, mark_shipped, place_order
@@ -62,7 +62,7 @@ def remit_at_once(app, admin_id: int, shipment_ids: list[int]) -> tuple[list[str
                 actor = db.session.get(User, admin_id)
                 start.wait()
                 try:
-                    refunds.admin_cash_remitted(shipment, actor)
+                    services.admin_cash_remitted(shipment, actor)
                     db.session.commit()
                     outcomes.append("remitted")
                 except OrderError:
@@ -124,10 +124,10 @@ def test_the_last_two_parcels_remitted_at_once_make_the_order_paid(app, make_use
 def test_a_second_click_later_is_refused_and_not_audited(app, make_user, delivered):
     admin = make_user(email="admin@taawon.ma", is_admin=True)
     shipment = delivered.shipments[0]
-    refunds.admin_cash_remitted(shipment, admin)
+    services.admin_cash_remitted(shipment, admin)
     db.session.commit()
     with pytest.raises(OrderError):
-        refunds.admin_cash_remitted(shipment, admin)
+        services.admin_cash_remitted(shipment, admin)
     db.session.rollback()
     assert (
         db.session.scalar(

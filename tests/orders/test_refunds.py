@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from catalog.models import Variant
 from catalog.trace import Lot, LotDetails, create_lot
-from orders import accounting, refunds, services
+from orders import accounting, cancellation, refunds, services
 from orders.models import (
     Order,
     OrderLineLot,
@@ -551,7 +551,7 @@ def test_cancelling_a_paid_card_order_refunds_it_through_stripe(goods, fake, adm
     oil, honey = goods
     order = place({oil: 3, honey: 1})
     refund(order, {line_of(order, oil).id: 1})  # a partial refund came first
-    made = refunds.admin_cancel(order, "Rupture chez la coopérative", admin)
+    made = cancellation.admin_cancel(order, "Rupture chez la coopérative", admin)
     db.session.commit()
     assert made.amount_cents == order.total_cents - 4_567
     assert fake.calls("/v1/refunds")[-1]["form"]["amount"] == str(order.total_cents - 4_567)
@@ -580,7 +580,7 @@ def test_cancelling_a_paid_card_order_refunds_it_through_stripe(goods, fake, adm
 def test_a_shopper_cancelling_a_paid_card_order_is_refunded_in_full(goods, fake, outbox):
     oil, honey = goods
     order = place({oil: 1, honey: 1})
-    made = refunds.shopper_cancel(order, order.user)
+    made = cancellation.shopper_cancel(order, order.user)
     db.session.commit()
     assert made.amount_cents == order.total_cents
     assert fake.calls("/v1/refunds")[-1]["form"]["amount"] == str(order.total_cents)
@@ -593,7 +593,7 @@ def test_a_shopper_cancelling_a_paid_card_order_is_refunded_in_full(goods, fake,
 def test_cancelling_a_cash_order_moves_no_money(goods, admin):
     oil, _honey = goods
     order = place({oil: 2}, PaymentMethod.COD)
-    assert refunds.admin_cancel(order, "Doublon", admin) is None
+    assert cancellation.admin_cancel(order, "Doublon", admin) is None
     db.session.commit()
     assert order.status == OrderStatus.CANCELLED and stock(oil) == 10
     assert count_of(ledger.JournalEntry) == 0 and count_of(Refund) == 0
@@ -605,10 +605,10 @@ def test_a_shipped_order_cannot_be_cancelled(goods, fake, admin):
     mark_shipped(order.shipments[0], "Amana", "RR1")
     db.session.commit()
     with pytest.raises(refunds.RefundError) as refused:
-        refunds.admin_cancel(order, "trop tard", admin)
+        cancellation.admin_cancel(order, "trop tard", admin)
     assert fr(refused.value.message).startswith("Seule une commande dont rien n’est parti")
     with pytest.raises(refunds.RefundError):
-        refunds.admin_cancel(order, "", admin)
+        cancellation.admin_cancel(order, "", admin)
     assert fake.calls("/v1/refunds") == []
 
 
