@@ -99,6 +99,12 @@ class Certification(Timestamped, db.Model):
         """True until the end of its ``valid_until`` day (open-ended if unset)."""
         return self.valid_until is None or self.valid_until >= (on or clock.local_date())
 
+    @property
+    def document_download_name(self) -> str:
+        """The name a downloaded scan gets: kind, number and the stored extension."""
+        extension = (self.document_name or "").rsplit(".", 1)[-1]
+        return f"{self.kind.value}-{self.number}.{extension}"
+
 
 product_certification = Table(
     "product_certification",

@@ -121,16 +121,24 @@ def create_admin(email: str, name: str, password: str | None, generate: bool) ->
         click.echo(f"Password: {password}")
 
 
+def _existing_user(email: str):
+    """The account of ``email``, or a command-line error naming it."""
+    from .accounts.services import find_user
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No account for {email}.")
+    return user
+
+
 @users.command("suspend")
 @click.argument("email")
 @with_appcontext
 def suspend(email: str) -> None:
     """Stop an account: no login, and every open session ends at once."""
-    from .accounts.services import find_user, suspend_user
+    from .accounts.services import suspend_user
 
-    user = find_user(email)
-    if user is None:
-        raise click.ClickException(f"No account for {email}.")
+    user = _existing_user(email)
     suspend_user(user)
     db.session.commit()
     click.echo(f"{user.email} is suspended; its sessions have ended.")
@@ -141,11 +149,7 @@ def suspend(email: str) -> None:
 @with_appcontext
 def reinstate(email: str) -> None:
     """Let a suspended account log in again (its old sessions stay ended)."""
-    from .accounts.services import find_user
-
-    user = find_user(email)
-    if user is None:
-        raise click.ClickException(f"No account for {email}.")
+    user = _existing_user(email)
     user.active = True
     db.session.commit()
     click.echo(f"{user.email} can log in again.")

@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Response, abort, send_file
 
-from shop.storage import Storage
+from shop.storage import Storage, get_private_storage
 
 #: The content types the shop stores, and the extension it gives each.
 EXTENSIONS = {
@@ -81,6 +81,17 @@ def send_stored(
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = SANDBOX_CSP
     return response
+
+
+def send_private(
+    name: str | None, *, download_name: str, content_type: str | None = None
+) -> Response:
+    """A file of the private area, 404 when none is recorded (the route checks who asks)."""
+    if not name:
+        abort(404)
+    return send_stored(
+        get_private_storage(), name, download_name=download_name, content_type=content_type
+    )
 
 
 def safe_filename(name: str, content_type: str) -> str:

@@ -10,16 +10,13 @@ shown inline only in a sandbox).
 
 from __future__ import annotations
 
-from flask import abort
-
 from catalog.models import Certification
 from catalog.trace import Lot
 from catalog.trace.evidence import send_evidence
 from producers.models import CooperativeDocument
 from shop.accounts import admin_required
 from shop.extensions import db
-from shop.private_files import EXTENSIONS, safe_filename, send_stored
-from shop.storage import get_private_storage
+from shop.private_files import EXTENSIONS, safe_filename, send_private
 
 __all__ = ["EXTENSIONS", "certificate_document", "document", "lot_evidence", "safe_filename"]
 
@@ -28,26 +25,14 @@ __all__ = ["EXTENSIONS", "certificate_document", "document", "lot_evidence", "sa
 def document(id: int):
     """A document sent with a cooperative's application."""
     doc = db.get_or_404(CooperativeDocument, id)
-    return send_stored(
-        get_private_storage(),
-        doc.storage_name,
-        content_type=doc.content_type,
-        download_name=doc.filename,
-    )
+    return send_private(doc.storage_name, content_type=doc.content_type, download_name=doc.filename)
 
 
 @admin_required
 def certificate_document(certificate_id: int):
     """The scan of a cooperative's certificate."""
     certificate = db.get_or_404(Certification, certificate_id)
-    name = certificate.document_name
-    if not name:
-        abort(404)
-    return send_stored(
-        get_private_storage(),
-        name,
-        download_name=f"{certificate.kind.value}-{certificate.number}.{name.rsplit('.', 1)[-1]}",
-    )
+    return send_private(certificate.document_name, download_name=certificate.document_download_name)
 
 
 @admin_required

@@ -17,8 +17,7 @@ from catalog.trace.evidence import send_evidence
 from producers.models import CooperativeDocument
 from producers.workspace.access import owned_or_404, workspace
 from shop.extensions import db
-from shop.private_files import send_stored
-from shop.storage import get_private_storage
+from shop.private_files import send_private
 
 
 @workspace()
@@ -32,26 +31,14 @@ def document(document_id: int):
     )
     if doc is None:
         abort(404)
-    return send_stored(
-        get_private_storage(),
-        doc.storage_name,
-        content_type=doc.content_type,
-        download_name=doc.filename,
-    )
+    return send_private(doc.storage_name, content_type=doc.content_type, download_name=doc.filename)
 
 
 @workspace()
 def certificate_document(certificate_id: int):
     """The scan of one of the cooperative's certificates."""
     certificate = owned_or_404(Certification, certificate_id)
-    name = certificate.document_name
-    if not name:
-        abort(404)
-    return send_stored(
-        get_private_storage(),
-        name,
-        download_name=f"{certificate.kind.value}-{certificate.number}.{name.rsplit('.', 1)[-1]}",
-    )
+    return send_private(certificate.document_name, download_name=certificate.document_download_name)
 
 
 @workspace()
