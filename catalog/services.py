@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from producers.models import Cooperative
-from shop.digits import ascii_digits
 from shop import jobs
+from shop.digits import ascii_digits
 from shop.extensions import db
 from shop.models import utcnow
 from shop.money.policy import current_policy

@@ -39,9 +39,7 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 #: PROXY_COUNT nearest proxies and never the forwarded host.
 _production = os.environ.get("TAAWON_ENV", "production").strip().lower() == "production"
 _proxies = int(os.environ.get("PROXY_COUNT") or (1 if _production else 0))
-forwarded_allow_ips = os.environ.get(
-    "FORWARDED_ALLOW_IPS", "127.0.0.1,::1" if _proxies > 0 else ""
-)
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1" if _proxies > 0 else "")
 #: Only X-Forwarded-Proto says https (nginx sets it and clears the others).
 secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 

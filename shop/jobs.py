@@ -47,8 +47,6 @@ PERFORM = "shop.jobs.perform"
 
 #: Every declared job, by name.
 _REGISTRY: dict[str, Callable[..., Any]] = {}
-#: The application a worker started outside ``flask worker`` (``rq worker``) builds.
-_WORKER_APP: list[Flask] = []
 
 
 def job(name: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -93,7 +91,9 @@ class RowId:
 # ---------------------------------------------------------------- after commit
 
 
-def after_commit(func: Callable[..., Any] | str, *args: Any, session: Session | None = None) -> None:
+def after_commit(
+    func: Callable[..., Any] | str, *args: Any, session: Session | None = None
+) -> None:
     """Run job ``func(*args)`` once the current transaction commits; never if it rolls back."""
     from .extensions import db
 
@@ -118,7 +118,9 @@ def _dispatch(session: Session) -> None:
         return
     for name, args in queued:
         values = [arg.resolve() if isinstance(arg, RowId) else arg for arg in args]
-        if any(value is None for value, arg in zip(values, args) if isinstance(arg, RowId)):
+        if any(
+            value is None for value, arg in zip(values, args, strict=True) if isinstance(arg, RowId)
+        ):
             continue  # its row was rolled back with a savepoint
         submit(name, *values)
 
@@ -204,16 +206,14 @@ def run_here(func: Callable[..., Any] | str, *args: Any) -> bool:
 
 
 def perform(name: str, args: list[Any]) -> Any:
-    """What the worker runs: job ``name`` with ``args``, in a fresh app context."""
-    if has_app_context():
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-    else:
-        if not _WORKER_APP:
-            from . import create_app
+    """What the worker runs: job ``name`` with ``args``, in a fresh app context.
 
-            _WORKER_APP.append(create_app())
-        app = _WORKER_APP[0]
-    return _call(app, name, args)
+    The worker must be ``flask worker`` (it holds the application); a bare
+    ``rq worker`` has none and every job fails saying so.
+    """
+    if not has_app_context():
+        raise RuntimeError("jobs need the application: run workers with `flask worker`")
+    return _call(current_app._get_current_object(), name, args)  # type: ignore[attr-defined]
 
 
 def _call(app: Flask, name: str, args: list[Any]) -> Any:

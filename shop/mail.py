@@ -59,7 +59,7 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class OutboxMail(db.Model):
+class OutboxMail(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's dynamic base
     """One outgoing mail and how its sending went."""
 
     __tablename__ = "outbox_mail"
@@ -182,7 +182,7 @@ def deliver(outbox_id: int) -> bool:
     """
     now = utcnow()
     stale = now - timedelta(seconds=current_app.config["MAIL_SENDING_TIMEOUT"])
-    claimed = db.session.execute(
+    claimed = db.session.scalar(
         update(OutboxMail)
         .where(
             OutboxMail.id == outbox_id,
@@ -192,10 +192,11 @@ def deliver(outbox_id: int) -> bool:
             ),
         )
         .values(status=OutboxStatus.SENDING, attempts=OutboxMail.attempts + 1, attempted_at=now)
+        .returning(OutboxMail.id)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()  # the claim is visible to every other sender before we send
-    if claimed.rowcount != 1:
+    if claimed is None:
         return False
     row = db.session.get(OutboxMail, outbox_id)
     assert row is not None
@@ -210,7 +211,9 @@ def deliver(outbox_id: int) -> bool:
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
         )
         if give_up:
-            log.error("mail %s to %s given up after %s attempts", outbox_id, row.recipient, row.attempts)
+            log.error(
+                "mail %s to %s given up after %s attempts", outbox_id, row.recipient, row.attempts
+            )
             return False
         raise
     _finish(outbox_id, OutboxStatus.SENT, sent_at=utcnow(), last_error="")
@@ -249,7 +252,9 @@ def retry_stale() -> int:
                         OutboxMail.created_at < waited,
                         or_(OutboxMail.attempted_at.is_(None), OutboxMail.attempted_at < waited),
                     ),
-                    and_(OutboxMail.status == OutboxStatus.SENDING, OutboxMail.attempted_at < stale),
+                    and_(
+                        OutboxMail.status == OutboxStatus.SENDING, OutboxMail.attempted_at < stale
+                    ),
                 )
             )
             .order_by(OutboxMail.id)

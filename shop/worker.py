@@ -15,6 +15,7 @@ scheduler takes over when one stops.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -29,6 +30,7 @@ from flask.cli import AppGroup, with_appcontext
 from . import jobs
 from .extensions import db
 
+log = logging.getLogger(__name__)
 jobs_cli = AppGroup("jobs", help="Background jobs: list, run or enqueue them.")
 
 
@@ -72,7 +74,7 @@ class Ticker:
             try:
                 self.tick()
             except Exception:
-                jobs.log.exception("scheduler tick failed; trying again")
+                log.exception("scheduler tick failed; trying again")
             stop.wait(self.pause())
 
 
@@ -133,9 +135,7 @@ def tick_command() -> None:
 def enqueue_command(name: str) -> None:
     """Give job NAME (one without arguments, e.g. search-reindex) to the worker."""
     if name not in jobs.registered():
-        raise click.ClickException(
-            f"no job named {name!r}; `flask jobs list` names them"
-        )
+        raise click.ClickException(f"no job named {name!r}; `flask jobs list` names them")
     found = jobs.submit(name)
     click.echo(f"queued as {found.id}" if found is not None else "no REDIS_URL: ran it here")
 

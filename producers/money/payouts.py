@@ -48,8 +48,8 @@ from producers.money.exceptions import PayoutError
 from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
 from producers.money.rib import mask_rib, rib_payable_from, valid_rib
 from producers.notices import queue_for_managers
-from shop.accounts.models import User
 from shop import jobs
+from shop.accounts.models import User
 from shop.audit import audit
 from shop.extensions import db
 from shop.i18n import format_day

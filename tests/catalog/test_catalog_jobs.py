@@ -44,9 +44,7 @@ def upload(product) -> ProductImage:
     return db.session.get(ProductImage, image.id)
 
 
-def test_the_request_stores_the_largest_width_and_a_job_the_others(
-    app, redis_jobs, make_product
-):
+def test_the_request_stores_the_largest_width_and_a_job_the_others(app, redis_jobs, make_product):
     product = make_product()
     image = upload(product)
     # While the cooperative waited: the largest width only, listed as such.
