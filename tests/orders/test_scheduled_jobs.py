@@ -11,22 +11,12 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from orders.models import Order, OrderStatus, PaymentMethod, Shipment
-from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import mark_cash_remitted, mark_delivered, mark_shipped, place_order
 from shop import jobs
 from shop.extensions import db
 from shop.models import utcnow
 from shop.worker import Ticker
-
-CASABLANCA = Address(
-    email="amina@example.com",
-    phone="+212612345678",
-    full_name="Amina",
-    address_line="12 rue Ibn Battouta",
-    city="Casablanca",
-    postal_code="20250",
-    country="MA",
-    region_code=6,
-)
+from tests.orders.test_accounting import CASABLANCA
 
 
 def lapsed_and_due(app, make_product):

@@ -9,7 +9,7 @@ from producers.money import payouts
 from producers.money.bankfile import bank_csv, bank_file_name, write_bank_file
 from shop.extensions import db
 from shop.storage import get_private_storage
-from tests.orders.test_scheduled_jobs import CASABLANCA
+from tests.orders.test_accounting import CASABLANCA
 from tests.producers.test_payouts import RIB, later
 
 
