@@ -101,15 +101,16 @@ def after_commit(
     target.info.setdefault(PENDING, []).append((name_of(func), args))
 
 
-def drop(func: Callable[..., Any] | str, session: Session | None = None) -> None:
-    """Forget the jobs ``func`` queued in the current transaction."""
+def drop(func: Callable[..., Any] | str, session: Session | None = None) -> list[tuple]:
+    """Forget the jobs ``func`` queued in the current transaction; return their arguments."""
     from .extensions import db
 
     target = session if session is not None else db.session
     name = name_of(func)
-    queued = target.info.get(PENDING)
-    if queued:
-        queued[:] = [item for item in queued if item[0] != name]
+    queued = target.info.get(PENDING) or []
+    dropped = [args for item_name, args in queued if item_name == name]
+    queued[:] = [item for item in queued if item[0] != name]
+    return dropped
 
 
 def _dispatch(session: Session) -> None:

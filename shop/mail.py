@@ -46,9 +46,6 @@ from .models import str_enum, utcnow
 
 log = logging.getLogger(__name__)
 
-#: ``Session.info`` key of the outbox rows written in the current transaction.
-QUEUE = "mail_after_commit"
-
 
 class OutboxStatus(enum.StrEnum):
     """Where a mail is: waiting, claimed by a sender, sent, or given up."""
@@ -158,19 +155,18 @@ def send_after_commit(message: EmailMessage) -> OutboxMail:
         last_error="",
     )
     db.session.add(row)
-    db.session.info.setdefault(QUEUE, []).append(row)
     jobs.after_commit(deliver, jobs.RowId(row))
     return row
 
 
 def drop_queued() -> None:
     """Take back the mails written in the current transaction (the demo's fictional shoppers)."""
-    for row in db.session.info.pop(QUEUE, []):
+    for (row_id,) in jobs.drop(deliver):
+        row = row_id.obj
         if row in db.session.new:
             db.session.expunge(row)
         elif row in db.session:
             db.session.delete(row)
-    jobs.drop(deliver)
 
 
 @jobs.job("mail-deliver")

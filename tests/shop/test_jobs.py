@@ -242,3 +242,15 @@ def test_outbox_counts_each_mail_once(app, outbox):
     db.session.commit()
     assert db.session.scalar(select(func.count(OutboxMail.id))) == 3
     assert sorted(m["Subject"] for m in outbox()) == ["Message 0", "Message 1", "Message 2"]
+
+
+def test_dropped_mails_are_neither_kept_nor_sent(app, outbox):
+    queue_mail(subject="Sent")
+    db.session.commit()
+    queue_mail(subject="Flushed, then dropped")
+    db.session.flush()
+    queue_mail(subject="Dropped")
+    mail.drop_queued()  # the demo's fictional shoppers get nothing
+    db.session.commit()
+    assert [row.subject for row in rows()] == ["Sent"]
+    assert [m["Subject"] for m in outbox()] == ["Sent"]
