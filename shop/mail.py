@@ -37,7 +37,18 @@ from pathlib import Path
 
 from flask import Flask, current_app, g, render_template
 from flask_babel import force_locale
-from sqlalchemy import DateTime, Integer, LargeBinary, String, Text, and_, or_, select, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    and_,
+    delete,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from . import jobs
@@ -263,9 +274,32 @@ def retry_stale() -> int:
     return len(ids)
 
 
+@jobs.job("mail-purge")
+def purge_sent() -> int:
+    """Delete the sent mails older than ``MAIL_KEEP_DAYS``; return how many.
+
+    A sent message holds links (a reset link's token until it expires) and
+    personal data that need not stay; failed ones stay for an administrator.
+    """
+    before = utcnow() - timedelta(days=current_app.config["MAIL_KEEP_DAYS"])
+    ids = list(
+        db.session.scalars(
+            select(OutboxMail.id).where(
+                OutboxMail.status == OutboxStatus.SENT, OutboxMail.sent_at < before
+            )
+        )
+    )
+    for start in range(0, len(ids), 500):
+        db.session.execute(delete(OutboxMail).where(OutboxMail.id.in_(ids[start : start + 500])))
+    db.session.commit()
+    return len(ids)
+
+
 def init_mail(app: Flask) -> None:
-    """Outbox settings and the sweeper's period."""
+    """Outbox settings and the periods of the sweeper and the purge."""
     app.config.setdefault("MAIL_MAX_ATTEMPTS", 1 + len(app.config["JOB_RETRY_INTERVALS"]))
     app.config.setdefault("MAIL_SENDING_TIMEOUT", 15 * 60)
     app.config.setdefault("MAIL_RETRY_AFTER", 60 * 60)
+    app.config.setdefault("MAIL_KEEP_DAYS", 30)
     jobs.every(app, 5 * 60, retry_stale)
+    jobs.every(app, 6 * 3600, purge_sent)

@@ -215,6 +215,7 @@ def test_jobs_list_names_the_schedule(runner):
     output = runner.invoke(args=["jobs", "list"]).output
     for line in (
         "mail-retry  every 300 s",
+        "mail-purge  every 21600 s",
         "release-holds  every 60 s",
         "release-due  every 900 s",
         "image-renditions-missing  every 900 s",
@@ -254,3 +255,20 @@ def test_dropped_mails_are_neither_kept_nor_sent(app, outbox):
     db.session.commit()
     assert [row.subject for row in rows()] == ["Sent"]
     assert [m["Subject"] for m in outbox()] == ["Sent"]
+
+
+def test_sent_mails_are_purged_after_their_keeping_days(app):
+    for subject in ("Old", "Recent", "Failed long ago"):
+        queue_mail(subject=subject)
+    db.session.commit()
+    old, recent, failed = rows()
+    long_ago = utcnow() - timedelta(days=31)
+    db.session.execute(update(OutboxMail).where(OutboxMail.id == old.id).values(sent_at=long_ago))
+    db.session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == failed.id)
+        .values(status=OutboxStatus.FAILED, sent_at=None, created_at=long_ago)
+    )
+    db.session.commit()
+    assert mail.purge_sent() == 1
+    assert [row.subject for row in rows()] == ["Recent", "Failed long ago"]
