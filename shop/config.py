@@ -131,10 +131,12 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     if "TAAWON_ENV" in os.environ:
         app.config["ENVIRONMENT"] = os.environ["TAAWON_ENV"]
     app.config.from_prefixed_env("TAAWON")
-    if isinstance(app.config["JOB_RETRY_INTERVALS"], str):  # TAAWON_JOB_RETRY_INTERVALS="30,120"
-        app.config["JOB_RETRY_INTERVALS"] = [
-            int(part) for part in app.config["JOB_RETRY_INTERVALS"].split(",") if part.strip()
-        ]
+    intervals = app.config["JOB_RETRY_INTERVALS"]  # TAAWON_JOB_RETRY_INTERVALS="30,120" or "[30]"
+    if isinstance(intervals, int):
+        intervals = [intervals]
+    elif isinstance(intervals, str):
+        intervals = [part for part in intervals.split(",") if part.strip()]
+    app.config["JOB_RETRY_INTERVALS"] = [int(seconds) for seconds in intervals]
     if test_config:
         app.config.update(test_config)
     _derive_paths(app)

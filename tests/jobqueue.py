@@ -114,6 +114,7 @@ class FakeSMTP:
 
     fail_next: int = 0
     attempts: int = 0
+    port: int = 0
     messages: list[bytes] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -159,11 +160,12 @@ def smtp_server(app) -> Iterator[FakeSMTP]:
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
     server.daemon_threads = True
     server.fake = fake  # type: ignore[attr-defined]
+    fake.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.config.update(
         MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=server.server_address[1],
+        MAIL_PORT=fake.port,
         MAIL_USE_TLS=False,
         MAIL_USE_SSL=False,
         MAIL_USERNAME="",
