@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, select, text
 
 from shop.extensions import db
 from shop.mail import OutboxMail, OutboxStatus
-from tests.conftest import create_schema, make_app, sibling_database
+from tests.conftest import create_schema, make_app, per_test_settings, sibling_database
 from tests.jobqueue import REDIS_URL, need_redis
 from tests.shop.test_shared_limits import LIMITS_REDIS_URL
 
@@ -101,9 +101,12 @@ def deployment(database, tmp_path, smtp_server):
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp_server.port),
         "MAIL_USE_TLS": "false",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
-        "SEARCH_INDEX_DIR": str(tmp_path / "search"),
+        # The tests' own folders (the outbox is the mail server here).
+        **{
+            name: value
+            for name, value in per_test_settings(tmp_path).items()
+            if name in ("MEDIA_ROOT", "PRIVATE_MEDIA_ROOT", "SEARCH_INDEX_DIR")
+        },
         "TAAWON_SEARCH_INDEX_AUTOCREATE": "true",
         "PROXY_COUNT": "0",
         "WEB_CONCURRENCY": "1",
