@@ -89,6 +89,16 @@ class RedisJobs:
                 self.connection.delete(key)
         for key in self.connection.scan_iter(f"*{self.queue.name}*"):
             self.connection.delete(key)
+        self.connection.srem("rq:queues", self.queue.key)
+
+    @classmethod
+    def named(cls, name: str, url: str = REDIS_URL) -> RedisJobs:
+        """The queue called ``name`` on ``url`` (to clean up after other processes)."""
+        from redis import Redis
+        from rq import Queue
+        from rq.serializers import JSONSerializer
+
+        return cls(Queue(name, connection=Redis.from_url(url), serializer=JSONSerializer))
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, select, text
 from shop.extensions import db
 from shop.mail import OutboxMail, OutboxStatus
 from tests.conftest import create_schema, make_app, per_test_settings, sibling_database
-from tests.jobqueue import REDIS_URL, need_redis
+from tests.jobqueue import REDIS_URL, RedisJobs, need_redis
 from tests.shop.test_shared_limits import LIMITS_REDIS_URL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,11 +142,13 @@ def deployment(database, tmp_path, smtp_server):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(5)
-        for url, number in ((REDIS_URL, queue), (LIMITS_REDIS_URL, prefix)):
-            connection = redis.Redis.from_url(url)
-            for key in connection.scan_iter(f"*{number}*"):
-                connection.delete(key)
-            connection.close()
+        jobs_left = RedisJobs.named(queue)
+        jobs_left.clean()
+        jobs_left.connection.close()
+        connection = redis.Redis.from_url(LIMITS_REDIS_URL)
+        for key in connection.scan_iter(f"*{prefix}*"):
+            connection.delete(key)
+        connection.close()
         for log in sorted(logs.iterdir()):
             print(f"--- {log.name}\n{log.read_text()[-3000:]}")
 
