@@ -6,6 +6,11 @@ their pixels only, so no EXIF (GPS position of a producer's home, camera
 serial numbers), ICC, XMP or comment metadata reaches the public site.
 Every picture is stored in a few widths as WebP and JPEG under a content
 address, so the same picture uploaded twice is stored once.
+
+A product photo uploaded through the workspace is checked and stored at its
+largest width only (``largest_only``) while the cooperative waits; the
+smaller widths are derived from that rendition by a job after the commit
+(``derive_renditions``, ``catalog/jobs.py``).
 """
 
 from __future__ import annotations
@@ -82,8 +87,14 @@ class ProcessedImage:
     renditions: tuple[Rendition, ...]
 
 
-def process_image(data: bytes, storage: Storage, *, max_bytes: int | None = None) -> ProcessedImage:
-    """Check, clean and store an uploaded image in every rendition."""
+def process_image(
+    data: bytes, storage: Storage, *, max_bytes: int | None = None, largest_only: bool = False
+) -> ProcessedImage:
+    """Check, clean and store an uploaded image in every rendition.
+
+    With ``largest_only``, only the largest width is stored (WebP and JPEG);
+    ``derive_renditions`` makes the others later.
+    """
     limit = _byte_limit(max_bytes)
     if len(data) > limit:
         raise ImageError(
@@ -96,6 +107,31 @@ def process_image(data: bytes, storage: Storage, *, max_bytes: int | None = None
     if _height_at(master, widths[-1]) > MAX_SIDE:
         raise ImageError(_l("The image is too tall for its width."))
     key = _content_key(master)
+    files = _store_widths(master, key, widths[-1:] if largest_only else widths, storage)
+    largest = files[-1]
+    return ProcessedImage(key, largest.width, largest.height, files)
+
+
+def pending_widths(width: int) -> list[int]:
+    """The smaller widths ``derive_renditions`` adds to a picture stored at ``width``."""
+    return [w for w in WIDTHS if w < width]
+
+
+def derive_renditions(key: str, width: int, storage: Storage) -> tuple[Rendition, ...]:
+    """Store the smaller widths of picture ``key`` from its stored ``width`` JPEG.
+
+    The source is our own re-encoded rendition, never the upload. Safe to run
+    again: names are content addresses and an existing file is kept.
+    """
+    with Image.open(io.BytesIO(storage.read(rendition_name(key, width, "jpg")))) as source:
+        source.load()
+        master = source.convert("RGB")
+    return _store_widths(master, key, pending_widths(width), storage)
+
+
+def _store_widths(
+    master: Image.Image, key: str, widths: list[int], storage: Storage
+) -> tuple[Rendition, ...]:
     # Encode everything before saving anything, so a failure leaves no
     # partial set of renditions behind.
     files: list[tuple[Rendition, bytes]] = []
@@ -106,8 +142,7 @@ def process_image(data: bytes, storage: Storage, *, max_bytes: int | None = None
             files.append((Rendition(width, resized.height, fmt, name), _encode(resized, fmt)))
     for rendition, blob in files:
         storage.save(rendition.name, blob)
-    largest = files[-1][0]
-    return ProcessedImage(key, largest.width, largest.height, tuple(r for r, _ in files))
+    return tuple(r for r, _ in files)
 
 
 def clean_photo(data: bytes, *, max_bytes: int | None = None) -> bytes:

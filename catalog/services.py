@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from producers.models import Cooperative
+from shop import jobs
 from shop.digits import ascii_digits
 from shop.extensions import db
 from shop.models import utcnow
@@ -20,7 +21,7 @@ from shop.spreadsheet import CsvFileError, RowError, SafeDictReader
 from shop.storage import get_storage
 
 from .exceptions import CatalogError, FloorError, ImageError
-from .images import process_image
+from .images import pending_widths, process_image
 from .importer import variant_label
 from .models import (
     Category,
@@ -225,11 +226,15 @@ def set_status(product: Product, status: ProductStatus) -> None:
 
 
 def add_image(product: Product, data: bytes) -> ProductImage:
-    """Run an upload through the image pipeline and add it to the gallery."""
+    """Run an upload through the image pipeline and add it to the gallery.
+
+    Only the largest width is made while the cooperative waits; a job makes
+    the smaller ones after the commit (``catalog.jobs.image_renditions``).
+    """
     if len(product.images) >= MAX_IMAGES:
         raise CatalogError(_l("A product has at most %(n)d pictures.", n=MAX_IMAGES))
     try:
-        processed = process_image(data, get_storage())
+        processed = process_image(data, get_storage(), largest_only=True)
     except ImageError as exc:
         raise CatalogError(exc.message) from exc
     for image in product.images:
@@ -244,6 +249,8 @@ def add_image(product: Product, data: bytes) -> ProductImage:
     )
     product.images.append(image)
     db.session.flush()
+    if pending_widths(processed.width):
+        jobs.after_commit("image-renditions", processed.key, processed.width)
     return image
 
 

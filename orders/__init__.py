@@ -17,12 +17,14 @@ def init_app(app: Flask) -> None:
     from shop.navigation import NavLink, add_link
 
     from . import cart, models  # noqa: F401  (metadata)
+    from .jobs import init_jobs
     from .views import bp
     from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(webhooks_bp)
     app.config.setdefault("STRIPE_SESSION_MINUTES", 30)
+    init_jobs(app)  # periodic: lapsed card holds, money that came due
     add_link(app, "account", NavLink("orders.history", _l("My orders")))
 
     @app.context_processor

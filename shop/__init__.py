@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["TRANSLATIONS_DIR"] = ROOT / "translations"
     configure_app(app, test_config)
     configure_db(app)
+    configure_jobs(app)
     configure_mail(app)
     configure_i18n(app)
     configure_templates(app)
@@ -49,11 +50,18 @@ def configure_db(app: Flask) -> None:
     init_db(app)
 
 
-def configure_mail(_app: Flask) -> None:
-    """Mails queued in a transaction go out after its commit."""
-    from .mail import init_queue
+def configure_jobs(app: Flask) -> None:
+    """Background jobs: RQ with REDIS_URL, else in-process after commit."""
+    from .jobs import init_jobs
 
-    init_queue()
+    init_jobs(app)
+
+
+def configure_mail(app: Flask) -> None:
+    """Mails go through the outbox table, sent by a job after commit."""
+    from .mail import init_mail
+
+    init_mail(app)
 
 
 def configure_i18n(app: Flask) -> None:
@@ -118,6 +126,8 @@ def register_commands(app: Flask) -> None:
     """Flask CLI groups."""
     from .cli import init_cli
     from .devserver import serve_command
+    from .worker import init_worker_cli
 
     init_cli(app)
     app.cli.add_command(serve_command)
+    init_worker_cli(app)

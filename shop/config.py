@@ -31,6 +31,7 @@ ENV_VARS = (
     "PRIVATE_MEDIA_ROOT",
     "SEARCH_INDEX_DIR",
     "RATELIMIT_STORAGE_URI",
+    "REDIS_URL",
     "SERVER_NAME",
     "HOST",
     "PORT",
@@ -71,6 +72,17 @@ class Defaults:
     STRIPE_SESSION_MINUTES = 30  # how long a card checkout holds the stock
     STRIPE_MAX_NETWORK_RETRIES = 1
     RATELIMIT_STORAGE_URI = "memory://"
+    #: Redis shared by every process: the job queue (shop/jobs.py) and, unless
+    #: RATELIMIT_STORAGE_URI says otherwise, the rate limits. Empty: jobs run
+    #: in-process after commit and limits are counted per process.
+    REDIS_URL = ""
+    JOB_QUEUE = "taawon"
+    JOB_TIMEOUT = 600  # seconds a job may run before its worker stops it
+    #: Seconds before each retry of a failed job (so 4 retries, then RQ's failed registry).
+    JOB_RETRY_INTERVALS = [30, 120, 600, 1800]
+    #: Periodic jobs' periods in seconds by name, overriding each domain's
+    #: default (``flask jobs list``); 0 turns one off.
+    JOB_SCHEDULE: dict[str, int] = {}
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
@@ -119,6 +131,12 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     if "TAAWON_ENV" in os.environ:
         app.config["ENVIRONMENT"] = os.environ["TAAWON_ENV"]
     app.config.from_prefixed_env("TAAWON")
+    intervals = app.config["JOB_RETRY_INTERVALS"]  # TAAWON_JOB_RETRY_INTERVALS="30,120" or "[30]"
+    if isinstance(intervals, int):
+        intervals = [intervals]
+    elif isinstance(intervals, str):
+        intervals = [part for part in intervals.split(",") if part.strip()]
+    app.config["JOB_RETRY_INTERVALS"] = [int(seconds) for seconds in intervals]
     if test_config:
         app.config.update(test_config)
     _derive_paths(app)

@@ -1,4 +1,21 @@
-"""Outgoing mail: SMTP when configured, else files in ``instance/outbox/``.
+"""Outgoing mail: an outbox table, a job that sends, SMTP or ``instance/outbox/``.
+
+Every mail is a row of ``outbox_mail`` (recipient, subject, the whole
+message as EML bytes, status, attempts, sent_at), written in the transaction
+that causes it, so a rolled-back action mails nobody and a committed one
+never loses its mail. After the commit the ``deliver`` job sends it: through
+a worker when ``REDIS_URL`` is set, in this process otherwise (as before).
+
+Never twice: ``deliver`` claims the row with a conditional UPDATE
+(``pending`` → ``sending``, committed) before it talks to the mail server,
+and marks it ``sent`` right after. A second run, a retry or the sweeper finds
+the row claimed or sent and does nothing. The one window left: a process
+that dies after the server accepted the message and before ``sent`` is
+committed leaves the row ``sending``; ``retry_stale`` sends it again once
+``MAIL_SENDING_TIMEOUT`` has passed, so that mail may arrive twice (SMTP has
+no way to ask whether a message was taken). A failed send puts the row back
+to ``pending`` and raises, so RQ retries it with backoff; after
+``MAIL_MAX_ATTEMPTS`` the row is ``failed`` and stays for an administrator.
 
 The standard library's smtplib and email packages do the work; an extension
 would add nothing but another dependency for a single function.
@@ -6,23 +23,69 @@ would add nothing but another dependency for a single function.
 
 from __future__ import annotations
 
+import email
+import email.policy
+import enum
+import logging
 import smtplib
 import ssl
 import uuid
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from flask import current_app, g, render_template
+from flask import Flask, current_app, g, render_template
 from flask_babel import force_locale
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    and_,
+    delete,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, mapped_column
 
+from . import jobs
 from .extensions import db
-from .models import utcnow
+from .models import str_enum, utcnow
 
-#: ``Session.info`` key of the mails waiting for their transaction to commit.
-QUEUE = "mail_after_commit"
+log = logging.getLogger(__name__)
+
+
+class OutboxStatus(enum.StrEnum):
+    """Where a mail is: waiting, claimed by a sender, sent, or given up."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMail(db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy's dynamic base
+    """One outgoing mail and how its sending went."""
+
+    __tablename__ = "outbox_mail"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(500))
+    #: The whole message as sent (RFC 5322 bytes: headers, text and HTML parts).
+    message: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[OutboxStatus] = mapped_column(
+        str_enum(OutboxStatus), default=OutboxStatus.PENDING, index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: When the last attempt claimed the row (a stale ``sending`` is retried).
+    attempted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 def build_message(to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
@@ -85,34 +148,158 @@ def render(to: str, language: str, template: str, subject, **context) -> EmailMe
 
 
 def send_template(to: str, lang: str, template: str, subject, **context) -> None:
-    """Render a mail in ``lang`` (see ``render``) and send it now."""
-    send(render(to, lang, template, subject, **context))
+    """Render a mail in ``lang`` (see ``render``); it goes out once the transaction commits."""
+    send_after_commit(render(to, lang, template, subject, **context))
 
 
-def send_after_commit(message: EmailMessage) -> None:
-    """Send ``message`` once the session's transaction commits; never if it rolls back."""
-    db.session.info.setdefault(QUEUE, []).append(message)
+def send_after_commit(message: EmailMessage) -> OutboxMail:
+    """Put ``message`` in the outbox; ``deliver`` sends it once the transaction commits.
+
+    A rollback removes the row and the job with it: the mail never leaves.
+    """
+    row = OutboxMail(
+        recipient=str(message["To"] or "")[:320],
+        subject=str(message["Subject"] or "")[:500],
+        message=bytes(message),
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        last_error="",
+    )
+    db.session.add(row)
+    jobs.after_commit(deliver, jobs.RowId(row))
+    return row
 
 
 def drop_queued() -> None:
-    """Forget the mails waiting for the current transaction."""
-    db.session.info.pop(QUEUE, None)
+    """Take back the mails written in the current transaction (the demo's fictional shoppers)."""
+    for (row_id,) in jobs.drop(deliver):
+        row = row_id.obj
+        if row in db.session.new:
+            db.session.expunge(row)
+        elif row in db.session:
+            db.session.delete(row)
 
 
-def _send_queued(session: Session) -> None:
-    for message in session.info.pop(QUEUE, []):
-        try:
-            send(message)
-        except OSError:  # a mail server down must not undo what was committed
-            current_app.logger.exception("could not send %s", message["Subject"])
+@jobs.job("mail-deliver")
+def deliver(outbox_id: int) -> bool:
+    """Send outbox row ``outbox_id`` unless it is sent or being sent; True if this call sent it.
+
+    Raises the mail server's error after putting the row back, so that the
+    queue retries it later (with backoff).
+    """
+    now = utcnow()
+    stale = now - timedelta(seconds=current_app.config["MAIL_SENDING_TIMEOUT"])
+    claimed = db.session.scalar(
+        update(OutboxMail)
+        .where(
+            OutboxMail.id == outbox_id,
+            or_(
+                OutboxMail.status == OutboxStatus.PENDING,
+                and_(OutboxMail.status == OutboxStatus.SENDING, OutboxMail.attempted_at < stale),
+            ),
+        )
+        .values(status=OutboxStatus.SENDING, attempts=OutboxMail.attempts + 1, attempted_at=now)
+        .returning(OutboxMail.id)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()  # the claim is visible to every other sender before we send
+    if claimed is None:
+        return False
+    row = db.session.get(OutboxMail, outbox_id)
+    assert row is not None
+    message = email.message_from_bytes(row.message, policy=email.policy.default)
+    try:
+        send(message)  # type: ignore[arg-type]
+    except OSError as exc:  # smtplib's errors are OSErrors too
+        give_up = row.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]
+        _finish(
+            outbox_id,
+            OutboxStatus.FAILED if give_up else OutboxStatus.PENDING,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        if give_up:
+            log.error(
+                "mail %s to %s given up after %s attempts", outbox_id, row.recipient, row.attempts
+            )
+            return False
+        raise
+    _finish(outbox_id, OutboxStatus.SENT, sent_at=utcnow(), last_error="")
+    return True
 
 
-def _drop_queued(session: Session) -> None:
-    session.info.pop(QUEUE, None)
+def _finish(outbox_id: int, status: OutboxStatus, **values) -> None:
+    db.session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == outbox_id, OutboxMail.status == OutboxStatus.SENDING)
+        .values(status=status, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
-def init_queue() -> None:
-    """Send queued mails after commit, drop them on rollback (once per process)."""
-    if not event.contains(Session, "after_commit", _send_queued):
-        event.listen(Session, "after_commit", _send_queued)
-        event.listen(Session, "after_rollback", _drop_queued)
+@jobs.job("mail-retry")
+def retry_stale() -> int:
+    """Hand over again the mails left behind; return how many.
+
+    ``pending`` rows older than ``MAIL_RETRY_AFTER`` (their job was lost: no
+    worker, Redis down at the commit, an in-process failure) and ``sending``
+    rows claimed longer than ``MAIL_SENDING_TIMEOUT`` ago (a sender died).
+    """
+    config = current_app.config
+    now = utcnow()
+    waited = now - timedelta(seconds=config["MAIL_RETRY_AFTER"])
+    stale = now - timedelta(seconds=config["MAIL_SENDING_TIMEOUT"])
+    ids = list(
+        db.session.scalars(
+            select(OutboxMail.id)
+            .where(
+                or_(
+                    and_(
+                        OutboxMail.status == OutboxStatus.PENDING,
+                        OutboxMail.created_at < waited,
+                        or_(OutboxMail.attempted_at.is_(None), OutboxMail.attempted_at < waited),
+                    ),
+                    and_(
+                        OutboxMail.status == OutboxStatus.SENDING, OutboxMail.attempted_at < stale
+                    ),
+                )
+            )
+            .order_by(OutboxMail.id)
+            .limit(500)
+        )
+    )
+    db.session.rollback()
+    for outbox_id in ids:
+        jobs.submit(deliver, outbox_id)
+    return len(ids)
+
+
+@jobs.job("mail-purge")
+def purge_sent() -> int:
+    """Delete the sent mails older than ``MAIL_KEEP_DAYS``; return how many.
+
+    A sent message holds links (a reset link's token until it expires) and
+    personal data that need not stay; failed ones stay for an administrator.
+    """
+    before = utcnow() - timedelta(days=current_app.config["MAIL_KEEP_DAYS"])
+    ids = list(
+        db.session.scalars(
+            select(OutboxMail.id).where(
+                OutboxMail.status == OutboxStatus.SENT, OutboxMail.sent_at < before
+            )
+        )
+    )
+    for start in range(0, len(ids), 500):
+        db.session.execute(delete(OutboxMail).where(OutboxMail.id.in_(ids[start : start + 500])))
+    db.session.commit()
+    return len(ids)
+
+
+def init_mail(app: Flask) -> None:
+    """Outbox settings and the periods of the sweeper and the purge."""
+    app.config.setdefault("MAIL_MAX_ATTEMPTS", 1 + len(app.config["JOB_RETRY_INTERVALS"]))
+    app.config.setdefault("MAIL_SENDING_TIMEOUT", 15 * 60)
+    app.config.setdefault("MAIL_RETRY_AFTER", 60 * 60)
+    app.config.setdefault("MAIL_KEEP_DAYS", 30)
+    jobs.every(app, 5 * 60, retry_stale)
+    jobs.every(app, 6 * 3600, purge_sent)

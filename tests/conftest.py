@@ -41,7 +41,7 @@ settings.register_profile("taawon", deadline=None)
 settings.load_profile("taawon")
 
 #: Factories and the offline Stripe, in modules of their own.
-pytest_plugins = ("tests.factories", "tests.fakes")
+pytest_plugins = ("tests.factories", "tests.fakes", "tests.jobqueue")
 
 # Production is the application's default; the tests' own apps (and any
 # command they start) run as "testing" unless a test says otherwise.

@@ -1,4 +1,10 @@
-"""The bank's file: a batch's bank transfers still to make, for the bank's bulk upload."""
+"""The bank's file: a batch's bank transfers still to make, for the bank's bulk upload.
+
+``bank_csv`` makes it on demand (the batch page's download, ``flask payouts
+bank-csv``). After each payout run a job (``write_bank_file``) also keeps
+the file as the run made it in the private storage, ``payouts/`` (never
+served by ``/media/``): the record of what the bank was asked to pay.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,11 @@ from sqlalchemy import select
 from producers.models import Cooperative
 from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
 from producers.money.payouts import CURRENCY
+from shop import jobs
 from shop.extensions import db
 from shop.money.amounts import mad_str
 from shop.spreadsheet import csv_text, text_cell
+from shop.storage import get_private_storage
 
 CSV_HEADER = ("reference", "beneficiary", "rib", "amount", "currency", "label")
 
@@ -46,3 +54,24 @@ def bank_csv(batch: PayoutBatch) -> str:
             ]
         )
     return csv_text(rows)
+
+
+def bank_file_name(batch_id: int) -> str:
+    """Where the bank file of batch ``batch_id`` is kept in the private storage."""
+    return f"payouts/taawon-payouts-{batch_id}.csv"
+
+
+@jobs.job("payout-bank-file")
+def write_bank_file(batch_id: int) -> bool:
+    """Keep batch ``batch_id``'s bank file in the private storage; False if already kept.
+
+    Written once: a retry or a second run finds the file and keeps it (the
+    storage never overwrites a name), so the kept file is the run's.
+    """
+    storage = get_private_storage()
+    name = bank_file_name(batch_id)
+    batch = db.session.get(PayoutBatch, batch_id)
+    if batch is None or storage.exists(name):
+        return False
+    storage.save(name, bank_csv(batch).encode("utf-8"))
+    return True

@@ -48,6 +48,7 @@ from producers.money.exceptions import PayoutError
 from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
 from producers.money.rib import mask_rib, rib_payable_from, valid_rib
 from producers.notices import queue_for_managers
+from shop import jobs
 from shop.accounts.models import User
 from shop.audit import audit
 from shop.extensions import db
@@ -353,6 +354,10 @@ def run_payouts(
         skipped_details={str(s.cooperative_id): s.details() for s in skipped if s.details()},
     )
     db.session.flush()
+    if any(payout.method == PayoutMethod.BANK for payout, _rows in payouts):
+        # The bank file is written by a job once the batch is committed
+        # (producers.money.bankfile.write_bank_file).
+        jobs.after_commit("payout-bank-file", batch.id)
     return batch
 
 

@@ -114,6 +114,7 @@ def register():
         # Where the visitor was going (the application to sell, say) travels
         # in the signed link, so the new account lands there.
         services.send_registration_link(email, form.name.data, g.lang, safe_next(""))
+        db.session.commit()  # the mail is in the outbox; it leaves after the commit
         return render_template("accounts/register_sent.html", email=email)
     return render_template("accounts/register.html", form=form)
 
@@ -189,6 +190,7 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         services.send_password_reset(form.email.data, g.lang)
+        db.session.commit()  # the mail (if any) leaves after the commit
         flash(
             _(
                 "If an account exists for this address, we have sent it a link "
