@@ -41,7 +41,7 @@ def media_url(name: str, external: bool = False) -> str:
     """The public URL of a stored picture: under ``MEDIA_URL`` if set (always absolute)."""
     base = current_app.config.get("MEDIA_URL")
     if base:
-        return f"{base}/{name}"
+        return f"{base.rstrip('/')}/{name}"
     return url_for("catalog.media", name=name, _external=external)
 
 

@@ -32,21 +32,22 @@ class Storage(Protocol):
 def check_name(name: str) -> PurePosixPath:
     """``name`` as a relative path, or ValueError if it could leave its area.
 
-    The same names are refused by every backend (a name valid on disk is
-    valid in a bucket, and back), so files can move between them. Both path
-    flavours are checked, so "..\\x" and "C:x" are refused on any OS.
+    The same names are refused by every backend, so that a name means the
+    same file on disk and in a bucket and files can move between them: no
+    absolute path or drive ("C:x"), no empty, "." or ".." part, no backslash
+    (a separator on Windows), no NUL.
     """
-    posix, windows = PurePosixPath(name), PureWindowsPath(name)
+    parts = name.split("/")
     if (
         not name
         or "\x00" in name
-        or posix.is_absolute()
-        or windows.drive
-        or ".." in windows.parts
-        or name.endswith("/")
+        or "\\" in name
+        or name.startswith("/")
+        or PureWindowsPath(name).drive
+        or any(part in ("", ".", "..") for part in parts)
     ):
         raise ValueError(f"invalid storage name: {name!r}")
-    return posix
+    return PurePosixPath(name)
 
 
 def is_public_name(name: str) -> bool:
