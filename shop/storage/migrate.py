@@ -95,7 +95,8 @@ def migrate(jobs: int) -> None:
     assert isinstance(public, S3Storage) and isinstance(private, S3Storage)  # MEDIA_STORAGE=s3
     local_public = LocalStorage(config["MEDIA_ROOT"])
     local_private = LocalStorage(config["PRIVATE_MEDIA_ROOT"])
-    pictures, others = [], []
+    pictures: list[str] = []
+    others: list[str] = []
     for name in local_public.names():
         (pictures if is_public_name(name) else others).append(name)
     failed: list[tuple[str, str]] = []
