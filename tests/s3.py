@@ -140,4 +140,12 @@ def media_settings(request) -> dict[str, Any]:
         backend = os.environ.get("TEST_MEDIA_STORAGE", "local")
     if backend != "s3" or request.node.get_closest_marker("demo"):
         return {}  # the demo's pictures were seeded on disk
-    return request.getfixturevalue("s3_settings")
+    # The local folders sit under a plain file: a file saved or read on disk
+    # instead of in the bucket fails the test instead of passing unseen.
+    blocker = request.getfixturevalue("tmp_path") / "no-local-media"
+    blocker.write_bytes(b"")
+    return {
+        **request.getfixturevalue("s3_settings"),
+        "MEDIA_ROOT": str(blocker / "media"),
+        "PRIVATE_MEDIA_ROOT": str(blocker / "private"),
+    }
