@@ -57,7 +57,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start_moto() -> tuple[subprocess.Popen[bytes], str]:
+def start_moto() -> tuple[subprocess.Popen[bytes], str]:
     """moto's server on a free port; tried again if another process took the port."""
     for _attempt in range(5):
         port = _free_port()
@@ -82,7 +82,7 @@ def _start_moto() -> tuple[subprocess.Popen[bytes], str]:
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
     """The URL of a local S3 API (moto's server), for the whole session."""
-    process, url = _start_moto()
+    process, url = start_moto()
     try:
         yield url
     finally:

@@ -173,6 +173,7 @@ def test_media_serves_pictures_only_even_if_a_private_file_was_left_there(client
 
 
 def test_private_media_root_must_be_outside_the_public_one(app, tmp_path):
+    app.config.update(MEDIA_STORAGE="local", MEDIA_ROOT=str(tmp_path / "media"))
     app.config["PRIVATE_MEDIA_ROOT"] = str(tmp_path / "media" / "private")
     app.extensions.pop("taawon_private_storage", None)
     with pytest.raises(RuntimeError, match="outside MEDIA_ROOT"):

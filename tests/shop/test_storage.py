@@ -299,7 +299,8 @@ def bucket_keys(s3_client, bucket: str) -> set[str]:
     return {o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket).get("Contents", [])}
 
 
-def test_media_migrate_needs_s3(runner, local_files):
+def test_media_migrate_needs_s3(app, runner, local_files):
+    app.config["MEDIA_STORAGE"] = "local"
     result = runner.invoke(args=["media", "migrate"])
     assert result.exit_code == 1 and "MEDIA_STORAGE is not s3" in result.output
 
