@@ -97,7 +97,13 @@ def check_media_config(config: Mapping[str, Any]) -> str | None:
     if media_backend(config) == "s3":
         private_area(config)
     url = config.get("MEDIA_URL") or ""
-    return parse_base_url(url, "MEDIA_URL").url if url else None
+    if not url:
+        return None
+    base = parse_base_url(url, "MEDIA_URL")
+    if base.scheme != "https" and config.get("ENVIRONMENT") == "production":
+        # An https page's pictures over http: blocked or warned as mixed content.
+        raise ConfigError(f"MEDIA_URL={url!r} must be https:// in production.")
+    return base.url
 
 
 def get_storage() -> Storage:

@@ -195,6 +195,7 @@ def test_the_client_comes_from_the_environment(monkeypatch, tmp_path, s3_endpoin
         ({"MEDIA_STORAGE": "s3", "S3_BUCKET": "b", "S3_PRIVATE_PREFIX": "img/x"}, "prefix"),
         ({"MEDIA_STORAGE": "s3", "S3_BUCKET": "b", "S3_PRIVATE_BUCKET": "b", "S3_PRIVATE_PREFIX": "img"}, "prefix"),
         ({"MEDIA_URL": "ftp://media.example"}, "MEDIA_URL"),
+        ({"MEDIA_URL": "http://media.example", "ENVIRONMENT": "production", "PUBLIC_BASE_URL": "https://shop.test"}, "must be https"),
     ],
 )  # fmt: skip
 def test_unusable_media_settings_stop_the_start(tmp_path, settings, problem):
