@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, url_for
+from flask import Flask, current_app, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
@@ -38,7 +38,10 @@ LOW_STOCK = 5
 
 
 def media_url(name: str, external: bool = False) -> str:
-    """The public URL of a stored file."""
+    """The public URL of a stored picture: under ``MEDIA_URL`` if set (always absolute)."""
+    base = current_app.config.get("MEDIA_URL")
+    if base:
+        return f"{base.rstrip('/')}/{name}"
     return url_for("catalog.media", name=name, _external=external)
 
 

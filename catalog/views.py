@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import mimetypes
+
 from flask import (
     Blueprint,
     Response,
@@ -22,7 +24,13 @@ from shop.money.policy import current_policy
 from shop.money.split import split
 from shop.params import query_int, query_page
 from shop.regions import regions
-from shop.storage import get_storage, is_public_name
+from shop.storage import (
+    MEDIA_CACHE_CONTROL,
+    MEDIA_MAX_AGE,
+    file_source,
+    get_storage,
+    is_public_name,
+)
 
 from . import queries
 from . import sitemap as sitemap_entries
@@ -33,9 +41,6 @@ bp = Blueprint("catalog", __name__, template_folder="templates")
 # The search pages are storefront pages on this blueprint, written in catalog/search/.
 bp.add_url_rule("/<lang:lang>/search", "search", search_views.search)
 bp.add_url_rule("/<lang:lang>/search/suggest", "suggest", search_views.suggest)
-
-#: Content-addressed media never changes: cache it for a year.
-MEDIA_MAX_AGE = 365 * 24 * 3600
 
 
 @bp.route("/<lang:lang>/")
@@ -173,13 +178,18 @@ def media(name: str):
     if not is_public_name(name):
         abort(404)
     try:
-        path = get_storage().path(name)
-    except ValueError:  # a name that tries to leave the media folder
+        source = file_source(get_storage(), name)
+    except (ValueError, FileNotFoundError):  # not stored, or a name leaving the area
         abort(404)
-    if path is None or not path.is_file():
-        abort(404)
-    response = send_file(path, max_age=MEDIA_MAX_AGE, conditional=True)
-    response.headers["Cache-Control"] = f"public, max-age={MEDIA_MAX_AGE}, immutable"
+    # The name is the content's address: the same ETag on every server and backend.
+    response = send_file(
+        source,
+        mimetype=mimetypes.guess_type(name)[0] or "application/octet-stream",
+        etag=name,
+        max_age=MEDIA_MAX_AGE,
+        conditional=True,
+    )
+    response.headers["Cache-Control"] = MEDIA_CACHE_CONTROL
     return response
 
 

@@ -14,6 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from .extensions import db
 from .i18n import LANGUAGES
+from .storage.migrate import media
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("shop", "catalog", "orders", "producers")
@@ -188,3 +189,4 @@ def init_cli(app: Flask) -> None:
     app.cli.add_command(translate)
     app.cli.add_command(users)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(media)

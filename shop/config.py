@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from .storage import check_media_config
 from .urls import ConfigError, parse_base_url
 
 #: Variables read from the environment (ARCHITECTURE.md, Configuration).
@@ -29,6 +30,16 @@ ENV_VARS = (
     "MAIL_DEFAULT_SENDER",
     "MEDIA_ROOT",
     "PRIVATE_MEDIA_ROOT",
+    "MEDIA_STORAGE",
+    "MEDIA_URL",
+    "S3_BUCKET",
+    "S3_PRIVATE_BUCKET",
+    "S3_PRIVATE_PREFIX",
+    "S3_ENDPOINT_URL",
+    "S3_REGION",
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
+    "S3_ADDRESSING_STYLE",
     "SEARCH_INDEX_DIR",
     "RATELIMIT_STORAGE_URI",
     "REDIS_URL",
@@ -105,6 +116,12 @@ class Defaults:
     #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto are
     #: believed; None means 1 in production (the documented nginx), else 0.
     PROXY_COUNT: int | str | None = None
+    #: Where uploaded files are kept: "local" (MEDIA_ROOT and PRIVATE_MEDIA_ROOT
+    #: on this server's disk) or "s3" (the S3_* buckets every server shares).
+    MEDIA_STORAGE = "local"
+    #: Where browsers fetch the public pictures from (a bucket or CDN address);
+    #: empty: the app's own /media/ route.
+    MEDIA_URL = ""
 
 
 def _as_bool(value: str) -> bool:
@@ -141,6 +158,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config.update(test_config)
     _derive_paths(app)
     _derive_transport(app)
+    app.config["MEDIA_URL"] = check_media_config(app.config) or ""
 
 
 def database_uri(url: str | None, instance_path: str) -> str:

@@ -12,14 +12,12 @@ nothing. Anything else is offered as a download.
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
-from typing import Any
 
 from flask import Response, abort, send_file
 
-from shop.storage import Storage, get_private_storage
+from shop.storage import Storage, file_source, get_private_storage
 
 #: The content types the shop stores, and the extension it gives each.
 EXTENSIONS = {
@@ -58,13 +56,7 @@ def send_stored(
     """
     content_type = content_type or content_type_of(name)
     try:
-        path = storage.path(name)
-        if path is not None:
-            if not path.is_file():
-                abort(404)
-            source: Any = path
-        else:  # a remote backend: no local file to hand to send_file
-            source = io.BytesIO(storage.read(name))
+        source = file_source(storage, name)
     except (ValueError, FileNotFoundError):
         abort(404)
     inline = content_type in VIEWABLE

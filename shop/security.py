@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -22,23 +24,32 @@ PERSONAL_MIMETYPES = frozenset({"text/csv", "application/pdf"})
 
 NO_STORE = "private, no-store"
 
-#: No inline script anywhere: every script is a file under /static.
-#: Stripe Checkout is reached by a redirect after a form POST, which
-#: form-action governs in browsers that enforce it on redirects.
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self' https://checkout.stripe.com",
-        "frame-ancestors 'none'",
-    ]
-)
+
+def content_security_policy(media_url: str = "") -> str:
+    """The policy of every page; pictures may also come from ``MEDIA_URL``'s origin.
+
+    No inline script anywhere: every script is a file under /static. Stripe
+    Checkout is reached by a redirect after a form POST, which form-action
+    governs in browsers that enforce it on redirects.
+    """
+    images = "img-src 'self' data:"
+    if media_url:
+        parts = urlsplit(media_url)
+        images += f" {parts.scheme}://{parts.netloc}"
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            images,
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self' https://checkout.stripe.com",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 def init_security(app: Flask) -> None:
@@ -53,11 +64,12 @@ def init_security(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     hsts = app.config["PREFERRED_URL_SCHEME"] == "https"
+    csp = content_security_policy(app.config.get("MEDIA_URL") or "")
 
     @app.after_request
     def security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("Content-Security-Policy", csp)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -41,7 +41,7 @@ settings.register_profile("taawon", deadline=None)
 settings.load_profile("taawon")
 
 #: Factories and the offline Stripe, in modules of their own.
-pytest_plugins = ("tests.factories", "tests.fakes", "tests.jobqueue")
+pytest_plugins = ("tests.factories", "tests.fakes", "tests.jobqueue", "tests.s3")
 
 # Production is the application's default; the tests' own apps (and any
 # command they start) run as "testing" unless a test says otherwise.
@@ -109,6 +109,8 @@ def per_test_settings(tmp_path: Path) -> dict[str, Any]:
     return {
         "MEDIA_ROOT": str(tmp_path / "media"),
         "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
+        "MEDIA_STORAGE": "local",
+        "MEDIA_URL": "",
         "OUTBOX_DIR": str(tmp_path / "outbox"),
         "SEARCH_INDEX_DIR": str(tmp_path / "search"),
         "SERVER_NAME": "shop.test",
@@ -314,7 +316,9 @@ def configured(application: Flask, settings: dict[str, Any]) -> Iterator[None]:
 
 
 @pytest.fixture
-def app(request, session_app, transaction_engine, database_url, tmp_path, app_config):
+def app(
+    request, session_app, transaction_engine, database_url, tmp_path, media_settings, app_config
+):
     """The application, in an app context, on a database no other test sees.
 
     The session's application with this test's folders and ``app_config``
@@ -323,7 +327,7 @@ def app(request, session_app, transaction_engine, database_url, tmp_path, app_co
     in memory unless the test is marked ``search_on_disk``. Tests marked
     ``demo`` run on the demo data seeded once for the session.
     """
-    settings = {**per_test_settings(tmp_path), **app_config}
+    settings = {**per_test_settings(tmp_path), **media_settings, **app_config}
     if not request.node.get_closest_marker("search_on_disk"):
         settings.setdefault("SEARCH_INDEX_DIR", ":memory:")
     fresh = request.node.get_closest_marker("fresh_app") or not set(app_config) <= RUNTIME_SETTINGS

@@ -13,6 +13,7 @@ from catalog.models import Certification, CertificationKind, Product, ProductSta
 from producers.models import CooperativeStatus
 from shop.extensions import db
 from shop.storage import get_storage
+from tests.s3 import on_both_storages
 
 
 def png(path: Path, colour=(200, 120, 40)) -> str:
@@ -76,6 +77,7 @@ def snapshot() -> list[tuple]:
     ]
 
 
+@on_both_storages
 def test_good_file_then_reimport_changes_nothing(tmp_path, shop_setup, runner):
     image = png(tmp_path / "argan.png")
     path = write(

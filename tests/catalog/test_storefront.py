@@ -12,6 +12,7 @@ import pytest
 from catalog.models import Certification, ProductStatus
 from producers.models import CooperativeStatus
 from shop.extensions import db
+from tests.s3 import on_both_storages
 
 from .sitemaps import whole_sitemap
 
@@ -233,6 +234,7 @@ def test_product_page_query_count_does_not_grow(
     assert counts[0] == counts[1]
 
 
+@on_both_storages
 def test_media_is_served_with_long_cache(client, app):
     from shop.storage import get_storage
 

@@ -37,6 +37,7 @@ from catalog.trace import (
 from producers.models import Member, MemberGender
 from shop.extensions import db
 from shop.storage import get_private_storage, get_storage
+from tests.s3 import on_both_storages
 
 MOROCCO = timezone(timedelta(hours=1))
 
@@ -434,6 +435,7 @@ def pdf_bytes() -> bytes:
     return b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< >>\n%%EOF\n"
 
 
+@on_both_storages
 def test_pdf_evidence_is_stored_by_content_and_hashed_into_the_event(lot):
     evidence = store_evidence(pdf_bytes())
     digest = hashlib.sha256(pdf_bytes()).hexdigest()
@@ -453,6 +455,7 @@ def test_pdf_evidence_is_stored_by_content_and_hashed_into_the_event(lot):
     assert event.data["evidence"] == {"kind": "pdf", "sha256": digest, "name": evidence.name}
 
 
+@on_both_storages
 def test_evidence_is_validated(app, lot):
     with pytest.raises(TraceError):
         store_evidence(b"%PDF-1.4 truncated")  # no end of file marker
@@ -463,6 +466,7 @@ def test_evidence_is_validated(app, lot):
         store_evidence(pdf_bytes() + b" " * 100)
 
 
+@on_both_storages
 def test_photo_evidence_goes_through_the_image_pipeline(lot):
     buffer = io.BytesIO()
     Image.new("RGB", (400, 300), (200, 120, 40)).save(buffer, "JPEG")

@@ -22,6 +22,7 @@ from producers.models import (
 from shop.audit import AuditEntry, audit
 from shop.extensions import db
 from shop.models import utcnow
+from tests.s3 import on_both_storages
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 ADMIN_PAGES = ("/fr/admin/", "/fr/admin/cooperatives", "/fr/admin/audit", "/fr/admin/certificates")
@@ -113,6 +114,7 @@ def test_unknown_cooperative_is_404(client, login, admin):
     assert client.get("/fr/admin/documents/999").status_code == 404
 
 
+@on_both_storages
 def test_document_is_private_to_admins_and_its_managers(
     client, app, login, make_user, admin, application, owner, make_cooperative
 ):
@@ -156,6 +158,7 @@ def test_document_is_private_to_admins_and_its_managers(
         response.close()
 
 
+@on_both_storages
 def test_image_documents_are_shown_in_a_sandbox_too(client, login, admin, application):
     from io import BytesIO
 

@@ -26,6 +26,7 @@ from producers import services
 from producers.models import DocumentKind, Membership, MembershipRole
 from shop.extensions import db
 from shop.storage import LocalStorage, get_private_storage, get_storage, move_files
+from tests.s3 import on_both_storages
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 MIGRATION = next(Path("migrations/versions").glob("*_private_documents.py"))
@@ -150,6 +151,7 @@ def assert_private_file(response, content_type: str) -> None:
 # ---------------------------------------------------------------- where they are
 
 
+@on_both_storages
 def test_private_files_are_outside_the_public_media_and_their_old_urls_give_404(client, files):
     for kind, name in files["names"].items():
         assert get_private_storage().exists(name), kind
@@ -157,6 +159,7 @@ def test_private_files_are_outside_the_public_media_and_their_old_urls_give_404(
         assert fetch(client, f"/media/{name}").status_code == 404, kind
 
 
+@on_both_storages
 def test_media_serves_pictures_only_even_if_a_private_file_was_left_there(client):
     storage = get_storage()
     left = {"docs/ab/ab12.pdf": PDF, "evidence/cd/cd34.pdf": PDF, "docs/ef/ef56.jpg": b"\xff\xd8x"}
@@ -170,6 +173,7 @@ def test_media_serves_pictures_only_even_if_a_private_file_was_left_there(client
 
 
 def test_private_media_root_must_be_outside_the_public_one(app, tmp_path):
+    app.config.update(MEDIA_STORAGE="local", MEDIA_ROOT=str(tmp_path / "media"))
     app.config["PRIVATE_MEDIA_ROOT"] = str(tmp_path / "media" / "private")
     app.extensions.pop("taawon_private_storage", None)
     with pytest.raises(RuntimeError, match="outside MEDIA_ROOT"):
@@ -179,6 +183,7 @@ def test_private_media_root_must_be_outside_the_public_one(app, tmp_path):
 # ---------------------------------------------------------------- who may open them
 
 
+@on_both_storages
 @pytest.mark.parametrize(
     "kind", ["document", "scan", "private evidence PDF", "private evidence photo"]
 )
@@ -209,6 +214,7 @@ def test_only_current_managers_and_admins_open_a_private_file(
     assert fetch(admin, workspace_url).status_code == 403  # not on the team
 
 
+@on_both_storages
 def test_a_manager_removed_from_the_team_loses_the_files_at_once(app, login, people, files):
     manager = signed_in(app, login, people["manager"])
     urls = [workspace for workspace, _admin in files["routes"].values()]
@@ -227,6 +233,7 @@ def test_a_manager_removed_from_the_team_loses_the_files_at_once(app, login, peo
 # ---------------------------------------------------------------- trace evidence
 
 
+@on_both_storages
 def test_public_evidence_stays_public_and_private_evidence_never_leaves_the_public_route(
     app, client, login, people, files
 ):
@@ -243,6 +250,7 @@ def test_public_evidence_stays_public_and_private_evidence_never_leaves_the_publ
     assert fetch(client, f"/trace/{public_id}/events/9/evidence").status_code == 404
 
 
+@on_both_storages
 def test_trace_pages_link_each_visitor_to_the_evidence_they_may_open(
     app, client, login, people, files
 ):
@@ -266,6 +274,7 @@ def test_trace_pages_link_each_visitor_to_the_evidence_they_may_open(
     assert "/media/" not in html.split('class="timeline"', 1)[1].split("</ol>", 1)[0]
 
 
+@on_both_storages
 def test_the_event_form_keeps_an_evidence_file_private(
     app, client, post_form, login, people, files
 ):
@@ -304,6 +313,7 @@ def test_the_event_form_keeps_an_evidence_file_private(
 # ---------------------------------------------------------------- user PDFs in a sandbox
 
 
+@on_both_storages
 def test_no_route_shows_a_user_pdf_inline_without_a_sandbox(app, client, login, people, files):
     """Every route that serves an uploaded file, as a person it serves: PDF inline => sandbox."""
     admin = signed_in(app, login, people["admin"])

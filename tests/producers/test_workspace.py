@@ -30,6 +30,7 @@ from producers.models import (
 )
 from shop.audit import AuditEntry
 from shop.extensions import db
+from tests.s3 import assert_pictures_served, on_both_storages
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 APPLICATION = dict(
@@ -73,6 +74,7 @@ def manager(make_user, make_cooperative):
 # ------------------------------------------------------------------ application
 
 
+@on_both_storages
 def test_apply_save_resume_documents_and_send(client, post_form, make_user, login, outbox):
     user = make_user(email="aicha@example.ma", locale="ar")
     login(client, user, lang="ar")
@@ -138,6 +140,7 @@ def test_application_errors_are_translated_and_keep_the_input(client, post_form,
     assert db.session.scalar(db.select(db.func.count()).select_from(Cooperative)) == 0
 
 
+@on_both_storages
 def test_documents_are_checked(client, post_form, make_user, login):
     login(client, make_user())
     post_form(client, "/fr/producer/apply", APPLICATION)
@@ -212,6 +215,7 @@ def test_decisions_flow(app, make_user, manager, outbox):
 # ------------------------------------------------------------------ listings
 
 
+@on_both_storages
 def test_create_edit_publish_with_translations_and_images(
     client, post_form, login, manager, categories
 ):
@@ -290,6 +294,7 @@ def test_create_edit_publish_with_translations_and_images(
     ]
     page = client.get(f"/ar/products/{product.slug}")
     assert page.status_code == 200 and "زيت أركان" in page.get_data(as_text=True)
+    assert assert_pictures_served(client, page.get_data(as_text=True)) >= 3  # its renditions
     # Unpublish hides it again.
     post_form(client, f"{edit}/status", {"status": "draft"}, page=edit)
     assert client.get(f"/ar/products/{product.slug}").status_code == 404
@@ -449,6 +454,7 @@ def csv_text(rows) -> str:
     return out.getvalue()
 
 
+@on_both_storages
 def test_browser_import_csv_and_zip(
     client, post_form, login, manager, categories, make_cooperative
 ):
@@ -478,6 +484,8 @@ def test_browser_import_csv_and_zip(
     assert ok.status_code == 302
     product = db.session.scalar(db.select(Product))
     assert len(product.images) == 1 and product.cooperative_id == coop.id
+    edit = client.get(f"/fr/producer/amal/products/{product.id}").get_data(as_text=True)
+    assert assert_pictures_served(client, edit) >= 1
     evil = io.BytesIO()
     with zipfile.ZipFile(evil, "w") as z:
         z.writestr("catalog.csv", csv_text([import_row(sku="AMAL-2")]))
@@ -488,6 +496,7 @@ def test_browser_import_csv_and_zip(
 # ------------------------------------------------------------------ profile, members, team
 
 
+@on_both_storages
 def test_profile_and_logo(client, post_form, login, manager):
     user, coop = manager
     login(client, user)
@@ -514,7 +523,9 @@ def test_profile_and_logo(client, post_form, login, manager):
     db.session.expire_all()
     coop = db.session.get(Cooperative, coop.id)
     assert coop.logo_key and coop.members_count == 30
-    assert "Le safran des femmes" in client.get("/fr/cooperatives/amal").get_data(as_text=True)
+    public = client.get("/fr/cooperatives/amal").get_data(as_text=True)
+    assert "Le safran des femmes" in public
+    assert assert_pictures_served(client, public) == 1  # the logo
 
 
 def test_members_are_private(client, post_form, login, manager, make_user, make_product):
