@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from catalog.models import Product, ProductStatus, Variant
 from producers.models import Cooperative, CooperativeStatus
@@ -269,17 +269,21 @@ class CartView:
 
 
 def load_variants(skus: list[str]) -> dict[str, Variant]:
-    """Variants by SKU with what the cart shows, in a fixed number of queries."""
+    """Variants by SKU with what the cart shows, in a fixed number of queries.
+
+    Four: the variants joined to their products and cooperatives, then the
+    products' names and pictures and the cooperatives' texts.
+    """
     if not skus:
         return {}
     rows = db.session.scalars(
         select(Variant)
         .where(Variant.sku.in_(skus))
         .options(
-            selectinload(Variant.product).options(
+            joinedload(Variant.product, innerjoin=True).options(
                 selectinload(Product.translations),
                 selectinload(Product.images),
-                selectinload(Product.cooperative),
+                joinedload(Product.cooperative, innerjoin=True),
             )
         )
     )
