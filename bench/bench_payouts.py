@@ -68,7 +68,7 @@ def _is_sqlite(url: str | None) -> bool:
     return not url or url.startswith("sqlite")
 
 
-def scratch_databases(url: str | None, workdir: Path) -> tuple[str, str]:
+def scratch_databases(url: str | None, workdir: Path, name: str = DB_NAME) -> tuple[str, str]:
     """URLs of the database to seed and of its later copy (created empty on PostgreSQL)."""
     if _is_sqlite(url):
         return (
@@ -77,36 +77,36 @@ def scratch_databases(url: str | None, workdir: Path) -> tuple[str, str]:
         )
     engine = create_engine(_admin_url(url), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        for name in (DB_NAME, DB_NAME + "_copy"):
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
+        for scratch in (name, name + "_copy"):
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     base = make_url(_admin_url(url))
     return (
-        base.set(database=DB_NAME).render_as_string(hide_password=False),
-        base.set(database=DB_NAME + "_copy").render_as_string(hide_password=False),
+        base.set(database=name).render_as_string(hide_password=False),
+        base.set(database=name + "_copy").render_as_string(hide_password=False),
     )
 
 
-def clone(url: str | None, seeded: str, copy: str) -> None:
+def clone(url: str | None, seeded: str, copy: str, name: str = DB_NAME) -> None:
     """Copy the seeded database, so the memory profile runs on the same data."""
     if _is_sqlite(url):
         shutil.copyfile(make_url(seeded).database, make_url(copy).database)
         return
     engine = create_engine(_admin_url(url), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{DB_NAME}_copy" TEMPLATE "{DB_NAME}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}_copy" TEMPLATE "{name}"'))
     engine.dispose()
 
 
-def drop_scratch(url: str | None) -> None:
+def drop_scratch(url: str | None, name: str = DB_NAME) -> None:
     """Drop the PostgreSQL scratch databases."""
     if _is_sqlite(url):
         return
     engine = create_engine(_admin_url(url), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        for name in (DB_NAME, DB_NAME + "_copy"):
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for scratch in (name, name + "_copy"):
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
     engine.dispose()
 
 
@@ -463,6 +463,9 @@ def main() -> None:
         help="leave parcels pending: the run's release_due releases them",
     )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--pg-database", default=DB_NAME, help="name of the scratch database (and of <name>_copy)"
+    )
     parser.add_argument("--output")
     parser.add_argument(
         "--step", nargs=3, metavar=("STEP", "URL", "WORKDIR"), help=argparse.SUPPRESS
@@ -478,16 +481,16 @@ def main() -> None:
         return
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-payouts-"))
-    url, copy = scratch_databases(args.database_url, workdir)
+    url, copy = scratch_databases(args.database_url, workdir, args.pg_database)
     try:
         seeded = child("seed", url, workdir, args)
         print(f"seeded in {seeded['seconds']} s: {seeded}", flush=True)
-        clone(args.database_url, url, copy)
+        clone(args.database_url, url, copy, args.pg_database)
         figures = child("run", url, workdir, args)
         figures.update(child("trace", copy, workdir, args))
     finally:
         if not args.keep:
-            drop_scratch(args.database_url)
+            drop_scratch(args.database_url, args.pg_database)
             shutil.rmtree(workdir, ignore_errors=True)
     result = {
         "database": make_url(url).get_backend_name(),
