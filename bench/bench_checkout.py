@@ -61,6 +61,7 @@ ROOT = BENCH.parent
 sys.path[:0] = [str(ROOT), str(BENCH)]
 
 from bench_orders import seed  # noqa: E402
+from cpu import children, cpu_seconds, local_backends  # noqa: E402
 from bench_storefront import (  # noqa: E402
     HOST,
     drop_pg_database,
@@ -417,8 +418,6 @@ def run_one(workers: int, args, workdir: Path) -> dict:
         shoppers = workdir / f"shoppers-{workers}.tsv"
         prepare_shoppers(port, skus, args, shoppers)
         profile = statements_per_placing(app, skus)
-        with app.app_context():
-            db.engine.dispose()
         placing, plain = workdir / "placing.lua", workdir / "plain.lua"
         placing.write_text(LUA_PLACING)
         plain.write_text(LUA_PLAIN)
@@ -426,7 +425,18 @@ def run_one(workers: int, args, workdir: Path) -> dict:
         load_before = os.getloadavg()
         warm = wrk(f"{base}/{LANG}/checkout", str(placing), args, args.warmup, str(shoppers))
         ping = wrk(f"{base}/bench/ping", str(plain), args, args.duration)
+        # The CPU the server side spends on the measured orders: gunicorn's
+        # workers and the database's server processes for their connections.
+        with app.app_context():
+            with db.engine.connect() as conn:
+                own = local_backends(conn)
+                backends = [pid for pid in local_backends(conn, everyone=True) if pid not in own]
+            db.engine.dispose()
+        server = children(proc.pid)
+        cpu_before = (cpu_seconds(server), cpu_seconds(backends))
         measured = wrk(f"{base}/{LANG}/checkout", str(placing), args, args.duration, str(shoppers))
+        cpu_app = cpu_seconds(server) - cpu_before[0]
+        cpu_database = cpu_seconds(backends) - cpu_before[1]
         load_after = os.getloadavg()
         stop_gunicorn(proc)
         proc = None
@@ -444,6 +454,13 @@ def run_one(workers: int, args, workdir: Path) -> dict:
             "placing_requests_per_s": measured["per_s"],
             "ping_requests_per_s": ping["per_s"],
             "ratio_to_ping": round(measured["placed_per_s"] / ping["per_s"], 4),
+            # CPU milliseconds per order placed, whatever else the machine does.
+            "cpu_ms_per_order": {
+                "gunicorn": round(1000 * cpu_app / max(1, measured["placed"]), 1),
+                "database": round(1000 * cpu_database / max(1, measured["placed"]), 1)
+                if backends
+                else None,
+            },
             "errors": errors,
             "placing": measured,
             "ping": ping,

@@ -43,7 +43,9 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(BENCH)]
+
+from cpu import cpu_seconds, local_backends  # noqa: E402
 
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -351,11 +353,16 @@ def measure(url: str, workdir: Path, trace: bool) -> dict:
             tracemalloc.stop()
             return {"tracemalloc_peak_mb": round(peak / 2**20, 1)}
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        backend = local_backends(db.session.connection())
+        db.session.commit()
+        cpu_before = (time.process_time(), cpu_seconds(backend))
         began = time.perf_counter()
         skipped: list = []
         batch = run_payouts(skipped=skipped)
         db.session.commit()
         elapsed = time.perf_counter() - began
+        cpu_app = time.process_time() - cpu_before[0]
+        cpu_database = cpu_seconds(backend) - cpu_before[1]
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         batch_id, payouts = batch.id, len(batch.payouts)
 
@@ -385,6 +392,12 @@ def measure(url: str, workdir: Path, trace: bool) -> dict:
         reconcile_seconds = time.perf_counter() - began
         return {
             "run_seconds": round(elapsed, 2),
+            # What the run cost the machine, whatever else it was doing: the
+            # application's CPU and its PostgreSQL server process's (local only).
+            "run_cpu_seconds": {
+                "app": round(cpu_app, 2),
+                "database": round(cpu_database, 2) if backend else None,
+            },
             "ru_maxrss_mb": round(rss_after / 1024, 1),
             "ru_maxrss_before_run_mb": round(rss_before / 1024, 1),
             "payouts": payouts,
@@ -486,7 +499,9 @@ def main() -> None:
         seeded = child("seed", url, workdir, args)
         print(f"seeded in {seeded['seconds']} s: {seeded}", flush=True)
         clone(args.database_url, url, copy, args.pg_database)
+        load_before = os.getloadavg()
         figures = child("run", url, workdir, args)
+        load_after = os.getloadavg()
         figures.update(child("trace", copy, workdir, args))
     finally:
         if not args.keep:
@@ -501,6 +516,8 @@ def main() -> None:
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
             "load": os.getloadavg(),
+            "load_before_run": load_before,
+            "load_after_run": load_after,
         },
     }
     print(json.dumps(result, indent=2))

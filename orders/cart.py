@@ -268,23 +268,25 @@ class CartView:
         )
 
 
-def load_variants(skus: list[str]) -> dict[str, Variant]:
+def load_variants(skus: list[str], pictures: bool = True) -> dict[str, Variant]:
     """Variants by SKU with what the cart shows, in a fixed number of queries.
 
-    Four: the variants joined to their products and cooperatives, then the
-    products' names and pictures and the cooperatives' texts.
+    Three: the variants joined to their products and cooperatives, then the
+    products' names, then their pictures (only the cart page shows them:
+    ``pictures=False`` for checkout). The cooperatives' texts are not shown.
     """
     if not skus:
         return {}
+    product = joinedload(Variant.product, innerjoin=True)
     rows = db.session.scalars(
         select(Variant)
         .where(Variant.sku.in_(skus))
         .options(
-            joinedload(Variant.product, innerjoin=True).options(
-                selectinload(Product.translations),
-                selectinload(Product.images),
-                joinedload(Product.cooperative, innerjoin=True),
-            )
+            product.selectinload(Product.translations),
+            product.joinedload(Product.cooperative, innerjoin=True).lazyload(
+                Cooperative.translations
+            ),
+            *([product.selectinload(Product.images)] if pictures else []),
         )
     )
     return {v.sku: v for v in rows}
@@ -299,9 +301,9 @@ def _buyable(variant: Variant) -> bool:
     )
 
 
-def build_view(items: Mapping[str, int]) -> CartView:
+def build_view(items: Mapping[str, int], pictures: bool = True) -> CartView:
     """Group ``{sku: quantity}`` by cooperative, checking each line's stock."""
-    variants = load_variants(sorted(items))
+    variants = load_variants(sorted(items), pictures)
     groups: dict[int, CooperativeGroup] = {}
     gone: list[CartLine] = []
     for sku, quantity in items.items():

@@ -184,7 +184,7 @@ def checkout():
     """Address and payment, then a review of every parcel, then the order."""
     _release_holds()
     items = store.contents()
-    view = store.build_view(items)
+    view = store.build_view(items, pictures=False)  # the checkout pages show none
     if not view.lines:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("orders.cart"))

@@ -120,7 +120,7 @@ def quote(
     in this transaction (the checkout page): it is not read twice.
     """
     policy = policy or current_policy()
-    view = view or cart.build_view(items)
+    view = view or cart.build_view(items, pictures=False)
     if view.gone:
         raise SoldOut([line_name(line.variant, line.sku) for line in view.gone])
     if not view.groups:

@@ -301,7 +301,7 @@ CHUNK = 1000
 
 def post_select(
     kind: str,
-    keys: Select[Any],
+    keys: Select[Any] | CompoundSelect,
     lines: Select[Any] | CompoundSelect,
     memo: str = "",
     when: datetime | None = None,
