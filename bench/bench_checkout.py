@@ -61,13 +61,13 @@ ROOT = BENCH.parent
 sys.path[:0] = [str(ROOT), str(BENCH)]
 
 from bench_orders import seed  # noqa: E402
-from cpu import children, cpu_seconds, local_backends  # noqa: E402
 from bench_storefront import (  # noqa: E402
     HOST,
     drop_pg_database,
     start_gunicorn,
     stop_gunicorn,
 )
+from cpu import children, cpu_seconds, local_backends  # noqa: E402
 from sqlalchemy import create_engine, event, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from wsgi import bench_config  # noqa: E402
@@ -182,7 +182,7 @@ def seed_catalogue(app, args) -> dict[str, int]:
     from catalog.search import reindex
     from shop.extensions import db
 
-    stocks = {i: args.scarce_stock for i in range(args.scarce)}
+    stocks = dict.fromkeys(range(args.scarce), args.scarce_stock)
     with app.app_context():
         db.create_all()
         skus = seed(max(args.catalogue, args.products), args.cooperatives, args.stock, stocks)
@@ -491,7 +491,7 @@ def main() -> int:
     parser.add_argument("--catalogue", type=int, default=2000, help="products in all")
     parser.add_argument("--products", type=int, default=8, help="hot products (the first ones)")
     parser.add_argument("--scarce", type=int, default=2, help="of which sell out")
-    parser.add_argument("--scarce-stock", type=int, default=60)
+    parser.add_argument("--scarce-stock", type=int, default=20)
     parser.add_argument("--stock", type=int, default=100_000)
     parser.add_argument("--cooperatives", type=int, default=3)
     parser.add_argument("--sessions", type=int, default=48, help="prepared shoppers")

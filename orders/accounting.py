@@ -22,7 +22,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    DateTime,
     String,
     case,
     cast,
@@ -30,14 +29,14 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    or_,
     select,
     union_all,
     update,
 )
 
-from shop.database import among
 from shop.extensions import db
-from shop.models import utcnow
+from shop.models import among, utcnow
 from shop.money import ledger
 from shop.money.ledger import JournalLine, credit, debit
 from shop.money.policy import policies_for, policy_for
@@ -247,9 +246,11 @@ def _held(now: datetime, conditions: list[ColumnElement[bool]]) -> ColumnElement
     cutoff = case(
         {v: now - timedelta(days=p.hold_days) for v, p in policies.items()},
         value=OrderLine.policy_version,
-        else_=literal(datetime.min, DateTime),
     )
-    return exists().where(OrderLine.shipment_id == Shipment.id, Shipment.delivered_at > cutoff)
+    return exists().where(
+        OrderLine.shipment_id == Shipment.id,
+        or_(OrderLine.policy_version.not_in(list(policies)), Shipment.delivered_at > cutoff),
+    )
 
 
 def release_due(now: datetime | None = None, cooperative_ids: Iterable[int] | None = None) -> int:

@@ -22,11 +22,11 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    CompoundSelect,
     DateTime,
     ForeignKey,
     Index,
     Integer,
-    CompoundSelect,
     Select,
     String,
     Text,
@@ -41,9 +41,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.database import among
 from shop.extensions import Model, db
-from shop.models import utcnow
+from shop.models import among, utcnow
 
 # ------------------------------------------------------------------ accounts
 #: Money collected from shoppers and held by the platform (Stripe balance,
@@ -284,6 +283,7 @@ def _insert_lines(rows: Sequence[tuple[Any, ...]]) -> None:
     connection = db.session.connection()
     if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
         driver = connection.connection.driver_connection
+        assert driver is not None  # a checked-out connection has its driver's
         columns = ", ".join(LINE_COLUMNS)
         with (
             driver.cursor() as cursor,
@@ -292,7 +292,9 @@ def _insert_lines(rows: Sequence[tuple[Any, ...]]) -> None:
             for row in rows:
                 copy.write_row(row)
         return
-    db.session.execute(insert(JournalLine), [dict(zip(LINE_COLUMNS, row, strict=True)) for row in rows])
+    db.session.execute(
+        insert(JournalLine), [dict(zip(LINE_COLUMNS, row, strict=True)) for row in rows]
+    )
 
 
 #: Most events per ``post_select`` call: their entries' ids go in an IN (…) list.
@@ -301,8 +303,8 @@ CHUNK = 1000
 
 def post_select(
     kind: str,
-    keys: Select[Any] | CompoundSelect,
-    lines: Select[Any] | CompoundSelect,
+    keys: Select[Any] | CompoundSelect[Any],
+    lines: Select[Any] | CompoundSelect[Any],
     memo: str = "",
     when: datetime | None = None,
 ) -> int:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from catalog.search import get_backend
 from catalog.queries import Filters
+from catalog.search import get_backend
 from orders.services.inventory import put_back, take_stock
 from shop.extensions import db
 
