@@ -64,12 +64,12 @@ from bench_orders import seed  # noqa: E402
 from bench_storefront import (  # noqa: E402
     HOST,
     drop_pg_database,
+    prepare_database,
     start_gunicorn,
     stop_gunicorn,
 )
 from cpu import children, cpu_seconds, local_backends  # noqa: E402
-from sqlalchemy import create_engine, event, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import event, func, select, text  # noqa: E402
 from wsgi import bench_config  # noqa: E402
 
 LANG = "fr"
@@ -151,19 +151,6 @@ end
 
 
 # --------------------------------------------------------------------------- database
-
-
-def create_database(admin_url: str, name: str) -> str:
-    """A fresh database ``name`` on the server of ``admin_url``; return its URL."""
-    url = make_url(admin_url)
-    if name == url.database:
-        raise SystemExit(f"refusing to use {name!r} itself: the bench database is dropped")
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def make_app(url: str, instance: Path):
@@ -407,7 +394,7 @@ def run_one(workers: int, args, workdir: Path) -> dict:
     from shop.extensions import db
 
     instance = workdir / f"instance-{workers}"
-    url = create_database(args.database_url, args.pg_database)
+    url, _name = prepare_database(args, workdir)
     proc = None
     try:
         app = make_app(url, instance)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import ColumnElement, Integer, any_, event, literal
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .extensions import db, migrate
@@ -50,15 +48,3 @@ def init_db(app: Flask) -> None:
 def is_sqlite(engine: Engine | None = None) -> bool:
     """True when the bound database is SQLite."""
     return (engine or db.engine).dialect.name == "sqlite"
-
-
-def among(column: ColumnElement[int], ids: Sequence[int]) -> ColumnElement[bool]:
-    """``column IN ids`` for long lists of integer ids.
-
-    On PostgreSQL one array parameter (``= ANY(:ids)``) instead of a bound
-    parameter per id, which costs the driver and the planner per id; on
-    SQLite ``IN (...)`` (keep lists under its limit of variables).
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(list(ids), ARRAY(Integer)))
-    return column.in_(list(ids))
