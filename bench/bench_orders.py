@@ -64,8 +64,13 @@ def drop_database(admin_url: str) -> None:
     engine.dispose()
 
 
-def seed(products: int, cooperatives: int, stock: int) -> list[str]:
-    """Cooperatives, products (one variant, two lots each) and shipping rates; return SKUs."""
+def seed(
+    products: int, cooperatives: int, stock: int, stocks: dict[int, int] | None = None
+) -> list[str]:
+    """Cooperatives, products (one variant, two lots each) and shipping rates; return SKUs.
+
+    Every variant holds ``stock`` units, or ``stocks[i]`` for product ``i``.
+    """
     from catalog.categories import ensure_default_categories
     from catalog.models import Category, Product, ProductStatus, ProductTranslation, Unit, Variant
     from catalog.trace import Lot
@@ -88,6 +93,7 @@ def seed(products: int, cooperatives: int, stock: int) -> list[str]:
     db.session.add_all(coops)
     skus = []
     for i in range(products):
+        units = (stocks or {}).get(i, stock)
         product = Product(
             cooperative=coops[i % cooperatives],
             category=category,
@@ -102,7 +108,7 @@ def seed(products: int, cooperatives: int, stock: int) -> list[str]:
             unit_quantity=250,
             unit=Unit.ML,
             price_cents=5_000 + 100 * (i % 50),
-            stock=stock,
+            stock=units,
             weight_g=300,
         )
         product.variants.append(variant)
@@ -114,8 +120,8 @@ def seed(products: int, cooperatives: int, stock: int) -> list[str]:
                     variant=variant,
                     code=f"L{i}-{n}",
                     public_id=f"coop-{i}-l{n}",
-                    quantity_produced=stock // 2,
-                    quantity_remaining=stock // 2,
+                    quantity_produced=units // 2,
+                    quantity_remaining=units // 2,
                     produced_on=produced,
                 )
             )

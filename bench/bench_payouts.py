@@ -43,8 +43,9 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(BENCH)]
 
+from cpu import cpu_seconds, local_backends  # noqa: E402
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -68,7 +69,7 @@ def _is_sqlite(url: str | None) -> bool:
     return not url or url.startswith("sqlite")
 
 
-def scratch_databases(url: str | None, workdir: Path) -> tuple[str, str]:
+def scratch_databases(url: str | None, workdir: Path, name: str = DB_NAME) -> tuple[str, str]:
     """URLs of the database to seed and of its later copy (created empty on PostgreSQL)."""
     if _is_sqlite(url):
         return (
@@ -77,36 +78,36 @@ def scratch_databases(url: str | None, workdir: Path) -> tuple[str, str]:
         )
     engine = create_engine(_admin_url(url), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        for name in (DB_NAME, DB_NAME + "_copy"):
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{DB_NAME}"'))
+        for scratch in (name, name + "_copy"):
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     base = make_url(_admin_url(url))
     return (
-        base.set(database=DB_NAME).render_as_string(hide_password=False),
-        base.set(database=DB_NAME + "_copy").render_as_string(hide_password=False),
+        base.set(database=name).render_as_string(hide_password=False),
+        base.set(database=name + "_copy").render_as_string(hide_password=False),
     )
 
 
-def clone(url: str | None, seeded: str, copy: str) -> None:
+def clone(url: str | None, seeded: str, copy: str, name: str = DB_NAME) -> None:
     """Copy the seeded database, so the memory profile runs on the same data."""
     if _is_sqlite(url):
         shutil.copyfile(make_url(seeded).database, make_url(copy).database)
         return
     engine = create_engine(_admin_url(url), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{DB_NAME}_copy" TEMPLATE "{DB_NAME}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}_copy" TEMPLATE "{name}"'))
     engine.dispose()
 
 
-def drop_scratch(url: str | None) -> None:
+def drop_scratch(url: str | None, name: str = DB_NAME) -> None:
     """Drop the PostgreSQL scratch databases."""
     if _is_sqlite(url):
         return
     engine = create_engine(_admin_url(url), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        for name in (DB_NAME, DB_NAME + "_copy"):
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for scratch in (name, name + "_copy"):
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
     engine.dispose()
 
 
@@ -351,11 +352,16 @@ def measure(url: str, workdir: Path, trace: bool) -> dict:
             tracemalloc.stop()
             return {"tracemalloc_peak_mb": round(peak / 2**20, 1)}
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        backend = local_backends(db.session.connection())
+        db.session.commit()
+        cpu_before = (time.process_time(), cpu_seconds(backend))
         began = time.perf_counter()
         skipped: list = []
         batch = run_payouts(skipped=skipped)
         db.session.commit()
         elapsed = time.perf_counter() - began
+        cpu_app = time.process_time() - cpu_before[0]
+        cpu_database = cpu_seconds(backend) - cpu_before[1]
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         batch_id, payouts = batch.id, len(batch.payouts)
 
@@ -385,6 +391,12 @@ def measure(url: str, workdir: Path, trace: bool) -> dict:
         reconcile_seconds = time.perf_counter() - began
         return {
             "run_seconds": round(elapsed, 2),
+            # What the run cost the machine, whatever else it was doing: the
+            # application's CPU and its PostgreSQL server process's (local only).
+            "run_cpu_seconds": {
+                "app": round(cpu_app, 2),
+                "database": round(cpu_database, 2) if backend else None,
+            },
             "ru_maxrss_mb": round(rss_after / 1024, 1),
             "ru_maxrss_before_run_mb": round(rss_before / 1024, 1),
             "payouts": payouts,
@@ -463,6 +475,9 @@ def main() -> None:
         help="leave parcels pending: the run's release_due releases them",
     )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--pg-database", default=DB_NAME, help="name of the scratch database (and of <name>_copy)"
+    )
     parser.add_argument("--output")
     parser.add_argument(
         "--step", nargs=3, metavar=("STEP", "URL", "WORKDIR"), help=argparse.SUPPRESS
@@ -478,16 +493,18 @@ def main() -> None:
         return
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-payouts-"))
-    url, copy = scratch_databases(args.database_url, workdir)
+    url, copy = scratch_databases(args.database_url, workdir, args.pg_database)
     try:
         seeded = child("seed", url, workdir, args)
         print(f"seeded in {seeded['seconds']} s: {seeded}", flush=True)
-        clone(args.database_url, url, copy)
+        clone(args.database_url, url, copy, args.pg_database)
+        load_before = os.getloadavg()
         figures = child("run", url, workdir, args)
+        load_after = os.getloadavg()
         figures.update(child("trace", copy, workdir, args))
     finally:
         if not args.keep:
-            drop_scratch(args.database_url)
+            drop_scratch(args.database_url, args.pg_database)
             shutil.rmtree(workdir, ignore_errors=True)
     result = {
         "database": make_url(url).get_backend_name(),
@@ -498,6 +515,8 @@ def main() -> None:
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
             "load": os.getloadavg(),
+            "load_before_run": load_before,
+            "load_after_run": load_after,
         },
     }
     print(json.dumps(result, indent=2))

@@ -18,14 +18,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 
 from shop.extensions import db
-from shop.models import utcnow
+from shop.models import among, utcnow
 from shop.money import ledger
-from shop.money.ledger import credit, debit
+from shop.money.ledger import JournalLine, credit, debit
 from shop.money.policy import policies_for, policy_for
 from shop.money.split import Split, split
 
@@ -199,22 +212,45 @@ def post_card_fee(order: Order, charge_id: str, fee_cents: int) -> None:
 # ---------------------------------------------------------------- release
 
 
-def _releasable(now: datetime, cooperative_ids: Iterable[int] | None):
-    query = (
-        select(Shipment)
-        .join(Shipment.order)
-        .where(
-            Shipment.status == ShipmentStatus.DELIVERED,
-            Shipment.released_at.is_(None),
-            Shipment.delivered_at <= now,
-            Shipment.money_in,
-        )
-        .order_by(Shipment.id)
-        .options(selectinload(Shipment.lines).load_only(OrderLine.policy_version))
-    )
+def _releasable(now: datetime, cooperative_ids: Iterable[int] | None) -> list[ColumnElement[bool]]:
+    """Delivered, paid, not released, in the given cooperatives: due once the hold is over."""
+    conditions = [
+        Shipment.status == ShipmentStatus.DELIVERED,
+        Shipment.released_at.is_(None),
+        Shipment.delivered_at <= now,
+        exists().where(Order.id == Shipment.order_id, Shipment.money_in),
+    ]
     if cooperative_ids is not None:
-        query = query.where(Shipment.cooperative_id.in_(list(cooperative_ids)))
-    return list(db.session.scalars(query))
+        conditions.append(Shipment.cooperative_id.in_(list(cooperative_ids)))
+    return conditions
+
+
+def _held(now: datetime, conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    """True for a parcel one of whose lines' policy versions still holds it.
+
+    The hold is counted from delivery: a line sold under a version holding
+    ``h`` days keeps its parcel until ``delivered_at + h <= now``, that is
+    while ``delivered_at > now - h``; each version's cutoff is computed here,
+    so the database does no date arithmetic (the same SQL on SQLite and
+    PostgreSQL). A version unknown to the map holds the parcel.
+    """
+    versions = db.session.scalars(
+        select(OrderLine.policy_version)
+        .distinct()
+        .join(Shipment, Shipment.id == OrderLine.shipment_id)
+        .where(*conditions)
+    ).all()
+    if not versions:
+        return false()  # no parcel with lines to release
+    policies = policies_for(versions)
+    cutoff = case(
+        {v: now - timedelta(days=p.hold_days) for v, p in policies.items()},
+        value=OrderLine.policy_version,
+    )
+    return exists().where(
+        OrderLine.shipment_id == Shipment.id,
+        or_(OrderLine.policy_version.not_in(list(policies)), Shipment.delivered_at > cutoff),
+    )
 
 
 def release_due(now: datetime | None = None, cooperative_ids: Iterable[int] | None = None) -> int:
@@ -223,56 +259,76 @@ def release_due(now: datetime | None = None, cooperative_ids: Iterable[int] | No
     The hold is the longest of the parcel's lines' policy versions, counted
     from delivery. Called by payout runs and before balances are shown, so no
     scheduled job is needed. Flushes; the caller commits.
+
+    Set-based, for a first payout run over months of sales: one UPDATE claims
+    every due parcel, then ``ledger.post_select`` writes a release entry per
+    parcel (each pending balance debited to zero and credited to its payable
+    account) a thousand parcels at a time, without loading them.
     """
     now = now or utcnow()
-    candidates = _releasable(now, cooperative_ids)
-    if not candidates:
+    conditions = _releasable(now, cooperative_ids)
+    # Claim the parcels with a conditional UPDATE: of two concurrent callers
+    # only one gets each row back (PostgreSQL makes the other wait on the row,
+    # re-checks released_at, then skips it), so nothing is released twice.
+    claimed = db.session.scalars(
+        update(Shipment)
+        .where(*conditions, ~_held(now, conditions))
+        .values(released_at=now)
+        .returning(Shipment.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not claimed:
         return 0
-    policies = policies_for({line.policy_version for s in candidates for line in s.lines})
-    due = [
-        s
-        for s in candidates
-        if s.delivered_at
-        + timedelta(
-            days=max((policies[line.policy_version].hold_days for line in s.lines), default=0)
+    ids = set(claimed)
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Shipment) and obj.id in ids:
+            db.session.expire(obj, ["released_at"])
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), ledger.CHUNK):
+        _post_releases(ordered[start : start + ledger.CHUNK], now)
+    return len(ordered)
+
+
+def _post_releases(shipment_ids: list[int], now: datetime) -> None:
+    """The release entries of these parcels, written by the database."""
+
+    def key(shipment_id: Any) -> ColumnElement[str]:
+        return literal("release:shipment:") + cast(shipment_id, String)
+
+    pending = (
+        select(
+            JournalLine.shipment_id,
+            JournalLine.account,
+            func.sum(JournalLine.amount_cents).label("balance"),
         )
-        <= now
-    ]
-    if not due:
-        return 0
-    # Claim the parcels first with a conditional UPDATE: of two concurrent
-    # callers only one gets each row back (PostgreSQL makes the other wait on
-    # the row, then skips it), so nothing is released twice.
-    claimed: set[int] = set()
-    ids = [s.id for s in due]
-    for start in range(0, len(ids), 500):
-        claimed.update(
-            db.session.scalars(
-                update(Shipment)
-                .where(Shipment.id.in_(ids[start : start + 500]), Shipment.released_at.is_(None))
-                .values(released_at=now)
-                .returning(Shipment.id)
-                .execution_options(synchronize_session=False)
-            )
+        .where(
+            among(JournalLine.shipment_id, shipment_ids),
+            JournalLine.account.in_(ledger.PENDING_ACCOUNTS),
         )
-    due = [s for s in due if s.id in claimed]
-    for shipment in due:
-        db.session.expire(shipment, ["released_at"])
-    pending = ledger.shipment_balances(ledger.PENDING_ACCOUNTS, [s.id for s in due])
-    entries = []
-    for shipment in due:
-        refs = {
-            "cooperative_id": shipment.cooperative_id,
-            "order_id": shipment.order_id,
-            "shipment_id": shipment.id,
-        }
-        legs = []
-        for account, amount in pending.get(shipment.id, {}).items():
-            # Pending accounts hold credits (negative): debit them to zero.
-            legs += [
-                debit(account, -amount, **refs),
-                credit(ledger.RELEASES_TO[account], -amount, **refs),
-            ]
-        entries.append((f"release:shipment:{shipment.id}", ledger.RELEASE, legs))
-    ledger.post_many(entries, when=now)
-    return len(due)
+        .group_by(JournalLine.shipment_id, JournalLine.account)
+        .subquery()
+    )
+    refs = (
+        Shipment.cooperative_id.label("cooperative_id"),
+        Shipment.order_id.label("order_id"),
+        Shipment.id.label("shipment_id"),
+    )
+    # Pending accounts hold credits (negative): debit them to zero, credit the payable ones.
+    debits = select(
+        key(pending.c.shipment_id).label("key"),
+        pending.c.account.label("account"),
+        (-pending.c.balance).label("amount_cents"),
+        *refs,
+    ).join(Shipment, Shipment.id == pending.c.shipment_id)
+    credits = select(
+        key(pending.c.shipment_id).label("key"),
+        case(ledger.RELEASES_TO, value=pending.c.account).label("account"),
+        pending.c.balance.label("amount_cents"),
+        *refs,
+    ).join(Shipment, Shipment.id == pending.c.shipment_id)
+    ledger.post_select(
+        ledger.RELEASE,
+        select(key(Shipment.id)).where(among(Shipment.id, shipment_ids)),
+        union_all(debits, credits),
+        when=now,
+    )

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from catalog.models import Product, ProductStatus, Variant
 from producers.models import Cooperative, CooperativeStatus
@@ -268,19 +268,25 @@ class CartView:
         )
 
 
-def load_variants(skus: list[str]) -> dict[str, Variant]:
-    """Variants by SKU with what the cart shows, in a fixed number of queries."""
+def load_variants(skus: list[str], pictures: bool = True) -> dict[str, Variant]:
+    """Variants by SKU with what the cart shows, in a fixed number of queries.
+
+    Three: the variants joined to their products and cooperatives, then the
+    products' names, then their pictures (only the cart page shows them:
+    ``pictures=False`` for checkout). The cooperatives' texts are not shown.
+    """
     if not skus:
         return {}
+    product = joinedload(Variant.product, innerjoin=True)
     rows = db.session.scalars(
         select(Variant)
         .where(Variant.sku.in_(skus))
         .options(
-            selectinload(Variant.product).options(
-                selectinload(Product.translations),
-                selectinload(Product.images),
-                selectinload(Product.cooperative),
-            )
+            product.selectinload(Product.translations),
+            product.joinedload(Product.cooperative, innerjoin=True).lazyload(
+                Cooperative.translations
+            ),
+            *([product.selectinload(Product.images)] if pictures else []),
         )
     )
     return {v.sku: v for v in rows}
@@ -295,9 +301,9 @@ def _buyable(variant: Variant) -> bool:
     )
 
 
-def build_view(items: Mapping[str, int]) -> CartView:
+def build_view(items: Mapping[str, int], pictures: bool = True) -> CartView:
     """Group ``{sku: quantity}`` by cooperative, checking each line's stock."""
-    variants = load_variants(sorted(items))
+    variants = load_variants(sorted(items), pictures)
     groups: dict[int, CooperativeGroup] = {}
     gone: list[CartLine] = []
     for sku, quantity in items.items():

@@ -184,7 +184,7 @@ def checkout():
     """Address and payment, then a review of every parcel, then the order."""
     _release_holds()
     items = store.contents()
-    view = store.build_view(items)
+    view = store.build_view(items, pictures=False)  # the checkout pages show none
     if not view.lines:
         flash(_("Your cart is empty."), "info")
         return redirect(url_for("orders.cart"))
@@ -200,7 +200,7 @@ def checkout():
             form, view, 200 if request.method == "GET" or action == "edit" else 422
         )
     try:
-        quote = services.quote(items, form.address)
+        quote = services.quote(items, form.address, view=view)
     except services.OrderError as exc:
         flash(str(exc.message), "error")
         return _render_checkout(form, view, 422)
@@ -249,8 +249,13 @@ def _place(items: dict[str, int], view: store.CartView):
                 g.lang,
                 user_id=current_user.id if current_user.is_authenticated else None,
                 expected_total=reviewed,
+                # The cart as read at the top of this request, unless a retry
+                # rolled that transaction back.
+                view=None if attempt else view,
             )
             store.clear()
+            # Read before the commit expires them: no query to build the answer.
+            number, owned, status = order.number, order.user_id is not None, order.status
             db.session.commit()
             break
         except services.SoldOut as exc:
@@ -270,10 +275,10 @@ def _place(items: dict[str, int], view: store.CartView):
             # Only SQLite's lock timeout is worth another try; the rest is a bug.
             if "database is locked" not in str(exc) or attempt == LOCKED_RETRIES - 1:
                 raise
-    link = url_for("orders.order", number=order.number, token=None if order.user_id else token)
-    if order.status == OrderStatus.PENDING_PAYMENT:
-        return _to_stripe(order, None if order.user_id else token, link)
-    flash(_("Thank you! Your order %(number)s is placed.", number=order.number), "success")
+    link = url_for("orders.order", number=number, token=None if owned else token)
+    if status == OrderStatus.PENDING_PAYMENT:
+        return _to_stripe(order, None if owned else token, link)
+    flash(_("Thank you! Your order %(number)s is placed.", number=number), "success")
     return redirect(link)
 
 

@@ -4,9 +4,13 @@
 through a variant, a translation, a certification, a category or their
 cooperative); ``after_commit`` re-reads exactly those from the database and
 updates or deletes their documents; a rollback forgets them. Bulk UPDATE or
-DELETE statements (conditional stock updates) name no objects, so after
-them the index is compared with the database's prices, stock and
-visibility and the differences are re-indexed.
+DELETE statements name no objects, so after them the index is compared with
+the database's prices, stock and visibility and the differences are
+re-indexed: that reads the whole index and catalogue. A bulk UPDATE whose
+caller knows what it changed runs with the ``DECLARED`` execution option and
+names the products with ``note_products`` instead (checkout's conditional
+stock updates name only the products whose stock ran out or came back), so
+an order costs no scan of the catalogue.
 
 A failure here is logged and never breaks the commit: the database is the
 truth and ``flask search reindex`` repairs the index.
@@ -14,6 +18,7 @@ truth and ``flask search reindex`` repairs the index.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -48,6 +53,9 @@ BULK_TABLES = frozenset(
         "category",
     }
 )
+#: Execution option of a bulk UPDATE whose caller names what it changed in the
+#: index with ``note_products`` (no comparison of the whole index after it).
+DECLARED = "search_changes_declared"
 
 
 def _touched(session: Session) -> dict[str, Any]:
@@ -74,8 +82,15 @@ def _after_flush(session: Session, flush_context: Any) -> None:
             touched["categories"].add(obj.category_id)
 
 
+def note_products(session: Session, product_ids: Iterable[int]) -> None:
+    """Re-index these products after the commit (what a ``DECLARED`` bulk UPDATE changed)."""
+    _touched(session)["products"].update(i for i in product_ids if i is not None)
+
+
 def _do_orm_execute(state: Any) -> None:
     """Note bulk statements on catalog tables: their rows are unknown."""
+    if state.execution_options.get(DECLARED):
+        return
     if state.is_update or state.is_delete:
         table = getattr(state.statement, "table", None)
         if getattr(table, "name", None) in BULK_TABLES:
@@ -106,6 +121,10 @@ def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None
 
 def apply_changes(backend: SearchBackend, touched: dict[str, Any]) -> None:
     """Re-index the touched products from the committed database state."""
+    if not (
+        touched["products"] or touched["cooperatives"] or touched["categories"] or touched["bulk"]
+    ):
+        return  # e.g. an order that sold no product's last unit
     if not backend.available():
         current_app.logger.warning(
             "Search index missing: changes not indexed; run `flask search reindex`."

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import delete, select, update
 
 from catalog.models import Variant
+from catalog.search import sync
 from catalog.summary import refresh_summaries
 from catalog.trace import Lot
 from shop.extensions import db
@@ -34,20 +35,26 @@ def take_stock(wanted: Mapping[int, int]) -> list[int]:
     row lock and then re-checks ``stock >= qty`` against the committed value;
     on SQLite the first UPDATE takes the database's write lock (pysqlite
     begins the transaction just before it), so writers queue on busy_timeout.
-    Locks taken in one order cannot deadlock.
+    Locks taken in one order cannot deadlock. The search index learns only
+    of the products whose stock ran out (``sync.note_products``): a sale that
+    leaves units changes nothing it holds.
     """
-    short = []
+    short, ran_out = [], set()
     for variant_id in sorted(wanted):
         quantity = wanted[variant_id]
-        result = db.session.execute(
+        row = db.session.execute(
             update(Variant)
             .where(Variant.id == variant_id, Variant.stock >= quantity)
             .values(stock=Variant.stock - quantity)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
+            .returning(Variant.product_id, Variant.stock)
+            .execution_options(synchronize_session=False, **{sync.DECLARED: True})
+        ).one_or_none()
+        if row is None:
             short.append(variant_id)
+        elif row.stock <= 0:
+            ran_out.add(row.product_id)
     expire(Variant, set(wanted), "stock")
+    sync.note_products(db.session(), ran_out)
     return short
 
 
@@ -101,15 +108,23 @@ def units_left(orders: Sequence[Order]) -> dict[int, int]:
 
 
 def put_back(wanted: Mapping[int, int]) -> None:
-    """Add ``{variant_id: quantity}`` back to stock, in id order."""
+    """Add ``{variant_id: quantity}`` back to stock, in id order.
+
+    The search index re-reads the products whose stock was out before.
+    """
+    back_in = set()
     for variant_id in sorted(wanted):
-        db.session.execute(
+        row = db.session.execute(
             update(Variant)
             .where(Variant.id == variant_id)
             .values(stock=Variant.stock + wanted[variant_id])
-            .execution_options(synchronize_session=False)
-        )
+            .returning(Variant.product_id, Variant.stock)
+            .execution_options(synchronize_session=False, **{sync.DECLARED: True})
+        ).one_or_none()
+        if row is not None and row.stock - wanted[variant_id] <= 0:
+            back_in.add(row.product_id)
     expire(Variant, set(wanted), "stock")
+    sync.note_products(db.session(), back_in)
 
 
 def _put_back_lots(lot_units: Mapping[int, int]) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from catalog.summary import refresh_summaries
 from shop.extensions import db
@@ -21,6 +22,7 @@ from shop.models import utcnow
 from shop.money.policy import current_policy
 from shop.money.split import Policy
 
+from ..cart import CartView
 from ..exceptions import OrderError, PriceChanged, SoldOut
 from ..models import Order, OrderLine, OrderStatus, PaymentMethod, Shipment, ShipmentStatus
 from .holds import hold_duration
@@ -64,19 +66,21 @@ def place_order(
     user_id: int | None = None,
     expected_total: int | None = None,
     policy: Policy | None = None,
+    view: CartView | None = None,
 ) -> tuple[Order, str]:
     """Create the order, its shipments and lines, take the stock; return it and its link secret.
 
     Raises SoldOut when any item falls short (the caller rolls back, which
     puts back whatever this call already took) and PriceChanged when the
-    total is not the one the shopper reviewed.
+    total is not the one the shopper reviewed. ``view``: the cart as the
+    caller just read it in this transaction (see ``quote``).
     """
     if method not in available_payment_methods():
         raise OrderError(_l("This payment method is not available."))
     if method == PaymentMethod.COD and address.country != "MA":
         raise OrderError(_l("Cash on delivery is only possible for addresses in Morocco."))
     policy = policy or current_policy()
-    priced = quote(items, address, policy)
+    priced = quote(items, address, policy, view)
     if expected_total is not None and priced.total_cents != expected_total:
         raise PriceChanged(
             _l(
@@ -128,8 +132,12 @@ def place_order(
         for item in parcel.lines:
             order.lines.append(_snapshot(item, shipment, policy))
     db.session.flush()
-    for line in order.lines:
-        allocate_lots(line, line.variant_id)
+    # One INSERT for every line's lots at the next flush, and no query for
+    # the allocations of lines that were just created (there are none).
+    with db.session.no_autoflush:
+        for line in order.lines:
+            set_committed_value(line, "lots", [])
+            allocate_lots(line, line.variant_id)
     refresh_summaries(db.session, {v.product_id for v in variants.values()})
     db.session.flush()
     if cod:

@@ -107,13 +107,20 @@ class Quote:
         }
 
 
-def quote(items: Mapping[str, int], address: Address, policy: Policy | None = None) -> Quote:
+def quote(
+    items: Mapping[str, int],
+    address: Address,
+    policy: Policy | None = None,
+    view: cart.CartView | None = None,
+) -> Quote:
     """Price ``{sku: quantity}`` for ``address``: parcels, shipping, splits.
 
     Splits use ``policy``, by default the current published version.
+    ``view`` is ``cart.build_view(items)`` when the caller has just built it
+    in this transaction (the checkout page): it is not read twice.
     """
     policy = policy or current_policy()
-    view = cart.build_view(items)
+    view = view or cart.build_view(items, pictures=False)
     if view.gone:
         raise SoldOut([line_name(line.variant, line.sku) for line in view.gone])
     if not view.groups:

@@ -63,8 +63,6 @@ log = logging.getLogger(__name__)
 CHUNK = 1000
 #: Payouts whose ledger entries are written per bulk INSERT.
 POST_CHUNK = 50
-#: Cooperatives whose parcels are released per ``release_due`` call.
-RELEASE_CHUNK = 50
 CURRENCY = "MAD"
 
 STATUS_LABELS = {
@@ -245,10 +243,9 @@ def run_payouts(
     if not candidates:
         return None
     _lock(candidates)
-    # A few cooperatives at a time: release_due loads each parcel with its
-    # lines, which for a first run over months of sales is a lot at once.
-    for start in range(0, len(candidates), RELEASE_CHUNK):
-        accounting.release_due(now, cooperative_ids=candidates[start : start + RELEASE_CHUNK])
+    # release_due is set-based (nothing loaded): one call per IN (...) list.
+    for chunk in _chunks(candidates):
+        accounting.release_due(now, cooperative_ids=chunk)
 
     balances: dict[int, list[tuple[int | None, int | None, str, int]]] = defaultdict(list)
     for coop_id, order_id, shipment_id, account, amount in _payable_rows(candidates):

@@ -22,21 +22,27 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    CompoundSelect,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
     Text,
+    and_,
     event,
+    exists,
     func,
     insert,
+    literal,
+    or_,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.extensions import Model, db
-from shop.models import utcnow
+from shop.models import among, utcnow
 
 # ------------------------------------------------------------------ accounts
 #: Money collected from shoppers and held by the platform (Stripe balance,
@@ -218,7 +224,8 @@ def post_many(
 ) -> int:
     """Post many new entries with bulk INSERTs (payout runs, releases); return how many.
 
-    Each is checked like ``post``; keys already posted are skipped.
+    Each is checked like ``post``; keys already posted are skipped. The lines
+    go in one COPY on PostgreSQL (``_insert_lines``).
     """
     checked = [(key, kind, _checked(legs)) for key, kind, legs in entries]
     for _key, kind, _legs in checked:
@@ -236,35 +243,149 @@ def post_many(
     if not fresh:
         return 0
     now = when or utcnow()
-    db.session.execute(
-        insert(JournalEntry),
-        [{"key": key, "kind": kind, "memo": memo, "created_at": now} for key, kind, _ in fresh],
+    ids = dict(
+        db.session.execute(
+            insert(JournalEntry).returning(
+                JournalEntry.key, JournalEntry.id, sort_by_parameter_order=True
+            ),
+            [{"key": key, "kind": kind, "memo": memo, "created_at": now} for key, kind, _ in fresh],
+        ).all()
     )
-    ids: dict[str, int] = {}
-    fresh_keys = [key for key, _kind, _legs in fresh]
-    for start in range(0, len(fresh_keys), 500):
-        ids.update(
-            db.session.execute(
-                select(JournalEntry.key, JournalEntry.id).where(
-                    JournalEntry.key.in_(fresh_keys[start : start + 500])
-                )
-            ).all()
-        )
-    rows = [
-        {
-            "entry_id": ids[key],
-            "account": leg.account,
-            "amount_cents": leg.amount,
-            "cooperative_id": leg.cooperative_id,
-            "order_id": leg.order_id,
-            "shipment_id": leg.shipment_id,
-        }
-        for key, _kind, legs in fresh
-        for leg in legs
-    ]
-    if rows:
-        db.session.execute(insert(JournalLine), rows)
+    _insert_lines(
+        [
+            (
+                ids[key],
+                leg.account,
+                leg.amount,
+                leg.cooperative_id,
+                leg.order_id,
+                leg.shipment_id,
+            )
+            for key, _kind, legs in fresh
+            for leg in legs
+        ]
+    )
     return len(fresh)
+
+
+LINE_COLUMNS = ("entry_id", "account", "amount_cents", "cooperative_id", "order_id", "shipment_id")
+
+
+def _insert_lines(rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert journal lines given as tuples in ``LINE_COLUMNS`` order.
+
+    On PostgreSQL with psycopg, one COPY in the session's transaction: the
+    rows stream without a bound parameter each (the same constraints, foreign
+    keys and indexes apply). Elsewhere one executemany INSERT.
+    """
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        driver = connection.connection.driver_connection
+        assert driver is not None  # a checked-out connection has its driver's
+        columns = ", ".join(LINE_COLUMNS)
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY journal_line ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    db.session.execute(
+        insert(JournalLine), [dict(zip(LINE_COLUMNS, row, strict=True)) for row in rows]
+    )
+
+
+#: Most events per ``post_select`` call: their entries' ids go in an IN (…) list.
+CHUNK = 1000
+
+
+def post_select(
+    kind: str,
+    keys: Select[Any] | CompoundSelect[Any],
+    lines: Select[Any] | CompoundSelect[Any],
+    memo: str = "",
+    when: datetime | None = None,
+) -> int:
+    """Post one entry per key that ``keys`` selects, with the lines ``lines`` selects, in SQL.
+
+    For runs over thousands of events (releases, payouts): the rows never pass
+    through Python, two INSERT … SELECT statements write them. ``keys``
+    selects one column, the events' keys (at most ``CHUNK`` of them);
+    ``lines`` selects ``key, account, amount_cents, cooperative_id, order_id,
+    shipment_id``, one row per leg (debit positive). As with ``post``: keys
+    already posted are skipped with their lines, zero legs are dropped, an
+    event without money still gets its entry. The new entries are then
+    checked in the database like ``post`` checks its legs: UnbalancedEntry
+    when one does not sum to zero, ValueError for an unknown account or a
+    cooperative account without a cooperative (the caller rolls back). Returns
+    how many entries were posted.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown entry kind {kind!r}")
+    wanted = keys.subquery()
+    key = wanted.c[0]
+    entry_ids = db.session.scalars(
+        insert(JournalEntry)
+        .from_select(
+            ["key", "kind", "memo", "created_at"],
+            select(key, literal(kind), literal(memo), literal(when or utcnow(), DateTime)).where(
+                ~exists().where(JournalEntry.key == key)
+            ),
+        )
+        .returning(JournalEntry.id)
+    ).all()
+    if not entry_ids:
+        return 0
+    legs = lines.subquery()
+    db.session.execute(
+        insert(JournalLine).from_select(
+            list(LINE_COLUMNS),
+            select(
+                JournalEntry.id,
+                legs.c.account,
+                legs.c.amount_cents,
+                legs.c.cooperative_id,
+                legs.c.order_id,
+                legs.c.shipment_id,
+            )
+            .join(JournalEntry, JournalEntry.key == legs.c.key)
+            .where(among(JournalEntry.id, entry_ids), legs.c.amount_cents != 0),
+        )
+    )
+    _check_entries(entry_ids)
+    return len(entry_ids)
+
+
+def _check_entries(entry_ids: Sequence[int]) -> None:
+    """What ``_checked`` refuses, looked for among the lines of entries already written."""
+    unbalanced = db.session.execute(
+        select(JournalEntry.key, func.sum(JournalLine.amount_cents))
+        .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
+        .where(among(JournalEntry.id, entry_ids))
+        .group_by(JournalEntry.id, JournalEntry.key)
+        .having(func.sum(JournalLine.amount_cents) != 0)
+        .limit(1)
+    ).first()
+    if unbalanced is not None:
+        raise UnbalancedEntry(f"{unbalanced[0]}: debits and credits differ by {unbalanced[1]}")
+    wrong = db.session.scalar(
+        select(JournalLine.account)
+        .where(
+            among(JournalLine.entry_id, entry_ids),
+            or_(
+                JournalLine.account.not_in(ACCOUNTS),
+                and_(
+                    JournalLine.account.in_(COOPERATIVE_ACCOUNTS),
+                    JournalLine.cooperative_id.is_(None),
+                ),
+            ),
+        )
+        .limit(1)
+    )
+    if wrong is not None:
+        raise ValueError(f"{wrong}: an unknown account, or a cooperative account without one")
 
 
 # ------------------------------------------------------------------ reading
