@@ -191,8 +191,9 @@ class Manifest:
     def _files(self) -> Iterator[Path]:
         return (p for p in self.folder.rglob("*") if p.is_file() and not p.name.startswith("."))
 
-    def _stamp(self) -> tuple[tuple[str, int], ...]:
-        return tuple(sorted((str(p), p.stat().st_mtime_ns) for p in self._files()))
+    def _stamp(self) -> tuple[tuple[str, int, int], ...]:
+        stats = ((str(p), p.stat()) for p in self._files())
+        return tuple(sorted((name, st.st_mtime_ns, st.st_size) for name, st in stats))
 
     def stale(self) -> bool:
         """Whether a file was added, removed or changed since the build."""
@@ -267,7 +268,8 @@ class Assets:
         # A strong validator per representation: each encoding has its own.
         response.set_etag(asset.digest + (f"-{encoding}" if encoding else ""))
         response.headers["Cache-Control"] = IMMUTABLE if current else REVALIDATE
-        return response.make_conditional(request)
+        response.make_conditional(request)  # 304 for a matching If-None-Match
+        return response
 
 
 def area_of(blueprint: str | None) -> str:
