@@ -64,9 +64,9 @@ def image_srcset(image: ProductImage, fmt: str = "webp", max_width: int | None =
     return ", ".join(f"{media_url(rendition_name(image.key, w, fmt))} {w}w" for w in widths)
 
 
-def logo_src(cooperative, external: bool = False) -> str:
-    """The URL of a cooperative's logo (smallest rendition, JPEG)."""
-    return media_url(rendition_name(cooperative.logo_key, 320, "jpg"), external)
+def logo_src(cooperative, external: bool = False, fmt: str = "jpg") -> str:
+    """The URL of a cooperative's logo (smallest rendition; JPEG for other sites, WebP in pages)."""
+    return media_url(rendition_name(cooperative.logo_key, 320, fmt), external)
 
 
 def image_height(image: ProductImage, width: int) -> int:

@@ -275,7 +275,7 @@ def test_first_picture_is_eager_and_others_lazy(client, make_product, add_pictur
     assert all('loading="lazy"' in i and "fetchpriority" not in i for i in imgs[1:])
     # Cards never offer more than 640 px: a card is at most 18rem wide.
     assert "-1080.webp" not in listing and "-1280.webp" not in listing
-    assert 'sizes="(min-width: 60rem) 18rem, 50vw"' in listing
+    assert 'sizes="(min-width: 60rem) 18rem, calc(50vw - 1.5rem)"' in listing
 
     product = page(client, f"/fr/products/{products[0].slug}").get_data(as_text=True)
     (img,) = re.findall(r"<img [^>]*>", product.split('class="gallery"')[1].split("</section>")[0])
