@@ -69,4 +69,3 @@ def test_a_desktop_at_2x_gets_a_sharp_picture(live_server, browser, products):
     _fetched, current = visit(browser, f"{live_server}/fr/products/{products[0].slug}", DESKTOP, 2)
     # The gallery is about 36rem (590 px) wide at 1280 px: 1180 device px.
     assert current[0].endswith("-1280.webp"), current
-

@@ -231,7 +231,14 @@ def test_orientation_changes_the_key(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("width", "widths"),
-    [(200, [200]), (250, [250]), (320, [320]), (700, [320, 640]), (1100, [320, 640, 1080]), (1280, [320, 640, 1080, 1280])],
+    [
+        (200, [200]),
+        (250, [250]),
+        (320, [320]),
+        (700, [320, 640]),
+        (1100, [320, 640, 1080]),
+        (1280, [320, 640, 1080, 1280]),
+    ],
 )
 def test_renditions_never_upscale(tmp_path: Path, width: int, widths: list[int]) -> None:
     result = process_image(encode(photo(width, 300), "PNG"), LocalStorage(tmp_path))
