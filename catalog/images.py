@@ -44,8 +44,10 @@ MAX_PIXELS = 40_000_000
 MAX_SIDE = 16_383
 #: The longest side a JPEG can have (any upload's side is at most this).
 JPEG_MAX_SIDE = 65_500
-#: Rendition widths, for ``srcset``.
-WIDTHS = (320, 640, 1280)
+#: Rendition widths, for ``srcset``. 1080 is a 360 px phone's screen at
+#: 3 device pixels per CSS pixel: a product page's picture spans that phone
+#: (catalog/_picture.html), which then never needs the 1280 one.
+WIDTHS = (320, 640, 1080, 1280)
 #: Narrower pictures look blurry on product pages.
 MIN_WIDTH = 200
 #: Warm off-white of the site's pages, behind transparent areas.

@@ -59,16 +59,17 @@ def image_src(
     return media_url(rendition_name(image.key, best, fmt), external)
 
 
-def image_srcset(image: ProductImage, fmt: str = "webp") -> str:
-    """A ``srcset`` over every stored width."""
-    return ", ".join(
-        f"{media_url(rendition_name(image.key, w, fmt))} {w}w" for w in image_widths(image)
-    )
+def image_srcset(image: ProductImage, fmt: str = "webp", max_width: int | None = None) -> str:
+    """A ``srcset`` over the stored widths (up to ``max_width``, the smallest at least)."""
+    widths = image_widths(image)
+    if max_width is not None:
+        widths = [w for w in widths if w <= max_width] or widths[:1]
+    return ", ".join(f"{media_url(rendition_name(image.key, w, fmt))} {w}w" for w in widths)
 
 
-def logo_src(cooperative, external: bool = False) -> str:
-    """The URL of a cooperative's logo (smallest rendition, JPEG)."""
-    return media_url(rendition_name(cooperative.logo_key, 320, "jpg"), external)
+def logo_src(cooperative, external: bool = False, fmt: str = "jpg") -> str:
+    """The URL of a cooperative's logo (smallest rendition; JPEG for other sites, WebP in pages)."""
+    return media_url(rendition_name(cooperative.logo_key, 320, fmt), external)
 
 
 def image_height(image: ProductImage, width: int) -> int:
@@ -260,14 +261,16 @@ def listing_canonical(filters: Any, category: Category | None) -> dict[str, Any]
 
 def init_presentation(app: Flask) -> None:
     """Expose the helpers to templates."""
+    # Globals, not context: the picture macros (catalog/_picture.html) are
+    # imported without the page's context, so that Jinja builds them once.
+    app.jinja_env.globals.update(
+        image_src=image_src, image_srcset=image_srcset, image_height=image_height
+    )
 
     @app.context_processor
     def catalog_helpers() -> dict[str, Any]:
         return {
             "media_url": media_url,
-            "image_src": image_src,
-            "image_srcset": image_srcset,
-            "image_height": image_height,
             "logo_src": logo_src,
             "variant_label": variant_label,
             "stock_state": stock_state,

@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_i18n(app)
     configure_templates(app)
     configure_security(app)
+    configure_assets(app)
     configure_accounts(app)
     configure_params(app)
     register_blueprints(app)
@@ -83,6 +84,13 @@ def configure_security(app: Flask) -> None:
     from .security import init_security
 
     init_security(app)
+
+
+def configure_assets(app: Flask) -> None:
+    """Static files: area stylesheets, hashed names, a year in caches; compression."""
+    from .assets import init_assets
+
+    init_assets(app)
 
 
 def configure_accounts(app: Flask) -> None:

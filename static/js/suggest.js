@@ -1,5 +1,6 @@
 // Autocomplete for the header search box (progressive enhancement: without
 // this file the box is a plain GET form). An ARIA 1.2 combobox with a listbox.
+// taawon.js loads this file when the box is first focused.
 (function () {
   "use strict";
 
@@ -106,4 +107,6 @@
     }
   });
   input.addEventListener("blur", function () { setTimeout(close, 100); });
+  // Loaded on the box's first focus (taawon.js): what was typed meanwhile counts.
+  if (document.activeElement === input && input.value.trim().length >= 2) { fetchSuggestions(); }
 })();

@@ -24,7 +24,7 @@
   });
 
   // The filters panel stays open on a desktop (see .filters-details in
-  // taawon.css); on a phone it opens and closes on a tap.
+  // static/css/src/catalog.css); on a phone it opens and closes on a tap.
   var wide = window.matchMedia("(min-width: 60rem)");
   function openFiltersOnDesktop() {
     if (!wide.matches) { return; }
@@ -39,6 +39,22 @@
       if (wide.matches && !details.open) { details.open = true; }
     });
   });
+
+  // The header search's autocomplete (suggest.js, named by this script's
+  // data-suggest) loads when the box is first focused: most visits never
+  // type in it, so no page downloads it up front.
+  var script = document.currentScript;
+  var search = document.getElementById("site-search-q");
+  if (script && script.dataset.suggest && search && search.dataset.suggestUrl) {
+    var loadSuggest = function () {
+      search.removeEventListener("focus", loadSuggest);
+      var tag = document.createElement("script");
+      tag.src = script.dataset.suggest;
+      document.head.appendChild(tag);
+    };
+    search.addEventListener("focus", loadSuggest);
+    if (document.activeElement === search) { loadSuggest(); }
+  }
 
   // Selects marked data-autosubmit submit their form on change (filters).
   document.querySelectorAll("select[data-autosubmit], input[data-autosubmit]").forEach(function (el) {

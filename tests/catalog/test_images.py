@@ -165,6 +165,8 @@ def test_jpeg_is_rotated_resized_and_stripped_of_metadata(tmp_path: Path) -> Non
         (320, "jpeg"),
         (640, "webp"),
         (640, "jpeg"),
+        (1080, "webp"),
+        (1080, "jpeg"),
         (1280, "webp"),
         (1280, "jpeg"),
     ]
@@ -184,7 +186,7 @@ def test_jpeg_is_rotated_resized_and_stripped_of_metadata(tmp_path: Path) -> Non
         assert _close(out.getpixel((w - 10, 10)), RED)
         assert _close(out.getpixel((10, 10)), BLUE)
         assert _close(out.getpixel((w - 10, h - 10)), BLUE)
-    assert len(stored_files(tmp_path)) == 6
+    assert len(stored_files(tmp_path)) == 8  # 4 widths × WebP and JPEG
     raw = b"".join(storage.read(r.name) for r in result.renditions)
     for secret in (b"Canon", b"0123456789", b"Rue X", b"secret"):
         assert secret not in raw
@@ -229,7 +231,14 @@ def test_orientation_changes_the_key(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("width", "widths"),
-    [(200, [200]), (250, [250]), (320, [320]), (700, [320, 640]), (1280, [320, 640, 1280])],
+    [
+        (200, [200]),
+        (250, [250]),
+        (320, [320]),
+        (700, [320, 640]),
+        (1100, [320, 640, 1080]),
+        (1280, [320, 640, 1080, 1280]),
+    ],
 )
 def test_renditions_never_upscale(tmp_path: Path, width: int, widths: list[int]) -> None:
     result = process_image(encode(photo(width, 300), "PNG"), LocalStorage(tmp_path))
