@@ -40,6 +40,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
+from appconfig import scratch_config  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -145,17 +146,11 @@ def run(args) -> dict:
     url = create_database(args.database_url)
     try:
         app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": url,
-                "INSTANCE_PATH": str(workdir / "instance"),
-                "OUTBOX_DIR": str(workdir / "outbox"),
-                "SECRET_KEY": "bench",
-                "MAIL_SERVER": "",
-                "ENVIRONMENT": "development",
-                "PUBLIC_BASE_URL": "http://bench.test",
-                "STRIPE_SECRET_KEY": "",
-                "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": args.buyers + 2, "max_overflow": 0},
-            }
+            scratch_config(
+                url,
+                workdir,
+                SQLALCHEMY_ENGINE_OPTIONS={"pool_size": args.buyers + 2, "max_overflow": 0},
+            )
         )
         with app.app_context():
             db.create_all()

@@ -45,6 +45,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path[:0] = [str(ROOT), str(BENCH)]
 
+from appconfig import scratch_config  # noqa: E402
 from cpu import cpu_seconds, local_backends  # noqa: E402
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -115,18 +116,12 @@ def make_app(url: str, workdir: Path):
     from shop import create_app
 
     return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": str(workdir / "instance"),
-            "OUTBOX_DIR": str(workdir / "outbox"),
-            "SECRET_KEY": "bench",
-            "MAIL_SERVER": "",
-            "ENVIRONMENT": "development",
-            "PUBLIC_BASE_URL": "http://bench.test",
-            "STRIPE_SECRET_KEY": "",
-            "SEARCH_INDEX_DIR": str(workdir / "search"),
-            "MEDIA_ROOT": str(workdir / "media"),
-        }
+        scratch_config(
+            url,
+            workdir,
+            SEARCH_INDEX_DIR=str(workdir / "search"),
+            MEDIA_ROOT=str(workdir / "media"),
+        )
     )
 
 
