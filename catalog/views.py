@@ -18,6 +18,7 @@ from producers.models import Cooperative, CooperativeOldSlug
 from shop.cache import cached
 from shop.extensions import db
 from shop.i18n import LANGUAGES
+from shop.pagecache import cacheable
 from shop.money.policy import current_policy
 from shop.money.split import split
 from shop.params import query_int, query_page
@@ -39,6 +40,7 @@ MEDIA_MAX_AGE = 365 * 24 * 3600
 
 
 @bp.route("/<lang:lang>/")
+@cacheable
 def home():
     """The storefront's home page."""
     new_products = db.session.scalars(queries.filtered_products(queries.Filters()).limit(8)).all()
@@ -58,6 +60,7 @@ def home():
 
 
 @bp.route("/<lang:lang>/products/")
+@cacheable
 def listing():
     """Products with combinable filters, sorting and pagination."""
     filters = queries.Filters.from_args(request.args)
@@ -83,6 +86,7 @@ def listing():
 
 
 @bp.route("/<lang:lang>/products/<slug>")
+@cacheable
 def product(slug: str):
     """A product's page: gallery, variants, cooperative, origin, fair-trade split."""
     item = queries.product_page(slug)
@@ -103,6 +107,7 @@ def product(slug: str):
 
 
 @bp.route("/<lang:lang>/cooperatives/")
+@cacheable
 def cooperatives():
     """The directory of approved cooperatives."""
     region = query_int("region", None, min=1, max=12)
@@ -130,6 +135,7 @@ def cooperatives():
 
 
 @bp.route("/<lang:lang>/cooperatives/<slug>")
+@cacheable
 def cooperative(slug: str):
     """A cooperative's public profile with its products."""
     coop = db.session.scalar(queries.approved_cooperatives().where(Cooperative.slug == slug))

@@ -37,6 +37,8 @@ ENV_VARS = (
     "PUBLIC_BASE_URL",
     "TRUSTED_HOSTS",
     "PROXY_COUNT",
+    "REDIS_URL",
+    "PAGE_CACHE_SECONDS",
 )
 
 #: ``ENVIRONMENT`` (environment variable ``TAAWON_ENV``): production unless
@@ -93,6 +95,22 @@ class Defaults:
     #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto are
     #: believed; None means 1 in production (the documented nginx), else 0.
     PROXY_COUNT: int | str | None = None
+    #: Redis for several processes or hosts (rate limits, the page cache and
+    #: its generation), e.g. redis://127.0.0.1:6379/0; empty: none.
+    REDIS_URL = ""
+    #: How long anonymous catalogue pages are kept (shop/pagecache.py), and so
+    #: how old their stock figures may be; 0 turns the page cache off.
+    PAGE_CACHE_SECONDS = 60
+    #: ``max-age`` of a cached page: 0, browsers revalidate (a 304) and so
+    #: never show the anonymous page to someone who has just signed in.
+    PAGE_CACHE_BROWSER_SECONDS = 0
+    #: ``s-maxage``: how long a reverse proxy may keep a page without asking.
+    PAGE_CACHE_PROXY_SECONDS = 10
+    #: Most pages one process keeps in memory (without Redis).
+    PAGE_CACHE_MAX_PAGES = 1000
+    #: Set while a browser is signed in or has a message waiting: a reverse
+    #: proxy's cache bypasses it (README, Deploying).
+    PAGE_CACHE_BYPASS_COOKIE = "no_page_cache"
 
 
 def _as_bool(value: str) -> bool:
@@ -113,7 +131,15 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     for name in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
         if isinstance(app.config[name], str):
             app.config[name] = _as_bool(app.config[name])
-    for name in ("MAIL_PORT", "STRIPE_SESSION_MINUTES", "STRIPE_MAX_NETWORK_RETRIES"):
+    for name in (
+        "MAIL_PORT",
+        "STRIPE_SESSION_MINUTES",
+        "STRIPE_MAX_NETWORK_RETRIES",
+        "PAGE_CACHE_SECONDS",
+        "PAGE_CACHE_BROWSER_SECONDS",
+        "PAGE_CACHE_PROXY_SECONDS",
+        "PAGE_CACHE_MAX_PAGES",
+    ):
         app.config[name] = int(app.config[name])
     app.config["PORT"] = int(app.config["PORT"])
     if "TAAWON_ENV" in os.environ:

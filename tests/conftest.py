@@ -128,6 +128,12 @@ def make_app(database_url: str, tmp_path: Path, **overrides: Any):
         "ENVIRONMENT": "testing",
         "PUBLIC_BASE_URL": "http://shop.test",
         "RATELIMIT_ENABLED": False,
+        # The page cache is off: the tests share one application and roll
+        # their data back, so a page one test stored would be served to the
+        # next, and many tests read stock right after changing it. Pages are
+        # still rendered as the cache keeps them (shop/pagecache.py, public
+        # mode); tests/shop/test_page_cache.py turns it on.
+        "PAGE_CACHE_SECONDS": 0,
         # Hashing is not under test (one test checks the production scrypt).
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         **per_test_settings(tmp_path),
@@ -373,14 +379,16 @@ def csrf_token(client, url: str) -> str:
 
 @pytest.fixture
 def post_form():
-    """POST like a browser: fetch the form's page for its CSRF token first."""
+    """POST like a browser: fetch the form's page for its CSRF token first, and
+    send the site's ``Origin`` (browsers send it with every form POST)."""
 
     def post(
         client, url: str, data: dict[str, Any] | None = None, *, page: str | None = None, **kwargs
     ):
         data = dict(data or {})
         data.setdefault("csrf_token", csrf_token(client, page or url))
-        return client.post(url, data=data, **kwargs)
+        headers = {"Origin": client.application.config["PUBLIC_BASE_URL"], **kwargs.pop("headers", {})}
+        return client.post(url, data=data, headers=headers, **kwargs)
 
     return post
 
