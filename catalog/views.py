@@ -18,9 +18,9 @@ from producers.models import Cooperative, CooperativeOldSlug
 from shop.cache import cached
 from shop.extensions import db
 from shop.i18n import LANGUAGES
-from shop.pagecache import cacheable
 from shop.money.policy import current_policy
 from shop.money.split import split
+from shop.pagecache import cacheable
 from shop.params import query_int, query_page
 from shop.regions import regions
 from shop.storage import get_storage, is_public_name

@@ -54,11 +54,10 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, g, has_app_context, request, request_finished
-from flask import session as flask_session
 from flask.globals import request_ctx
 from flask_sqlalchemy.session import Session as AppSession
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session, SessionTransaction
 
 from .extensions import cache, login_manager
 from .i18n import COOKIE as LANG_COOKIE
@@ -111,14 +110,15 @@ def watch(model: type, ignore: Iterable[str] = (), relationships: Iterable[str] 
     that have no object of their own), so that a new order pointing at a
     product does not count as a change of the product.
     """
-    mapper = inspect(model)
+    mapper: Mapper[Any] = inspect(model)
     ignored = set(ignore)
     unknown = (ignored | set(relationships)) - set(mapper.attrs.keys())
     if unknown:
         raise ValueError(f"{model.__name__} has no attribute {', '.join(sorted(unknown))}")
-    keys = {key for key in mapper.column_attrs.keys() if key not in ignored}
+    keys = {prop.key for prop in mapper.column_attrs if prop.key not in ignored}
     _WATCHED[model] = frozenset(keys | set(relationships))
-    _TABLES[mapper.local_table.name] = frozenset(
+    table = getattr(mapper.local_table, "name", model.__name__)
+    _TABLES[table] = frozenset(
         column.name
         for key, prop in mapper.column_attrs.items()
         if key in keys
@@ -226,7 +226,9 @@ class RedisGeneration:
 
     def current(self) -> str:
         value = self.client.get(self.key)
-        return value.decode("ascii") if value else "0"
+        if isinstance(value, bytes):
+            return value.decode("ascii")
+        return str(value) if value else "0"
 
     def bump(self) -> None:
         self.client.incr(self.key)
@@ -250,7 +252,7 @@ class PageCache:
         """Make every stored page stale, in every process."""
         try:
             self.generation.bump()
-        except Exception:  # noqa: BLE001  the commit is done; pages may lag until they expire
+        except Exception:  # the commit is done; pages may lag until they expire
             log.exception("page cache generation not moved on: pages may lag until they expire")
 
 
@@ -269,7 +271,7 @@ def _key() -> str | None:
 
 def _serve_cached() -> Response | None:
     """Before every other hook but the host check: answer a public page from the store."""
-    sess = flask_session._get_current_object()
+    sess = request_ctx.session
     # Nothing has read the session yet (this hook is the second); start
     # counting from here so that a render which reads it is not stored.
     sess.accessed = False
@@ -296,7 +298,7 @@ def _serve_cached() -> Response | None:
     try:
         key = f"{pages.generation.current()}|{key}"
         entry = pages.backend.get(key)
-    except Exception:  # noqa: BLE001  a cache that is down serves nothing and stores nothing
+    except Exception:  # a cache that is down serves nothing and stores nothing
         log.warning("page cache unavailable", exc_info=True)
         return None
     g.page_key = key
@@ -305,7 +307,8 @@ def _serve_cached() -> Response | None:
     _expires, body, headers = entry
     g.page_hit = True
     response = app.response_class(body, status=200, headers=headers)
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place: a 304 for a matching If-None-Match
+    return response
 
 
 def _mark_shared(response: Response) -> Response:
@@ -334,7 +337,8 @@ def _mark_shared(response: Response) -> Response:
     )
     response.set_etag(hashlib.blake2b(response.get_data(), digest_size=16).hexdigest())
     g.page_store = True
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 def _bypass_cookie(response: Response) -> None:
@@ -380,7 +384,7 @@ def _store(sender: Flask, response: Response, **_extra: Any) -> None:
         sender.extensions[EXTENSION].backend.set(
             g.page_key, (now() + seconds, response.get_data(), headers), timeout=seconds
         )
-    except Exception:  # noqa: BLE001  not stored: the next visit renders again
+    except Exception:  # not stored: the next visit renders again
         log.warning("page cache unavailable", exc_info=True)
 
 

@@ -387,7 +387,10 @@ def post_form():
     ):
         data = dict(data or {})
         data.setdefault("csrf_token", csrf_token(client, page or url))
-        headers = {"Origin": client.application.config["PUBLIC_BASE_URL"], **kwargs.pop("headers", {})}
+        headers = {
+            "Origin": client.application.config["PUBLIC_BASE_URL"],
+            **kwargs.pop("headers", {}),
+        }
         return client.post(url, data=data, headers=headers, **kwargs)
 
     return post

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from producers.models import Cooperative
 from shop.extensions import db
-from shop.pagecache import cacheable
 from shop.i18n import current_language, pick, text_direction
+from shop.pagecache import cacheable
 from shop.regions import regions
 
 from .. import queries

@@ -13,19 +13,26 @@ import re
 import socket
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
-from flask import Flask, render_template_string, session
+from flask import Flask, render_template_string, session, template_rendered
 from sqlalchemy import update
 
 from catalog.models import ProductStatus, Variant
+from catalog.trace import Action, EventType, Quantity, Step, record_trace_event
 from orders.cart import COUNT_COOKIE
 from producers.models import CooperativeStatus
 from shop import pagecache
 from shop.extensions import db
 from shop.pagecache import cacheable
+from tests.catalog import test_trace_pages
 from tests.conftest import make_app, per_test_settings
+
+#: The trace pages' lot factory, shared.
+make_lot = test_trace_pages.make_lot
 
 SECONDS = 60
 REDIS_URL = "redis://127.0.0.1:6379/7"  # a database of this test module's own
@@ -84,10 +91,16 @@ def second_worker(app, database_url, tmp_path, app_config) -> Iterator[Flask]:
 
 
 def hit(client, url: str, count_queries, **kwargs) -> tuple[Any, int]:
-    """GET ``url``; the response and how many SQL statements it ran."""
-    with count_queries() as statements:
+    """GET ``url``; the response and how much work it took: SQL statements run plus
+    templates rendered (0 for a page from the store)."""
+    rendered: list[str] = []
+
+    def record(_sender, template, **_extra):
+        rendered.append(template.name)
+
+    with count_queries() as statements, template_rendered.connected_to(record):
         response = client.get(url, **kwargs)
-    return response, len(statements)
+    return response, len(statements) + len(rendered)
 
 
 def other_hit(other: Flask, client, url: str) -> tuple[str, bool]:
@@ -124,7 +137,9 @@ def csrf_of(html: str) -> str | None:
 # ---------------------------------------------------------------- stored and served
 
 
-def test_an_anonymous_page_is_served_again_without_a_query(app, client, make_product, count_queries):
+def test_an_anonymous_page_is_served_again_without_a_query(
+    app, client, make_product, count_queries
+):
     product = make_product(name_fr="Huile d'argan", price=12_000)
     url = f"/fr/products/{product.slug}"
     first, queries = hit(client, url, count_queries)
@@ -141,7 +156,9 @@ def test_an_anonymous_page_is_served_again_without_a_query(app, client, make_pro
     assert "cookie" not in again.headers.get("Vary", "").lower()
 
 
-def test_a_new_visitor_without_cookies_gets_the_stored_page(app, client, make_product, count_queries):
+def test_a_new_visitor_without_cookies_gets_the_stored_page(
+    app, client, make_product, count_queries
+):
     product = make_product()
     url = f"/fr/products/{product.slug}"
     warm(client, url)
@@ -180,7 +197,15 @@ def test_a_host_we_do_not_serve_is_refused_before_the_store(app, client, make_pr
 
 @pytest.mark.parametrize(
     "url",
-    ["/fr/", "/fr/products/", "/fr/cooperatives/", "/fr/search?q=huile", "/fr/sell", "/fr/fair-trade", "/fr/impact"],
+    [
+        "/fr/",
+        "/fr/products/",
+        "/fr/cooperatives/",
+        "/fr/search?q=huile",
+        "/fr/sell",
+        "/fr/fair-trade",
+        "/fr/impact",
+    ],
 )
 def test_public_pages_are_cached(app, client, make_product, count_queries, url):
     make_product(name_fr="Huile d'argan")
@@ -189,12 +214,30 @@ def test_public_pages_are_cached(app, client, make_product, count_queries, url):
     assert response.status_code == 200 and queries == 0, url
 
 
-def test_cooperative_and_trace_pages_are_cached(app, client, make_product, count_queries):
+def test_a_cooperatives_page_is_cached(app, client, make_product, count_queries):
     product = make_product()
     url = f"/fr/cooperatives/{product.cooperative.slug}"
     warm(client, url)
     assert hit(client, url, count_queries)[1] == 0
-    assert getattr(app.view_functions["trace.page"], pagecache.ATTR)
+
+
+def test_a_trace_page_is_cached_and_renewed_by_a_new_event(app, client, make_lot, count_queries):
+    lot = make_lot(events=2)
+    url = f"/en/trace/{lot.public_id}"
+    warm(client, url)
+    assert hit(client, url, count_queries)[1] == 0
+    record_trace_event(
+        lot,
+        lot.cooperative,
+        event_type=EventType.OBJECT,
+        action=Action.OBSERVE,
+        step=Step.LAB_TEST,
+        occurred_at=datetime(2025, 8, 1, 9, tzinfo=UTC),
+        description={"en": "Checked by the cooperative"},
+        outputs=[Quantity("lot", Decimal(300), "H87")],
+    )
+    db.session.commit()
+    assert "Checked by the cooperative" in client.get(url).get_data(as_text=True)
 
 
 # ---------------------------------------------------------------- never for one person
@@ -219,6 +262,9 @@ def test_a_signed_in_visitor_never_gets_the_stored_page(
     warm(client, url)
     etag = client.get(url).headers["ETag"]
     login(client, make_user(name="Amina Alaoui"))
+    client.get("/fr/account/")  # the welcome message is read: only the signed-in session is left
+    with client.session_transaction() as sess:
+        assert "_user_id" in sess and "_flashes" not in sess
     response, queries = hit(client, url, count_queries, headers={"If-None-Match": etag})
     assert response.status_code == 200 and queries > 0
     html = response.get_data(as_text=True)
@@ -244,10 +290,16 @@ def test_no_page_carries_a_visitors_cart_token_or_name(
     product = make_product(name_fr="Huile d'argan")
     url = f"/fr/products/{product.slug}"
     shopper = app.test_client()
-    post_form(shopper, "/fr/cart/add", {"variant": product.variants[0].sku, "quantity": 3}, page="/fr/cart")
+    post_form(
+        shopper,
+        "/fr/cart/add",
+        {"variant": product.variants[0].sku, "quantity": 3},
+        page="/fr/cart",
+    )
     assert shopper.get_cookie(COUNT_COOKIE, domain="shop.test").value == "3"
     signed_in = app.test_client()
     login(signed_in, make_user(name="Youssef Benali"))
+    signed_in.get("/fr/account/")
     # Shoppers with a cart and signed-in people visit first, then everyone else.
     for visitor in (shopper, signed_in, shopper, client, client):
         visitor.get(url)
@@ -271,10 +323,15 @@ def test_the_buy_form_works_without_a_token_from_our_own_pages(app, client, make
     assert client.get_cookie(COUNT_COOKIE, domain="shop.test").value == "2"
     # Without Origin (older browsers), the Referer's origin does.
     referred = client.post(
-        "/fr/cart/add", data=data, headers={"Referer": f"http://shop.test/fr/products/{product.slug}"}
+        "/fr/cart/add",
+        data=data,
+        headers={"Referer": f"http://shop.test/fr/products/{product.slug}"},
     )
-    assert referred.status_code == 302 and client.get_cookie(COUNT_COOKIE, domain="shop.test").value == "4"
-    assert 'data-cart-count>4<' in client.get("/fr/cart").get_data(as_text=True)
+    assert (
+        referred.status_code == 302
+        and client.get_cookie(COUNT_COOKIE, domain="shop.test").value == "4"
+    )
+    assert "data-cart-count>4<" in client.get("/fr/cart").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -373,7 +430,9 @@ def test_a_price_change_is_visible_on_the_next_request(app, client, make_product
     assert "150,00\xa0MAD" in html and "120,00\xa0MAD" not in html
 
 
-def test_a_stock_change_waits_for_the_entry_to_expire(app, client, make_product, count_queries, clock):
+def test_a_stock_change_waits_for_the_entry_to_expire(
+    app, client, make_product, count_queries, clock
+):
     product = make_product(stock=10)
     url = f"/en/products/{product.slug}"
     warm(client, url)
@@ -459,9 +518,13 @@ def test_translations_images_categories_and_policies_renew_the_pages(app, make_p
         )
     )
     category = db.session.scalar(db.select(Category).limit(1))
-    assert bumps(lambda: db.session.add(CategoryTranslation(category_id=category.id, locale="xx", name="X")))
     assert bumps(
-        lambda: db.session.add(PolicyVersion(version=99, commission_bp=900, premium_bp=300, hold_days=7))
+        lambda: db.session.add(CategoryTranslation(category_id=category.id, locale="xx", name="X"))
+    )
+    assert bumps(
+        lambda: db.session.add(
+            PolicyVersion(version=99, commission_bp=900, premium_bp=300, hold_days=7)
+        )
     )
     assert bumps(lambda: setattr(product.cooperative, "legal_name", "Coopérative Renommée"))
     assert not bumps(lambda: setattr(product.variants[0], "stock", 3))
