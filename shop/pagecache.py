@@ -17,17 +17,21 @@ add-to-cart form is checked by origin instead of a token
 being on, so an uncached page is the page the cache would keep.
 
 The key: a generation, the language, the path, the sorted query string and
-the encodings the client accepts. A response is stored only when it is a 200
-``text/html``, its rendering neither read nor wrote the session nor made a
-CSRF token, and it sets no cookie but the language's. Hits are served by a
-before-request hook placed right after the host check: no query, no
-template, no user; the after-request hooks (security headers) still run.
-Stored pages carry an ``ETag`` (``If-None-Match`` gets 304) and
-``Cache-Control: public, max-age=PAGE_CACHE_BROWSER_SECONDS,
-s-maxage=PAGE_CACHE_PROXY_SECONDS``; a signed-in visitor's page stays
-``private`` (``shop.security``). Every response also keeps the
-``no_page_cache`` cookie in step (set while the browser is signed in or has
-a message waiting) for a reverse proxy to bypass its cache on (README).
+the encodings the client accepts (``page_key``). A response is stored only
+when it is a 200 ``text/html``, its rendering neither read nor wrote the
+session nor made a CSRF token, and it sets no cookie but the language's; it
+is stored with the headers the application gave it (the security headers
+included), an ``ETag`` and ``Cache-Control: public,
+max-age=PAGE_CACHE_BROWSER_SECONDS, s-maxage=PAGE_CACHE_PROXY_SECONDS``. A
+signed-in visitor's page stays ``private`` (``shop.security``).
+
+Hits are answered by ``ServeStoredPages``, a WSGI middleware in front of
+Flask: the host checked as Flask checks it, the visitor's cookies read (the
+session opened only when there is one), then the store; no request context,
+no query, no template. ``If-None-Match`` gets a 304. Every page the
+application renders also keeps the ``no_page_cache`` cookie in step (set
+while the browser is signed in or has a message waiting), for a reverse
+proxy to bypass its cache on (README).
 
 Invalidation: each domain ``watch()``-es, at start-up, the models and
 attributes its public pages show. A commit that changed one of them (an
@@ -51,16 +55,21 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, Response, current_app, g, has_app_context, request, request_finished
 from flask.globals import request_ctx
 from flask_sqlalchemy.session import Session as AppSession
+from itsdangerous import BadSignature
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapper, ORMExecuteState, Session, SessionTransaction
+from werkzeug.exceptions import SecurityError
+from werkzeug.http import dump_cookie, parse_accept_header, parse_cookie, parse_etags
+from werkzeug.wsgi import get_host
 
 from .extensions import cache, login_manager
 from .i18n import COOKIE as LANG_COOKIE
+from .i18n import LANGUAGES, language_cookie
 
 log = logging.getLogger(__name__)
 
@@ -201,11 +210,15 @@ class FileGeneration:
         self.path = path
 
     def current(self) -> str:
+        # os.open/read/close: a few microseconds, no Python file object.
         try:
-            with open(self.path, "rb") as fh:
-                return fh.read(64).decode("ascii", "replace") or "0"
+            fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
             return "0"
+        try:
+            return os.read(fd, 64).decode("ascii", "replace") or "0"
+        finally:
+            os.close(fd)
 
     def bump(self) -> None:
         # A new random token, never a counter: two processes bumping at once
@@ -255,66 +268,176 @@ class PageCache:
         except Exception:  # the commit is done; pages may lag until they expire
             log.exception("page cache generation not moved on: pages may lag until they expire")
 
+    def lookup(self, key: str) -> Any:
+        """The entry stored under ``key`` in the current generation, or None."""
+        return self.backend.get(f"{self.generation.current()}|{key}")
 
-# ---------------------------------------------------------------- serving and storing
+
+# ---------------------------------------------------------------- the key
+
+_CODINGS_SEEN: dict[str, str] = {}
 
 
-def _key() -> str | None:
-    """Language, path, sorted query and accepted codings; None for a query too long to keep."""
-    if len(request.query_string) > MAX_QUERY:
+def _codings(header: str) -> str:
+    """The content codings of ``CODINGS`` that an Accept-Encoding header accepts."""
+    known = _CODINGS_SEEN.get(header)
+    if known is None:
+        accepted = parse_accept_header(header)
+        known = ",".join(coding for coding in CODINGS if accepted[coding])
+        if len(_CODINGS_SEEN) > 256:  # browsers send a handful of values
+            _CODINGS_SEEN.clear()
+        _CODINGS_SEEN[header] = known
+    return known
+
+
+def page_key(environ: dict[str, Any]) -> str | None:
+    """Language, path, sorted query and accepted codings of a WSGI request.
+
+    None for a query string too long to keep. The same function keys the
+    store and the lookups, from the raw request, inside Flask or before it.
+    """
+    query = environ.get("QUERY_STRING", "")
+    if len(query) > MAX_QUERY:
         return None
-    query = urlencode(sorted(request.args.items(multi=True)))
-    accepted = request.accept_encodings
-    codings = ",".join(coding for coding in CODINGS if accepted[coding])
-    return f"{g.get('lang', '')}|{request.path}?{query}|{codings}"
+    path = environ.get("PATH_INFO", "") or "/"
+    first = path.split("/", 2)[1] if path.count("/") > 1 else ""
+    lang = first if first in LANGUAGES else ""
+    if query:
+        query = urlencode(sorted(parse_qsl(query, keep_blank_values=True)))
+    return f"{lang}|{path}?{query}|{_codings(environ.get('HTTP_ACCEPT_ENCODING', ''))}"
 
 
-def _serve_cached() -> Response | None:
-    """Before every other hook but the host check: answer a public page from the store."""
+# ---------------------------------------------------------------- serving hits
+
+
+class ServeStoredPages:
+    """WSGI middleware in front of the application: answer a stored page at once.
+
+    Cheaper than any Flask hook (no request context, routing, session or
+    after-request hooks), and as safe: the host is checked as Flask checks it
+    (an untrusted one goes on to Flask's 400), the visitor must not be signed
+    in (no remember-me cookie; a session cookie, when sent, is opened and
+    must hold neither a user id nor a waiting message) and must not need the
+    bypass cookie removed. A stored entry exists only for a cacheable page
+    rendered in public mode, with the security headers the application
+    added; the language cookie is set here as ``remember_lang`` would. Any
+    other request, and any failure, goes on to the application.
+    """
+
+    def __init__(self, app: Flask, wsgi_app: Callable[..., Any]) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self._serializer: tuple[Any, Any] | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        served = None
+        if (
+            environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+            and self.app.config["PAGE_CACHE_SECONDS"] > 0
+        ):
+            try:
+                served = self._stored(environ)
+            except Exception:  # a store that is down: the application answers
+                log.warning("page cache unavailable", exc_info=True)
+        if served is None:
+            return self.wsgi_app(environ, start_response)
+        status, headers, body = served
+        start_response(status, headers)
+        return [body]
+
+    def _anonymous(self, cookies: Any) -> bool:
+        config = self.app.config
+        if config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies:
+            return False
+        if config["PAGE_CACHE_BYPASS_COOKIE"] in cookies:
+            return False  # the application removes it, on a page it renders
+        value = cookies.get(config["SESSION_COOKIE_NAME"])
+        if not value:
+            return True
+        try:
+            data = self._session_serializer().loads(
+                value, max_age=int(self.app.permanent_session_lifetime.total_seconds())
+            )
+        except BadSignature:
+            return True  # Flask opens it as an empty session
+        return not ("_user_id" in data or "_flashes" in data)
+
+    def _session_serializer(self) -> Any:
+        key = self.app.secret_key
+        if self._serializer is None or self._serializer[0] != key:
+            interface: Any = self.app.session_interface
+            self._serializer = (key, interface.get_signing_serializer(self.app))
+        return self._serializer[1]
+
+    def _stored(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        try:
+            get_host(environ, self.app.config["TRUSTED_HOSTS"])
+        except SecurityError:
+            return None
+        cookies = parse_cookie(environ.get("HTTP_COOKIE", "")) if "HTTP_COOKIE" in environ else {}
+        if not self._anonymous(cookies):
+            return None
+        key = page_key(environ)
+        if key is None:
+            return None
+        entry = self.app.extensions[EXTENSION].lookup(key)
+        if entry is None or entry[0] <= now():
+            return None
+        _expires, body, stored, etag = entry
+        headers = list(stored)
+        lang = key.split("|", 1)[0]
+        if lang and cookies.get(LANG_COOKIE) != lang:
+            secure = (
+                self.app.config["SESSION_COOKIE_SECURE"]
+                or environ.get("wsgi.url_scheme") == "https"
+            )
+            headers.append(("Set-Cookie", dump_cookie(**language_cookie(lang, secure))))
+        matches = environ.get("HTTP_IF_NONE_MATCH")
+        if matches and parse_etags(matches).contains(etag):
+            return "304 NOT MODIFIED", [h for h in headers if h[0].lower() != "content-type"], b""
+        headers.append(("Content-Length", str(len(body))))
+        return "200 OK", headers, b"" if environ["REQUEST_METHOD"] == "HEAD" else body
+
+
+# ---------------------------------------------------------------- rendering and storing
+
+
+def _prepare() -> None:
+    """Before every other hook but the host check: decide whether this is a public render."""
     sess = request_ctx.session
     # Nothing has read the session yet (this hook is the second); start
     # counting from here so that a render which reads it is not stored.
     sess.accessed = False
     g.page_session = sess
     if request.method not in ("GET", "HEAD"):
-        return None
+        return
     app = current_app
     view = app.view_functions.get(request.endpoint or "")
     if not getattr(view, ATTR, False):
-        return None
+        return
     # Plain dict lookups on the session object: they do not count as reads.
     remember = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
     if "_user_id" in sess or "_flashes" in sess or remember in request.cookies:
-        return None
+        return
     g.page_public = True
     # Known without loading anyone: nobody is signed in, and no message waits.
     g._login_user = login_manager.anonymous_user()
     request_ctx.flashes = []
-    seconds = app.config["PAGE_CACHE_SECONDS"]
-    key = _key() if seconds > 0 else None
+    key = page_key(request.environ) if app.config["PAGE_CACHE_SECONDS"] > 0 else None
     if key is None:
-        return None
-    pages: PageCache = app.extensions[EXTENSION]
+        return
     try:
-        key = f"{pages.generation.current()}|{key}"
-        entry = pages.backend.get(key)
-    except Exception:  # a cache that is down serves nothing and stores nothing
+        # Read before the view reads the database: a commit after this moment
+        # moves the generation on, and what is stored under this one is never read.
+        g.page_key = f"{app.extensions[EXTENSION].generation.current()}|{key}"
+    except Exception:  # a store that is down stores nothing
         log.warning("page cache unavailable", exc_info=True)
-        return None
-    g.page_key = key
-    if entry is None or entry[0] <= now():
-        return None
-    _expires, body, headers = entry
-    g.page_hit = True
-    response = app.response_class(body, status=200, headers=headers)
-    response.make_conditional(request)  # in place: a 304 for a matching If-None-Match
-    return response
 
 
 def _mark_shared(response: Response) -> Response:
     """After the view: mark a public page shareable (ETag, Cache-Control) and keep the bypass cookie."""
     _bypass_cookie(response)
-    if not g.get("page_public") or g.get("page_hit"):
+    if not g.get("page_public"):
         return response
     config = current_app.config
     sess = g.page_session
@@ -323,8 +446,7 @@ def _mark_shared(response: Response) -> Response:
         log.debug("%s read the session or made a CSRF token: not stored", request.endpoint)
         return response
     if (
-        config["PAGE_CACHE_SECONDS"] <= 0
-        or g.get("page_key") is None
+        g.get("page_key") is None
         or response.status_code != 200
         or response.mimetype != "text/html"
         or response.direct_passthrough
@@ -362,14 +484,14 @@ def _bypass_cookie(response: Response) -> None:
 
 def _store(sender: Flask, response: Response, **_extra: Any) -> None:
     """Once the response is final (session saved): keep it, if nothing in it is the visitor's."""
-    if not (g.get("page_store") or g.get("page_hit")):
+    if not g.get("page_store"):
         return
     # The page is everyone's: a shared cache need not keep a copy per cookie.
     if "cookie" in response.vary:
         response.vary.discard("cookie")
         if not response.vary:
             del response.headers["Vary"]
-    if not g.get("page_store") or response.status_code != 200:
+    if response.status_code != 200:
         return
     for header in response.headers.getlist("Set-Cookie"):
         if header.split("=", 1)[0].strip() != LANG_COOKIE:
@@ -379,10 +501,11 @@ def _store(sender: Flask, response: Response, **_extra: Any) -> None:
         for name, value in response.headers.items()
         if name.lower() not in UNSTORED_HEADERS and not name.lower().startswith("x-ratelimit")
     ]
+    etag, _weak = response.get_etag()
     seconds = sender.config["PAGE_CACHE_SECONDS"]
     try:
         sender.extensions[EXTENSION].backend.set(
-            g.page_key, (now() + seconds, response.get_data(), headers), timeout=seconds
+            g.page_key, (now() + seconds, response.get_data(), headers, etag), timeout=seconds
         )
     except Exception:  # not stored: the next visit renders again
         log.warning("page cache unavailable", exc_info=True)
@@ -392,7 +515,8 @@ def _store(sender: Flask, response: Response, **_extra: Any) -> None:
 
 
 def init_page_cache(app: Flask) -> None:
-    """The store, the hooks (after the domains': see ``shop/__init__.py``) and the watchers."""
+    """The store, the middleware, the hooks (after the domains': see ``shop/__init__.py``)
+    and the watchers."""
     from .money.policy import PolicyVersion
     from .security import refuse_foreign_host
 
@@ -407,10 +531,12 @@ def init_page_cache(app: Flask) -> None:
     config.setdefault("CACHE_THRESHOLD", config["PAGE_CACHE_MAX_PAGES"])
     cache.init_app(app)
     app.extensions[EXTENSION] = PageCache(app)
+    # Outermost: in front of ProxyFix and of Flask itself.
+    app.wsgi_app = ServeStoredPages(app, app.wsgi_app)  # type: ignore[method-assign]
 
     hooks = app.before_request_funcs.setdefault(None, [])
     position = hooks.index(refuse_foreign_host) + 1 if refuse_foreign_host in hooks else 0
-    hooks.insert(position, _serve_cached)
+    hooks.insert(position, _prepare)
     # Registered last, so it runs first of the application's after-request
     # hooks: it sees whether the *view* read the session, before Flask-Login does.
     app.after_request(_mark_shared)

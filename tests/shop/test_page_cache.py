@@ -180,6 +180,22 @@ def test_if_none_match_gets_304(app, client, make_product, count_queries):
     assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
 
 
+def test_head_and_a_spoilt_session_cookie_get_the_stored_page(
+    app, client, make_product, count_queries
+):
+    product = make_product()
+    url = f"/fr/products/{product.slug}"
+    warm(client, url)
+    full = client.get(url)
+    with count_queries() as statements:
+        head = client.head(url)
+    assert head.status_code == 200 and not statements and not head.get_data()
+    assert head.headers["Content-Length"] == str(len(full.get_data()))
+    client.set_cookie("session", "not-a-signed-session", domain="shop.test")
+    response, queries = hit(client, url, count_queries)
+    assert response.status_code == 200 and queries == 0
+
+
 def test_query_order_shares_a_page_and_languages_do_not(app, client, make_product, count_queries):
     make_product(name_fr="Miel", name_en="Honey")
     warm(client, "/fr/products/?sort=price_asc&page=1")
