@@ -17,6 +17,7 @@ import email
 import email.policy
 import os
 import re
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.message import Message
@@ -89,6 +90,16 @@ def sibling_database(url: str, suffix: str) -> str:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
+
+
+def redis_answers() -> bool:
+    """Whether a Redis answers on 127.0.0.1:6379 (tests of the Redis variants skip without)."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
 
 
 class IsolatedClient(FlaskClient):

@@ -10,7 +10,6 @@ in-process store, so only the shared generation can tell it a page changed.
 from __future__ import annotations
 
 import re
-import socket
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -29,7 +28,7 @@ from shop import pagecache
 from shop.extensions import db
 from shop.pagecache import cacheable
 from tests.catalog import test_trace_pages
-from tests.conftest import make_app, per_test_settings
+from tests.conftest import make_app, per_test_settings, redis_answers
 
 #: The trace pages' lot factory, shared.
 make_lot = test_trace_pages.make_lot
@@ -38,17 +37,8 @@ SECONDS = 60
 REDIS_URL = "redis://127.0.0.1:6379/7"  # a database of this test module's own
 
 
-def _redis_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
 REDIS = pytest.param(
-    "redis", marks=pytest.mark.skipif(not _redis_answers(), reason="no Redis at 127.0.0.1:6379")
+    "redis", marks=pytest.mark.skipif(not redis_answers(), reason="no Redis at 127.0.0.1:6379")
 )
 
 
