@@ -41,14 +41,15 @@ def init_app(app: Flask) -> None:
         # is), and on the cart page itself, which corrects a stale cookie.
         if g.get("cart_changed") or request.endpoint == "orders.cart":
             count = cart.item_count()
-            if count:
+            sent = request.cookies.get(cart.COUNT_COOKIE)
+            if count and sent != str(count):
                 response.set_cookie(
                     cart.COUNT_COOKIE,
                     str(count),
                     samesite="Lax",
                     secure=app.config["SESSION_COOKIE_SECURE"],
                 )
-            elif cart.COUNT_COOKIE in request.cookies:
+            elif not count and sent is not None:
                 response.delete_cookie(cart.COUNT_COOKIE, samesite="Lax")
         return response
 

@@ -342,6 +342,28 @@ def test_the_buy_form_works_without_a_token_from_our_own_pages(app, client, make
     assert "data-cart-count>4<" in client.get("/fr/cart").get_data(as_text=True)
 
 
+def test_the_count_cookie_follows_the_cart(app, client, make_product, make_user, login, post_form):
+    sku = make_product().variants[0].sku
+
+    def count() -> str | None:
+        cookie = client.get_cookie(COUNT_COOKIE, domain="shop.test")
+        return cookie.value if cookie else None
+
+    post_form(client, "/fr/cart/add", {"variant": sku, "quantity": 2}, page="/fr/cart")
+    assert count() == "2"
+    post_form(client, "/fr/cart/update", {"sku": sku, "quantity": 0}, page="/fr/cart")
+    assert count() is None
+    client.set_cookie(COUNT_COOKIE, "7", domain="shop.test")  # stale: the cart page corrects it
+    client.get("/fr/cart")
+    assert count() is None
+    post_form(client, "/fr/cart/add", {"variant": sku, "quantity": 1}, page="/fr/cart")
+    assert count() == "1"
+    login(client, make_user())  # the guest cart joins the account's
+    assert count() == "1"
+    post_form(client, "/fr/account/logout", page="/fr/account/")
+    assert count() is None  # the visitor's cart is the (empty) session's again
+
+
 @pytest.mark.parametrize(
     "headers",
     [
