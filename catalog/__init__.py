@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     from .views import bp
 
     app.register_blueprint(bp)
+    watch_public_data()
     init_summary()
     init_presentation(app)
     init_search(app)
@@ -29,3 +30,41 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(catalog_cli)
     add_link(app, "footer", NavLink("catalog.listing", _l("All products")))
     add_link(app, "footer", NavLink("catalog.cooperatives", _l("Cooperatives")))
+
+
+def watch_public_data() -> None:
+    """What the storefront, search and trace pages show: a commit changing it renews
+    the page cache (shop/pagecache.py). Stock is left out: pages may show it a
+    cache's lifetime late, and orders change it all day."""
+    from shop.pagecache import watch
+
+    from .models import (
+        Category,
+        CategoryTranslation,
+        Certification,
+        FloorPrice,
+        Product,
+        ProductImage,
+        ProductTranslation,
+        Variant,
+    )
+    from .trace.models import Lot, LotContribution, TraceEvent
+
+    watch(
+        Product,
+        ignore=("stock_total", "min_price_cents", "updated_at"),
+        relationships=("certifications",),
+    )
+    watch(Variant, ignore=("stock",))
+    for model in (
+        ProductTranslation,
+        ProductImage,
+        Category,
+        CategoryTranslation,
+        Certification,
+        FloorPrice,
+        LotContribution,
+        TraceEvent,
+    ):
+        watch(model)
+    watch(Lot, ignore=("quantity_remaining",), relationships=("certifications",))

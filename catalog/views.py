@@ -22,6 +22,7 @@ from shop.extensions import db
 from shop.i18n import LANGUAGES
 from shop.money.policy import current_policy
 from shop.money.split import split
+from shop.pagecache import cacheable
 from shop.params import query_int, query_page
 from shop.regions import regions
 from shop.storage import (
@@ -44,6 +45,7 @@ bp.add_url_rule("/<lang:lang>/search/suggest", "suggest", search_views.suggest)
 
 
 @bp.route("/<lang:lang>/")
+@cacheable
 def home():
     """The storefront's home page."""
     new_products = db.session.scalars(queries.filtered_products(queries.Filters()).limit(8)).all()
@@ -63,6 +65,7 @@ def home():
 
 
 @bp.route("/<lang:lang>/products/")
+@cacheable
 def listing():
     """Products with combinable filters, sorting and pagination."""
     filters = queries.Filters.from_args(request.args)
@@ -88,6 +91,7 @@ def listing():
 
 
 @bp.route("/<lang:lang>/products/<slug>")
+@cacheable
 def product(slug: str):
     """A product's page: gallery, variants, cooperative, origin, fair-trade split."""
     item = queries.product_page(slug)
@@ -108,6 +112,7 @@ def product(slug: str):
 
 
 @bp.route("/<lang:lang>/cooperatives/")
+@cacheable
 def cooperatives():
     """The directory of approved cooperatives."""
     region = query_int("region", None, min=1, max=12)
@@ -135,6 +140,7 @@ def cooperatives():
 
 
 @bp.route("/<lang:lang>/cooperatives/<slug>")
+@cacheable
 def cooperative(slug: str):
     """A cooperative's public profile with its products."""
     coop = db.session.scalar(queries.approved_cooperatives().where(Cooperative.slug == slug))

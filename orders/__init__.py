@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, Response, g, has_request_context, request, session
+
+from shop.pagecache import public_render
 
 
 def init_app(app: Flask) -> None:
     """Register the cart and order pages, the header's cart count, the cart merge at
     login, and guest orders joining the account once its address is confirmed."""
     from flask_babel import lazy_gettext as _l
-    from flask_login import user_logged_in
+    from flask_login import user_logged_in, user_logged_out
 
     from shop.extensions import db
     from shop.navigation import NavLink, add_link
@@ -31,8 +33,31 @@ def init_app(app: Flask) -> None:
     def cart_badge() -> dict[str, Any]:
         # Registered after the core's processor, so this count wins over its 0.
         # Mails are rendered with a language but no visitor: they have no cart.
-        in_page = has_request_context() and bool(g.get("lang"))
+        # A cached page is everyone's: its count comes from the cookie below.
+        in_page = has_request_context() and bool(g.get("lang")) and not public_render()
         return {"cart_count": cart.item_count() if in_page else 0}
+
+    @app.after_request
+    def cart_count_cookie(response: Response) -> Response:
+        # Whenever the cart changed (or logging in or out changed whose it
+        # is), and on the cart page itself, which corrects a stale cookie.
+        if g.get("cart_changed") or request.endpoint == "orders.cart":
+            count = cart.item_count()
+            sent = request.cookies.get(cart.COUNT_COOKIE)
+            if count and sent != str(count):
+                response.set_cookie(
+                    cart.COUNT_COOKIE,
+                    str(count),
+                    samesite="Lax",
+                    secure=app.config["SESSION_COOKIE_SECURE"],
+                )
+            elif not count and sent is not None:
+                response.delete_cookie(cart.COUNT_COOKIE, samesite="Lax")
+        return response
+
+    @user_logged_out.connect_via(app)
+    def logged_out(sender: Flask, user, **extra: Any) -> None:
+        g.cart_changed = True  # the visitor's cart is the session's again
 
     # ---- policy helper (issue #7): shipping estimate and lapsed holds for the storefront.
     from .shipping import free_over, national_estimate
@@ -80,6 +105,7 @@ def init_app(app: Flask) -> None:
     @user_logged_in.connect_via(app)
     def merge_cart(sender: Flask, user, **extra: Any) -> None:
         # The login view has already committed; this is a step of its own.
+        g.cart_changed = True  # the count is now the account's cart's
         guest = session.pop(cart.SESSION_KEY, None)
         if guest:
             cart.merge_guest_cart(user.id, guest)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from flask import session
+from flask import g, session
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -21,6 +21,9 @@ from .exceptions import CartError
 from .models import CartItem
 
 SESSION_KEY = "cart"
+#: The header's count for pages rendered without it (cached pages): a cookie
+#: that static/js/cart.js reads, not HttpOnly, written whenever the cart changes.
+COUNT_COOKIE = "cart_count"
 #: Most units of one variant per order: more is a wholesale request, not a cart.
 MAX_QUANTITY = 99
 
@@ -55,7 +58,13 @@ def item_count() -> int:
     )
 
 
+def _changed() -> None:
+    """The cart changed in this request: the count cookie follows (``orders.init_app``)."""
+    g.cart_changed = True
+
+
 def _store(sku: str, quantity: int, variant: Variant) -> None:
+    _changed()
     user_id = _user_id()
     if user_id is None:
         cart = dict(session.get(SESSION_KEY, {}))
@@ -78,6 +87,7 @@ def _store(sku: str, quantity: int, variant: Variant) -> None:
 
 def clear() -> None:
     """Empty the cart (after an order is placed)."""
+    _changed()
     user_id = _user_id()
     session.pop(SESSION_KEY, None)
     if user_id is not None:
@@ -137,6 +147,7 @@ def set_quantity(sku: str, quantity: int) -> str | None:
 
 def remove(sku: str) -> None:
     """Take a line out of the cart, even if its variant is gone."""
+    _changed()
     user_id = _user_id()
     if user_id is None:
         cart = dict(session.get(SESSION_KEY, {}))
@@ -155,6 +166,7 @@ def merge_guest_cart(user_id: int, guest: Mapping[str, int]) -> None:
     """Add a guest cart to an account's cart at login (quantities add up, capped)."""
     if not guest:
         return
+    _changed()
     variants = {
         v.sku: v for v in db.session.scalars(select(Variant).where(Variant.sku.in_(list(guest))))
     }

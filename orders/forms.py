@@ -33,7 +33,15 @@ PAYMENT_LABELS = {
 
 
 class AddToCartForm(FlaskForm):
-    """The product page's buy form."""
+    """The product page's buy form.
+
+    The product page is cached and shared, so it cannot carry a visitor's
+    CSRF token: the view checks the request's origin instead
+    (``shop.security.same_origin``).
+    """
+
+    class Meta:
+        csrf = False
 
     variant = StringField(validators=[DataRequired(), Length(max=64)])
     quantity = BoundedIntegerField(

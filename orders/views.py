@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from shop.actions import commit_or_flash
 from shop.extensions import db
+from shop.security import same_origin
 
 from . import cancellation, payments, services
 from . import cart as store
@@ -118,8 +119,9 @@ def cart():
 
 
 @bp.route("/cart/add", methods=["POST"])
+@same_origin
 def cart_add():
-    """Add a variant from the product page."""
+    """Add a variant from the product page (a cached page: checked by origin, not a token)."""
     form = AddToCartForm()
     if not form.validate():
         flash(_("Choose a size and a quantity from 1 to %(num)d.", num=store.MAX_QUANTITY), "error")

@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     from shop.accounts.hooks import add_landing
     from shop.navigation import NavLink, add_link
 
+    _watch_public_data()
     app.register_blueprint(workspace_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(sell_bp)
@@ -60,6 +61,22 @@ def init_app(app: Flask) -> None:
     # an admin in the back office, a manager in their cooperative's workspace.
     add_landing(app, _admin_landing)
     add_landing(app, _workspace_landing)
+
+
+def _watch_public_data() -> None:
+    """What the directory, profiles and product pages show of a cooperative: a commit
+    changing it renews the page cache (shop/pagecache.py). Bank and payout
+    settings are never shown."""
+    from producers.models import Cooperative, CooperativeOldSlug, CooperativeTranslation, Member
+    from shop.pagecache import watch
+
+    watch(
+        Cooperative,
+        ignore=("rib", "rib_holder", "rib_updated_at", "stripe_account_id", "reserve_bp"),
+    )
+    watch(CooperativeTranslation)
+    watch(CooperativeOldSlug)
+    watch(Member, ignore=("share_capital_cents",))
 
 
 def _admin_landing(user: Any) -> str | None:

@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure_accounts(app)
     configure_params(app)
     register_blueprints(app)
+    configure_page_cache(app)
     register_errors(app)
     register_commands(app)
     return app
@@ -121,6 +122,17 @@ def register_blueprints(app: Flask) -> None:
     # Lowest layer first (ARCHITECTURE.md, Layout).
     for domain in (producers, catalog, orders):
         domain.init_app(app)
+
+
+def configure_page_cache(app: Flask) -> None:
+    """Anonymous catalogue pages served from a cache, invalidated by commits.
+
+    After the domains: its after-request hook must run before theirs, and its
+    commit listener after the search index's.
+    """
+    from .pagecache import init_page_cache
+
+    init_page_cache(app)
 
 
 def register_errors(app: Flask) -> None:

@@ -49,6 +49,7 @@ ENV_VARS = (
     "PUBLIC_BASE_URL",
     "TRUSTED_HOSTS",
     "PROXY_COUNT",
+    "PAGE_CACHE_SECONDS",
 )
 
 #: ``ENVIRONMENT`` (environment variable ``TAAWON_ENV``): production unless
@@ -83,9 +84,11 @@ class Defaults:
     STRIPE_SESSION_MINUTES = 30  # how long a card checkout holds the stock
     STRIPE_MAX_NETWORK_RETRIES = 1
     RATELIMIT_STORAGE_URI = "memory://"
-    #: Redis shared by every process: the job queue (shop/jobs.py) and, unless
+    #: Redis shared by every process: the job queue (shop/jobs.py), the page
+    #: cache and its generation (shop/pagecache.py) and, unless
     #: RATELIMIT_STORAGE_URI says otherwise, the rate limits. Empty: jobs run
-    #: in-process after commit and limits are counted per process.
+    #: in-process after commit, pages are cached per process with a file as
+    #: their shared generation, and limits are counted per process.
     REDIS_URL = ""
     JOB_QUEUE = "taawon"
     JOB_TIMEOUT = 600  # seconds a job may run before its worker stops it
@@ -122,6 +125,19 @@ class Defaults:
     #: Where browsers fetch the public pictures from (a bucket or CDN address);
     #: empty: the app's own /media/ route.
     MEDIA_URL = ""
+    #: How long anonymous catalogue pages are kept (shop/pagecache.py), and so
+    #: how old their stock figures may be; 0 turns the page cache off.
+    PAGE_CACHE_SECONDS = 60
+    #: ``max-age`` of a cached page: 0, browsers revalidate (a 304) and so
+    #: never show the anonymous page to someone who has just signed in.
+    PAGE_CACHE_BROWSER_SECONDS = 0
+    #: ``s-maxage``: how long a reverse proxy may keep a page without asking.
+    PAGE_CACHE_PROXY_SECONDS = 10
+    #: Most pages one process keeps in memory (without Redis).
+    PAGE_CACHE_MAX_PAGES = 1000
+    #: Set while a browser is signed in or has a message waiting: a reverse
+    #: proxy's cache bypasses it (README, Deploying).
+    PAGE_CACHE_BYPASS_COOKIE = "no_page_cache"
 
 
 def _as_bool(value: str) -> bool:
@@ -142,7 +158,15 @@ def load_config(app: Flask, test_config: dict | None) -> None:
     for name in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
         if isinstance(app.config[name], str):
             app.config[name] = _as_bool(app.config[name])
-    for name in ("MAIL_PORT", "STRIPE_SESSION_MINUTES", "STRIPE_MAX_NETWORK_RETRIES"):
+    for name in (
+        "MAIL_PORT",
+        "STRIPE_SESSION_MINUTES",
+        "STRIPE_MAX_NETWORK_RETRIES",
+        "PAGE_CACHE_SECONDS",
+        "PAGE_CACHE_BROWSER_SECONDS",
+        "PAGE_CACHE_PROXY_SECONDS",
+        "PAGE_CACHE_MAX_PAGES",
+    ):
         app.config[name] = int(app.config[name])
     app.config["PORT"] = int(app.config["PORT"])
     if "TAAWON_ENV" in os.environ:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -37,6 +38,8 @@ babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+#: The page cache's store (shop/pagecache.py): in-process, or Redis with REDIS_URL.
+cache = Cache()
 
 if TYPE_CHECKING:
     # Flask-SQLAlchemy builds ``db.Model`` at run time from ``Base``, so mypy

@@ -202,6 +202,19 @@ def hreflang_links(values: dict[str, Any] | None = None) -> list[tuple[str, str]
     return [*urls.items(), ("x-default", urls[default_language()])]
 
 
+def language_cookie(lang: str, secure: bool) -> dict[str, Any]:
+    """The language cookie for ``lang``: a year, ``SameSite=Lax``, ``HttpOnly``,
+    and ``Secure`` like the session's whenever the site is https."""
+    return {
+        "key": COOKIE,
+        "value": lang,
+        "max_age": 365 * 24 * 3600,
+        "samesite": "Lax",
+        "httponly": True,
+        "secure": secure,
+    }
+
+
 def configure_i18n(app: Flask) -> None:
     """URL language handling, Babel and template helpers."""
     from .extensions import babel
@@ -232,15 +245,8 @@ def configure_i18n(app: Flask) -> None:
     def remember_lang(response):
         lang = g.get("lang")
         if lang and request.cookies.get(COOKIE) != lang:
-            response.set_cookie(
-                COOKIE,
-                lang,
-                max_age=365 * 24 * 3600,
-                samesite="Lax",
-                httponly=True,
-                # Secure like the session's whenever the site is https.
-                secure=request.is_secure or current_app.config["SESSION_COOKIE_SECURE"],
-            )
+            secure = request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]
+            response.set_cookie(**language_cookie(lang, secure))
         return response
 
     @app.context_processor

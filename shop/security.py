@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import csrf, limiter
+from .urls import base_url
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: Two years, subdomains included (the preload list's minimum is one year).
 HSTS = "max-age=63072000; includeSubDomains"
@@ -112,3 +119,46 @@ def cache_policy(response: Response) -> None:
     user = g.get("_login_user")  # set by Flask-Login only if the page looked
     if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "private"
+
+
+# ---------------------------------------------------------------- forms on cached pages
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def same_origin_request() -> bool:
+    """Did this request come from one of our own pages?
+
+    The browser's ``Origin`` header (sent with every form POST by current
+    browsers), or the ``Referer``'s origin when there is no ``Origin``, must
+    be the public base URL's origin or the request's own (a host that
+    TRUSTED_HOSTS lets in). Neither header, or ``Origin: null``: no.
+    """
+    sent = request.headers.get("Origin") or request.headers.get("Referer")
+    if not sent or sent == "null":
+        return False
+    base = base_url(current_app)
+    return _origin(sent) in {f"{base.scheme}://{base.netloc}", _origin(request.host_url)}
+
+
+def same_origin(view: F) -> F:
+    """CSRF protection for a form on a cached page, which cannot carry anyone's token.
+
+    The view is exempt from Flask-WTF's token; a POST must come from our own
+    origin instead (``same_origin_request``). With the session cookie's
+    ``SameSite=Lax`` a cross-site POST does not even carry the session; the
+    origin check refuses it, and a request without either header, outright
+    (the translated 400 of an expired form).
+    """
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not same_origin_request():
+            raise CSRFError("The request did not come from this site.")
+        return view(*args, **kwargs)
+
+    csrf.exempt(checked)
+    return checked  # type: ignore[return-value]

@@ -17,6 +17,7 @@ import email
 import email.policy
 import os
 import re
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.message import Message
@@ -91,6 +92,16 @@ def sibling_database(url: str, suffix: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def redis_answers() -> bool:
+    """Whether a Redis answers on 127.0.0.1:6379 (tests of the Redis variants skip without)."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
 class IsolatedClient(FlaskClient):
     """A test client whose every request gets its own app context.
 
@@ -130,6 +141,12 @@ def make_app(database_url: str, tmp_path: Path, **overrides: Any):
         "ENVIRONMENT": "testing",
         "PUBLIC_BASE_URL": "http://shop.test",
         "RATELIMIT_ENABLED": False,
+        # The page cache is off: the tests share one application and roll
+        # their data back, so a page one test stored would be served to the
+        # next, and many tests read stock right after changing it. Pages are
+        # still rendered as the cache keeps them (shop/pagecache.py, public
+        # mode); tests/shop/test_page_cache.py turns it on.
+        "PAGE_CACHE_SECONDS": 0,
         # Hashing is not under test (one test checks the production scrypt).
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         **per_test_settings(tmp_path),
@@ -377,14 +394,19 @@ def csrf_token(client, url: str) -> str:
 
 @pytest.fixture
 def post_form():
-    """POST like a browser: fetch the form's page for its CSRF token first."""
+    """POST like a browser: fetch the form's page for its CSRF token first, and
+    send the site's ``Origin`` (browsers send it with every form POST)."""
 
     def post(
         client, url: str, data: dict[str, Any] | None = None, *, page: str | None = None, **kwargs
     ):
         data = dict(data or {})
         data.setdefault("csrf_token", csrf_token(client, page or url))
-        return client.post(url, data=data, **kwargs)
+        headers = {
+            "Origin": client.application.config["PUBLIC_BASE_URL"],
+            **kwargs.pop("headers", {}),
+        }
+        return client.post(url, data=data, headers=headers, **kwargs)
 
     return post
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from producers.models import Cooperative
 from shop.extensions import db
 from shop.i18n import current_language, pick, text_direction
+from shop.pagecache import cacheable
 from shop.regions import regions
 
 from .. import queries
@@ -162,6 +163,7 @@ def _database_search(filters: SearchFilters, lang: str) -> str:
     )
 
 
+@cacheable
 def search():
     """Search results with the listing's cards and filters, facet counts and snippets."""
     filters = SearchFilters.from_args(request.args)

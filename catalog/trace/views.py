@@ -12,6 +12,7 @@ from flask import Blueprint, Flask, Response, abort, redirect, render_template, 
 from flask_babel import format_date, format_time, ngettext
 
 from shop.i18n import best_language, current_language, format_number, pick
+from shop.pagecache import cacheable
 
 from ..presentation import variant_label
 from .epcis import epcis_document
@@ -51,6 +52,7 @@ def _lot_or_404(public_id: str) -> Lot:
 
 
 @bp.route("/<lang:lang>/trace/<public_id>")
+@cacheable
 def page(public_id: str):
     """A lot's story: timeline, origin map, certifications, contributors, chain check."""
     lot = _lot_or_404(public_id)
@@ -73,6 +75,7 @@ def evidence(public_id: str, sequence: int):
 
 
 @bp.route("/<lang:lang>/trace/<public_id>/label")
+@cacheable
 def label(public_id: str):
     """A printable label: QR code, product, lot code and best-before date."""
     lot = _lot_or_404(public_id)

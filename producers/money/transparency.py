@@ -19,6 +19,7 @@ from shop.extensions import db
 from shop.i18n import FORMAT_LOCALES, current_language
 from shop.money import ledger
 from shop.money.split import BASIS, DEFAULT_POLICY, HARD_CAP_BP, Policy, split
+from shop.pagecache import cacheable
 
 bp = Blueprint("transparency", __name__, template_folder="templates", url_prefix="/<lang:lang>")
 bp.add_app_template_global(format_bp, "bp_pct")
@@ -79,6 +80,7 @@ def rounding_example(policy: Policy, lang: str | None = None) -> RoundingExample
 
 
 @bp.route("/fair-trade")
+@cacheable
 def fair_trade():
     """The rules in plain words, with the numbers in force, an example and the history."""
     rows = policy_services.history()
@@ -147,6 +149,7 @@ def impact_totals() -> dict[str, Any]:
 
 
 @bp.route("/impact")
+@cacheable
 def impact():
     """Totals from the ledger: paid to cooperatives, earned, premiums; women members."""
     return render_template(

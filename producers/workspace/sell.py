@@ -18,6 +18,7 @@ from producers.money.policy import format_bp
 from producers.presentation import DOCUMENT_LABELS
 from shop.money.policy import current_policy
 from shop.money.split import HARD_CAP_BP, split
+from shop.pagecache import cacheable
 
 bp = Blueprint("sell", __name__, template_folder="templates", url_prefix="/<lang:lang>")
 
@@ -27,6 +28,7 @@ EXAMPLE_CENTS = 10_000
 DOCUMENTS = (DocumentKind.REGISTRATION, DocumentKind.ONSSA, DocumentKind.QUALITY)
 
 
+@cacheable
 def page():
     """Who may sell, the fees of the policy in force, the documents and the steps."""
     policy = current_policy()

@@ -490,7 +490,7 @@ def test_only_administrators_reach_the_policy_pages(
         if person is not None:
             login(visitor, person)
         token = re.search(
-            r'name="csrf-token" content="([^"]+)"', visitor.get("/fr/").get_data(as_text=True)
+            r'name="csrf-token" content="([^"]+)"', visitor.get("/fr/cart").get_data(as_text=True)
         ).group(1)
         for method, url in ROUTES:
             url = url.format(id=floor.id)

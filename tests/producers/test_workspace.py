@@ -779,7 +779,7 @@ def test_ownership_matrix(
         is_admin_route = rule.endpoint.startswith("admin.")
         for name, c in clients.items():
             token = re.search(
-                r'name="csrf-token" content="([^"]+)"', c.get("/fr/").get_data(as_text=True)
+                r'name="csrf-token" content="([^"]+)"', c.get("/fr/cart").get_data(as_text=True)
             ).group(1)
             response = c.get(url) if method == "GET" else c.post(url, data={"csrf_token": token})
             code = response.status_code

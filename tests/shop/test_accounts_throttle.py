@@ -6,12 +6,12 @@ ProxyFix. The limits are small so that the tests stay short.
 
 from __future__ import annotations
 
-import socket
 import uuid
 
 import pytest
 
 from shop.accounts import throttle
+from tests.conftest import redis_answers
 
 LIMITS = {
     "RATELIMIT_ENABLED": True,
@@ -141,16 +141,7 @@ def test_a_wrong_current_password_on_the_change_form_counts(post_form, make_user
     assert refused(post_form(client, "/en/account/password", {**data, "current_password": RIGHT}))
 
 
-def _redis_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not _redis_answers(), reason="no Redis at 127.0.0.1:6379")
+@pytest.mark.skipif(not redis_answers(), reason="no Redis at 127.0.0.1:6379")
 class TestWithRedis:
     """The same rules with the counters in Redis, as in production."""
 
