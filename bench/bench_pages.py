@@ -244,13 +244,35 @@ def run_wrk(port: int, script: Path, seconds: float, connections: int, threads: 
     }
 
 
-def measure(port, paths, name, folder, args) -> dict:
-    """Warm up, then measure one target; the load average around it."""
+def server_cpu_seconds(master_pid: int) -> float:
+    """CPU time (user + system) used so far by a gunicorn master's workers."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[1]) == master_pid:  # ppid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def measure(port, paths, name, folder, args, master_pid: int) -> dict:
+    """Warm up, then measure one target; the load average and the server's CPU around it.
+
+    ``cpu_ms_per_request`` is what the gunicorn workers spent per answer (CPU
+    time, not wall time): it does not move with the machine's load the way
+    requests/s do, so it shows the cost of a page even when others are busy.
+    """
     script = lua_script(paths, folder, name)
     if args.warmup > 0:
         run_wrk(port, script, args.warmup, args.connections, args.threads)
     before = os.getloadavg()[0]
+    cpu_before = server_cpu_seconds(master_pid)
     result = run_wrk(port, script, args.duration, args.connections, args.threads)
+    cpu = server_cpu_seconds(master_pid) - cpu_before
+    result["cpu_ms_per_request"] = cpu * 1000 / result["requests"] if result["requests"] else None
     result["loadavg_1m_before"] = round(before, 2)
     result["loadavg_1m_after"] = round(os.getloadavg()[0], 2)
     result["urls"] = len(paths)
@@ -420,12 +442,13 @@ def main() -> int:
         bare_runs = []
 
         def bare(label: str) -> None:
-            result = measure(bare_port, bare_paths, "bare", workdir, args)
+            result = measure(bare_port, bare_paths, "bare", workdir, args, bare_proc.pid)
             result["when"] = label
             bare_runs.append(result)
             print(
                 f"  bare ({label}){'':<4} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:6.1f} ms  "
-                f"errors {result['errors']}  load {result['loadavg_1m_after']}"
+                f"cpu {result['cpu_ms_per_request'] or 0:6.2f} ms/req  errors {result['errors']}  "
+                f"load {result['loadavg_1m_after']}"
             )
 
         print(
@@ -448,12 +471,13 @@ def main() -> int:
             try:
                 for name, paths in pages.items():
                     checked = prime(port, paths)
-                    result = measure(port, paths, f"{mode}-{name}", workdir, args)
+                    result = measure(port, paths, f"{mode}-{name}", workdir, args, proc.pid)
                     result.update(checked)
                     block[name] = result
                     print(
                         f"  {name:<14} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  "
-                        f"p99 {result['p99_ms']:7.1f} ms  errors {result['errors']}  "
+                        f"p99 {result['p99_ms']:7.1f} ms  "
+                        f"cpu {result['cpu_ms_per_request'] or 0:6.2f} ms/req  errors {result['errors']}  "
                         f"{result['html_bytes_first'] / 1024:6.1f} KB  "
                         f"load {result['loadavg_1m_after']}"
                     )
@@ -461,11 +485,15 @@ def main() -> int:
                 stop_gunicorn(proc)
                 procs.remove(proc)
             bare(f"after {mode}")
-            around = [bare_runs[-2]["rps"], bare_runs[-1]["rps"]]
-            reference = statistics.fmean(around)
+            around = bare_runs[-2:]
+            reference = statistics.fmean(b["rps"] for b in around)
+            bare_cpu = statistics.fmean(b["cpu_ms_per_request"] or 0 for b in around)
             for result in block.values():
                 result["bare_rps_reference"] = round(reference, 1)
                 result["ratio_to_bare"] = result["rps"] / reference if reference else float("nan")
+                # The same ratio from CPU cost: bare's CPU per answer over the page's.
+                page_cpu = result["cpu_ms_per_request"]
+                result["cpu_ratio_to_bare"] = bare_cpu / page_cpu if page_cpu else None
             results[mode] = block
 
         checks = []
@@ -485,14 +513,18 @@ def main() -> int:
                             "mode": mode,
                             "page": name,
                             "ratio": round(r["ratio_to_bare"], 4),
+                            "cpu_ratio": r["cpu_ratio_to_bare"]
+                            and round(r["cpu_ratio_to_bare"], 4),
                             "target": target,
                             "met": ok,
                         }
                     )
                 mark = "" if ok is None else (" ok" if ok else " MISS")
+                cpu_ratio = r["cpu_ratio_to_bare"]
                 row += (
                     f"{r['rps']:>16.1f}{r['ratio_to_bare']:>8.3f}"
-                    f"{'' if target is None else format(target, '.2f'):>8}{mark}"
+                    f"{'' if cpu_ratio is None else format(cpu_ratio, '.3f'):>7}"
+                    f"{'' if target is None else format(target, '.2f'):>8}{mark:<5}"
                 )
             print(row)
         print(
