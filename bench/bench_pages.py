@@ -371,6 +371,12 @@ def main() -> int:
     ap.add_argument("--pg-database", default="taawon_bench_pages")
     ap.add_argument("--output", default=str(BENCH / "results" / "pages.json"))
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (database, logs)")
+    ap.add_argument(
+        "--data",
+        default="",
+        help="a folder for the SQLite database and search index: seeded the first time, "
+        "reused by later runs with the same --products/--cooperatives (before/after runs)",
+    )
     args = ap.parse_args()
     if args.quick:
         args.products, args.cooperatives = min(args.products, 1000), min(args.cooperatives, 60)
@@ -385,12 +391,21 @@ def main() -> int:
     load_start = [round(x, 2) for x in os.getloadavg()]
     workdir = Path(tempfile.mkdtemp(prefix="taawon-pages-"))
     instance = workdir / "instance"
+    data = Path(args.data) if args.data else None
+    if data is not None:
+        if args.database_url:
+            raise SystemExit("--data keeps a SQLite database: not with --database-url")
+        instance = data / f"instance-{args.products}-{args.cooperatives}"
+        instance.mkdir(parents=True, exist_ok=True)
     out_path = Path(args.output)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     pg_name = None
     procs: list = []
     try:
-        db_url, pg_name = prepare_database(args, workdir)
+        if data is not None:
+            db_url = "sqlite:///" + str(instance / "bench.sqlite3")
+        else:
+            db_url, pg_name = prepare_database(args, workdir)
         from catalog.search import reindex
         from shop import create_app
 
@@ -399,13 +414,20 @@ def main() -> int:
         )
         dialect = make_url(db_url).get_backend_name()
         t0 = time.perf_counter()
-        seeded = seed(seed_app, args.products, args.cooperatives, True, certified_every=3)
-        with seed_app.app_context():
-            indexed = reindex()
-            from shop.extensions import db
+        seeded_file = instance / "seeded.json"
+        if data is not None and seeded_file.exists():
+            seeded = json.loads(seeded_file.read_text())
+            indexed = seeded["indexed"]
+        else:
+            seeded = seed(seed_app, args.products, args.cooperatives, True, certified_every=3)
+            with seed_app.app_context():
+                indexed = seeded["indexed"] = reindex()
+                from shop.extensions import db
 
-            db.session.remove()
-            db.engine.dispose()
+                db.session.remove()
+                db.engine.dispose()
+            if data is not None:
+                seeded_file.write_text(json.dumps(seeded))
         seed_s = time.perf_counter() - t0
         print(
             f"{dialect}: seeded {seeded['rows']} and indexed {indexed} products in "
