@@ -51,9 +51,10 @@ sys.path[:0] = [str(ROOT), str(BENCH)]
 
 from bench_storefront import (  # noqa: E402
     HOST,
-    drop_pg_database,
-    free_port,
+    clean_up,
+    common_arguments,
     prepare_database,
+    start_server,
     stop_gunicorn,
 )
 from seeding import WORDS, seed  # noqa: E402
@@ -111,56 +112,6 @@ def page_paths(seeded: dict, rnd: random.Random, size: str) -> dict[str, list[st
 
 
 # --------------------------------------------------------------------------- servers
-
-
-def start_server(module: str, env_extra: dict[str, str], workers: int, log_path: Path, probe: str):
-    """gunicorn with ``workers`` sync workers serving ``module:app`` on a free port."""
-    port = free_port()
-    env = dict(os.environ, **env_extra)
-    # The modes decide the page cache, not a variable left in the shell.
-    env.pop("TAAWON_PAGE_CACHE_SECONDS", None)
-    cmd = [
-        str(VENV_BIN / "gunicorn"),
-        "--pythonpath",
-        f"{BENCH},{ROOT}",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "sync",
-        "--bind",
-        f"{HOST}:{port}",
-        "--log-level",
-        "warning",
-        "--error-logfile",
-        str(log_path),
-        "--timeout",
-        "60",
-        f"{module}:app",
-    ]
-    proc = subprocess.Popen(
-        cmd,
-        env=env,
-        cwd=str(ROOT),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(
-                f"gunicorn {module} exited ({proc.returncode}):\n"
-                + log_path.read_text(errors="replace")[-3000:]
-            )
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}{probe}", timeout=5) as resp:
-                if resp.status == 200:
-                    return proc, port
-        except OSError:
-            pass
-        time.sleep(0.3)
-    stop_gunicorn(proc)
-    raise RuntimeError(f"gunicorn {module} did not answer within 90 s")
 
 
 def fetch(port: int, path: str) -> tuple[int, int, dict[str, str]]:
@@ -334,13 +285,9 @@ def profile_pages(app, pages: dict[str, list[str]], repeat: int, folder: Path) -
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--products", type=int, default=10_000)
-    ap.add_argument("--cooperatives", type=int, default=500)
-    ap.add_argument("--duration", type=float, default=5.0, help="seconds measured per target")
-    ap.add_argument("--warmup", type=float, default=1.0, help="seconds of wrk discarded first")
+    common_arguments(ap, duration=5.0, pg_database="taawon_bench_pages")
     ap.add_argument("--connections", type=int, default=16, help="wrk connections")
     ap.add_argument("--threads", type=int, default=2, help="wrk threads")
-    ap.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     ap.add_argument(
         "--pages",
         default="",
@@ -362,15 +309,7 @@ def main() -> int:
         "next to the output",
     )
     ap.add_argument("--profile-repeat", type=int, default=30)
-    ap.add_argument(
-        "--database-url",
-        default="",
-        help="PostgreSQL URL of an existing database to connect through; a separate "
-        "--pg-database is created there and dropped afterwards (SQLite otherwise)",
-    )
-    ap.add_argument("--pg-database", default="taawon_bench_pages")
     ap.add_argument("--output", default=str(BENCH / "results" / "pages.json"))
-    ap.add_argument("--keep", action="store_true", help="keep the temp dir (database, logs)")
     ap.add_argument(
         "--data",
         default="",
@@ -597,15 +536,7 @@ def main() -> int:
     finally:
         for proc in procs:
             stop_gunicorn(proc)
-        if pg_name:
-            try:
-                drop_pg_database(args.database_url, pg_name)
-            except Exception as exc:  # noqa: BLE001 - report, do not mask the real error
-                print(f"warning: could not drop database {pg_name}: {exc}", file=sys.stderr)
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        clean_up(args, pg_name, workdir)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from datetime import datetime
 from pathlib import Path
 
@@ -135,9 +136,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(db_url: str, instance: Path, workers: int, log_path: Path):
+def start_server(module: str, env_extra: dict[str, str], workers: int, log_path: Path, probe: str):
+    """gunicorn with ``workers`` sync workers serving ``module:app`` on a free port."""
     port = free_port()
-    env = dict(os.environ, BENCH_DATABASE_URL=db_url, BENCH_INSTANCE=str(instance))
+    env = dict(os.environ, **env_extra)
+    # The modes decide the page cache, not a variable left in the shell.
+    env.pop("TAAWON_PAGE_CACHE_SECONDS", None)
     cmd = [
         str(VENV_BIN / "gunicorn"),
         "--pythonpath",
@@ -154,7 +158,7 @@ def start_gunicorn(db_url: str, instance: Path, workers: int, log_path: Path):
         str(log_path),
         "--timeout",
         "60",
-        "wsgi:app",
+        f"{module}:app",
     ]
     proc = subprocess.Popen(
         cmd,
@@ -164,23 +168,28 @@ def start_gunicorn(db_url: str, instance: Path, workers: int, log_path: Path):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(
-                f"gunicorn exited ({proc.returncode}):\n"
+                f"gunicorn {module} exited ({proc.returncode}):\n"
                 + log_path.read_text(errors="replace")[-3000:]
             )
         try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=2)
-            conn.request("GET", "/bench/ping")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return proc, port
+            with urllib.request.urlopen(f"http://{HOST}:{port}{probe}", timeout=5) as resp:
+                if resp.status == 200:
+                    return proc, port
         except OSError:
             pass
-        time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer within 60 s")
+        time.sleep(0.3)
+    stop_gunicorn(proc)
+    raise RuntimeError(f"gunicorn {module} did not answer within 90 s")
+
+
+def start_gunicorn(db_url: str, instance: Path, workers: int, log_path: Path):
+    """gunicorn serving the seeded application (bench/wsgi.py)."""
+    env = {"BENCH_DATABASE_URL": db_url, "BENCH_INSTANCE": str(instance)}
+    return start_server("wsgi", env, workers, log_path, "/bench/ping")
 
 
 def stop_gunicorn(proc) -> None:
@@ -287,31 +296,52 @@ def targets(slugs: list[str], categories: list[str]) -> dict:
     }
 
 
-# --------------------------------------------------------------------------- main
+# --------------------------------------------------------------------------- shared
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def common_arguments(ap: argparse.ArgumentParser, duration: float, pg_database: str) -> None:
+    """The options every page benchmark takes: data set, timing, server, database, temp dir."""
     ap.add_argument("--products", type=int, default=10_000)
     ap.add_argument("--cooperatives", type=int, default=500)
-    ap.add_argument("--duration", type=float, default=10.0, help="seconds measured per target")
+    ap.add_argument("--duration", type=float, default=duration, help="seconds measured per target")
     ap.add_argument("--warmup", type=float, default=1.0, help="seconds discarded per target")
-    ap.add_argument("--concurrency", type=int, default=8, help="client threads")
     ap.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     ap.add_argument(
         "--database-url",
         default="",
         help="PostgreSQL URL of an existing database to connect through; a "
-        "separate --pg-database is created there and dropped afterwards",
+        "separate --pg-database is created there and dropped afterwards (SQLite otherwise)",
     )
-    ap.add_argument("--pg-database", default="taawon_bench")
+    ap.add_argument("--pg-database", default=pg_database)
+    ap.add_argument("--keep", action="store_true", help="keep the temp dir (database, logs)")
+
+
+def clean_up(args: argparse.Namespace, pg_name: str | None, workdir: Path) -> None:
+    """Drop the throw-away PostgreSQL database; remove the temp dir unless --keep."""
+    if pg_name:
+        try:
+            drop_pg_database(args.database_url, pg_name)
+        except Exception as exc:  # noqa: BLE001 - report, do not mask the real error
+            print(f"warning: could not drop database {pg_name}: {exc}", file=sys.stderr)
+    if args.keep:
+        print(f"kept {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    common_arguments(ap, duration=10.0, pg_database="taawon_bench")
+    ap.add_argument("--concurrency", type=int, default=8, help="client threads")
     ap.add_argument(
         "--analyze",
         action="store_true",
         help="run ANALYZE on SQLite after seeding (always done on PostgreSQL)",
     )
     ap.add_argument("--output", default=str(BENCH / "results" / "storefront.json"))
-    ap.add_argument("--keep", action="store_true", help="keep the temp dir (SQLite file, logs)")
     args = ap.parse_args()
     if not (1 <= args.concurrency <= 64 and 0 < args.duration <= 120):
         raise SystemExit("keep --concurrency in 1..64 and --duration in (0, 120]")
@@ -422,15 +452,7 @@ def main() -> int:
         return 1 if any(r["errors"] for r in results.values()) else 0
     finally:
         stop_gunicorn(proc)
-        if pg_name:
-            try:
-                drop_pg_database(args.database_url, pg_name)
-            except Exception as exc:  # noqa: BLE001 - report, do not mask the real error
-                print(f"warning: could not drop database {pg_name}: {exc}", file=sys.stderr)
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        clean_up(args, pg_name, workdir)
 
 
 if __name__ == "__main__":

@@ -68,18 +68,8 @@ def seed(app, n_products: int, n_coops: int, analyze: bool, certified_every: int
     (the kinds in turn) and its products carry it: the cards' badges and the
     certificate lists have something to show.
     """
+    from catalog import models as cm
     from catalog.categories import ensure_default_categories
-    from catalog.models import (
-        Category,
-        Certification,
-        CertificationKind,
-        Product,
-        ProductStatus,
-        ProductTranslation,
-        Unit,
-        Variant,
-        product_certification,
-    )
     from catalog.summary import summary_update
     from producers.models import Cooperative, CooperativeStatus, CooperativeTranslation
     from shop.extensions import db
@@ -90,7 +80,7 @@ def seed(app, n_products: int, n_coops: int, analyze: bool, certified_every: int
         db.create_all()
         ensure_default_categories()
         db.session.commit()
-        cats = db.session.query(Category).all()
+        cats = db.session.query(cm.Category).all()
         parents = {c.parent_id for c in cats if c.parent_id}
         leaves = [(c.id, c.slug, c.unit) for c in cats if c.id not in parents]
 
@@ -133,7 +123,7 @@ def seed(app, n_products: int, n_coops: int, analyze: bool, certified_every: int
                     cooperative_id=rnd.randint(1, n_coops),
                     category_id=cat_id,
                     slug=_ascii(f"p-{p:05d}-{w1}-{w2}"),
-                    status=ProductStatus.PUBLISHED,
+                    status=cm.ProductStatus.PUBLISHED,
                     origin=f"{rnd.choice(PROVINCES)}, Maroc",
                     published_at=now - timedelta(minutes=rnd.randint(0, 525_600)),
                     updated_at=now,
@@ -159,10 +149,10 @@ def seed(app, n_products: int, n_coops: int, analyze: bool, certified_every: int
                         ingredients="",
                     )
                 )
-            unit = Unit(cat_unit) if cat_unit in {u.value for u in Unit} else Unit.PIECE
+            unit = cm.Unit(cat_unit) if cat_unit in {u.value for u in cm.Unit} else cm.Unit.PIECE
             for k in range(rnd.choice((1, 2))):
                 vid += 1
-                qty = (250, 500)[k] if unit is not Unit.PIECE else 1
+                qty = (250, 500)[k] if unit is not cm.Unit.PIECE else 1
                 variants.append(
                     dict(
                         id=vid,
@@ -181,7 +171,7 @@ def seed(app, n_products: int, n_coops: int, analyze: bool, certified_every: int
 
         certs, product_certs = [], []
         if certified_every > 0:
-            kinds = list(CertificationKind)
+            kinds = list(cm.CertificationKind)
             for i in range(certified_every, n_coops + 1, certified_every):
                 certs.append(
                     dict(
@@ -203,11 +193,11 @@ def seed(app, n_products: int, n_coops: int, analyze: bool, certified_every: int
         for model, rows in (
             (Cooperative, coops),
             (CooperativeTranslation, coop_tr),
-            (Product, products),
-            (ProductTranslation, prod_tr),
-            (Variant, variants),
-            (Certification, certs),
-            (product_certification, product_certs),
+            (cm.Product, products),
+            (cm.ProductTranslation, prod_tr),
+            (cm.Variant, variants),
+            (cm.Certification, certs),
+            (cm.product_certification, product_certs),
         ):
             for chunk in _batched(rows):
                 db.session.execute(insert(model), chunk)

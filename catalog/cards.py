@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Row, Select, func, select
+from sqlalchemy import Select, func, select
 
 from producers.models import Cooperative
 from shop.extensions import db
@@ -60,7 +60,7 @@ class ProductCard:
     stock_total: int
     cooperative_name: str
     region_code: int
-    names: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str | None] = field(default_factory=dict)
     variant_count: int = 0
     #: The first picture only (a list, like ``Product.images``, for the template).
     images: list[CardImage] = field(default_factory=list)
@@ -98,9 +98,12 @@ def card_rows(query: Select) -> Select:
     return query.with_only_columns(*CARD_COLUMNS)
 
 
-def load_cards(rows: Iterable[Row[Any]]) -> list[ProductCard]:
+def load_cards(rows: Iterable[Any]) -> list[ProductCard]:
     """Cards for rows of ``card_rows``, in their order, completed in four queries."""
-    cards = [ProductCard(*row) for row in rows]
+    cards = [
+        ProductCard(product_id, slug, price, stock, cooperative, region)
+        for product_id, slug, price, stock, cooperative, region in rows
+    ]
     if not cards:
         return cards
     by_id = {card.id: card for card in cards}

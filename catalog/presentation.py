@@ -52,12 +52,14 @@ def fast_url_for(endpoint: str, name: str, value: str) -> str:
     quote goes into the link built for a placeholder instead; anything
     else, or outside a request, goes through ``url_for``.
     """
+    values: dict[str, Any] = {name: value}
     if not has_request_context() or not _PLAIN_VALUE.fullmatch(value):
-        return url_for(endpoint, **{name: value})
+        return url_for(endpoint, **values)
     built: dict[tuple[str, str], tuple[str, str]] = g.setdefault("_fast_urls", {})
     parts = built.get((endpoint, name))
     if parts is None:
-        head, _slot, tail = url_for(endpoint, **{name: _SLOT}).partition(_SLOT)
+        values[name] = _SLOT
+        head, _slot, tail = url_for(endpoint, **values).partition(_SLOT)
         parts = built[(endpoint, name)] = (head, tail)
     return parts[0] + value + parts[1]
 

@@ -305,7 +305,7 @@ class CategoryChoice:
 
     id: int
     slug: str
-    names: dict[str, str]
+    names: dict[str, str | None]
 
     def name(self, lang: str) -> Localized:
         """The category's name in ``lang`` or its fallback."""
@@ -360,7 +360,7 @@ def menu_cooperatives(chosen: str = "") -> list[tuple[str, str]]:
             Cooperative.id.in_(visible_products().with_only_columns(Product.cooperative_id)),
         )
     ).all()
-    return sorted([*cooperatives, *(tuple(row) for row in extra)], key=lambda c: c[1])
+    return sorted([*cooperatives, *((slug, name) for slug, name in extra)], key=lambda c: c[1])
 
 
 def listing_choices(cooperative: str = "") -> dict[str, Any]:
