@@ -55,12 +55,15 @@ def fast_url_for(endpoint: str, name: str, value: str) -> str:
     values: dict[str, Any] = {name: value}
     if not has_request_context() or not _PLAIN_VALUE.fullmatch(value):
         return url_for(endpoint, **values)
-    built: dict[tuple[str, str], tuple[str, str]] = g.setdefault("_fast_urls", {})
-    parts = built.get((endpoint, name))
+    # Keyed by the page's language too: a mail rendered in another language
+    # during the request gets its own links.
+    key = (endpoint, name, g.get("lang"))
+    built: dict[tuple[str, str, str | None], tuple[str, str]] = g.setdefault("_fast_urls", {})
+    parts = built.get(key)
     if parts is None:
         values[name] = _SLOT
         head, _slot, tail = url_for(endpoint, **values).partition(_SLOT)
-        parts = built[(endpoint, name)] = (head, tail)
+        parts = built[key] = (head, tail)
     return parts[0] + value + parts[1]
 
 
