@@ -31,55 +31,21 @@ import sys
 import tempfile
 import threading
 import time
-import unicodedata
-from datetime import datetime, timedelta
+import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path[:0] = [str(ROOT), str(BENCH)]
 
-from sqlalchemy import create_engine, event, insert, text  # noqa: E402
+from seeding import seed  # noqa: E402
+from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from wsgi import bench_config  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
-LOCALES = ("fr", "ar", "en")
-BATCH = 2000
-
-WORDS = (
-    "argan",
-    "safran",
-    "miel",
-    "thym",
-    "amande",
-    "olive",
-    "datte",
-    "rose",
-    "cèdre",
-    "figue",
-    "nigelle",
-    "lavande",
-    "romarin",
-    "caroube",
-    "cactus",
-    "grenade",
-)
-AR_WORDS = ("أركان", "زعفران", "عسل", "زعتر", "لوز", "زيتون", "تمر", "ورد")
-PROVINCES = (
-    "Chtouka Aït Baha",
-    "Taroudant",
-    "Essaouira",
-    "Tiznit",
-    "Ouarzazate",
-    "Errachidia",
-    "Ifrane",
-    "Chefchaouen",
-    "Azilal",
-    "Tata",
-)
-
 
 # --------------------------------------------------------------------------- database
 
@@ -109,164 +75,6 @@ def drop_pg_database(admin_url: str, name: str) -> None:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
-
-
-def _ascii(value: str) -> str:
-    return unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
-
-
-def _batched(rows: list[dict]):
-    for i in range(0, len(rows), BATCH):
-        yield rows[i : i + BATCH]
-
-
-def seed(app, n_products: int, n_coops: int, analyze: bool) -> dict:
-    """Bulk-insert the catalogue; return what was created (slugs, counts)."""
-    from catalog.categories import ensure_default_categories
-    from catalog.models import Category, Product, ProductStatus, ProductTranslation, Unit, Variant
-    from catalog.summary import summary_update
-    from producers.models import Cooperative, CooperativeStatus, CooperativeTranslation
-    from shop.extensions import db
-
-    rnd = random.Random(42)
-    now = datetime.utcnow().replace(microsecond=0)
-    with app.app_context():
-        db.create_all()
-        ensure_default_categories()
-        db.session.commit()
-        cats = db.session.query(Category).all()
-        parents = {c.parent_id for c in cats if c.parent_id}
-        leaves = [(c.id, c.slug, c.unit) for c in cats if c.id not in parents]
-
-        coops, coop_tr = [], []
-        for i in range(1, n_coops + 1):
-            members = rnd.randint(7, 300)
-            coops.append(
-                dict(
-                    id=i,
-                    slug=f"coop-{i:04d}",
-                    legal_name=f"Coopérative {rnd.choice(WORDS).title()} {i}",
-                    region_code=rnd.randint(1, 12),
-                    province=rnd.choice(PROVINCES),
-                    commune=f"Commune {i % 97}",
-                    members_count=members,
-                    women_members_count=rnd.randint(0, members),
-                    status=CooperativeStatus.APPROVED,
-                    approved_at=now,
-                    created_at=now,
-                )
-            )
-            for loc in LOCALES:
-                coop_tr.append(
-                    dict(
-                        cooperative_id=i,
-                        locale=loc,
-                        tagline=f"Tagline {loc} {i}",
-                        story=(f"Histoire de la coopérative {i} ({loc}). " * 12),
-                    )
-                )
-
-        products, prod_tr, variants = [], [], []
-        vid = 0
-        for p in range(1, n_products + 1):
-            cat_id, cat_slug, cat_unit = leaves[p % len(leaves)]
-            w1, w2 = rnd.choice(WORDS), rnd.choice(WORDS)
-            products.append(
-                dict(
-                    id=p,
-                    cooperative_id=rnd.randint(1, n_coops),
-                    category_id=cat_id,
-                    slug=_ascii(f"p-{p:05d}-{w1}-{w2}"),
-                    status=ProductStatus.PUBLISHED,
-                    origin=f"{rnd.choice(PROVINCES)}, Maroc",
-                    published_at=now - timedelta(minutes=rnd.randint(0, 525_600)),
-                    updated_at=now,
-                    created_at=now,
-                )
-            )
-            names = {
-                "fr": f"{w1.title()} et {w2} n°{p}",
-                "ar": f"{rnd.choice(AR_WORDS)} {p}",
-                "en": f"{w1.title()} and {w2} #{p}",
-            }
-            for loc in LOCALES:
-                prod_tr.append(
-                    dict(
-                        product_id=p,
-                        locale=loc,
-                        name=names[loc],
-                        description=(
-                            f"{names[loc]} — produit de coopérative, récolté et "
-                            f"transformé à la main. " * 6
-                        ),
-                        usage="",
-                        ingredients="",
-                    )
-                )
-            unit = Unit(cat_unit) if cat_unit in {u.value for u in Unit} else Unit.PIECE
-            for k in range(rnd.choice((1, 2))):
-                vid += 1
-                qty = (250, 500)[k] if unit is not Unit.PIECE else 1
-                variants.append(
-                    dict(
-                        id=vid,
-                        product_id=p,
-                        sku=f"BENCH-{p:05d}-{k}",
-                        label=f"{qty} {unit.value}",
-                        unit_quantity=qty,
-                        unit=unit,
-                        price_cents=rnd.randint(20, 900) * 100 + (k * 5000),
-                        stock=rnd.choice((0, 3, 10, 50)),
-                        weight_g=qty + 100,
-                        position=k,
-                        active=True,
-                    )
-                )
-
-        for model, rows in (
-            (Cooperative, coops),
-            (CooperativeTranslation, coop_tr),
-            (Product, products),
-            (ProductTranslation, prod_tr),
-            (Variant, variants),
-        ):
-            for chunk in _batched(rows):
-                db.session.execute(insert(model), chunk)
-        # Bulk inserts bypass the ORM flush that keeps product summaries.
-        db.session.execute(summary_update(None))
-        db.session.commit()
-
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:  # explicit ids: move the sequences past them
-                for table in (
-                    "cooperative",
-                    "cooperative_translation",
-                    "product",
-                    "product_translation",
-                    "variant",
-                ):
-                    conn.execute(
-                        text(
-                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                            f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
-                        )
-                    )
-        if analyze or db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("ANALYZE"))
-        db.session.remove()
-        db.engine.dispose()
-    return {
-        "product_slugs": [p["slug"] for p in products],
-        "category_slugs": [s for _, s, _ in leaves],
-        "rows": {
-            "cooperatives": len(coops),
-            "cooperative_translations": len(coop_tr),
-            "products": len(products),
-            "product_translations": len(prod_tr),
-            "variants": len(variants),
-        },
-    }
 
 
 # --------------------------------------------------------------------------- SQL profile
@@ -328,9 +136,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(db_url: str, instance: Path, workers: int, log_path: Path):
+def start_server(module: str, env_extra: dict[str, str], workers: int, log_path: Path, probe: str):
+    """gunicorn with ``workers`` sync workers serving ``module:app`` on a free port."""
     port = free_port()
-    env = dict(os.environ, BENCH_DATABASE_URL=db_url, BENCH_INSTANCE=str(instance))
+    env = dict(os.environ, **env_extra)
+    # The modes decide the page cache, not a variable left in the shell.
+    env.pop("TAAWON_PAGE_CACHE_SECONDS", None)
     cmd = [
         str(VENV_BIN / "gunicorn"),
         "--pythonpath",
@@ -347,7 +158,7 @@ def start_gunicorn(db_url: str, instance: Path, workers: int, log_path: Path):
         str(log_path),
         "--timeout",
         "60",
-        "wsgi:app",
+        f"{module}:app",
     ]
     proc = subprocess.Popen(
         cmd,
@@ -357,23 +168,28 @@ def start_gunicorn(db_url: str, instance: Path, workers: int, log_path: Path):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(
-                f"gunicorn exited ({proc.returncode}):\n"
+                f"gunicorn {module} exited ({proc.returncode}):\n"
                 + log_path.read_text(errors="replace")[-3000:]
             )
         try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=2)
-            conn.request("GET", "/bench/ping")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return proc, port
+            with urllib.request.urlopen(f"http://{HOST}:{port}{probe}", timeout=5) as resp:
+                if resp.status == 200:
+                    return proc, port
         except OSError:
             pass
-        time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer within 60 s")
+        time.sleep(0.3)
+    stop_gunicorn(proc)
+    raise RuntimeError(f"gunicorn {module} did not answer within 90 s")
+
+
+def start_gunicorn(db_url: str, instance: Path, workers: int, log_path: Path):
+    """gunicorn serving the seeded application (bench/wsgi.py)."""
+    env = {"BENCH_DATABASE_URL": db_url, "BENCH_INSTANCE": str(instance)}
+    return start_server("wsgi", env, workers, log_path, "/bench/ping")
 
 
 def stop_gunicorn(proc) -> None:
@@ -480,31 +296,52 @@ def targets(slugs: list[str], categories: list[str]) -> dict:
     }
 
 
-# --------------------------------------------------------------------------- main
+# --------------------------------------------------------------------------- shared
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def common_arguments(ap: argparse.ArgumentParser, duration: float, pg_database: str) -> None:
+    """The options every page benchmark takes: data set, timing, server, database, temp dir."""
     ap.add_argument("--products", type=int, default=10_000)
     ap.add_argument("--cooperatives", type=int, default=500)
-    ap.add_argument("--duration", type=float, default=10.0, help="seconds measured per target")
+    ap.add_argument("--duration", type=float, default=duration, help="seconds measured per target")
     ap.add_argument("--warmup", type=float, default=1.0, help="seconds discarded per target")
-    ap.add_argument("--concurrency", type=int, default=8, help="client threads")
     ap.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     ap.add_argument(
         "--database-url",
         default="",
         help="PostgreSQL URL of an existing database to connect through; a "
-        "separate --pg-database is created there and dropped afterwards",
+        "separate --pg-database is created there and dropped afterwards (SQLite otherwise)",
     )
-    ap.add_argument("--pg-database", default="taawon_bench")
+    ap.add_argument("--pg-database", default=pg_database)
+    ap.add_argument("--keep", action="store_true", help="keep the temp dir (database, logs)")
+
+
+def clean_up(args: argparse.Namespace, pg_name: str | None, workdir: Path) -> None:
+    """Drop the throw-away PostgreSQL database; remove the temp dir unless --keep."""
+    if pg_name:
+        try:
+            drop_pg_database(args.database_url, pg_name)
+        except Exception as exc:  # noqa: BLE001 - report, do not mask the real error
+            print(f"warning: could not drop database {pg_name}: {exc}", file=sys.stderr)
+    if args.keep:
+        print(f"kept {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    common_arguments(ap, duration=10.0, pg_database="taawon_bench")
+    ap.add_argument("--concurrency", type=int, default=8, help="client threads")
     ap.add_argument(
         "--analyze",
         action="store_true",
         help="run ANALYZE on SQLite after seeding (always done on PostgreSQL)",
     )
     ap.add_argument("--output", default=str(BENCH / "results" / "storefront.json"))
-    ap.add_argument("--keep", action="store_true", help="keep the temp dir (SQLite file, logs)")
     args = ap.parse_args()
     if not (1 <= args.concurrency <= 64 and 0 < args.duration <= 120):
         raise SystemExit("keep --concurrency in 1..64 and --duration in (0, 120]")
@@ -615,15 +452,7 @@ def main() -> int:
         return 1 if any(r["errors"] for r in results.values()) else 0
     finally:
         stop_gunicorn(proc)
-        if pg_name:
-            try:
-                drop_pg_database(args.database_url, pg_name)
-            except Exception as exc:  # noqa: BLE001 - report, do not mask the real error
-                print(f"warning: could not drop database {pg_name}: {exc}", file=sys.stderr)
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        clean_up(args, pg_name, workdir)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ route, ``/bench/ping``, that touches neither the database nor a template:
 
     BENCH_DATABASE_URL  SQLAlchemy URL of the seeded database (required)
     BENCH_INSTANCE      instance folder (a temporary directory) (required)
+    BENCH_PAGE_CACHE_SECONDS  the page cache's lifetime (``PAGE_CACHE_SECONDS``;
+                        0 disables it); unset, the application's default
 
     gunicorn --pythonpath bench -w 2 wsgi:app
 """
@@ -20,10 +22,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def bench_config(database_url: str, instance: str) -> dict:
+def bench_config(database_url: str, instance: str, page_cache_seconds: int | None = None) -> dict:
     """The configuration the benchmark runs the app with (production-like, no limits)."""
     base = Path(instance)
+    cache = {} if page_cache_seconds is None else {"PAGE_CACHE_SECONDS": page_cache_seconds}
     return {
+        **cache,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "INSTANCE_PATH": str(base),
         "SECRET_KEY": "bench-secret-key-not-for-production",
@@ -44,7 +48,14 @@ def build_app():
     """The application plus the ``/bench/ping`` baseline route."""
     from shop import create_app
 
-    app = create_app(bench_config(os.environ["BENCH_DATABASE_URL"], os.environ["BENCH_INSTANCE"]))
+    cache = os.environ.get("BENCH_PAGE_CACHE_SECONDS", "")
+    app = create_app(
+        bench_config(
+            os.environ["BENCH_DATABASE_URL"],
+            os.environ["BENCH_INSTANCE"],
+            int(cache) if cache else None,
+        )
+    )
 
     @app.get("/bench/ping")
     def bench_ping():

@@ -131,6 +131,16 @@ class Product(Timestamped, db.Model):
     __table_args__ = (
         # The listing's default order, and its filter by status.
         Index("ix_product_status_published_at", "status", "published_at"),
+        # Every column the storefront's visibility and filters read: the
+        # listings' counts and price sorts read this index, not the table.
+        Index(
+            "ix_product_visible_cover",
+            "cooperative_id",
+            "status",
+            "min_price_cents",
+            "category_id",
+            "stock_total",
+        ),
         CheckConstraint("stock_total >= 0", name="stock_total_not_negative"),
     )
 

@@ -1,8 +1,10 @@
 """Read-side queries for the storefront, with a bounded number of SQL statements.
 
-Every page loads its rows with one query and eager-loads what it shows
-(translations, images, cooperative, category) with ``selectinload``, so the
-number of statements does not grow with the number of rows.
+Every page loads its rows with one query and what it shows with a fixed
+number more: product cards read plain columns (``catalog.cards``), a
+product's page eager-loads its translations, images, cooperative and
+category with ``selectinload``. The number of statements does not grow with
+the number of rows.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from producers.models import Cooperative, CooperativeStatus
 from shop.cache import cached
 from shop.extensions import db
+from shop.i18n import Localized, pick
 from shop.money.amounts import mad_str, parse_mad
 from shop.params import query_choice, query_int, query_page
 from shop.regions import regions
@@ -47,7 +50,8 @@ def visible_products() -> Select:
 
 
 def card_options() -> list[Any]:
-    """What a product card shows, loaded in a fixed number of queries."""
+    """A product's texts, pictures, variants, cooperative, category and certificates,
+    eager-loaded in a fixed number of queries (its page, the search index)."""
     return [
         selectinload(Product.translations),
         selectinload(Product.images),
@@ -159,7 +163,11 @@ def _cents_to_mad(value: int | None) -> str | None:
 
 
 def filtered_products(filters: Filters) -> Select:
-    """The listing's query: visible products narrowed by ``filters``, sorted."""
+    """The listing's query: visible products narrowed by ``filters``, sorted.
+
+    Cards read its rows' columns (``catalog.cards``); add ``card_options()``
+    to load whole products instead.
+    """
     query = visible_products()
     if filters.category:
         query = query.where(Product.category_id.in_(category_and_descendants(filters.category)))
@@ -187,7 +195,7 @@ def filtered_products(filters: Filters) -> Select:
         query = query.order_by(Product.min_price_cents.desc(), Product.id.desc())
     else:
         query = query.order_by(Product.published_at.desc().nulls_last(), Product.id.desc())
-    return query.options(*card_options())
+    return query
 
 
 def product_page(slug: str) -> Product | None:
@@ -291,38 +299,79 @@ def impact_figures() -> dict[str, int]:
     }
 
 
-def listing_choices() -> dict[str, Any]:
-    """The values the listing's filter menus offer.
+@dataclass(frozen=True)
+class CategoryChoice:
+    """A category a filter menu offers: its slug and names (what ``Category.name`` reads)."""
+
+    id: int
+    slug: str
+    names: dict[str, str | None]
+
+    def name(self, lang: str) -> Localized:
+        """The category's name in ``lang`` or its fallback."""
+        return pick(self.names, lang)
+
+
+#: Cooperatives a filter menu offers: those with the most products (and the
+#: one chosen). With every cooperative the listing grew with the federation
+#: (2,000 options at 2,000 cooperatives); the directory lists them all.
+MENU_COOPERATIVES = 30
+
+
+def menu_categories() -> list[tuple[CategoryChoice, int]]:
+    """The categories that hold visible products, with their counts (cached for a minute)."""
+    return cached(
+        "listing:categories",
+        lambda: [
+            (CategoryChoice(c.id, c.slug, {t.locale: t.name for t in c.translations}), n)
+            for c, n in leaf_categories_with_products()
+        ],
+    )
+
+
+def _menu_cooperatives() -> list[tuple[str, str]]:
+    counts = (
+        visible_products()
+        .order_by(None)
+        .with_only_columns(Product.cooperative_id, func.count().label("n"))
+        .group_by(Product.cooperative_id)
+        .order_by(func.count().desc(), Product.cooperative_id)
+        .limit(MENU_COOPERATIVES)
+        .subquery()
+    )
+    return [
+        (slug, name)
+        for slug, name in db.session.execute(
+            select(Cooperative.slug, Cooperative.legal_name)
+            .join(counts, counts.c.cooperative_id == Cooperative.id)
+            .order_by(Cooperative.legal_name)
+        )
+    ]
+
+
+def menu_cooperatives(chosen: str = "") -> list[tuple[str, str]]:
+    """(slug, name) of the cooperatives with the most visible products, by name, and ``chosen``."""
+    cooperatives = cached("listing:cooperatives", _menu_cooperatives)
+    if not chosen or any(slug == chosen for slug, _name in cooperatives):
+        return cooperatives
+    extra = db.session.execute(
+        select(Cooperative.slug, Cooperative.legal_name).where(
+            Cooperative.slug == chosen,
+            Cooperative.id.in_(visible_products().with_only_columns(Product.cooperative_id)),
+        )
+    ).all()
+    return sorted([*cooperatives, *((slug, name) for slug, name in extra)], key=lambda c: c[1])
+
+
+def listing_choices(cooperative: str = "") -> dict[str, Any]:
+    """The values the listing's filter menus offer (``cooperative``: the one chosen).
 
     The menus scan every visible product, so they are cached for a minute:
     a new product shows in the results at once and in the menus' counts soon.
     """
-    category_ids = cached(
-        "listing:categories",
-        lambda: [(category.id, n) for category, n in leaf_categories_with_products()],
-    )
-    cooperatives = cached(
-        "listing:cooperatives",
-        lambda: [
-            tuple(row)
-            for row in db.session.execute(
-                select(Cooperative.slug, Cooperative.legal_name)
-                .where(
-                    Cooperative.id.in_(visible_products().with_only_columns(Product.cooperative_id))
-                )
-                .order_by(Cooperative.legal_name)
-            )
-        ],
-    )
-    categories = {
-        c.id: c
-        for c in db.session.scalars(
-            select(Category).where(Category.id.in_([i for i, _ in category_ids]))
-        )
-    }
     return {
-        "category_choices": [(categories[i], n) for i, n in category_ids if i in categories],
+        "category_choices": menu_categories(),
         "region_choices": regions(),
         "certification_choices": list(CertificationKind),
-        "cooperative_choices": cooperatives,
+        "cooperative_choices": menu_cooperatives(cooperative),
     }

@@ -35,6 +35,7 @@ from shop.storage import (
 
 from . import queries
 from . import sitemap as sitemap_entries
+from .cards import cards_of, paginate_cards
 from .models import Category
 from .search import views as search_views
 
@@ -48,7 +49,7 @@ bp.add_url_rule("/<lang:lang>/search/suggest", "suggest", search_views.suggest)
 @cacheable
 def home():
     """The storefront's home page."""
-    new_products = db.session.scalars(queries.filtered_products(queries.Filters()).limit(8)).all()
+    new_products = cards_of(queries.filtered_products(queries.Filters()), 8)
     featured = db.session.scalars(
         queries.approved_cooperatives()
         .order_by(None)
@@ -59,7 +60,7 @@ def home():
         "catalog/home.html",
         products=new_products,
         cooperatives=featured,
-        categories=queries.listing_choices()["category_choices"],
+        categories=queries.menu_categories(),
         impact=cached("home:impact", queries.impact_figures),
     )
 
@@ -75,18 +76,13 @@ def listing():
         if filters.category
         else None
     )
-    page = db.paginate(
-        queries.filtered_products(filters),
-        page=filters.page,
-        per_page=queries.PAGE_SIZE,
-        error_out=False,
-    )
+    page = paginate_cards(queries.filtered_products(filters), filters.page, queries.PAGE_SIZE)
     return render_template(
         "catalog/listing.html",
         page=page,
         filters=filters,
         category=category,
-        **queries.listing_choices(),
+        **queries.listing_choices(filters.cooperative),
     )
 
 
@@ -157,11 +153,10 @@ def cooperative(slug: str):
             abort(404)
         return redirect(url_for("catalog.cooperative", slug=current), 301)
     # The cooperative's products, a page at a time, in the listing's order.
-    page = db.paginate(
+    page = paginate_cards(
         queries.filtered_products(queries.Filters(cooperative=slug)),
-        page=query_page(),
-        per_page=queries.PAGE_SIZE,
-        error_out=False,
+        query_page(),
+        queries.PAGE_SIZE,
     )
     certs = queries.cooperative_certifications([coop.id])[coop.id]
     return render_template(

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from babel.numbers import format_currency, format_decimal, format_percent
@@ -80,7 +81,26 @@ def format_money(cents: int, currency: str = "MAD", lang: str | None = None) -> 
     """Format integer centimes, e.g. 123450 → '1 234,50 MAD' in French."""
     if not isinstance(cents, int):
         raise TypeError("money is an integer number of centimes")
-    lang = lang or current_language()
+    return _money(cents, currency, lang or current_language())
+
+
+def format_number(value: int | Decimal, lang: str | None = None) -> str:
+    """A plain number in the page's conventions."""
+    return _number(value, lang or current_language())
+
+
+def format_pct(value: Decimal | float, lang: str | None = None) -> str:
+    """A ratio (0.1 → 10 %) in the page's conventions."""
+    return _percent(value, lang or current_language())
+
+
+# Babel parses the locale and the pattern and rounds with decimal at every
+# call: a listing formats 24 prices, often the same ones. The text depends
+# only on the arguments, so each is formatted once per process.
+
+
+@lru_cache(maxsize=4096)
+def _money(cents: int, currency: str, lang: str) -> str:
     # CLDR wants a space between an alphabetic code and the digits, which
     # Babel does not apply for English ("MAD1,234.50"): give the pattern.
     # Arabic names the dirham "درهم", as the catalogue does, rather than
@@ -92,14 +112,14 @@ def format_money(cents: int, currency: str = "MAD", lang: str | None = None) -> 
     )
 
 
-def format_number(value: int | Decimal, lang: str | None = None) -> str:
-    """A plain number in the page's conventions."""
-    return format_decimal(value, locale=FORMAT_LOCALES[lang or current_language()])
+@lru_cache(maxsize=1024)
+def _number(value: int | Decimal, lang: str) -> str:
+    return format_decimal(value, locale=FORMAT_LOCALES[lang])
 
 
-def format_pct(value: Decimal | float, lang: str | None = None) -> str:
-    """A ratio (0.1 → 10 %) in the page's conventions."""
-    return format_percent(value, locale=FORMAT_LOCALES[lang or current_language()])
+@lru_cache(maxsize=1024)
+def _percent(value: Decimal | float, lang: str) -> str:
+    return format_percent(value, locale=FORMAT_LOCALES[lang])
 
 
 def format_when(value: datetime | date | None, fmt: str = "medium") -> str:

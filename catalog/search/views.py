@@ -18,6 +18,7 @@ from shop.pagecache import cacheable
 from shop.regions import regions
 
 from .. import queries
+from ..cards import ProductCard, cards_by_ids, paginate_cards
 from ..models import Category, CertificationKind, Product, ProductTranslation
 from ..presentation import CERTIFICATION_LABELS
 from . import get_backend
@@ -54,7 +55,7 @@ class SearchFilters(queries.Filters):
 class ResultPage:
     """One page of ranked results, with what ``_pagination.html`` reads."""
 
-    def __init__(self, items: list[Product], page: int, per_page: int, total: int) -> None:
+    def __init__(self, items: list[ProductCard], page: int, per_page: int, total: int) -> None:
         self.items, self.page, self.per_page, self.total = items, page, per_page, total
         self.pages = ceil(total / per_page) if total else 0
         self.has_prev, self.prev_num = page > 1, page - 1
@@ -77,18 +78,6 @@ class ResultPage:
                 last = number
 
 
-def _in_rank_order(ids: list[int]) -> list[Product]:
-    """The hits' products in one query (plus eager loads), in the index's order."""
-    if not ids:
-        return []
-    rows = db.session.scalars(
-        queries.visible_products().where(Product.id.in_(ids)).options(*queries.card_options())
-    )
-    by_id = {p.id: p for p in rows}
-    # An id the index still has but the database hides is skipped, not shown.
-    return [by_id[i] for i in ids if i in by_id]
-
-
 Choice = tuple[Any, str, "int | None"]
 
 
@@ -100,9 +89,10 @@ def _facet_choices(
     categories = db.session.scalars(
         select(Category).where(Category.slug.in_(wanted)).order_by(Category.position, Category.id)
     ).all()
-    coop_slugs = set(facets["cooperative"]) | (
-        {filters.cooperative} if filters.cooperative else set()
-    )
+    # The cooperatives with the most hits (a broad search finds hundreds), and the one chosen.
+    coop_slugs = {slug for slug, _n in facets["cooperative"].most_common(queries.MENU_COOPERATIVES)}
+    if filters.cooperative:
+        coop_slugs.add(filters.cooperative)
     coops = db.session.execute(
         select(Cooperative.slug, Cooperative.legal_name)
         .where(Cooperative.slug.in_(coop_slugs))
@@ -124,9 +114,9 @@ def _facet_choices(
     }
 
 
-def _plain_choices(lang: str) -> dict[str, list[Choice]]:
+def _plain_choices(filters: SearchFilters, lang: str) -> dict[str, list[Choice]]:
     """The listing's menus without counts (when the index is unavailable)."""
-    listing = queries.listing_choices()
+    listing = queries.listing_choices(filters.cooperative)
     return {
         "category": [(c.slug, c.name(lang).text, None) for c, _ in listing["category_choices"]],
         "region": [(code, r.name(lang), None) for code, r in listing["region_choices"].items()],
@@ -152,13 +142,13 @@ def _database_search(filters: SearchFilters, lang: str) -> str:
     typed = words(filters.q)[:MAX_WORDS]
     for word in typed:
         query = query.where(_name_contains(word))
-    page = db.paginate(query, page=filters.page, per_page=queries.PAGE_SIZE, error_out=False)
+    page = paginate_cards(query, filters.page, queries.PAGE_SIZE)
     return render_template(
         "catalog/search.html",
         filters=filters,
         page=page,
         result=SearchResult(unreadable=not typed),
-        choices=_plain_choices(lang),
+        choices=_plain_choices(filters, lang),
         degraded=True,
     )
 
@@ -174,7 +164,7 @@ def search():
             filters=filters,
             page=None,
             result=None,
-            categories=queries.leaf_categories_with_products(),
+            categories=queries.menu_categories(),
         )
     try:
         result = get_backend().search(filters.q, lang, filters, filters.page, queries.PAGE_SIZE)
@@ -185,7 +175,9 @@ def search():
             error,
         )
         return _database_search(filters, lang)
-    page = ResultPage(_in_rank_order(result.ids), filters.page, queries.PAGE_SIZE, result.total)
+    # The hits' cards in the index's order (an id the database hides is skipped).
+    hits = cards_by_ids(result.ids, queries.visible_products())
+    page = ResultPage(hits, filters.page, queries.PAGE_SIZE, result.total)
     return render_template(
         "catalog/search.html",
         filters=filters,
@@ -193,8 +185,8 @@ def search():
         result=result,
         choices=_facet_choices(result.facets, filters, lang)
         if result.facets
-        else _plain_choices(lang),
-        categories=[] if result.total else queries.leaf_categories_with_products(),
+        else _plain_choices(filters, lang),
+        categories=[] if result.total else queries.menu_categories(),
     )
 
 

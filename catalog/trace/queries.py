@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from producers.models import Cooperative, CooperativeStatus
@@ -46,20 +46,27 @@ def public_lot(public_id: str) -> Lot | None:
     )
 
 
-def lots_on_sale(product: Product) -> list[Lot]:
-    """Lots of the product's active variants with units left, newest first, in one query."""
-    return list(
-        db.session.scalars(
-            select(Lot)
-            .join(Lot.variant)
-            .where(
-                Variant.product_id == product.id,
-                Variant.active.is_(True),
-                Lot.quantity_remaining > 0,
-            )
-            .order_by(Lot.produced_on.desc().nulls_last(), Lot.id.desc())
+#: Lots a product's page lists: the newest on sale (a product sold for years
+#: may have dozens); the others are counted. Each lot's page stays reachable
+#: from its label's QR code.
+LOTS_SHOWN = 10
+
+
+def lots_on_sale(product: Product) -> tuple[list[Lot], int]:
+    """The newest ``LOTS_SHOWN`` lots of the product's active variants with units left,
+    and how many such lots there are, in one query."""
+    rows = db.session.execute(
+        select(Lot, func.count().over())
+        .join(Lot.variant)
+        .where(
+            Variant.product_id == product.id,
+            Variant.active.is_(True),
+            Lot.quantity_remaining > 0,
         )
-    )
+        .order_by(Lot.produced_on.desc().nulls_last(), Lot.id.desc())
+        .limit(LOTS_SHOWN)
+    ).all()
+    return [lot for lot, _total in rows], rows[0][1] if rows else 0
 
 
 @dataclass

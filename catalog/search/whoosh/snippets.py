@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 from typing import Any
 
 from whoosh import highlight
@@ -47,6 +48,65 @@ class _MarkFormatter(highlight.Formatter):
 
 _FORMATTER = _MarkFormatter()
 _FRAGMENTER = highlight.ContextFragmenter(maxchars=160, surround=50)
+_SCORER = highlight.BasicFragmentScorer()
+
+
+@lru_cache(maxsize=512)
+def _words(text: str, lang: str) -> tuple[tuple[tuple[str, int, int, float], ...], frozenset[str]]:
+    """A description's words as its field's analyzer cuts them (term, start, end, boost),
+    and the set of its terms.
+
+    Analysing the description again was most of a results page's time (24
+    descriptions of about a hundred words, five filters each); a page's
+    products come back for the next searches, so each text is analysed once.
+    """
+    words = tuple(
+        (t.text, t.startchar, t.endchar, t.boost)
+        for t in ANALYZERS[lang](text, chars=True, mode="query", removestops=False)
+    )
+    return words, frozenset(word[0] for word in words)
+
+
+class _Word:
+    """One word for Whoosh's fragmenter and formatter (what they read of a ``Token``)."""
+
+    __slots__ = ("boost", "endchar", "matched", "startchar", "text")
+
+    def __init__(self, text: str, startchar: int, endchar: int, boost: float, matched: bool):
+        self.text, self.startchar, self.endchar = text, startchar, endchar
+        self.boost, self.matched = boost, matched
+
+    def copy(self) -> _Word:
+        return _Word(self.text, self.startchar, self.endchar, self.boost, self.matched)
+
+
+def _marked(words: tuple[tuple[str, int, int, float], ...], terms: frozenset[str]):
+    """The words as tokens, ``matched`` when in ``terms``.
+
+    As Whoosh's analyzers do, one token object is reused for the words that
+    do not match: the fragmenter keeps copies of the matched ones only.
+    """
+    spare = _Word("", 0, 0, 1.0, False)
+    for text, startchar, endchar, boost in words:
+        if text in terms:
+            yield _Word(text, startchar, endchar, boost, True)
+        else:
+            spare.text, spare.startchar, spare.endchar, spare.boost = (
+                text,
+                startchar,
+                endchar,
+                boost,
+            )
+            yield spare
+
+
+def _highlight(text: str, terms: frozenset[str], lang: str) -> str:
+    """``whoosh.highlight.highlight`` (top 2 passages, in text order) on the cached words."""
+    words, present = _words(text, lang)
+    if terms.isdisjoint(present):
+        return ""  # no passage to show: Whoosh's answer without reading every word
+    fragments = _FRAGMENTER.fragment_tokens(text, _marked(words, terms))
+    return _FORMATTER(text, highlight.top_fragments(fragments, 2, _SCORER, highlight.FIRST, 1))
 
 
 def description_snippet(
@@ -57,9 +117,7 @@ def description_snippet(
         name = f"description_{candidate}"
         text, wanted = stored.get(name) or "", terms.get(name)
         if text and wanted:
-            html = highlight.highlight(
-                text, frozenset(wanted), ANALYZERS[candidate], _FRAGMENTER, _FORMATTER, top=2
-            )
+            html = _highlight(text, frozenset(wanted), candidate)
             if html:
                 return Snippet(html, candidate)
     return None

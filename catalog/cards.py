@@ -1,0 +1,195 @@
+"""Product cards: what a card shows, read with a few column queries, no ORM objects.
+
+The home page, the listing, a cooperative's page and search results show up
+to 24 cards. Loading them as ``Product`` objects with their translations,
+variants, images, cooperative (and its translated stories), category and
+certificates built hundreds of ORM objects per page for a name, a picture,
+a price and two labels. A card reads instead:
+
+- its row, with the page's own query (``card_rows``): id, slug, lowest price,
+  stock, the cooperative's name and region;
+- then, for the page's products, four queries of plain rows (``load_cards``):
+  names, the sellable variants' count, the first picture, the certificates'
+  kinds.
+
+The statements do not grow with the number of cards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import Select, func, select
+
+from producers.models import Cooperative
+from shop.extensions import db
+from shop.i18n import Localized, pick
+from shop.regions import Region, regions
+
+from .models import (
+    Certification,
+    CertificationKind,
+    Product,
+    ProductImage,
+    ProductTranslation,
+    Variant,
+    product_certification,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CardImage:
+    """A product's first picture: what ``image_src``/``image_srcset`` read of a ``ProductImage``."""
+
+    key: str
+    width: int
+    height: int
+    widths: str
+
+
+@dataclass(slots=True)
+class ProductCard:
+    """One product as its card shows it (the card template's ``product``)."""
+
+    id: int
+    slug: str
+    min_price_cents: int | None
+    stock_total: int
+    cooperative_name: str
+    region_code: int
+    names: dict[str, str | None] = field(default_factory=dict)
+    variant_count: int = 0
+    #: The first picture only (a list, like ``Product.images``, for the template).
+    images: list[CardImage] = field(default_factory=list)
+    #: The kinds of its certificates, each once, in the order they were added.
+    certification_kinds: list[CertificationKind] = field(default_factory=list)
+
+    def name(self, lang: str) -> Localized:
+        """The product's name in ``lang`` or its fallback (as ``Product.name``)."""
+        return pick(self.names, lang)
+
+    @property
+    def in_stock(self) -> bool:
+        """True when a sellable variant has stock (``stock_total`` sums them)."""
+        return self.stock_total > 0
+
+    @property
+    def region(self) -> Region:
+        """The cooperative's region."""
+        return regions()[self.region_code]
+
+
+#: The columns of a card that the page's own query reads.
+CARD_COLUMNS = (
+    Product.id,
+    Product.slug,
+    Product.min_price_cents,
+    Product.stock_total,
+    Cooperative.legal_name,
+    Cooperative.region_code,
+)
+
+
+def card_rows(query: Select) -> Select:
+    """``query`` (visible products, joined to their cooperative) reading a card's columns."""
+    return query.with_only_columns(*CARD_COLUMNS)
+
+
+def load_cards(rows: Iterable[Any]) -> list[ProductCard]:
+    """Cards for rows of ``card_rows``, in their order, completed in four queries."""
+    cards = [
+        ProductCard(product_id, slug, price, stock, cooperative, region)
+        for product_id, slug, price, stock, cooperative, region in rows
+    ]
+    if not cards:
+        return cards
+    by_id = {card.id: card for card in cards}
+    ids = list(by_id)
+    for product_id, locale, name in db.session.execute(
+        select(
+            ProductTranslation.product_id, ProductTranslation.locale, ProductTranslation.name
+        ).where(ProductTranslation.product_id.in_(ids))
+    ):
+        by_id[product_id].names[locale] = name
+    for product_id, count in db.session.execute(
+        select(Variant.product_id, func.count())
+        .where(
+            Variant.product_id.in_(ids),
+            Variant.active.is_(True),
+            Variant.price_cents > 0,
+        )
+        .group_by(Variant.product_id)
+    ):
+        by_id[product_id].variant_count = count
+    for product_id, key, width, height, widths in db.session.execute(
+        select(
+            ProductImage.product_id,
+            ProductImage.key,
+            ProductImage.width,
+            ProductImage.height,
+            ProductImage.widths,
+        )
+        .where(ProductImage.product_id.in_(ids))
+        .order_by(ProductImage.product_id, ProductImage.position, ProductImage.id)
+    ):
+        card = by_id[product_id]
+        if not card.images:
+            card.images.append(CardImage(key, width, height, widths))
+    for product_id, kind in db.session.execute(
+        select(product_certification.c.product_id, Certification.kind)
+        .join(Certification, Certification.id == product_certification.c.certification_id)
+        .where(product_certification.c.product_id.in_(ids))
+        .order_by(Certification.id)
+    ):
+        kinds = by_id[product_id].certification_kinds
+        if kind not in kinds:
+            kinds.append(kind)
+    return cards
+
+
+def cards_of(query: Select, limit: int) -> list[ProductCard]:
+    """The first ``limit`` cards of ``query`` (visible products, sorted)."""
+    return load_cards(db.session.execute(card_rows(query).limit(limit)))
+
+
+def cards_by_ids(ids: Sequence[int], visible: Select) -> list[ProductCard]:
+    """Cards of ``ids`` in that order, among the products ``visible`` selects.
+
+    An id that ``visible`` leaves out (a product the search index still has
+    but the shop no longer shows) is skipped.
+    """
+    if not ids:
+        return []
+    cards = load_cards(db.session.execute(card_rows(visible.where(Product.id.in_(ids)))))
+    by_id = {card.id: card for card in cards}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+class CardPagination(SelectPagination):
+    """Flask-SQLAlchemy's pagination of a products query, whose items are cards.
+
+    The page's rows come with a card's columns, and the total counts the
+    products' ids (not every column of every product).
+    """
+
+    def _query_items(self) -> list[Any]:
+        query = card_rows(self._query_args["select"])
+        return load_cards(
+            self._query_args["session"].execute(
+                query.limit(self.per_page).offset(self._query_offset)
+            )
+        )
+
+    def _query_count(self) -> int:
+        ids = self._query_args["select"].with_only_columns(Product.id).order_by(None).subquery()
+        return self._query_args["session"].scalar(select(func.count()).select_from(ids)) or 0
+
+
+def paginate_cards(query: Select, page: int, per_page: int) -> CardPagination:
+    """A page of cards of ``query`` (visible products, sorted), like ``db.paginate``."""
+    return CardPagination(
+        select=query, session=db.session, page=page, per_page=per_page, error_out=False
+    )
