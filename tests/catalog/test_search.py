@@ -11,6 +11,12 @@ from catalog.models import ProductStatus
 from shop.extensions import db
 
 
+@pytest.fixture
+def app_config(search_backend):
+    """Every test here runs on both search backends (PostgreSQL when the tests do)."""
+    return {"SEARCH_BACKEND": search_backend}
+
+
 def slugs(html: str) -> list[str]:
     """Product slugs linked from product cards, in page order."""
     return re.findall(r'class="product-card-link" href="/\w\w/products/([\w-]+)"', html)

@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from sqlalchemy import update
 
 from catalog.models import Certification, ProductStatus, ProductTranslation, Variant
@@ -15,6 +16,13 @@ from catalog.queries import Filters
 from catalog.search import get_backend
 from producers.models import CooperativeStatus
 from shop.extensions import db
+
+
+@pytest.fixture
+def app_config(search_backend):
+    """Every test here runs on both search backends (PostgreSQL when the tests do)."""
+    return {"SEARCH_BACKEND": search_backend}
+
 
 ROOT = Path(__file__).resolve().parents[2]
 

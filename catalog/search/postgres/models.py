@@ -1,0 +1,109 @@
+"""The tables the PostgreSQL backend searches, written in the catalogue's own transactions.
+
+``search_document`` holds one row per product a shopper may see: its
+per-language ``tsvector`` columns (PostgreSQL's ``arabic``, ``french`` and
+``english`` configurations, fed with text normalised in Python first), its
+transliterations, codes, facet and sort values, and the names and
+descriptions that suggestions and snippets show. ``search_term`` is the
+vocabulary typos are matched against (``pg_trgm``).
+
+The tables are part of every database's schema, so that one set of models and
+migrations serves both; on SQLite they stay empty (the Whoosh backend is the
+only one there) and the ``tsvector`` columns are plain text. The indexes that
+only PostgreSQL has (GIN, trigram GiST) are marked :func:`postgresql_only`:
+``create_all`` skips them elsewhere and ``flask db check`` does not look for them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import DDL, JSON, BigInteger, Boolean, Index, Integer, String, Text, event
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shop.extensions import db
+
+#: A list of strings: an array on PostgreSQL, JSON (unused) elsewhere.
+TEXTS = ARRAY(Text()).with_variant(JSON(), "sqlite")
+#: A text search vector on PostgreSQL, text (unused) elsewhere.
+VECTOR = TSVECTOR().with_variant(Text(), "sqlite")
+
+
+def postgresql_only(index: Index) -> Index:
+    """An index created on PostgreSQL only (``migrations/env.py`` reads ``info``)."""
+    index.info["only_on"] = "postgresql"
+    return index.ddl_if(dialect="postgresql")
+
+
+class SearchDocument(db.Model):
+    """What the PostgreSQL search knows of one visible product."""
+
+    __tablename__ = "search_document"
+    __table_args__ = (
+        *(
+            postgresql_only(Index(f"ix_search_document_{name}", name, postgresql_using="gin"))
+            for name in ("tsv_ar", "tsv_fr", "tsv_en", "translit", "codes")
+        ),
+    )
+
+    #: The product's id (no foreign key: like any search index, rows follow
+    #: products through the sync, and a missing product is simply skipped).
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    slug: Mapped[str] = mapped_column(String(120))
+    name_ar: Mapped[str] = mapped_column(Text, default="")
+    name_fr: Mapped[str] = mapped_column(Text, default="")
+    name_en: Mapped[str] = mapped_column(Text, default="")
+    description_ar: Mapped[str] = mapped_column(Text, default="")
+    description_fr: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    #: Facets, filters and sorts.
+    category: Mapped[str] = mapped_column(String(80))
+    category_path: Mapped[list[str]] = mapped_column(TEXTS)
+    region: Mapped[int] = mapped_column(Integer)
+    certifications: Mapped[list[str]] = mapped_column(TEXTS)
+    cooperative: Mapped[str] = mapped_column(String(80))
+    price_cents: Mapped[int] = mapped_column(Integer)
+    in_stock: Mapped[bool] = mapped_column(Boolean)
+    published: Mapped[int] = mapped_column(BigInteger)
+    #: SKUs and GTINs, lower-cased.
+    codes: Mapped[list[str]] = mapped_column(TEXTS)
+    #: Name (A), category (B), region (C), description, cooperative and
+    #: certification (D) in each language, stemmed by its configuration.
+    tsv_ar: Mapped[str | None] = mapped_column(VECTOR)
+    tsv_fr: Mapped[str | None] = mapped_column(VECTOR)
+    tsv_en: Mapped[str | None] = mapped_column(VECTOR)
+    #: Latin spellings of the Arabic name ("argan", "amlou"), unstemmed (A).
+    translit: Mapped[str | None] = mapped_column(VECTOR)
+
+
+class SearchTerm(db.Model):
+    """A word of the products' names, categories, regions or transliterations.
+
+    The vocabulary typos are matched against: only added to as products are
+    indexed (a word a product lost stays until ``flask search reindex``).
+    """
+
+    __tablename__ = "search_term"
+    __table_args__ = (
+        postgresql_only(
+            Index(
+                "ix_search_term_folded",
+                "folded",
+                postgresql_using="gist",
+                postgresql_ops={"folded": "gist_trgm_ops"},
+            )
+        ),
+    )
+
+    #: As shown in "did you mean": lower case, Arabic letters normalised, accents kept.
+    word: Mapped[str] = mapped_column(Text, primary_key=True)
+    #: Without accents, as typos are measured.
+    folded: Mapped[str] = mapped_column(Text)
+
+
+# The trigram operators exist once the extension does (a migration creates it
+# too; this is for ``create_all``, as the tests build their schema).
+event.listen(
+    SearchTerm.__table__,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)
