@@ -111,7 +111,7 @@ class Terms:
 
 @dataclass
 class Clause:
-    """Where one typed word may match, and the words it stands for (for snippets)."""
+    """Where one typed word may match, and its words a description may hold (snippets)."""
 
     exact: Terms = field(default_factory=Terms)
     typo: Terms = field(default_factory=Terms)
@@ -161,8 +161,9 @@ class Builder:
             clause.exact.add(lang, conjunction(self.lexemes(lang, form)))
         clause.exact.add("translit", conjunction(self.lexemes("translit", word.latin)))
         if fuzzy and typo_distance(word.raw):
+            # Typos match names, categories and regions only: never highlighted
+            # in descriptions (``words``), as with Whoosh.
             for candidate in self.typos.get(word.folded, ()):
-                clause.words.add(candidate)
                 for lang in LANGS:
                     lexemes = self.lexemes(lang, normalised(candidate, lang))
                     clause.typo.add(lang, conjunction(lexemes, TYPO_WEIGHTS))
