@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import exists, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 
 from shop.extensions import db
@@ -34,6 +34,7 @@ from .query import (
     Word,
     analyse,
     clause_match,
+    described,
     match,
     parse,
     score,
@@ -165,8 +166,9 @@ class PostgresBackend:
         def run(query: tuple[list[Clause], bool]) -> Found:
             clauses, every_word = query
             condition = match(clauses, text, every_word)
+            ranking = score(clauses, text, lang)
             return results(
-                connection, condition, score(clauses, text, lang), filters, page, per_page
+                connection, condition, ranking, filters, page, per_page, described(clauses)
             )
 
         step = best_match(build, run)
@@ -190,9 +192,18 @@ class PostgresBackend:
         builder = Builder(connection)
         builder.load(parsed)
         targets = [*parsed, *(w.unelided for w in parsed if w.unelided)]
-        flags = connection.execute(
-            select(*(exists().where(clause_match(builder.word_clause(w, False))) for w in targets))
-        ).one()
+        # Counts, not EXISTS: a LIMIT 1 plan reads the whole table for a word
+        # found nowhere (the planner hopes for an early row), a count uses the index.
+        doc = SearchDocument.__table__
+        counts = [
+            select(func.count())
+            .select_from(doc)
+            .where(clause_match(builder.word_clause(w, False)))
+            .scalar_subquery()
+            > 0
+            for w in targets
+        ]
+        flags = connection.execute(select(*counts)).one()
         n = len(parsed)
         known = {w.raw for w, flag in zip(targets[:n], flags[:n], strict=True) if flag}
         halves = {w.raw for w, flag in zip(targets[n:], flags[n:], strict=True) if flag}

@@ -13,18 +13,20 @@ from collections.abc import Iterable
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, literal_column, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Text, bindparam, cast, delete, func, literal_column, select, text
+from sqlalchemy.dialects.postgresql import TSVECTOR, insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
 from ..analysis import LANGS, fold, transliterate
 from ..backend import ProductDocument
 from .models import SearchDocument, SearchTerm
-from .text import CONFIGS, SIMPLE, SURFACE, normalised
+from .text import CONFIGS, SIMPLE, SURFACE, normalised, operand
 
 DOC = SearchDocument.__table__
 TERM = SearchTerm.__table__
+#: The ranking's vectors (by language, and the transliterations).
+VECTOR_COLUMNS = {"ar": "tsv_ar", "fr": "tsv_fr", "en": "tsv_en", "translit": "translit"}
 #: Documents written per statement during a rebuild.
 BATCH = 500
 #: Each weight's texts: name (A), category (B), region (C), the rest (D).
@@ -49,18 +51,30 @@ def _vector(config: str, parts: dict[str, str]) -> ColumnElement[Any]:
 
 
 def _upsert():
-    values: dict[str, Any] = {
-        column.name: bindparam(column.name)
-        for column in DOC.columns
-        if not column.name.startswith("tsv_") and column.name != "translit"
-    }
-    for lang in LANGS:
-        values[f"tsv_{lang}"] = _vector(CONFIGS[lang], {w: f"{w}_{lang}" for w in WEIGHTS})
-    values["translit"] = _vector(SIMPLE, {"A": "translit_words"})
-    statement = insert(DOC).values(values)
+    """``INSERT … SELECT`` of one document (executemany), replacing its old row.
+
+    The inner select computes the vectors once; the outer one adds ``terms``,
+    their concatenation with the codes, as it stores them.
+    """
+    plain = [column.name for column in DOC.columns if column.type.__visit_name__ != "TSVECTOR"]
+    vectors = {lang: _vector(CONFIGS[lang], {w: f"{w}_{lang}" for w in WEIGHTS}) for lang in LANGS}
+    vectors["translit"] = _vector(SIMPLE, {"A": "translit_words"})
+    inner = select(
+        *(bindparam(name, type_=DOC.c[name].type).label(name) for name in plain),
+        *(vector.label(VECTOR_COLUMNS[key]) for key, vector in vectors.items()),
+        cast(bindparam("code_terms", type_=Text()), TSVECTOR).label("codes"),
+    ).subquery("document")
+    terms = inner.c[VECTOR_COLUMNS["ar"]]
+    for key in ("fr", "en", "translit"):
+        terms = terms.op("||")(inner.c[VECTOR_COLUMNS[key]])
+    names = [*plain, *VECTOR_COLUMNS.values(), "terms"]
+    source = select(
+        *(inner.c[name] for name in names[:-1]), terms.op("||")(inner.c.codes).label("terms")
+    )
+    statement = insert(DOC).from_select(names, source)
     return statement.on_conflict_do_update(
         index_elements=[DOC.c.id],
-        set_={name: statement.excluded[name] for name in values if name != "id"},
+        set_={name: statement.excluded[name] for name in names if name != "id"},
     )
 
 
@@ -82,7 +96,8 @@ def row(doc: ProductDocument) -> dict[str, Any]:
         "price_cents": doc.price_cents,
         "in_stock": doc.in_stock,
         "published": doc.published,
-        "codes": sorted({code.lower() for code in doc.codes}),
+        # Weighted like names, so that a code ranks as a name does.
+        "code_terms": " ".join(sorted({operand("#" + c.lower()) + ":1A" for c in doc.codes})),
         "translit_words": transliterate(doc.names.get("ar", "")),
     }
     for lang in LANGS:

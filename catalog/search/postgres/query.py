@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, and_, case, cast, false, func, literal, literal_column, or_
-from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
+from sqlalchemy import cast, false, func, literal, literal_column
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
@@ -34,6 +34,7 @@ from .text import (
     first,
     folded_surface,
     normalised,
+    operand,
 )
 
 DOC = SearchDocument.__table__
@@ -45,8 +46,9 @@ VECTORS = {"ar": DOC.c.tsv_ar, "fr": DOC.c.tsv_fr, "en": DOC.c.tsv_en, "translit
 RANK_WEIGHTS = literal_column("'{0.25, 0.3, 0.5, 1.0}'::float4[]")
 #: Weights a typo may match in: names, categories and regions, as with Whoosh.
 TYPO_WEIGHTS = "ABC"
-#: A matching code counts like a name.
-CODE_SCORE = 1.0
+#: Transliterations are all weighted A: their operands ask for A, so that in
+#: ``terms`` (every language together) they match names, never descriptions.
+TRANSLIT_WEIGHT = "A"
 #: Stemmers for snippets (the Whoosh analysis: snippets are highlighted in Python).
 STEMMED = {lang: language_analyzer(lang) for lang in LANGS}
 
@@ -117,12 +119,15 @@ class Clause:
     typo: Terms = field(default_factory=Terms)
     codes: set[str] = field(default_factory=set)
     words: set[str] = field(default_factory=set)
+    #: The words' lexemes in descriptions (weight D), to find the snippets' languages.
+    described: Terms = field(default_factory=Terms)
 
     def update(self, other: Clause, as_typo: bool = False) -> None:
         (self.typo if as_typo else self.exact).update(other.exact)
         self.typo.update(other.typo)
         self.codes |= other.codes
         self.words |= other.words
+        self.described.update(other.described)
 
 
 class Builder:
@@ -159,7 +164,10 @@ class Builder:
         clause = Clause(codes={word.raw.lower()}, words={word.raw})
         for lang, form in word.forms.items():
             clause.exact.add(lang, conjunction(self.lexemes(lang, form)))
-        clause.exact.add("translit", conjunction(self.lexemes("translit", word.latin)))
+            clause.described.add(lang, conjunction(self.lexemes(lang, form), "D"))
+        clause.exact.add(
+            "translit", conjunction(self.lexemes("translit", word.latin), TRANSLIT_WEIGHT)
+        )
         if fuzzy and typo_distance(word.raw):
             # Typos match names, categories and regions only: never highlighted
             # in descriptions (``words``), as with Whoosh.
@@ -168,7 +176,8 @@ class Builder:
                     lexemes = self.lexemes(lang, normalised(candidate, lang))
                     clause.typo.add(lang, conjunction(lexemes, TYPO_WEIGHTS))
                 clause.typo.add(
-                    "translit", conjunction(self.lexemes("translit", first(LATIN, candidate)))
+                    "translit",
+                    conjunction(self.lexemes("translit", first(LATIN, candidate)), TRANSLIT_WEIGHT),
                 )
         if fuzzy and word.unelided:
             # "dargan" may be "d'argan": its second half counts like a typo match.
@@ -191,7 +200,7 @@ class Builder:
                     clause.exact.add(lang, conjunction([start], "A", prefix=True))
         latin = first(LATIN, raw)
         if len(latin) >= MIN_PREFIX:
-            clause.exact.add("translit", conjunction([latin], prefix=True))
+            clause.exact.add("translit", conjunction([latin], TRANSLIT_WEIGHT, prefix=True))
         return clause
 
     def typing_clause(self, raw: str, fuzzy: bool) -> Clause:
@@ -223,66 +232,85 @@ def tsquery(value: str) -> ColumnElement[Any]:
     return cast(literal(value), TSQUERY)
 
 
-def texts(values: Iterable[str]) -> ColumnElement[Any]:
-    """A ``text[]`` parameter."""
-    return literal(sorted(values), ARRAY(Text()))
+def code_operand(code: str) -> str:
+    """A SKU or GTIN as ``terms`` holds it."""
+    return operand("#" + code)
+
+
+def clause_query(clause: Clause) -> str:
+    """Any of the clause's operands, in any language, the transliterations or the codes."""
+    operands = {code_operand(code) for code in clause.codes}
+    for terms in (clause.exact, clause.typo):
+        for items in terms.by_column.values():
+            operands |= items
+    return "(" + " | ".join(sorted(operands)) + ")"
+
+
+def whole_code(text: str) -> str | None:
+    """The whole text as a SKU or GTIN (None when it cannot be one)."""
+    code = text.strip().lower()
+    return code if code and len(code) <= 64 and " " not in code else None
 
 
 def clause_match(clause: Clause) -> ColumnElement[bool]:
-    """The clause's word found in any tsvector column or code."""
-    conditions: list[ColumnElement[bool]] = []
-    for column, vector in VECTORS.items():
-        operands = clause.exact.by_column.get(column, set()) | clause.typo.by_column.get(
-            column, set()
-        )
-        if operands:
-            conditions.append(vector.op("@@")(tsquery(" | ".join(sorted(operands)))))
-    if clause.codes:
-        conditions.append(DOC.c.codes.overlap(texts(clause.codes)))
-    return or_(*conditions) if conditions else false()
-
-
-def code_match(text: str) -> ColumnElement[bool] | None:
-    """The whole text as a SKU or GTIN (None when it cannot be one)."""
-    code = text.strip().lower()
-    if code and len(code) <= 64 and " " not in code:
-        return DOC.c.codes.contains(texts([code]))
-    return None
+    """The clause's word found in any language, the transliterations or the codes."""
+    return DOC.c.terms.op("@@")(tsquery(clause_query(clause)))
 
 
 def match(clauses: list[Clause], text: str, every_word: bool) -> ColumnElement[bool]:
-    """All (or any) clauses, or the whole text as a code."""
-    combined = (and_ if every_word else or_)(*map(clause_match, clauses)) if clauses else false()
-    code = code_match(text)
-    return or_(combined, code) if code is not None else combined
+    """All (or any) clauses, or the whole text as a code: one ``tsquery`` on ``terms``."""
+    query = (" & " if every_word else " | ").join(map(clause_query, clauses))
+    code = whole_code(text)
+    if code is not None:
+        query = f"({query}) | {code_operand(code)}" if query else code_operand(code)
+    return DOC.c.terms.op("@@")(tsquery(query)) if query else false()
 
 
 def score(clauses: list[Clause], text: str, page_lang: str) -> ColumnElement[float]:
     """Cover density of the matched words, weighted by field; the page's language
-    counts double, typos half; a matching code counts like a name."""
-    exact, typo, codes = Terms(), Terms(), set()
+    counts double, typos half; a matching code counts like a name (its weight).
+
+    Cover density over ``terms`` (every language at once) is the sum of each
+    language's, so one call ranks them all; the page's language is ranked
+    once more (its boost less one).
+    """
+    exact, typo = Terms(), Terms()
     for clause in clauses:
         exact.update(clause.exact)
         typo.update(clause.typo)
-        codes |= clause.codes
-    code = text.strip().lower()
-    if code and " " not in code:
-        codes.add(code)
+        # Codes are in ``terms``, weighted like names.
+        for code in clause.codes:
+            exact.add("codes", code_operand(code))
+    code = whole_code(text)
+    if code is not None:
+        exact.add("codes", code_operand(code))
     parts: list[ColumnElement[Any]] = []
-    for column, vector in VECTORS.items():
-        boost = PAGE_LANG_BOOST if column == page_lang else 1.0
-        for terms, weight in ((exact, boost), (typo, boost * TYPO_WEIGHT)):
-            query = terms.query(column)
+    for terms, weight in ((exact, 1.0), (typo, TYPO_WEIGHT)):
+        everywhere = Terms({"all": set().union(*terms.by_column.values())})
+        for vector, query, boost in (
+            (DOC.c.terms, everywhere.query("all"), weight),
+            (VECTORS[page_lang], terms.query(page_lang), weight * (PAGE_LANG_BOOST - 1)),
+        ):
             if query:
-                parts.append(func.ts_rank_cd(RANK_WEIGHTS, vector, tsquery(query)) * weight)
-    if codes:
-        parts.append(case((DOC.c.codes.overlap(texts(codes)), CODE_SCORE), else_=0.0))
+                parts.append(func.ts_rank_cd(RANK_WEIGHTS, vector, tsquery(query)) * boost)
     if not parts:
         return literal(0.0)
     total = parts[0]
     for part in parts[1:]:
         total = total + part
     return total
+
+
+def described(clauses: list[Clause]) -> dict[str, ColumnElement[bool]]:
+    """Per language, whether a row's description (weight D) holds one of the words."""
+    terms = Terms()
+    for clause in clauses:
+        terms.update(clause.described)
+    return {
+        lang: VECTORS[lang].op("@@")(tsquery(query))
+        for lang in LANGS
+        if (query := terms.query(lang))
+    }
 
 
 def snippet_terms(clauses: list[Clause]) -> dict[str, set[str]]:

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, and_, any_, cast, func, literal, null, select, true, union_all
+from sqlalchemy import Text, and_, any_, case, cast, func, literal, null, select, true, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
@@ -87,8 +87,13 @@ def results(
     filters: Filters,
     page: int,
     per_page: int,
+    described: dict[str, ColumnElement[bool]] | None = None,
 ) -> Found:
-    """The page, the facet counts and the totals of one step, in one statement."""
+    """The page, the facet counts and the totals of one step, in one statement.
+
+    The page's descriptions come in the languages ``described`` says hold a
+    matched word (the others are not worth highlighting).
+    """
     keep = narrowings(filters)
     matches = (
         select(
@@ -142,10 +147,17 @@ def results(
         .offset((page - 1) * per_page)
         .subquery()
     )
+    described = described or {}
+    texts = [
+        case((described[lang], DOC.c[f"description_{lang}"]), else_=null())
+        if lang in described
+        else null()
+        for lang in LANGS
+    ]
     parts.append(
-        select(
-            *_row("hit", hits.c.id, hits.c.n, *(DOC.c[f"description_{lang}"] for lang in LANGS))
-        ).join_from(hits, DOC, DOC.c.id == hits.c.id)
+        select(*_row("hit", hits.c.id, hits.c.n, *texts)).join_from(
+            hits, DOC, DOC.c.id == hits.c.id
+        )
     )
     found = Found()
     hit_rows = []
