@@ -254,7 +254,7 @@ def bench_postgres(
 ) -> dict:
     """The PostgreSQL backend in a throw-away database: build, size, queries, baseline."""
     from catalog.search.postgres import PostgresBackend
-    from catalog.search.postgres.models import SearchDocument, SearchTerm
+    from catalog.search.postgres.models import DOCUMENTS, TERMS
     from shop import create_app
     from shop.extensions import db
 
@@ -264,7 +264,7 @@ def bench_postgres(
     )
     try:
         with app.app_context():
-            for table in (SearchTerm.__table__, SearchDocument.__table__):
+            for table in (TERMS, DOCUMENTS):
                 table.create(db.engine)  # with pg_trgm and the GIN and trigram indexes
             backend = PostgresBackend()
             start = time.perf_counter()

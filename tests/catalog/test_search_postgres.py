@@ -9,8 +9,6 @@ breaks that commit.
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 from flask import Flask
 from flask_sqlalchemy.session import Session as AppSession
@@ -21,7 +19,6 @@ from whoosh.filedb.filestore import RamStorage
 from catalog.queries import Filters
 from catalog.search import get_backend, make_backend
 from catalog.search.documents import DocumentBuilder
-from catalog.search.postgres import index
 from catalog.search.postgres.models import SearchDocument
 from catalog.search.postgres.typos import edit_distance
 from catalog.search.whoosh import WhooshBackend
@@ -173,25 +170,6 @@ def test_another_connection_sees_a_change_exactly_when_it_commits(app, make_prod
     assert seen_elsewhere("jujubier") == [] and seen_elsewhere("euphorbe") == [product.id]
     db.session.commit()
     assert seen_elsewhere("jujubier") == [product.id] and seen_elsewhere("euphorbe") == []
-
-
-def test_a_database_error_in_the_index_only_undoes_the_index(
-    app, make_product, monkeypatch, caplog
-):
-    product = make_product(name_fr="Couscous d'orge")
-
-    def failing(connection, docs):
-        connection.execute(text("SELECT 1 / 0"))
-
-    monkeypatch.setattr(index, "write", failing)
-    product.translation("fr").name = "Couscous de blé"
-    with caplog.at_level(logging.WARNING):
-        db.session.commit()
-    assert "Search index not updated" in caplog.text
-    db.session.expire_all()
-    # The catalogue committed; the index kept its last good row (reindex repairs it).
-    assert product.translation("fr").name == "Couscous de blé"
-    assert db.session.get(SearchDocument, product.id).name_fr == "Couscous d'orge"
 
 
 def test_reindex_rebuilds_the_tables_in_one_transaction(app, runner, make_product):

@@ -27,7 +27,7 @@ from ..backend import ProductDocument, SearchResult, SearchUnavailable, Suggesti
 from ..matching import best_match, typo_distance
 from ..whoosh.snippets import description_snippet
 from . import index
-from .models import SearchDocument
+from .models import DOCUMENTS
 from .query import (
     Builder,
     Clause,
@@ -142,7 +142,7 @@ class PostgresBackend:
 
     def snapshot(self) -> dict[int, tuple[int, bool]]:
         """Every indexed product's (price, in stock)."""
-        doc = SearchDocument.__table__
+        doc = DOCUMENTS
         rows = self._reader().execute(select(doc.c.id, doc.c.price_cents, doc.c.in_stock))
         return {product_id: (price, bool(stock)) for product_id, price, stock in rows}
 
@@ -151,7 +151,8 @@ class PostgresBackend:
     def search(
         self, text: str, lang: str, filters: Filters, page: int = 1, per_page: int = 24
     ) -> SearchResult:
-        """Exact words first; with typos when that finds little; any word last."""
+        """Whoosh's steps in SQL: one statement a step (page, facets, totals), the
+        vocabulary asked for typos only when the exact words found little."""
         parsed, typed = parse(text)
         if not parsed:
             return SearchResult(unreadable=not typed)
@@ -194,7 +195,7 @@ class PostgresBackend:
         targets = [*parsed, *(w.unelided for w in parsed if w.unelided)]
         # Counts, not EXISTS: a LIMIT 1 plan reads the whole table for a word
         # found nowhere (the planner hopes for an early row), a count uses the index.
-        doc = SearchDocument.__table__
+        doc = DOCUMENTS
         counts = [
             select(func.count())
             .select_from(doc)

@@ -20,11 +20,11 @@ from sqlalchemy.sql import ColumnElement
 
 from ..analysis import LANGS, fold, transliterate
 from ..backend import ProductDocument
-from .models import SearchDocument, SearchTerm
+from .models import DOCUMENTS, TERMS
 from .text import CONFIGS, SIMPLE, SURFACE, normalised, operand
 
-DOC = SearchDocument.__table__
-TERM = SearchTerm.__table__
+DOC = DOCUMENTS
+TERM = TERMS
 #: The ranking's vectors (by language, and the transliterations).
 VECTOR_COLUMNS = {"ar": "tsv_ar", "fr": "tsv_fr", "en": "tsv_en", "translit": "translit"}
 #: Documents written per statement during a rebuild.
@@ -40,10 +40,10 @@ WEIGHTS = {
 
 def _vector(config: str, parts: dict[str, str]) -> ColumnElement[Any]:
     """``setweight(to_tsvector(config, :part), weight) || …`` over the weights."""
-    regconfig = literal_column(f"'{config}'::regconfig")
+    regconfig: ColumnElement[Any] = literal_column(f"'{config}'::regconfig")
     vector: ColumnElement[Any] | None = None
     for weight, param in parts.items():
-        label = literal_column(f"'{weight}'::\"char\"")
+        label: ColumnElement[Any] = literal_column(f"'{weight}'::\"char\"")
         part = func.setweight(func.to_tsvector(regconfig, bindparam(param)), label)
         vector = part if vector is None else vector.op("||")(part)
     assert vector is not None

@@ -17,11 +17,13 @@ only PostgreSQL has (GIN, trigram GiST) are marked :func:`postgresql_only`:
 
 from __future__ import annotations
 
-from sqlalchemy import DDL, JSON, BigInteger, Boolean, Index, Integer, String, Text, event
+from typing import cast
+
+from sqlalchemy import DDL, JSON, BigInteger, Boolean, Index, Integer, String, Table, Text, event
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.extensions import db
+from shop.extensions import Model
 
 #: A list of strings: an array on PostgreSQL, JSON (unused) elsewhere.
 TEXTS = ARRAY(Text()).with_variant(JSON(), "sqlite")
@@ -35,7 +37,7 @@ def postgresql_only(index: Index) -> Index:
     return index.ddl_if(dialect="postgresql")
 
 
-class SearchDocument(db.Model):
+class SearchDocument(Model):
     """What the PostgreSQL search knows of one visible product."""
 
     __tablename__ = "search_document"
@@ -84,7 +86,7 @@ class SearchDocument(db.Model):
     terms: Mapped[str | None] = mapped_column(VECTOR)
 
 
-class SearchTerm(db.Model):
+class SearchTerm(Model):
     """A word of the products' names, categories, regions or transliterations.
 
     The vocabulary typos are matched against: only added to as products are
@@ -109,6 +111,10 @@ class SearchTerm(db.Model):
     folded: Mapped[str] = mapped_column(Text)
 
 
+#: The tables themselves, for Core statements.
+DOCUMENTS = cast(Table, SearchDocument.__table__)
+TERMS = cast(Table, SearchTerm.__table__)
+
 #: No statistics on ``terms``: the planner then takes a search to be selective
 #: and always uses the GIN index. With statistics, a word in a fifth of the
 #: products tipped it into reading the whole table, three times slower, as
@@ -119,12 +125,12 @@ NO_TERMS_STATISTICS = "ALTER TABLE search_document ALTER COLUMN terms SET STATIS
 # (the tests build their schema with it): the trigram operators exist once
 # the extension does, and ``terms`` has no statistics.
 event.listen(
-    SearchTerm.__table__,
+    TERMS,
     "before_create",
     DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
 )
 event.listen(
-    SearchDocument.__table__,
+    DOCUMENTS,
     "after_create",
     DDL(NO_TERMS_STATISTICS).execute_if(dialect="postgresql"),
 )

@@ -23,7 +23,7 @@ from sqlalchemy.sql import ColumnElement
 from ..analysis import LANGS, language_analyzer, unelide, words
 from ..backend import MAX_WORD_LENGTH, MAX_WORDS
 from ..matching import MIN_PREFIX, PAGE_LANG_BOOST, TYPO_WEIGHT, split_typed, typo_distance
-from .models import SearchDocument
+from .models import DOCUMENTS
 from .text import (
     CONFIGS,
     LATIN,
@@ -37,13 +37,13 @@ from .text import (
     operand,
 )
 
-DOC = SearchDocument.__table__
+DOC = DOCUMENTS
 #: The tsvector columns, by language (and the transliterations).
 VECTORS = {"ar": DOC.c.tsv_ar, "fr": DOC.c.tsv_fr, "en": DOC.c.tsv_en, "translit": DOC.c.translit}
 #: ts_rank_cd's weights of D, C, B, A, Whoosh's field boosts over 4: description 1
 #: (and, sharing its weight, cooperative and certification, 1.5 in Whoosh),
 #: region 1.2, category 2, name 4.
-RANK_WEIGHTS = literal_column("'{0.25, 0.3, 0.5, 1.0}'::float4[]")
+RANK_WEIGHTS: ColumnElement[Any] = literal_column("'{0.25, 0.3, 0.5, 1.0}'::float4[]")
 #: Weights a typo may match in: names, categories and regions, as with Whoosh.
 TYPO_WEIGHTS = "ABC"
 #: Transliterations are all weighted A: their operands ask for A, so that in
@@ -279,8 +279,8 @@ def score(clauses: list[Clause], text: str, page_lang: str) -> ColumnElement[flo
         exact.update(clause.exact)
         typo.update(clause.typo)
         # Codes are in ``terms``, weighted like names.
-        for code in clause.codes:
-            exact.add("codes", code_operand(code))
+        for typed in clause.codes:
+            exact.add("codes", code_operand(typed))
     code = whole_code(text)
     if code is not None:
         exact.add("codes", code_operand(code))

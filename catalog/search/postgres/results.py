@@ -19,9 +19,9 @@ from sqlalchemy.sql import ColumnElement
 
 from ...queries import Filters
 from ..analysis import LANGS
-from .models import SearchDocument
+from .models import DOCUMENTS
 
-DOC = SearchDocument.__table__
+DOC = DOCUMENTS
 FACETS = ("category", "region", "certification", "cooperative")
 
 
@@ -148,14 +148,14 @@ def results(
         .subquery()
     )
     described = described or {}
-    texts = [
+    shown = [
         case((described[lang], DOC.c[f"description_{lang}"]), else_=null())
         if lang in described
         else null()
         for lang in LANGS
     ]
     parts.append(
-        select(*_row("hit", hits.c.id, hits.c.n, *texts)).join_from(
+        select(*_row("hit", hits.c.id, hits.c.n, *shown)).join_from(
             hits, DOC, DOC.c.id == hits.c.id
         )
     )
@@ -183,7 +183,7 @@ class Named:
     """What autocomplete found: the best few names, and how many matched."""
 
     matched: int = 0
-    rows: list[tuple[int, str, dict[str, str]]] = field(default_factory=list)
+    rows: list[tuple[int, str, dict[str, str | None]]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return self.matched
