@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, literal, select, text
 from sqlalchemy.engine import Connection
 
 from shop.extensions import db
@@ -167,7 +167,9 @@ class PostgresBackend:
         def run(query: tuple[list[Clause], bool]) -> Found:
             clauses, every_word = query
             condition = match(clauses, text, every_word)
-            ranking = score(clauses, text, lang)
+            # Sorted by price or date: no score to compute for every match.
+            ranked = filters.sort not in ("newest", "price_asc", "price_desc")
+            ranking = score(clauses, text, lang) if ranked else literal(0.0)
             return results(
                 connection, condition, ranking, filters, page, per_page, described(clauses)
             )
