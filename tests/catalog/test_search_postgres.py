@@ -9,6 +9,8 @@ breaks that commit.
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from flask import Flask
 from flask_sqlalchemy.session import Session as AppSession
@@ -179,6 +181,20 @@ def test_reindex_rebuilds_the_tables_in_one_transaction(app, runner, make_produc
     assert result.exit_code == 0, result.output
     assert "1 products in the database's search tables" in result.output
     assert get_backend().snapshot() == {product.id: (12_000, True)}
+
+
+def test_without_its_tables_the_pages_fall_back_to_the_database(
+    client, make_product, monkeypatch, caplog
+):
+    argan = make_product(name_fr="Huile d'argan")
+    make_product(name_fr="Miel de thym")
+    monkeypatch.setattr(get_backend(), "available", lambda: False)
+    with caplog.at_level(logging.WARNING):
+        html = client.get("/fr/search?q=argan").get_data(as_text=True)
+        suggestions = client.get("/fr/search/suggest?q=hui").json["suggestions"]
+    assert f'href="/fr/products/{argan.slug}"' in html and 'class="search-notice"' in html
+    assert [s["label"] for s in suggestions] == ["Huile d'argan"]
+    assert "Search index unavailable" in caplog.text
 
 
 def test_the_backend_is_chosen_by_configuration(tmp_path):

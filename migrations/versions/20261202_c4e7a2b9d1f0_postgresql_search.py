@@ -12,7 +12,7 @@ tsvector type, the GIN indexes, the pg_trgm extension and the trigram index
 
 Revision ID: c4e7a2b9d1f0
 Revises: 3f6b2c8e1d97
-Create Date: 2026-12-03 09:00:00.000000
+Create Date: 2026-12-02 15:00:00.000000
 
 """
 from alembic import op
