@@ -19,6 +19,18 @@ def search_backend(request, database_url) -> str:
     return request.param
 
 
+@pytest.fixture(autouse=True)
+def _the_backend_under_test(request):
+    """A test run for a backend really searches with it (not the default one)."""
+    if "search_backend" in request.fixturenames and "app" in request.fixturenames:
+        from catalog.search import get_backend
+
+        request.getfixturevalue("demo_search" if "demo_search" in request.fixturenames else "app")
+        expected = {"whoosh": "WhooshBackend", "postgresql": "PostgresBackend"}
+        name = type(get_backend()).__name__
+        assert name == expected[request.getfixturevalue("search_backend")], name
+
+
 @pytest.fixture
 def demo_search(app, search_backend):
     """Demo tests: the demo's own Whoosh index, or its PostgreSQL rows built for the test.
