@@ -84,7 +84,21 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        dialect = connection.dialect.name
+
+        # Objects the models create on one database only (``info["only_on"]``:
+        # the search's GIN and trigram indexes on PostgreSQL) are not expected
+        # on another.
+        def include_object(obj, name, type_, reflected, compare_to):
+            only_on = getattr(obj, "info", {}).get("only_on")
+            return only_on is None or only_on == dialect
+
+        context.configure(
+            connection=connection,
+            target_metadata=get_metadata(),
+            include_object=include_object,
+            **conf_args,
+        )
 
         with context.begin_transaction():
             context.run_migrations()

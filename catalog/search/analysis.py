@@ -28,6 +28,9 @@ from whoosh.support.charset import accent_map
 
 #: Language codes of the analyzers (the site's languages).
 LANGS: tuple[str, ...] = ("ar", "fr", "en")
+#: Each language's Snowball stemmer (PyStemmer's names, and PostgreSQL's
+#: text search configurations of the same names).
+STEMMERS = {"ar": "arabic", "fr": "french", "en": "english"}
 
 #: Arabic combining marks (tashkeel, Quranic marks, superscript alef) and tatweel.
 _ARABIC_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
@@ -166,38 +169,41 @@ def _tokenizer() -> RegexTokenizer:
     return RegexTokenizer(WORD)
 
 
-def language_analyzer(lang: str) -> Analyzer:
-    """The full analysis (normalise, stop words, stem) for texts in ``lang``."""
+def language_analyzer(lang: str, stem: bool = True) -> Analyzer:
+    """The full analysis (normalise, stop words, stem) for texts in ``lang``.
+
+    Without ``stem``, the words as the stemmer would receive them: what the
+    PostgreSQL backend hands to the database's own stemmer of ``lang``.
+    """
     if lang == "ar":
         # Lower-casing and folding reach the Latin words of Arabic texts
         # (cooperative names); Arabic letters have no case and no accent_map entry.
-        return (
+        chain = (
             _tokenizer()
             | LowercaseFilter()
             | ArabicNormalizer()
             | StopFilter(ARABIC_STOPWORDS, minsize=2)
             | CharsetFilter(accent_map)
-            | Snowball("arabic")
         )
-    if lang == "fr":
+    elif lang == "fr":
         # Stop words are matched before folding (the list has accents), and
         # the stemmer sees folded words so that "berbère" and "berbere" agree.
-        return (
+        chain = (
             _tokenizer()
             | LowercaseFilter()
             | StopFilter(FRENCH_STOPWORDS, minsize=2)
             | CharsetFilter(accent_map)
-            | Snowball("french")
         )
-    if lang == "en":
-        return (
+    elif lang == "en":
+        chain = (
             _tokenizer()
             | LowercaseFilter()
             | StopFilter(ENGLISH_STOPWORDS, minsize=2)
             | CharsetFilter(accent_map)
-            | Snowball("english")
         )
-    raise ValueError(f"no analyzer for {lang!r}")
+    else:
+        raise ValueError(f"no analyzer for {lang!r}")
+    return chain | Snowball(STEMMERS[lang]) if stem else chain
 
 
 def latin_analyzer() -> Analyzer:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..queries import Filters
 
@@ -95,6 +96,13 @@ class Suggestion:
 
 class SearchBackend(Protocol):
     """What the storefront needs from a search engine."""
+
+    #: True when the index lives in the database: the sync writes it in the
+    #: committing transaction (through ``bound``), not after the commit.
+    transactional: bool
+
+    def bound(self, connection: Any) -> AbstractContextManager[None]:
+        """Read and write through ``connection`` meanwhile (transactional backends)."""
 
     def available(self) -> bool:
         """True when the index exists and can be read."""

@@ -1,19 +1,24 @@
-"""Keep the index in step with the database, after each commit.
+"""Keep the index in step with the database: in each commit, or after it.
 
 ``after_flush`` notes which products a transaction touched (directly, or
 through a variant, a translation, a certification, a category or their
-cooperative); ``after_commit`` re-reads exactly those from the database and
-updates or deletes their documents; a rollback forgets them. Bulk UPDATE or
-DELETE statements name no objects, so after them the index is compared with
-the database's prices, stock and visibility and the differences are
-re-indexed: that reads the whole index and catalogue. A bulk UPDATE whose
-caller knows what it changed runs with the ``DECLARED`` execution option and
-names the products with ``note_products`` instead (checkout's conditional
-stock updates name only the products whose stock ran out or came back), so
-an order costs no scan of the catalogue.
+cooperative). A backend in the database (PostgreSQL) is written in the same
+transaction: ``before_commit`` flushes, then re-reads exactly those products
+on the committing connection and writes their rows there, so
+the index commits or rolls back with them and every app server sees it at
+once. A backend of its own (Whoosh) is written ``after_commit``, from a new
+session. A rollback forgets them. Bulk UPDATE or DELETE statements
+(conditional stock updates) name no objects, so after them the index is
+compared with the database's prices, stock and visibility and the
+differences are re-indexed: that reads the whole index and catalogue. A bulk
+UPDATE whose caller knows what it changed runs with the ``DECLARED``
+execution option and names the products with ``note_products`` instead
+(checkout's conditional stock updates name only the products whose stock
+ran out or came back), so an order costs no scan of the catalogue.
 
-A failure here is logged and never breaks the commit: the database is the
-truth and ``flask search reindex`` repairs the index.
+A failure here is logged and never breaks the commit (in the transaction, the
+index's writes are in a SAVEPOINT of their own, rolled back alone): the
+database is the truth and ``flask search reindex`` repairs the index.
 """
 
 from __future__ import annotations
@@ -97,15 +102,49 @@ def _do_orm_execute(state: Any) -> None:
             _touched(state.session)["bulk"] = True
 
 
+def _backend(transactional: bool) -> SearchBackend | None:
+    """The app's backend, if it is written in (True) or after (False) the commit."""
+    if not has_app_context():
+        return None
+    backend = current_app.extensions.get("taawon_search")
+    return backend if backend is not None and backend.transactional == transactional else None
+
+
+def _before_commit(session: Session) -> None:
+    """A transactional backend's rows, written on the committing connection."""
+    backend = _backend(transactional=True)
+    if backend is None or session.in_nested_transaction():
+        return  # a SAVEPOINT's release: the outermost commit writes them all
+    session.flush()  # the last changes (commit flushes after this event)
+    touched = session.info.pop(KEY, None)
+    if not touched:
+        return
+    connection = session.connection()
+    try:
+        # A session of its own on the same connection reads the products as
+        # the database has them (the committing session's objects keep the
+        # Python values they were given); it never ends the transaction.
+        with (
+            connection.begin_nested(),
+            backend.bound(connection),
+            Session(bind=connection, join_transaction_mode="rollback_only") as reader,
+        ):
+            apply_changes(backend, touched, reader)
+    except Exception:
+        current_app.logger.warning(
+            "Search index not updated in a commit; run `flask search reindex`.", exc_info=True
+        )
+
+
 def _after_commit(session: Session) -> None:
     touched = session.info.pop(KEY, None)
-    if not touched or not has_app_context():
-        return
-    backend = current_app.extensions.get("taawon_search")
-    if backend is None:
+    backend = _backend(transactional=False)
+    if not touched or backend is None:
         return
     try:
-        apply_changes(backend, touched)
+        # after_commit may not emit SQL on the committing session: use a new one.
+        with Session(db.engine) as reader:
+            apply_changes(backend, touched, reader)
     except Exception:
         current_app.logger.warning(
             "Search index not updated after a commit; run `flask search reindex`.", exc_info=True
@@ -119,8 +158,8 @@ def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None
         session.info.pop(KEY, None)
 
 
-def apply_changes(backend: SearchBackend, touched: dict[str, Any]) -> None:
-    """Re-index the touched products from the committed database state."""
+def apply_changes(backend: SearchBackend, touched: dict[str, Any], session: Session) -> None:
+    """Re-index the touched products from the database as ``session`` sees it."""
     if not (
         touched["products"] or touched["cooperatives"] or touched["categories"] or touched["bulk"]
     ):
@@ -130,28 +169,26 @@ def apply_changes(backend: SearchBackend, touched: dict[str, Any]) -> None:
             "Search index missing: changes not indexed; run `flask search reindex`."
         )
         return
-    # after_commit may not emit SQL on the committing session: use a new one.
-    with Session(db.engine) as session:
-        ids = {i for i in touched["products"] if i is not None}
-        if touched["cooperatives"]:
-            ids.update(
-                session.scalars(
-                    select(Product.id).where(Product.cooperative_id.in_(touched["cooperatives"]))
-                )
+    ids = {i for i in touched["products"] if i is not None}
+    if touched["cooperatives"]:
+        ids.update(
+            session.scalars(
+                select(Product.id).where(Product.cooperative_id.in_(touched["cooperatives"]))
             )
-        if touched["categories"]:
-            ids.update(
-                session.scalars(
-                    select(Product.id).where(Product.category_id.in_(touched["categories"]))
-                )
+        )
+    if touched["categories"]:
+        ids.update(
+            session.scalars(
+                select(Product.id).where(Product.category_id.in_(touched["categories"]))
             )
-        builder = DocumentBuilder(session)
-        if touched["bulk"]:
-            ids.update(stale_ids(session, builder, backend))
-        if not ids:
-            return
-        visible = builder.visible_ids(ids)
-        backend.update(builder.documents(visible), remove=ids - set(visible))
+        )
+    builder = DocumentBuilder(session)
+    if touched["bulk"]:
+        ids.update(stale_ids(session, builder, backend))
+    if not ids:
+        return
+    visible = builder.visible_ids(ids)
+    backend.update(builder.documents(visible), remove=ids - set(visible))
 
 
 def stale_ids(session: Session, builder: DocumentBuilder, backend: SearchBackend) -> set[int]:
@@ -174,6 +211,7 @@ def init_sync() -> None:
     listeners = (
         ("after_flush", _after_flush),
         ("do_orm_execute", _do_orm_execute),
+        ("before_commit", _before_commit),
         ("after_commit", _after_commit),
         ("after_soft_rollback", _after_soft_rollback),
     )

@@ -8,7 +8,7 @@ column those filters read (cooperative, status, lowest price, category,
 stock), so the counts and sorts read the index alone (0.4 to 1 ms).
 
 Revision ID: 7c41d2e9a8b3
-Revises: 3f6b2c8e1d97
+Revises: 7c41d2a9e5b3
 Create Date: 2026-12-02 15:00:00.000000
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '7c41d2e9a8b3'
-down_revision = '3f6b2c8e1d97'
+down_revision = '7c41d2a9e5b3'
 branch_labels = None
 depends_on = None
 

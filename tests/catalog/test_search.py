@@ -11,87 +11,15 @@ from catalog.models import ProductStatus
 from shop.extensions import db
 
 
+@pytest.fixture
+def app_config(search_backend):
+    """Every test here runs on both search backends (PostgreSQL when the tests do)."""
+    return {"SEARCH_BACKEND": search_backend}
+
+
 def slugs(html: str) -> list[str]:
     """Product slugs linked from product cards, in page order."""
     return re.findall(r'class="product-card-link" href="/\w\w/products/([\w-]+)"', html)
-
-
-@pytest.fixture
-def corpus(make_product, make_cooperative):
-    """A fixed trilingual catalogue, by key."""
-    souss = make_cooperative(slug="tifaout", legal_name="Coopérative Tifaout", region_code=9)
-    atlas = make_cooperative(slug="nahla", legal_name="Coopérative Nahla", region_code=8)
-    oriental = make_cooperative(slug="zitoun", legal_name="Coopérative Zitoun", region_code=2)
-    return {
-        "argan": make_product(
-            name_fr="Huile d'argan alimentaire",
-            name_ar="زيت أركان غذائي",
-            name_en="Culinary argan oil",
-            category="argan-oil",
-            cooperative=souss,
-            certifications=("organic", "igp"),
-            price=19_000,
-        ),
-        # Arabic only, written with tashkeel and the definite article.
-        "argan_ar": make_product(
-            name_fr=None,
-            name_ar="زَيْتُ الأَرْكَانِ التَّجْمِيلِيُّ",
-            category="cosmetics",
-            cooperative=souss,
-            price=13_000,
-        ),
-        "saffron": make_product(
-            name_fr="Safran de Taliouine",
-            name_ar="زعفران تالوين",
-            name_en="Taliouine saffron",
-            category="saffron",
-            cooperative=souss,
-            certifications=("aop",),
-            price=4_500,
-        ),
-        "honey": make_product(
-            name_fr="Miel de thym",
-            name_ar="عسل الزعتر",
-            name_en="Thyme honey",
-            category="honey",
-            cooperative=atlas,
-            certifications=("onssa",),
-            price=9_500,
-        ),
-        "amlou": make_product(
-            name_fr="Amlou aux amandes",
-            name_ar="أملو باللوز",
-            name_en="Amlou with almonds",
-            category="amlou",
-            cooperative=atlas,
-            price=8_000,
-            stock=0,
-        ),
-        "sweet": make_product(
-            name_fr="Douceur aux amandes",
-            name_ar="حلوى اللوز الطبيعية",
-            name_en="Almond sweet",
-            category="amlou",
-            cooperative=atlas,
-        ),
-        "rug": make_product(
-            name_fr="Tapis berbère",
-            name_ar="زربية أمازيغية",
-            name_en="Berber rug",
-            category="crafts",
-            cooperative=oriental,
-            price=150_000,
-        ),
-        "olive": make_product(
-            name_fr="Huiles d'olive vierge extra",
-            name_ar="زيت الزيتون",
-            name_en="Extra virgin olive oils",
-            category="olive-oil",
-            cooperative=oriental,
-            certifications=("organic",),
-            price=7_000,
-        ),
-    }
 
 
 def found(client, query: str, lang: str = "fr", **args: str) -> list[str]:

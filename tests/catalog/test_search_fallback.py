@@ -1,4 +1,8 @@
-"""Without an index: plain database search, a warning in the log, and recovery."""
+"""Without an index: plain database search, a warning in the log, and recovery.
+
+A missing Whoosh folder; the PostgreSQL backend's tables come with the
+migrations, and its fallback is in ``test_search_postgres.py``.
+"""
 
 from __future__ import annotations
 

@@ -8,13 +8,21 @@ import sys
 import textwrap
 from pathlib import Path
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import text, update
 
 from catalog.models import Certification, ProductStatus, ProductTranslation, Variant
 from catalog.queries import Filters
 from catalog.search import get_backend
 from producers.models import CooperativeStatus
 from shop.extensions import db
+
+
+@pytest.fixture
+def app_config(search_backend):
+    """Every test here runs on both search backends (PostgreSQL when the tests do)."""
+    return {"SEARCH_BACKEND": search_backend}
+
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,19 +108,33 @@ def test_bulk_stock_updates_are_reconciled(app, make_product):
     assert ids("amlou", in_stock=True) == []
 
 
-def test_a_broken_index_never_breaks_a_commit(app, make_product, monkeypatch, caplog):
+@pytest.mark.parametrize("failure", ["exception", "sql error"])
+def test_a_broken_index_never_breaks_a_commit(
+    app, make_product, monkeypatch, caplog, search_backend, failure
+):
+    from catalog.search.postgres import index
+    from catalog.search.postgres.models import SearchDocument
+
     product = make_product(name_fr="Couscous d'orge")
+    if failure == "exception":
 
-    def broken(*args, **kwargs):
-        raise OSError("disk full")
+        def broken(*args, **kwargs):
+            raise OSError("disk full")
 
-    monkeypatch.setattr(get_backend(), "update", broken)
+        monkeypatch.setattr(get_backend(), "update", broken)
+    elif search_backend == "postgresql":
+        # In the committing transaction: the index's SAVEPOINT alone is rolled back.
+        monkeypatch.setattr(index, "write", lambda conn, docs: conn.execute(text("SELECT 1/0")))
+    else:
+        pytest.skip("Whoosh writes no SQL: only the PostgreSQL index fails in the database")
     product.translation("fr").name = "Couscous de blé"
     with caplog.at_level(logging.WARNING):
         db.session.commit()
     assert "Search index not updated" in caplog.text
     db.session.expire_all()
     assert product.translation("fr").name == "Couscous de blé"
+    if search_backend == "postgresql":  # the index kept its last good row
+        assert db.session.get(SearchDocument, product.id).name_fr == "Couscous d'orge"
 
 
 def test_reindex_command_rebuilds_everything(app, runner, make_product, monkeypatch):

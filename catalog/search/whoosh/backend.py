@@ -15,9 +15,10 @@ from shop.i18n import pick
 from ...queries import Filters
 from ..analysis import LANGS, fold
 from ..backend import SearchResult, Suggestion
+from ..matching import best_match, typo_distance
 from .complete import completion_builder
 from .facets import Columns, facet_counts
-from .query import Word, best_match, build_query, parse, typo_distance, word_query
+from .query import Word, build_query, parse, word_query
 from .schema import SURFACE
 from .scoring import evaluate, ranked
 from .searcher import SearchableIndex

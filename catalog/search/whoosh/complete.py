@@ -10,39 +10,19 @@ words per field) so that a two-letter prefix costs no more than a short query.
 
 from __future__ import annotations
 
-import unicodedata
 from functools import partial
 from itertools import islice
 
 from whoosh.query import And, Or, Query, Term
 from whoosh.reading import IndexReader
 
-from ..analysis import LANGS, WORD, unelide, words
-from ..backend import MAX_WORD_LENGTH, MAX_WORDS
-from .query import PAGE_LANG_BOOST, TYPO_WEIGHT, analyse, or_code, parse, word_query
+from ..analysis import LANGS, unelide
+from ..matching import MIN_PREFIX, PAGE_LANG_BOOST, TYPO_WEIGHT, split_typed
+from .query import analyse, or_code, parse, word_query
 from .schema import ANALYZERS, KINDS, LATIN, SURFACE_FOLDED
 
-#: A word being typed shorter than this is not completed yet ("huile d").
-MIN_PREFIX = 2
 #: Indexed words tried per field for the word being typed, in alphabetical order.
 MAX_EXPANSIONS = 32
-
-
-def split_typed(text: str) -> tuple[str, str]:
-    """The finished words of ``text`` and the word still being typed.
-
-    A word followed by a space or a punctuation mark (``d'``) is finished;
-    the word being typed is empty then, or when it is shorter than MIN_PREFIX.
-    """
-    every = words(text)
-    found = [w[:MAX_WORD_LENGTH] for w in every][:MAX_WORDS]
-    if not found:
-        return "", ""
-    # Still typing when the text ends inside its last word (and it was kept).
-    ends_in_word = WORD.fullmatch(unicodedata.normalize("NFC", text)[-1:]) is not None
-    typing = found[-1] if ends_in_word and len(every) == len(found) else ""
-    done = found[:-1] if typing else found
-    return " ".join(done), typing if len(typing) >= MIN_PREFIX else ""
 
 
 def prefix_options(raw: str, page_lang: str, reader: IndexReader) -> list[Query]:
@@ -107,5 +87,5 @@ def completion_query(
 
 
 def completion_builder(text: str, page_lang: str, reader: IndexReader):
-    """``build(fuzzy=..., every_word=...)`` for :func:`~.query.best_match`."""
+    """``build(fuzzy=..., every_word=...)`` for :func:`~..matching.best_match`."""
     return partial(completion_query, text, page_lang, reader)

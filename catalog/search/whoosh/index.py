@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
 
 from whoosh.filedb.filestore import Storage
 from whoosh.index import Index
@@ -19,6 +21,9 @@ class WhooshIndex:
     seconds, so several app processes queue up instead of corrupting it.
     """
 
+    #: Written after each commit (the sync's ``after_commit``), not in it.
+    transactional = False
+
     def __init__(
         self, storage: Storage, *, create: bool = False, write_timeout: float = 10.0
     ) -> None:
@@ -30,6 +35,10 @@ class WhooshIndex:
     def _create(self) -> Index:
         self.storage.create()
         return self.storage.create_index(build_schema(), indexname=INDEX_NAME)
+
+    def bound(self, connection: Any) -> AbstractContextManager[None]:
+        """Nothing to bind: the index is files, written in transactions of its own."""
+        return nullcontext()
 
     def available(self) -> bool:
         """True when the index exists and can be opened."""

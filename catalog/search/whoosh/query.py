@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from whoosh.query import And, FuzzyTerm, Or, Query, Term
 
 from ..analysis import LANGS, unelide, words
 from ..backend import MAX_WORD_LENGTH, MAX_WORDS
+from ..matching import PAGE_LANG_BOOST, TYPO_WEIGHT, typo_distance
 from .schema import ANALYZERS, KINDS, LATIN
 
 #: Fields tried with typos: short ones, where a typo is likelier than a new word.
 FUZZY_KINDS = ("name", "category", "region")
-#: Matches in the page's language rank above the same match in another one.
-PAGE_LANG_BOOST = 2.0
-#: A typo match counts for less than an exact one.
-TYPO_WEIGHT = 0.5
-
-
-def typo_distance(word: str) -> int:
-    """Edits allowed for a typed word: none below 4 letters, 1 up to 6, then 2."""
-    return 0 if len(word) < 4 else 1 if len(word) <= 6 else 2
 
 
 @dataclass(frozen=True)
@@ -125,39 +116,3 @@ def or_code(query: Query, text: str) -> Query:
     if code and len(code) <= 64 and " " not in code:
         return Or([query, Term("code", code, boost=KINDS["name"])])
     return query
-
-
-#: An exact search finding fewer results than this retries with typos.
-FEW_RESULTS = 3
-
-
-@dataclass
-class Match:
-    """The query that found the results, and the results in order."""
-
-    query: Query
-    order: list[int]
-    #: True when the results come from typo-tolerant matching.
-    fuzzy: bool = False
-    #: True when the exact words found little (a "did you mean" may help).
-    retried: bool = False
-
-
-def best_match(build: Callable[..., Query], run: Callable[[Query], list[int]]) -> Match:
-    """Exact words first; with typos when that finds little; any word last.
-
-    ``build(fuzzy=..., every_word=...)`` makes the query of each step, so that
-    the results page and autocomplete go through the same steps.
-    """
-    exact = build(fuzzy=False, every_word=True)
-    match = Match(exact, run(exact))
-    if len(match.order) < FEW_RESULTS:
-        match.retried = True
-        for every_word in (True, False):
-            query = build(fuzzy=True, every_word=every_word)
-            more = run(query)
-            if len(more) > len(match.order):
-                match.query, match.order, match.fuzzy = query, more, True
-            if match.order:
-                break
-    return match
