@@ -22,7 +22,7 @@ from .models import CartItem
 
 SESSION_KEY = "cart"
 #: The header's count for pages rendered without it (cached pages): a cookie
-#: that static/js/cart.js reads, not HttpOnly, written whenever the cart changes.
+#: that static/js/taawon.js reads, not HttpOnly, written whenever the cart changes.
 COUNT_COOKIE = "cart_count"
 #: Most units of one variant per order: more is a wholesale request, not a cart.
 MAX_QUANTITY = 99

@@ -11,7 +11,7 @@ cookie and has no flashed message waiting; a shopper with a cart qualifies.
 Such a visit renders the page in *public mode* (``public_render()``, the
 template variable ``public_page``): the same bytes for everyone, so without
 a CSRF token, a cart count or a name. The header's count is filled in by
-``static/js/cart.js`` from the ``cart_count`` cookie (``orders``), and the
+``static/js/taawon.js`` from the ``cart_count`` cookie (``orders``), and the
 add-to-cart form is checked by origin instead of a token
 (``shop.security.same_origin``). Public mode does not depend on the cache
 being on, so an uncached page is the page the cache would keep.

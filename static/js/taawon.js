@@ -60,4 +60,16 @@
   document.querySelectorAll("select[data-autosubmit], input[data-autosubmit]").forEach(function (el) {
     el.addEventListener("change", function () { if (el.form) { el.form.requestSubmit(); } });
   });
+
+  // Cached pages are the same for every visitor: their header badge is empty
+  // and shows the cart_count cookie, which the server rewrites whenever the
+  // cart changes. Again when the page comes back from the back/forward cache.
+  function showCartCount() {
+    var match = document.cookie.match(/(?:^|;\s*)cart_count=(\d{1,4})(?:;|$)/);
+    document.querySelectorAll('[data-cart-count="cookie"]').forEach(function (badge) {
+      badge.textContent = match ? match[1] : "0";
+    });
+  }
+  showCartCount();
+  window.addEventListener("pageshow", showCartCount);
 })();

@@ -59,7 +59,7 @@ def test_the_request_stores_the_largest_width_and_a_job_the_others(app, redis_jo
 
     db.session.expire_all()
     image = db.session.get(ProductImage, image.id)
-    assert image.widths == "320,640,1280"
+    assert image.widths == "320,640,1080,1280"
     assert len(stored(image.key)) == 6
     with Image.open(get_storage().path(rendition_name(image.key, 320, "webp"))) as small:
         assert small.size == (320, 240)
@@ -74,7 +74,7 @@ def test_lost_rendition_jobs_are_found_again(app, redis_jobs, make_product):
     assert missing_renditions() == 1
     redis_jobs.work()
     db.session.expire_all()
-    assert db.session.get(ProductImage, image.id).widths == "320,640,1280"
+    assert db.session.get(ProductImage, image.id).widths == "320,640,1080,1280"
     assert missing_renditions() == 0
 
 
@@ -85,7 +85,7 @@ def test_without_redis_the_renditions_are_made_after_the_commit(app, make_produc
     assert len(stored(image.key)) == 2  # before the commit: the largest only
     db.session.commit()
     db.session.expire_all()
-    assert db.session.get(ProductImage, image.id).widths == "320,640,1280"
+    assert db.session.get(ProductImage, image.id).widths == "320,640,1080,1280"
     assert len(stored(image.key)) == 6
 
 
