@@ -525,7 +525,9 @@ def test_profile_and_logo(client, post_form, login, manager):
     assert coop.logo_key and coop.members_count == 30
     public = client.get("/fr/cooperatives/amal").get_data(as_text=True)
     assert "Le safran des femmes" in public
-    assert assert_pictures_served(client, public) == 2  # the logo: WebP in the page, JPEG for og:image
+    assert (
+        assert_pictures_served(client, public) == 2
+    )  # the logo: WebP in the page, JPEG for og:image
 
 
 def test_members_are_private(client, post_form, login, manager, make_user, make_product):
