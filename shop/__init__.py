@@ -65,6 +65,9 @@ def configure_mail(app: Flask) -> None:
 
     init_mail(app)
 
+    # Short messages (SMS, WhatsApp): registers their delivery job.
+    from . import messaging  # noqa: F401
+
 
 def configure_i18n(app: Flask) -> None:
     """Languages, Babel and template helpers."""

@@ -33,7 +33,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,10 @@ def after_commit(
     from .extensions import db
 
     target = session if session is not None else db.session
+    real = target() if isinstance(target, scoped_session) else target
+    if not real.in_transaction():
+        # A job queued before any SQL: begin now, so a rollback forgets it.
+        real.begin()
     target.info.setdefault(PENDING, []).append((name_of(func), args))
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import email
+import json
 import email.policy
 import os
 import re
@@ -460,5 +461,18 @@ def outbox(app) -> Callable[[], list[Message]]:
             email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
             for p in sorted(folder.glob("*.eml"))
         ]
+
+    return read
+
+
+@pytest.fixture
+def text_outbox(app) -> Callable[[], list[dict[str, str]]]:
+    """The SMS and WhatsApp messages written to ``outbox/messages/``, oldest first."""
+
+    def read() -> list[dict[str, str]]:
+        folder = Path(app.config["OUTBOX_DIR"]) / "messages"
+        if not folder.exists():
+            return []
+        return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
 
     return read
