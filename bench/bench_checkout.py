@@ -225,6 +225,8 @@ class Shopper:
         if form is not None:
             body = urlencode(form)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+            # A browser's form POST names its origin (add-to-cart checks it).
+            headers["Origin"] = f"http://{HOST}:{self.port}"
         conn = HTTPConnection(HOST, self.port, timeout=60)
         try:
             conn.request(method, path, body=body, headers=headers)
@@ -288,7 +290,11 @@ def statements_per_placing(app, skus: list[str]) -> dict:
     client.environ_base["HTTP_HOST"] = HOST  # a trusted host (PUBLIC_BASE_URL's)
     page = client.get(f"/{LANG}/cart").get_data(as_text=True)
     token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-    client.post(f"/{LANG}/cart/add", data={"csrf_token": token, "variant": skus[-1]})
+    client.post(
+        f"/{LANG}/cart/add",
+        data={"csrf_token": token, "variant": skus[-1]},
+        headers={"Origin": f"http://{HOST}"},
+    )
     review = client.post(
         f"/{LANG}/checkout", data=dict(ADDRESS, csrf_token=token, action="review")
     ).get_data(as_text=True)
