@@ -191,6 +191,27 @@ def set_message_channel(user: User, channel: Channel, phone: str) -> bool:
     return True
 
 
+#: Replies that stop text messages, in the languages people write them.
+STOP_WORDS = frozenset({"stop", "arret", "arrêt", "توقف", "الغاء", "إلغاء"})
+
+
+def stop_texts(phone: str, body: str) -> bool:
+    """A "STOP" reply: the accounts with this number go back to e-mail (an ``on_reply`` handler).
+
+    Takes the reply only when an account had texts on; anything else goes
+    on to the other handlers.
+    """
+    if body.strip().strip(".!").lower() not in STOP_WORDS:
+        return False
+    users = db.session.scalars(
+        db.select(User).where(User.phone == phone, User.message_channel != Channel.EMAIL)
+    ).all()
+    for user in users:
+        user.message_channel = Channel.EMAIL
+    db.session.flush()
+    return bool(users)
+
+
 def suspend_user(user: User) -> None:
     """Stop an account: no login, and its open sessions end at once."""
     user.active = False

@@ -14,7 +14,9 @@ counts together; memory otherwise):
              (``MESSAGING_LIMIT_PER_ADDRESS``; ``request.remote_addr``, the
              real client behind the proxies ``PROXY_COUNT`` trusts): one
              machine cannot walk through a list of numbers. Messages sent
-             by jobs (no request) and by administrators are not counted here.
+             by jobs (no request), by administrators and from providers'
+             webhooks (``PROVIDER_BLUEPRINTS``: their address is the
+             provider's, shared by every shopper) are not counted here.
 ``all``      every message (``MESSAGING_DAILY_CAP``): the bill has a ceiling
              whatever the attack looks like.
 
@@ -36,6 +38,10 @@ from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 EXTENSION = "taawon_message_limits"
+
+#: Blueprints whose requests come from a provider's servers, not a person:
+#: a payment or a reply may send a text, counted per number and per day only.
+PROVIDER_BLUEPRINTS = frozenset({"twilio_webhooks", "stripe_webhooks"})
 
 
 @dataclass(frozen=True)
@@ -68,8 +74,8 @@ def _items(text: str) -> tuple[RateLimitItem, ...]:
 
 
 def client_address() -> str | None:
-    """The address to count this message against, or None (a job, an administrator)."""
-    if not has_request_context():
+    """The address to count this message against, or None (a job, a webhook, an administrator)."""
+    if not has_request_context() or request.blueprint in PROVIDER_BLUEPRINTS:
         return None
     if current_user.is_authenticated and getattr(current_user, "is_admin", False):
         return None

@@ -18,6 +18,7 @@ changes nothing; without a token nothing can be checked, so everything is refuse
 from __future__ import annotations
 
 import logging
+from typing import NoReturn
 
 from flask import Blueprint, Response, abort, current_app, request
 
@@ -53,7 +54,7 @@ def verified() -> bool:
     return bool(RequestValidator(token).validate(signed_url(), request.form, signature))
 
 
-def _refuse() -> None:
+def _refuse() -> NoReturn:
     log.warning(
         "Twilio webhook %s refused: bad or missing signature (client %s)",
         request.path,

@@ -171,3 +171,30 @@ def test_the_form_needs_its_csrf_token(app, client, make_user, login):
     assert response.status_code == 400
     db.session.refresh(user)
     assert user.phone == ""
+
+
+@pytest.mark.parametrize("reply", ["STOP", "Stop.", " arrêt ", "توقف"])
+def test_a_stop_reply_sends_the_account_back_to_e_mail(app, make_user, reply):
+    from shop import messaging
+    from shop.accounts.services import stop_texts
+
+    user = make_user(locale="fr")
+    user.message_channel, user.phone = Channel.SMS, "+212612345678"
+    db.session.commit()
+    assert stop_texts in messaging._reply_handlers
+    assert messaging.dispatch_reply("+212612345678", reply) is True
+    db.session.commit()
+    db.session.refresh(user)
+    assert user.message_channel == Channel.EMAIL
+    assert user.phone == "+212612345678"  # kept, for when texts are chosen again
+
+
+def test_other_replies_and_numbers_go_on_to_the_other_handlers(app, make_user):
+    from shop.accounts.services import stop_texts
+
+    user = make_user(locale="fr")
+    user.message_channel, user.phone = Channel.WHATSAPP, "+212612345678"
+    db.session.commit()
+    assert stop_texts("+212612345678", "1") is False
+    assert stop_texts("+212699999999", "STOP") is False  # no account with texts on
+    assert user.message_channel == Channel.WHATSAPP

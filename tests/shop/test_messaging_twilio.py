@@ -342,3 +342,27 @@ def test_twilio_settings_come_from_the_environment(tmp_path, database_url, monke
     assert application.config["TWILIO_SMS_FROM"] == ""
     with application.app_context():
         db.engine.dispose()
+
+
+def test_texts_a_webhook_sends_are_not_counted_against_twilios_address(
+    app, twilio, client, replies
+):
+    import uuid
+
+    app.config.update(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex[:12]}",
+        MESSAGING_LIMIT_PER_ADDRESS="1 per hour",
+        MESSAGING_LIMIT_PER_PHONE="100 per hour",
+        MESSAGING_DAILY_CAP="100 per day",
+    )
+
+    @messaging.on_reply
+    def thank(phone: str, body: str) -> bool:
+        messaging.send_text(phone, Channel.SMS, "Taawon: merci, commande confirmee.")
+        return True
+
+    for n in range(3):
+        form = {"From": f"+2126123456{n:02d}", "Body": "1"}
+        assert signed_post(client, "/webhooks/twilio/inbound", form).status_code == 200
+    assert [r["data"]["To"] for r in twilio.requests] == [f"+2126123456{n:02d}" for n in range(3)]
