@@ -192,3 +192,13 @@ def test_the_channel_message_is_translated_in_arabic(app, monkeypatch):
     assert "واتساب" in text
     assert encoding(text) == "UCS-2"
     assert segments(text) <= MAX_SEGMENTS
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_channel_message_is_one_gsm_part_in_latin_script(app, monkeypatch, lang):
+    # One ê or ç would make the whole text UCS-2: the French is written without them.
+    with_pending_translations(monkeypatch)
+    for channel in ("sms", "whatsapp"):
+        with app.test_request_context(f"/{lang}/"):
+            text = gsm_friendly(render_text(lang, "channel_chosen", channel=channel))
+        assert (encoding(text), segments(text)) == ("GSM-7", 1), text
