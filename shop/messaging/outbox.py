@@ -109,9 +109,7 @@ def deliver(outbox_id: int) -> bool:
                 ),
             ),
         )
-        .values(
-            status=MessageStatus.SENDING, attempts=OutboxMessage.attempts + 1, attempted_at=now
-        )
+        .values(status=MessageStatus.SENDING, attempts=OutboxMessage.attempts + 1, attempted_at=now)
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
     )

@@ -55,5 +55,9 @@ def readable(e164: str) -> str:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
-    kind = PhoneNumberFormat.NATIONAL if number.country_code == 212 else PhoneNumberFormat.INTERNATIONAL
+    kind = (
+        PhoneNumberFormat.NATIONAL
+        if number.country_code == 212
+        else PhoneNumberFormat.INTERNATIONAL
+    )
     return phonenumbers.format_number(number, kind)

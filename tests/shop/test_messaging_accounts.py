@@ -70,7 +70,9 @@ def test_the_page_needs_a_login(client):
         ("en", "ltr", "News of my orders"),
     ],
 )
-def test_the_page_in_each_language(app, client, make_user, login, monkeypatch, lang, direction, heading):
+def test_the_page_in_each_language(
+    app, client, make_user, login, monkeypatch, lang, direction, heading
+):
     with_pending_translations(monkeypatch)
     user = make_user(locale=lang)
     login(client, user, lang=lang)
@@ -85,7 +87,9 @@ def test_the_page_in_each_language(app, client, make_user, login, monkeypatch, l
     assert PAGE.format(lang=lang) in profile
 
 
-def test_choosing_sms_saves_the_number_and_texts_it(app, client, make_user, login, post_form, text_outbox):
+def test_choosing_sms_saves_the_number_and_texts_it(
+    app, client, make_user, login, post_form, text_outbox
+):
     user = make_user(locale="fr")
     login(client, user)
     url = PAGE.format(lang="fr")
@@ -109,7 +113,9 @@ def test_choosing_sms_saves_the_number_and_texts_it(app, client, make_user, logi
 def test_choosing_whatsapp_abroad(app, client, make_user, login, post_form, text_outbox):
     user = make_user(locale="en")
     login(client, user, lang="en")
-    response = post_form(client, PAGE.format(lang="en"), {"channel": "whatsapp", "phone": "+33 6 12 34 56 78"})
+    response = post_form(
+        client, PAGE.format(lang="en"), {"channel": "whatsapp", "phone": "+33 6 12 34 56 78"}
+    )
     assert response.status_code == 302
     db.session.refresh(user)
     assert (user.message_channel, user.phone) == (Channel.WHATSAPP, "+33612345678")

@@ -25,13 +25,14 @@ PHONE = "+212612345678"
 
 def limited(app, **limits: str) -> None:
     """Turn the limits on for this test, with a key prefix of its own."""
-    app.config.update(
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex[:12]}",
-        MESSAGING_LIMIT_PER_PHONE="1000 per hour",
-        MESSAGING_LIMIT_PER_ADDRESS="1000 per hour",
-        MESSAGING_DAILY_CAP="1000 per day",
+    settings = {
+        "MESSAGING_LIMIT_PER_PHONE": "1000 per hour",
+        "MESSAGING_LIMIT_PER_ADDRESS": "1000 per hour",
+        "MESSAGING_DAILY_CAP": "1000 per day",
         **limits,
+    }
+    app.config.update(
+        RATELIMIT_ENABLED=True, RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex[:12]}", **settings
     )
 
 

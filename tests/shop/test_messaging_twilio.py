@@ -108,7 +108,9 @@ def test_an_sms_goes_to_twilio_with_its_status_callback(app, twilio, text_outbox
     assert request["data"]["To"] == PHONE
     assert request["data"]["From"] == "Taawon"
     assert request["data"]["Body"] == "Taawon: votre commande TW7K2M9Q4X8P est en route."
-    assert request["data"]["StatusCallback"] == f"http://shop.test/webhooks/twilio/status?m={row.id}"
+    assert (
+        request["data"]["StatusCallback"] == f"http://shop.test/webhooks/twilio/status?m={row.id}"
+    )
     assert row.status == MessageStatus.SENT
     assert row.provider_id == f"SM{1:032x}"
     assert row.attempts == 1
@@ -136,7 +138,9 @@ def test_notify_by_sms_reaches_twilio(app, twilio):
     from tests.shop.test_messaging import with_template
 
     with_template(app, "messages/hello.txt", "Salam {{ name }}")
-    messaging.notify(Recipient(lang="fr", phone=PHONE, channel=Channel.SMS), "hello", "", name="Aya")
+    messaging.notify(
+        Recipient(lang="fr", phone=PHONE, channel=Channel.SMS), "hello", "", name="Aya"
+    )
     db.session.commit()
     assert [r["data"]["Body"] for r in twilio.requests] == ["Salam Aya"]
 
