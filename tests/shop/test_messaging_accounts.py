@@ -204,3 +204,25 @@ def test_other_replies_and_numbers_go_on_to_the_other_handlers(app, make_user):
     assert stop_texts("+212612345678", "1") is False
     assert stop_texts("+212699999999", "STOP") is False  # no account with texts on
     assert user.message_channel == Channel.WHATSAPP
+
+
+@pytest.mark.slow
+def test_the_page_is_valid_html(app, client, make_user, login, post_form, tmp_path):
+    from tests.shop.test_html_validity import check, vnu_command
+
+    command = vnu_command()
+    user = make_user(locale="ar")
+    login(client, user, lang="ar")
+    pages = {
+        "messages.html": client.get(PAGE.format(lang="ar")),
+        "messages-error.html": post_form(
+            client, PAGE.format(lang="ar"), {"channel": "sms", "phone": "12"}
+        ),
+        "profile.html": client.get("/ar/account/"),
+    }
+    files = []
+    for name, response in pages.items():
+        path = tmp_path / name
+        path.write_bytes(response.get_data())
+        files.append(path)
+    assert check(command, files) == {}
