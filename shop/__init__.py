@@ -60,13 +60,15 @@ def configure_jobs(app: Flask) -> None:
 
 
 def configure_mail(app: Flask) -> None:
-    """Mails go through the outbox table, sent by a job after commit."""
+    """Mails and text messages go through outbox tables, sent by jobs after commit."""
     from .mail import init_mail
 
     init_mail(app)
 
-    # Short messages (SMS, WhatsApp): registers their delivery job.
-    from . import messaging  # noqa: F401
+    # Short messages (SMS, WhatsApp): their outbox, rate limits and webhooks.
+    from .messaging import init_messaging
+
+    init_messaging(app)
 
 
 def configure_i18n(app: Flask) -> None:

@@ -28,6 +28,11 @@ ENV_VARS = (
     "MAIL_USE_TLS",
     "MAIL_USE_SSL",
     "MAIL_DEFAULT_SENDER",
+    "MESSAGING_TRANSPORT",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_SMS_FROM",
+    "TWILIO_WHATSAPP_FROM",
     "MEDIA_ROOT",
     "PRIVATE_MEDIA_ROOT",
     "MEDIA_STORAGE",
@@ -79,6 +84,20 @@ class Defaults:
     MAIL_USERNAME = ""
     MAIL_PASSWORD = ""
     MAIL_DEFAULT_SENDER = "Taawon <no-reply@taawon.ma>"
+    #: Where SMS and WhatsApp messages go (shop/messaging/transports.py):
+    #: "outbox" writes them as files under OUTBOX_DIR/messages/ (nothing
+    #: leaves the machine), "twilio" sends them with the TWILIO_* settings.
+    MESSAGING_TRANSPORT = "outbox"
+    #: Twilio's account and its secret (the environment or instance/config.py
+    #: only, never the code): the API's credentials and the key that signs
+    #: the webhooks' requests (X-Twilio-Signature).
+    TWILIO_ACCOUNT_SID = ""
+    TWILIO_AUTH_TOKEN = ""
+    #: The SMS sender: a number (+212…), a registered alphanumeric sender
+    #: ID, or a Messaging Service (MG…). Empty: no SMS from Twilio.
+    TWILIO_SMS_FROM = ""
+    #: The WhatsApp Business sender's number (+212…, without "whatsapp:").
+    TWILIO_WHATSAPP_FROM = ""
     STRIPE_SECRET_KEY = ""
     STRIPE_WEBHOOK_SECRET = ""
     STRIPE_PUBLISHABLE_KEY = ""
@@ -183,6 +202,7 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config.update(test_config)
     _derive_paths(app)
     _derive_transport(app)
+    check_messaging_config(app.config)
     app.config["MEDIA_URL"] = check_media_config(app.config) or ""
 
 
@@ -267,6 +287,28 @@ def _derive_transport(app: Flask) -> None:
         for prefix in ("SESSION", "REMEMBER"):
             config[f"{prefix}_COOKIE_HTTPONLY"] = True
             config[f"{prefix}_COOKIE_SAMESITE"] = "Lax"
+
+
+def check_messaging_config(config) -> None:
+    """Refuse a messaging transport that cannot work: an unknown one, Twilio without its keys."""
+    transport = str(config.get("MESSAGING_TRANSPORT") or "outbox").strip().lower()
+    if transport not in ("outbox", "twilio"):
+        raise ConfigError(f"MESSAGING_TRANSPORT={transport!r} is not one of outbox, twilio.")
+    config["MESSAGING_TRANSPORT"] = transport
+    if transport != "twilio":
+        return
+    missing = [name for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN") if not config.get(name)]
+    if missing:
+        raise ConfigError(
+            f"MESSAGING_TRANSPORT=twilio needs {' and '.join(missing)} (Twilio's console, "
+            "Account info), set in the environment or instance/config.py."
+        )
+    if not str(config["TWILIO_ACCOUNT_SID"]).startswith("AC"):
+        raise ConfigError("TWILIO_ACCOUNT_SID is an account SID, which starts with AC.")
+    if not (config.get("TWILIO_SMS_FROM") or config.get("TWILIO_WHATSAPP_FROM")):
+        raise ConfigError(
+            "MESSAGING_TRANSPORT=twilio needs a sender: TWILIO_SMS_FROM, TWILIO_WHATSAPP_FROM or both."
+        )
 
 
 def _trusted_hosts(base_host: str, extra: list[str] | str | None, production: bool) -> list[str]:

@@ -17,11 +17,15 @@ if TYPE_CHECKING:
 
 
 def init_accounts(app: Flask) -> None:
-    """Bind Flask-Login and open the login throttle's storage."""
+    """Bind Flask-Login, open the login throttle's storage, hear "STOP" replies."""
+    from ..messaging import on_reply
     from .models import User
+    from .services import stop_texts
     from .throttle import init_throttle
 
     init_throttle(app)
+    # Before the domains' handlers (registered later): a STOP is never an answer.
+    on_reply(stop_texts)
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

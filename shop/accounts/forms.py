@@ -6,9 +6,12 @@ from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, Field, PasswordField, StringField
+from wtforms import BooleanField, EmailField, Field, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # newer than the stubs
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from ..messaging.models import Channel
+from ..messaging.phones import NotAMobile, mobile_number
 from .passwords import PASSWORD_MIN, password_problem
 
 
@@ -106,3 +109,56 @@ class ChangePasswordForm(_NewPasswordForm):
 
 class ConfirmForm(FlaskForm):
     """A button that only needs its CSRF token (log out everywhere)."""
+
+
+#: The channels a person may choose, as the page names them.
+CHANNEL_LABELS = {
+    Channel.EMAIL: _l("E-mail"),
+    Channel.SMS: _l("SMS"),
+    Channel.WHATSAPP: _l("WhatsApp"),
+}
+
+
+class MessagesForm(FlaskForm):
+    """How the person hears about their orders, and the mobile number for texts.
+
+    The number is read as Moroccans write it or with a country code, and
+    kept in E.164 (``phone_e164``); it is required for SMS and WhatsApp.
+    """
+
+    channel = RadioField(
+        _l("Send me news of my orders by"),
+        choices=[SelectChoice(c.value, label) for c, label in CHANNEL_LABELS.items()],
+        default=Channel.EMAIL.value,
+        validators=[DataRequired()],
+    )
+    phone = StringField(
+        _l("Mobile phone"),
+        validators=[Length(max=30)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.phone_e164 = ""
+
+    def validate_phone(self, field: Field) -> None:
+        """A mobile number that can take texts; required unless e-mail is chosen."""
+        if not field.data:
+            if self.channel.data != Channel.EMAIL:
+                raise ValidationError(_l("Give the mobile number the messages go to."))
+            return
+        try:
+            self.phone_e164 = mobile_number(field.data)
+        except NotAMobile:
+            raise ValidationError(
+                _l("This number is a landline: text messages need a mobile number.")
+            )
+        except ValueError:
+            raise ValidationError(
+                _l(
+                    "This is not a number we can send to. Write it as 06 12 34 56 78, "
+                    "or with its country code, e.g. +33 6 12 34 56 78."
+                )
+            )

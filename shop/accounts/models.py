@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import Timestamped
+from ..messaging.models import Channel
+from ..models import Timestamped, str_enum
 
 
 class User(UserMixin, Timestamped, db.Model):
@@ -31,6 +32,13 @@ class User(UserMixin, Timestamped, db.Model):
     #: Inactive accounts cannot log in (Flask-Login reads ``is_active``).
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: The mobile number text messages go to, in E.164 (``+212612345678``); "" if none.
+    phone: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    #: How the person wants to hear about their orders: e-mail, SMS or
+    #: WhatsApp (``shop.messaging.Recipient.for_user``; e-mail without a phone).
+    message_channel: Mapped[Channel] = mapped_column(
+        str_enum(Channel), default=Channel.EMAIL, server_default=Channel.EMAIL.value
+    )
     #: Part of the login identity (``get_id``): raising it ends every session
     #: and every remember-me cookie issued before (``services.end_sessions``).
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

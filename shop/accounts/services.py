@@ -1,4 +1,4 @@
-"""Account operations: register, authenticate, reset passwords, end sessions."""
+"""Account operations: register, authenticate, reset passwords, end sessions, messages."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .. import mail
 from ..extensions import db
+from ..messaging import Channel, Recipient, notify
 from ..models import utcnow
 from .hooks import address_confirmed
 from .models import User
@@ -171,6 +172,44 @@ def end_sessions(user: User) -> None:
     not outlive it), a removal from a cooperative's team and a suspension.
     """
     user.session_version = (user.session_version or 1) + 1
+
+
+def set_message_channel(user: User, channel: Channel, phone: str) -> bool:
+    """Record how ``user`` hears about orders and their mobile (E.164, or "").
+
+    A newly chosen SMS or WhatsApp channel, or a new number for it, is
+    answered at once with a short message on it (``messages/channel_chosen``),
+    so that the person sees it works. True when one is sent.
+    """
+    changed = (channel, phone) != (user.message_channel, user.phone)
+    user.message_channel = channel
+    user.phone = phone
+    db.session.flush()
+    if not changed or channel == Channel.EMAIL or not phone:
+        return False
+    notify(Recipient.for_user(user), "channel_chosen", "", channel=channel.value)
+    return True
+
+
+#: Replies that stop text messages, in the languages people write them.
+STOP_WORDS = frozenset({"stop", "arret", "arrêt", "توقف", "الغاء", "إلغاء"})
+
+
+def stop_texts(phone: str, body: str) -> bool:
+    """A "STOP" reply: the accounts with this number go back to e-mail (an ``on_reply`` handler).
+
+    Takes the reply only when an account had texts on; anything else goes
+    on to the other handlers.
+    """
+    if body.strip().strip(".!").lower() not in STOP_WORDS:
+        return False
+    users = db.session.scalars(
+        db.select(User).where(User.phone == phone, User.message_channel != Channel.EMAIL)
+    ).all()
+    for user in users:
+        user.message_channel = Channel.EMAIL
+    db.session.flush()
+    return bool(users)
 
 
 def suspend_user(user: User) -> None:

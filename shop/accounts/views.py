@@ -1,4 +1,4 @@
-"""Account pages: register, login, logout, password reset and change, profile."""
+"""Account pages: register, login, logout, password reset and change, profile, messages."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
+from ..messaging import Channel
+from ..messaging.phones import readable
 from . import hooks, keep_session, services, throttle
 from .forms import (
     ChangePasswordForm,
     ConfirmForm,
     LoginForm,
+    MessagesForm,
     RegisterConfirmForm,
     RegisterForm,
     ResetPasswordForm,
@@ -254,8 +257,38 @@ def change_password():
     return render_template("accounts/change_password.html", form=form), status
 
 
+@bp.route("/messages", methods=["GET", "POST"])
+@login_required
+def messages():
+    """How the signed-in person hears about their orders: e-mail, SMS or WhatsApp."""
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    form = MessagesForm()
+    if request.method == "GET":
+        form.channel.data = user.message_channel.value
+        form.phone.data = readable(user.phone) if user.phone else ""
+    if form.validate_on_submit():
+        channel = Channel(form.channel.data)
+        texted = services.set_message_channel(user, channel, form.phone_e164)
+        db.session.commit()  # the confirming text (if any) leaves after the commit
+        if texted:
+            flash(
+                _(
+                    "Saved. A message is on its way to %(phone)s: if it does not "
+                    "arrive, check the number.",
+                    phone=readable(user.phone),
+                ),
+                "success",
+            )
+        else:
+            flash(_("Saved."), "success")
+        return redirect(url_for("accounts.messages"))
+    status = 400 if form.errors else 200
+    return render_template("accounts/messages.html", form=form), status
+
+
 @bp.route("/")
 @login_required
 def profile():
     """The signed-in user's account page."""
-    return render_template("accounts/profile.html", confirm=ConfirmForm())
+    phone = readable(current_user.phone) if current_user.phone else ""
+    return render_template("accounts/profile.html", confirm=ConfirmForm(), phone=phone)

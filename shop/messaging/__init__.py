@@ -10,38 +10,56 @@ goes through ``notify(recipient, key, subject, **context)``:
   transport once the transaction commits (``send_text``).
 
 A recipient without a phone number falls back to e-mail. Replies and delivery
-statuses come back through ``inbound``: a domain registers a handler with
-``on_reply`` (the cash-on-delivery confirmation does) and the webhook calls
-``dispatch_reply``.
+statuses come back through Twilio's webhooks: a domain registers a handler
+with ``on_reply`` (the cash-on-delivery confirmation does) and the inbound
+webhook calls ``dispatch_reply``.
 
-This package is the contract the domains use; the transports (files in
-``instance/outbox/messages/`` by default, Twilio when configured), the
-per-number rate limits and the webhook live beside it.
+This package is the contract the domains use; behind it:
+
+- ``models.py``: ``Channel`` and the ``outbox_message`` table;
+- ``outbox.py``: ``send_text`` writes a row in the causing transaction, the
+  ``messaging.deliver_text`` job claims it after the commit with a
+  conditional UPDATE and sends it once, retried like mail;
+- ``transports.py``: files in ``instance/outbox/messages/`` by default,
+  Twilio (SMS and WhatsApp) with ``MESSAGING_TRANSPORT=twilio``;
+- ``segments.py``: what a text costs in SMS parts (GSM-7 or UCS-2);
+- ``limits.py``: per number, per client address and daily limits against
+  SMS pumping;
+- ``webhooks.py``: Twilio's signed delivery reports and inbound replies;
+- ``replies.py``: ``on_reply`` and ``dispatch_reply``.
 """
 
 from __future__ import annotations
 
-import enum
-import json
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from flask import current_app, g, render_template
+from flask import Flask, g, render_template
 from flask_babel import force_locale
 
-from .. import jobs, mail
-from ..clock import utcnow
+from .. import mail
+from .models import Channel, MessageStatus, OutboxMessage
+from .outbox import deliver as deliver_text
+from .outbox import queue
+from .replies import ReplyHandler, dispatch_reply, on_reply
+from .replies import _reply_handlers as _reply_handlers  # the tests reset it
+from .segments import segments
 
-
-class Channel(enum.StrEnum):
-    """How a person wants to hear from Taawon."""
-
-    EMAIL = "email"
-    SMS = "sms"
-    WHATSAPP = "whatsapp"
+__all__ = [
+    "Channel",
+    "MessageStatus",
+    "OutboxMessage",
+    "Recipient",
+    "ReplyHandler",
+    "deliver_text",
+    "dispatch_reply",
+    "init_messaging",
+    "notify",
+    "on_reply",
+    "render_text",
+    "segments",
+    "send_text",
+]
 
 
 @dataclass(frozen=True)
@@ -52,6 +70,20 @@ class Recipient:
     email: str = ""
     phone: str = ""
     channel: Channel = Channel.EMAIL
+
+    @classmethod
+    def for_user(cls, user: Any) -> Recipient:
+        """The recipient an account describes: its language, e-mail, phone and chosen channel.
+
+        ``user`` is a ``shop.accounts.models.User`` (not imported: accounts
+        imports this package for ``Channel``).
+        """
+        return cls(
+            lang=user.locale or "fr",
+            email=user.email or "",
+            phone=user.phone or "",
+            channel=Channel(user.message_channel or Channel.EMAIL),
+        )
 
     @property
     def effective_channel(self) -> Channel:
@@ -83,34 +115,21 @@ def notify(recipient: Recipient, key: str, subject: Any, **context: Any) -> None
     send_text(recipient.phone, channel, render_text(recipient.lang, key, **context))
 
 
-def send_text(phone: str, channel: Channel, text: str) -> None:
-    """Send ``text`` to ``phone`` by SMS or WhatsApp after the commit."""
-    jobs.after_commit(deliver_text, phone, str(channel), text)
+def send_text(phone: str, channel: Channel, text: str) -> OutboxMessage:
+    """Send ``text`` to ``phone`` by SMS or WhatsApp after the commit; the outbox row.
+
+    The row is written now, in the caller's transaction (a rollback removes
+    it); over a rate limit it is written ``failed`` and nothing is sent.
+    """
+    return queue(phone, channel, text)
 
 
-@jobs.job("messaging.deliver_text")
-def deliver_text(phone: str, channel: str, text: str) -> None:
-    """Hand one message to the outbox folder (the default transport)."""
-    folder = Path(current_app.config["OUTBOX_DIR"]) / "messages"
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = utcnow().strftime("%Y%m%dT%H%M%S")
-    record = {"to": phone, "channel": channel, "body": text, "at": utcnow().isoformat()}
-    path = folder / f"{stamp}-{uuid.uuid4().hex[:8]}.json"
-    path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+def init_messaging(app: Flask) -> None:
+    """The outbox's settings and periodic jobs, the rate limits, Twilio's webhooks."""
+    from .limits import init_limits
+    from .outbox import init_outbox
+    from .webhooks import bp
 
-
-#: Handlers of inbound replies, tried in order until one says it took the reply.
-ReplyHandler = Callable[[str, str], bool]
-_reply_handlers: list[ReplyHandler] = []
-
-
-def on_reply(handler: ReplyHandler) -> ReplyHandler:
-    """Register ``handler(phone, body) -> bool`` for inbound replies (a decorator)."""
-    if handler not in _reply_handlers:
-        _reply_handlers.append(handler)
-    return handler
-
-
-def dispatch_reply(phone: str, body: str) -> bool:
-    """Give an inbound reply to the first handler that takes it; False if none does."""
-    return any(handler(phone, body) for handler in list(_reply_handlers))
+    init_outbox(app)
+    init_limits(app)
+    app.register_blueprint(bp)

@@ -98,6 +98,7 @@ SKIP = {
 SHOPPER_PAGES = {
     "/<lang:lang>/account/",
     "/<lang:lang>/account/orders",
+    "/<lang:lang>/account/messages",
     "/<lang:lang>/account/password",
     "/<lang:lang>/producer/apply",
 }

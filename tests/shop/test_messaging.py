@@ -65,3 +65,113 @@ def test_replies_go_to_the_first_handler_that_takes_them():
         assert seen == [("refuse", "1"), ("take", "1")]
     finally:
         messaging._reply_handlers[:] = saved
+
+
+# ---------------------------------------------------------------- the outbox table
+
+
+def test_a_text_is_a_row_written_in_the_transaction_then_sent_once(app, text_outbox):
+    from shop.messaging import MessageStatus, OutboxMessage, deliver_text
+
+    row = messaging.send_text("+212612345678", Channel.SMS, "Taawon: test")
+    assert row.status == MessageStatus.PENDING
+    db.session.commit()
+    stored = db.session.get(OutboxMessage, row.id)
+    db.session.refresh(stored)
+    assert stored.status == MessageStatus.SENT
+    assert stored.attempts == 1
+    assert stored.segments == 1
+    assert stored.provider_id.startswith("outbox-")
+    assert stored.sent_at is not None
+    [sent] = text_outbox()
+    assert sent["id"] == row.id
+    # A second run of the job (a retry, the sweeper) finds it sent: nothing leaves.
+    assert deliver_text(row.id) is False
+    assert len(text_outbox()) == 1
+
+
+def test_a_rolled_back_text_leaves_no_row(app, text_outbox):
+    from shop.messaging import OutboxMessage
+
+    messaging.send_text("+212612345678", Channel.SMS, "Taawon: test")
+    db.session.rollback()
+    assert db.session.scalars(db.select(OutboxMessage)).all() == []
+    assert text_outbox() == []
+
+
+def test_a_failing_transport_puts_the_row_back_then_gives_up(app, monkeypatch):
+    from shop.messaging import MessageStatus, OutboxMessage, outbox
+    from shop.messaging.transports import SendError
+
+    class Broken:
+        def send(self, message, status_callback):
+            raise SendError("network down", permanent=False)
+
+    monkeypatch.setattr(outbox, "get_transport", Broken)
+    app.config["MESSAGING_MAX_ATTEMPTS"] = 2
+    row = messaging.send_text("+212612345678", Channel.SMS, "Taawon: test")
+    db.session.commit()  # the in-process job fails and logs
+    db.session.refresh(row)
+    assert (row.status, row.attempts, row.last_error) == (MessageStatus.PENDING, 1, "network down")
+    # The queue's retry: the last attempt gives up and keeps the row for an administrator.
+    assert outbox.deliver(row.id) is False
+    db.session.refresh(row)
+    assert (row.status, row.attempts) == (MessageStatus.FAILED, 2)
+    assert db.session.get(OutboxMessage, row.id).sent_at is None
+
+
+def test_a_sending_row_is_claimed_by_one_sender_only(app, monkeypatch, text_outbox):
+    from shop.messaging import MessageStatus, outbox
+
+    monkeypatch.setattr(outbox.jobs, "after_commit", lambda *args, **kw: None)  # no job
+    row = messaging.send_text("+212612345678", Channel.SMS, "Taawon: test")
+    db.session.commit()
+    row.status = MessageStatus.SENDING  # another sender claimed it a moment ago
+    row.attempted_at = outbox.utcnow()
+    db.session.commit()
+    assert outbox.deliver(row.id) is False
+    assert outbox.retry_stale() == 0
+    assert text_outbox() == []
+
+
+def test_the_sweeper_hands_over_the_messages_left_behind(app, monkeypatch, text_outbox):
+    from datetime import timedelta
+
+    from shop.messaging import MessageStatus, outbox
+
+    monkeypatch.setattr(outbox.jobs, "after_commit", lambda *args, **kw: None)  # a lost job
+    row = messaging.send_text("+212612345678", Channel.SMS, "Taawon: test")
+    db.session.commit()
+    row.created_at = outbox.utcnow() - timedelta(hours=2)
+    db.session.commit()
+    assert outbox.retry_stale() == 1
+    db.session.refresh(row)
+    assert row.status == MessageStatus.SENT
+    assert len(text_outbox()) == 1
+
+
+def test_old_messages_are_purged_but_not_the_waiting_ones(app, monkeypatch):
+    from datetime import timedelta
+
+    from shop.messaging import MessageStatus, OutboxMessage, outbox
+
+    monkeypatch.setattr(outbox.jobs, "after_commit", lambda *args, **kw: None)
+    old = messaging.send_text("+212612345678", Channel.SMS, "old")
+    waiting = messaging.send_text("+212612345678", Channel.SMS, "waiting")
+    db.session.flush()
+    old.status = MessageStatus.DELIVERED
+    for row in (old, waiting):
+        row.created_at = outbox.utcnow() - timedelta(days=400)
+    db.session.commit()
+    assert outbox.purge_old() == 1
+    assert [r.body for r in db.session.scalars(db.select(OutboxMessage))] == ["waiting"]
+
+
+def test_an_sms_loses_its_typographic_quotes_when_that_makes_it_gsm(app):
+    row = messaging.send_text("+212612345678", Channel.SMS, "Taawon : l’envoi « TW12 » part…")
+    assert row.body == 'Taawon : l\'envoi " TW12 " part...'
+    arabic = messaging.send_text("+212612345678", Channel.SMS, "تعاون: طلبكم « TW12 » في الطريق")
+    assert "«" in arabic.body
+    whatsapp = messaging.send_text("+212612345678", Channel.WHATSAPP, "l’envoi")
+    assert whatsapp.body == "l’envoi"
+    assert whatsapp.segments == 1
