@@ -16,7 +16,9 @@ counts together; memory otherwise):
              machine cannot walk through a list of numbers. Messages sent
              by jobs (no request), by administrators and from providers'
              webhooks (``PROVIDER_BLUEPRINTS``: their address is the
-             provider's, shared by every shopper) are not counted here.
+             provider's, shared by every shopper) and from the back office
+             and the workspace (``STAFF_BLUEPRINTS``: vetted staff acting on
+             real orders) are not counted here.
 ``all``      every message (``MESSAGING_DAILY_CAP``): the bill has a ceiling
              whatever the attack looks like.
 
@@ -42,6 +44,11 @@ EXTENSION = "taawon_message_limits"
 #: Blueprints whose requests come from a provider's servers, not a person:
 #: a payment or a reply may send a text, counted per number and per day only.
 PROVIDER_BLUEPRINTS = frozenset({"twilio_webhooks", "stripe_webhooks"})
+
+#: The back office and the cooperatives' workspace: vetted staff acting on
+#: real orders (a manager marking 200 parcels shipped texts 200 shoppers).
+#: Their messages are counted per number and per day, not per address.
+STAFF_BLUEPRINTS = frozenset({"admin", "producers"})
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,7 @@ def _items(text: str) -> tuple[RateLimitItem, ...]:
 
 def client_address() -> str | None:
     """The address to count this message against, or None (a job, a webhook, an administrator)."""
-    if not has_request_context() or request.blueprint in PROVIDER_BLUEPRINTS:
+    if not has_request_context() or request.blueprint in PROVIDER_BLUEPRINTS | STAFF_BLUEPRINTS:
         return None
     if current_user.is_authenticated and getattr(current_user, "is_admin", False):
         return None

@@ -118,6 +118,29 @@ def test_the_daily_cap_stops_every_message(app, client, text_outbox):
     assert {row.last_error for row in failed} == {"rate limit: all (12 per 1 day)"}
 
 
+@pytest.mark.fresh_app
+def test_staff_shipping_many_parcels_is_not_held_back_by_the_address_limit(
+    app, client, text_outbox
+):
+    limited(app, MESSAGING_LIMIT_PER_ADDRESS="10 per hour")
+
+    def text():
+        messaging.send_text(request.form["to"], Channel.SMS, "Taawon: shipped")
+        db.session.commit()
+        return "", 204
+
+    # A workspace page (a manager marking parcels shipped texts each shopper).
+    app.add_url_rule("/test/ship", "producers.test_ship", csrf.exempt(text), methods=["POST"])
+    for n in range(30):
+        response = client.post(
+            "/test/ship",
+            data={"to": f"+2126123456{n:02d}"},
+            environ_base={"REMOTE_ADDR": "203.0.113.7"},
+        )
+        assert response.status_code == 204
+    assert len(text_outbox()) == 30
+
+
 def test_jobs_are_not_counted_per_address_but_per_number(app, text_outbox):
     limited(app, MESSAGING_LIMIT_PER_PHONE="3 per hour", MESSAGING_LIMIT_PER_ADDRESS="1 per hour")
     # No request: a background job (a carrier's tracking update) sends.
