@@ -212,7 +212,8 @@ def _check(carrier: Carrier, reader: SafeDictReader) -> tuple[list[StatusLine], 
         if at is None:
             problems.append(
                 _l(
-                    "Bad date “%(value)s”: YYYY-MM-DD, not in the future nor before the parcel left.",
+                    "Bad date “%(value)s”: YYYY-MM-DD, not in the future nor before "
+                    "the parcel left.",
                     value=values["date"],
                 )
             )

@@ -281,8 +281,8 @@ def status_import():
     db.session.commit()
     flash(
         _(
-            "Statuses imported: %(out)d out for delivery, %(delivered)d delivered, "
-            "%(unchanged)d unchanged.",
+            "Statuses imported. Out for delivery: %(out)d; delivered: %(delivered)d; "
+            "unchanged: %(unchanged)d.",
             out=report.out_for_delivery,
             delivered=report.delivered,
             unchanged=report.unchanged,

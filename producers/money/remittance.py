@@ -220,7 +220,7 @@ def _check(
         ):
             problems.append(
                 _l(
-                    "The amount %(amount)s is not what this parcel had to collect: %(due)s.",
+                    "Wrong amount: %(amount)s instead of %(due)s for this parcel.",
                     amount=format_money(cents),
                     due=format_money(shipment.cash_to_collect_cents),
                 )

@@ -41,7 +41,7 @@ class ShipForm(FlaskForm):
         _l("Tracking number"),
         validators=[
             DataRequired(_l("Give the tracking number.")),
-            Length(max=TRACKING_MAX, message=_l("At most %(max)d characters.")),
+            Length(max=TRACKING_MAX),
         ],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         render_kw={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"},
