@@ -12,6 +12,7 @@ move through the same services as a click (``mark_out_for_delivery``,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import IO, Any
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from shop.audit import audit
-from shop.clock import day_start, local_date, to_utc, utcnow
+from shop.clock import ZONE, day_start, local_date, to_utc, utcnow
 from shop.digits import ascii_digits
 from shop.extensions import db
 from shop.params import parse_date
@@ -42,6 +43,8 @@ STATUS_WORDS = {
     "livre": DELIVERED,
     "livré": DELIVERED,
 }
+#: A local time as carriers write it: ``YYYY-MM-DD HH:MM``.
+LOCAL_MINUTE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
 TRACKING_COLUMNS = ("tracking_number", "tracking", "numero", "number")
 
 
@@ -64,8 +67,10 @@ def parse_when(text: str, earliest: date | None) -> datetime | None:
     value = ascii_digits(text or "").strip()
     today = local_date()
     if len(value) > 10:
+        if not LOCAL_MINUTE.fullmatch(value):
+            return None
         try:
-            moment = datetime.strptime(value, "%Y-%m-%d %H:%M")
+            moment = datetime.fromisoformat(value).replace(tzinfo=ZONE)
         except ValueError:
             return None
         stored = to_utc(moment)
@@ -198,7 +203,11 @@ def _check(carrier: Carrier, reader: SafeDictReader) -> tuple[list[StatusLine], 
             )
         elif number in seen:
             problems.append(
-                _l("Tracking number %(number)s is already on line %(line)d.", number=number, line=seen[number])
+                _l(
+                    "Tracking number %(number)s is already on line %(line)d.",
+                    number=number,
+                    line=seen[number],
+                )
             )
         if status is None:
             problems.append(

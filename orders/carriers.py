@@ -145,7 +145,9 @@ def _links() -> tuple[dict[int, CarrierLink], dict[str, CarrierLink]]:
         for row in db.session.scalars(select(Carrier).order_by(Carrier.id)):
             keys = frozenset(
                 k
-                for k in map(_key, (row.code, row.name_ar, row.name_fr, row.name_en, *row.alias_list))
+                for k in map(
+                    _key, (row.code, row.name_ar, row.name_fr, row.name_en, *row.alias_list)
+                )
                 if k
             )
             link = CarrierLink(
@@ -195,12 +197,25 @@ def tracking(shipment: Shipment, lang: str | None = None) -> Tracking | None:
     if not number:
         return None
     by_id, by_key = _links()
-    link = by_id.get(shipment.carrier_id) if shipment.carrier_id else by_key.get(
-        _key(shipment.carrier)
+    link = (
+        by_id.get(shipment.carrier_id)
+        if shipment.carrier_id
+        else by_key.get(_key(shipment.carrier))
     )
     if link is None:
         return Tracking(shipment.carrier, number, None)
     return Tracking(link.name(lang or current_language()), number, link.url_for(number))
+
+
+def choice_id(value: Any) -> int:
+    """A carrier list's value as an id: the empty prompt is 0; anything else not a number fails.
+
+    The prompt's value must be empty: a required list whose first option has
+    a value is invalid HTML.
+    """
+    if value in ("", None):
+        return 0
+    return int(value)
 
 
 def choices(cod: bool, lang: str) -> list[tuple[int, str]]:
@@ -227,8 +242,12 @@ def check_tracking_url(value: str) -> str | None:
     value = value.strip()
     if PLACEHOLDER not in value:
         return str(_l("The tracking page must contain {number}, where the number goes."))
-    parts = urlsplit(value.replace(PLACEHOLDER, "0"))
-    if parts.scheme != "https" or not parts.netloc or any(c.isspace() for c in value):
+    try:
+        parts = urlsplit(value.replace(PLACEHOLDER, "0"))
+        host, scheme = parts.hostname, parts.scheme
+    except ValueError:  # a broken IPv6 literal, a bad port
+        host, scheme = None, ""
+    if not host or scheme != "https" or any(c.isspace() for c in value):
         return str(_l("The tracking page must be an https:// address."))
     return None
 
@@ -242,9 +261,7 @@ def save_carrier(carrier: Carrier | None, data: Mapping[str, Any], actor: Any) -
     names = {lang: str(data.get(f"name_{lang}") or "").strip() for lang in ("ar", "fr", "en")}
     if not names["fr"]:
         raise OrderError(_l("Give the carrier's name in French."))
-    aliases = "\n".join(
-        a.strip() for a in str(data.get("aliases") or "").splitlines() if a.strip()
-    )
+    aliases = "\n".join(a.strip() for a in str(data.get("aliases") or "").splitlines() if a.strip())
     creating = carrier is None
     if carrier is None:
         code = str(data.get("code") or "").strip().lower()

@@ -59,7 +59,10 @@ class CarrierForm(FlaskForm):
         filters=[_strip],
     )
     name_ar = StringField(
-        _l("Name in Arabic"), validators=[Length(max=80)], filters=[_strip], render_kw={"dir": "rtl"}
+        _l("Name in Arabic"),
+        validators=[Length(max=80)],
+        filters=[_strip],
+        render_kw={"dir": "rtl"},
     )
     name_en = StringField(_l("Name in English"), validators=[Length(max=80)], filters=[_strip])
     tracking_url = StringField(
@@ -85,7 +88,7 @@ class CarrierForm(FlaskForm):
 class CarrierFileForm(FlaskForm):
     """A carrier's CSV file (status export or remittance statement)."""
 
-    carrier = SelectField(_l("Carrier"), coerce=int, validate_choice=True)
+    carrier = SelectField(_l("Carrier"), coerce=carriers.choice_id, validate_choice=True)
     file = FileField(
         _l("CSV file"),
         validators=[FileRequired(_l("Choose a file.")), FileAllowed(("csv",), _l("A CSV file."))],
@@ -205,7 +208,7 @@ def parcel_status(number: str, shipment_id: int):
 
 def _file_form(choices: list[tuple[int, str]]) -> CarrierFileForm:
     form = CarrierFileForm()
-    form.carrier.choices = [(0, _("Choose…")), *choices]
+    form.carrier.choices = [("", _("Choose…")), *choices]
     return form
 
 
@@ -303,9 +306,7 @@ def remittance_import():
     data = _read_upload(form)
     row = _carrier_or_404(form.carrier.data)
     if data is None:
-        return _render_files(
-            remit_form=form, remit_errors=[(1, _("The file is too large."))]
-        ), 400
+        return _render_files(remit_form=form, remit_errors=[(1, _("The file is too large."))]), 400
     report = remittance.import_remittance(
         row, data, form.file.data.filename or "", current_user._get_current_object()
     )

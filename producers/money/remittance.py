@@ -140,9 +140,7 @@ def import_remittance(
     return RemittanceReport(remittance=remittance, parcels=len(lines), total_cents=total)
 
 
-def _check(
-    carrier: Carrier, reader: SafeDictReader
-) -> tuple[list[RemittanceLine], list[RowError]]:
+def _check(carrier: Carrier, reader: SafeDictReader) -> tuple[list[RemittanceLine], list[RowError]]:
     """Every line checked against the database in one query; the good lines and every error."""
     header = [fold(h or "") for h in (reader.fieldnames or [])]
     number_column = tracking_column(header)
@@ -226,7 +224,9 @@ def _check(
                 )
             )
         earliest = (
-            local_date(shipment.shipped_at) if shipment is not None and shipment.shipped_at else None
+            local_date(shipment.shipped_at)
+            if shipment is not None and shipment.shipped_at
+            else None
         )
         day = parse_date(values["date"], max=today)
         if day is None or (earliest is not None and day < earliest):
@@ -264,9 +264,6 @@ def statements(limit: int = 50) -> list[CodRemittance]:
             select(CodRemittance)
             .order_by(CodRemittance.created_at.desc(), CodRemittance.id.desc())
             .limit(limit)
-            .options(
-                selectinload(CodRemittance.created_by), selectinload(CodRemittance.carrier)
-            )
+            .options(selectinload(CodRemittance.created_by), selectinload(CodRemittance.carrier))
         )
     )
-

@@ -35,7 +35,10 @@ class ShipForm(FlaskForm):
     """A parcel handed to a carrier: which one (a list), under which tracking number."""
 
     carrier = SelectField(
-        _l("Carrier"), coerce=int, validate_choice=True, validators=[DataRequired(_l("Choose a carrier."))]
+        _l("Carrier"),
+        coerce=carriers.choice_id,
+        validate_choice=True,
+        validators=[DataRequired(_l("Choose a carrier."))],
     )
     tracking = StringField(
         _l("Tracking number"),
@@ -50,7 +53,7 @@ class ShipForm(FlaskForm):
     def for_parcel(self, shipment: Shipment) -> ShipForm:
         """Offer the carriers this parcel may leave with; ids unique on the page."""
         cod = shipment.order.payment_method == PaymentMethod.COD
-        self.carrier.choices = [(0, _("Choose…")), *carriers.choices(cod, current_language())]
+        self.carrier.choices = [("", _("Choose…")), *carriers.choices(cod, current_language())]
         self.carrier.id = self.carrier.label.field_id = f"carrier-{shipment.id}"
         self.tracking.id = self.tracking.label.field_id = f"tracking-{shipment.id}"
         return self

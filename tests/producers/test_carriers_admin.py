@@ -144,7 +144,11 @@ def test_add_edit_deactivate_a_carrier(admin_client, post_form, default_carriers
     bad = post_form(
         admin_client,
         page,
-        {**GOOD_CARRIER, "tracking_url": "http://sendit.example/t/{number}", "name_fr": "Sendit <b>"},
+        {
+            **GOOD_CARRIER,
+            "tracking_url": "http://sendit.example/t/{number}",
+            "name_fr": "Sendit <b>",
+        },
     )
     assert bad.status_code == 400
     assert "https://" in text(bad) and 'value="Sendit &lt;b&gt;"' in text(bad)  # input kept
@@ -153,9 +157,13 @@ def test_add_edit_deactivate_a_carrier(admin_client, post_form, default_carriers
     )
     assert no_number.status_code == 400 and 'aria-invalid="true"' in text(no_number)
     taken = post_form(admin_client, page, {**GOOD_CARRIER, "code": "amana"})
-    assert taken.status_code == 400 and db.session.scalar(
-        select(func.count()).select_from(Carrier).where(Carrier.code == "amana")
-    ) == 1
+    assert (
+        taken.status_code == 400
+        and db.session.scalar(
+            select(func.count()).select_from(Carrier).where(Carrier.code == "amana")
+        )
+        == 1
+    )
 
     assert post_form(admin_client, page, GOOD_CARRIER).status_code == 302
     sendit = db.session.scalar(select(Carrier).where(Carrier.code == "sendit"))
@@ -254,7 +262,10 @@ def test_the_ship_form_offers_active_carriers_and_keeps_bad_input(
     assert no_csrf.status_code == 400
 
     done = post_form(
-        client, url, {"carrier": str(default_carriers["amana"].id), "tracking": "RR 12/3"}, page=page
+        client,
+        url,
+        {"carrier": str(default_carriers["amana"].id), "tracking": "RR 12/3"},
+        page=page,
     )
     assert done.status_code == 302
     db.session.expire_all()
@@ -287,13 +298,18 @@ def test_the_admin_marks_a_parcel_out_for_delivery_then_delivered(
     assert "trackingCode=" in page
     status = f"{url}/parcels/{parcel.id}/status"
     assert post_form(admin_client, status, {"status": "lost"}, page=url).status_code == 400
-    assert post_form(admin_client, status, {"status": "out_for_delivery"}, page=url).status_code == 302
+    assert (
+        post_form(admin_client, status, {"status": "out_for_delivery"}, page=url).status_code == 302
+    )
     assert post_form(admin_client, status, {"status": "delivered"}, page=url).status_code == 302
     db.session.expire_all()
     parcel = db.session.get(Shipment, parcel.id)
     assert parcel.status == ShipmentStatus.DELIVERED and parcel.out_for_delivery_at is not None
     wrong_order = post_form(
-        admin_client, f"/fr/admin/orders/TW-NOPE00/parcels/{parcel.id}/status", {"status": "delivered"}, page=url
+        admin_client,
+        f"/fr/admin/orders/TW-NOPE00/parcels/{parcel.id}/status",
+        {"status": "delivered"},
+        page=url,
     )
     assert wrong_order.status_code == 404
 
@@ -316,7 +332,10 @@ def test_a_status_file_moves_many_parcels_or_none(admin_client, post_form, parce
         ]
     )
     refused = post_form(
-        admin_client, "/fr/admin/carriers/files/statuses", {"carrier": str(amana), "file": bad}, page=files
+        admin_client,
+        "/fr/admin/carriers/files/statuses",
+        {"carrier": str(amana), "file": bad},
+        page=files,
     )
     assert refused.status_code == 400
     page = text(refused)
@@ -336,7 +355,10 @@ def test_a_status_file_moves_many_parcels_or_none(admin_client, post_form, parce
         ]
     )
     done = post_form(
-        admin_client, "/fr/admin/carriers/files/statuses", {"carrier": str(amana), "file": good}, page=files
+        admin_client,
+        "/fr/admin/carriers/files/statuses",
+        {"carrier": str(amana), "file": good},
+        page=files,
     )
     assert done.status_code == 302, text(done)
     db.session.expire_all()
@@ -432,7 +454,9 @@ def test_a_good_statement_remits_every_parcel_once(
     assert remittance.total_cents == sum(s.cash_to_collect_cents for s in shipped)
     assert (
         db.session.scalar(
-            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "order.cash_remitted")
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "order.cash_remitted")
         )
         == 3
     )
