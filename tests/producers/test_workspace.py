@@ -691,6 +691,9 @@ def test_ownership_matrix(
     from orders.shipping import ensure_default_rates
 
     ensure_default_rates()
+    from orders.carriers import ensure_default_carriers, find
+
+    ensure_default_carriers()
     order, _secret = place_order(
         {product.variants[0].sku: 1},
         Address(
@@ -750,6 +753,7 @@ def test_ownership_matrix(
         "month": 5,
         "batch_id": batch.id,
         "payout_id": payout.id,
+        "carrier_id": find("amana").id,
     }
 
     visitors = {
