@@ -205,7 +205,7 @@ class StripeEvent(db.Model):
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Carrier(Timestamped, db.Model):
+class Carrier(Timestamped, db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy
     """A carrier cooperatives hand parcels to, and its public tracking page.
 
     Carriers are deactivated, never deleted: shipped parcels keep pointing at

@@ -85,7 +85,7 @@ class Payout(Timestamped, db.Model):
         return f"TAAWON-P{self.id:06d}"
 
 
-class CodRemittance(Timestamped, db.Model):
+class CodRemittance(Timestamped, db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy
     """A carrier's cash-on-delivery remittance statement, imported once.
 
     The file's SHA-256 is unique, so the same statement sent twice is refused

@@ -138,7 +138,7 @@ def parcel_shipped(shipment_id: int):
     with commit_or_flash(
         _("Parcel of order %(number)s marked as shipped.", number=shipment.order.number)
     ) as outcome:
-        order_services.mark_shipped(shipment, carrier, form.tracking.data)
+        order_services.mark_shipped(shipment, carrier, form.tracking.data or "")
     if not outcome.ok:
         return _render_parcels(failed=(shipment_id, form)), 400
     return redirect(url_for("producers.parcels", slug=g.coop.slug))
