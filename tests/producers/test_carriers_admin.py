@@ -429,7 +429,7 @@ def test_every_bad_line_is_listed(app, parcels, make_user):
 
 
 def test_a_good_statement_remits_every_parcel_once(
-    admin_client, post_form, parcels, count_queries, outbox
+    app, admin_client, post_form, parcels, count_queries, outbox
 ):
     delivered = parcels(2, deliver=True)
     on_the_way = parcels(1)  # the statement says the carrier delivered it
@@ -481,6 +481,8 @@ def test_a_good_statement_remits_every_parcel_once(
     assert other_file.status_code == 400  # a remitted parcel's line is refused
     assert db.session.scalar(select(func.count()).select_from(CodRemittance)) == 1
     assert reconcile() == []
+    check = app.test_cli_runner().invoke(args=["ledger", "check"])
+    assert check.exit_code == 0, check.output
     assert len(statements) < 200
 
 
@@ -494,6 +496,25 @@ def test_checking_a_statement_reads_the_parcels_in_one_query(app, parcels, count
         db.session.expire_all()
         with count_queries() as statements:
             report = import_remittance(carrier, data, "s.csv", None)
+        assert [e.line for e in report.errors] == [2]
+        return len(statements)
+
+    assert refused_queries(2) == refused_queries(6)
+
+
+def test_checking_a_status_file_reads_the_parcels_in_one_query(app, parcels, count_queries):
+    from orders.carrier_status import import_statuses
+
+    def refused_queries(n: int) -> int:
+        shipped = parcels(n)
+        carrier = db.session.get(Carrier, shipped[0].carrier_id)
+        rows = ["tracking_number,status,date"] + [
+            f"{s.tracking_number},{'lost' if i == 0 else 'delivered'},{s.shipped_at:%Y-%m-%d}"
+            for i, s in enumerate(shipped)
+        ]
+        db.session.expire_all()
+        with count_queries() as statements:
+            report = import_statuses(carrier, io.StringIO("\r\n".join(rows)), None)
         assert [e.line for e in report.errors] == [2]
         return len(statements)
 
