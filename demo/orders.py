@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from catalog.models import Product, ProductStatus, Variant
 from orders import cancellation, refunds, services, stripe_refunds
+from orders.carriers import ensure_default_carriers
 from orders.models import Order, PaymentMethod
 from orders.services import Address
 from producers.models import Cooperative
@@ -112,6 +113,7 @@ def seed_orders() -> list[str]:
     """Orders in every state, refunds, payouts paid, in transit and failed."""
     if db.session.scalar(select(func.count()).select_from(Order)):
         return ["Demo orders: already there."]
+    ensure_default_carriers()  # a database made with create_all has none
     # Order mails are rendered with links; outside a request they need a host.
     # They are dropped: the demo shoppers are fictional.
     base = current_app.config.get("SERVER_NAME") or "127.0.0.1:5000"

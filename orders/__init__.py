@@ -66,10 +66,10 @@ def init_app(app: Flask) -> None:
     app.add_template_global(national_estimate, "shipping_estimate")
     app.add_template_global(free_over, "shipping_free_over")
 
-    from .carriers import known_carriers, tracking_url
+    from .carriers import tracking, tracking_url
 
     app.add_template_global(tracking_url, "tracking_url")
-    app.add_template_global(known_carriers, "known_carriers")
+    app.add_template_global(tracking, "shipment_tracking")
 
     @app.before_request
     def release_lapsed_holds() -> None:

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     ColumnElement,
     DateTime,
@@ -204,6 +205,44 @@ class StripeEvent(db.Model):
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class Carrier(Timestamped, db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy
+    """A carrier cooperatives hand parcels to, and its public tracking page.
+
+    Carriers are deactivated, never deleted: shipped parcels keep pointing at
+    them. ``orders.carriers`` reads and writes them.
+    """
+
+    __tablename__ = "carrier"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: A short stable name for files and logs ("amana"); never changes.
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_ar: Mapped[str] = mapped_column(String(80), default="")
+    name_fr: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80), default="")
+    #: The tracking page, ``{number}`` standing for the URL-quoted tracking number.
+    tracking_url: Mapped[str] = mapped_column(String(300))
+    #: Other names a cooperative or an old parcel may call it by, one per line.
+    aliases: Mapped[str] = mapped_column(Text, default="")
+    #: Whether it collects cash on delivery (and remits it to Taawon).
+    cod: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Inactive carriers are no longer offered; their parcels still link.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    def name(self, lang: str) -> Localized:
+        """The carrier's name in ``lang`` or its fallback."""
+        return pick({"ar": self.name_ar, "fr": self.name_fr, "en": self.name_en}, lang)
+
+    @property
+    def alias_list(self) -> list[str]:
+        """The aliases, one per line, blanks dropped."""
+        return [a.strip() for a in self.aliases.splitlines() if a.strip()]
+
+    def __repr__(self) -> str:
+        return f"<Carrier {self.code}>"
+
+
 class Shipment(Timestamped, db.Model):
     """The part of an order one cooperative prepares and ships."""
 
@@ -224,9 +263,15 @@ class Shipment(Timestamped, db.Model):
     items_cents: Mapped[int] = mapped_column(Integer)
     #: What the shopper paid for this parcel; it goes to the cooperative.
     shipping_cents: Mapped[int] = mapped_column(Integer)
+    #: The carrier's name as it was when the parcel left (history; parcels shipped
+    #: before the carrier table, or by a name no carrier has, keep only this).
     carrier: Mapped[str] = mapped_column(String(80), default="")
+    #: The carrier chosen when the parcel was marked shipped (NULL before the table).
+    carrier_id: Mapped[int | None] = mapped_column(ForeignKey("carrier.id"), index=True)
     tracking_number: Mapped[str] = mapped_column(String(80), default="")
     shipped_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: When the carrier (or the cooperative, or staff) said it is out for delivery.
+    out_for_delivery_at: Mapped[datetime | None] = mapped_column(DateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
     #: Cash on delivery: when the carrier handed the collected cash over.
     cash_remitted_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -236,9 +281,15 @@ class Shipment(Timestamped, db.Model):
 
     order: Mapped[Order] = relationship(back_populates="shipments")
     cooperative: Mapped[Cooperative] = relationship()
+    carrier_ref: Mapped[Carrier | None] = relationship()
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="shipment", order_by="OrderLine.id"
     )
+
+    @property
+    def cash_to_collect_cents(self) -> int:
+        """What the carrier collects for this parcel on delivery (cash on delivery)."""
+        return self.items_cents + self.shipping_cents
 
     @hybrid_property
     def money_in(self) -> bool:

@@ -7,7 +7,7 @@ One module per job, lowest first (each imports only those before it):
 - ``inventory``: stock taken and put back, lot allocation;
 - ``pricing``: the quote (parcels, shipping, split) and the ``Address``;
 - ``queries``: read-only lookups (an order by number and link, history, packing slips);
-- ``fulfilment``: parcels shipped, delivered, cash remitted; orders cancelled, refunded;
+- ``fulfilment``: parcels shipped, out for delivery, delivered, cash remitted; orders cancelled, refunded;
 - ``holds``: card orders' stock holds, their lapse, and Stripe's word on the payment;
 - ``placement``: ``place_order``;
 - ``guests``: guest orders joining the account of their address.
@@ -32,6 +32,7 @@ from .fulfilment import (
     cancel_order,
     mark_cash_remitted,
     mark_delivered,
+    mark_out_for_delivery,
     mark_refunded,
     mark_shipped,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "hold_lapsed",
     "mark_cash_remitted",
     "mark_delivered",
+    "mark_out_for_delivery",
     "mark_refunded",
     "mark_shipped",
     "new_number",

@@ -5,6 +5,8 @@ Services flush and raise ``OrderError``; the caller commits once.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
@@ -13,23 +15,42 @@ from shop.audit import audit
 from shop.extensions import db
 from shop.models import utcnow
 
-from .. import accounting
+from .. import accounting, carriers
 from ..exceptions import OrderError
-from ..models import Order, OrderStatus, PaymentMethod, Shipment, ShipmentStatus
+from ..models import Carrier, Order, OrderStatus, PaymentMethod, Shipment, ShipmentStatus
 from .inventory import restock
-from .mails import mail_cancelled, mail_refunded, queue_mail
+from .mails import mail_cancelled, mail_refunded, notify_order
 from .states import follow_shipments, transition_order, transition_shipment
 
 
-def mark_shipped(shipment: Shipment, carrier: str, tracking: str) -> None:
-    """The cooperative handed the parcel to a carrier."""
-    carrier, tracking = carrier.strip(), tracking.strip()
-    if not carrier or not tracking:
+def mark_shipped(shipment: Shipment, carrier: Carrier | str, tracking: str) -> None:
+    """The cooperative handed the parcel to a carrier, under a tracking number.
+
+    ``carrier`` is a row of the carrier table (the ship form's choice): it must
+    be active, and collect cash for a cash-on-delivery parcel. A name (the
+    demo, scripts, older callers) is looked up among the carriers' names and
+    aliases; a name no carrier has is kept as text only, without a link.
+    """
+    tracking = tracking.strip()
+    if isinstance(carrier, str):
+        name = carrier.strip()
+        chosen = carriers.find(name) if name else None
+    else:
+        chosen, name = carrier, carrier.name_fr
+    if not name or not tracking:
         raise OrderError(_l("Give the carrier and the tracking number."))
     if shipment.order.status == OrderStatus.PENDING_PAYMENT:
         raise OrderError(_l("This order is not paid yet."))
+    if isinstance(carrier, Carrier):
+        if not carrier.active:
+            raise OrderError(_l("This carrier is no longer offered: choose another one."))
+        if shipment.order.payment_method == PaymentMethod.COD and not carrier.cod:
+            raise OrderError(
+                _l("This carrier does not collect cash on delivery: choose one that does.")
+            )
     transition_shipment(shipment, ShipmentStatus.SHIPPED)
-    shipment.carrier, shipment.tracking_number = carrier[:80], tracking[:80]
+    shipment.carrier, shipment.tracking_number = name[:80], tracking[:80]
+    shipment.carrier_id = chosen.id if chosen is not None else None
     shipment.shipped_at = utcnow()
     _followed(
         shipment,
@@ -38,10 +59,26 @@ def mark_shipped(shipment: Shipment, carrier: str, tracking: str) -> None:
     )
 
 
-def mark_delivered(shipment: Shipment) -> None:
-    """The carrier delivered the parcel."""
+def mark_out_for_delivery(shipment: Shipment, at: datetime | None = None) -> None:
+    """The carrier is bringing the parcel today (the shopper is told to expect it)."""
+    if shipment.status != ShipmentStatus.SHIPPED:
+        raise OrderError(_l("Only a parcel on its way can be out for delivery."))
+    if shipment.out_for_delivery_at is not None:
+        raise OrderError(_l("This parcel is already out for delivery."))
+    shipment.out_for_delivery_at = at or utcnow()
+    db.session.flush()
+    notify_order(
+        shipment.order,
+        "order_out_for_delivery",
+        _l("Your order %(number)s arrives today", number=shipment.order.number),
+        shipment=shipment,
+    )
+
+
+def mark_delivered(shipment: Shipment, at: datetime | None = None) -> None:
+    """The carrier delivered the parcel (``at``: when the carrier says it did)."""
     transition_shipment(shipment, ShipmentStatus.DELIVERED)
-    shipment.delivered_at = utcnow()
+    shipment.delivered_at = at or utcnow()
     _followed(
         shipment,
         "order_delivered",
@@ -53,7 +90,7 @@ def _followed(shipment: Shipment, template: str, subject) -> None:
     """The parcel moved: its order follows, and the shopper is told after the commit."""
     follow_shipments(shipment.order)
     db.session.flush()
-    queue_mail(shipment.order, template, subject, shipment=shipment)
+    notify_order(shipment.order, template, subject, shipment=shipment)
 
 
 def mark_cash_remitted(shipment: Shipment) -> None:

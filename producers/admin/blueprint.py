@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from producers.admin import audit, certificates, cooperatives, documents, orders, payouts, policy
+from producers.admin import (
+    audit,
+    carriers,
+    certificates,
+    cooperatives,
+    documents,
+    orders,
+    payouts,
+    policy,
+)
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/<lang:lang>/admin")
 
@@ -46,6 +55,24 @@ bp.add_url_rule(
     "order_cash_remitted",
     orders.order_cash_remitted,
     methods=POST,
+)
+bp.add_url_rule(
+    "/orders/<number>/parcels/<int:shipment_id>/status",
+    "parcel_status",
+    carriers.parcel_status,
+    methods=POST,
+)
+
+# carriers, their status files and cash-on-delivery remittance statements
+bp.add_url_rule("/carriers", "carriers", carriers.carriers_list, methods=["GET", "POST"])
+bp.add_url_rule("/carriers/<int:carrier_id>", "carrier", carriers.carrier, methods=["GET", "POST"])
+bp.add_url_rule(
+    "/carriers/<int:carrier_id>/active", "carrier_active", carriers.carrier_active, methods=POST
+)
+bp.add_url_rule("/carriers/files", "carrier_files", carriers.carrier_files)
+bp.add_url_rule("/carriers/files/statuses", "status_import", carriers.status_import, methods=POST)
+bp.add_url_rule(
+    "/carriers/files/remittances", "remittance_import", carriers.remittance_import, methods=POST
 )
 
 # the fair-trade policy and floor prices

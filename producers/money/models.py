@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from orders.models import Carrier
 from producers.models import Cooperative
 from shop.accounts.models import User
 from shop.extensions import db
@@ -82,3 +83,29 @@ class Payout(Timestamped, db.Model):
     def reference(self) -> str:
         """What the bank transfer's label and the statements show."""
         return f"TAAWON-P{self.id:06d}"
+
+
+class CodRemittance(Timestamped, db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy
+    """A carrier's cash-on-delivery remittance statement, imported once.
+
+    The file's SHA-256 is unique, so the same statement sent twice is refused
+    before any line is read; ``producers.money.remittance`` imports it.
+    """
+
+    __tablename__ = "cod_remittance"
+    __table_args__ = (
+        CheckConstraint("parcel_count > 0", name="parcel_count_positive"),
+        CheckConstraint("total_cents > 0", name="total_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    carrier_id: Mapped[int] = mapped_column(ForeignKey("carrier.id"), index=True)
+    #: SHA-256 of the file's bytes, hex.
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    parcel_count: Mapped[int] = mapped_column(Integer)
+    total_cents: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    carrier: Mapped[Carrier] = relationship()
+    created_by: Mapped[User | None] = relationship()

@@ -107,6 +107,12 @@ bp.add_url_rule(
     methods=POST,
 )
 bp.add_url_rule(
+    "/<slug>/parcels/<int:shipment_id>/out-for-delivery",
+    "parcel_out_for_delivery",
+    parcels.parcel_out_for_delivery,
+    methods=POST,
+)
+bp.add_url_rule(
     "/<slug>/parcels/<int:shipment_id>/delivered",
     "parcel_delivered",
     parcels.parcel_delivered,

@@ -1,18 +1,62 @@
-"""Workspace pages for the cooperative's parcels: prepare, ship, deliver."""
+"""Workspace pages for the cooperative's parcels: prepare, ship, out for delivery, deliver."""
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms import SelectField, StringField
+from wtforms.validators import DataRequired, Length
 
+from orders import carriers
 from orders import services as order_services
-from orders.models import Order, OrderLine, OrderLineLot, Shipment, ShipmentStatus
+from orders.models import (
+    Carrier,
+    Order,
+    OrderLine,
+    OrderLineLot,
+    PaymentMethod,
+    Shipment,
+    ShipmentStatus,
+)
 from producers.workspace.access import workspace
 from producers.workspace.forms import ConfirmForm
 from shop.actions import commit_or_flash
 from shop.extensions import db
+from shop.i18n import current_language
+
+TRACKING_MAX = 80
+
+
+class ShipForm(FlaskForm):
+    """A parcel handed to a carrier: which one (a list), under which tracking number."""
+
+    carrier = SelectField(
+        _l("Carrier"),
+        coerce=carriers.choice_id,
+        validate_choice=True,
+        validators=[DataRequired(_l("Choose a carrier."))],
+    )
+    tracking = StringField(
+        _l("Tracking number"),
+        validators=[
+            DataRequired(_l("Give the tracking number.")),
+            Length(max=TRACKING_MAX),
+        ],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"},
+    )
+
+    def for_parcel(self, shipment: Shipment) -> ShipForm:
+        """Offer the carriers this parcel may leave with; ids unique on the page."""
+        cod = shipment.order.payment_method == PaymentMethod.COD
+        self.carrier.choices = [("", _("Choose…")), *carriers.choices(cod, current_language())]
+        self.carrier.id = self.carrier.label.field_id = f"carrier-{shipment.id}"
+        self.tracking.id = self.tracking.label.field_id = f"tracking-{shipment.id}"
+        return self
 
 
 def _shipment_or_404(shipment_id: int) -> Shipment:
@@ -42,6 +86,11 @@ def _confirmed_shipment(shipment_id: int) -> Shipment:
 @workspace()
 def parcels(**_kw):
     """Parcels to prepare (packing slips) and parcels on their way."""
+    return _render_parcels()
+
+
+def _render_parcels(failed: tuple[int, ShipForm] | None = None):
+    """The parcels page; ``failed``: the parcel whose ship form comes back with its errors."""
     to_prepare = order_services.packing_slips(g.coop.id)
     on_the_way = db.session.scalars(
         select(Shipment)
@@ -49,12 +98,21 @@ def parcels(**_kw):
         .order_by(Shipment.shipped_at)
         .options(selectinload(Shipment.order))
     ).all()
+    ship_forms = {
+        shipment.id: (
+            failed[1]
+            if failed is not None and failed[0] == shipment.id
+            else ShipForm(formdata=None)
+        ).for_parcel(shipment)
+        for shipment in to_prepare
+    }
     return render_template(
         "producers/parcels.html",
         coop=g.coop,
         to_prepare=to_prepare,
         on_the_way=on_the_way,
         confirm=ConfirmForm(),
+        ship_forms=ship_forms,
     )
 
 
@@ -68,14 +126,32 @@ def packing_slip(shipment_id: int):
 
 @workspace()
 def parcel_shipped(shipment_id: int):
-    """The parcel left with a carrier, under a tracking number."""
-    shipment = _confirmed_shipment(shipment_id)
+    """The parcel left with a carrier, under a tracking number (the form again on bad input)."""
+    shipment = _shipment_or_404(shipment_id)
+    form = ShipForm().for_parcel(shipment)
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _render_parcels(failed=(shipment.id, form)), 400
+    carrier = db.session.get(Carrier, form.carrier.data)
+    assert carrier is not None  # one of the choices
     with commit_or_flash(
         _("Parcel of order %(number)s marked as shipped.", number=shipment.order.number)
+    ) as outcome:
+        order_services.mark_shipped(shipment, carrier, form.tracking.data or "")
+    if not outcome.ok:
+        return _render_parcels(failed=(shipment_id, form)), 400
+    return redirect(url_for("producers.parcels", slug=g.coop.slug))
+
+
+@workspace()
+def parcel_out_for_delivery(shipment_id: int):
+    """The carrier is bringing the parcel today (the shopper is told)."""
+    shipment = _confirmed_shipment(shipment_id)
+    with commit_or_flash(
+        _("Parcel of order %(number)s marked as out for delivery.", number=shipment.order.number)
     ):
-        order_services.mark_shipped(
-            shipment, request.form.get("carrier", ""), request.form.get("tracking", "")
-        )
+        order_services.mark_out_for_delivery(shipment)
     return redirect(url_for("producers.parcels", slug=g.coop.slug))
 
 

@@ -193,6 +193,8 @@ def render_all(app, login, post_form) -> dict[str, str]:
             "orders": "/orders",
             "cooperatives": "/cooperatives",
             "policy": "/policy",
+            "carriers": "/carriers",
+            "carrier-files": "/carriers/files",
         }.items():
             pages[f"{lang}-admin-{name}.html"] = render(client, f"/{lang}/admin{path}")
         pages[f"{lang}-admin-order.html"] = render(client, f"/{lang}/admin/orders/{order.number}")
@@ -216,7 +218,7 @@ def test_main_pages_have_no_html_errors(app, demo_seed, login, post_form, tmp_pa
     assert any("autocomplete" in e for e in errors.pop("canary.html", [])), "the checker ran blind"
     report = "\n".join(f"{name}: {e}" for name, found in sorted(errors.items()) for e in found)
     assert not errors, f"{sum(map(len, errors.values()))} HTML errors:\n{report}"
-    assert len(pages) == 2 * 31
+    assert len(pages) == 2 * 33
 
 
 @pytest.mark.parametrize(
