@@ -10,7 +10,7 @@ delivery"; ``cod_remittance`` the carriers' remittance statements, each file
 imported once.
 
 Revision ID: 5b8e0c3a7d12
-Revises: c4e7a2b9d1f0
+Revises: 5d1e8a3f2b70
 Create Date: 2026-12-02 17:30:00.000000
 
 """
