@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5b8e0c3a7d12'
-down_revision = 'c4e7a2b9d1f0'
+down_revision = '5d1e8a3f2b70'
 branch_labels = None
 depends_on = None
 
