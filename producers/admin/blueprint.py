@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from producers.admin import audit, certificates, cooperatives, documents, orders, payouts, policy
+from producers.admin import (
+    audit,
+    certificates,
+    cooperatives,
+    documents,
+    orders,
+    overview,
+    payouts,
+    policy,
+)
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/<lang:lang>/admin")
 
@@ -19,7 +28,8 @@ bp.context_processor(payouts.payout_helpers)
 POST = ["POST"]
 
 # cooperatives: the home page, the approval queue, decisions
-bp.add_url_rule("/", "index", cooperatives.index)
+bp.add_url_rule("/", "index", overview.index)
+bp.add_url_rule("/figures/<figure>.csv", "figures_csv", overview.figures_csv)
 bp.add_url_rule("/cooperatives", "cooperatives", cooperatives.cooperatives)
 bp.add_url_rule("/cooperatives/<int:id>", "cooperative", cooperatives.cooperative)
 bp.add_url_rule("/cooperatives/<int:id>/decide", "decide", cooperatives.decide, methods=POST)
