@@ -234,6 +234,7 @@ def _ledger(figures: Figures, cooperative_id: int | None) -> None:
             JournalLine.account.label("account"),
             JournalLine.amount_cents.label("amount"),
         )
+        .select_from(JournalLine)
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .where(p.within(JournalEntry.created_at), JournalEntry.kind.in_(kinds))
     )
@@ -277,6 +278,7 @@ def _sold(p: Period, cooperative_id: int | None) -> Any:
             JournalLine.shipment_id.label("shipment_id"),
             func.min(JournalEntry.created_at).label("sold_at"),
         )
+        .select_from(JournalLine)
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .where(
             JournalEntry.kind.in_(SALE_KINDS),
@@ -298,6 +300,7 @@ def _orders_and_units(figures: Figures, sold: Any) -> None:
     p = figures.period
     first = (
         select(Shipment.order_id.label("order_id"), func.min(sold.c.sold_at).label("sold_at"))
+        .select_from(Shipment)
         .join(sold, sold.c.shipment_id == Shipment.id)
         .group_by(Shipment.order_id)
         .subquery()
@@ -312,6 +315,7 @@ def _orders_and_units(figures: Figures, sold: Any) -> None:
             p.bucket(sold.c.sold_at).label("bucket"),
             OrderLine.quantity.label("quantity"),
         )
+        .select_from(OrderLine)
         .join(sold, sold.c.shipment_id == OrderLine.shipment_id)
         .subquery()
     )
@@ -335,6 +339,7 @@ def _products(sold: Any, limit: int = TOP_PRODUCTS) -> list[ProductRow]:
             gross,
             func.count(func.distinct(OrderLine.order_id)),
         )
+        .select_from(OrderLine)
         .join(sold, sold.c.shipment_id == OrderLine.shipment_id)
         .group_by(OrderLine.product_id)
         .order_by(gross.desc(), OrderLine.product_id)
@@ -352,12 +357,21 @@ def _products(sold: Any, limit: int = TOP_PRODUCTS) -> list[ProductRow]:
     ]
 
 
-def region_of(city: Any, country: Any) -> ColumnElement[int]:
-    """A buyer's region code in SQL, from the city the order was recognised as."""
-    known = {c.canonical: c.region_code for c in cities()}
+def region_of(canonical: Any, typed: Any, country: Any) -> ColumnElement[int]:
+    """A buyer's region code in SQL: from the city the order was recognised as.
+
+    Orders older than the recognised city carry the typed one only; its
+    French, Arabic or English spelling is matched as written (``orders.cities``).
+    """
+    known: dict[str, int] = {}
+    for city in cities():
+        for name in (city.name_fr, city.name_ar, city.name_en):
+            known.setdefault(name, city.region_code)
     return case(
         (country != "MA", ABROAD),
-        else_=case(known, value=city, else_=UNKNOWN),
+        else_=case(
+            known, value=canonical, else_=case(known, value=typed, else_=UNKNOWN)
+        ),
     )
 
 
@@ -365,10 +379,11 @@ def _regions(sold: Any) -> list[RegionRow]:
     """Orders and sales by the buyers' region: one query."""
     lines = (
         select(
-            region_of(Order.city_canonical, Order.country).label("region"),
+            region_of(Order.city_canonical, Order.city, Order.country).label("region"),
             OrderLine.order_id.label("order_id"),
             OrderLine.gross_cents.label("gross"),
         )
+        .select_from(OrderLine)
         .join(sold, sold.c.shipment_id == OrderLine.shipment_id)
         .join(Order, Order.id == OrderLine.order_id)
         .subquery()
