@@ -39,13 +39,17 @@ def _short(text: str, limit: int = LABEL_CHARS) -> str:
 
 
 def _open(chart_id: str, height: int, title: str, desc: str, rtl: bool) -> list[str]:
-    return [
-        f'<svg class="chart" id="{escape(chart_id)}" role="img" '
-        f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
+    ident = escape(chart_id)
+    svg = (
+        f'<svg class="chart" id="{ident}" role="img" '
+        f'aria-labelledby="{ident}-title {ident}-desc" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-        f'direction="{"rtl" if rtl else "ltr"}" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
-        f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>',
+        f'direction="{"rtl" if rtl else "ltr"}" xmlns="http://www.w3.org/2000/svg">'
+    )
+    return [
+        svg,
+        f'<title id="{ident}-title">{escape(title)}</title>',
+        f'<desc id="{ident}-desc">{escape(desc)}</desc>',
     ]
 
 

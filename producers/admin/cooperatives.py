@@ -26,7 +26,6 @@ from producers.models import (
     Cooperative,
     CooperativeDocument,
     CooperativeOldSlug,
-    CooperativeStatus,
     Membership,
 )
 from shop.accounts import admin_required

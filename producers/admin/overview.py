@@ -70,7 +70,5 @@ def figures_csv(figure: str):
     return Response(
         csv_text(rows),
         mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="taawon-{figure}-{days}d.csv"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="taawon-{figure}-{days}d.csv"'},
     )

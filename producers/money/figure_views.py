@@ -87,8 +87,7 @@ def series(figures: fg.Figures, chart_id: str = "chart-sales") -> Figure:
         fg.MONTH: _("Sales by month"),
     }[step]
     points = [
-        charts.Point(_axis_label(b, step), b.sales, format_money(b.sales))
-        for b in figures.buckets
+        charts.Point(_axis_label(b, step), b.sales, format_money(b.sales)) for b in figures.buckets
     ]
     peak = max((b.sales for b in figures.buckets), default=0)
     first, last = figures.period.first_day, figures.period.last_day
@@ -104,8 +103,12 @@ def series(figures: fg.Figures, chart_id: str = "chart-sales") -> Figure:
         chart_id, points, heading, desc, rtl=_rtl(), top_label=format_money(peak)
     )
     table = Table(
-        caption=_("%(heading)s, from %(first)s to %(last)s", heading=heading,
-                  first=format_date(first, "long"), last=format_date(last, "long")),
+        caption=_(
+            "%(heading)s, from %(first)s to %(last)s",
+            heading=heading,
+            first=format_date(first, "long"),
+            last=format_date(last, "long"),
+        ),
         head=[_("Period"), _("Sales"), _("Refunds"), _("Community fund"), _("Orders"), _("Units")],
         rows=[
             [
@@ -218,25 +221,50 @@ def csv_rows(figures: fg.Figures, name: str, heading: list[list[str]]) -> list[l
     ]
     if name == SERIES:
         rows.append(
-            [_("From"), _("To"), _("Sales"), _("Refunds"), _("Community fund"), _("Orders"),
-             _("Units")]
+            [
+                _("From"),
+                _("To"),
+                _("Sales"),
+                _("Refunds"),
+                _("Community fund"),
+                _("Orders"),
+                _("Units"),
+            ]
         )
         for b in figures.buckets:
             rows.append(
-                [b.first_day.isoformat(), b.last_day.isoformat(), mad_str(b.sales),
-                 mad_str(b.refunds), mad_str(b.fund), str(b.orders), str(b.units)]
+                [
+                    b.first_day.isoformat(),
+                    b.last_day.isoformat(),
+                    mad_str(b.sales),
+                    mad_str(b.refunds),
+                    mad_str(b.fund),
+                    str(b.orders),
+                    str(b.units),
+                ]
             )
         rows.append(
-            [_("Total"), "", mad_str(figures.sales), mad_str(figures.refunds),
-             mad_str(figures.fund), str(figures.orders), str(figures.units)]
+            [
+                _("Total"),
+                "",
+                mad_str(figures.sales),
+                mad_str(figures.refunds),
+                mad_str(figures.fund),
+                str(figures.orders),
+                str(figures.units),
+            ]
         )
     elif name == PRODUCTS:
         lang = current_language()
         rows.append([_("Product"), _("Sales"), _("Units"), _("Orders")])
         for row in figures.products:
             rows.append(
-                [text_cell(row.name(lang).text), mad_str(row.sales), str(row.units),
-                 str(row.orders)]
+                [
+                    text_cell(row.name(lang).text),
+                    mad_str(row.sales),
+                    str(row.units),
+                    str(row.orders),
+                ]
             )
     else:
         lang = current_language()

@@ -369,9 +369,7 @@ def region_of(canonical: Any, typed: Any, country: Any) -> ColumnElement[int]:
             known.setdefault(name, city.region_code)
     return case(
         (country != "MA", ABROAD),
-        else_=case(
-            known, value=canonical, else_=case(known, value=typed, else_=UNKNOWN)
-        ),
+        else_=case(known, value=canonical, else_=case(known, value=typed, else_=UNKNOWN)),
     )
 
 
@@ -456,7 +454,7 @@ def _cod_function() -> Callable[[int], Any] | None:
             continue
         function = getattr(module, "cod_rates_by_week", None)
         if callable(function):
-            return function  # type: ignore[no-any-return]
+            return function
     return None
 
 

@@ -64,7 +64,11 @@ def cooperative(app, make_user, make_cooperative, make_product):
         products = [
             make_product(cooperative=coop, name_fr=fr, name_ar=ar, price=price, stock=500)
             for fr, ar, price in (
-                ("Huile d'argan cosmétique pressée à froid", "زيت أركان تجميلي معصور على البارد", 12_000),
+                (
+                    "Huile d'argan cosmétique pressée à froid",
+                    "زيت أركان تجميلي معصور على البارد",
+                    12_000,
+                ),
                 ("Amlou aux amandes", "أملو باللوز", 6_500),
                 ("Miel de thym", "عسل الزعتر", 9_000),
             )

@@ -92,9 +92,7 @@ def manager(make_user, make_cooperative):
 def variant(manager, make_product):
     ensure_default_rates()
     db.session.commit()
-    product = make_product(
-        cooperative=manager[1], price=UNIT, stock=5_000, name_ar="زيت الأركان"
-    )
+    product = make_product(cooperative=manager[1], price=UNIT, stock=5_000, name_ar="زيت الأركان")
     return product.variants[0]
 
 
@@ -258,8 +256,9 @@ def test_the_page_makes_the_same_queries_whatever_the_number_of_orders(
     assert few <= 15
 
 
-def test_another_cooperatives_manager_gets_403(client, login, manager, variant, make_user,
-                                               make_cooperative):
+def test_another_cooperatives_manager_gets_403(
+    client, login, manager, variant, make_user, make_cooperative
+):
     other = make_user(email="other@coop.ma")
     coop = make_cooperative(slug="other")
     db.session.add(Membership(user=other, cooperative=coop, role=MembershipRole.OWNER))
@@ -278,7 +277,7 @@ def test_each_figure_has_its_csv_and_names_cannot_run_as_formulas(
     user, coop = manager
     ensure_default_rates()
     evil = make_product(
-        cooperative=coop, name_fr="=HYPERLINK(\"http://x\")", price=UNIT, stock=50
+        cooperative=coop, name_fr='=HYPERLINK("http://x")', price=UNIT, stock=50
     ).variants[0]
     sell(evil, quantity=2)
     login(client, user)
@@ -286,7 +285,7 @@ def test_each_figure_has_its_csv_and_names_cannot_run_as_formulas(
     assert series[0] == ["Coopérative", "Coopérative Amal"]
     assert total_row(series)[2:] == ["240.00", "0.00", "12.00", "1", "2"]
     products = read_csv(client.get("/fr/producer/amal/sales/products.csv"))
-    assert products[-1] == ["'=HYPERLINK(\"http://x\")", "240.00", "2", "1"]
+    assert products[-1] == ['\'=HYPERLINK("http://x")', "240.00", "2", "1"]
     regions = read_csv(client.get("/fr/producer/amal/sales/regions.csv"))
     assert regions[-1] == ["Casablanca-Settat", "240.00", "1"]
     response = client.get("/fr/producer/amal/sales/regions.csv")
@@ -412,7 +411,9 @@ def by_ledger(coop_id: int, p: fg.Period) -> dict[str, int]:
 def check_figures(client) -> None:
     for coop in db.session.scalars(select(Cooperative)):
         figures = fg.cooperative_figures(coop.id, 30)
-        shown = {name: figures.total(name) for name in ("sales", "refunds", "fund", "orders", "units")}
+        shown = {
+            name: figures.total(name) for name in ("sales", "refunds", "fund", "orders", "units")
+        }
         assert shown == by_records(coop.id)
         assert {k: shown[k] for k in ("sales", "refunds", "fund")} == by_ledger(
             coop.id, figures.period
