@@ -69,7 +69,7 @@ def columns(
     follow the SVG's direction ("start" is the right in Arabic), so only the
     x positions are mirrored.
     """
-    top, bottom, side = 22, 24, 8
+    top, bottom, side = 24, 26, 8
     plot_h = height - top - bottom
     slot = (WIDTH - 2 * side) / max(len(points), 1)
     gap = min(slot * 0.2, 4)
@@ -104,7 +104,7 @@ def columns(
         else:
             where, x = "middle", x_of((i + 0.5) * slot)
         parts.append(
-            f'<text x="{x:.1f}" y="{height - 6}" text-anchor="{where}">'
+            f'<text x="{x:.1f}" y="{height - 7}" text-anchor="{where}">'
             f"{escape(points[i].label)}</text>"
         )
     parts.append("</g></svg>")
@@ -123,7 +123,7 @@ def bars(
     Bars grow from the start of the line (the right in Arabic), the value
     written after the bar's end.
     """
-    row, side, value_room = 34, 8, 120
+    row, side, value_room = 38, 8, 120
     height = max(len(points), 1) * row + 4
     peak = max((p.value for p in points), default=0)
     plot_w = WIDTH - 2 * side - value_room
@@ -137,11 +137,11 @@ def bars(
         else:
             start, bar_x, value_x = side, side, side + w + 4
         parts.append(
-            f'<g class="chart-row"><text x="{start}" y="{y + 13}" text-anchor="start">'
+            f'<g class="chart-row"><text x="{start}" y="{y + 14}" text-anchor="start">'
             f"{escape(_short(point.label))}</text>"
-            f'<rect x="{bar_x:.1f}" y="{y + 18}" width="{w:.1f}" height="10">'
+            f'<rect x="{bar_x:.1f}" y="{y + 20}" width="{w:.1f}" height="11">'
             f"<title>{escape(point.label)}: {escape(point.shown)}</title></rect>"
-            f'<text class="chart-value" x="{value_x:.1f}" y="{y + 27}" text-anchor="start">'
+            f'<text class="chart-value" x="{value_x:.1f}" y="{y + 30}" text-anchor="start">'
             f"{escape(point.shown)}</text></g>"
         )
     parts.append("</svg>")
