@@ -154,7 +154,7 @@ class ProductRow:
     """A product sold in the period (its name as sold, in the page's language)."""
 
     product_id: int | None
-    names: dict[str, str]
+    names: dict[str, str | None]
     units: int
     sales: int
     orders: int
