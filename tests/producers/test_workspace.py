@@ -750,6 +750,7 @@ def test_ownership_matrix(
         "month": 5,
         "batch_id": batch.id,
         "payout_id": payout.id,
+        "figure": "series",
     }
 
     visitors = {
