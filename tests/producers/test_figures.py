@@ -461,6 +461,7 @@ def test_after_any_history_the_figures_are_the_ledgers(app, client, shop_floor, 
         try:
             _apply(step, state, shop_floor)
             db.session.commit()
+            event(f"{step[0]} done")
         except (OrderError, IllegalTransition, payout_service.PayoutError):
             db.session.rollback()
             event(f"{step[0]} refused")
