@@ -75,7 +75,7 @@ HOSTILE = [
 QUERY_NAMES = [
     "page", "region", "q", "sort", "year", "month", "kind", "corrects", "category",
     "certification", "cooperative", "min_price", "max_price", "in_stock", "variant", "token",
-    "date_from", "date_to", "status", "method", "action", "target_type", "actor", "next",
+    "date_from", "date_to", "status", "method", "action", "target_type", "actor", "next", "days",
 ]  # fmt: skip
 
 #: Form names not declared as WTForms fields (read from ``request.form`` directly).
@@ -218,6 +218,7 @@ def world(app, make_user, make_cooperative, make_product, post_form):
         "kind": ["svg", "png"],
         "year": ["2026"],
         "month": ["1", "12"],
+        "figure": ["series", "products", "regions"],
     }
     return clients, values, variant.sku
 

@@ -16,6 +16,7 @@ from producers.admin import (
     cooperatives,
     documents,
     orders,
+    overview,
     payouts,
     policy,
 )
@@ -28,7 +29,8 @@ bp.context_processor(payouts.payout_helpers)
 POST = ["POST"]
 
 # cooperatives: the home page, the approval queue, decisions
-bp.add_url_rule("/", "index", cooperatives.index)
+bp.add_url_rule("/", "index", overview.index)
+bp.add_url_rule("/figures/<figure>.csv", "figures_csv", overview.figures_csv)
 bp.add_url_rule("/cooperatives", "cooperatives", cooperatives.cooperatives)
 bp.add_url_rule("/cooperatives/<int:id>", "cooperative", cooperatives.cooperative)
 bp.add_url_rule("/cooperatives/<int:id>/decide", "decide", cooperatives.decide, methods=POST)

@@ -1,8 +1,7 @@
-"""Administration of cooperatives: the home page, the approval queue and the decisions."""
+"""Administration of cooperatives: the approval queue and the decisions (the home is overview.py)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -11,9 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from catalog.models import Certification
 from producers import services, slugs
-from producers.admin.certificates import EXPIRY_WINDOW_DAYS
 from producers.admin.forms import (
     ACTION_LABELS,
     DECISIONS,
@@ -29,10 +26,8 @@ from producers.models import (
     Cooperative,
     CooperativeDocument,
     CooperativeOldSlug,
-    CooperativeStatus,
     Membership,
 )
-from shop import clock
 from shop.accounts import admin_required
 from shop.accounts.models import User
 from shop.audit import AuditEntry
@@ -48,33 +43,6 @@ def admin_helpers() -> dict[str, Any]:
         "kind_labels": KIND_LABELS,
         "action_labels": ACTION_LABELS,
     }
-
-
-# ------------------------------------------------------------------ home
-
-
-@admin_required
-def index():
-    """The administrators' home: what waits for a decision."""
-    today = clock.local_date()
-    pending = db.session.scalar(
-        select(func.count(Cooperative.id)).where(Cooperative.status == CooperativeStatus.PENDING)
-    )
-    expiring = db.session.scalar(
-        select(func.count(Certification.id)).where(
-            Certification.valid_until.between(today, today + timedelta(days=EXPIRY_WINDOW_DAYS))
-        )
-    )
-    expired = db.session.scalar(
-        select(func.count(Certification.id)).where(Certification.valid_until < today)
-    )
-    return render_template(
-        "admin/index.html",
-        pending=pending,
-        expiring=expiring,
-        expired=expired,
-        window=EXPIRY_WINDOW_DAYS,
-    )
 
 
 # ------------------------------------------------------------------ cooperatives

@@ -20,6 +20,7 @@ from producers.workspace import (
     parcels,
     products,
     profile,
+    sales,
     stock,
     team,
 )
@@ -94,6 +95,10 @@ bp.add_url_rule(
     files.lot_evidence,
     methods=GET,
 )
+
+# sales figures and their CSV
+bp.add_url_rule("/<slug>/sales", "sales", sales.sales, methods=GET)
+bp.add_url_rule("/<slug>/sales/<figure>.csv", "sales_csv", sales.sales_csv, methods=GET)
 
 # parcels
 bp.add_url_rule("/<slug>/parcels", "parcels", parcels.parcels, methods=GET)

@@ -87,6 +87,8 @@ SKIP = {
     "/<lang:lang>/producer/<slug>/documents/<int:document_id>": "an application document",
     "/<lang:lang>/admin/payouts/<int:batch_id>/bank.csv": "CSV",
     "/<lang:lang>/producer/<slug>/distribution.csv": "CSV",
+    "/<lang:lang>/producer/<slug>/sales/<figure>.csv": "CSV",
+    "/<lang:lang>/admin/figures/<figure>.csv": "CSV",
     "/<lang:lang>/producer/<slug>/statements/<int:year>/<int:month>.csv": "CSV",
     # Redirects to pages walked under their own rule.
     "/": "redirects to the visitor's language",

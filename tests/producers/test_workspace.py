@@ -754,6 +754,7 @@ def test_ownership_matrix(
         "batch_id": batch.id,
         "payout_id": payout.id,
         "carrier_id": find("amana").id,
+        "figure": "series",
     }
 
     visitors = {

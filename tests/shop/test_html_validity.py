@@ -185,6 +185,7 @@ def render_all(app, login, post_form) -> dict[str, str]:
             "new-lot": "/lots/new",
             "parcels": "/parcels",
             "balance": "/balance",
+            "sales": "/sales?days=365",
         }.items():
             pages[f"{lang}-workspace-{name}.html"] = render(client, workspace + path)
         client = logged_in(app, login, "admin@demo.taawon.ma", lang)
