@@ -18,6 +18,7 @@ from typing import Any
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from producers.money import figures as fg
@@ -141,9 +142,11 @@ def products(figures: fg.Figures, chart_id: str = "chart-products") -> Figure:
         charts.Point(row.name(lang).text, row.sales, format_money(row.sales))
         for row in figures.products
     ]
-    desc = _(
+    desc = ngettext(
+        "The product that sold the most, by sales; the table below gives units and orders too.",
         "The %(count)s products that sold the most, by sales; the table below gives units "
         "and orders too.",
+        len(points),
         count=format_number(len(points)),
     )
     chart = charts.bars(chart_id, points, heading, desc, rtl=_rtl())
