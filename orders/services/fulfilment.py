@@ -13,7 +13,7 @@ from shop.audit import audit
 from shop.extensions import db
 from shop.models import utcnow
 
-from .. import accounting
+from .. import accounting, invoicing
 from ..exceptions import OrderError
 from ..models import Order, OrderStatus, PaymentMethod, Shipment, ShipmentStatus
 from .inventory import restock
@@ -36,6 +36,7 @@ def mark_shipped(shipment: Shipment, carrier: str, tracking: str) -> None:
         "order_shipped",
         _l("Your order %(number)s is on its way", number=shipment.order.number),
     )
+    invoicing.issue_invoice(shipment)  # numbered last: the series stays locked until commit
 
 
 def mark_delivered(shipment: Shipment) -> None:

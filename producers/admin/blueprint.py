@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from producers.admin import audit, certificates, cooperatives, documents, orders, payouts, policy
+from producers.admin import (
+    audit,
+    certificates,
+    cooperatives,
+    documents,
+    invoices,
+    orders,
+    payouts,
+    policy,
+)
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/<lang:lang>/admin")
 
@@ -47,6 +56,10 @@ bp.add_url_rule(
     orders.order_cash_remitted,
     methods=POST,
 )
+
+# invoices, credit notes, commission invoices
+bp.add_url_rule("/invoices", "invoices", invoices.invoices)
+bp.add_url_rule("/invoices/<int:invoice_id>.pdf", "invoice_pdf", invoices.invoice_pdf)
 
 # the fair-trade policy and floor prices
 bp.add_url_rule("/policy", "policy", policy.policy)
