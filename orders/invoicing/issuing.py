@@ -35,9 +35,20 @@ from .numbering import format_number, take_number
 
 #: The invoice line of a parcel's shipping.
 SHIPPING_FR, SHIPPING_AR = "Frais de livraison", "مصاريف الشحن"
-MONTHS_FR = (
-    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
-).split()
+MONTHS_FR = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 MONTHS_AR = (
     "يناير",
     "فبراير",
@@ -183,9 +194,10 @@ def issue_invoice(shipment: Shipment) -> Invoice:
             )
     refunds = [
         refund
-        for refund in order.refunds
-        if refund.status != RefundStatus.FAILED
-        and any(item.shipment_id == shipment.id for item in refund.lines)
+        for refund in db.session.scalars(
+            select(Refund).where(Refund.order_id == order.id, Refund.status != RefundStatus.FAILED)
+        )
+        if any(item.shipment_id == shipment.id for item in refund.lines)
     ]
     refunded_shipping = sum(
         item.shipping_cents

@@ -115,7 +115,7 @@ class Invoice(db.Model):
     order: Mapped[Order | None] = relationship()
     shipment: Mapped[Shipment | None] = relationship()
     refund: Mapped[Refund | None] = relationship()
-    refers_to: Mapped[Invoice | None] = relationship(remote_side=[id])
+    refers_to: Mapped[Invoice | None] = relationship(remote_side="Invoice.id")
 
     @property
     def download_name(self) -> str:

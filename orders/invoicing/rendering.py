@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+
 from flask import render_template
 from sqlalchemy import update
 

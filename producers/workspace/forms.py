@@ -342,7 +342,11 @@ class LegalForm(FlaskForm):
     )
     tax_id = StringField(
         _l("Tax identifier (IF)"),
-        validators=[DataRequired(message=_l("Give the tax identifier (IF).")), Length(max=20), _DIGITS],
+        validators=[
+            DataRequired(message=_l("Give the tax identifier (IF).")),
+            Length(max=20),
+            _DIGITS,
+        ],
         filters=[digits_filter],
         render_kw={"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"},
     )

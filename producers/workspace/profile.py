@@ -85,7 +85,13 @@ def legal(**_kw):
         coop.rc_number = (form.rc_number.data or "").strip() or None
         coop.vat_rate_bp = form.vat_rate_bp
         changed = sorted(name for name, old in before.items() if getattr(coop, name) != old)
-        audit(current_user, "cooperative.legal_details", coop, label=coop.legal_name, changed=changed)
+        audit(
+            current_user._get_current_object(),
+            "cooperative.legal_details",
+            coop,
+            label=coop.legal_name,
+            changed=changed,
+        )
         db.session.commit()
         flash(_("Legal details saved: your invoices will carry them."), "success")
         return redirect(url_for("producers.legal", slug=coop.slug))
