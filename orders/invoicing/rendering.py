@@ -88,6 +88,16 @@ def _day(value: str) -> str:
     return date.fromisoformat(value).strftime("%d/%m/%Y")
 
 
+def _direction(text: str | None) -> str:
+    """``rtl`` for a name or address written in Arabic script, else ``ltr``."""
+    for char in text or "":
+        if "\u0600" <= char <= "\u06ff" or "\u0750" <= char <= "\u077f":
+            return "rtl"
+        if char.isalpha():
+            return "ltr"
+    return "ltr"
+
+
 def render_html(invoice: Invoice) -> str:
     """The document as one HTML page (its styles inline, for WeasyPrint)."""
     doc = invoice.content
@@ -99,6 +109,7 @@ def render_html(invoice: Invoice) -> str:
         amount=_amount,
         rate=_rate,
         day=_day,
+        direction=_direction,
         period_fr=period_fr,
         period_ar=period_ar,
     )
