@@ -326,7 +326,10 @@ def order(number: str):
         can_cancel=cancellation.can_cancel(found),
         expired=services.hold_lapsed(found),
         token=request.args.get("token"),
-        invoices=invoicing.for_order(found.id),
+        # Invoices exist once a parcel shipped: no query before.
+        invoices=invoicing.for_order(found.id)
+        if any(s.shipped_at for s in found.shipments)
+        else {},
     )
 
 

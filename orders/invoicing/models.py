@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from producers.models import Cooperative
-from shop.extensions import db
+from shop.extensions import Model
 from shop.models import str_enum, utcnow
 
 from ..models import Order, Refund, Shipment
@@ -51,7 +51,7 @@ PREFIXES = {
 }
 
 
-class InvoiceCounter(db.Model):
+class InvoiceCounter(Model):
     """The last number given in a series and year: the one row numbering locks.
 
     Series ``coop:<id>`` numbers a cooperative's invoices and credit notes
@@ -66,7 +66,7 @@ class InvoiceCounter(db.Model):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Invoice(db.Model):
+class Invoice(Model):
     """An issued invoice or credit note, frozen; its PDF is written once."""
 
     __tablename__ = "invoice"
@@ -132,7 +132,7 @@ WRITE_ONCE = frozenset({"pdf_name", "pdf_sha256", "rendered_at"})
 
 @event.listens_for(Invoice, "before_update")
 def _frozen(_mapper: Any, _connection: Any, target: Invoice) -> None:
-    state = inspect(target)
+    state: Any = inspect(target)
     for attr in state.attrs:
         history = attr.history
         if not history.has_changes():

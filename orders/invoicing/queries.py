@@ -27,7 +27,7 @@ def for_order(order_id: int) -> dict[int, list[Invoice]]:
     return found
 
 
-def for_cooperative(cooperative_id: int) -> Select[tuple[Invoice]]:
+def for_cooperative(cooperative_id: int) -> Select[Invoice]:
     """Every document of a cooperative, issued or received, newest first (for paging)."""
     return (
         select(Invoice)

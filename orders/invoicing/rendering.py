@@ -117,7 +117,15 @@ def render_html(invoice: Invoice) -> str:
 
 def render_pdf(invoice: Invoice) -> bytes:
     """The document as PDF bytes."""
-    from weasyprint import HTML  # imported here: Pango loads once, when first needed
+    from PIL import ImageFile
+
+    # Imported here: Pango and the fonts load once, when first needed.
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    # WeasyPrint's import turns on Pillow's LOAD_TRUNCATED_IMAGES for the whole
+    # process; the image pipeline refuses to run so (catalog/images.py: a cut
+    # upload must fail, not be saved half grey). The invoices embed no image.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
 
     return HTML(string=render_html(invoice)).write_pdf()  # type: ignore[no-any-return]
 
