@@ -629,3 +629,28 @@ def test_twenty_parcels_shipping_at_once_get_twenty_numbers_without_gap(app, goo
     assert sequences == list(range(1, PARCELS + 1))
     numbers = db.session.scalars(select(Invoice.number)).all()
     assert len(set(numbers)) == PARCELS
+
+
+def test_invoice_lists_run_a_bounded_number_of_queries(
+    goods, app, login, admin, make_user, count_queries
+):
+    oil, _honey = goods
+    manager = make_user(email="owner@tifaout.ma")
+    coop = oil.product.cooperative
+    db.session.add(Membership(user=manager, cooperative=coop, role=MembershipRole.OWNER))
+    db.session.commit()
+    own, staff = app.test_client(), app.test_client()
+    login(own, manager)
+    login(staff, admin)
+
+    def queries(url, client) -> int:
+        with count_queries() as statements:
+            assert client.get(url).status_code == 200
+        return len(statements)
+
+    ship(place({oil: 1})[0].shipments[0])
+    few = queries(f"/fr/producer/{coop.slug}/invoices", own), queries("/fr/admin/invoices", staff)
+    for _ in range(4):
+        ship(place({oil: 1})[0].shipments[0])
+    many = queries(f"/fr/producer/{coop.slug}/invoices", own), queries("/fr/admin/invoices", staff)
+    assert few == many, (few, many)
