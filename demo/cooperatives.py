@@ -260,6 +260,10 @@ def seed_cooperatives() -> list[str]:
             legal_name=name,
             odco_number=f"{founded}/{zlib.crc32(slug.encode()) % 900 + 100}",
             ice=_demo_ice(slug),
+            # Made-up legal details, so that demo parcels ship with their invoices.
+            tax_id=f"{zlib.crc32(slug.encode()) % 90_000_000 + 10_000_000}",
+            tp_number=f"{zlib.crc32(slug[::-1].encode()) % 90_000_000 + 10_000_000}",
+            address=f"Douar {commune}",
             founded_year=founded,
             region_code=region,
             province=province,

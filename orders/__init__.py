@@ -27,6 +27,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(webhooks_bp)
     app.config.setdefault("STRIPE_SESSION_MINUTES", 30)
     init_jobs(app)  # periodic: lapsed card holds, money that came due
+    from .invoicing import init_app as init_invoicing
+
+    init_invoicing(app)  # legal invoices: templates, the PDF job, PLATFORM_LEGAL
     add_link(app, "account", NavLink("orders.history", _l("My orders")))
 
     @app.context_processor

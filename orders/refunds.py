@@ -32,7 +32,7 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.money.split import Split
 
-from . import accounting, payments, services
+from . import accounting, invoicing, payments, services
 from .exceptions import RefundError
 from .models import (
     Order,
@@ -312,6 +312,7 @@ def mark_succeeded(refund: Refund) -> None:
     refund.succeeded_at = utcnow()
     db.session.flush()
     accounting.post_refund_paid(refund)
+    invoicing.issue_credit_notes(refund)  # the money left: the shopper gets a credit note
 
 
 def card_refund_problem(order: Order):

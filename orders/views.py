@@ -16,7 +16,7 @@ from shop.actions import commit_or_flash
 from shop.extensions import db
 from shop.security import same_origin
 
-from . import cancellation, payments, services
+from . import cancellation, invoicing, payments, services
 from . import cart as store
 from .cities import cities
 from .exceptions import CartError
@@ -326,7 +326,27 @@ def order(number: str):
         can_cancel=cancellation.can_cancel(found),
         expired=services.hold_lapsed(found),
         token=request.args.get("token"),
+        # Invoices exist once a parcel shipped: no query before.
+        invoices=invoicing.for_order(found.id)
+        if any(s.shipped_at for s in found.shipments)
+        else {},
     )
+
+
+@bp.route("/orders/<number>/invoices/<int:invoice_id>.pdf")
+def invoice(number: str, invoice_id: int):
+    """A parcel's invoice or credit note, for whoever may see the order (the link's token too)."""
+    user = current_user if current_user.is_authenticated else None
+    found = services.order_for(
+        number,
+        user.id if user else None,
+        request.args.get("token"),
+        is_admin=bool(user and user.is_admin),
+    )
+    document = db.session.get(invoicing.Invoice, invoice_id) if found is not None else None
+    if found is None or document is None or document.order_id != found.id:
+        abort(404)
+    return invoicing.send_invoice(document)
 
 
 @bp.route("/orders/<number>/pay", methods=["POST"])

@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from producers.cli import producers_cli
     from producers.money import models as _payout_models  # noqa: F401  (metadata)
     from producers.money.cli import payouts_cli
+    from producers.money.commission import init_commission
     from producers.money.reconciliation import ledger_cli
     from producers.money.transparency import init_transparency
     from producers.presentation import init_presentation
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(producers_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(payouts_cli)
+    init_commission(app)  # `flask invoices monthly`, the commission-invoices job
     add_link(
         app,
         "account",
@@ -72,7 +74,20 @@ def _watch_public_data() -> None:
 
     watch(
         Cooperative,
-        ignore=("rib", "rib_holder", "rib_updated_at", "stripe_account_id", "reserve_bp"),
+        ignore=(
+            "rib",
+            "rib_holder",
+            "rib_updated_at",
+            "stripe_account_id",
+            "reserve_bp",
+            # The legal details are on invoices, not on public pages.
+            "tax_id",
+            "tp_number",
+            "rc_number",
+            "vat_rate_bp",
+            "vat_exemption_fr",
+            "vat_exemption_ar",
+        ),
     )
     watch(CooperativeTranslation)
     watch(CooperativeOldSlug)

@@ -64,6 +64,7 @@ class Cooperative(Timestamped, db.Model):
             name="women_members_count",
         ),
         CheckConstraint("reserve_bp BETWEEN 0 AND 10000", name="reserve_range"),
+        CheckConstraint("vat_rate_bp BETWEEN 0 AND 10000", name="vat_rate_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +74,20 @@ class Cooperative(Timestamped, db.Model):
     odco_number: Mapped[str | None] = mapped_column(String(40))
     #: Identifiant Commun de l'Entreprise: 15 digits.
     ice: Mapped[str | None] = mapped_column(String(15))
+    # What a Moroccan invoice names its seller by (orders/invoicing), beside
+    # the ICE: asked for in the workspace's legal details before shipping.
+    #: Identifiant fiscal (IF), digits.
+    tax_id: Mapped[str | None] = mapped_column(String(20))
+    #: Taxe professionnelle (patente) number, digits.
+    tp_number: Mapped[str | None] = mapped_column(String(20))
+    #: Registre du commerce number, when the cooperative has one (most are
+    #: registered with ODCo and the court instead).
+    rc_number: Mapped[str | None] = mapped_column(String(40))
+    #: VAT charged on its sales, in basis points (2000 = 20 %); NULL when the
+    #: cooperative is exempt, its invoices then carry ``vat_exemption_*``.
+    vat_rate_bp: Mapped[int | None] = mapped_column(Integer)
+    vat_exemption_fr: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    vat_exemption_ar: Mapped[str] = mapped_column(String(200), default="", server_default="")
     founded_year: Mapped[int | None] = mapped_column(Integer)
     #: One of the 12 official regions (shop/data/regions.csv).
     region_code: Mapped[int] = mapped_column(Integer)

@@ -25,6 +25,7 @@ from catalog.models import (
     Variant,
 )
 from producers.models import Cooperative, CooperativeStatus, CooperativeTranslation
+from shop.digits import ice_check_digits
 from shop.extensions import db
 from shop.models import utcnow
 
@@ -50,6 +51,13 @@ def make_cooperative(app):
         **fields: Any,
     ) -> Cooperative:
         n = next(_numbers)
+        # Complete legal details, so that its parcels can ship with an invoice
+        # (orders/invoicing); a test of their absence passes None.
+        body = f"{n:013d}"
+        fields.setdefault("ice", body + ice_check_digits(body))
+        fields.setdefault("tax_id", f"{40000000 + n}")
+        fields.setdefault("tp_number", f"{48000000 + n}")
+        fields.setdefault("address", f"{n} rue de l'Arganier")
         coop = Cooperative(
             slug=slug or f"coop-{n}",
             legal_name=fields.pop("legal_name", f"Coopérative {n}"),

@@ -15,7 +15,7 @@ from shop.audit import audit
 from shop.extensions import db
 from shop.models import utcnow
 
-from .. import accounting, carriers
+from .. import accounting, carriers, invoicing
 from ..exceptions import OrderError
 from ..models import Carrier, Order, OrderStatus, PaymentMethod, Shipment, ShipmentStatus
 from .inventory import restock
@@ -57,6 +57,7 @@ def mark_shipped(shipment: Shipment, carrier: Carrier | str, tracking: str) -> N
         "order_shipped",
         _l("Your order %(number)s is on its way", number=shipment.order.number),
     )
+    invoicing.issue_invoice(shipment)  # numbered last: the series stays locked until commit
 
 
 def mark_out_for_delivery(shipment: Shipment, at: datetime | None = None) -> None:

@@ -15,6 +15,7 @@ from producers.admin import (
     certificates,
     cooperatives,
     documents,
+    invoices,
     orders,
     overview,
     payouts,
@@ -76,6 +77,10 @@ bp.add_url_rule("/carriers/files/statuses", "status_import", carriers.status_imp
 bp.add_url_rule(
     "/carriers/files/remittances", "remittance_import", carriers.remittance_import, methods=POST
 )
+
+# invoices, credit notes, commission invoices
+bp.add_url_rule("/invoices", "invoices", invoices.invoices)
+bp.add_url_rule("/invoices/<int:invoice_id>.pdf", "invoice_pdf", invoices.invoice_pdf)
 
 # the fair-trade policy and floor prices
 bp.add_url_rule("/policy", "policy", policy.policy)

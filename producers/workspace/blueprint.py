@@ -15,6 +15,7 @@ from producers.workspace import (
     certificates,
     dashboard,
     files,
+    invoices,
     lots,
     members,
     parcels,
@@ -126,6 +127,11 @@ bp.add_url_rule(
 
 # profile, certificates, members, team
 bp.add_url_rule("/<slug>/profile", "profile", profile.profile, methods=BOTH)
+bp.add_url_rule("/<slug>/profile/legal", "legal", profile.legal, methods=BOTH)
+bp.add_url_rule("/<slug>/invoices", "invoices", invoices.invoices, methods=GET)
+bp.add_url_rule(
+    "/<slug>/invoices/<int:invoice_id>.pdf", "invoice_pdf", invoices.invoice_pdf, methods=GET
+)
 bp.add_url_rule("/<slug>/certificates", "certificates", certificates.certificates, methods=BOTH)
 bp.add_url_rule(
     "/<slug>/certificates/<int:certificate_id>/document",

@@ -315,6 +315,84 @@ for _lang in LANGUAGES:
     )
 
 
+#: The VAT choices of the legal details: exempt, or one of Morocco's rates.
+VAT_EXEMPT = "exempt"
+VAT_CHOICES = [
+    (VAT_EXEMPT, _l("Exempt from VAT")),
+    ("700", "7 %"),
+    ("1000", "10 %"),
+    ("1400", "14 %"),
+    ("2000", "20 %"),
+]
+_DIGITS = Regexp(r"^[0-9]*$", message=_l("Digits only."))
+
+
+class LegalForm(FlaskForm):
+    """What the cooperative's invoices must say about it (Moroccan rules)."""
+
+    address = StringField(
+        _l("Registered address (street and number)"),
+        validators=[DataRequired(message=_l("Give the registered address.")), Length(max=250)],
+    )
+    ice = StringField(
+        _l("ICE (15 digits)"),
+        validators=[DataRequired(message=_l("Give the ICE.")), _ice],
+        filters=[digits_filter],
+        render_kw={"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"},
+    )
+    tax_id = StringField(
+        _l("Tax identifier (IF)"),
+        validators=[
+            DataRequired(message=_l("Give the tax identifier (IF).")),
+            Length(max=20),
+            _DIGITS,
+        ],
+        filters=[digits_filter],
+        render_kw={"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"},
+    )
+    tp_number = StringField(
+        _l("Professional tax number (TP)"),
+        validators=[
+            DataRequired(message=_l("Give the professional tax (TP) number.")),
+            Length(max=20),
+            _DIGITS,
+        ],
+        filters=[digits_filter],
+        render_kw={"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"},
+    )
+    rc_number = StringField(
+        _l("Trade register number (RC), if any"),
+        validators=[Optional(), Length(max=40)],
+        render_kw={"dir": "ltr", "autocomplete": "off"},
+    )
+    vat = SelectField(_l("VAT"), choices=options(VAT_CHOICES), default=VAT_EXEMPT)
+    vat_exemption_fr = StringField(
+        _l("Exemption mention in French"),
+        validators=[Length(max=200)],
+        render_kw={"lang": "fr", "dir": "ltr"},
+    )
+    vat_exemption_ar = StringField(
+        _l("Exemption mention in Arabic"),
+        validators=[Length(max=200)],
+        render_kw={"lang": "ar", "dir": "rtl"},
+    )
+
+    def validate_vat_exemption_fr(self, field) -> None:
+        """An exempt cooperative's invoices say why, in both languages."""
+        if self.vat.data == VAT_EXEMPT and not (field.data or "").strip():
+            raise ValidationError(_l("Give the exemption mention your invoices carry."))
+
+    def validate_vat_exemption_ar(self, field) -> None:
+        """An exempt cooperative's invoices say why, in both languages."""
+        if self.vat.data == VAT_EXEMPT and not (field.data or "").strip():
+            raise ValidationError(_l("Give the exemption mention your invoices carry."))
+
+    @property
+    def vat_rate_bp(self) -> int | None:
+        """The chosen rate in basis points, None when exempt."""
+        return None if self.vat.data == VAT_EXEMPT else int(self.vat.data)
+
+
 class MemberForm(FlaskForm):
     """A member of the cooperative (private to it)."""
 

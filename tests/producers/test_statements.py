@@ -458,10 +458,11 @@ def test_statement_csv_exact(client, login, manager, may):
 def test_statement_csv_neutralises_formulas(client, login, manager, variant):
     user, coop = manager
     coop.legal_name = '=HYPERLINK("http://evil.example","clic")'
-    coop.ice = "+212"
     db.session.commit()
     order = sell(variant, 2)
     deliver(order)
+    coop.ice = "+212"  # after shipping: a parcel leaves only with a valid ICE on its invoice
+    db.session.commit()
     refund_units(order, 1)
     login(client, user)
     now = statements.local_now()

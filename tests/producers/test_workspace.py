@@ -726,6 +726,9 @@ def test_ownership_matrix(
         rib="011519000001205000534921",
     )
     db.session.add_all([floor, batch, payout])
+    from orders.invoicing import issue_commission
+
+    invoice = issue_commission(coop_a, "2026-05", 1_000)  # a document of coop A's
     coop_b = make_cooperative(slug="other-coop")
     user_b = make_user(email="b@other.ma")
     db.session.add(Membership(user=user_b, cooperative=coop_b, role=MembershipRole.OWNER))
@@ -755,6 +758,7 @@ def test_ownership_matrix(
         "payout_id": payout.id,
         "carrier_id": find("amana").id,
         "figure": "series",
+        "invoice_id": invoice.id,
     }
 
     visitors = {
