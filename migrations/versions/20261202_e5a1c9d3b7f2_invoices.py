@@ -5,7 +5,7 @@ rate or exemption mention; the ICE was already there), the issued
 documents, and one numbering counter per series and year.
 
 Revision ID: e5a1c9d3b7f2
-Revises: c4e7a2b9d1f0
+Revises: 5b8e0c3a7d12
 Create Date: 2026-12-02 17:30:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "e5a1c9d3b7f2"
-down_revision = "c4e7a2b9d1f0"
+down_revision = "5b8e0c3a7d12"
 branch_labels = None
 depends_on = None
 
