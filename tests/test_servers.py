@@ -523,6 +523,15 @@ def test_a_product_published_on_one_server_shows_on_the_other_and_a_price_change
     product_page = f"/en/products/{slug}"
     link = f'href="{product_page}"'
 
+    # Just before, visitors saw the listing and searched for the product:
+    # both pages are in the shared page cache, without it.
+    for url in (a, b):
+        for page in ("/en/products/", "/en/search?q=amlou"):
+            before = anonymous(url + page)
+            assert before.status_code == 200 and link not in before.text, url + page
+    for page in ("/en/products/", "/en/search"):
+        assert stored_pages(deployment, page), f"{page} was not cached"
+
     # Published through A...
     published = post(
         manager, a, f"{edit}/status", {"status": "published"}, form=edit, allow_redirects=False
