@@ -86,7 +86,6 @@ class Ticker:
 def worker_command(with_scheduler: bool, burst: bool, simple: bool) -> None:
     """Run the jobs of the RQ queue (REDIS_URL, JOB_QUEUE)."""
     from rq import SimpleWorker, Worker
-    from rq.serializers import JSONSerializer
 
     queue = jobs.queue()
     if queue is None:
@@ -99,16 +98,49 @@ def worker_command(with_scheduler: bool, burst: bool, simple: bool) -> None:
     if not simple:
         # Each work horse is a fork: it must open connections of its own.
         os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    worker = make_worker(queue, SimpleWorker if simple else Worker)
     stop = threading.Event()
-    if with_scheduler and jobs.schedule(app):
-        ticker = Ticker(app, jobs.schedule(app), queue.connection, queue.key)
-        threading.Thread(target=ticker.run, args=(stop,), name="schedule", daemon=True).start()
-    worker_class = SimpleWorker if simple else Worker
-    worker = worker_class([queue], connection=queue.connection, serializer=JSONSerializer)
+    if with_scheduler:
+        start_schedule(app, queue, stop)
     try:
         worker.work(burst=burst, with_scheduler=True)
     finally:
         stop.set()
+
+
+def make_worker(queue: Any, worker_class: Any = None) -> Any:
+    """RQ's worker of ``queue``, on a Redis client of its own.
+
+    RQ raises its connections' read timeout above its blocking wait for jobs
+    (BLMOVE, minutes), but only for connections opened after the worker is
+    made. One opened earlier on the same client (the schedule's first tick)
+    kept redis-py's 5 s default, and the worker quit ("Redis connection
+    timeout") the first time it waited on it for more than 5 s with nothing
+    to do. A client nothing else has used cannot hold such a connection.
+    """
+    from redis import Redis
+    from rq import Queue, Worker
+    from rq.serializers import JSONSerializer
+
+    config = current_app.config
+    own = Queue(
+        queue.name,
+        connection=Redis.from_url(config["REDIS_URL"]),
+        serializer=JSONSerializer,
+        default_timeout=int(config["JOB_TIMEOUT"]),
+    )
+    return (worker_class or Worker)([own], connection=own.connection, serializer=JSONSerializer)
+
+
+def start_schedule(app: Flask, queue: Any, stop: threading.Event) -> threading.Thread | None:
+    """Enqueue the periodic jobs from a thread until ``stop`` is set; the thread, if any."""
+    entries = jobs.schedule(app)
+    if not entries:
+        return None
+    ticker = Ticker(app, entries, queue.connection, queue.key)
+    thread = threading.Thread(target=ticker.run, args=(stop,), name="schedule", daemon=True)
+    thread.start()
+    return thread
 
 
 @jobs_cli.command("list")
