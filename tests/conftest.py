@@ -19,6 +19,7 @@ import json
 import os
 import re
 import socket
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from email.message import Message
@@ -276,7 +277,10 @@ def demo_app(_schema, database_url, tmp_path_factory) -> Iterator[Flask]:
 def demo_seed(app):
     """The output of the session's one ``seed-demo`` (tests marked ``demo`` run on its data)."""
     assert "demo_seed" in app.extensions, "mark the test @pytest.mark.demo"
-    return app.extensions["demo_seed"]
+    result = app.extensions["demo_seed"]
+    if result.exit_code != 0 and result.exc_info is not None:
+        pytest.fail("seed-demo failed:\n" + "".join(traceback.format_exception(*result.exc_info)))
+    return result
 
 
 @contextmanager
