@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from producers.models import Cooperative, CooperativeStatus
 from shop.cache import cached
@@ -199,13 +199,22 @@ def filtered_products(filters: Filters) -> Select:
 
 
 def product_page(slug: str) -> Product | None:
-    """A visible product with everything its page shows."""
+    """A visible product with everything its page shows.
+
+    The cooperative and the category come with the product's own row (the
+    query joins them anyway): two statements fewer than loading them apart.
+    """
     return db.session.scalar(
         visible_products()
+        .join(Product.category)
         .where(Product.slug == slug)
         .options(
-            *card_options(),
-            selectinload(Product.cooperative).selectinload(Cooperative.translations),
+            contains_eager(Product.cooperative).selectinload(Cooperative.translations),
+            contains_eager(Product.category),
+            selectinload(Product.translations),
+            selectinload(Product.images),
+            selectinload(Product.variants),
+            selectinload(Product.certifications),
         )
     )
 
