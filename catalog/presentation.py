@@ -87,6 +87,11 @@ def product_url(slug: str) -> str:
     return fast_url_for("catalog.product", "slug", slug)
 
 
+def cooperative_path(slug: str) -> str:
+    """The address of a cooperative's page (relative, in the page's language)."""
+    return fast_url_for("catalog.cooperative", "slug", slug)
+
+
 def image_widths(image: ProductImage) -> list[int]:
     """The widths stored for an image."""
     return [int(w) for w in image.widths.split(",") if w]
@@ -327,4 +332,5 @@ def init_presentation(app: Flask) -> None:
             "cooperative_trail": cooperative_trail,
             "listing_canonical": listing_canonical,
             "product_url": product_url,
+            "cooperative_path": cooperative_path,
         }

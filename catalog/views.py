@@ -128,7 +128,6 @@ def cooperatives():
         page=page,
         cooperatives=page.items,
         counts=queries.product_counts_by_cooperative(ids),
-        certifications=queries.cooperative_certifications(ids),
         region_choices=regions(),
         region=region,
         name=name,

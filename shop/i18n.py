@@ -186,7 +186,19 @@ def localized(rows: Iterable[Any], field: str, lang: str) -> Localized:
 
 
 def lang_url(lang: str, external: bool = False) -> str:
-    """The current page's URL in another language (the switcher)."""
+    """The current page's URL in another language (the switcher).
+
+    The layout asks for each language twice (the header's menu, the footer):
+    built once per request.
+    """
+    built: dict[tuple[str, bool], str] = g.setdefault("_lang_urls", {})
+    url = built.get((lang, external))
+    if url is None:
+        url = built[lang, external] = _lang_url(lang, external)
+    return url
+
+
+def _lang_url(lang: str, external: bool) -> str:
     rule = request.url_rule
     if rule is not None and "lang" in rule.arguments and request.endpoint:
         args = {**(request.view_args or {}), "lang": lang}
