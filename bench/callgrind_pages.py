@@ -126,9 +126,10 @@ def count(args: argparse.Namespace, folder: Path) -> dict[str, float]:
         match = re.search(r"^(?:summary|totals): (\d+)", dumped.read_text(), re.MULTILINE)
         if match is None:
             raise RuntimeError(f"no totals in {dumped}")
-        if args.keep:
-            shutil.copy(dumped, BENCH / "results" / f"callgrind-{page}.out")
         results[page] = round(int(match.group(1)) / args.requests / 1e6, 2)
+        if args.keep:  # for callgrind_annotate
+            (BENCH / "results").mkdir(exist_ok=True)
+            shutil.copy(dumped, BENCH / "results" / f"callgrind-{page}.out")
     return results
 
 

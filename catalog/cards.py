@@ -23,10 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from producers.models import Cooperative
@@ -104,11 +105,14 @@ _NAMES = {lang: aliased(ProductTranslation, name=f"card_name_{lang}") for lang i
 _FIRST_IMAGE = aliased(ProductImage, name="card_image")
 
 
+@lru_cache(maxsize=256)
 def card_rows(query: Select) -> Select:
     """``query`` (visible products, joined to their cooperative) reading a card's columns.
 
     The names, the sellable variants' count and the first picture come in
-    the same row: no statement of their own.
+    the same row: no statement of their own. Kept by the query object
+    (``queries.filtered_products`` returns the same one for the same
+    filters): building it cost more than running it.
     """
     variant_count = (
         select(func.count())
@@ -169,9 +173,28 @@ def load_cards(rows: Iterable[Any]) -> list[ProductCard]:
     return cards
 
 
+@lru_cache(maxsize=512)
+def _page_rows(query: Select, limit: int, offset: int) -> Select:
+    """A page of ``card_rows(query)``, kept like it."""
+    rows = card_rows(query).limit(limit)
+    return rows.offset(offset) if offset else rows
+
+
+@lru_cache(maxsize=256)
+def _count(query: Select) -> Select:
+    """How many products ``query`` selects (their ids, not every column), kept like it."""
+    ids = query.with_only_columns(Product.id).order_by(None).subquery()
+    return select(func.count()).select_from(ids)
+
+
 def cards_of(query: Select, limit: int) -> list[ProductCard]:
     """The first ``limit`` cards of ``query`` (visible products, sorted)."""
-    return load_cards(db.session.execute(card_rows(query).limit(limit)))
+    return load_cards(db.session.execute(_page_rows(query, limit, 0)))
+
+
+@lru_cache(maxsize=16)
+def _cards_among(visible: Select) -> Select:
+    return card_rows(visible.where(Product.id.in_(bindparam("ids", expanding=True))))
 
 
 def cards_by_ids(ids: Sequence[int], visible: Select) -> list[ProductCard]:
@@ -182,7 +205,7 @@ def cards_by_ids(ids: Sequence[int], visible: Select) -> list[ProductCard]:
     """
     if not ids:
         return []
-    cards = load_cards(db.session.execute(card_rows(visible.where(Product.id.in_(ids)))))
+    cards = load_cards(db.session.execute(_cards_among(visible), {"ids": list(ids)}))
     by_id = {card.id: card for card in cards}
     return [by_id[i] for i in ids if i in by_id]
 
@@ -195,16 +218,11 @@ class CardPagination(SelectPagination):
     """
 
     def _query_items(self) -> list[Any]:
-        query = card_rows(self._query_args["select"])
-        return load_cards(
-            self._query_args["session"].execute(
-                query.limit(self.per_page).offset(self._query_offset)
-            )
-        )
+        query = _page_rows(self._query_args["select"], self.per_page, self._query_offset)
+        return load_cards(self._query_args["session"].execute(query))
 
     def _query_count(self) -> int:
-        ids = self._query_args["select"].with_only_columns(Product.id).order_by(None).subquery()
-        return self._query_args["session"].scalar(select(func.count()).select_from(ids)) or 0
+        return self._query_args["session"].scalar(_count(self._query_args["select"])) or 0
 
 
 def paginate_cards(query: Select, page: int, per_page: int) -> CardPagination:
