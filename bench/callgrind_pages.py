@@ -41,7 +41,17 @@ ROOT = BENCH.parent
 sys.path[:0] = [str(ROOT), str(BENCH)]
 
 HEADERS = {"Accept-Language": "fr", "Cookie": "lang=fr"}
-PAGES = ("bare", "ping", "home", "product", "listing", "cooperative", "search", "directory", "sitemap_index")
+PAGES = (
+    "bare",
+    "ping",
+    "home",
+    "product",
+    "listing",
+    "cooperative",
+    "search",
+    "directory",
+    "sitemap_index",
+)
 
 
 def instance_of(args: argparse.Namespace) -> Path:

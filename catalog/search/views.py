@@ -113,7 +113,8 @@ def _facet_choices(
     ).all()
     return {
         "category": [
-            (slug, pick(texts, lang).text, facets["category"][slug]) for slug, texts in names.items()
+            (slug, pick(texts, lang).text, facets["category"][slug])
+            for slug, texts in names.items()
         ],
         "region": [
             (code, region.name(lang), facets["region"][code])
