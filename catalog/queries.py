@@ -278,13 +278,28 @@ def _product_page() -> Select:
 COOPERATIVES_PAGE_SIZE = 24
 
 
+@cache
 def approved_cooperatives() -> Select:
-    """Cooperatives shown in the directory."""
+    """Cooperatives shown in the directory (one statement object, as ``visible_products``)."""
     return (
         select(Cooperative)
         .where(Cooperative.status == CooperativeStatus.APPROVED)
         .order_by(Cooperative.legal_name)
     )
+
+
+@cache
+def featured_cooperatives() -> Select:
+    """The home page's cooperatives: the four with the most members."""
+    return (
+        approved_cooperatives().order_by(None).order_by(Cooperative.members_count.desc()).limit(4)
+    )
+
+
+@cache
+def cooperative_page() -> Select:
+    """The approved cooperative at ``:slug`` (its page), built once."""
+    return approved_cooperatives().where(Cooperative.slug == bindparam("slug"))
 
 
 def product_counts_by_cooperative(coop_ids: list[int]) -> dict[int, int]:

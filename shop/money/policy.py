@@ -72,7 +72,7 @@ def current_policy() -> Policy:
 
 
 @cache
-def _latest_version() -> Select[tuple[PolicyVersion]]:
+def _latest_version() -> Select[PolicyVersion]:
     """The statement of ``current_policy``, built once (every product page asks it)."""
     return select(PolicyVersion).order_by(PolicyVersion.version.desc()).limit(1)
 
