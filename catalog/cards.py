@@ -7,26 +7,32 @@ certificates built hundreds of ORM objects per page for a name, a picture,
 a price and two labels. A card reads instead:
 
 - its row, with the page's own query (``card_rows``): id, slug, lowest price,
-  stock, the cooperative's name and region;
-- then, for the page's products, four queries of plain rows (``load_cards``):
-  names, the sellable variants' count, the first picture, the certificates'
-  kinds.
+  stock, the cooperative's name and region, and, from the same statement,
+  its name in each language (a join per language), the sellable variants'
+  count and the first picture (correlated subqueries);
+- then, for the page's products, one query of plain rows (``load_cards``):
+  the certificates' kinds.
 
-The statements do not grow with the number of cards.
+The statements do not grow with the number of cards. Each statement costs
+the application far more than the database here (SQLAlchemy compiles,
+executes and reads it in Python): the names, counts and pictures were three
+queries of their own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy.orm import aliased
 
 from producers.models import Cooperative
 from shop.extensions import db
-from shop.i18n import Localized, pick
+from shop.i18n import LANGUAGES, Localized, pick
 from shop.regions import Region, regions
 
 from .models import (
@@ -93,51 +99,68 @@ CARD_COLUMNS = (
 )
 
 
+#: A product's name in each language: one join per language.
+_NAMES = {lang: aliased(ProductTranslation, name=f"card_name_{lang}") for lang in LANGUAGES}
+#: Its first picture (the gallery's order).
+_FIRST_IMAGE = aliased(ProductImage, name="card_image")
+
+
+@lru_cache(maxsize=256)
 def card_rows(query: Select) -> Select:
-    """``query`` (visible products, joined to their cooperative) reading a card's columns."""
-    return query.with_only_columns(*CARD_COLUMNS)
+    """``query`` (visible products, joined to their cooperative) reading a card's columns.
+
+    The names, the sellable variants' count and the first picture come in
+    the same row: no statement of their own. Kept by the query object
+    (``queries.filtered_products`` returns the same one for the same
+    filters): building it cost more than running it.
+    """
+    variant_count = (
+        select(func.count())
+        .where(
+            Variant.product_id == Product.id,
+            Variant.active.is_(True),
+            Variant.price_cents > 0,
+        )
+        .correlate(Product)
+        .scalar_subquery()
+    )
+    first_image = (
+        select(ProductImage.id)
+        .where(ProductImage.product_id == Product.id)
+        .order_by(ProductImage.position, ProductImage.id)
+        .limit(1)
+        .correlate(Product)
+        .scalar_subquery()
+    )
+    rows = query.with_only_columns(
+        *CARD_COLUMNS,
+        variant_count,
+        *(name.name for name in _NAMES.values()),
+        _FIRST_IMAGE.key,
+        _FIRST_IMAGE.width,
+        _FIRST_IMAGE.height,
+        _FIRST_IMAGE.widths,
+    )
+    for lang, name in _NAMES.items():
+        rows = rows.outerjoin(name, and_(name.product_id == Product.id, name.locale == lang))
+    return rows.outerjoin(_FIRST_IMAGE, _FIRST_IMAGE.id == first_image)
 
 
 def load_cards(rows: Iterable[Any]) -> list[ProductCard]:
-    """Cards for rows of ``card_rows``, in their order, completed in four queries."""
-    cards = [
-        ProductCard(product_id, slug, price, stock, cooperative, region)
-        for product_id, slug, price, stock, cooperative, region in rows
-    ]
+    """Cards for rows of ``card_rows``, in their order, completed in one query."""
+    cards = []
+    for product_id, slug, price, stock, cooperative, region, variants, *rest in rows:
+        card = ProductCard(product_id, slug, price, stock, cooperative, region)
+        card.variant_count = variants
+        card.names = dict(zip(_NAMES, rest[: len(_NAMES)], strict=True))
+        key, width, height, widths = rest[len(_NAMES) :]
+        if key is not None:
+            card.images.append(CardImage(key, width, height, widths))
+        cards.append(card)
     if not cards:
         return cards
     by_id = {card.id: card for card in cards}
     ids = list(by_id)
-    for product_id, locale, name in db.session.execute(
-        select(
-            ProductTranslation.product_id, ProductTranslation.locale, ProductTranslation.name
-        ).where(ProductTranslation.product_id.in_(ids))
-    ):
-        by_id[product_id].names[locale] = name
-    for product_id, count in db.session.execute(
-        select(Variant.product_id, func.count())
-        .where(
-            Variant.product_id.in_(ids),
-            Variant.active.is_(True),
-            Variant.price_cents > 0,
-        )
-        .group_by(Variant.product_id)
-    ):
-        by_id[product_id].variant_count = count
-    for product_id, key, width, height, widths in db.session.execute(
-        select(
-            ProductImage.product_id,
-            ProductImage.key,
-            ProductImage.width,
-            ProductImage.height,
-            ProductImage.widths,
-        )
-        .where(ProductImage.product_id.in_(ids))
-        .order_by(ProductImage.product_id, ProductImage.position, ProductImage.id)
-    ):
-        card = by_id[product_id]
-        if not card.images:
-            card.images.append(CardImage(key, width, height, widths))
     for product_id, kind in db.session.execute(
         select(product_certification.c.product_id, Certification.kind)
         .join(Certification, Certification.id == product_certification.c.certification_id)
@@ -150,9 +173,28 @@ def load_cards(rows: Iterable[Any]) -> list[ProductCard]:
     return cards
 
 
+@lru_cache(maxsize=512)
+def _page_rows(query: Select, limit: int, offset: int) -> Select:
+    """A page of ``card_rows(query)``, kept like it."""
+    rows = card_rows(query).limit(limit)
+    return rows.offset(offset) if offset else rows
+
+
+@lru_cache(maxsize=256)
+def _count(query: Select) -> Select:
+    """How many products ``query`` selects (their ids, not every column), kept like it."""
+    ids = query.with_only_columns(Product.id).order_by(None).subquery()
+    return select(func.count()).select_from(ids)
+
+
 def cards_of(query: Select, limit: int) -> list[ProductCard]:
     """The first ``limit`` cards of ``query`` (visible products, sorted)."""
-    return load_cards(db.session.execute(card_rows(query).limit(limit)))
+    return load_cards(db.session.execute(_page_rows(query, limit, 0)))
+
+
+@lru_cache(maxsize=16)
+def _cards_among(visible: Select) -> Select:
+    return card_rows(visible.where(Product.id.in_(bindparam("ids", expanding=True))))
 
 
 def cards_by_ids(ids: Sequence[int], visible: Select) -> list[ProductCard]:
@@ -163,7 +205,7 @@ def cards_by_ids(ids: Sequence[int], visible: Select) -> list[ProductCard]:
     """
     if not ids:
         return []
-    cards = load_cards(db.session.execute(card_rows(visible.where(Product.id.in_(ids)))))
+    cards = load_cards(db.session.execute(_cards_among(visible), {"ids": list(ids)}))
     by_id = {card.id: card for card in cards}
     return [by_id[i] for i in ids if i in by_id]
 
@@ -176,16 +218,11 @@ class CardPagination(SelectPagination):
     """
 
     def _query_items(self) -> list[Any]:
-        query = card_rows(self._query_args["select"])
-        return load_cards(
-            self._query_args["session"].execute(
-                query.limit(self.per_page).offset(self._query_offset)
-            )
-        )
+        query = _page_rows(self._query_args["select"], self.per_page, self._query_offset)
+        return load_cards(self._query_args["session"].execute(query))
 
     def _query_count(self) -> int:
-        ids = self._query_args["select"].with_only_columns(Product.id).order_by(None).subquery()
-        return self._query_args["session"].scalar(select(func.count()).select_from(ids)) or 0
+        return self._query_args["session"].scalar(_count(self._query_args["select"])) or 0
 
 
 def paginate_cards(query: Select, page: int, per_page: int) -> CardPagination:

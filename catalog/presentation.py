@@ -67,6 +67,11 @@ def fast_url_for(endpoint: str, name: str, value: str) -> str:
     return parts[0] + value + parts[1]
 
 
+def cert_short_labels() -> dict[CertificationKind, str]:
+    """The certificates' short labels in the page's language (a page's cards translate them once)."""
+    return {kind: str(label) for kind, label in CERTIFICATION_SHORT.items()}
+
+
 def media_url(name: str, external: bool = False) -> str:
     """The public URL of a stored picture: under ``MEDIA_URL`` if set (always absolute)."""
     base = current_app.config.get("MEDIA_URL")
@@ -80,6 +85,11 @@ def media_url(name: str, external: bool = False) -> str:
 def product_url(slug: str) -> str:
     """The address of a product's page (relative, in the page's language)."""
     return fast_url_for("catalog.product", "slug", slug)
+
+
+def cooperative_path(slug: str) -> str:
+    """The address of a cooperative's page (relative, in the page's language)."""
+    return fast_url_for("catalog.cooperative", "slug", slug)
 
 
 def image_widths(image: ProductImage) -> list[int]:
@@ -313,6 +323,7 @@ def init_presentation(app: Flask) -> None:
             "stock_state": stock_state,
             "cert_label": CERTIFICATION_LABELS,
             "cert_short": CERTIFICATION_SHORT,
+            "cert_short_labels": cert_short_labels,
             "product_jsonld": product_jsonld,
             "cooperative_jsonld": cooperative_jsonld,
             "breadcrumb_jsonld": breadcrumb_jsonld,
@@ -321,4 +332,5 @@ def init_presentation(app: Flask) -> None:
             "cooperative_trail": cooperative_trail,
             "listing_canonical": listing_canonical,
             "product_url": product_url,
+            "cooperative_path": cooperative_path,
         }

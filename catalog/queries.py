@@ -10,10 +10,11 @@ the number of rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, bindparam, exists, func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from producers.models import Cooperative, CooperativeStatus
 from shop.cache import cached
@@ -36,8 +37,13 @@ PAGE_SIZE = 24
 SORTS = ("newest", "price_asc", "price_desc")
 
 
+@cache
 def visible_products() -> Select:
-    """Products a shopper may see: published, approved cooperative, a sellable variant."""
+    """Products a shopper may see: published, approved cooperative, a sellable variant.
+
+    One statement object per process (statements are immutable: each use
+    derives its own), so that what is derived from it can be kept by it.
+    """
     return (
         select(Product)
         .join(Product.cooperative)
@@ -166,8 +172,49 @@ def filtered_products(filters: Filters) -> Select:
     """The listing's query: visible products narrowed by ``filters``, sorted.
 
     Cards read its rows' columns (``catalog.cards``); add ``card_options()``
-    to load whole products instead.
+    to load whole products instead. Without a category (whose descendants
+    are read from the database each time), the statement for the same
+    filters is the same object, built once per process: building it cost
+    SQLAlchemy about as much as running it, and ``catalog.cards`` keeps what
+    it derives from it by that object.
     """
+    if filters.category:
+        return _filtered_products(filters)
+    return _same_filters(
+        filters.region,
+        filters.cooperative,
+        filters.certification,
+        filters.min_price,
+        filters.max_price,
+        filters.in_stock,
+        filters.sort,
+    )
+
+
+@lru_cache(maxsize=256)
+def _same_filters(
+    region: int | None,
+    cooperative: str,
+    certification: str,
+    min_price: int | None,
+    max_price: int | None,
+    in_stock: bool,
+    sort: str,
+) -> Select:
+    return _filtered_products(
+        Filters(
+            region=region,
+            cooperative=cooperative,
+            certification=certification,
+            min_price=min_price,
+            max_price=max_price,
+            in_stock=in_stock,
+            sort=sort,
+        )
+    )
+
+
+def _filtered_products(filters: Filters) -> Select:
     query = visible_products()
     if filters.category:
         query = query.where(Product.category_id.in_(category_and_descendants(filters.category)))
@@ -200,12 +247,29 @@ def filtered_products(filters: Filters) -> Select:
 
 def product_page(slug: str) -> Product | None:
     """A visible product with everything its page shows."""
-    return db.session.scalar(
+    return db.session.scalar(_product_page(), {"slug": slug})
+
+
+@cache
+def _product_page() -> Select:
+    """The product page's statement, for ``:slug``: built once per process.
+
+    Building it (joins, conditions, six loader options) cost SQLAlchemy as
+    much as running it. The cooperative and the category come with the
+    product's own row (the query joins them anyway): two statements fewer
+    than loading them apart.
+    """
+    return (
         visible_products()
-        .where(Product.slug == slug)
+        .join(Product.category)
+        .where(Product.slug == bindparam("slug"))
         .options(
-            *card_options(),
-            selectinload(Product.cooperative).selectinload(Cooperative.translations),
+            contains_eager(Product.cooperative).selectinload(Cooperative.translations),
+            contains_eager(Product.category),
+            selectinload(Product.translations),
+            selectinload(Product.images),
+            selectinload(Product.variants),
+            selectinload(Product.certifications),
         )
     )
 
@@ -214,13 +278,28 @@ def product_page(slug: str) -> Product | None:
 COOPERATIVES_PAGE_SIZE = 24
 
 
+@cache
 def approved_cooperatives() -> Select:
-    """Cooperatives shown in the directory."""
+    """Cooperatives shown in the directory (one statement object, as ``visible_products``)."""
     return (
         select(Cooperative)
         .where(Cooperative.status == CooperativeStatus.APPROVED)
         .order_by(Cooperative.legal_name)
     )
+
+
+@cache
+def featured_cooperatives() -> Select:
+    """The home page's cooperatives: the four with the most members."""
+    return (
+        approved_cooperatives().order_by(None).order_by(Cooperative.members_count.desc()).limit(4)
+    )
+
+
+@cache
+def cooperative_page() -> Select:
+    """The approved cooperative at ``:slug`` (its page), built once."""
+    return approved_cooperatives().where(Cooperative.slug == bindparam("slug"))
 
 
 def product_counts_by_cooperative(coop_ids: list[int]) -> dict[int, int]:

@@ -109,15 +109,46 @@ def _chunk_dates(query: Any, order: Any, dates: list[Any], size: int) -> list[da
     return [_latest(*latest) for _chunk, *latest in rows]
 
 
+def _fitting(query: Any, size: int, *dates: Any) -> tuple[bool, list[datetime | None]]:
+    """(True, [its date]) when the rows of ``query`` fit in one file, or none: no numbering.
+
+    Numbering every row with a window function and grouping them made the
+    index cost as much as a whole listing page; until a kind needs a second
+    file, a count and a maximum are enough.
+    """
+    count, *latest = db.session.execute(
+        query.with_only_columns(func.count(), *(func.max(date) for date in dates))
+    ).one()
+    if count > size:
+        return False, []
+    return True, [_latest(*latest)] if count else []
+
+
 def product_chunks(size: int) -> list[datetime | None]:
     """The products' files: the latest change in each."""
-    return _chunk_dates(
-        queries.visible_products().order_by(None), Product.id, [Product.updated_at], size
-    )
+    visible = queries.visible_products().order_by(None)
+    fits, dates = _fitting(visible, size, Product.updated_at)
+    if fits:
+        return dates
+    return _chunk_dates(visible, Product.id, [Product.updated_at], size)
 
 
 def cooperative_chunks(size: int) -> list[datetime | None]:
     """The cooperatives' files, dated like their entries: approvals and products."""
+    fits, dates = _fitting(
+        queries.approved_cooperatives().order_by(None), size, Cooperative.approved_at
+    )
+    if fits:
+        # One file: its date is the latest approval or change of a visible
+        # product (every visible product belongs to an approved cooperative).
+        if not dates:
+            return dates
+        latest = db.session.scalar(
+            queries.visible_products()
+            .order_by(None)
+            .with_only_columns(func.max(Product.updated_at))
+        )
+        return [_latest(dates[0], latest)]
     products = (
         queries.visible_products()
         .order_by(None)

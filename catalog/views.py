@@ -50,12 +50,7 @@ bp.add_url_rule("/<lang:lang>/search/suggest", "suggest", search_views.suggest)
 def home():
     """The storefront's home page."""
     new_products = cards_of(queries.filtered_products(queries.Filters()), 8)
-    featured = db.session.scalars(
-        queries.approved_cooperatives()
-        .order_by(None)
-        .order_by(Cooperative.members_count.desc())
-        .limit(4)
-    ).all()
+    featured = db.session.scalars(queries.featured_cooperatives()).all()
     return render_template(
         "catalog/home.html",
         products=new_products,
@@ -128,7 +123,6 @@ def cooperatives():
         page=page,
         cooperatives=page.items,
         counts=queries.product_counts_by_cooperative(ids),
-        certifications=queries.cooperative_certifications(ids),
         region_choices=regions(),
         region=region,
         name=name,
@@ -139,7 +133,7 @@ def cooperatives():
 @cacheable
 def cooperative(slug: str):
     """A cooperative's public profile with its products."""
-    coop = db.session.scalar(queries.approved_cooperatives().where(Cooperative.slug == slug))
+    coop = db.session.scalar(queries.cooperative_page(), {"slug": slug})
     if coop is None:
         # An address the cooperative had before an administrator changed it:
         # links on labels and other sites move permanently to the new one.

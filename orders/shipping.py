@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from shop.extensions import db
 
@@ -95,17 +96,23 @@ def national_estimate(weight_g: int) -> int | None:
     Shown on the product page as an estimate; the checkout prices each parcel
     by its real zone (local rates are cheaper). None when no rate is configured.
     """
-    brackets = db.session.execute(
-        select(ShippingRate.max_weight_g, ShippingRate.price_cents)
-        .where(ShippingRate.zone == ShippingZone.NATIONAL)
-        .order_by(ShippingRate.max_weight_g)
-    ).all()
+    brackets = db.session.execute(_national_rates()).all()
     if not brackets:
         return None
     return price_for(
         {ShippingZone.NATIONAL: [tuple(row) for row in brackets]},
         ShippingZone.NATIONAL,
         max(weight_g, 0),
+    )
+
+
+@cache
+def _national_rates() -> Select:
+    """The national brackets' statement, built once (every product page asks it)."""
+    return (
+        select(ShippingRate.max_weight_g, ShippingRate.price_cents)
+        .where(ShippingRate.zone == ShippingZone.NATIONAL)
+        .order_by(ShippingRate.max_weight_g)
     )
 
 

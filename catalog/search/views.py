@@ -19,7 +19,13 @@ from shop.regions import regions
 
 from .. import queries
 from ..cards import ProductCard, cards_by_ids, paginate_cards
-from ..models import Category, CertificationKind, Product, ProductTranslation
+from ..models import (
+    Category,
+    CategoryTranslation,
+    CertificationKind,
+    Product,
+    ProductTranslation,
+)
 from ..presentation import CERTIFICATION_LABELS
 from . import get_backend
 from .analysis import fold, words
@@ -86,9 +92,16 @@ def _facet_choices(
 ) -> dict[str, list[Choice]]:
     """Filter menus offering the values found, with their counts."""
     wanted = set(facets["category"]) | ({filters.category} if filters.category else set())
-    categories = db.session.scalars(
-        select(Category).where(Category.slug.in_(wanted)).order_by(Category.position, Category.id)
-    ).all()
+    # The categories' names as plain rows, in one statement (no Category objects
+    # and their translations loaded apart).
+    names: dict[str, dict[str, str | None]] = {}
+    for slug, locale, name in db.session.execute(
+        select(Category.slug, CategoryTranslation.locale, CategoryTranslation.name)
+        .outerjoin(CategoryTranslation, CategoryTranslation.category_id == Category.id)
+        .where(Category.slug.in_(wanted))
+        .order_by(Category.position, Category.id)
+    ):
+        names.setdefault(slug, {})[locale] = name
     # The cooperatives with the most hits (a broad search finds hundreds), and the one chosen.
     coop_slugs = {slug for slug, _n in facets["cooperative"].most_common(queries.MENU_COOPERATIVES)}
     if filters.cooperative:
@@ -99,7 +112,10 @@ def _facet_choices(
         .order_by(Cooperative.legal_name)
     ).all()
     return {
-        "category": [(c.slug, c.name(lang).text, facets["category"][c.slug]) for c in categories],
+        "category": [
+            (slug, pick(texts, lang).text, facets["category"][slug])
+            for slug, texts in names.items()
+        ],
         "region": [
             (code, region.name(lang), facets["region"][code])
             for code, region in regions().items()

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from producers.models import Cooperative, CooperativeStatus
@@ -55,18 +56,24 @@ LOTS_SHOWN = 10
 def lots_on_sale(product: Product) -> tuple[list[Lot], int]:
     """The newest ``LOTS_SHOWN`` lots of the product's active variants with units left,
     and how many such lots there are, in one query."""
-    rows = db.session.execute(
+    rows = db.session.execute(_lots_on_sale(), {"product_id": product.id}).all()
+    return [lot for lot, _total in rows], rows[0][1] if rows else 0
+
+
+@cache
+def _lots_on_sale() -> Select:
+    """The statement of ``lots_on_sale`` for ``:product_id``, built once (every product page)."""
+    return (
         select(Lot, func.count().over())
         .join(Lot.variant)
         .where(
-            Variant.product_id == product.id,
+            Variant.product_id == bindparam("product_id"),
             Variant.active.is_(True),
             Lot.quantity_remaining > 0,
         )
         .order_by(Lot.produced_on.desc().nulls_last(), Lot.id.desc())
         .limit(LOTS_SHOWN)
-    ).all()
-    return [lot for lot, _total in rows], rows[0][1] if rows else 0
+    )
 
 
 @dataclass

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, Text, select
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, Select, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop.extensions import Model, db
@@ -66,8 +67,14 @@ class PolicyVersion(Model):
 
 def current_policy() -> Policy:
     """The policy new sales are made under: the latest version."""
-    row = db.session.scalar(select(PolicyVersion).order_by(PolicyVersion.version.desc()).limit(1))
+    row = db.session.scalar(_latest_version())
     return row.as_policy() if row is not None else DEFAULT_POLICY
+
+
+@cache
+def _latest_version() -> Select[PolicyVersion]:
+    """The statement of ``current_policy``, built once (every product page asks it)."""
+    return select(PolicyVersion).order_by(PolicyVersion.version.desc()).limit(1)
 
 
 def policy_for(version: int) -> Policy:

@@ -100,8 +100,14 @@ def _marked(words: tuple[tuple[str, int, int, float], ...], terms: frozenset[str
             yield spare
 
 
+@lru_cache(maxsize=2048)
 def _highlight(text: str, terms: frozenset[str], lang: str) -> str:
-    """``whoosh.highlight.highlight`` (top 2 passages, in text order) on the cached words."""
+    """``whoosh.highlight.highlight`` (top 2 passages, in text order) on the cached words.
+
+    The passages depend on nothing else, and cutting them (Whoosh's fragmenter
+    and scorer over every word) was a sixth of a results page: the same
+    description found by the same words is cut once per process.
+    """
     words, present = _words(text, lang)
     if terms.isdisjoint(present):
         return ""  # no passage to show: Whoosh's answer without reading every word
