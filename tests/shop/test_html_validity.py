@@ -219,7 +219,7 @@ def test_main_pages_have_no_html_errors(app, demo_seed, login, post_form, tmp_pa
     assert any("autocomplete" in e for e in errors.pop("canary.html", [])), "the checker ran blind"
     report = "\n".join(f"{name}: {e}" for name, found in sorted(errors.items()) for e in found)
     assert not errors, f"{sum(map(len, errors.values()))} HTML errors:\n{report}"
-    assert len(pages) == 2 * 33
+    assert len(pages) == 2 * 34
 
 
 @pytest.mark.parametrize(
