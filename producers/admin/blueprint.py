@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from producers.admin import audit, certificates, cooperatives, documents, orders, payouts, policy
+from producers.admin import (
+    audit,
+    certificates,
+    cod,
+    cooperatives,
+    documents,
+    orders,
+    payouts,
+    policy,
+)
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/<lang:lang>/admin")
 
@@ -47,6 +56,12 @@ bp.add_url_rule(
     orders.order_cash_remitted,
     methods=POST,
 )
+# cash on delivery: staff's call, parcels refused at the door, the weekly rates
+bp.add_url_rule("/orders/<number>/phone", "order_phone", cod.order_phone, methods=POST)
+bp.add_url_rule(
+    "/orders/<number>/refused", "order_parcel_refused", cod.order_parcel_refused, methods=POST
+)
+bp.add_url_rule("/cash-on-delivery", "cod_rates", cod.cod_rates)
 
 # the fair-trade policy and floor prices
 bp.add_url_rule("/policy", "policy", policy.policy)

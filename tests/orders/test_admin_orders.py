@@ -11,7 +11,8 @@ from sqlalchemy import func, select, update
 
 from orders import services
 from orders.models import Order, OrderStatus, PaymentMethod, Refund, RefundStatus
-from orders.services import Address, mark_delivered, mark_shipped, place_order
+from orders.services import Address, mark_delivered, mark_shipped
+from tests.factories import place_confirmed
 from producers.models import Membership, MembershipRole
 from producers.money.reconciliation import reconcile
 from shop.audit import AuditEntry
@@ -68,7 +69,7 @@ def place(
     paid: bool = True,
     created: datetime | None = None,
 ) -> Order:
-    order, _ = place_order({v.sku: q for v, q in wanted.items()}, address, method, "fr")
+    order, _ = place_confirmed({v.sku: q for v, q in wanted.items()}, address, method, "fr")
     db.session.commit()
     if method == PaymentMethod.CARD and paid:
         assert services.confirm_card_payment(order, f"cs_{order.id}", f"pi_{order.id}")

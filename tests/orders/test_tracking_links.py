@@ -6,7 +6,8 @@ import pytest
 
 from orders.carriers import tracking_url
 from orders.models import PaymentMethod
-from orders.services import mark_shipped, place_order
+from orders.services import mark_shipped
+from tests.factories import place_confirmed
 from shop.extensions import db
 
 from .test_services import CASABLANCA
@@ -40,7 +41,7 @@ def test_order_page_and_shipped_mail_link_the_tracking_number(
 ):
     oil = make_product(cooperative=make_cooperative(), stock=5).variants[0]
     honey = make_product(cooperative=make_cooperative(), stock=5).variants[0]
-    order, token = place_order({oil.sku: 1, honey.sku: 1}, CASABLANCA, PaymentMethod.COD, "fr")
+    order, token = place_confirmed({oil.sku: 1, honey.sku: 1}, CASABLANCA, PaymentMethod.COD, "fr")
     db.session.commit()
     known, unknown = order.shipments
     mark_shipped(known, "Amana", "RR123456789MA")

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from orders.models import Order, PaymentMethod
-from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
+from tests.factories import place_confirmed
 from orders.shipping import ensure_default_rates
 from producers.models import Membership, MembershipRole
 from producers.money import payouts
@@ -40,7 +41,7 @@ def sell(app, make_product):
     def run(coop, price: int = 10_000) -> Order:
         if coop.id not in products:
             products[coop.id] = make_product(cooperative=coop, stock=100, price=price).variants[0]
-        order, _token = place_order({products[coop.id].sku: 1}, CASABLANCA, PaymentMethod.COD, "fr")
+        order, _token = place_confirmed({products[coop.id].sku: 1}, CASABLANCA, PaymentMethod.COD, "fr")
         for shipment in order.shipments:
             mark_shipped(shipment, "Amana", f"RR{shipment.id}")
             mark_delivered(shipment)

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from orders import accounting
 from orders.models import Order, PaymentMethod, Refund, RefundLine, RefundMethod, RefundStatus
-from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
+from tests.factories import place_confirmed
 from orders.shipping import ensure_default_rates
 from producers.models import Membership, MembershipRole
 from producers.money import connect as stripe_connect
@@ -57,7 +58,7 @@ def sell(rates, make_cooperative, make_product):
         key = (coop.id, price)
         if key not in products:
             products[key] = make_product(cooperative=coop, stock=1_000, price=price).variants[0]
-        order, _token = place_order(
+        order, _token = place_confirmed(
             {products[key].sku: quantity}, CASABLANCA, PaymentMethod.COD, "fr"
         )
         for shipment in order.shipments:
