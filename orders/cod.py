@@ -126,9 +126,7 @@ def lapse_due(now: datetime | None = None) -> list[Order]:
         order = db.session.get(Order, order_id)
         if order is None:
             continue
-        reason = in_language(
-            order, _l("It was not confirmed within %(num)d hours.", num=hours)
-        )
+        reason = in_language(order, _l("It was not confirmed within %(num)d hours.", num=hours))
         if cancellation.lapse_unconfirmed(order, reason):
             lapsed.append(order)
             if services.for_order(order).effective_channel != Channel.EMAIL:
@@ -190,10 +188,7 @@ def week_starts(weeks: int, today: date | None = None) -> list[date]:
 
 def _bucket(column, bounds: list[datetime]):
     return case(
-        *[
-            (and_(column >= bounds[i], column < bounds[i + 1]), i)
-            for i in range(len(bounds) - 1)
-        ],
+        *[(and_(column >= bounds[i], column < bounds[i + 1]), i) for i in range(len(bounds) - 1)],
         else_=None,
     )
 
@@ -257,9 +252,9 @@ def rates_by_week(weeks: int = 12, today: date | None = None) -> list[WeekRates]
             select(
                 shipped_rows.c.w,
                 func.count().label("shipped"),
-                func.sum(
-                    case((shipped_rows.c.status == ShipmentStatus.REFUSED, 1), else_=0)
-                ).label("refused"),
+                func.sum(case((shipped_rows.c.status == ShipmentStatus.REFUSED, 1), else_=0)).label(
+                    "refused"
+                ),
             ).group_by(shipped_rows.c.w)
         )
     }

@@ -128,7 +128,7 @@ class CheckoutForm(FlaskForm):
     contact = RadioField(
         _l("Send me the messages about this order by"),
         default="sms",
-        choices=[(key, label) for key, label in CONTACT_LABELS.items()],
+        choices=[SelectChoice(key, label) for key, label in CONTACT_LABELS.items()],
         validators=[DataRequired()],
     )
     #: The total the shopper reviewed, in centimes: placing refuses another one.
@@ -216,6 +216,11 @@ class CheckoutForm(FlaskForm):
         """The validated address (only after ``validate()`` returned True)."""
         assert self._address is not None
         return self._address
+
+    @property
+    def contact_label(self) -> str:
+        """How the shopper chose to be reached, as shown ("SMS")."""
+        return str(CONTACT_LABELS.get(self.contact.data, ""))
 
     @property
     def method(self) -> PaymentMethod:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import contextvars
 import email
-import json
 import email.policy
+import json
 import os
 import re
 import socket

@@ -84,9 +84,7 @@ def ask_confirmation(order: Order, token: str) -> None:
     )
 
 
-def confirm_cod(
-    order: Order, via: str, actor: User | None = None, note: str = ""
-) -> bool:
+def confirm_cod(order: Order, via: str, actor: User | None = None, note: str = "") -> bool:
     """AWAITING_CONFIRMATION → CONFIRMED; False (changing nothing) if it was not awaiting.
 
     ``via`` says how ("link", "reply", "phone"): it goes to the audit row.

@@ -35,10 +35,14 @@ def channel_of(order: Order) -> Channel:
 
 def for_order(order: Order) -> Recipient:
     """The shopper of ``order``, in the order's language, by the channel they chose."""
-    return Recipient(lang=order.lang, email=order.email, phone=order.phone, channel=channel_of(order))
+    return Recipient(
+        lang=order.lang, email=order.email, phone=order.phone, channel=channel_of(order)
+    )
 
 
-def tell_shopper(order: Order, key: str, subject: Any, *, mail_too: bool = False, **context) -> None:
+def tell_shopper(
+    order: Order, key: str, subject: Any, *, mail_too: bool = False, **context
+) -> None:
     """Send notice ``key`` about ``order`` by the shopper's channel.
 
     ``mail_too``: also by e-mail when the channel is a phone's, for what the
@@ -47,9 +51,7 @@ def tell_shopper(order: Order, key: str, subject: Any, *, mail_too: bool = False
     recipient = for_order(order)
     notify(recipient, key, subject, order=order, **context)
     if mail_too and recipient.effective_channel != Channel.EMAIL:
-        notify(
-            Recipient(lang=order.lang, email=order.email), key, subject, order=order, **context
-        )
+        notify(Recipient(lang=order.lang, email=order.email), key, subject, order=order, **context)
 
 
 def tell_cooperatives(order: Order) -> int:
@@ -59,7 +61,9 @@ def tell_cooperatives(order: Order) -> int:
     confirmed, a card order paid. One query for every manager of the order's
     cooperatives; each gets one notice per parcel, in their language.
     """
-    parcels = {s.cooperative_id: s for s in order.shipments if s.status == ShipmentStatus.TO_PREPARE}
+    parcels = {
+        s.cooperative_id: s for s in order.shipments if s.status == ShipmentStatus.TO_PREPARE
+    }
     if not parcels:
         return 0
     rows = db.session.execute(

@@ -7,9 +7,9 @@ import pytest
 from orders import refunds
 from orders.models import PaymentMethod
 from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
-from tests.factories import place_confirmed
 from orders.shipping import ensure_default_rates
 from shop.extensions import db
+from tests.factories import place_confirmed
 
 pytestmark = pytest.mark.browser
 

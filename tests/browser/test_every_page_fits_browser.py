@@ -42,7 +42,6 @@ from catalog.trace import (
 from orders import cancellation, refunds
 from orders.models import PaymentMethod
 from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
-from tests.factories import place_confirmed
 from orders.shipping import ensure_default_rates
 from producers.models import CooperativeStatus, DocumentKind, Member, Membership, MembershipRole
 from producers.money import payouts, statements
@@ -50,6 +49,7 @@ from producers.services import add_document, save_application
 from shop.accounts.services import make_registration_token, make_reset_token
 from shop.extensions import db
 from tests.browser.conftest import PHONE, SCREENSHOTS
+from tests.factories import place_confirmed
 from tests.test_fuzz import url_for_rule, variable_names
 
 pytestmark = pytest.mark.browser
@@ -379,7 +379,9 @@ def _world(make_user, make_cooperative, make_product) -> dict[str, Any]:
         PaymentMethod.COD,
         "ar",
     )
-    cancelled, _ = place_confirmed({oil.variants[0].sku: 1}, address(OWNER), PaymentMethod.COD, "fr")
+    cancelled, _ = place_confirmed(
+        {oil.variants[0].sku: 1}, address(OWNER), PaymentMethod.COD, "fr"
+    )
     db.session.commit()
     cancellation.admin_cancel(cancelled, "Doublon", admin)
     db.session.commit()

@@ -8,12 +8,12 @@ import pytest
 
 from orders.models import PaymentMethod
 from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
-from tests.factories import place_confirmed
 from orders.shipping import ensure_default_rates
 from producers.models import Membership, MembershipRole
 from producers.money import connect as stripe_connect
 from producers.money import payouts
 from shop.extensions import db
+from tests.factories import place_confirmed
 
 pytestmark = pytest.mark.browser
 

@@ -10,11 +10,11 @@ import pytest
 
 from orders.models import PaymentMethod
 from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
-from tests.factories import place_confirmed
 from orders.shipping import ensure_default_rates
 from producers.models import Cooperative, Membership, MembershipRole
 from shop import clock
 from shop.extensions import db
+from tests.factories import place_confirmed
 
 pytestmark = pytest.mark.browser
 

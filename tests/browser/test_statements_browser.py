@@ -11,7 +11,6 @@ from catalog.trace import Contribution, ContributionKind, LotDetails, create_lot
 from orders import accounting
 from orders.models import PaymentMethod, Refund, RefundLine, RefundMethod, RefundStatus
 from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
-from tests.factories import place_confirmed
 from orders.shipping import ensure_default_rates
 from producers.models import Member, Membership, MembershipRole
 from producers.money import statements
@@ -20,6 +19,7 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.money import ledger
 from shop.money.ledger import credit, debit
+from tests.factories import place_confirmed
 
 pytestmark = pytest.mark.browser
 

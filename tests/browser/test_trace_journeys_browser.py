@@ -173,8 +173,8 @@ def test_the_event_form_in_plain_words(
 def test_codes_stay_whole_in_arabic(live_server, page_at, shoot, app, coop_and_manager, empty_lot):
     from orders.models import PaymentMethod
     from orders.services import Address
-    from tests.factories import place_confirmed
     from orders.shipping import ensure_default_rates
+    from tests.factories import place_confirmed
 
     coop, user = coop_and_manager
     ensure_default_rates()

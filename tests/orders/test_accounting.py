@@ -10,12 +10,12 @@ from sqlalchemy import select
 from orders import accounting, services
 from orders.models import Order, PaymentMethod
 from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
-from tests.factories import place_confirmed
 from producers.money.reconciliation import reconcile
 from shop.extensions import db
 from shop.models import utcnow
 from shop.money import ledger
 from shop.money.ledger import credit, debit
+from tests.factories import place_confirmed
 
 CASABLANCA = Address(
     email="amina@example.com",

@@ -12,12 +12,12 @@ from sqlalchemy import func, select, update
 from orders import services
 from orders.models import Order, OrderStatus, PaymentMethod, Refund, RefundStatus
 from orders.services import Address, mark_delivered, mark_shipped
-from tests.factories import place_confirmed
 from producers.models import Membership, MembershipRole
 from producers.money.reconciliation import reconcile
 from shop.audit import AuditEntry
 from shop.extensions import db
 from shop.money import ledger
+from tests.factories import place_confirmed
 
 CASABLANCA = Address(
     email="amina@example.com",

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from orders import services
 from orders.models import Order, OrderStatus, PaymentMethod, Refund
 from orders.services import Address
-from tests.factories import place_confirmed
 from shop.extensions import db
+from tests.factories import place_confirmed
 
 CASABLANCA = Address(
     email="amina@example.com",

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from orders import accounting
 from orders.models import PaymentMethod, Shipment
 from orders.services import mark_cash_remitted, mark_delivered, mark_shipped
-from tests.factories import place_confirmed
 from producers.money.reconciliation import reconcile
 from shop.extensions import db
 from shop.money import ledger
+from tests.factories import place_confirmed
 
 from .test_accounting import CASABLANCA
 

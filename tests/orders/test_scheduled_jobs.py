@@ -12,11 +12,11 @@ from sqlalchemy import select, update
 
 from orders.models import Order, OrderStatus, PaymentMethod, Shipment
 from orders.services import mark_cash_remitted, mark_delivered, mark_shipped
-from tests.factories import place_confirmed
 from shop import jobs
 from shop.extensions import db
 from shop.models import utcnow
 from shop.worker import Ticker
+from tests.factories import place_confirmed
 from tests.orders.test_accounting import CASABLANCA
 
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from catalog.models import ProductStatus, Variant
 from orders.models import OrderStatus, PaymentMethod, ShipmentStatus
 from orders.services import mark_shipped
-from tests.factories import place_confirmed
 from shop.audit import AuditEntry
 from shop.extensions import db
+from tests.factories import place_confirmed
 
 from .test_services import CASABLANCA
 

@@ -7,8 +7,8 @@ import pytest
 from orders.carriers import tracking_url
 from orders.models import PaymentMethod
 from orders.services import mark_shipped
-from tests.factories import place_confirmed
 from shop.extensions import db
+from tests.factories import place_confirmed
 
 from .test_services import CASABLANCA
 

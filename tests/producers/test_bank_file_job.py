@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from orders.models import PaymentMethod
 from orders.services import mark_cash_remitted, mark_delivered, mark_shipped
-from tests.factories import place_confirmed
 from orders.shipping import ensure_default_rates
 from producers.money import payouts
 from producers.money.bankfile import bank_csv, bank_file_name, write_bank_file
 from shop.extensions import db
 from shop.storage import get_private_storage
+from tests.factories import place_confirmed
 from tests.orders.test_accounting import CASABLANCA
 from tests.producers.test_payouts import RIB, later
 

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from catalog.models import Product, ProductStatus
 from orders.models import PaymentMethod
 from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
-from tests.factories import place_confirmed
 from orders.shipping import ensure_default_rates
 from producers.models import Cooperative, CooperativeStatus, Membership, MembershipRole
 from producers.money import payouts
@@ -29,6 +28,7 @@ from shop import clock
 from shop.audit import AuditEntry
 from shop.extensions import db
 from shop.models import utcnow
+from tests.factories import place_confirmed
 
 RIB = "011519000001205000534921"
 NEW_RIB = "230780000123456789012340"[:22]

@@ -9,12 +9,12 @@ import pytest
 
 from orders.models import Order, PaymentMethod
 from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
-from tests.factories import place_confirmed
 from orders.shipping import ensure_default_rates
 from producers.models import CooperativeStatus, Membership, MembershipRole
 from producers.workspace import earnings
 from shop import clock
 from shop.extensions import db
+from tests.factories import place_confirmed
 
 ADDRESS = Address(
     full_name="Amina Alaoui",

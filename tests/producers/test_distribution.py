@@ -16,13 +16,13 @@ from catalog.trace import Contribution, ContributionKind, LotDetails, create_lot
 from orders import accounting
 from orders.models import PaymentMethod, Refund, RefundLine, RefundMethod, RefundStatus
 from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
-from tests.factories import place_confirmed
 from orders.shipping import ensure_default_rates
 from producers.models import Cooperative, Member, Membership, MembershipRole
 from producers.money.distribution import DistributionError, bp_to_percent, distribute, percent_to_bp
 from shop.audit import AuditEntry
 from shop.extensions import db
 from shop.money import ledger
+from tests.factories import place_confirmed
 
 # ------------------------------------------------------------------ the pure function
 

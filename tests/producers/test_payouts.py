@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from orders import accounting
 from orders.models import Order, PaymentMethod, Refund, RefundLine, RefundMethod, RefundStatus
 from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
-from tests.factories import place_confirmed
 from orders.shipping import ensure_default_rates
 from producers.models import Membership, MembershipRole
 from producers.money import connect as stripe_connect
@@ -23,6 +22,7 @@ from shop.audit import AuditEntry
 from shop.extensions import db
 from shop.models import utcnow
 from shop.money import ledger
+from tests.factories import place_confirmed
 
 RIB = "011519000001205000534921"
 CASABLANCA = Address(

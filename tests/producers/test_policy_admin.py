@@ -12,7 +12,6 @@ from catalog.models import FloorPrice, ProductStatus, Unit
 from orders import accounting
 from orders.models import OrderLine, PaymentMethod
 from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
-from tests.factories import place_confirmed
 from orders.shipping import ensure_default_rates
 from producers.models import Membership, MembershipRole
 from producers.money import policy as policy_services
@@ -22,6 +21,7 @@ from shop.money.amounts import parse_percent
 from shop.money.ledger import JournalEntry, JournalLine
 from shop.money.policy import PolicyVersion, current_policy
 from shop.money.split import DEFAULT_POLICY, split
+from tests.factories import place_confirmed
 
 ADDRESS = Address(
     full_name="Salma Bennani",

@@ -10,7 +10,6 @@ import pytest
 from orders import accounting
 from orders.models import Order, PaymentMethod, Refund, RefundLine, RefundMethod, RefundStatus
 from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
-from tests.factories import place_confirmed
 from orders.shipping import ensure_default_rates
 from producers.models import Membership, MembershipRole
 from producers.money import statements
@@ -19,6 +18,7 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.money import ledger
 from shop.money.ledger import credit, debit
+from tests.factories import place_confirmed
 
 ADDRESS = Address(
     full_name="Amina Alaoui",

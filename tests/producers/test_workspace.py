@@ -687,8 +687,8 @@ def test_ownership_matrix(
     lot = create_lot(coop_a, product.variants[0], "L-1", LotDetails(quantity_produced=10))
     record_private_evidence_event(lot, coop_a)
     from orders.models import PaymentMethod
-    from tests.factories import place_confirmed
     from orders.shipping import ensure_default_rates
+    from tests.factories import place_confirmed
 
     ensure_default_rates()
     order, _secret = place_confirmed(
@@ -938,8 +938,8 @@ def test_parcels_prepare_ship_deliver(
     client, post_form, login, manager, make_product, make_cooperative, make_user
 ):
     from orders.models import Order, OrderStatus, PaymentMethod, Shipment, ShipmentStatus
-    from tests.factories import place_confirmed
     from orders.shipping import ensure_default_rates
+    from tests.factories import place_confirmed
 
     ensure_default_rates()
     user, coop = manager

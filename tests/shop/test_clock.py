@@ -17,13 +17,13 @@ from flask_babel import format_datetime, get_timezone
 
 from orders.models import PaymentMethod
 from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
-from tests.factories import place_confirmed
 from orders.shipping import ensure_default_rates
 from producers.models import Membership, MembershipRole
 from producers.money import statements
 from shop import clock, i18n
 from shop.extensions import db
 from shop.money import ledger
+from tests.factories import place_confirmed
 
 SUMMER = datetime(2026, 6, 1, 12, 0)  # UTC; Casablanca was UTC+01 then
 WINTER = datetime(2026, 12, 1, 12, 0)  # UTC; Casablanca is UTC+00 since 2026-09-20
