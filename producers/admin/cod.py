@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+
 from orders import cancellation, cod, services
 from orders.models import OrderStatus
 from producers.admin.forms import PhoneCallForm, RefusedForm
@@ -38,7 +39,7 @@ def order_phone(number: str):
     if not form.validate():
         return _render(order, 400, phone_form=form)
     actor = current_user._get_current_object()
-    note = form.phone_note.data.strip()
+    note = (form.phone_note.data or "").strip()
     if request.form.get("action") == "refuse":
         try:
             cancellation.phone_refused(order, note, actor)

@@ -17,6 +17,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from orders import cancellation, refunds, services
+from orders.forms import CONTACT_LABELS
 from orders.models import (
     Order,
     OrderLine,
@@ -29,7 +30,6 @@ from orders.models import (
     RefundStatus,
     Shipment,
 )
-from orders.forms import CONTACT_LABELS
 from orders.views import ORDER_STATUS_LABELS, PAYMENT_NAMES, SHIPMENT_STATUS_LABELS
 from producers.admin.forms import (
     CancelForm,
