@@ -1,10 +1,11 @@
 """Demo orders in every state, with their money in the ledger (``flask seed-demo``).
 
 Runs after the demo catalog. Everything goes through the real services
-(place, pay, ship, deliver, remit, refund, release, payout), so the demo
+(place, confirm, pay, ship, deliver, refuse, remit, refund, release, payout), so the demo
 ledger is what production would write and ``flask ledger check`` passes on it.
-Two things are simulated, said here plainly: card payments are confirmed as
-the Stripe webhook would confirm them (ids "cs_demo_…"), and delivery dates
+Three things are simulated, said here plainly: card payments are confirmed as
+the Stripe webhook would confirm them (ids "cs_demo_…"), cash orders as the
+shopper's tap on the confirmation link would confirm them, and delivery dates
 are moved back in time so that some parcels are past their hold.
 """
 
@@ -23,8 +24,9 @@ from orders.services import Address
 from producers.models import Cooperative
 from producers.money.models import Payout
 from producers.money.payouts import mark_failed, mark_paid, run_payouts
-from shop import mail
+from shop import jobs, mail
 from shop.extensions import db
+from shop.messaging import deliver_text
 from shop.models import utcnow
 
 from .users import demo_user
@@ -82,7 +84,15 @@ def _variants() -> list[Variant]:
     return list(seen.values())[:5]
 
 
-def _place(address: Address, method: PaymentMethod, wanted: dict[Variant, int], lang: str) -> Order:
+def _place(
+    address: Address,
+    method: PaymentMethod,
+    wanted: dict[Variant, int],
+    lang: str,
+    confirm: bool = True,
+) -> Order:
+    """Place an order; a cash one is confirmed as the shopper's tap on the link would
+    (``confirm=False`` leaves it awaiting confirmation)."""
     user = demo_user("shopper@demo.taawon.ma") if address is SHOPPERS[0] else None
     order, _token = services.place_order(
         {v.sku: q for v, q in wanted.items()},
@@ -92,6 +102,9 @@ def _place(address: Address, method: PaymentMethod, wanted: dict[Variant, int], 
         user_id=user.id if user else None,
     )
     db.session.flush()
+    if confirm and method == PaymentMethod.COD:
+        services.confirm_cod(order, "link")
+        db.session.flush()
     return order
 
 
@@ -120,6 +133,7 @@ def seed_orders() -> list[str]:
     with current_app.test_request_context("/", base_url=f"http://{base}"):
         lines = _seed_orders()
         mail.drop_queued()
+        jobs.drop(deliver_text)  # and the text messages (confirmation links)
     return lines
 
 
@@ -174,9 +188,18 @@ def _seed_orders() -> list[str]:
         services.mark_shipped(shipped.shipments[0], "Amana", "RR00001MA")
         partial = _place(marrakech, cod, {a: 1, c: 1}, "ar")
         services.mark_shipped(partial.shipments[0], "CTM Messagerie", "CTM-88213")
+        # Refused at the door: shipped, the shopper would not take it (back in stock).
+        refused = _place(marrakech, cod, {c: 1}, "ar")
+        services.mark_shipped(refused.shipments[0], "Amana", "RR00002MA")
+        services.mark_refused(refused.shipments[0], None, "Client absent, colis refusé")
         # To prepare: cash on delivery confirmed, and a card order paid.
         _place(home, cod, {a: 1, b: 1, c: 1}, "ar")
         _paid(abroad, {a: 1}, "en")
+        # Awaiting the shopper's confirmation (by link, reply or phone): not
+        # in the cooperatives' lists yet; the second lapses in an hour.
+        _place(marrakech, cod, {a: 1}, "ar", confirm=False)
+        lapsing = _place(home, cod, {b: 1}, "fr", confirm=False)
+        lapsing.confirm_due_at = utcnow() + timedelta(hours=1)
         # Cancelled by an administrator, refunded in full from Stripe's dashboard,
         # and a card checkout still waiting for its payment.
         cancelled = _place(marrakech, cod, {b: 2}, "fr")

@@ -18,7 +18,7 @@ def init_app(app: Flask) -> None:
     from shop.extensions import db
     from shop.navigation import NavLink, add_link
 
-    from . import cart, models  # noqa: F401  (metadata)
+    from . import cart, cod, models  # noqa: F401  (metadata; cod registers the reply handler)
     from .jobs import init_jobs
     from .views import bp
     from .webhooks import bp as webhooks_bp
@@ -26,7 +26,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(webhooks_bp)
     app.config.setdefault("STRIPE_SESSION_MINUTES", 30)
-    init_jobs(app)  # periodic: lapsed card holds, money that came due
+    # How long a cash-on-delivery order waits for the shopper's confirmation
+    # before it lapses (a setting, not the published fair-trade policy, which
+    # versions money rules only: see orders/services/confirmation.py).
+    app.config.setdefault("COD_CONFIRM_HOURS", 48)
+    init_jobs(app)  # periodic: lapsed card holds and COD confirmations, money that came due
     from .invoicing import init_app as init_invoicing
 
     init_invoicing(app)  # legal invoices: templates, the PDF job, PLATFORM_LEGAL

@@ -1,7 +1,9 @@
 """Cancelling an order before anything of it has shipped: by an administrator
 (with a reason) or by the shopper (from the order page).
 
-Both take the same path: a paid card order is refunded in full through
+Both take the same path (and so do a cash-on-delivery order refused on the
+phone and one nobody confirmed in time, ``phone_refused`` and
+``lapse_unconfirmed``): a paid card order is refunded in full through
 Stripe (``refunds.record`` and ``refunds._pay``), every parcel and the order
 become CANCELLED and the stock goes back; an unpaid order is just cancelled
 and restocked. The cancellation is audited. Services flush; the view commits.
@@ -62,10 +64,49 @@ def shopper_cancel(order: Order, actor: User | None) -> Refund | None:
     return _cancel_unshipped(order, "", actor, by_shopper=True)
 
 
-def _cancel_unshipped(
-    order: Order, reason: str, actor: User | None, *, by_shopper: bool = False
-) -> Refund | None:
+def phone_refused(order: Order, note: str | None, actor: User | None) -> None:
+    """Staff called the shopper of a cash-on-delivery order awaiting confirmation: they refused.
+
+    Cancelled and restocked like any unshipped order (nothing was paid); the
+    note is required and kept as the reason, and the audit row says so.
+    """
+    note = _check_reason(note, _l("Write down what the shopper said."))
+    _cancel_unshipped(order, note, actor, action="order.phone_refused", awaiting=True)
+
+
+def reply_cancelled(order: Order, reason: str) -> None:
+    """The shopper answered "no" to the confirmation message (``orders.cod``)."""
+    _cancel_unshipped(order, reason, None, by_shopper=True, awaiting=True)
+
+
+def lapse_unconfirmed(order: Order, reason: str) -> bool:
+    """Cancel and restock a cash-on-delivery order nobody confirmed in time; False if it moved.
+
+    The order is locked first: a confirmation at the same moment either
+    happened before (the order is no longer awaiting: nothing is done) or
+    waits and then finds it cancelled.
+    """
     lock(order)
+    if order.status != OrderStatus.AWAITING_CONFIRMATION:
+        return False
+    _cancel_unshipped(order, reason, None, action="order.lapsed", awaiting=True, locked=True)
+    return True
+
+
+def _cancel_unshipped(
+    order: Order,
+    reason: str,
+    actor: User | None,
+    *,
+    by_shopper: bool = False,
+    action: str = "order.cancel",
+    awaiting: bool = False,
+    locked: bool = False,
+) -> Refund | None:
+    if not locked:
+        lock(order)
+    if awaiting and order.status != OrderStatus.AWAITING_CONFIRMATION:
+        raise RefundError(_l("This order is no longer awaiting confirmation."))
     if not can_cancel(order):
         raise RefundError(
             _l(
@@ -91,7 +132,7 @@ def _cancel_unshipped(
         services.cancel_order(order, reason)
     audit(
         actor,
-        "order.cancel",
+        action,
         order,
         reason=reason,
         label=order.number,

@@ -26,6 +26,12 @@ from .services import Address, available_payment_methods
 #: cities (Laâyoune, Dakhla) are in Morocco's list.
 NOT_COUNTRIES = frozenset({"MA", "EH", "EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
 
+CONTACT_LABELS = {
+    "sms": _l("SMS"),
+    "whatsapp": _l("WhatsApp"),
+    "email": _l("E-mail"),
+}
+
 PAYMENT_LABELS = {
     PaymentMethod.COD: _l("Cash on delivery: pay the carrier in dirhams when your parcels arrive"),
     PaymentMethod.CARD: _l("Card, on Stripe's secure page"),
@@ -117,6 +123,14 @@ class CheckoutForm(FlaskForm):
     payment = RadioField(
         _l("Payment"), default=PaymentMethod.COD.value, validators=[DataRequired()]
     )
+    #: How the shopper wants to hear about the order (and confirm it, for cash
+    #: on delivery): SMS unless they choose otherwise.
+    contact = RadioField(
+        _l("Send me the messages about this order by"),
+        default="sms",
+        choices=[SelectChoice(key, label) for key, label in CONTACT_LABELS.items()],
+        validators=[DataRequired()],
+    )
     #: The total the shopper reviewed, in centimes: placing refuses another one.
     expected_total = HiddenField()
 
@@ -194,6 +208,7 @@ class CheckoutForm(FlaskForm):
             country=self.country.data,
             region_code=region,
             city_canonical=canonical,
+            contact=self.contact.data,
         )
 
     @property
@@ -201,6 +216,11 @@ class CheckoutForm(FlaskForm):
         """The validated address (only after ``validate()`` returned True)."""
         assert self._address is not None
         return self._address
+
+    @property
+    def contact_label(self) -> str:
+        """How the shopper chose to be reached, as shown ("SMS")."""
+        return str(CONTACT_LABELS.get(self.contact.data, ""))
 
     @property
     def method(self) -> PaymentMethod:
@@ -211,3 +231,7 @@ class CheckoutForm(FlaskForm):
     def reviewed_total(self) -> int | None:
         """The total shown on the review step, if this is the placing step."""
         return parse_int(self.expected_total.data, max=MAX_ID)
+
+
+class ConfirmOrderForm(FlaskForm):
+    """The confirmation page's buttons (confirm, or cancel): only CSRF to check."""

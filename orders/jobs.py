@@ -1,11 +1,12 @@
-"""The orders' periodic jobs: lapsed card holds and money that came due (shop/jobs.py)."""
+"""The orders' periodic jobs: lapsed card holds, unconfirmed cash-on-delivery orders,
+and money that came due (shop/jobs.py)."""
 
 from __future__ import annotations
 
 from shop import jobs
 from shop.extensions import db
 
-from . import accounting, services
+from . import accounting, cod, services
 
 
 @jobs.job("release-holds")
@@ -34,7 +35,21 @@ def release_due() -> int:
     return count
 
 
+@jobs.job("cod-lapse")
+def lapse_unconfirmed() -> int:
+    """Cancel and restock the cash-on-delivery orders nobody confirmed in time; return how many.
+
+    Each order is locked and checked again before it is cancelled, so this
+    job running twice, or a confirmation at the same moment, never cancels a
+    confirmed order nor restocks one twice.
+    """
+    lapsed = cod.lapse_due()
+    db.session.commit()
+    return len(lapsed)
+
+
 def init_jobs(app) -> None:
     """Their default periods (``JOB_SCHEDULE`` overrides)."""
     jobs.every(app, 60, release_holds)
+    jobs.every(app, 15 * 60, lapse_unconfirmed)
     jobs.every(app, 15 * 60, release_due)

@@ -42,7 +42,10 @@ class OrderStatus(enum.StrEnum):
     """Where an order stands; moves only through ``services.transition_order``."""
 
     PENDING_PAYMENT = "pending_payment"  # card: stock taken, waiting for Stripe
-    CONFIRMED = "confirmed"  # cash on delivery: accepted, paid at delivery
+    #: Cash on delivery: stock taken, waiting for the shopper to confirm (link,
+    #: reply or staff's call); it lapses after ``COD_CONFIRM_HOURS``.
+    AWAITING_CONFIRMATION = "awaiting_confirm"  # (status columns hold 20 characters)
+    CONFIRMED = "confirmed"  # cash on delivery: confirmed by the shopper, paid at delivery
     PAID = "paid"  # card: the payment succeeded
     PARTIALLY_SHIPPED = "partially_shipped"
     SHIPPED = "shipped"
@@ -50,6 +53,8 @@ class OrderStatus(enum.StrEnum):
     COMPLETED = "completed"  # delivered and the money is in (card paid, or cash remitted)
     CANCELLED = "cancelled"
     REFUNDED = "refunded"
+    #: Cash on delivery: every parcel that left was refused at the door (no money moved).
+    REFUSED = "refused"
 
 
 class ShipmentStatus(enum.StrEnum):
@@ -59,6 +64,8 @@ class ShipmentStatus(enum.StrEnum):
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
+    #: Cash on delivery: the shopper refused it at the door; its units are back in stock.
+    REFUSED = "refused"
 
 
 class ShippingZone(enum.StrEnum):
@@ -171,6 +178,14 @@ class Order(Timestamped, db.Model):
     #: Card: when the stock hold of an unpaid order lapses (lazily released by
     #: ``services.release_expired_holds``); NULL for cash on delivery.
     payment_due_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    #: How the shopper wants to be reached about it: "sms", "whatsapp" or "email"
+    #: (``shop.messaging.Channel``; ``orders.services.notices.recipient_for``).
+    contact_channel: Mapped[str] = mapped_column(String(10), default="sms", server_default="sms")
+    #: Cash on delivery: when an unconfirmed order lapses (cancelled, restocked);
+    #: NULL once confirmed or for card orders.
+    confirm_due_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    #: Cash on delivery: when the shopper (or staff on the phone) confirmed it.
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
     #: What Stripe told us that changed nothing (failed attempts, partial refunds).
     payment_note: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -273,6 +288,8 @@ class Shipment(Timestamped, db.Model):
     #: When the carrier (or the cooperative, or staff) said it is out for delivery.
     out_for_delivery_at: Mapped[datetime | None] = mapped_column(DateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: Cash on delivery: when the shopper refused the parcel at the door.
+    refused_at: Mapped[datetime | None] = mapped_column(DateTime)
     #: Cash on delivery: when the carrier handed the collected cash over.
     cash_remitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     #: When its money became payable to the cooperative (delivered, paid and the

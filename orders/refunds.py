@@ -50,7 +50,12 @@ from .services.mails import queue_mail
 from .services.states import follow_shipments
 
 #: Order states an administrator may cancel (nothing has shipped in them).
-CANCELLABLE = (OrderStatus.PENDING_PAYMENT, OrderStatus.CONFIRMED, OrderStatus.PAID)
+CANCELLABLE = (
+    OrderStatus.PENDING_PAYMENT,
+    OrderStatus.AWAITING_CONFIRMATION,
+    OrderStatus.CONFIRMED,
+    OrderStatus.PAID,
+)
 REASON_MAX = 2000
 
 

@@ -20,7 +20,7 @@ from . import cancellation, invoicing, payments, services
 from . import cart as store
 from .cities import cities
 from .exceptions import CartError
-from .forms import AddToCartForm, CheckoutForm, QuantityForm, RemoveForm
+from .forms import AddToCartForm, CheckoutForm, ConfirmOrderForm, QuantityForm, RemoveForm
 from .models import OrderStatus, PaymentMethod, ShipmentStatus, ShippingZone
 from .shipping import shipping_hints
 
@@ -28,6 +28,7 @@ bp = Blueprint("orders", __name__, template_folder="templates", url_prefix="/<la
 
 ORDER_STATUS_LABELS = {
     OrderStatus.PENDING_PAYMENT: _l("Waiting for payment"),
+    OrderStatus.AWAITING_CONFIRMATION: _l("Waiting for your confirmation"),
     OrderStatus.CONFIRMED: _l("Confirmed"),
     OrderStatus.PAID: _l("Paid"),
     OrderStatus.PARTIALLY_SHIPPED: _l("Partly shipped"),
@@ -36,12 +37,14 @@ ORDER_STATUS_LABELS = {
     OrderStatus.COMPLETED: _l("Completed"),
     OrderStatus.CANCELLED: _l("Cancelled"),
     OrderStatus.REFUNDED: _l("Refunded"),
+    OrderStatus.REFUSED: _l("Refused at delivery"),
 }
 SHIPMENT_STATUS_LABELS = {
     ShipmentStatus.TO_PREPARE: _l("Being prepared"),
     ShipmentStatus.SHIPPED: _l("On its way"),
     ShipmentStatus.DELIVERED: _l("Delivered"),
     ShipmentStatus.CANCELLED: _l("Cancelled"),
+    ShipmentStatus.REFUSED: _l("Refused at delivery"),
 }
 ZONE_LABELS = {
     ShippingZone.LOCAL: _l("same region"),
@@ -316,13 +319,19 @@ def order(number: str):
     )
     if found is None:
         abort(404)
+    # The shopper's own actions; an administrator viewing it uses the back office.
+    own = bool(user and found.user_id == user.id) or services.token_matches(
+        found, request.args.get("token")
+    )
+    awaiting = own and found.status == OrderStatus.AWAITING_CONFIRMATION
     return render_template(
         "orders/order.html",
         order=found,
         can_pay=services.payable_now(found) and payments.is_configured(),
-        # The shopper's own actions; an administrator viewing it uses the back office.
-        own=bool(user and found.user_id == user.id)
-        or services.token_matches(found, request.args.get("token")),
+        own=own,
+        confirm_link=url_for("orders.confirm", token=services.confirm_token(found))
+        if awaiting
+        else None,
         can_cancel=cancellation.can_cancel(found),
         expired=services.hold_lapsed(found),
         token=request.args.get("token"),
@@ -411,6 +420,44 @@ def cancel(number: str):
     with commit_or_flash(_("Your order %(number)s is cancelled.", number=found.number)):
         cancellation.shopper_cancel(found, user)
     return redirect(link)
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str):
+    """Cash on delivery: the signed link of the confirmation message.
+
+    GET shows the order and one button (a link preview or a virus scanner
+    opening the link confirms nothing); the POST, with its CSRF token,
+    confirms, or cancels with the second button. A tampered or expired link
+    gets a page that says so, in the link's language.
+    """
+    found = services.order_from_token(token)
+    if found is None:
+        return render_template("orders/confirm.html", order=None, form=None), 404
+    form = ConfirmOrderForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        number = found.number
+        if request.form.get("action") == "cancel":
+            if found.status == OrderStatus.AWAITING_CONFIRMATION:
+                user = current_user if current_user.is_authenticated else None
+                with commit_or_flash(_("Your order %(number)s is cancelled.", number=number)):
+                    cancellation.shopper_cancel(found, user)
+        else:
+            confirmed = services.confirm_cod(found, "link")
+            db.session.commit()
+            if confirmed:
+                flash(
+                    _(
+                        "Thank you! Your order %(number)s is confirmed: "
+                        "the cooperatives are preparing it.",
+                        number=number,
+                    ),
+                    "success",
+                )
+        return redirect(url_for("orders.confirm", token=token), 303)
+    return render_template("orders/confirm.html", order=found, form=form)
 
 
 @bp.route("/orders/<number>/reorder", methods=["POST"])

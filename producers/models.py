@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
@@ -252,6 +253,9 @@ class Membership(Timestamped, db.Model):
         str_enum(MembershipRole),
         default=MembershipRole.MANAGER,
     )
+    #: Whether this manager is told of each new parcel to prepare (an order
+    #: confirmed or paid); on by default, switched on the parcels page.
+    parcel_notices: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     user: Mapped[User] = relationship(backref=backref("memberships", cascade="all, delete-orphan"))
     cooperative: Mapped[Cooperative] = relationship(

@@ -161,3 +161,20 @@ def count_queries(app):
             event.remove(db.engine, "before_cursor_execute", record)
 
     return counting
+
+
+def place_confirmed(*args: Any, **kwargs: Any):
+    """``orders.services.place_order``, then the shopper's confirmation of a cash order.
+
+    Cash-on-delivery orders are placed awaiting confirmation; most tests mean
+    an order the shopper confirmed (its parcels to prepare), as a tap on the
+    link would make it. Card orders are returned as placed (pending payment).
+    """
+    from orders.models import OrderStatus
+    from orders.services import confirm_cod, place_order
+
+    order, token = place_order(*args, **kwargs)
+    if order.status == OrderStatus.AWAITING_CONFIRMATION:
+        confirm_cod(order, "link")
+        db.session.flush()
+    return order, token

@@ -4,10 +4,13 @@ One module per job, lowest first (each imports only those before it):
 
 - ``states``: the order and shipment state machines and the moves through them;
 - ``mails``: mails to the shopper, sent after the commit;
+- ``notices``: notices by the shopper's chosen channel (``shop.messaging``),
+  and "new parcel to prepare" to the cooperatives' managers;
 - ``inventory``: stock taken and put back, lot allocation;
 - ``pricing``: the quote (parcels, shipping, split) and the ``Address``;
 - ``queries``: read-only lookups (an order by number and link, history, packing slips);
-- ``fulfilment``: parcels shipped, out for delivery, delivered, cash remitted; orders cancelled, refunded;
+- ``fulfilment``: parcels shipped, out for delivery, delivered, refused, cash remitted; orders cancelled, refunded;
+- ``confirmation``: cash on delivery confirmed by the shopper (signed link, delay);
 - ``holds``: card orders' stock holds, their lapse, and Stripe's word on the payment;
 - ``placement``: ``place_order``;
 - ``guests``: guest orders joining the account of their address.
@@ -27,6 +30,13 @@ from ..exceptions import (
     RefundError,
     SoldOut,
 )
+from .confirmation import (
+    BAD_LINK_MESSAGE,
+    confirm_cod,
+    confirm_delay,
+    confirm_token,
+    order_from_token,
+)
 from .fulfilment import (
     admin_cash_remitted,
     cancel_order,
@@ -34,6 +44,7 @@ from .fulfilment import (
     mark_delivered,
     mark_out_for_delivery,
     mark_refunded,
+    mark_refused,
     mark_shipped,
 )
 from .guests import attach_guest_orders
@@ -55,6 +66,7 @@ from .holds import (
     take_back_late_payment,
 )
 from .inventory import restock_units
+from .notices import CONTACT_CHANNELS, for_order, tell_cooperatives, tell_shopper
 from .placement import available_payment_methods, new_number, place_order
 from .pricing import Address, LineQuote, Quote, ShipmentQuote, quote
 from .queries import (
@@ -68,6 +80,7 @@ from .queries import (
     token_matches,
 )
 from .states import (
+    ENDED,
     ORDER_MOVES,
     PAYMENT_MOVES,
     SHIPMENT_MOVES,
@@ -77,6 +90,9 @@ from .states import (
 )
 
 __all__ = [
+    "BAD_LINK_MESSAGE",
+    "CONTACT_CHANNELS",
+    "ENDED",
     "EXPIRED_MESSAGE",
     "HOLD_GRACE",
     "ORDER_MOVES",
@@ -101,6 +117,10 @@ __all__ = [
     "checkout_expires_at",
     "claim_transition",
     "confirm_card_payment",
+    "confirm_cod",
+    "confirm_delay",
+    "confirm_token",
+    "for_order",
     "hash_token",
     "history",
     "hold_duration",
@@ -109,11 +129,13 @@ __all__ = [
     "mark_delivered",
     "mark_out_for_delivery",
     "mark_refunded",
+    "mark_refused",
     "mark_shipped",
     "new_number",
     "normalize_number",
     "note_payment",
     "order_for",
+    "order_from_token",
     "order_options",
     "packing_slips",
     "payable_now",
@@ -126,6 +148,8 @@ __all__ = [
     "restock_units",
     "session_minutes",
     "take_back_late_payment",
+    "tell_cooperatives",
+    "tell_shopper",
     "token_matches",
     "transition_order",
     "transition_shipment",

@@ -18,9 +18,15 @@ from shop.models import utcnow
 from .. import accounting, carriers, invoicing
 from ..exceptions import OrderError
 from ..models import Carrier, Order, OrderStatus, PaymentMethod, Shipment, ShipmentStatus
-from .inventory import restock
+from .inventory import restock, restock_units
 from .mails import mail_cancelled, mail_refunded, notify_order
-from .states import follow_shipments, transition_order, transition_shipment
+from .states import (
+    ENDED,
+    check_shipment_move,
+    follow_shipments,
+    transition_order,
+    transition_shipment,
+)
 
 
 def mark_shipped(shipment: Shipment, carrier: Carrier | str, tracking: str) -> None:
@@ -41,6 +47,8 @@ def mark_shipped(shipment: Shipment, carrier: Carrier | str, tracking: str) -> N
         raise OrderError(_l("Give the carrier and the tracking number."))
     if shipment.order.status == OrderStatus.PENDING_PAYMENT:
         raise OrderError(_l("This order is not paid yet."))
+    if shipment.order.status == OrderStatus.AWAITING_CONFIRMATION:
+        raise OrderError(_l("This order is not confirmed by the shopper yet."))
     if isinstance(carrier, Carrier):
         if not carrier.active:
             raise OrderError(_l("This carrier is no longer offered: choose another one."))
@@ -134,7 +142,7 @@ def mark_cash_remitted(shipment: Shipment) -> None:
     waiting = db.session.scalar(
         select(func.count(Shipment.id)).where(
             Shipment.order_id == order.id,
-            Shipment.status != ShipmentStatus.CANCELLED,
+            Shipment.status.not_in(ENDED),
             Shipment.cash_remitted_at.is_(None),
         )
     )
@@ -143,6 +151,53 @@ def mark_cash_remitted(shipment: Shipment) -> None:
         follow_shipments(order)
     db.session.flush()
     accounting.post_cash_sale(shipment)
+
+
+def mark_refused(shipment: Shipment, actor: User | None, note: str = "") -> None:
+    """The shopper refused a cash-on-delivery parcel at the door: back in stock, no money moves.
+
+    Nothing of a cash parcel is in the ledger before its cash is remitted,
+    and a refused parcel never is, so the ledger stays as it was. Its units
+    go back on sale (the carrier returns the parcel). Its order follows: REFUSED
+    when nothing else of it is on its way or delivered; paid once the cash of
+    every other parcel is in. Audited with the person who recorded it.
+    """
+    order = shipment.order
+    if order.payment_method != PaymentMethod.COD:
+        raise OrderError(_l("Only a cash-on-delivery parcel can be refused at the door."))
+    if shipment.status != ShipmentStatus.SHIPPED:
+        raise OrderError(_l("Only a parcel on its way can be refused at the door."))
+    # Claimed like a remittance (the order's row first, then a conditional
+    # UPDATE), so a double click restocks the parcel once.
+    db.session.execute(select(Order.id).where(Order.id == order.id).with_for_update(key_share=True))
+    check_shipment_move(shipment.status, ShipmentStatus.REFUSED)
+    claimed = db.session.execute(
+        update(Shipment)
+        .where(Shipment.id == shipment.id, Shipment.status == ShipmentStatus.SHIPPED)
+        .values(status=ShipmentStatus.REFUSED, refused_at=utcnow())
+        .returning(Shipment.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    db.session.refresh(shipment)
+    if claimed is None:
+        raise OrderError(_l("Only a parcel on its way can be refused at the door."))
+    restock_units(
+        [(line, line.quantity - (line.refunded_quantity or 0)) for line in shipment.lines]
+    )
+    live = [s for s in order.shipments if s.status not in ENDED]
+    if live and order.paid_at is None and all(s.cash_remitted_at for s in live):
+        order.paid_at = utcnow()  # the others' cash was all in already
+    follow_shipments(order)
+    db.session.flush()
+    audit(
+        actor,
+        "order.parcel_refused",
+        order,
+        reason=note.strip(),
+        label=order.number,
+        shipment_id=shipment.id,
+        cooperative_id=shipment.cooperative_id,
+    )
 
 
 def admin_cash_remitted(shipment: Shipment, actor: User | None) -> None:

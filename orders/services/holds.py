@@ -30,6 +30,7 @@ from ..models import Order, OrderLine, OrderStatus, PaymentMethod, Shipment, Shi
 from .fulfilment import mark_refunded
 from .inventory import allocate_lots, put_back, restock, restock_many, take_stock, units_left
 from .mails import in_language, mail_cancelled, mail_confirmed, mail_refunded
+from .notices import tell_cooperatives
 from .queries import token_matches
 from .states import claim_transition, transition_shipment
 
@@ -183,9 +184,11 @@ def cancel_unpaid(order_ids: Iterable[int], *where) -> list[Order]:
 
 
 def _paid(order: Order, token: str | None) -> None:
-    """Post the card sale and confirm the order to the shopper (the link if ``token`` is it)."""
+    """Post the card sale, confirm the order to the shopper (the link if ``token`` is it)
+    and tell the cooperatives their parcels are to prepare."""
     accounting.post_card_sale(order)
     mail_confirmed(order, token if token_matches(order, token) else None)
+    tell_cooperatives(order)
 
 
 def confirm_card_payment(

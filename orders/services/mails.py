@@ -1,9 +1,9 @@
 """Mails and notices to the shopper about an order: in the order's language, sent after commit.
 
 Parcel notices (shipped, out for delivery, delivered) go through
-``shop.messaging.notify`` to ``order_recipient(order)``: by e-mail, or by SMS
-or WhatsApp when the order says so (``message_channel``, once orders have
-it); the other mails still go by e-mail only.
+``shop.messaging.notify`` to ``notices.for_order(order)``: by the channel the
+shopper chose at checkout (SMS, WhatsApp or e-mail); the other mails still go
+by e-mail only.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from shop import mail
-from shop.messaging import Channel, Recipient, notify
+from shop.messaging import notify
 
 from ..models import Order
+from .notices import for_order
 
 
 def queue_mail(order: Order, template: str, subject, **context) -> None:
@@ -26,23 +27,9 @@ def queue_mail(order: Order, template: str, subject, **context) -> None:
     )
 
 
-def order_recipient(order: Order) -> Recipient:
-    """Who hears about ``order``: its shopper, in its language, by the channel it chose.
-
-    E-mail unless the order has a ``message_channel`` (a column another change
-    adds); an order without a phone number falls back to e-mail in ``notify``.
-    """
-    chosen = getattr(order, "message_channel", None)
-    try:
-        channel = Channel(chosen) if chosen else Channel.EMAIL
-    except ValueError:
-        channel = Channel.EMAIL
-    return Recipient(lang=order.lang, email=order.email, phone=order.phone, channel=channel)
-
-
 def notify_order(order: Order, key: str, subject: Any, **context: Any) -> None:
     """Tell the shopper about ``order`` by their channel (``mail/<key>`` or ``messages/<key>``)."""
-    notify(order_recipient(order), key, subject, order=order, **context)
+    notify(for_order(order), key, subject, order=order, **context)
 
 
 def in_language(order: Order, message) -> str:

@@ -1,4 +1,4 @@
-"""Placing an order: take the stock, write the order, its parcels and lines, mail the shopper.
+"""Placing an order: take the stock, write the order, its parcels and lines, tell the shopper.
 
 ``place_order`` flushes and raises ``OrderError`` (``SoldOut``,
 ``PriceChanged``); the view commits once, or rolls back, which puts back
@@ -25,9 +25,9 @@ from shop.money.split import Policy
 from ..cart import CartView
 from ..exceptions import OrderError, PriceChanged, SoldOut
 from ..models import Order, OrderLine, OrderStatus, PaymentMethod, Shipment, ShipmentStatus
+from .confirmation import ask_confirmation, confirm_due
 from .holds import hold_duration
 from .inventory import allocate_lots, take_stock
-from .mails import mail_confirmed
 from .pricing import Address, LineQuote, line_name, quote
 from .queries import hash_token
 
@@ -101,7 +101,9 @@ def place_order(
         number=new_number(),
         user_id=user_id,
         token_hash=hash_token(token),
-        status=OrderStatus.CONFIRMED if cod else OrderStatus.PENDING_PAYMENT,
+        # Cash on delivery waits for the shopper's confirmation, its stock held;
+        # a card order waits for Stripe and skips it.
+        status=OrderStatus.AWAITING_CONFIRMATION if cod else OrderStatus.PENDING_PAYMENT,
         payment_method=method,
         lang=lang,
         email=address.email,
@@ -117,6 +119,8 @@ def place_order(
         shipping_cents=priced.shipping_cents,
         total_cents=priced.total_cents,
         payment_due_at=None if cod else utcnow() + hold_duration(),
+        confirm_due_at=confirm_due() if cod else None,
+        contact_channel=address.contact,
     )
     db.session.add(order)
     for parcel in priced.shipments:
@@ -141,8 +145,9 @@ def place_order(
     refresh_summaries(db.session, {v.product_id for v in variants.values()})
     db.session.flush()
     if cod:
-        # A card order is confirmed to the shopper once Stripe says it is paid.
-        mail_confirmed(order, token)
+        # The shopper confirms by link or reply; a card order is confirmed to
+        # the shopper once Stripe says it is paid.
+        ask_confirmation(order, token)
     return order, token
 
 

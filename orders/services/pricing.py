@@ -41,6 +41,9 @@ class Address:
     region_code: int | None
     #: The city it was recognised as ("Casablanca"); empty: the same as ``city``.
     city_canonical: str = ""
+    #: How the shopper wants to be reached about the order ("sms", "whatsapp",
+    #: "email": ``shop.messaging.Channel``); SMS unless they chose otherwise.
+    contact: str = "sms"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,10 @@ from ..models import Order, OrderStatus, Shipment, ShipmentStatus
 
 ORDER_MOVES: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PENDING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
+    # Cash on delivery waits for the shopper: confirmed (link, reply, staff's
+    # call) or cancelled (refused on the phone, by the shopper, or lapsed).
+    # Nothing of it is prepared or shipped before.
+    OrderStatus.AWAITING_CONFIRMATION: frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELLED}),
     OrderStatus.CONFIRMED: frozenset(
         {OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.CANCELLED}
     ),
@@ -31,22 +35,32 @@ ORDER_MOVES: dict[OrderStatus, frozenset[OrderStatus]] = {
             OrderStatus.REFUNDED,
         }
     ),
+    # A cash-on-delivery order whose every parcel that left was refused at the
+    # door is REFUSED (its parcels left unshipped were cancelled).
     OrderStatus.PARTIALLY_SHIPPED: frozenset(
-        {OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.REFUNDED}
+        {OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.REFUNDED, OrderStatus.REFUSED}
     ),
-    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED, OrderStatus.REFUNDED}),
+    OrderStatus.SHIPPED: frozenset(
+        {OrderStatus.DELIVERED, OrderStatus.REFUNDED, OrderStatus.REFUSED}
+    ),
     OrderStatus.DELIVERED: frozenset({OrderStatus.COMPLETED, OrderStatus.REFUNDED}),
     OrderStatus.COMPLETED: frozenset({OrderStatus.REFUNDED}),
     OrderStatus.CANCELLED: frozenset(),
     OrderStatus.REFUNDED: frozenset(),
+    OrderStatus.REFUSED: frozenset(),
 }
 
 SHIPMENT_MOVES: dict[ShipmentStatus, frozenset[ShipmentStatus]] = {
     ShipmentStatus.TO_PREPARE: frozenset({ShipmentStatus.SHIPPED, ShipmentStatus.CANCELLED}),
-    ShipmentStatus.SHIPPED: frozenset({ShipmentStatus.DELIVERED}),
+    # Cash on delivery: the shopper may refuse the parcel at the door.
+    ShipmentStatus.SHIPPED: frozenset({ShipmentStatus.DELIVERED, ShipmentStatus.REFUSED}),
     ShipmentStatus.DELIVERED: frozenset(),
     ShipmentStatus.CANCELLED: frozenset(),
+    ShipmentStatus.REFUSED: frozenset(),
 }
+
+#: Parcels that no longer count for their order (nothing of them reaches the shopper).
+ENDED = (ShipmentStatus.CANCELLED, ShipmentStatus.REFUSED)
 
 
 def transition_order(order: Order, new: OrderStatus) -> None:
@@ -58,16 +72,22 @@ def transition_order(order: Order, new: OrderStatus) -> None:
     order.status = new
 
 
-def transition_shipment(shipment: Shipment, new: ShipmentStatus) -> None:
-    """Move a shipment to ``new`` if the table allows it, else raise IllegalTransition."""
-    if new not in SHIPMENT_MOVES[shipment.status]:
+def check_shipment_move(old: ShipmentStatus, new: ShipmentStatus) -> None:
+    """Raise IllegalTransition unless the table lets a shipment go from ``old`` to ``new``
+    (for moves made with a conditional UPDATE)."""
+    if new not in SHIPMENT_MOVES[old]:
         raise IllegalTransition(
             _l(
                 "A shipment cannot go from %(old)s to %(new)s.",
-                old=shipment.status.value,
+                old=old.value,
                 new=new.value,
             )
         )
+
+
+def transition_shipment(shipment: Shipment, new: ShipmentStatus) -> None:
+    """Move a shipment to ``new`` if the table allows it, else raise IllegalTransition."""
+    check_shipment_move(shipment.status, new)
     shipment.status = new
 
 
@@ -115,13 +135,16 @@ def follow_shipments(order: Order) -> None:
     """Set the order's status from its shipments' (the only way it ships).
 
     A refunded or cancelled order stays so: its parcels still on their way may
-    be delivered, the order does not come back.
+    be delivered, the order does not come back. Parcels refused at the door
+    no longer count; when they were all that left, the order is REFUSED.
     """
-    if order.status in (OrderStatus.REFUNDED, OrderStatus.CANCELLED):
+    if order.status in (OrderStatus.REFUNDED, OrderStatus.CANCELLED, OrderStatus.REFUSED):
         return
-    live = [s.status for s in order.shipments if s.status != ShipmentStatus.CANCELLED]
+    live = [s.status for s in order.shipments if s.status not in ENDED]
     gone = {ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED}
-    if live and all(s == ShipmentStatus.DELIVERED for s in live):
+    if not live and any(s.status == ShipmentStatus.REFUSED for s in order.shipments):
+        target = OrderStatus.REFUSED
+    elif live and all(s == ShipmentStatus.DELIVERED for s in live):
         target = OrderStatus.DELIVERED
     elif live and all(s in gone for s in live):
         target = OrderStatus.SHIPPED

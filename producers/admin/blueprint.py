@@ -13,6 +13,7 @@ from producers.admin import (
     audit,
     carriers,
     certificates,
+    cod,
     cooperatives,
     documents,
     invoices,
@@ -81,6 +82,12 @@ bp.add_url_rule(
 # invoices, credit notes, commission invoices
 bp.add_url_rule("/invoices", "invoices", invoices.invoices)
 bp.add_url_rule("/invoices/<int:invoice_id>.pdf", "invoice_pdf", invoices.invoice_pdf)
+# cash on delivery: staff's call, parcels refused at the door, the weekly rates
+bp.add_url_rule("/orders/<number>/phone", "order_phone", cod.order_phone, methods=POST)
+bp.add_url_rule(
+    "/orders/<number>/refused", "order_parcel_refused", cod.order_parcel_refused, methods=POST
+)
+bp.add_url_rule("/cash-on-delivery", "cod_rates", cod.cod_rates)
 
 # the fair-trade policy and floor prices
 bp.add_url_rule("/policy", "policy", policy.policy)

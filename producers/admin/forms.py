@@ -260,6 +260,28 @@ class CashForm(FlaskForm):
     shipment = HiddenField(validators=[DataRequired()])
 
 
+class PhoneCallForm(FlaskForm):
+    """Staff called the shopper of an order awaiting confirmation: what they said."""
+
+    phone_note = TextAreaField(
+        _l("Note of the call"),
+        validators=[
+            DataRequired(message=_l("Write down what the shopper said.")),
+            Length(max=refunds.REASON_MAX),
+        ],
+        render_kw={"rows": 2},
+    )
+
+
+class RefusedForm(FlaskForm):
+    """A cash-on-delivery parcel refused at the door."""
+
+    shipment = HiddenField(validators=[DataRequired()])
+    refused_note = TextAreaField(
+        _l("Note (optional)"), validators=[Optional(), Length(max=refunds.REASON_MAX)]
+    )
+
+
 # ------------------------------------------------------------------ payouts
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from orders import cancellation, refunds, services
+from orders.forms import CONTACT_LABELS
 from orders.models import (
     Order,
     OrderLine,
@@ -30,7 +31,14 @@ from orders.models import (
     Shipment,
 )
 from orders.views import ORDER_STATUS_LABELS, PAYMENT_NAMES, SHIPMENT_STATUS_LABELS
-from producers.admin.forms import CancelForm, CashForm, OrderFilterForm, RefundForm
+from producers.admin.forms import (
+    CancelForm,
+    CashForm,
+    OrderFilterForm,
+    PhoneCallForm,
+    RefundForm,
+    RefusedForm,
+)
 from producers.admin.listing import local_midnight, page_args, page_number
 from producers.models import Cooperative
 from shop.accounts import admin_required
@@ -129,6 +137,7 @@ def orders():
 
 def _labels() -> dict[str, Any]:
     return {
+        "contact_labels": CONTACT_LABELS,
         "order_status_labels": ORDER_STATUS_LABELS,
         "shipment_status_labels": SHIPMENT_STATUS_LABELS,
         "payment_names": PAYMENT_NAMES,
@@ -172,8 +181,11 @@ def _render(
     cancel_error: str | None = None,
     plan: refunds.Plan | None = None,
     cash_error: str | None = None,
+    phone_form: PhoneCallForm | None = None,
+    phone_error: str | None = None,
 ):
     """The order's detail page with its forms (blank, or as just sent)."""
+
     history = db.session.scalars(
         select(AuditEntry)
         .where(AuditEntry.target_type == "order", AuditEntry.target_id == order.id)
@@ -201,6 +213,9 @@ def _render(
         cancel_error=cancel_error,
         cash_error=cash_error,
         plan=plan,
+        phone_form=phone_form or PhoneCallForm(formdata=None),
+        phone_error=phone_error,
+        refused_form=RefusedForm(formdata=None),
         **_labels(),
     ), status
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import contains_eager
 from orders.models import (
     Order,
     OrderLine,
+    OrderStatus,
     PaymentMethod,
     Refund,
     RefundLine,
@@ -170,8 +171,9 @@ class OrderSplit:
 def splits_query(cooperative_id: int) -> Select:
     """The cooperative's parcels that carry money, newest order first.
 
-    A card order counts once paid; a cash-on-delivery parcel from the order
-    on, unless it was cancelled. Unpaid card orders never were sales.
+    A card order counts once paid; a cash-on-delivery parcel once the shopper
+    confirmed the order, unless it was cancelled or refused at the door.
+    Unpaid card orders never were sales.
     """
     return (
         select(Shipment)
@@ -182,7 +184,8 @@ def splits_query(cooperative_id: int) -> Select:
                 Order.paid_at.is_not(None),
                 and_(
                     Order.payment_method == PaymentMethod.COD,
-                    Shipment.status != ShipmentStatus.CANCELLED,
+                    Order.status != OrderStatus.AWAITING_CONFIRMATION,
+                    Shipment.status.not_in((ShipmentStatus.CANCELLED, ShipmentStatus.REFUSED)),
                 ),
             ),
         )

@@ -124,6 +124,14 @@ bp.add_url_rule(
     parcels.parcel_delivered,
     methods=POST,
 )
+# cash on delivery: a parcel refused at the door; the manager's "new parcel" notices
+bp.add_url_rule(
+    "/<slug>/parcels/<int:shipment_id>/refused",
+    "parcel_refused",
+    parcels.parcel_refused,
+    methods=POST,
+)
+bp.add_url_rule("/<slug>/parcels/notices", "parcel_notices", parcels.parcel_notices, methods=POST)
 
 # profile, certificates, members, team
 bp.add_url_rule("/<slug>/profile", "profile", profile.profile, methods=BOTH)

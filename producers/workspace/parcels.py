@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, g, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -113,6 +114,7 @@ def _render_parcels(failed: tuple[int, ShipForm] | None = None):
         on_the_way=on_the_way,
         confirm=ConfirmForm(),
         ship_forms=ship_forms,
+        notices_on=g.membership.parcel_notices,
     )
 
 
@@ -163,6 +165,39 @@ def parcel_delivered(shipment_id: int):
         _("Parcel of order %(number)s marked as delivered.", number=shipment.order.number)
     ):
         order_services.mark_delivered(shipment)
+    return redirect(url_for("producers.parcels", slug=g.coop.slug))
+
+
+# ---------------------------------------------------------------- cash on delivery
+
+
+@workspace()
+def parcel_refused(shipment_id: int):
+    """The shopper refused a cash-on-delivery parcel at the door: its items are back in stock."""
+    shipment = _confirmed_shipment(shipment_id)
+    with commit_or_flash(
+        _(
+            "Parcel of order %(number)s recorded as refused; its items are back in stock.",
+            number=shipment.order.number,
+        )
+    ):
+        order_services.mark_refused(shipment, current_user._get_current_object())
+    return redirect(url_for("producers.parcels", slug=g.coop.slug))
+
+
+@workspace()
+def parcel_notices():
+    """Turn the signed-in manager's "new parcel to prepare" e-mails on or off."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    g.membership.parcel_notices = request.form.get("on") == "1"
+    db.session.commit()
+    flash(
+        _("You will be told of each new parcel to prepare.")
+        if g.membership.parcel_notices
+        else _("You will no longer be told of new parcels to prepare."),
+        "success",
+    )
     return redirect(url_for("producers.parcels", slug=g.coop.slug))
 
 

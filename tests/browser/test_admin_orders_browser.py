@@ -6,9 +6,10 @@ import pytest
 
 from orders import refunds
 from orders.models import PaymentMethod
-from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
 from orders.shipping import ensure_default_rates
 from shop.extensions import db
+from tests.factories import place_confirmed
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +58,7 @@ def _order(make_user, make_cooperative, make_product):
         stock=20,
         category="honey",
     ).variants[0]
-    placed, _ = place_order({oil.sku: 3, honey.sku: 1}, CASABLANCA, PaymentMethod.COD, "ar")
+    placed, _ = place_confirmed({oil.sku: 3, honey.sku: 1}, CASABLANCA, PaymentMethod.COD, "ar")
     db.session.commit()
     parcel = next(s for s in placed.shipments if s.lines[0].variant_id == oil.id)
     mark_shipped(parcel, "Amana", "RR123456789MA")

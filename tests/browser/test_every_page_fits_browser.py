@@ -41,7 +41,7 @@ from catalog.trace import (
 )
 from orders import cancellation, refunds
 from orders.models import PaymentMethod
-from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
 from orders.shipping import ensure_default_rates
 from producers.models import CooperativeStatus, DocumentKind, Member, Membership, MembershipRole
 from producers.money import payouts, statements
@@ -49,6 +49,7 @@ from producers.services import add_document, save_application
 from shop.accounts.services import make_registration_token, make_reset_token
 from shop.extensions import db
 from tests.browser.conftest import PHONE, SCREENSHOTS
+from tests.factories import place_confirmed
 from tests.test_fuzz import url_for_rule, variable_names
 
 pytestmark = pytest.mark.browser
@@ -351,7 +352,7 @@ def _world(make_user, make_cooperative, make_product) -> dict[str, Any]:
 
     # Orders: one delivered long ago (paid out), one shipped, one to prepare, one cancelled.
     shopper = make_user(email=SHOPPER, name="Khadija El Mansouri")
-    delivered, _ = place_order(
+    delivered, _ = place_confirmed(
         {oil.variants[0].sku: 3, honey.variants[0].sku: 1},
         address(SHOPPER),
         PaymentMethod.COD,
@@ -370,18 +371,20 @@ def _world(make_user, make_cooperative, make_product) -> dict[str, Any]:
     db.session.commit()
     payouts.run_payouts()
     db.session.commit()
-    shipped, _ = place_order(
+    shipped, _ = place_confirmed(
         {oil.variants[1].sku: 2}, address(SHOPPER), PaymentMethod.COD, "ar", user_id=owner.id
     )
     db.session.commit()
     mark_shipped(shipped.shipments[0], "Amana", "RR987654321MA")
-    waiting, token = place_order(
+    waiting, token = place_confirmed(
         {oil.variants[2].sku: 1, honey.variants[0].sku: 2},
         address(SHOPPER),
         PaymentMethod.COD,
         "ar",
     )
-    cancelled, _ = place_order({oil.variants[0].sku: 1}, address(OWNER), PaymentMethod.COD, "fr")
+    cancelled, _ = place_confirmed(
+        {oil.variants[0].sku: 1}, address(OWNER), PaymentMethod.COD, "fr"
+    )
     db.session.commit()
     cancellation.admin_cancel(cancelled, "Doublon", admin)
     db.session.commit()

@@ -7,12 +7,13 @@ from datetime import timedelta
 import pytest
 
 from orders.models import PaymentMethod
-from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
 from orders.shipping import ensure_default_rates
 from producers.models import Membership, MembershipRole
 from producers.money import connect as stripe_connect
 from producers.money import payouts
 from shop.extensions import db
+from tests.factories import place_confirmed
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +64,7 @@ def _batch(make_user, make_cooperative, make_product):
     db.session.add(Membership(user=owner, cooperative=coops[0], role=MembershipRole.OWNER))
     for coop in coops:
         variant = make_product(cooperative=coop, stock=10, price=12_345).variants[0]
-        order, _token = place_order({variant.sku: 2}, CASABLANCA, PaymentMethod.COD, "fr")
+        order, _token = place_confirmed({variant.sku: 2}, CASABLANCA, PaymentMethod.COD, "fr")
         for shipment in order.shipments:
             mark_shipped(shipment, "Amana", f"RR{shipment.id}")
             mark_delivered(shipment)

@@ -9,11 +9,12 @@ from datetime import timedelta
 import pytest
 
 from orders.models import PaymentMethod
-from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
 from orders.shipping import ensure_default_rates
 from producers.models import Cooperative, Membership, MembershipRole
 from shop import clock
 from shop.extensions import db
+from tests.factories import place_confirmed
 
 pytestmark = pytest.mark.browser
 
@@ -112,7 +113,7 @@ def sell_and_pay(variant) -> None:
         country="MA",
         region_code=6,
     )
-    order, _token = place_order({variant.sku: 3}, address, PaymentMethod.COD, "fr")
+    order, _token = place_confirmed({variant.sku: 3}, address, PaymentMethod.COD, "fr")
     db.session.commit()
     shipment = order.shipments[0]
     mark_shipped(shipment, "Amana", "AM123")

@@ -10,7 +10,7 @@ import pytest
 from catalog.trace import Contribution, ContributionKind, LotDetails, create_lot
 from orders import accounting
 from orders.models import PaymentMethod, Refund, RefundLine, RefundMethod, RefundStatus
-from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
 from orders.shipping import ensure_default_rates
 from producers.models import Member, Membership, MembershipRole
 from producers.money import statements
@@ -19,6 +19,7 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.money import ledger
 from shop.money.ledger import credit, debit
+from tests.factories import place_confirmed
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +36,7 @@ ADDRESS = Address(
 
 
 def _sell(variant, quantity, delivered_days_ago=None, remit=True):
-    order, _token = place_order({variant.sku: quantity}, ADDRESS, PaymentMethod.COD, "fr")
+    order, _token = place_confirmed({variant.sku: quantity}, ADDRESS, PaymentMethod.COD, "fr")
     db.session.commit()
     if delivered_days_ago is not None:
         shipment = order.shipments[0]

@@ -172,8 +172,9 @@ def test_the_event_form_in_plain_words(
 
 def test_codes_stay_whole_in_arabic(live_server, page_at, shoot, app, coop_and_manager, empty_lot):
     from orders.models import PaymentMethod
-    from orders.services import Address, place_order
+    from orders.services import Address
     from orders.shipping import ensure_default_rates
+    from tests.factories import place_confirmed
 
     coop, user = coop_and_manager
     ensure_default_rates()
@@ -182,7 +183,7 @@ def test_codes_stay_whole_in_arabic(live_server, page_at, shoot, app, coop_and_m
     variant.stock = 20
     db.session.commit()
     with app.test_request_context():  # the order's mail links need a request
-        order, _token = place_order(
+        order, _token = place_confirmed(
             {variant.sku: 2},
             Address(
                 full_name="سلمى بناني",

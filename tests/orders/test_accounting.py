@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from orders import accounting, services
 from orders.models import Order, PaymentMethod
-from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
 from producers.money.reconciliation import reconcile
 from shop.extensions import db
 from shop.models import utcnow
 from shop.money import ledger
 from shop.money.ledger import credit, debit
+from tests.factories import place_confirmed
 
 CASABLANCA = Address(
     email="amina@example.com",
@@ -33,7 +34,7 @@ def cod_order(rates, make_cooperative, make_product):
     """A cash-on-delivery order: 3 × 123.45 MAD from one cooperative."""
     coop = make_cooperative()
     variant = make_product(cooperative=coop, stock=10, price=12_345).variants[0]
-    order, _ = place_order({variant.sku: 3}, CASABLANCA, PaymentMethod.COD, "fr")
+    order, _ = place_confirmed({variant.sku: 3}, CASABLANCA, PaymentMethod.COD, "fr")
     db.session.commit()
     return order
 
@@ -85,7 +86,7 @@ def test_card_payment_posts_every_parcel(rates, make_cooperative, make_product, 
     app.config.update(STRIPE_SECRET_KEY="sk_test_x", STRIPE_WEBHOOK_SECRET="whsec_x")
     a = make_product(cooperative=make_cooperative(), stock=5, price=10_000).variants[0]
     b = make_product(cooperative=make_cooperative(), stock=5, price=4_999).variants[0]
-    order, _ = place_order({a.sku: 1, b.sku: 2}, CASABLANCA, PaymentMethod.CARD, "fr")
+    order, _ = place_confirmed({a.sku: 1, b.sku: 2}, CASABLANCA, PaymentMethod.CARD, "fr")
     db.session.commit()
     assert db.session.scalar(select(ledger.JournalEntry)) is None  # not paid yet
     assert services.confirm_card_payment(order, "cs_1", "pi_1")

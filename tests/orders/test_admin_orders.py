@@ -11,12 +11,13 @@ from sqlalchemy import func, select, update
 
 from orders import services
 from orders.models import Order, OrderStatus, PaymentMethod, Refund, RefundStatus
-from orders.services import Address, mark_delivered, mark_shipped, place_order
+from orders.services import Address, mark_delivered, mark_shipped
 from producers.models import Membership, MembershipRole
 from producers.money.reconciliation import reconcile
 from shop.audit import AuditEntry
 from shop.extensions import db
 from shop.money import ledger
+from tests.factories import place_confirmed
 
 CASABLANCA = Address(
     email="amina@example.com",
@@ -68,7 +69,7 @@ def place(
     paid: bool = True,
     created: datetime | None = None,
 ) -> Order:
-    order, _ = place_order({v.sku: q for v, q in wanted.items()}, address, method, "fr")
+    order, _ = place_confirmed({v.sku: q for v, q in wanted.items()}, address, method, "fr")
     db.session.commit()
     if method == PaymentMethod.CARD and paid:
         assert services.confirm_card_payment(order, f"cs_{order.id}", f"pi_{order.id}")
@@ -364,5 +365,9 @@ def test_mark_cash_remitted_from_the_detail_page(shop, admin_client, post_form):
     assert ledger.balance(ledger.CLEARING) == order.total_cents
     twice = post_form(admin_client, url + "/cash-remitted", {"shipment": str(parcel.id)}, page=url)
     assert twice.status_code == 400
-    assert db.session.scalar(select(AuditEntry.action)) == "order.cash_remitted"
+    # The shopper's confirmation (the factory's), then the remittance, once.
+    assert db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all() == [
+        "order.confirm",
+        "order.cash_remitted",
+    ]
     assert ledger.integrity_problems() == [] and reconcile() == []

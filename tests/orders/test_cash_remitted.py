@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 from orders import services
 from orders.exceptions import OrderError
 from orders.models import Order, PaymentMethod, Shipment
-from orders.services import Address, mark_delivered, mark_shipped, place_order
+from orders.services import Address, mark_delivered, mark_shipped
 from shop.accounts.models import User
 from shop.audit import AuditEntry
 from shop.extensions import db
 from shop.money.ledger import JournalEntry
+from tests.factories import place_confirmed
 
 CASABLANCA = Address(
     email="amina@example.com",
@@ -38,7 +39,9 @@ def delivered(make_product, make_cooperative, rates):
     """A delivered cash-on-delivery order of two parcels (two cooperatives)."""
     first = make_product(cooperative=make_cooperative(), price=10_000).variants[0]
     second = make_product(cooperative=make_cooperative(), price=5_000).variants[0]
-    order, _token = place_order({first.sku: 1, second.sku: 1}, CASABLANCA, PaymentMethod.COD, "fr")
+    order, _token = place_confirmed(
+        {first.sku: 1, second.sku: 1}, CASABLANCA, PaymentMethod.COD, "fr"
+    )
     for shipment in order.shipments:
         mark_shipped(shipment, "Amana", f"RR{shipment.id}")
         mark_delivered(shipment)

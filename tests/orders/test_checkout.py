@@ -148,7 +148,7 @@ def test_two_cooperatives_make_two_parcels_with_their_shipping(
     response = checkout(client, address)
     assert response.status_code == 302
     order = last_order()
-    assert order.status == OrderStatus.CONFIRMED
+    assert order.status == OrderStatus.AWAITING_CONFIRMATION  # until the shopper confirms
     parcels = {s.cooperative_id: s for s in order.shipments}
     souss, casa = parcels[oil.cooperative_id], parcels[honey.cooperative_id]
     assert (souss.zone, souss.weight_g, souss.shipping_cents) == (ShippingZone.NATIONAL, 600, 3_500)
@@ -268,7 +268,7 @@ def test_account_orders_and_history(
     assert client.get(f"/en/orders/{order.number}").status_code == 200
     assert client.get(f"/en/orders/{order.number.lower()}").status_code == 200  # Crockford
     history = text(client.get("/en/account/orders"))
-    assert order.number in history and "Confirmed" in history
+    assert order.number in history and "Waiting for your confirmation" in history
     assert app_login_required(client)
 
 

@@ -16,6 +16,7 @@ from producers.money.reconciliation import reconcile
 from shop.extensions import db
 from shop.money import ledger
 from shop.money.policy import PolicyVersion
+from tests.factories import place_confirmed
 
 HOME = Address(
     email="amina@example.com",
@@ -107,13 +108,13 @@ def test_three_cooperative_card_order_to_the_centime(
 
 def test_a_policy_change_leaves_past_orders_alone(app, rates, make_product):
     variant = make_product(price=10_000, stock=10).variants[0]
-    old, _ = services.place_order({variant.sku: 1}, HOME, PaymentMethod.COD, "fr")
+    old, _ = place_confirmed({variant.sku: 1}, HOME, PaymentMethod.COD, "fr")
     db.session.commit()
     db.session.add(
         PolicyVersion(version=2, commission_bp=1_200, premium_bp=800, hold_days=7, note="test")
     )
     db.session.commit()
-    new, _ = services.place_order({variant.sku: 1}, HOME, PaymentMethod.COD, "fr")
+    new, _ = place_confirmed({variant.sku: 1}, HOME, PaymentMethod.COD, "fr")
     db.session.commit()
     old_line, new_line = db.session.get(Order, old.id).lines[0], new.lines[0]
     assert (

@@ -129,6 +129,8 @@ def _apply(step, state, skus) -> None:
             wanted[skus[product]] = wanted.get(skus[product], 0) + quantity
         method = PaymentMethod.COD if step[1] == "cod" else PaymentMethod.CARD
         placed, _ = services.place_order(wanted, HOME, method, "fr")
+        if method == PaymentMethod.COD:
+            services.confirm_cod(placed, "link")  # the shopper confirmed it
         db.session.flush()
         orders.append(placed.id)
     elif kind == "pay" and order is not None:

@@ -76,11 +76,13 @@ def completion(order: Order, session: str = "cs_test_1", intent: str = "pi_test_
 
 @pytest.fixture
 def cod_order(client, fake, oil, add_to_cart, checkout, address):
-    """A cash-on-delivery order placed through the shop."""
+    """A cash-on-delivery order placed through the shop, and confirmed by the shopper."""
     add_to_cart(client, oil.sku, 2)
     assert checkout(client, address).status_code == 302
     order = last_order()
     assert order.payment_method == PaymentMethod.COD
+    assert services.confirm_cod(order, "link")
+    db.session.commit()
     return order
 
 

@@ -94,6 +94,9 @@ def admin(make_user):
 def place(wanted: dict, method=PaymentMethod.CARD, lang: str = "fr") -> Order:
     order, _ = place_order({v.sku: q for v, q in wanted.items()}, CASABLANCA, method, lang)
     db.session.commit()
+    if method == PaymentMethod.COD:
+        assert services.confirm_cod(order, "link")  # the shopper confirmed it
+        db.session.commit()
     if method == PaymentMethod.CARD:
         assert services.confirm_card_payment(order, "cs_1", "pi_1")
         db.session.commit()

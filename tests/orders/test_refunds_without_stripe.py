@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 
 from orders import services
 from orders.models import Order, OrderStatus, PaymentMethod, Refund
-from orders.services import Address, place_order
+from orders.services import Address
 from shop.extensions import db
+from tests.factories import place_confirmed
 
 CASABLANCA = Address(
     email="amina@example.com",
@@ -48,7 +49,7 @@ def card_order(variant, paid: bool = True) -> Order:
     config = current_app.config
     config.update(STRIPE_SECRET_KEY="sk_test_fake", STRIPE_WEBHOOK_SECRET="whsec_x")
     try:
-        order, _ = place_order({variant.sku: 2}, CASABLANCA, PaymentMethod.CARD, "fr")
+        order, _ = place_confirmed({variant.sku: 2}, CASABLANCA, PaymentMethod.CARD, "fr")
         db.session.commit()
     finally:
         config.update(STRIPE_SECRET_KEY="", STRIPE_WEBHOOK_SECRET="")
@@ -97,7 +98,7 @@ def test_a_cancel_sent_anyway_gets_the_admins_explanation(oil, admin_client, pos
 
 
 def test_cash_on_delivery_and_unpaid_card_orders_keep_their_buttons(oil, admin_client):
-    cod, _ = place_order({oil.sku: 1}, CASABLANCA, PaymentMethod.COD, "fr")
+    cod, _ = place_confirmed({oil.sku: 1}, CASABLANCA, PaymentMethod.COD, "fr")
     unpaid = card_order(oil, paid=False)
     db.session.commit()
     for order in (cod, unpaid):

@@ -8,10 +8,11 @@ from sqlalchemy import func, select
 
 from orders import accounting
 from orders.models import PaymentMethod, Shipment
-from orders.services import mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import mark_cash_remitted, mark_delivered, mark_shipped
 from producers.money.reconciliation import reconcile
 from shop.extensions import db
 from shop.money import ledger
+from tests.factories import place_confirmed
 
 from .test_accounting import CASABLANCA
 
@@ -23,7 +24,7 @@ def test_many_parcels_are_released_once_each_across_chunks(
     coops = [make_cooperative() for _ in range(2)]
     variants = [make_product(cooperative=c, stock=20, price=9_900).variants[0] for c in coops]
     for n in range(5):
-        order, _token = place_order(
+        order, _token = place_confirmed(
             {variants[n % 2].sku: 1 + n % 3}, CASABLANCA, PaymentMethod.COD, "fr"
         )
         db.session.flush()

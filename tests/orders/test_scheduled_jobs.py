@@ -11,11 +11,12 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from orders.models import Order, OrderStatus, PaymentMethod, Shipment
-from orders.services import mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import mark_cash_remitted, mark_delivered, mark_shipped
 from shop import jobs
 from shop.extensions import db
 from shop.models import utcnow
 from shop.worker import Ticker
+from tests.factories import place_confirmed
 from tests.orders.test_accounting import CASABLANCA
 
 
@@ -23,8 +24,8 @@ def lapsed_and_due(app, make_product):
     """A card order whose hold lapsed, and a parcel delivered and paid 30 days ago."""
     app.config.update(STRIPE_SECRET_KEY="sk_test_jobs", STRIPE_WEBHOOK_SECRET="whsec_jobs")
     variant = make_product(stock=10).variants[0]
-    card, _ = place_order({variant.sku: 2}, CASABLANCA, PaymentMethod.CARD, "fr")
-    cod, _ = place_order({variant.sku: 1}, CASABLANCA, PaymentMethod.COD, "fr")
+    card, _ = place_confirmed({variant.sku: 2}, CASABLANCA, PaymentMethod.CARD, "fr")
+    cod, _ = place_confirmed({variant.sku: 1}, CASABLANCA, PaymentMethod.COD, "fr")
     (parcel,) = cod.shipments
     mark_shipped(parcel, "Amana", "RR1")
     mark_delivered(parcel)

@@ -42,12 +42,15 @@ CASABLANCA = Address(
 
 @pytest.fixture
 def place(rates):
-    """Place a COD order for ``{variant: quantity}`` and commit it."""
+    """Place a COD order for ``{variant: quantity}``, confirmed by the shopper (unless
+    ``confirm=False``), and commit it."""
 
-    def run(wanted: dict[Variant, int], lang: str = "fr") -> Order:
+    def run(wanted: dict[Variant, int], lang: str = "fr", confirm: bool = True) -> Order:
         order, _token = place_order(
             {v.sku: q for v, q in wanted.items()}, CASABLANCA, PaymentMethod.COD, lang
         )
+        if confirm:
+            assert services.confirm_cod(order, "link")
         db.session.commit()
         return order
 
@@ -94,7 +97,8 @@ def test_shipment_moves_follow_the_table(old):
 def test_cod_order_lifecycle_follows_its_shipments(two_parcels, outbox):
     order = two_parcels
     first, second = order.shipments
-    assert order.status == OrderStatus.CONFIRMED and len(outbox()) == 1
+    # "Confirm your order" (with the link), then "your order is confirmed".
+    assert order.status == OrderStatus.CONFIRMED and len(outbox()) == 2
 
     with pytest.raises(OrderError):
         mark_shipped(first, "Amana", "  ")
@@ -122,7 +126,7 @@ def test_cod_order_lifecycle_follows_its_shipments(two_parcels, outbox):
     assert order.status == OrderStatus.COMPLETED and order.paid_at is not None
     db.session.commit()
     subjects = [m["Subject"] for m in outbox()]
-    assert len(subjects) == 5  # confirmed, 2 × shipped, 2 × delivered
+    assert len(subjects) == 6  # confirm, confirmed, 2 × shipped, 2 × delivered
     assert with_cancel_refused(order)
 
 
@@ -146,11 +150,11 @@ def test_refund_after_delivery(two_parcels, outbox):
 
 def test_mails_are_sent_only_after_commit(two_parcels, outbox):
     mark_shipped(two_parcels.shipments[0], "Amana", "RR1")
-    assert len(outbox()) == 1
+    assert len(outbox()) == 2  # "confirm your order" and "confirmed"
     db.session.rollback()
-    assert len(outbox()) == 1
+    assert len(outbox()) == 2
     db.session.commit()
-    assert len(outbox()) == 1
+    assert len(outbox()) == 2
 
 
 def test_cancel_restocks_and_mails_in_the_shoppers_language(make_product, place, outbox):

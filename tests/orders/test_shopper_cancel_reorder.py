@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from catalog.models import ProductStatus, Variant
 from orders.models import OrderStatus, PaymentMethod, ShipmentStatus
-from orders.services import mark_shipped, place_order
+from orders.services import mark_shipped
 from shop.audit import AuditEntry
 from shop.extensions import db
+from tests.factories import place_confirmed
 
 from .test_services import CASABLANCA
 
@@ -24,7 +25,7 @@ def stock_of(variant_id: int) -> int:
 def guest_order(make_cooperative, make_product):
     oil = make_product(cooperative=make_cooperative(), stock=5, name_fr="Huile d’argan")
     honey = make_product(cooperative=make_cooperative(), stock=5, name_fr="Miel de thym")
-    order, token = place_order(
+    order, token = place_confirmed(
         {oil.variants[0].sku: 2, honey.variants[0].sku: 1}, CASABLANCA, PaymentMethod.COD, "fr"
     )
     db.session.commit()

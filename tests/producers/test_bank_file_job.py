@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from orders.models import PaymentMethod
-from orders.services import mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import mark_cash_remitted, mark_delivered, mark_shipped
 from orders.shipping import ensure_default_rates
 from producers.money import payouts
 from producers.money.bankfile import bank_csv, bank_file_name, write_bank_file
 from shop.extensions import db
 from shop.storage import get_private_storage
+from tests.factories import place_confirmed
 from tests.orders.test_accounting import CASABLANCA
 from tests.producers.test_payouts import RIB, later
 
@@ -17,7 +18,7 @@ def batch_to_pay(make_cooperative, make_product):
     ensure_default_rates()
     coop = make_cooperative(legal_name="Coopérative Amal", rib=RIB, rib_holder="COOP AMAL")
     variant = make_product(cooperative=coop, stock=100).variants[0]
-    order, _ = place_order({variant.sku: 2}, CASABLANCA, PaymentMethod.COD, "fr")
+    order, _ = place_confirmed({variant.sku: 2}, CASABLANCA, PaymentMethod.COD, "fr")
     for shipment in order.shipments:
         mark_shipped(shipment, "Amana", "RR1")
         mark_delivered(shipment)

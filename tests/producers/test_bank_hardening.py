@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from catalog.models import Product, ProductStatus
 from orders.models import PaymentMethod
-from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
 from orders.shipping import ensure_default_rates
 from producers.models import Cooperative, CooperativeStatus, Membership, MembershipRole
 from producers.money import payouts
@@ -28,6 +28,7 @@ from shop import clock
 from shop.audit import AuditEntry
 from shop.extensions import db
 from shop.models import utcnow
+from tests.factories import place_confirmed
 
 RIB = "011519000001205000534921"
 NEW_RIB = "230780000123456789012340"[:22]
@@ -195,7 +196,7 @@ def sell(app, make_product):
 
     def run(coop):
         variant = make_product(cooperative=coop, stock=100, price=10_000).variants[0]
-        order, _token = place_order({variant.sku: 1}, CASABLANCA, PaymentMethod.COD, "fr")
+        order, _token = place_confirmed({variant.sku: 1}, CASABLANCA, PaymentMethod.COD, "fr")
         for shipment in order.shipments:
             mark_shipped(shipment, "Amana", f"RR{shipment.id}")
             mark_delivered(shipment)

@@ -8,12 +8,13 @@ from datetime import date, timedelta
 import pytest
 
 from orders.models import Order, PaymentMethod
-from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
 from orders.shipping import ensure_default_rates
 from producers.models import CooperativeStatus, Membership, MembershipRole
 from producers.workspace import earnings
 from shop import clock
 from shop.extensions import db
+from tests.factories import place_confirmed
 
 ADDRESS = Address(
     full_name="Amina Alaoui",
@@ -49,7 +50,7 @@ def variant(manager, make_product):
 
 
 def sell(variant, days_ago: int = 0) -> Order:
-    order, _token = place_order({variant.sku: 1}, ADDRESS, PaymentMethod.COD, "fr")
+    order, _token = place_confirmed({variant.sku: 1}, ADDRESS, PaymentMethod.COD, "fr")
     order.created_at = clock.utcnow() - timedelta(days=days_ago)
     db.session.commit()
     return order

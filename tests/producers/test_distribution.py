@@ -15,13 +15,14 @@ from hypothesis import strategies as st
 from catalog.trace import Contribution, ContributionKind, LotDetails, create_lot
 from orders import accounting
 from orders.models import PaymentMethod, Refund, RefundLine, RefundMethod, RefundStatus
-from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
 from orders.shipping import ensure_default_rates
 from producers.models import Cooperative, Member, Membership, MembershipRole
 from producers.money.distribution import DistributionError, bp_to_percent, distribute, percent_to_bp
 from shop.audit import AuditEntry
 from shop.extensions import db
 from shop.money import ledger
+from tests.factories import place_confirmed
 
 # ------------------------------------------------------------------ the pure function
 
@@ -181,7 +182,7 @@ def coop(make_user, make_cooperative, make_product, monkeypatch):
     monkeypatch.setattr(ledger, "utcnow", lambda: clock["now"])
 
     def sold(variant, quantity, when):
-        order, _token = place_order({variant.sku: quantity}, ADDRESS, PaymentMethod.COD, "fr")
+        order, _token = place_confirmed({variant.sku: quantity}, ADDRESS, PaymentMethod.COD, "fr")
         shipment = order.shipments[0]
         mark_shipped(shipment, "Amana", "AM1")
         mark_delivered(shipment)

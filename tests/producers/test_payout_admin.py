@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from orders.models import Order, PaymentMethod
-from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
 from orders.shipping import ensure_default_rates
 from producers.models import Membership, MembershipRole
 from producers.money import payouts
@@ -16,6 +16,7 @@ from producers.money.bankfile import bank_csv
 from producers.money.models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
 from shop.extensions import db
 from shop.money import ledger
+from tests.factories import place_confirmed
 
 RIB = "011519000001205000534921"
 CASABLANCA = Address(
@@ -40,7 +41,9 @@ def sell(app, make_product):
     def run(coop, price: int = 10_000) -> Order:
         if coop.id not in products:
             products[coop.id] = make_product(cooperative=coop, stock=100, price=price).variants[0]
-        order, _token = place_order({products[coop.id].sku: 1}, CASABLANCA, PaymentMethod.COD, "fr")
+        order, _token = place_confirmed(
+            {products[coop.id].sku: 1}, CASABLANCA, PaymentMethod.COD, "fr"
+        )
         for shipment in order.shipments:
             mark_shipped(shipment, "Amana", f"RR{shipment.id}")
             mark_delivered(shipment)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from catalog.models import FloorPrice, ProductStatus, Unit
 from orders import accounting
 from orders.models import OrderLine, PaymentMethod
-from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
 from orders.shipping import ensure_default_rates
 from producers.models import Membership, MembershipRole
 from producers.money import policy as policy_services
@@ -21,6 +21,7 @@ from shop.money.amounts import parse_percent
 from shop.money.ledger import JournalEntry, JournalLine
 from shop.money.policy import PolicyVersion, current_policy
 from shop.money.split import DEFAULT_POLICY, split
+from tests.factories import place_confirmed
 
 ADDRESS = Address(
     full_name="Salma Bennani",
@@ -284,7 +285,7 @@ def test_a_policy_change_does_not_alter_past_orders(app, admin_client, post_form
     ensure_default_rates()
     product = make_product(price=20_000, stock=10)
     sku = product.variants[0].sku
-    old, _token = place_order({sku: 2}, ADDRESS, PaymentMethod.COD, "fr")
+    old, _token = place_confirmed({sku: 2}, ADDRESS, PaymentMethod.COD, "fr")
     shipment = old.shipments[0]
     mark_shipped(shipment, "Amana", "AM-1")
     mark_delivered(shipment)
@@ -318,7 +319,7 @@ def test_a_policy_change_does_not_alter_past_orders(app, admin_client, post_form
         20_000, DEFAULT_POLICY
     )
 
-    new, _token = place_order({sku: 2}, ADDRESS, PaymentMethod.COD, "fr")
+    new, _token = place_confirmed({sku: 2}, ADDRESS, PaymentMethod.COD, "fr")
     db.session.commit()
     line = new.lines[0]
     assert (

@@ -9,7 +9,7 @@ import pytest
 
 from orders import accounting
 from orders.models import Order, PaymentMethod, Refund, RefundLine, RefundMethod, RefundStatus
-from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
 from orders.shipping import ensure_default_rates
 from producers.models import Membership, MembershipRole
 from producers.money import statements
@@ -18,6 +18,7 @@ from shop.extensions import db
 from shop.models import utcnow
 from shop.money import ledger
 from shop.money.ledger import credit, debit
+from tests.factories import place_confirmed
 
 ADDRESS = Address(
     full_name="Amina Alaoui",
@@ -57,7 +58,7 @@ def variant(manager, make_product):
 
 def sell(variant, quantity: int = 1) -> Order:
     """A cash-on-delivery order, placed through the real service."""
-    order, _token = place_order({variant.sku: quantity}, ADDRESS, PaymentMethod.COD, "fr")
+    order, _token = place_confirmed({variant.sku: quantity}, ADDRESS, PaymentMethod.COD, "fr")
     db.session.commit()
     return order
 

@@ -188,6 +188,7 @@ def test_impact_totals_come_from_the_ledger(app, client, make_cooperative, make_
 
     # A: cash on delivery, delivered and remitted (200 MAD + 35 MAD national shipping).
     cash, _ = orders.place_order({oil: 1}, ADDRESS, PaymentMethod.COD, "fr")
+    assert orders.confirm_cod(cash, "link")
     parcel = cash.shipments[0]
     assert parcel.shipping_cents == 3_500
     orders.mark_shipped(parcel, "Amana", "AM-1")

@@ -687,14 +687,14 @@ def test_ownership_matrix(
     lot = create_lot(coop_a, product.variants[0], "L-1", LotDetails(quantity_produced=10))
     record_private_evidence_event(lot, coop_a)
     from orders.models import PaymentMethod
-    from orders.services import place_order
     from orders.shipping import ensure_default_rates
+    from tests.factories import place_confirmed
 
     ensure_default_rates()
     from orders.carriers import ensure_default_carriers, find
 
     ensure_default_carriers()
-    order, _secret = place_order(
+    order, _secret = place_confirmed(
         {product.variants[0].sku: 1},
         Address(
             full_name="S",
@@ -948,8 +948,8 @@ def test_parcels_prepare_ship_deliver(
 ):
     from orders.carriers import ensure_default_carriers, find
     from orders.models import Order, OrderStatus, PaymentMethod, Shipment, ShipmentStatus
-    from orders.services import place_order
     from orders.shipping import ensure_default_rates
+    from tests.factories import place_confirmed
 
     ensure_default_rates()
     ensure_default_carriers()
@@ -967,7 +967,7 @@ def test_parcels_prepare_ship_deliver(
         country="MA",
         region_code=6,
     )
-    order, _token = place_order(
+    order, _token = place_confirmed(
         {product.variants[0].sku: 2, other.variants[0].sku: 1},
         address,
         PaymentMethod.COD,

@@ -16,13 +16,14 @@ import pytest
 from flask_babel import format_datetime, get_timezone
 
 from orders.models import PaymentMethod
-from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
 from orders.shipping import ensure_default_rates
 from producers.models import Membership, MembershipRole
 from producers.money import statements
 from shop import clock, i18n
 from shop.extensions import db
 from shop.money import ledger
+from tests.factories import place_confirmed
 
 SUMMER = datetime(2026, 6, 1, 12, 0)  # UTC; Casablanca was UTC+01 then
 WINTER = datetime(2026, 12, 1, 12, 0)  # UTC; Casablanca is UTC+00 since 2026-09-20
@@ -103,7 +104,7 @@ def test_statement_screen_and_csv_show_the_same_time(
         country="MA",
         region_code=6,
     )
-    order, _token = place_order({variant.sku: 1}, address, PaymentMethod.COD, "fr")
+    order, _token = place_confirmed({variant.sku: 1}, address, PaymentMethod.COD, "fr")
     db.session.commit()
     monkeypatch.setattr(ledger, "utcnow", lambda: datetime(2026, 12, 10, 4, 4))
     shipment = order.shipments[0]
