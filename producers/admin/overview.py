@@ -54,7 +54,6 @@ def index():
         periods=fv.PERIOD_LABELS,
         figures=figures,
         charts=fv.page_figures(figures),
-        # MERGE SLOT: None (panel hidden) until orders has cod_rates_by_week.
         cod=fg.cod_rates(),
     )
 

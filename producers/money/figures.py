@@ -26,8 +26,6 @@ the same way, summer time or not.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -433,10 +431,8 @@ def platform_figures(days: int, today: date | None = None) -> Figures:
 
 # ------------------------------------------------------------------ cash on delivery
 
+
 #: Where the "cod" work puts ``cod_rates_by_week(weeks)`` (the first found is used).
-COD_RATES_MODULES = ("orders.services", "orders.cod", "orders.services.cod", "orders")
-
-
 @dataclass(frozen=True)
 class CodWeek:
     """One week of cash-on-delivery orders: how many were confirmed and refused, as ratios."""
@@ -446,49 +442,11 @@ class CodWeek:
     refused: float | None
 
 
-def _cod_function() -> Callable[[int], Any] | None:
-    for name in COD_RATES_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        function = getattr(module, "cod_rates_by_week", None)
-        if callable(function):
-            return function
-    return None
+def cod_rates(weeks: int = 12) -> list[CodWeek]:
+    """Cash-on-delivery confirmation and refusal rates per week (``orders.cod.rates_by_week``)."""
+    from orders.cod import rates_by_week
 
-
-def _field(row: Any, *names: str) -> Any:
-    for name in names:
-        value = row.get(name) if isinstance(row, dict) else getattr(row, name, None)
-        if value is not None:
-            return value
-    return None
-
-
-def cod_rates(weeks: int = 12) -> list[CodWeek] | None:
-    """Cash-on-delivery confirmation and refusal rates per week; None until orders have them.
-
-    MERGE SLOT: ``cod_rates_by_week(weeks)`` is being added to ``orders`` by
-    the cash-on-delivery confirmation work. Until it exists this returns None
-    and the admin home hides the panel. Rows are read leniently (a mapping or
-    an object; ``week``/``week_start``, ``confirmation_rate``/``confirmed``,
-    ``refusal_rate``/``refused``); the lead adjusts this adapter to the real
-    shape when merging.
-    """
-    function = _cod_function()
-    if function is None:
-        return None
-    result = []
-    for row in function(weeks) or ():
-        week = _field(row, "week", "week_start", "start")
-        confirmed = _field(row, "confirmation_rate", "confirmed_rate", "confirmed")
-        refused = _field(row, "refusal_rate", "refused_rate", "refused")
-        result.append(
-            CodWeek(
-                week.isoformat() if hasattr(week, "isoformat") else str(week or ""),
-                float(confirmed) if confirmed is not None else None,
-                float(refused) if refused is not None else None,
-            )
-        )
-    return result
+    return [
+        CodWeek(row.week.isoformat(), row.confirmation_rate, row.refusal_rate)
+        for row in rates_by_week(weeks)
+    ]

@@ -7,12 +7,13 @@ from datetime import timedelta
 import pytest
 
 from orders.models import PaymentMethod
-from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped, place_order
+from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
 from orders.shipping import ensure_default_rates
 from producers.models import Membership, MembershipRole
 from shop.extensions import db
 from shop.models import utcnow
 from shop.money.ledger import JournalEntry
+from tests.factories import place_confirmed
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +39,9 @@ def _address(city: str, postal: str, region: int) -> Address:
 
 
 def _sell(variant, quantity: int, city, days_ago: int) -> None:
-    order, _token = place_order({variant.sku: quantity}, _address(*city), PaymentMethod.COD, "fr")
+    order, _token = place_confirmed(
+        {variant.sku: quantity}, _address(*city), PaymentMethod.COD, "fr"
+    )
     db.session.commit()
     shipment = order.shipments[0]
     mark_shipped(shipment, "Amana", "AM123456MA")

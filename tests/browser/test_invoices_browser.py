@@ -11,12 +11,14 @@ import subprocess
 
 import pytest
 
+from orders.carriers import ensure_default_carriers
 from orders.invoicing.models import Invoice
 from orders.models import PaymentMethod
-from orders.services import Address, place_order
+from orders.services import Address
 from orders.shipping import ensure_default_rates
 from producers.models import Membership, MembershipRole
 from shop.extensions import db
+from tests.factories import place_confirmed
 
 from .conftest import SCREENSHOTS
 
@@ -39,6 +41,7 @@ def parcel(app, make_user, make_cooperative, make_product):
         shopper = make_user(email="amina@example.com", name="Amina Alaoui", locale="ar")
         db.session.add(Membership(user=owner, cooperative=coop, role=MembershipRole.OWNER))
         ensure_default_rates()
+        ensure_default_carriers()
         db.session.commit()
         oil = make_product(
             cooperative=coop, name_fr="Huile d'argan", name_ar="زيت أركان", price=12_000, stock=20
@@ -56,7 +59,7 @@ def parcel(app, make_user, make_cooperative, make_product):
             country="MA",
             region_code=6,
         )
-        order, _token = place_order(
+        order, _token = place_confirmed(
             {oil.sku: 2, honey.sku: 1}, address, PaymentMethod.COD, "ar", user_id=shopper.id
         )
         db.session.commit()
@@ -90,7 +93,7 @@ def test_legal_details_then_shipping_then_the_invoice(live_server, page_at, shoo
     desk.wait_for_load_state()
     desk.goto(f"{live_server}/fr/producer/tifaout/parcels")
     assert desk.locator(".flash-warning").count() == 0
-    desk.fill(f"#carrier-{order.shipments[0].id}", "Amana")
+    desk.select_option(f"#carrier-{order.shipments[0].id}", label="Amana")
     desk.fill(f"#tracking-{order.shipments[0].id}", "RR123456789MA")
     desk.click("main form.field-row button[type=submit]")
     desk.wait_for_load_state()

@@ -25,7 +25,7 @@ from orders.invoicing import identity, rendering
 from orders.invoicing.issuing import period_of
 from orders.invoicing.models import Invoice, InvoiceCounter, InvoiceKind
 from orders.models import Order, PaymentMethod, Shipment, ShipmentStatus
-from orders.services import Address, place_order
+from orders.services import Address
 from producers.models import Membership, MembershipRole
 from producers.money import commission
 from shop import clock
@@ -33,6 +33,7 @@ from shop.digits import ice_check_digits
 from shop.extensions import db
 from shop.money import ledger
 from shop.storage import get_private_storage
+from tests.factories import place_confirmed
 
 CASABLANCA = Address(
     email="amina@example.com",
@@ -106,7 +107,7 @@ def goods(rates, make_cooperative, make_product):
 def place(wanted: dict, method=PaymentMethod.COD, **address) -> tuple[Order, str]:
     """Place an order; returns it and its guest link's token."""
     where = Address(**{**CASABLANCA.__dict__, **address}) if address else CASABLANCA
-    order, token = place_order({v.sku: q for v, q in wanted.items()}, where, method, "fr")
+    order, token = place_confirmed({v.sku: q for v, q in wanted.items()}, where, method, "fr")
     db.session.commit()
     return db.session.get(Order, order.id), token
 

@@ -44,6 +44,7 @@ from producers.money.reconciliation import reconcile
 from shop import clock
 from shop.extensions import db
 from shop.money import ledger
+from tests.factories import place_confirmed
 from tests.orders.test_money_properties import _apply, steps
 
 ADDRESS = Address(
@@ -98,7 +99,7 @@ def variant(manager, make_product):
 
 def sell(variant, address=ADDRESS, quantity: int = 1, remit: bool = True) -> Order:
     """A cash-on-delivery order, delivered and its cash remitted (the sale is in the ledger)."""
-    order, _token = place_order({variant.sku: quantity}, address, PaymentMethod.COD, "fr")
+    order, _token = place_confirmed({variant.sku: quantity}, address, PaymentMethod.COD, "fr")
     db.session.commit()
     if remit:
         shipment = order.shipments[0]
@@ -317,8 +318,7 @@ def test_the_admin_home_shows_the_platform_figures(
     assert "24,00" in kpi(html, "commission")
     assert 'data-count="pending">1<' in html
     assert html.count('<svg class="chart"') == 3
-    # The cash-on-delivery panel waits for orders' cod_rates_by_week.
-    assert ('data-figure="cod"' in html) == (fg.cod_rates() is not None)
+    assert 'data-figure="cod"' in html  # cash on delivery confirmed and refused, by week
     few = len(statements)
     for _ in range(5):
         sell(variant, MARRAKECH)
@@ -336,20 +336,16 @@ def test_the_admin_home_and_its_csv_are_for_admins_only(client, login, manager):
     assert client.get("/fr/admin/figures/series.csv").status_code == 403
 
 
-def test_cod_rates_is_none_until_orders_has_the_function(app, monkeypatch):
-    monkeypatch.setattr(fg, "COD_RATES_MODULES", ("shop.nothing_here",))
-    assert fg.cod_rates() is None
-
-    class Rates:
-        @staticmethod
-        def cod_rates_by_week(weeks):
-            return [{"week": date(2026, 11, 30), "confirmation_rate": 0.8, "refusal_rate": 0.1}]
-
-    import sys
-
-    monkeypatch.setitem(sys.modules, "shop.fake_cod", Rates)
-    monkeypatch.setattr(fg, "COD_RATES_MODULES", ("shop.fake_cod",))
-    assert fg.cod_rates(4) == [fg.CodWeek("2026-11-30", 0.8, 0.1)]
+def test_the_admin_home_shows_the_weeks_cod_rates(client, login, admin, variant):
+    sell(variant)  # confirmed and delivered
+    waiting, _token = place_order({variant.sku: 1}, ADDRESS, PaymentMethod.COD, "fr")
+    db.session.commit()
+    [week] = fg.cod_rates(1)
+    assert (week.confirmed, week.refused) == (0.5, 0.0)
+    login(client, admin)
+    html = client.get("/fr/admin/").get_data(as_text=True)
+    panel = html.split('data-figure="cod"', 1)[1].split("</section>", 1)[0]
+    assert week.label in panel and "50" in panel
 
 
 # ------------------------------------------------------------------ reconciliation
