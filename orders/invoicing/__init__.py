@@ -17,6 +17,7 @@ from .issuing import (
     issue_commission,
     issue_credit_notes,
     issue_invoice,
+    issue_refusal_credit_note,
     refuse_incomplete,
 )
 from .models import Invoice, InvoiceCounter, InvoiceKind
@@ -33,6 +34,7 @@ __all__ = [
     "issue_commission",
     "issue_credit_notes",
     "issue_invoice",
+    "issue_refusal_credit_note",
     "refuse_incomplete",
     "send_invoice",
 ]

@@ -298,6 +298,46 @@ def issue_credit_notes(refund: Refund) -> list[Invoice]:
     return issued
 
 
+def issue_refusal_credit_note(shipment: Shipment) -> Invoice | None:
+    """A credit note cancelling the invoice of a parcel refused at the door.
+
+    The invoice was issued when the parcel left; the sale never happened, so
+    the whole invoice is credited back (its own lines, shipping included).
+    None when the parcel had no invoice.
+    """
+    invoice = find(f"invoice:shipment:{shipment.id}")
+    if invoice is None:
+        return None
+    key = f"credit:refused:shipment:{shipment.id}"
+    existing = find(key)
+    if existing is not None:
+        return existing
+    content = {
+        "seller": invoice.content["seller"],
+        "buyer": invoice.content["buyer"],
+        "order_number": invoice.content["order_number"],
+        "payment_method": invoice.content["payment_method"],
+        "vat": invoice.content["vat"],
+        "lines": invoice.content["lines"],
+        "refers_to": {"number": invoice.number, "date": invoice.issue_date.isoformat()},
+        "reason": REFUSED_REASON,
+    }
+    return _write(
+        key,
+        InvoiceKind.CREDIT_NOTE,
+        invoice.series,
+        invoice.cooperative_id,
+        content,
+        order_id=shipment.order_id,
+        shipment_id=shipment.id,
+        refers_to_id=invoice.id,
+    )
+
+
+#: The reason a refused parcel's credit note gives (the PDF is French and Arabic).
+REFUSED_REASON = "Colis refusé à la livraison – طرد مرفوض عند التسليم"
+
+
 def month_names(period: str) -> tuple[str, str]:
     """``2026-11`` as "novembre 2026" and "نونبر 2026"."""
     year, month = (int(part) for part in period.split("-"))

@@ -189,6 +189,7 @@ def mark_refused(shipment: Shipment, actor: User | None, note: str = "") -> None
         order.paid_at = utcnow()  # the others' cash was all in already
     follow_shipments(order)
     db.session.flush()
+    invoicing.issue_refusal_credit_note(shipment)  # the sale never happened
     audit(
         actor,
         "order.parcel_refused",

@@ -343,6 +343,27 @@ def test_a_paid_refund_gets_a_credit_note_that_refers_to_the_invoice(goods, admi
     assert invoicing.issue_credit_notes(refund) == [note]
 
 
+def test_a_parcel_refused_at_the_door_gets_a_credit_note_for_its_whole_invoice(goods, admin):
+    oil, _honey = goods
+    order, _token = place({oil: 2})
+    invoice = ship(order.shipments[0])
+    services.mark_refused(order.shipments[0], admin, "Absent")
+    db.session.commit()
+    note = db.session.scalar(select(Invoice).where(Invoice.kind == InvoiceKind.CREDIT_NOTE))
+    assert note is not None and note.refers_to_id == invoice.id
+    assert note.content["lines"] == invoice.content["lines"]
+    assert (note.net_cents, note.tax_cents, note.total_cents) == (
+        invoice.net_cents,
+        invoice.tax_cents,
+        invoice.total_cents,
+    )
+    assert note.number == f"AV-{year()}-000002"  # the cooperative's one sequence
+    text = pdf_text(rendering.read_pdf(note))
+    assert invoice.number in text and "Avoir sur la facture" in text
+    # Once only.
+    assert invoicing.issue_refusal_credit_note(order.shipments[0]) == note
+
+
 def test_units_refunded_before_the_parcel_ships_stay_off_its_invoice(goods, admin, fake, app):
     app.config.update(
         STRIPE_SECRET_KEY="sk_test_fake",
