@@ -79,7 +79,7 @@ def tell_cooperatives(order: Order) -> int:
     for cooperative_id, user in rows:
         shipment: Shipment = parcels[cooperative_id]
         notify(
-            Recipient(lang=user.locale or "fr", email=user.email),
+            Recipient.for_user(user),  # the manager's own channel (account page)
             "parcel_to_prepare",
             _l("New parcel to prepare: order %(number)s", number=order.number),
             order=order,

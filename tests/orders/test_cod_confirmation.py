@@ -341,6 +341,17 @@ def test_a_manager_may_turn_parcel_notices_off(shop, app, login, post_form, outb
     assert not [m for m in outbox() if m["To"] == "owner@tifaout.ma"]
 
 
+def test_a_manager_who_chose_sms_hears_of_a_new_parcel_by_text(shop, outbox, text_outbox):
+    _coop, owner, oil = shop
+    owner.phone, owner.message_channel = "+212661234567", "sms"
+    order = place_cod(oil)
+    services.confirm_cod(order, "link")
+    db.session.commit()
+    assert not [m for m in outbox() if m["To"] == owner.email]
+    [text] = [m for m in text_outbox() if m["to"] == "+212661234567"]
+    assert order.number in text["body"] and "/producer/tifaout/parcels" in text["body"]
+
+
 def test_a_card_order_paid_tells_the_cooperative(app, shop, outbox):
     app.config.update(STRIPE_SECRET_KEY="sk_test_x", STRIPE_WEBHOOK_SECRET="whsec_x")
     _coop, _owner, oil = shop
