@@ -15,12 +15,15 @@ from __future__ import annotations
 import contextvars
 import email
 import email.policy
+import fcntl
 import json
 import os
 import re
+import shutil
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -29,7 +32,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import settings
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from shop import create_app
@@ -242,22 +245,141 @@ def transaction_engine(_schema, database_url) -> Iterator[Engine]:
 # ---------------------------------------------------------------- the demo, seeded once
 
 
-@pytest.fixture(scope="session")
-def demo_app(_schema, database_url, tmp_path_factory) -> Iterator[Flask]:
-    """An application on a database of its own, seeded once with ``seed-demo``."""
-    folder = tmp_path_factory.mktemp("demo")
-    if database_url.startswith("sqlite"):
-        url = "sqlite:///" + str(folder / "demo.sqlite3")
-    else:
-        url = sibling_database(database_url, "demo")
+@dataclass(frozen=True)
+class SeedRun:
+    """What one ``seed-demo`` run printed (kept as JSON for the other xdist workers)."""
+
+    exit_code: int
+    output: str
+
+
+@dataclass(frozen=True)
+class DemoSeed:
+    """The session's ``seed-demo``, then a second run over it, with every table's rows."""
+
+    first: SeedRun
+    again: SeedRun
+    rows_before: dict[str, int]
+    rows_after: dict[str, int]
+
+
+def _seed_run(application: Flask) -> SeedRun:
+    result = application.test_cli_runner().invoke(args=["seed-demo"])
+    return SeedRun(result.exit_code, result.output)
+
+
+def _row_counts() -> dict[str, int]:
+    with db.engine.connect() as conn:
+        return {
+            table.name: conn.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+        }
+
+
+def seed_demo_database(url: str, folder: Path) -> DemoSeed:
+    """Create every table at ``url`` and run ``seed-demo`` there twice.
+
+    The second run proves the command idempotent once for the whole suite
+    (``demo_reseed``): the tests read its output and the row counts instead
+    of each running the command again.
+    """
     application = make_app(url, folder, SEARCH_INDEX_DIR=":memory:")
-    # demo.art caches its drawings, so the seed draws each picture once.
     with application.app_context():
         create_schema()
-        application.extensions["demo_seed"] = application.test_cli_runner().invoke(
-            args=["seed-demo"]
-        )
+        first = _seed_run(application)
         db.session.remove()
+        before = _row_counts()
+        again = _seed_run(application)
+        db.session.remove()
+        seeded = DemoSeed(first, again, before, _row_counts())
+        db.engine.dispose()
+    return seeded
+
+
+def base_database_url() -> str | None:
+    """``TEST_DATABASE_URL`` as the application reads it (no xdist worker suffix)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    return database_uri(url, "") if url else None
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (xdist workers take turns)."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def demo_template(tmp_path_factory) -> tuple[Path, str, DemoSeed]:
+    """The demo seeded once per run, for every xdist worker to copy.
+
+    The first worker to take the lock seeds it (in the run's shared temporary
+    folder, and on PostgreSQL in database ``<name>_demo``); the others wait
+    and read what it recorded. Seeding is the suite's most expensive step.
+    """
+    shared = tmp_path_factory.getbasetemp().parent / "demo-template"
+    shared.mkdir(exist_ok=True)
+    record = shared / "seed.json"
+    base = base_database_url()
+    url = sibling_database(base, "demo") if base else "sqlite:///" + str(shared / "demo.sqlite3")
+    with file_lock(shared.parent / "demo-template.lock"):
+        if not record.exists():
+            seeded = seed_demo_database(url, shared)
+            record.write_text(json.dumps(asdict(seeded)), encoding="utf-8")
+    data = json.loads(record.read_text(encoding="utf-8"))
+    seeded = DemoSeed(
+        SeedRun(**data["first"]), SeedRun(**data["again"]), data["rows_before"], data["rows_after"]
+    )
+    return shared, url, seeded
+
+
+def copy_database(template_url: str, url: str) -> None:
+    """Make PostgreSQL database ``url`` a copy of ``template_url`` (replaced if there)."""
+    target, template = make_url(url), make_url(template_url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}"'))
+        conn.execute(text(f'CREATE DATABASE "{target.database}" TEMPLATE "{template.database}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_app(_schema, database_url, tmp_path_factory) -> Iterator[Flask]:
+    """An application on a database of its own, seeded with ``seed-demo``.
+
+    Under pytest-xdist the demo is seeded once for all workers
+    (``demo_template``), and each worker copies it: the SQLite file and the
+    pictures, or a PostgreSQL database made from it as a template.
+    """
+    folder = tmp_path_factory.mktemp("demo")
+    sqlite = database_url.startswith("sqlite")
+    url = (
+        "sqlite:///" + str(folder / "demo.sqlite3")
+        if sqlite
+        else sibling_database(database_url, "demo")
+    )
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared, template_url, seeded = demo_template(tmp_path_factory)
+        # The pictures and private files (the SQLite file with them).
+        with file_lock(shared.parent / "demo-template.lock"):
+            shutil.copytree(
+                shared, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.json")
+            )
+            if not sqlite:
+                copy_database(template_url, url)
+    else:
+        seeded = seed_demo_database(url, folder)
+    application = make_app(url, folder, SEARCH_INDEX_DIR=":memory:")
+    with application.app_context():
+        from catalog.search import reindex
+
+        # The search index is in memory: built for this application's copy.
+        reindex()
+        db.session.remove()
+    application.extensions["demo_seed"] = seeded
     engine = make_transaction_engine(url)
     application.extensions["demo_transaction_engine"] = engine
     yield application
@@ -267,8 +389,16 @@ def demo_app(_schema, database_url, tmp_path_factory) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def demo_seed(app):
+def demo_seed(app) -> SeedRun:
     """The output of the session's one ``seed-demo`` (tests marked ``demo`` run on its data)."""
+    assert "demo_seed" in app.extensions, "mark the test @pytest.mark.demo"
+    return app.extensions["demo_seed"].first
+
+
+@pytest.fixture
+def demo_reseed(app) -> DemoSeed:
+    """``seed-demo`` run a second time over the first, once per run: its output
+    (``.again``) and every table's row count before and after it."""
     assert "demo_seed" in app.extensions, "mark the test @pytest.mark.demo"
     return app.extensions["demo_seed"]
 
