@@ -21,8 +21,11 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from email.message import Message
 from pathlib import Path
@@ -313,27 +316,84 @@ def file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def build_demo_template(shared: Path) -> None:
+    """Seed the demo into ``shared`` (and ``<name>_demo`` on PostgreSQL) unless done.
+
+    The first process to take the lock seeds; the others wait, then find the
+    record it wrote. Also run on its own by ``_demo_seeded_in_the_background``.
+    """
+    shared.mkdir(exist_ok=True)
+    with file_lock(shared.parent / "demo-template.lock"):
+        if not (shared / "seed.json").exists():
+            seeded = seed_demo_database(demo_template_url(shared), shared)
+            (shared / "seed.json").write_text(json.dumps(asdict(seeded)), encoding="utf-8")
+
+
+def demo_template_url(shared: Path) -> str:
+    """Where the demo template is: a SQLite file in ``shared``, or ``<name>_demo``."""
+    base = base_database_url()
+    return sibling_database(base, "demo") if base else "sqlite:///" + str(shared / "demo.sqlite3")
+
+
 def demo_template(tmp_path_factory) -> tuple[Path, str, DemoSeed]:
     """The demo seeded once per run, for every xdist worker to copy.
 
-    The first worker to take the lock seeds it (in the run's shared temporary
-    folder, and on PostgreSQL in database ``<name>_demo``); the others wait
-    and read what it recorded. Seeding is the suite's most expensive step.
+    It lives in the run's shared temporary folder (and on PostgreSQL in
+    database ``<name>_demo``). Seeding is the suite's most expensive step.
     """
     shared = tmp_path_factory.getbasetemp().parent / "demo-template"
-    shared.mkdir(exist_ok=True)
-    record = shared / "seed.json"
-    base = base_database_url()
-    url = sibling_database(base, "demo") if base else "sqlite:///" + str(shared / "demo.sqlite3")
-    with file_lock(shared.parent / "demo-template.lock"):
-        if not record.exists():
-            seeded = seed_demo_database(url, shared)
-            record.write_text(json.dumps(asdict(seeded)), encoding="utf-8")
-    data = json.loads(record.read_text(encoding="utf-8"))
+    build_demo_template(shared)
+    data = json.loads((shared / "seed.json").read_text(encoding="utf-8"))
     seeded = DemoSeed(
         SeedRun(**data["first"]), SeedRun(**data["again"]), data["rows_before"], data["rows_after"]
     )
-    return shared, url, seeded
+    return shared, demo_template_url(shared), seeded
+
+
+#: The background seed: ``build_demo_template`` on the folder given.
+SEED_TEMPLATE = (
+    "import sys, pathlib, tests.conftest as c; c.build_demo_template(pathlib.Path(sys.argv[1]))"
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _demo_seeded_in_the_background(request, tmp_path_factory) -> Iterator[None]:
+    """Under xdist, worker gw0 starts seeding the demo at once, in a process of
+    its own: both workers run other tests meanwhile instead of one of them
+    waiting for the seed when it reaches its first ``demo`` test."""
+    if os.environ.get("PYTEST_XDIST_WORKER") != "gw0" or not any(
+        item.get_closest_marker("demo") for item in request.session.items
+    ):
+        yield
+        return
+    shared = tmp_path_factory.getbasetemp().parent / "demo-template"
+    shared.mkdir(exist_ok=True)
+    root = Path(__file__).resolve().parents[1]
+    with (shared.parent / "demo-template.log").open("w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                SEED_TEMPLATE,
+                str(shared),
+            ],
+            cwd=root,
+            env={
+                **os.environ,
+                "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+            },
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    # Should it fail, the first demo test seeds in its worker (and says why).
+    yield
+    process.wait()
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """Copy a SQLite database with SQLite's backup API (its write-ahead log included)."""
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
 
 
 def copy_database(template_url: str, url: str) -> None:
@@ -363,12 +423,17 @@ def demo_app(_schema, database_url, tmp_path_factory) -> Iterator[Flask]:
     )
     if os.environ.get("PYTEST_XDIST_WORKER"):
         shared, template_url, seeded = demo_template(tmp_path_factory)
-        # The pictures and private files (the SQLite file with them).
         with file_lock(shared.parent / "demo-template.lock"):
+            # The pictures and private files; the database on its own.
             shutil.copytree(
-                shared, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.json")
+                shared,
+                folder,
+                dirs_exist_ok=True,
+                ignore=shutil.ignore_patterns("*.json", "*.sqlite3*"),
             )
-            if not sqlite:
+            if sqlite:
+                copy_sqlite(shared / "demo.sqlite3", folder / "demo.sqlite3")
+            else:
                 copy_database(template_url, url)
     else:
         seeded = seed_demo_database(url, folder)
