@@ -401,6 +401,15 @@ def copy_database(template_url: str, url: str) -> None:
     target, template = make_url(url), make_url(template_url)
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
+        # A template must have no session: end any the seeding process left
+        # open (it may be exiting while it releases the lock).
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": template.database},
+        )
         conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}"'))
         conn.execute(text(f'CREATE DATABASE "{target.database}" TEMPLATE "{template.database}"'))
     admin.dispose()
