@@ -24,6 +24,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
@@ -72,6 +73,20 @@ RUNTIME_SETTINGS = {
     "EVIDENCE_MAX_BYTES",
     "PASSWORD_RESET_MAX_AGE",
 }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_temporary_folder(tmp_path_factory) -> Iterator[None]:
+    """A temporary folder of the session's own (each xdist worker's own).
+
+    Whoosh writes an in-memory index through ``<tempdir>/products_v3.tmp``, a
+    name every process on the machine shares: two test processes rebuilding
+    at once deleted each other's files, or waited on each other's lock.
+    """
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(tmp_path_factory.mktemp("tempdir"))
+    yield
+    tempfile.tempdir = previous
 
 
 @pytest.fixture(scope="session")
@@ -292,6 +307,11 @@ def seed_demo_database(url: str, folder: Path) -> DemoSeed:
         first = _seed_run(application)
         db.session.remove()
         before = _row_counts()
+        db.engine.dispose()
+    # The second run in an application of its own, as a second `flask
+    # seed-demo` would be (a process with its own in-memory search index).
+    application = make_app(url, folder, SEARCH_INDEX_DIR=":memory:")
+    with application.app_context():
         again = _seed_run(application)
         db.session.remove()
         seeded = DemoSeed(first, again, before, _row_counts())
@@ -369,6 +389,8 @@ def _demo_seeded_in_the_background(request, tmp_path_factory) -> Iterator[None]:
     shared = tmp_path_factory.getbasetemp().parent / "demo-template"
     shared.mkdir(exist_ok=True)
     root = Path(__file__).resolve().parents[1]
+    temporary = shared.parent / "demo-template-tmp"  # see _own_temporary_folder
+    temporary.mkdir(exist_ok=True)
     with (shared.parent / "demo-template.log").open("w") as log:
         process = subprocess.Popen(
             [
@@ -380,6 +402,7 @@ def _demo_seeded_in_the_background(request, tmp_path_factory) -> Iterator[None]:
             cwd=root,
             env={
                 **os.environ,
+                "TMPDIR": str(temporary),
                 "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
             },
             stdout=log,
