@@ -89,14 +89,21 @@ class ProcessedImage:
     renditions: tuple[Rendition, ...]
 
 
-def process_image(
-    data: bytes, storage: Storage, *, max_bytes: int | None = None, largest_only: bool = False
-) -> ProcessedImage:
-    """Check, clean and store an uploaded image in every rendition.
+@dataclass(frozen=True, slots=True)
+class CheckedImage:
+    """An upload that passed every check: its clean pixels and content address.
 
-    With ``largest_only``, only the largest width is stored (WebP and JPEG);
-    ``derive_renditions`` makes the others later.
+    Nothing is encoded or stored yet: the catalog import checks a whole file
+    before it stores anything, and skips a picture its product already has.
     """
+
+    master: Image.Image
+    key: str
+    widths: tuple[int, ...]
+
+
+def check_image(data: bytes, *, max_bytes: int | None = None) -> CheckedImage:
+    """Decode and check an upload as ``process_image`` does, storing nothing."""
     limit = _byte_limit(max_bytes)
     if len(data) > limit:
         raise ImageError(
@@ -108,10 +115,30 @@ def process_image(
     widths = [w for w in WIDTHS if w <= master.width] or [master.width]
     if _height_at(master, widths[-1]) > MAX_SIDE:
         raise ImageError(_l("The image is too tall for its width."))
-    key = _content_key(master)
-    files = _store_widths(master, key, widths[-1:] if largest_only else widths, storage)
+    return CheckedImage(master, _content_key(master), tuple(widths))
+
+
+def store_image(
+    checked: CheckedImage, storage: Storage, *, largest_only: bool = False
+) -> ProcessedImage:
+    """Encode and store a checked image in every rendition (or only its largest)."""
+    widths = list(checked.widths)
+    files = _store_widths(
+        checked.master, checked.key, widths[-1:] if largest_only else widths, storage
+    )
     largest = files[-1]
-    return ProcessedImage(key, largest.width, largest.height, files)
+    return ProcessedImage(checked.key, largest.width, largest.height, files)
+
+
+def process_image(
+    data: bytes, storage: Storage, *, max_bytes: int | None = None, largest_only: bool = False
+) -> ProcessedImage:
+    """Check, clean and store an uploaded image in every rendition.
+
+    With ``largest_only``, only the largest width is stored (WebP and JPEG);
+    ``derive_renditions`` makes the others later.
+    """
+    return store_image(check_image(data, max_bytes=max_bytes), storage, largest_only=largest_only)
 
 
 def pending_widths(width: int) -> list[int]:

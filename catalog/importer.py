@@ -31,7 +31,7 @@ from shop.spreadsheet import CsvFileError, RowError, SafeDictReader
 from shop.storage import Storage
 
 from .exceptions import ImageError
-from .images import process_image
+from .images import check_image, store_image
 from .models import (
     Category,
     Certification,
@@ -299,24 +299,15 @@ def _read_image(relative: str, base_dir: Path, errors: list[Any]) -> bytes | Non
         return None
     data = path.read_bytes()
     try:
-        process_image(data, _Discard())
+        # Every check an upload gets, without encoding the renditions: the
+        # row is stored later (``_attach_image``), if the file has no errors.
+        check_image(data)
     except ImageError as exc:
         errors.append(
             _l("Unreadable image “%(path)s”: %(reason)s", path=relative, reason=exc.message)
         )
         return None
     return data
-
-
-class _Discard:
-    """A storage that keeps nothing: checking an image must not store it."""
-
-    def save(self, name: str, data: bytes) -> None:
-        """Drop the data."""
-
-    def exists(self, name: str) -> bool:
-        """Nothing is ever stored."""
-        return False
 
 
 def import_catalog(
@@ -458,9 +449,12 @@ def _update_variant(variant: Variant, row: Row) -> bool:
 
 
 def _attach_image(product: Product, data: bytes, storage: Storage) -> None:
-    processed = process_image(data, storage)
-    if any(image.key == processed.key for image in product.images):
+    checked = check_image(data)
+    # A re-import of the same picture changes nothing: its renditions are
+    # stored already (content addresses), so none is encoded again.
+    if any(image.key == checked.key for image in product.images):
         return
+    processed = store_image(checked, storage)
     product.images.append(
         ProductImage(
             key=processed.key,

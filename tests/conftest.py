@@ -15,13 +15,19 @@ from __future__ import annotations
 import contextvars
 import email
 import email.policy
+import fcntl
 import json
 import os
 import re
+import shutil
 import socket
-import traceback
+import sqlite3
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from dataclasses import asdict, dataclass
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -30,7 +36,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import settings
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from shop import create_app
@@ -69,6 +75,20 @@ RUNTIME_SETTINGS = {
     "INVOICE_PDF_AFTER_COMMIT",
     "PLATFORM_LEGAL",
 }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_temporary_folder(tmp_path_factory) -> Iterator[None]:
+    """A temporary folder of the session's own (each xdist worker's own).
+
+    Whoosh writes an in-memory index through ``<tempdir>/products_v3.tmp``, a
+    name every process on the machine shares: two test processes rebuilding
+    at once deleted each other's files, or waited on each other's lock.
+    """
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(tmp_path_factory.mktemp("tempdir"))
+    yield
+    tempfile.tempdir = previous
 
 
 @pytest.fixture(scope="session")
@@ -249,22 +269,220 @@ def transaction_engine(_schema, database_url) -> Iterator[Engine]:
 # ---------------------------------------------------------------- the demo, seeded once
 
 
-@pytest.fixture(scope="session")
-def demo_app(_schema, database_url, tmp_path_factory) -> Iterator[Flask]:
-    """An application on a database of its own, seeded once with ``seed-demo``."""
-    folder = tmp_path_factory.mktemp("demo")
-    if database_url.startswith("sqlite"):
-        url = "sqlite:///" + str(folder / "demo.sqlite3")
-    else:
-        url = sibling_database(database_url, "demo")
+@dataclass(frozen=True)
+class SeedRun:
+    """What one ``seed-demo`` run printed (kept as JSON for the other xdist workers)."""
+
+    exit_code: int
+    output: str
+
+
+@dataclass(frozen=True)
+class DemoSeed:
+    """The session's ``seed-demo``, then a second run over it, with every table's rows."""
+
+    first: SeedRun
+    again: SeedRun
+    rows_before: dict[str, int]
+    rows_after: dict[str, int]
+
+
+def _seed_run(application: Flask) -> SeedRun:
+    result = application.test_cli_runner().invoke(args=["seed-demo"])
+    return SeedRun(result.exit_code, result.output)
+
+
+def _row_counts() -> dict[str, int]:
+    with db.engine.connect() as conn:
+        return {
+            table.name: conn.scalar(select(func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+        }
+
+
+def seed_demo_database(url: str, folder: Path) -> DemoSeed:
+    """Create every table at ``url`` and run ``seed-demo`` there twice.
+
+    The second run proves the command idempotent once for the whole suite
+    (``demo_reseed``): the tests read its output and the row counts instead
+    of each running the command again.
+    """
     application = make_app(url, folder, SEARCH_INDEX_DIR=":memory:")
-    # demo.art caches its drawings, so the seed draws each picture once.
     with application.app_context():
         create_schema()
-        application.extensions["demo_seed"] = application.test_cli_runner().invoke(
-            args=["seed-demo"]
-        )
+        first = _seed_run(application)
         db.session.remove()
+        before = _row_counts()
+        db.engine.dispose()
+    # The second run in an application of its own, as a second `flask
+    # seed-demo` would be (a process with its own in-memory search index).
+    application = make_app(url, folder, SEARCH_INDEX_DIR=":memory:")
+    with application.app_context():
+        again = _seed_run(application)
+        db.session.remove()
+        seeded = DemoSeed(first, again, before, _row_counts())
+        db.engine.dispose()
+    return seeded
+
+
+def base_database_url() -> str | None:
+    """``TEST_DATABASE_URL`` as the application reads it (no xdist worker suffix)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    return database_uri(url, "") if url else None
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (xdist workers take turns)."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_demo_template(shared: Path) -> None:
+    """Seed the demo into ``shared`` (and ``<name>_demo`` on PostgreSQL) unless done.
+
+    The first process to take the lock seeds; the others wait, then find the
+    record it wrote. Also run on its own by ``_demo_seeded_in_the_background``.
+    """
+    shared.mkdir(exist_ok=True)
+    with file_lock(shared.parent / "demo-template.lock"):
+        if not (shared / "seed.json").exists():
+            seeded = seed_demo_database(demo_template_url(shared), shared)
+            (shared / "seed.json").write_text(json.dumps(asdict(seeded)), encoding="utf-8")
+
+
+def demo_template_url(shared: Path) -> str:
+    """Where the demo template is: a SQLite file in ``shared``, or ``<name>_demo``."""
+    base = base_database_url()
+    return sibling_database(base, "demo") if base else "sqlite:///" + str(shared / "demo.sqlite3")
+
+
+def demo_template(tmp_path_factory) -> tuple[Path, str, DemoSeed]:
+    """The demo seeded once per run, for every xdist worker to copy.
+
+    It lives in the run's shared temporary folder (and on PostgreSQL in
+    database ``<name>_demo``). Seeding is the suite's most expensive step.
+    """
+    shared = tmp_path_factory.getbasetemp().parent / "demo-template"
+    build_demo_template(shared)
+    data = json.loads((shared / "seed.json").read_text(encoding="utf-8"))
+    seeded = DemoSeed(
+        SeedRun(**data["first"]), SeedRun(**data["again"]), data["rows_before"], data["rows_after"]
+    )
+    return shared, demo_template_url(shared), seeded
+
+
+#: The background seed: ``build_demo_template`` on the folder given.
+SEED_TEMPLATE = (
+    "import sys, pathlib, tests.conftest as c; c.build_demo_template(pathlib.Path(sys.argv[1]))"
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _demo_seeded_in_the_background(request, tmp_path_factory) -> Iterator[None]:
+    """Under xdist, worker gw0 starts seeding the demo at once, in a process of
+    its own: both workers run other tests meanwhile instead of one of them
+    waiting for the seed when it reaches its first ``demo`` test."""
+    if os.environ.get("PYTEST_XDIST_WORKER") != "gw0" or not any(
+        item.get_closest_marker("demo") for item in request.session.items
+    ):
+        yield
+        return
+    shared = tmp_path_factory.getbasetemp().parent / "demo-template"
+    shared.mkdir(exist_ok=True)
+    root = Path(__file__).resolve().parents[1]
+    temporary = shared.parent / "demo-template-tmp"  # see _own_temporary_folder
+    temporary.mkdir(exist_ok=True)
+    with (shared.parent / "demo-template.log").open("w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                SEED_TEMPLATE,
+                str(shared),
+            ],
+            cwd=root,
+            env={
+                **os.environ,
+                "TMPDIR": str(temporary),
+                "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+            },
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    # Should it fail, the first demo test seeds in its worker (and says why).
+    yield
+    process.wait()
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """Copy a SQLite database with SQLite's backup API (its write-ahead log included)."""
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
+def copy_database(template_url: str, url: str) -> None:
+    """Make PostgreSQL database ``url`` a copy of ``template_url`` (replaced if there)."""
+    target, template = make_url(url), make_url(template_url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        # A template must have no session: end any the seeding process left
+        # open (it may be exiting while it releases the lock).
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": template.database},
+        )
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}"'))
+        conn.execute(text(f'CREATE DATABASE "{target.database}" TEMPLATE "{template.database}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_app(_schema, database_url, tmp_path_factory) -> Iterator[Flask]:
+    """An application on a database of its own, seeded with ``seed-demo``.
+
+    Under pytest-xdist the demo is seeded once for all workers
+    (``demo_template``), and each worker copies it: the SQLite file and the
+    pictures, or a PostgreSQL database made from it as a template.
+    """
+    folder = tmp_path_factory.mktemp("demo")
+    sqlite = database_url.startswith("sqlite")
+    url = (
+        "sqlite:///" + str(folder / "demo.sqlite3")
+        if sqlite
+        else sibling_database(database_url, "demo")
+    )
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared, template_url, seeded = demo_template(tmp_path_factory)
+        with file_lock(shared.parent / "demo-template.lock"):
+            # The pictures and private files; the database on its own.
+            shutil.copytree(
+                shared,
+                folder,
+                dirs_exist_ok=True,
+                ignore=shutil.ignore_patterns("*.json", "*.sqlite3*"),
+            )
+            if sqlite:
+                copy_sqlite(shared / "demo.sqlite3", folder / "demo.sqlite3")
+            else:
+                copy_database(template_url, url)
+    else:
+        seeded = seed_demo_database(url, folder)
+    application = make_app(url, folder, SEARCH_INDEX_DIR=":memory:")
+    with application.app_context():
+        from catalog.search import reindex
+
+        # The search index is in memory: built for this application's copy.
+        reindex()
+        db.session.remove()
+    application.extensions["demo_seed"] = seeded
     engine = make_transaction_engine(url)
     application.extensions["demo_transaction_engine"] = engine
     yield application
@@ -274,13 +492,18 @@ def demo_app(_schema, database_url, tmp_path_factory) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def demo_seed(app):
+def demo_seed(app) -> SeedRun:
     """The output of the session's one ``seed-demo`` (tests marked ``demo`` run on its data)."""
     assert "demo_seed" in app.extensions, "mark the test @pytest.mark.demo"
-    result = app.extensions["demo_seed"]
-    if result.exit_code != 0 and result.exc_info is not None:
-        pytest.fail("seed-demo failed:\n" + "".join(traceback.format_exception(*result.exc_info)))
-    return result
+    return app.extensions["demo_seed"].first
+
+
+@pytest.fixture
+def demo_reseed(app) -> DemoSeed:
+    """``seed-demo`` run a second time over the first, once per run: its output
+    (``.again``) and every table's row count before and after it."""
+    assert "demo_seed" in app.extensions, "mark the test @pytest.mark.demo"
+    return app.extensions["demo_seed"]
 
 
 @contextmanager

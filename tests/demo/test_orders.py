@@ -11,7 +11,7 @@ from shop.extensions import db
 
 
 @pytest.mark.demo
-def test_demo_orders_cover_every_state_and_the_ledger_checks(runner, demo_seed):
+def test_demo_orders_cover_every_state_and_the_ledger_checks(runner, demo_seed, demo_reseed):
     first = demo_seed
     assert first.exit_code == 0, first.output
     states = set(db.session.scalars(select(Order.status).distinct()))
@@ -21,6 +21,8 @@ def test_demo_orders_cover_every_state_and_the_ledger_checks(runner, demo_seed):
     check = runner.invoke(args=["ledger", "check"])
     assert check.exit_code == 0, check.output
     orders = db.session.scalar(select(func.count()).select_from(Order))
-    again = runner.invoke(args=["seed-demo"])
+    # seed-demo again (run once for the suite, conftest.py): no new order.
+    again = demo_reseed.again
     assert again.exit_code == 0 and "Demo orders: already there." in again.output
-    assert db.session.scalar(select(func.count()).select_from(Order)) == orders
+    assert demo_reseed.rows_before[Order.__tablename__] == orders
+    assert demo_reseed.rows_after[Order.__tablename__] == orders

@@ -120,7 +120,7 @@ def test_session_cookie_flags(app, client, make_user, login):
 
 
 @pytest.mark.demo
-def test_seed_demo_is_idempotent(runner, demo_seed):
+def test_seed_demo_is_idempotent(runner, demo_seed, demo_reseed):
     from shop.accounts.models import User
     from shop.extensions import db
 
@@ -128,9 +128,12 @@ def test_seed_demo_is_idempotent(runner, demo_seed):
     assert first.exit_code == 0, first.output
     assert "admin@demo.taawon.ma / demo-admin-2026" in first.output
     count = db.session.scalar(db.select(db.func.count()).select_from(User))
-    second = runner.invoke(args=["seed-demo"])
+    # The second run, made once for the suite (conftest.py): no table gains
+    # or loses a row.
+    second = demo_reseed.again
     assert second.exit_code == 0, second.output
-    assert db.session.scalar(db.select(db.func.count()).select_from(User)) == count == 3
+    assert demo_reseed.rows_after == demo_reseed.rows_before
+    assert demo_reseed.rows_after[User.__tablename__] == count == 3
     skipped = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "already has data" in skipped.output
 
