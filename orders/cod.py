@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask_babel import LazyString, format_timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
@@ -121,12 +122,13 @@ def lapse_due(now: datetime | None = None) -> list[Order]:
         )
     )
     lapsed = []
-    hours = int(services.confirm_delay().total_seconds() // 3600)
+    # "2 days", "يومان": the delay in the order's language when the reason is written.
+    delay = LazyString(format_timedelta, services.confirm_delay())
     for order_id in ids:
         order = db.session.get(Order, order_id)
         if order is None:
             continue
-        reason = in_language(order, _l("It was not confirmed within %(num)d hours.", num=hours))
+        reason = in_language(order, _l("It was not confirmed within %(delay)s.", delay=delay))
         if cancellation.lapse_unconfirmed(order, reason):
             lapsed.append(order)
             if services.for_order(order).effective_channel != Channel.EMAIL:

@@ -56,13 +56,13 @@ LOTS_SHOWN = 10
 def lots_on_sale(product: Product) -> tuple[list[Lot], int]:
     """The newest ``LOTS_SHOWN`` lots of the product's active variants with units left,
     and how many such lots there are, in one query."""
-    rows = db.session.execute(_lots_on_sale(), {"product_id": product.id}).all()
+    rows = db.session.execute(_lots_on_sale(LOTS_SHOWN), {"product_id": product.id}).all()
     return [lot for lot, _total in rows], rows[0][1] if rows else 0
 
 
 @cache
-def _lots_on_sale() -> Select:
-    """The statement of ``lots_on_sale`` for ``:product_id``, built once (every product page)."""
+def _lots_on_sale(shown: int) -> Select:
+    """The statement of ``lots_on_sale`` for ``:product_id``, built once per page size."""
     return (
         select(Lot, func.count().over())
         .join(Lot.variant)
@@ -72,7 +72,7 @@ def _lots_on_sale() -> Select:
             Lot.quantity_remaining > 0,
         )
         .order_by(Lot.produced_on.desc().nulls_last(), Lot.id.desc())
-        .limit(LOTS_SHOWN)
+        .limit(shown)
     )
 
 

@@ -9,6 +9,7 @@ shows their forms.
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -95,5 +96,5 @@ def cod_rates():
         "admin/cod_rates.html",
         rows=list(reversed(rows)),  # the newest week first
         weeks=weeks,
-        confirm_hours=int(services.confirm_delay().total_seconds() // 3600),
+        confirm_delay=format_timedelta(services.confirm_delay()),
     )

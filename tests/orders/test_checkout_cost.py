@@ -19,7 +19,10 @@ def test_placing_an_order_runs_a_bounded_number_of_queries(
     """The placing POST reads the cart once and allocates lots without loading them.
 
     Two items of two cooperatives: 19 statements on SQLite (it was 32), and the
-    search index does not compare itself with the whole catalogue.
+    search index does not compare itself with the whole catalogue. A cash order
+    now also writes the "confirm your order" text, which the test's in-process
+    jobs deliver within the request (claim, read, mark sent: 3 statements that a
+    worker runs in production): 22 in all, held to 25.
     """
     for _ in range(2):
         add_to_cart(client, make_product(cooperative=make_cooperative(), stock=50).variants[0].sku)
@@ -33,7 +36,7 @@ def test_placing_an_order_runs_a_bounded_number_of_queries(
             data={**address, "action": "place", "expected_total": total, "csrf_token": token},
         )
     assert response.status_code == 302 and "/fr/orders/" in response.location
-    assert len(statements) <= 22, f"{len(statements)}:\n" + "\n".join(statements)
+    assert len(statements) <= 25, f"{len(statements)}:\n" + "\n".join(statements)
 
 
 def test_a_sale_touches_the_index_only_when_it_sells_the_last_unit(app, make_product, monkeypatch):

@@ -378,7 +378,7 @@ def test_an_unconfirmed_order_lapses_after_48_hours(shop, outbox, text_outbox):
     assert [o.id for o in lapsed] == [waiting.id]
     db.session.refresh(waiting)
     db.session.refresh(confirmed)
-    assert waiting.status == OrderStatus.CANCELLED and "48" in waiting.cancel_reason
+    assert waiting.status == OrderStatus.CANCELLED and "2\xa0jours" in waiting.cancel_reason
     assert confirmed.status == OrderStatus.CONFIRMED
     assert stock(oil) == 9  # the two units are back
     assert "annulée" in outbox()[-1]["Subject"]  # the shopper is told by e-mail

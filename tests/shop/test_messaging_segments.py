@@ -17,6 +17,7 @@ import pytest
 from babel import support
 from jinja2 import meta
 
+from shop.i18n import format_money
 from shop.messaging import render_text
 from shop.messaging.segments import (
     GSM7_BASIC,
@@ -126,8 +127,20 @@ class Sample(str):
         return self
 
 
+class SampleOrder(Sample):
+    """An order as the cash-on-delivery and parcel texts read it (the longest real number)."""
+
+    number = "TW-7KQ4XM2P"
+    total_cents = 1_234_550
+
+
 #: Realistic long values for the names message templates use.
 SAMPLES: dict[str, Any] = {
+    "order": SampleOrder("order"),
+    # The template global itself: amounts as the shopper reads them.
+    "money": lambda cents, *args, **kwargs: format_money(cents, *args, **kwargs),
+    # An itsdangerous token of a six-digit order id, as orders.confirm_token makes it.
+    "confirm_token": "MTIzNDU2.aS9Ryw.mKOm0Y8x1T7yBHDp5IyvWXdO3lU",
     "order_number": "TW7K2M9Q4X8P",
     "number": "TW7K2M9Q4X8P",
     "tracking_number": "RR123456789MA",
