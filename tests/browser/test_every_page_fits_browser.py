@@ -91,6 +91,9 @@ SKIP = {
     "/<lang:lang>/producer/<slug>/sales/<figure>.csv": "CSV",
     "/<lang:lang>/admin/figures/<figure>.csv": "CSV",
     "/<lang:lang>/producer/<slug>/statements/<int:year>/<int:month>.csv": "CSV",
+    "/<lang:lang>/orders/<number>/invoices/<int:invoice_id>.pdf": "an invoice's PDF",
+    "/<lang:lang>/producer/<slug>/invoices/<int:invoice_id>.pdf": "an invoice's PDF",
+    "/<lang:lang>/admin/invoices/<int:invoice_id>.pdf": "an invoice's PDF",
     # Redirects to pages walked under their own rule.
     "/": "redirects to the visitor's language",
     "/trace/<public_id>": "redirects to the trace page in the visitor's language",
@@ -405,6 +408,12 @@ def _world(make_user, make_cooperative, make_product) -> dict[str, Any]:
     assert draft.status == CooperativeStatus.DRAFT
 
     batch = db.session.scalar(db.select(payouts.PayoutBatch))
+    from orders import carriers
+    from orders.services.confirmation import confirm_token
+
+    carriers.ensure_default_carriers()
+    db.session.commit()
+    amana = carriers.find("Amana")
     now = statements.local_now()
     return {
         "values": {
@@ -418,6 +427,7 @@ def _world(make_user, make_cooperative, make_product) -> dict[str, Any]:
             "shipment_id": str(delivered.shipments[0].id),
             "public_id": lot.public_id,
             "batch_id": str(batch.id),
+            "carrier_id": str(amana.id),
             "year": str(now.year),
             "month": str(now.month),
             "token": "",
@@ -430,6 +440,7 @@ def _world(make_user, make_cooperative, make_product) -> dict[str, Any]:
                 "token": make_registration_token("nouvelle@example.com", "Nadia", "fr")
             },
             "/<lang:lang>/account/reset/<token>": {"token": make_reset_token(shopper)},
+            "/<lang:lang>/confirm/<token>": {"token": confirm_token(waiting)},
         },
         "query": {"/<lang:lang>/orders/<number>": f"?token={token}"},
         "cart": oil.slug,
