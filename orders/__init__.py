@@ -20,10 +20,12 @@ def init_app(app: Flask) -> None:
 
     from . import cart, cod, models  # noqa: F401  (metadata; cod registers the reply handler)
     from .jobs import init_jobs
-    from .views import bp
+    from .views import bp, confirm_short
     from .webhooks import bp as webhooks_bp
 
     app.register_blueprint(bp)
+    # The short confirmation link of cash-on-delivery texts (no language prefix).
+    app.add_url_rule("/c/<token>", "confirm_short", confirm_short)
     app.register_blueprint(webhooks_bp)
     app.config.setdefault("STRIPE_SESSION_MINUTES", 30)
     # How long a cash-on-delivery order waits for the shopper's confirmation

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from shop.actions import commit_or_flash
 from shop.extensions import db
+from shop.i18n import best_language
 from shop.security import same_origin
 
 from . import cancellation, invoicing, payments, services
@@ -420,6 +421,16 @@ def cancel(number: str):
     with commit_or_flash(_("Your order %(number)s is cancelled.", number=found.number)):
         cancellation.shopper_cancel(found, user)
     return redirect(link)
+
+
+def confirm_short(token: str):
+    """``/c/<token>``: the confirmation link as texts carry it, short enough for two
+    Arabic SMS parts; it redirects to the confirm page in the order's language
+    (the visitor's, when the token names no order: that page says it is not valid).
+    """
+    found = services.order_from_token(token)
+    lang = found.lang if found is not None else best_language(request)
+    return redirect(url_for("orders.confirm", lang=lang, token=token), 302)
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])

@@ -98,6 +98,7 @@ SKIP = {
     "/": "redirects to the visitor's language",
     "/trace/<public_id>": "redirects to the trace page in the visitor's language",
     "/01/<gtin>/10/<code>": "GS1 Digital Link: redirects to the trace page",
+    "/c/<token>": "a text's short confirmation link: redirects to the confirm page",
 }
 
 #: Pages of a signed-in shopper (the application form is for someone with no cooperative yet).

@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from flask import current_app
 from flask_babel import force_locale
 from itsdangerous import TimestampSigner
 from markupsafe import escape as html_escape
@@ -36,7 +37,8 @@ CASABLANCA = Address(
     country="MA",
     region_code=6,
 )
-LINK = re.compile(r"http://shop\.test/(ar|fr|en)/confirm/([\w.\-]+)")
+#: A text carries the short link (``/c/<token>``), a mail the confirm page's own.
+LINK = re.compile(r"http://shop\.test/(?:(ar|fr|en)/confirm|c)/([\w.\-]+)")
 
 
 @pytest.fixture
@@ -64,9 +66,15 @@ def stock(variant) -> int:
 
 
 def link_of(text: str) -> tuple[str, str]:
+    """The confirm page's path a text or mail links to (through the short link), and its token."""
     match = LINK.search(text)
     assert match, text
-    return match.group(0).removeprefix("http://shop.test"), match.group(2)
+    path = match.group(0).removeprefix("http://shop.test")
+    if path.startswith("/c/"):
+        response = current_app.test_client().get(path)
+        assert response.status_code == 302, path
+        path = response.location.removeprefix("http://shop.test")
+    return path, match.group(2)
 
 
 # ------------------------------------------------------------------ the state
@@ -84,9 +92,10 @@ def test_cash_waits_for_the_shopper_and_holds_its_stock(shop, text_outbox, outbo
     # The SMS: short Arabic text, the order's number and a link to confirm.
     (sms,) = text_outbox()
     assert sms["to"] == "+212612345678" and sms["channel"] == "sms"
-    assert order.number in sms["body"] and "/ar/confirm/" in sms["body"]
-    url, _token = link_of(sms["body"])
-    assert len(sms["body"].replace(url, "").replace("http://shop.test", "")) <= 120
+    assert order.number in sms["body"] and "/c/" in sms["body"]
+    url, token = link_of(sms["body"])
+    assert url == f"/ar/confirm/{token}"
+    assert len(sms["body"].replace(f"/c/{token}", "").replace("http://shop.test", "")) <= 120
     # The e-mail too (the lines and the private link), asking to confirm.
     (mail,) = outbox()
     assert order.number in mail["Subject"]
@@ -382,9 +391,7 @@ def test_an_unconfirmed_order_lapses_after_48_hours(shop, outbox, text_outbox):
     assert confirmed.status == OrderStatus.CONFIRMED
     assert stock(oil) == 9  # the two units are back
     assert "annulée" in outbox()[-1]["Subject"]  # the shopper is told by e-mail
-    assert [
-        m for m in text_outbox() if waiting.number in m["body"] and "/confirm/" not in m["body"]
-    ]
+    assert [m for m in text_outbox() if waiting.number in m["body"] and "/c/" not in m["body"]]
     assert cod.lapse_due(utcnow() + timedelta(days=5)) == []  # once
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "order.lapsed"))
     assert entry.target_id == waiting.id and entry.actor_id is None
@@ -545,3 +552,21 @@ def test_checkout_stores_the_chosen_channel(
     assert order.contact_channel == "whatsapp"
     assert order.status == OrderStatus.AWAITING_CONFIRMATION
     assert text_outbox()[-1]["channel"] == "whatsapp"
+
+
+def test_the_short_link_of_a_text_opens_the_confirm_page_in_the_orders_language(shop, app):
+    _coop, _owner, oil = shop
+    order = place_cod(oil)
+    order.lang = "ar"
+    db.session.commit()
+    client = app.test_client()
+    token = services.confirm_token(order)
+    response = client.get(f"/c/{token}")
+    assert response.status_code == 302 and response.location.endswith(f"/ar/confirm/{token}")
+    assert client.get(response.location).status_code == 200
+    # A forged token goes to the visitor's language, where the page says it is not valid.
+    forged_token = token[:-4] + ("AAAA" if token[-4:] != "AAAA" else "BBBB")
+    stranger = app.test_client()  # no language cookie from the page above
+    forged = stranger.get(f"/c/{forged_token}", headers={"Accept-Language": "fr"})
+    assert forged.status_code == 302 and "/fr/confirm/" in forged.location
+    assert stranger.get(forged.location).status_code == 404
