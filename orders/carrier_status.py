@@ -48,6 +48,32 @@ LOCAL_MINUTE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
 TRACKING_COLUMNS = ("tracking_number", "tracking", "numero", "number")
 
 
+def tracking_problems(
+    number: str, shipment: Shipment | None, seen: dict[str, int], carrier: Carrier
+) -> list[Any]:
+    """What is wrong with a carrier file's tracking number (status and remittance files
+    alike): missing, already on an earlier line (``seen``), or no parcel of ``carrier``."""
+    if not number:
+        return [_l("The tracking number is missing.")]
+    if number in seen:
+        return [
+            _l(
+                "Tracking number %(number)s is already on line %(line)d.",
+                number=number,
+                line=seen[number],
+            )
+        ]
+    if shipment is None:
+        return [
+            _l(
+                "No parcel left with %(carrier)s under the tracking number %(number)s.",
+                carrier=carrier.name_fr,
+                number=number,
+            )
+        ]
+    return []
+
+
 def fold(value: str) -> str:
     """A header or status as compared: lower case, spaces and dashes as underscores."""
     return "_".join(value.strip().lower().replace("-", " ").split())
@@ -190,25 +216,7 @@ def _check(carrier: Carrier, reader: SafeDictReader) -> tuple[list[StatusLine], 
         number = values[number_column]
         shipment = parcels.get(number)
         status = STATUS_WORDS.get(fold(values["status"]))
-        problems: list[Any] = []
-        if not number:
-            problems.append(_l("The tracking number is missing."))
-        elif shipment is None:
-            problems.append(
-                _l(
-                    "No parcel left with %(carrier)s under the tracking number %(number)s.",
-                    carrier=carrier.name_fr,
-                    number=number,
-                )
-            )
-        elif number in seen:
-            problems.append(
-                _l(
-                    "Tracking number %(number)s is already on line %(line)d.",
-                    number=number,
-                    line=seen[number],
-                )
-            )
+        problems: list[Any] = tracking_problems(number, shipment, seen, carrier)
         if status is None:
             problems.append(
                 _l(

@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from orders import services as order_services
-from orders.carrier_status import fold, tracking_column
+from orders.carrier_status import fold, tracking_column, tracking_problems
 from orders.models import Carrier, Order, PaymentMethod, Shipment, ShipmentStatus
 from producers.money.models import CodRemittance
 from shop.accounts.models import User
@@ -179,26 +179,8 @@ def _check(carrier: Carrier, reader: SafeDictReader) -> tuple[list[RemittanceLin
     for line, values in raw:
         number = values[number_column]
         shipment = parcels.get(number)
-        problems: list[Any] = []
-        if not number:
-            problems.append(_l("The tracking number is missing."))
-        elif number in seen:
-            problems.append(
-                _l(
-                    "Tracking number %(number)s is already on line %(line)d.",
-                    number=number,
-                    line=seen[number],
-                )
-            )
-        elif shipment is None:
-            problems.append(
-                _l(
-                    "No parcel left with %(carrier)s under the tracking number %(number)s.",
-                    carrier=carrier.name_fr,
-                    number=number,
-                )
-            )
-        else:
+        problems: list[Any] = tracking_problems(number, shipment, seen, carrier)
+        if not problems and shipment is not None:
             problems.extend(_parcel_problems(shipment))
         cents: int | None = None
         try:
