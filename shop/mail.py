@@ -43,15 +43,10 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
-    and_,
-    delete,
-    or_,
-    select,
-    update,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from . import jobs
+from . import jobs, outbox
 from .extensions import db
 from .models import str_enum, utcnow
 
@@ -187,23 +182,9 @@ def deliver(outbox_id: int) -> bool:
     Raises the mail server's error after putting the row back, so that the
     queue retries it later (with backoff).
     """
-    now = utcnow()
-    stale = now - timedelta(seconds=current_app.config["MAIL_SENDING_TIMEOUT"])
-    claimed = db.session.scalar(
-        update(OutboxMail)
-        .where(
-            OutboxMail.id == outbox_id,
-            or_(
-                OutboxMail.status == OutboxStatus.PENDING,
-                and_(OutboxMail.status == OutboxStatus.SENDING, OutboxMail.attempted_at < stale),
-            ),
-        )
-        .values(status=OutboxStatus.SENDING, attempts=OutboxMail.attempts + 1, attempted_at=now)
-        .returning(OutboxMail.id)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()  # the claim is visible to every other sender before we send
-    if claimed is None:
+    if not outbox.claim(
+        OutboxMail, OutboxStatus, outbox_id, current_app.config["MAIL_SENDING_TIMEOUT"]
+    ):
         return False
     row = db.session.get(OutboxMail, outbox_id)
     assert row is not None
@@ -212,7 +193,9 @@ def deliver(outbox_id: int) -> bool:
         send(message)  # type: ignore[arg-type]
     except OSError as exc:  # smtplib's errors are OSErrors too
         give_up = row.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]
-        _finish(
+        outbox.finish(
+            OutboxMail,
+            OutboxStatus,
             outbox_id,
             OutboxStatus.FAILED if give_up else OutboxStatus.PENDING,
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
@@ -223,52 +206,23 @@ def deliver(outbox_id: int) -> bool:
             )
             return False
         raise
-    _finish(outbox_id, OutboxStatus.SENT, sent_at=utcnow(), last_error="")
-    return True
-
-
-def _finish(outbox_id: int, status: OutboxStatus, **values) -> None:
-    db.session.execute(
-        update(OutboxMail)
-        .where(OutboxMail.id == outbox_id, OutboxMail.status == OutboxStatus.SENDING)
-        .values(status=status, **values)
-        .execution_options(synchronize_session=False)
+    outbox.finish(
+        OutboxMail, OutboxStatus, outbox_id, OutboxStatus.SENT, sent_at=utcnow(), last_error=""
     )
-    db.session.commit()
+    return True
 
 
 @jobs.job("mail-retry")
 def retry_stale() -> int:
-    """Hand over again the mails left behind; return how many.
+    """Hand over again the mails left behind (``shop.outbox.left_behind``); return how many.
 
-    ``pending`` rows older than ``MAIL_RETRY_AFTER`` (their job was lost: no
-    worker, Redis down at the commit, an in-process failure) and ``sending``
-    rows claimed longer than ``MAIL_SENDING_TIMEOUT`` ago (a sender died).
+    After ``MAIL_RETRY_AFTER`` for a ``pending`` row, ``MAIL_SENDING_TIMEOUT``
+    for a ``sending`` one.
     """
     config = current_app.config
-    now = utcnow()
-    waited = now - timedelta(seconds=config["MAIL_RETRY_AFTER"])
-    stale = now - timedelta(seconds=config["MAIL_SENDING_TIMEOUT"])
-    ids = list(
-        db.session.scalars(
-            select(OutboxMail.id)
-            .where(
-                or_(
-                    and_(
-                        OutboxMail.status == OutboxStatus.PENDING,
-                        OutboxMail.created_at < waited,
-                        or_(OutboxMail.attempted_at.is_(None), OutboxMail.attempted_at < waited),
-                    ),
-                    and_(
-                        OutboxMail.status == OutboxStatus.SENDING, OutboxMail.attempted_at < stale
-                    ),
-                )
-            )
-            .order_by(OutboxMail.id)
-            .limit(500)
-        )
+    ids = outbox.left_behind(
+        OutboxMail, OutboxStatus, config["MAIL_RETRY_AFTER"], config["MAIL_SENDING_TIMEOUT"]
     )
-    db.session.rollback()
     for outbox_id in ids:
         jobs.submit(deliver, outbox_id)
     return len(ids)
@@ -282,17 +236,9 @@ def purge_sent() -> int:
     personal data that need not stay; failed ones stay for an administrator.
     """
     before = utcnow() - timedelta(days=current_app.config["MAIL_KEEP_DAYS"])
-    ids = list(
-        db.session.scalars(
-            select(OutboxMail.id).where(
-                OutboxMail.status == OutboxStatus.SENT, OutboxMail.sent_at < before
-            )
-        )
+    return outbox.purge(
+        OutboxMail, OutboxMail.status == OutboxStatus.SENT, OutboxMail.sent_at < before
     )
-    for start in range(0, len(ids), 500):
-        db.session.execute(delete(OutboxMail).where(OutboxMail.id.in_(ids[start : start + 500])))
-    db.session.commit()
-    return len(ids)
 
 
 def init_mail(app: Flask) -> None:

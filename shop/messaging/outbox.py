@@ -24,9 +24,10 @@ import logging
 from datetime import timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import and_, case, delete, or_, select, update
+from sqlalchemy import case, or_, select, update
 
 from .. import jobs
+from .. import outbox as rows
 from ..extensions import db
 from ..models import utcnow
 from ..urls import external_url
@@ -95,26 +96,7 @@ def deliver(outbox_id: int) -> bool:
     queue retries it later (with backoff).
     """
     config = current_app.config
-    now = utcnow()
-    stale = now - timedelta(seconds=config["MESSAGING_SENDING_TIMEOUT"])
-    claimed = db.session.scalar(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == outbox_id,
-            or_(
-                OutboxMessage.status == MessageStatus.PENDING,
-                and_(
-                    OutboxMessage.status == MessageStatus.SENDING,
-                    OutboxMessage.attempted_at < stale,
-                ),
-            ),
-        )
-        .values(status=MessageStatus.SENDING, attempts=OutboxMessage.attempts + 1, attempted_at=now)
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()  # the claim is visible to every other sender before we send
-    if claimed is None:
+    if not rows.claim(OutboxMessage, MessageStatus, outbox_id, config["MESSAGING_SENDING_TIMEOUT"]):
         return False
     row = db.session.get(OutboxMessage, outbox_id)
     assert row is not None
@@ -125,7 +107,9 @@ def deliver(outbox_id: int) -> bool:
         provider_id = get_transport().send(row, callback)
     except SendError as exc:
         give_up = exc.permanent or row.attempts >= config["MESSAGING_MAX_ATTEMPTS"]
-        _finish(
+        rows.finish(
+            OutboxMessage,
+            MessageStatus,
             outbox_id,
             MessageStatus.FAILED if give_up else MessageStatus.PENDING,
             last_error=str(exc)[:2000],
@@ -158,16 +142,6 @@ def deliver(outbox_id: int) -> bool:
     )
     db.session.commit()
     return True
-
-
-def _finish(outbox_id: int, status: MessageStatus, **values: object) -> None:
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == outbox_id, OutboxMessage.status == MessageStatus.SENDING)
-        .values(status=status, **values)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
 
 
 def apply_status(
@@ -204,33 +178,12 @@ def apply_status(
 def retry_stale() -> int:
     """Hand over again the messages left behind; return how many (as ``mail.retry_stale``)."""
     config = current_app.config
-    now = utcnow()
-    waited = now - timedelta(seconds=config["MESSAGING_RETRY_AFTER"])
-    stale = now - timedelta(seconds=config["MESSAGING_SENDING_TIMEOUT"])
-    ids = list(
-        db.session.scalars(
-            select(OutboxMessage.id)
-            .where(
-                or_(
-                    and_(
-                        OutboxMessage.status == MessageStatus.PENDING,
-                        OutboxMessage.created_at < waited,
-                        or_(
-                            OutboxMessage.attempted_at.is_(None),
-                            OutboxMessage.attempted_at < waited,
-                        ),
-                    ),
-                    and_(
-                        OutboxMessage.status == MessageStatus.SENDING,
-                        OutboxMessage.attempted_at < stale,
-                    ),
-                )
-            )
-            .order_by(OutboxMessage.id)
-            .limit(500)
-        )
+    ids = rows.left_behind(
+        OutboxMessage,
+        MessageStatus,
+        config["MESSAGING_RETRY_AFTER"],
+        config["MESSAGING_SENDING_TIMEOUT"],
     )
-    db.session.rollback()
     for outbox_id in ids:
         jobs.submit(deliver, outbox_id)
     return len(ids)
@@ -244,20 +197,11 @@ def purge_old() -> int:
     stay as long, for an administrator to see what went wrong.
     """
     before = utcnow() - timedelta(days=current_app.config["MESSAGING_KEEP_DAYS"])
-    ids = list(
-        db.session.scalars(
-            select(OutboxMessage.id).where(
-                OutboxMessage.created_at < before,
-                OutboxMessage.status.not_in((MessageStatus.PENDING, MessageStatus.SENDING)),
-            )
-        )
+    return rows.purge(
+        OutboxMessage,
+        OutboxMessage.created_at < before,
+        OutboxMessage.status.not_in((MessageStatus.PENDING, MessageStatus.SENDING)),
     )
-    for start in range(0, len(ids), 500):
-        db.session.execute(
-            delete(OutboxMessage).where(OutboxMessage.id.in_(ids[start : start + 500]))
-        )
-    db.session.commit()
-    return len(ids)
 
 
 def init_outbox(app: Flask) -> None:
