@@ -40,8 +40,8 @@ _LOCAL = r"[\w.+\-]*\w"
 _LABEL = r"[\w\-]+"
 _TLD = r"[a-z]{2,24}\b"
 _EMAIL = re.compile(
-    rf"{_LOCAL}(?:{_AT_MARK}{_LABEL}(?:{_DOT_LOOSE}{_LABEL})*?{_DOT_LOOSE}{_TLD}"
-    rf"|{_AT_WORD}{_LABEL}(?:{_DOT_STRICT}{_LABEL})*?{_DOT_STRICT}{_TLD})",
+    rf"{_LOCAL}(?:{_AT_MARK}{_LABEL}(?:{_DOT_LOOSE}{_LABEL})*{_DOT_LOOSE}{_TLD}"
+    rf"|{_AT_WORD}{_LABEL}(?:{_DOT_STRICT}{_LABEL})*{_DOT_STRICT}{_TLD})",
     re.IGNORECASE,
 )
 

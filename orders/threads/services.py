@@ -72,8 +72,8 @@ def start_about_product(shopper: User, product: Product, body: str, photo: bytes
     """A shopper's question to the cooperative that makes ``product``."""
     thread = Thread(
         cooperative_id=product.cooperative_id,
-        shopper=shopper,
-        product=product,
+        shopper_id=shopper.id,
+        product_id=product.id,
         subject=product.name(shopper.locale).text[:200],
     )
     db.session.add(thread)
@@ -103,7 +103,10 @@ def start_about_order(
     thread = thread_about_order(shopper, order, cooperative)
     if thread is None:
         thread = Thread(
-            cooperative=cooperative, shopper=shopper, order=order, subject=order.number
+            cooperative_id=cooperative.id,
+            shopper_id=shopper.id,
+            order_id=order.id,
+            subject=order.number,
         )
         db.session.add(thread)
     add_message(thread, shopper, body, photo)
@@ -125,7 +128,7 @@ def add_message(
     if len(body) > MAX_BODY:
         raise ThreadError(_l("A message has at most %(num)d characters.", num=MAX_BODY))
     masked = False
-    if not placed_between(thread.shopper_id or thread.shopper.id, thread.cooperative_id):
+    if not placed_between(thread.shopper_id, thread.cooperative_id):
         body, masked = mask(body)
     message = ThreadMessage(
         thread=thread,
