@@ -56,7 +56,6 @@ class Thread(db.Model):
         back_populates="thread",
         order_by="ThreadMessage.id",
         cascade="all, delete-orphan",
-        lazy="selectin",
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
 
 from shop.accounts.models import User
 from shop.extensions import db
@@ -16,9 +17,9 @@ PAGE_SIZE = 20
 def inbox(cooperative_id: int) -> Select:
     """A cooperative's threads, those waiting for its answer first, then the newest."""
     return (
-        select(Thread, User.name)
-        .join(User, User.id == Thread.shopper_id)
+        select(Thread)
         .where(Thread.cooperative_id == cooperative_id)
+        .options(joinedload(Thread.shopper).load_only(User.name))
         .order_by(Thread.awaiting_reply.desc(), Thread.last_message_at.desc(), Thread.id.desc())
     )
 
