@@ -126,7 +126,7 @@ def add_message(
     if not body:
         raise ThreadError(_l("Write a message."))
     if len(body) > MAX_BODY:
-        raise ThreadError(_l("A message has at most %(num)d characters.", num=MAX_BODY))
+        raise ThreadError(_l("This message is too long."))
     masked = False
     if not placed_between(thread.shopper_id, thread.cooperative_id):
         body, masked = mask(body)
