@@ -11,13 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from catalog.models import Product
 from producers.models import Cooperative
 from shop.accounts.models import User
-from shop.extensions import db
+from shop.extensions import Model
 from shop.models import utcnow
 
 from ..models import Order
 
 
-class Thread(db.Model):
+class Thread(Model):
     """One conversation: a shopper's question about a product, or about an order."""
 
     __tablename__ = "thread"
@@ -59,7 +59,7 @@ class Thread(db.Model):
     )
 
 
-class ThreadMessage(db.Model):
+class ThreadMessage(Model):
     """One message of a thread, as stored: contact details already masked when they had to be."""
 
     __tablename__ = "thread_message"
@@ -79,7 +79,7 @@ class ThreadMessage(db.Model):
     thread: Mapped[Thread] = relationship(back_populates="messages")
 
 
-class ResponseTime(db.Model):
+class ResponseTime(Model):
     """A cooperative's median first-response time over the last 90 days (its public profile).
 
     Computed when it answers a thread for the first time and by a daily job,

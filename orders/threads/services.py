@@ -153,7 +153,7 @@ def add_message(
     return message
 
 
-def report(thread: Thread, user: User, reason: str) -> None:
+def report(thread: Thread, user: User, reason: str | None) -> None:
     """Someone in the thread reports it: administrators may read it from now on."""
     if thread.reported_at is not None:
         raise ThreadError(_l("This conversation is already reported; the team will read it."))
@@ -216,7 +216,7 @@ def refresh_response_time(cooperative_id: int) -> ResponseTime:
             Thread.first_response_at.is_not(None),
         )
     ).all()
-    delays = [(answered - asked).total_seconds() / 60 for asked, answered in rows]
+    delays = [(answered - asked).total_seconds() / 60 for asked, answered in rows if answered]
     figure = db.session.get(ResponseTime, cooperative_id)
     if figure is None:
         figure = ResponseTime(cooperative_id=cooperative_id)

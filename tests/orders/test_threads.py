@@ -100,7 +100,10 @@ def test_a_question_is_masked_before_an_order_and_the_managers_told(
     assert "06 12 34 56 78" not in page and PLACEHOLDER in page
     mails = [m for m in outbox() if m["To"] == manager.email]
     assert len(mails) == 1
-    assert f"/fr/producer/{product.cooperative.slug}/inbox/{thread.id}" in mails[0].get_body(("plain",)).get_content()
+    assert (
+        f"/fr/producer/{product.cooperative.slug}/inbox/{thread.id}"
+        in mails[0].get_body(("plain",)).get_content()
+    )
 
 
 def test_after_a_placed_order_nothing_is_masked(client, shop, login, post_form):
@@ -299,7 +302,7 @@ def test_the_profile_shows_the_median_response_time_once_there_are_enough(
     product, manager, _ = shop
     coop = product.cooperative
     delays = [30, 90, 150, 200, 600]  # minutes: the median is 150 (3 hours, rounded up)
-    for n, minutes in enumerate(delays[:4]):
+    for minutes in delays[:4]:
         answered(make_thread(make_user(), product), manager, timedelta(minutes=minutes))
     services.refresh_response_time(coop.id)
     db.session.commit()

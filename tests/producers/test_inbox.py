@@ -81,7 +81,10 @@ def test_another_cooperatives_manager_gets_403_or_404(
     # Through their own cooperative's address: no such thread.
     assert client.get(f"/fr/producer/nour/inbox/{thread.id}").status_code == 404
     assert client.get(f"/fr/producer/nour/inbox/{thread.id}/photos/{photo.id}").status_code == 404
-    for url in (f"/fr/producer/nour/inbox/{thread.id}", f"/fr/producer/nour/inbox/{thread.id}/report"):
+    for url in (
+        f"/fr/producer/nour/inbox/{thread.id}",
+        f"/fr/producer/nour/inbox/{thread.id}/report",
+    ):
         response = post_form(client, url, {"body": "x"}, page="/fr/producer/nour/inbox")
         assert response.status_code == 404
     # The shopper's page is not a manager's either.
@@ -93,18 +96,25 @@ def test_every_post_needs_its_csrf_token(client, coop_and_manager, make_user, ma
     coop, manager, product = coop_and_manager
     thread = make_thread(make_user(), product)
     login(client, manager)
-    for url in (f"/fr/producer/amal/inbox/{thread.id}", f"/fr/producer/amal/inbox/{thread.id}/report"):
+    for url in (
+        f"/fr/producer/amal/inbox/{thread.id}",
+        f"/fr/producer/amal/inbox/{thread.id}/report",
+    ):
         assert client.post(url, data={"body": "Oui"}).status_code == 400, url
     db.session.refresh(thread)
     assert thread.awaiting_reply and thread.reported_at is None
 
 
-def test_a_manager_reports_a_thread(client, coop_and_manager, make_user, make_thread, login, post_form):
+def test_a_manager_reports_a_thread(
+    client, coop_and_manager, make_user, make_thread, login, post_form
+):
     coop, manager, product = coop_and_manager
     thread = make_thread(make_user(), product)
     login(client, manager)
     url = f"/fr/producer/amal/inbox/{thread.id}/report"
-    response = post_form(client, url, {"reason": "Spam"}, page=f"/fr/producer/amal/inbox/{thread.id}")
+    response = post_form(
+        client, url, {"reason": "Spam"}, page=f"/fr/producer/amal/inbox/{thread.id}"
+    )
     assert response.status_code == 303
     db.session.refresh(thread)
     assert thread.reported_by_id == manager.id and thread.report_reason == "Spam"
