@@ -36,7 +36,7 @@ _AT_MARK = rf"(?:\s?@\s?|\s?{_OPEN}\s?(?:at|@|arobase)\s?{_CLOSE}\s?)"
 _AT_WORD = r"(?:\s+(?:at|arobase)\s+)"
 _DOT_STRICT = rf"(?:\.|\s?{_OPEN}\s?(?:dot|point|\.|نقطة)\s?{_CLOSE}\s?|\s+(?:dot|point|نقطة)\s+)"
 _DOT_LOOSE = rf"(?:{_DOT_STRICT}|\s\.\s)"
-_LOCAL = r"[\w.+\-]*\w"
+_LOCAL = r"(?<![\w.+\-])[\w.+\-]*\w"
 _LABEL = r"[\w\-]+"
 _TLD = r"[a-z]{2,24}\b"
 _EMAIL = re.compile(
@@ -54,9 +54,10 @@ def _is_phone(candidate: str) -> bool:
 
 def mask(text: str) -> tuple[str, bool]:
     """``text`` with its phone numbers and e-mail addresses hidden; whether any was."""
+    # E-mails first: an address's digits are not a phone number.
+    text, count = _EMAIL.subn(PLACEHOLDER, text)
     plain = ascii_digits(text)  # the same length, digit for digit
     spans = [m.span() for m in _PHONE.finditer(plain) if _is_phone(m.group())]
     for start, end in reversed(spans):
         text = text[:start] + PLACEHOLDER + text[end:]
-    masked, count = _EMAIL.subn(PLACEHOLDER, text)
-    return masked, bool(spans or count)
+    return text, bool(spans or count)
