@@ -38,6 +38,7 @@ def reported() -> Select:
     return (
         select(Thread)
         .where(Thread.reported_at.is_not(None))
+        .options(joinedload(Thread.cooperative))
         .order_by(Thread.reported_at.desc(), Thread.id.desc())
     )
 

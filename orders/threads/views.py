@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from catalog.models import Product, ProductStatus
-from producers.models import Cooperative
+from producers.models import Cooperative, CooperativeStatus
 from shop.actions import commit_or_flash
 from shop.extensions import db
 from shop.params import query_page
@@ -68,7 +68,13 @@ def inbox():
 def ask(product_id: int):
     """Ask the cooperative a question about one of its products."""
     product = db.session.scalar(
-        select(Product).where(Product.id == product_id, Product.status == ProductStatus.PUBLISHED)
+        select(Product)
+        .join(Cooperative, Cooperative.id == Product.cooperative_id)
+        .where(
+            Product.id == product_id,
+            Product.status == ProductStatus.PUBLISHED,
+            Cooperative.status == CooperativeStatus.APPROVED,
+        )
     )
     if product is None:
         abort(404)

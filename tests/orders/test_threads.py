@@ -326,3 +326,13 @@ def test_the_response_time_is_watched_by_the_page_cache():
 
     assert "median_minutes" in _WATCHED[ResponseTime]
     assert "computed_at" not in _WATCHED[ResponseTime]
+
+
+def test_no_question_to_a_suspended_cooperative(client, shop, login):
+    from producers.models import CooperativeStatus
+
+    product, _, shopper = shop
+    product.cooperative.status = CooperativeStatus.SUSPENDED
+    db.session.commit()
+    login(client, shopper)
+    assert client.get(f"/fr/messages/ask/{product.id}").status_code == 404

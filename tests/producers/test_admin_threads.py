@@ -66,3 +66,26 @@ def test_others_get_403(client, make_user, make_thread, login):
     login(client, shopper)
     assert client.get("/fr/admin/threads").status_code == 403
     assert client.get(f"/fr/admin/threads/{thread.id}").status_code == 403
+
+
+def test_the_list_runs_the_same_queries_for_2_or_many(
+    admin_client, make_user, make_cooperative, make_product, make_thread, count_queries
+):
+    shopper = make_user()
+
+    def queries_for(total: int) -> int:
+        while len(audits_free_threads()) < total:
+            thread = make_thread(shopper, make_product(cooperative=make_cooperative()))
+            services.report(thread, shopper, "")
+            db.session.commit()
+        with count_queries() as statements:
+            assert admin_client.get("/en/admin/threads").status_code == 200
+        return len(statements)
+
+    assert queries_for(2) == queries_for(26)
+
+
+def audits_free_threads() -> list:
+    from orders.threads.models import Thread
+
+    return list(db.session.scalars(select(Thread.id)))
