@@ -36,6 +36,9 @@ def init_app(app: Flask) -> None:
     from .invoicing import init_app as init_invoicing
 
     init_invoicing(app)  # legal invoices: templates, the PDF job, PLATFORM_LEGAL
+    from .threads import init_app as init_threads
+
+    init_threads(app)  # questions and messages between shoppers and cooperatives
     add_link(app, "account", NavLink("orders.history", _l("My orders")))
 
     @app.context_processor

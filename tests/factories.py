@@ -178,3 +178,16 @@ def place_confirmed(*args: Any, **kwargs: Any):
         confirm_cod(order, "link")
         db.session.flush()
     return order, token
+
+
+@pytest.fixture
+def make_thread(app, make_product):
+    """``make_thread(shopper, product=..., body=...)``: a shopper's question (orders/threads)."""
+    from orders.threads import services as threads
+
+    def make(shopper, product: Product | None = None, body: str = "Bonjour, encore en stock ?"):
+        thread = threads.start_about_product(shopper, product or make_product(), body, None)
+        db.session.commit()
+        return thread
+
+    return make

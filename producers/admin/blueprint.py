@@ -21,6 +21,7 @@ from producers.admin import (
     overview,
     payouts,
     policy,
+    threads,
 )
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/<lang:lang>/admin")
@@ -115,4 +116,11 @@ bp.add_url_rule(
 )
 bp.add_url_rule(
     "/payouts/<int:batch_id>/<int:payout_id>/send", "payout_send", payouts.payout_send, methods=POST
+)
+
+# reported conversations (orders/threads): the only ones administrators may read
+bp.add_url_rule("/threads", "threads", threads.threads)
+bp.add_url_rule("/threads/<int:thread_id>", "thread", threads.thread)
+bp.add_url_rule(
+    "/threads/<int:thread_id>/photos/<int:message_id>", "thread_photo", threads.thread_photo
 )

@@ -15,6 +15,7 @@ from producers.workspace import (
     certificates,
     dashboard,
     files,
+    inbox,
     invoices,
     lots,
     members,
@@ -132,6 +133,19 @@ bp.add_url_rule(
     methods=POST,
 )
 bp.add_url_rule("/<slug>/parcels/notices", "parcel_notices", parcels.parcel_notices, methods=POST)
+
+# messages: shoppers' questions and messages about orders (orders/threads)
+bp.add_url_rule("/<slug>/inbox", "inbox", inbox.inbox, methods=GET)
+bp.add_url_rule("/<slug>/inbox/<int:thread_id>", "inbox_thread", inbox.inbox_thread, methods=BOTH)
+bp.add_url_rule(
+    "/<slug>/inbox/<int:thread_id>/report", "inbox_report", inbox.inbox_report, methods=POST
+)
+bp.add_url_rule(
+    "/<slug>/inbox/<int:thread_id>/photos/<int:message_id>",
+    "inbox_photo",
+    inbox.inbox_photo,
+    methods=GET,
+)
 
 # profile, certificates, members, team
 bp.add_url_rule("/<slug>/profile", "profile", profile.profile, methods=BOTH)

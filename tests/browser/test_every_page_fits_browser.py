@@ -99,6 +99,10 @@ SKIP = {
     "/trace/<public_id>": "redirects to the trace page in the visitor's language",
     "/01/<gtin>/10/<code>": "GS1 Digital Link: redirects to the trace page",
     "/c/<token>": "a text's short confirmation link: redirects to the confirm page",
+    # Photos sent in conversations (orders/threads).
+    "/<lang:lang>/messages/<int:thread_id>/photos/<int:message_id>": "a message's photo",
+    "/<lang:lang>/producer/<slug>/inbox/<int:thread_id>/photos/<int:message_id>": "a photo",
+    "/<lang:lang>/admin/threads/<int:thread_id>/photos/<int:message_id>": "a message's photo",
 }
 
 #: Pages of a signed-in shopper (the application form is for someone with no cooperative yet).
@@ -108,6 +112,10 @@ SHOPPER_PAGES = {
     "/<lang:lang>/account/messages",
     "/<lang:lang>/account/password",
     "/<lang:lang>/producer/apply",
+    "/<lang:lang>/messages/",
+    "/<lang:lang>/messages/ask/<int:product_id>",
+    "/<lang:lang>/messages/<int:thread_id>",
+    "/<lang:lang>/messages/order/<number>/<int:cooperative_id>",
 }
 ROLES = ("anonymous", "shopper", "owner", "admin")
 #: Pages screenshotted on every run (the others only when they overflow).
@@ -393,6 +401,16 @@ def _world(make_user, make_cooperative, make_product) -> dict[str, Any]:
     cancellation.admin_cancel(cancelled, "Doublon", admin)
     db.session.commit()
 
+    # A question about the oil, answered, then reported (orders/threads).
+    from orders.threads import services as threads
+
+    thread = threads.start_about_product(
+        shopper, oil, "L'huile est-elle pressée à froid ? Appelez-moi au 06 12 34 56 78.", None
+    )
+    threads.add_message(thread, owner, "Oui, pressée à froid à Taliouine.", from_cooperative=True)
+    threads.report(thread, shopper, "Test")
+    db.session.commit()
+
     # An application in progress with its papers, by the same owner.
     draft = save_application(
         owner,
@@ -432,6 +450,7 @@ def _world(make_user, make_cooperative, make_product) -> dict[str, Any]:
             "year": str(now.year),
             "month": str(now.month),
             "token": "",
+            "thread_id": str(thread.id),
         },
         "overrides": {
             "/<lang:lang>/products/<slug>": {"slug": oil.slug},
@@ -442,6 +461,10 @@ def _world(make_user, make_cooperative, make_product) -> dict[str, Any]:
             },
             "/<lang:lang>/account/reset/<token>": {"token": make_reset_token(shopper)},
             "/<lang:lang>/confirm/<token>": {"token": confirm_token(waiting)},
+            "/<lang:lang>/messages/order/<number>/<int:cooperative_id>": {
+                "number": delivered.number,
+                "cooperative_id": str(tifaout.id),
+            },
         },
         "query": {"/<lang:lang>/orders/<number>": f"?token={token}"},
         "cart": oil.slug,

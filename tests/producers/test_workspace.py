@@ -734,6 +734,11 @@ def test_ownership_matrix(
     db.session.add(Membership(user=user_b, cooperative=coop_b, role=MembershipRole.OWNER))
     customer = make_user(email="shopper@example.com")
     admin = make_user(email="admin@taawon.ma", is_admin=True)
+    from orders.threads import services as threads  # a reported thread of coop A's, with a photo
+
+    thread = threads.start_about_product(customer, product, "Bonjour", None)
+    message = threads.add_message(thread, customer, "Photo", png_bytes())
+    threads.report(thread, customer, "")
     db.session.commit()
     membership_a = db.session.scalar(db.select(Membership).filter_by(cooperative_id=coop_a.id))
     ids = {
@@ -759,6 +764,8 @@ def test_ownership_matrix(
         "carrier_id": find("amana").id,
         "figure": "series",
         "invoice_id": invoice.id,
+        "thread_id": thread.id,
+        "message_id": message.id,
     }
 
     visitors = {
