@@ -136,7 +136,14 @@ class Order(Timestamped, db.Model):
     __table_args__ = (
         CheckConstraint("items_cents >= 0", name="items_not_negative"),
         CheckConstraint("shipping_cents >= 0", name="shipping_not_negative"),
-        CheckConstraint("total_cents = items_cents + shipping_cents", name="total_is_sum"),
+        CheckConstraint(
+            "total_cents = items_cents + shipping_cents - platform_discount_cents",
+            name="total_is_sum",
+        ),
+        CheckConstraint(
+            "platform_discount_cents >= 0 AND discount_cents >= platform_discount_cents",
+            name="discounts_consistent",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,6 +174,17 @@ class Order(Timestamped, db.Model):
     items_cents: Mapped[int] = mapped_column(Integer)
     shipping_cents: Mapped[int] = mapped_column(Integer)
     total_cents: Mapped[int] = mapped_column(Integer)
+    #: The discount code used (``orders.discounts``), as typed-normalised, and its row.
+    discount_code: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    discount_code_id: Mapped[int | None] = mapped_column(
+        ForeignKey("discount_code.id", ondelete="SET NULL"), index=True
+    )
+    #: Everything the code took off (lines and shipping, whoever funds it).
+    discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The part the platform pays (``ledger.PLATFORM_DISCOUNTS``): the shopper
+    #: pays ``items + shipping - platform_discount``; the cooperatives' parts
+    #: are those of the undiscounted lines.
+    platform_discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: When the money was in: card payment, or the last cash remittance.
     paid_at: Mapped[datetime | None] = mapped_column(DateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -278,6 +296,12 @@ class Shipment(Timestamped, db.Model):
     items_cents: Mapped[int] = mapped_column(Integer)
     #: What the shopper paid for this parcel; it goes to the cooperative.
     shipping_cents: Mapped[int] = mapped_column(Integer)
+    #: Shipping a free-shipping code waived (platform-funded: still in
+    #: ``shipping_cents``, paid by the platform; cooperative-funded: not charged).
+    shipping_discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: What the platform pays for this parcel (its lines' platform discounts and
+    #: any platform-funded free shipping); the shopper pays the rest.
+    platform_discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: The carrier's name as it was when the parcel left (history; parcels shipped
     #: before the carrier table, or by a name no carrier has, keep only this).
     carrier: Mapped[str] = mapped_column(String(80), default="")
@@ -306,7 +330,7 @@ class Shipment(Timestamped, db.Model):
     @property
     def cash_to_collect_cents(self) -> int:
         """What the carrier collects for this parcel on delivery (cash on delivery)."""
-        return self.items_cents + self.shipping_cents
+        return self.items_cents + self.shipping_cents - self.platform_discount_cents
 
     @hybrid_property
     def money_in(self) -> bool:
@@ -336,7 +360,14 @@ class OrderLine(db.Model):
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price_cents > 0", name="unit_price_positive"),
-        CheckConstraint("gross_cents = unit_price_cents * quantity", name="gross_is_product"),
+        CheckConstraint(
+            "gross_cents = unit_price_cents * quantity - discount_cents", name="gross_is_product"
+        ),
+        CheckConstraint(
+            "discount_cents >= 0 AND platform_discount_cents >= 0 "
+            "AND platform_discount_cents <= gross_cents",
+            name="discounts_within_gross",
+        ),
         CheckConstraint(
             "commission_cents >= 0 AND premium_cents >= 0 AND producer_cents >= 0",
             name="parts_not_negative",
@@ -368,10 +399,17 @@ class OrderLine(db.Model):
     unit_price_cents: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
     weight_g: Mapped[int] = mapped_column(Integer, default=0)
+    #: What the split ran on: unit price × quantity less a cooperative-funded discount.
     gross_cents: Mapped[int] = mapped_column(Integer)
     commission_cents: Mapped[int] = mapped_column(Integer)
     premium_cents: Mapped[int] = mapped_column(Integer)
     producer_cents: Mapped[int] = mapped_column(Integer)
+    #: A cooperative-funded discount, taken off the gross before the split
+    #: (never below the floor price).
+    discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: A platform-funded discount: the split is the undiscounted gross's, the
+    #: shopper pays ``gross - platform_discount``, the platform the rest.
+    platform_discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: shop.money.split Policy.version the split was made with.
     policy_version: Mapped[int] = mapped_column(Integer)
     #: Units refunded so far (partial refunds per line).
@@ -379,6 +417,16 @@ class OrderLine(db.Model):
 
     order: Mapped[Order] = relationship(back_populates="lines")
     shipment: Mapped[Shipment] = relationship(back_populates="lines")
+
+    @property
+    def paid_cents(self) -> int:
+        """What the shopper paid for the line (its gross less the platform's discount)."""
+        return self.gross_cents - self.platform_discount_cents
+
+    @property
+    def list_cents(self) -> int:
+        """The line at its catalogue price, before any discount."""
+        return self.unit_price_cents * self.quantity
     lots: Mapped[list[OrderLineLot]] = relationship(
         back_populates="line", cascade="all, delete-orphan", order_by="OrderLineLot.id"
     )
@@ -464,6 +512,7 @@ class RefundLine(db.Model):
             name="parts_sum_to_gross",
         ),
         CheckConstraint("shipping_cents >= 0", name="shipping_not_negative"),
+        CheckConstraint("discount_cents >= 0", name="discount_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -478,6 +527,9 @@ class RefundLine(db.Model):
     premium_cents: Mapped[int] = mapped_column(Integer, default=0)
     producer_cents: Mapped[int] = mapped_column(Integer, default=0)
     shipping_cents: Mapped[int] = mapped_column(Integer, default=0)
+    #: The platform-funded discount on these units (or this shipping) given
+    #: back to ``ledger.PLATFORM_DISCOUNTS``: the shopper gets only what they paid.
+    discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     refund: Mapped[Refund] = relationship(back_populates="lines")
     shipment: Mapped[Shipment] = relationship()
@@ -485,5 +537,10 @@ class RefundLine(db.Model):
 
     @property
     def amount_cents(self) -> int:
-        """What the shopper gets back for this line."""
-        return self.gross_cents + self.shipping_cents
+        """What the shopper gets back for this line (what they paid for it)."""
+        return self.gross_cents + self.shipping_cents - self.discount_cents
+
+
+# The discount tables (``orders.discounts.models``) are part of the orders domain's
+# schema: loaded with it, so the order's foreign key to them resolves.
+from .discounts import models as _discount_models  # noqa: E402,F401

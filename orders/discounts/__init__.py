@@ -1,0 +1,14 @@
+"""Discount codes (issue #18): the codes, their use, and how they change an order's money.
+
+- ``models.py``: ``discount_code`` and ``discount_redemption``.
+- ``allocation.py``: the pure arithmetic (percent per line, a fixed amount by
+  largest remainder, caps at the floor price), in integer centimes.
+- ``codes.py``: normalising, checking a code for a basket (one answer for every
+  refusal), redeeming it at placement with a conditional UPDATE on its uses,
+  releasing that use when the order's stock goes back.
+- ``manage.py``: creating and deactivating codes (administrators and cooperatives).
+- ``attempts.py``: the rate limit on codes typed in the cart.
+
+Imported by module (``from orders.discounts import codes``): this file imports nothing,
+so ``orders.models`` can load ``discounts.models`` without a cycle.
+"""
