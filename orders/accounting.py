@@ -120,7 +120,7 @@ def parts_for(line: OrderLine, quantity: int) -> Split:
             )
         # A cooperative's discount lowered the gross: the first ``units`` carry their share.
         gross = line.unit_price_cents * units - units_share(
-            line.discount_cents, line.quantity, units
+            line.discount_cents or 0, line.quantity, units
         )
         return split(gross, policy)
 
@@ -139,8 +139,9 @@ def discount_for(line: OrderLine, quantity: int) -> int:
     Cumulative like ``parts_for``: a line's refunds give back exactly its discount.
     """
     before = line.refunded_quantity
-    return units_share(line.platform_discount_cents, line.quantity, before + quantity) - (
-        units_share(line.platform_discount_cents, line.quantity, before)
+    discount = line.platform_discount_cents or 0
+    return units_share(discount, line.quantity, before + quantity) - (
+        units_share(discount, line.quantity, before)
     )
 
 
