@@ -40,9 +40,7 @@ def largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
             raise ValueError("nothing to allocate over")
         return [0] * len(weights)
     shares = [total * w // weight for w in weights]
-    remainders = sorted(
-        range(len(weights)), key=lambda i: (-(total * weights[i] % weight), i)
-    )
+    remainders = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % weight), i))
     for i in remainders[: total - sum(shares)]:
         shares[i] += 1
     return shares
