@@ -23,6 +23,9 @@ def init_app(app: Flask) -> None:
     from .views import bp, confirm_short
     from .webhooks import bp as webhooks_bp
 
+    from .discounts.views import cart_preview
+
+    app.add_template_global(cart_preview, "discount_preview")  # the cart's discount code
     app.register_blueprint(bp)
     # The short confirmation link of cash-on-delivery texts (no language prefix).
     app.add_url_rule("/c/<token>", "confirm_short", confirm_short)
