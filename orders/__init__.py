@@ -19,11 +19,10 @@ def init_app(app: Flask) -> None:
     from shop.navigation import NavLink, add_link
 
     from . import cart, cod, models  # noqa: F401  (metadata; cod registers the reply handler)
+    from .discounts.views import cart_preview
     from .jobs import init_jobs
     from .views import bp, confirm_short
     from .webhooks import bp as webhooks_bp
-
-    from .discounts.views import cart_preview
 
     app.add_template_global(cart_preview, "discount_preview")  # the cart's discount code
     app.register_blueprint(bp)

@@ -19,8 +19,8 @@ from shop.extensions import db
 from shop.models import utcnow
 
 from . import services
-from .exceptions import RefundError
 from .discounts.codes import release as release_codes
+from .exceptions import RefundError
 from .models import Order, OrderStatus, Refund, RefundMethod, ShipmentStatus
 from .refunds import (
     CANCELLABLE,

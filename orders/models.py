@@ -427,6 +427,7 @@ class OrderLine(db.Model):
     def list_cents(self) -> int:
         """The line at its catalogue price, before any discount."""
         return self.unit_price_cents * self.quantity
+
     lots: Mapped[list[OrderLineLot]] = relationship(
         back_populates="line", cascade="all, delete-orphan", order_by="OrderLineLot.id"
     )

@@ -96,7 +96,9 @@ class Plan:
     @property
     def shipping_cents(self) -> int:
         """The shipping part of the amount."""
-        return sum(item.shipping_cents - item.discount_cents for item in self.lines if not item.line)
+        return sum(
+            item.shipping_cents - item.discount_cents for item in self.lines if not item.line
+        )
 
     @property
     def amount_cents(self) -> int:
@@ -209,15 +211,15 @@ def plan_refund(order: Order, items: Mapping[int, int], shipping: Iterable[int])
             )
         # A platform-funded free shipping: the shopper paid none of it, the
         # platform gets its discount back with the cooperative's shipping.
-        waived = min(left, shipment.shipping_discount_cents) if shipment.platform_discount_cents else 0
+        waived = (
+            min(left, shipment.shipping_discount_cents) if shipment.platform_discount_cents else 0
+        )
         planned.append(PlannedLine(shipment, None, 0, Split(0, 0, 0, 0), left, waived))
     if not planned:
         raise RefundError(_l("Choose at least one unit or one parcel's shipping to refund."))
     plan = Plan(order, planned)
     if plan.amount_cents <= 0:
-        raise RefundError(
-            _l("The shopper paid nothing for this: there is nothing to give back.")
-        )
+        raise RefundError(_l("The shopper paid nothing for this: there is nothing to give back."))
     return plan
 
 

@@ -111,7 +111,9 @@ class Quote:
     @property
     def discount_cents(self) -> int:
         """Everything the code took off, whoever pays it."""
-        lines = sum(line.discount + line.platform_discount for s in self.shipments for line in s.lines)
+        lines = sum(
+            line.discount + line.platform_discount for s in self.shipments for line in s.lines
+        )
         return lines + sum(s.shipping_discount_cents for s in self.shipments)
 
     @property
