@@ -19,7 +19,7 @@ def init_app(app: Flask) -> None:
     from shop.navigation import NavLink, add_link
 
     from . import cart, cod, models  # noqa: F401  (metadata; cod registers the reply handler)
-    from .discounts.views import cart_preview
+    from .discount_views import cart_preview
     from .jobs import init_jobs
     from .views import bp, confirm_short
     from .webhooks import bp as webhooks_bp

@@ -20,7 +20,7 @@ from shop.security import same_origin
 from . import cancellation, invoicing, payments, services
 from . import cart as store
 from .cities import cities
-from .discounts.views import cart_code, checkout_quote, session_code
+from .discount_views import cart_code, checkout_quote, session_code
 from .exceptions import CartError
 from .forms import AddToCartForm, CheckoutForm, ConfirmOrderForm, QuantityForm, RemoveForm
 from .models import OrderStatus, PaymentMethod, ShipmentStatus, ShippingZone

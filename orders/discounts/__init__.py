@@ -7,7 +7,9 @@
   refusal), redeeming it at placement with a conditional UPDATE on its uses,
   releasing that use when the order's stock goes back.
 - ``manage.py``: creating and deactivating codes (administrators and cooperatives).
-- ``attempts.py``: the rate limit on codes typed in the cart.
+- ``forms.py``: the cart's field and the code form of both back offices.
+
+The cart's pages are ``orders/discount_views.py`` (rate-limited per address and session).
 
 Imported by module (``from orders.discounts import codes``): this file imports nothing,
 so ``orders.models`` can load ``discounts.models`` without a cycle.

@@ -19,12 +19,12 @@ from flask_login import current_user
 from shop.extensions import limiter
 from shop.money.policy import current_policy
 
-from .. import cart as store
-from ..services import Address, Quote, quote
-from . import codes
-from .codes import BasketTooSmall, CodeRefused, Discount
-from .forms import CartCodeForm
-from .models import DiscountCode
+from . import cart as store
+from .discounts import codes
+from .discounts.codes import BasketTooSmall, CodeRefused, Discount
+from .discounts.forms import CartCodeForm
+from .discounts.models import DiscountCode
+from .services import Address, Quote, quote
 
 ATTEMPTS_KEY = "discount_attempts"
 
