@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from shop.clock import day_start
@@ -37,7 +38,7 @@ class CodeForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=CODE_MAX)])
     kind = RadioField(
         _l("What it gives"),
-        choices=[(kind.value, label) for kind, label in KIND_LABELS.items()],
+        choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()],
         default=DiscountKind.PERCENT.value,
     )
     percent = BoundedIntegerField(

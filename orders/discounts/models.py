@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -78,6 +78,11 @@ class DiscountCode(Timestamped, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     cooperative: Mapped[Cooperative | None] = relationship()
+
+    @property
+    def last_day(self) -> datetime | None:
+        """An instant of the last day it can be used (``ends_at`` is the next day's start)."""
+        return self.ends_at - timedelta(seconds=1) if self.ends_at else None
 
 
 class DiscountRedemption(Timestamped, db.Model):
