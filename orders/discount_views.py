@@ -134,5 +134,6 @@ def checkout_quote(
             return quote(items, address, view=view, code=code)
         except (BasketTooSmall, CodeRefused) as exc:
             session.pop(store.DISCOUNT_KEY, None)
-            flash(f"{exc.message} {_('Your order is priced without it.')}", "warning")
+            without = _("Your order is priced without it.")
+            flash(f"{exc.message} {without}", "warning")
     return quote(items, address, view=view)

@@ -51,11 +51,8 @@ def _checked(data: CodeInput) -> str:
     code = normalise(data.code)
     if not CODE_MIN <= len(code) <= CODE_MAX or not set(code) <= ALLOWED:
         raise CodeError(
-            _l(
-                "A code has %(least)d to %(most)d letters, digits, hyphens or underscores.",
-                least=CODE_MIN,
-                most=CODE_MAX,
-            ),
+            # CODE_MIN to CODE_MAX characters (constant bounds: written out).
+            _l("A code has from four to forty letters, digits, hyphens or underscores."),
             "code",
         )
     if data.kind == DiscountKind.PERCENT and not 1 <= data.value <= 100:
