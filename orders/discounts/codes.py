@@ -80,11 +80,12 @@ def uses_by(code: DiscountCode, user_id: int | None, email: str | None) -> int:
         who.append(DiscountRedemption.email == email.strip().lower())
     if not who:
         return 0
-    return db.session.scalar(
+    count = db.session.scalar(
         select(func.count(DiscountRedemption.id)).where(
             DiscountRedemption.code_id == code.id, or_(*who)
         )
     )
+    return int(count or 0)
 
 
 def check_shopper(code: DiscountCode, user_id: int | None, email: str | None) -> None:
@@ -232,7 +233,7 @@ def redeem(
         .values(uses=DiscountCode.uses + 1)
         .execution_options(synchronize_session=False)
     )
-    if taken.rowcount != 1:
+    if taken.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult
         raise CodeRefused()
     db.session.expire(code, ["uses"])
     check_shopper(code, user_id, email)

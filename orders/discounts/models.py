@@ -32,7 +32,7 @@ class FundedBy(enum.StrEnum):
     COOPERATIVE = "cooperative"
 
 
-class DiscountCode(Timestamped, db.Model):
+class DiscountCode(Timestamped, db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy
     """A code a shopper types in the cart."""
 
     __tablename__ = "discount_code"
@@ -85,7 +85,7 @@ class DiscountCode(Timestamped, db.Model):
         return self.ends_at - timedelta(seconds=1) if self.ends_at else None
 
 
-class DiscountRedemption(Timestamped, db.Model):
+class DiscountRedemption(Timestamped, db.Model):  # type: ignore[name-defined]  # Flask-SQLAlchemy
     """One order's use of a code (deleted when the order is cancelled and restocked)."""
 
     __tablename__ = "discount_redemption"
