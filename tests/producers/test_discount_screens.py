@@ -105,3 +105,24 @@ def test_only_administrators_make_platform_codes(client, post_form, login, coops
     assert not code.active
     bad = post_form(staff, "/fr/admin/discounts", {**NEW_CODE, "code": "ok", "percent": ""})
     assert bad.status_code == 400
+
+
+def test_the_lists_read_a_constant_number_of_queries(
+    client, login, coops, make_user, count_queries
+):
+    (manager, coop), _other = coops
+    admin = make_user(email="admin@taawon.ma", name="Salma", is_admin=True)
+    staff = client.application.test_client()
+    login(staff, admin)
+    login(client, manager)
+    counts = []
+    for rows in (2, 30):
+        for i in range(rows - len(counts) * 2 if counts else rows):
+            make_code(f"PLAT{rows}X{i}", max_uses=5, per_shopper=1)
+            make_code(f"COOP{rows}X{i}", cooperative=coop, min_basket_cents=1_000)
+        with count_queries() as admin_sql:
+            assert staff.get("/fr/admin/discounts").status_code == 200
+        with count_queries() as coop_sql:
+            assert client.get("/fr/producer/amal/discounts").status_code == 200
+        counts.append((len(admin_sql), len(coop_sql)))
+    assert counts[0] == counts[1]
