@@ -330,7 +330,7 @@ class Shipment(Timestamped, db.Model):
     @property
     def cash_to_collect_cents(self) -> int:
         """What the carrier collects for this parcel on delivery (cash on delivery)."""
-        return self.items_cents + self.shipping_cents - self.platform_discount_cents
+        return self.items_cents + self.shipping_cents - (self.platform_discount_cents or 0)
 
     @hybrid_property
     def money_in(self) -> bool:
@@ -421,7 +421,7 @@ class OrderLine(db.Model):
     @property
     def paid_cents(self) -> int:
         """What the shopper paid for the line (its gross less the platform's discount)."""
-        return self.gross_cents - self.platform_discount_cents
+        return self.gross_cents - (self.platform_discount_cents or 0)
 
     @property
     def list_cents(self) -> int:
@@ -539,7 +539,7 @@ class RefundLine(db.Model):
     @property
     def amount_cents(self) -> int:
         """What the shopper gets back for this line (what they paid for it)."""
-        return self.gross_cents + self.shipping_cents - self.discount_cents
+        return self.gross_cents + self.shipping_cents - (self.discount_cents or 0)
 
 
 # The discount tables (``orders.discounts.models``) are part of the orders domain's

@@ -1,7 +1,7 @@
 """The platform's discount codes (funded by the platform): list, create, deactivate.
 
 Registered on the admin blueprint by ``producers.admin.blueprint``; every view is
-admin-only. The rules live in ``orders.discounts`` (``manage.py``), which audits.
+admin-only. An administrator may also deactivate a cooperative's code (misuse). The rules live in ``orders.discounts`` (``manage.py``), which audits.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from flask_login import current_user
 
 from orders.discounts import manage
 from orders.discounts.forms import CodeForm
+from orders.discounts.models import DiscountCode
 from shop.accounts import admin_required
 from shop.actions import commit_or_flash
+from shop.extensions import db
 
 
 @admin_required
@@ -31,8 +33,8 @@ def discounts():
 
 @admin_required
 def discount_deactivate(code_id: int):
-    """Stop one of the platform's codes."""
-    code = manage.code_of(None, code_id)
+    """Stop a code: the platform's, or a cooperative's that is misused (audited)."""
+    code = db.session.get(DiscountCode, code_id)
     if code is None:
         abort(404)
     with commit_or_flash(_("The code is deactivated.")):
