@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from orders import services
+from orders import refunds, services
 from orders.discounts import codes
 from orders.discounts.codes import BasketTooSmall, CodeRefused
 from orders.discounts.models import DiscountCode, DiscountKind, DiscountRedemption
@@ -267,3 +267,32 @@ def test_a_cancelled_cash_order_gives_the_use_back(two_coops):
     db.session.refresh(code)
     assert code.uses == 0
     assert db.session.get(DiscountCode, code.id).uses == 0
+
+
+def test_refunds_of_a_discounted_line_give_back_what_was_paid(two_coops, fake):
+    _first, _second, a, _b = two_coops
+    make_code("MILLE", DiscountKind.AMOUNT, 1_000)
+    order = place({a.sku: 3}, code="MILLE", method=PaymentMethod.CARD)
+    (line,) = order.lines
+    assert (line.gross_cents, line.platform_discount_cents, line.paid_cents) == (
+        36_000,
+        1_000,
+        35_000,
+    )
+    assert services.confirm_card_payment(order, "cs_1", "pi_1")
+    db.session.commit()
+    first = refunds.create_refund(order, {line.id: 1}, [], "cassé", None)
+    db.session.commit()
+    # One unit of three carries 1 000 × 1 // 3 = 333 of the discount.
+    assert first.amount_cents == 12_000 - 333
+    assert fake.calls("/v1/refunds")[-1]["form"]["amount"] == str(12_000 - 333)
+    assert ledger.balances()[(ledger.DISCOUNTS, None)] == 1_000 - 333
+    second = refunds.create_refund(order, {line.id: 2}, [], "le reste", None)
+    db.session.commit()
+    assert second.amount_cents == 24_000 - 667
+    assert first.amount_cents + second.amount_cents == line.paid_cents
+    assert ledger.balances().get((ledger.DISCOUNTS, None), 0) == 0
+    # The cooperative's parts were all reversed, the platform's discount given back.
+    coop = ledger.cooperative_balances(line.cooperative_id)
+    assert sum(coop.values()) == order.shipments[0].shipping_cents
+    assert reconcile() == []
