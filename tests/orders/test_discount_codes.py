@@ -296,3 +296,18 @@ def test_refunds_of_a_discounted_line_give_back_what_was_paid(two_coops, fake):
     coop = ledger.cooperative_balances(line.cooperative_id)
     assert sum(coop.values()) == order.shipments[0].shipping_cents
     assert reconcile() == []
+
+
+def test_a_cooperative_codes_invoice_says_what_the_shopper_paid(two_coops):
+    first, _second, a, _b = two_coops
+    make_code("FACTURE", DiscountKind.AMOUNT, 1_000, cooperative=first)
+    order = place({a.sku: 3}, code="FACTURE")
+    services.confirm_cod(order, "link")
+    (shipment,) = order.shipments
+    services.mark_shipped(shipment, "Amana", "RR1")
+    db.session.commit()
+    from orders.invoicing.models import Invoice
+
+    invoice = db.session.scalar(select(Invoice))
+    (line,) = [item for item in invoice.content["lines"] if item.get("quantity") == 3]
+    assert line["total_cents"] == 36_000 - 1_000 == order.lines[0].gross_cents
