@@ -51,8 +51,6 @@ def upgrade():
         sa.Column('created_by_id', sa.Integer(), nullable=True),
         sa.Column('created_at', sa.DateTime(), nullable=False),
         sa.CheckConstraint('uses >= 0', name=op.f('ck_discount_code_uses_not_negative')),
-        sa.CheckConstraint('max_uses IS NULL OR uses <= max_uses',
-                           name=op.f('ck_discount_code_uses_within_limit')),
         sa.CheckConstraint('max_uses IS NULL OR max_uses > 0',
                            name=op.f('ck_discount_code_max_uses_positive')),
         sa.CheckConstraint('per_shopper IS NULL OR per_shopper > 0',

@@ -249,6 +249,39 @@ def redeem(
     db.session.flush()
 
 
+def retake(
+    order_id: int, code_id: int | None, user_id: int | None, email: str, amount_cents: int
+) -> None:
+    """A lapsed card order paid late comes back: its code's use is taken again.
+
+    Whatever the limits: the shopper paid the discounted total. Nothing when the
+    order has no code or still holds its use.
+    """
+    if code_id is None:
+        return
+    held = db.session.scalar(
+        select(DiscountRedemption.id).where(DiscountRedemption.order_id == order_id)
+    )
+    if held is not None:
+        return
+    db.session.execute(
+        update(DiscountCode)
+        .where(DiscountCode.id == code_id)
+        .values(uses=DiscountCode.uses + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.add(
+        DiscountRedemption(
+            code_id=code_id,
+            order_id=order_id,
+            user_id=user_id,
+            email=email.strip().lower(),
+            amount_cents=amount_cents,
+        )
+    )
+    db.session.flush()
+
+
 def release(order_ids: Iterable[int]) -> int:
     """Give back the uses of the orders' codes (cancelled, stock released); return how many.
 

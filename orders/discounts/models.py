@@ -38,7 +38,6 @@ class DiscountCode(Timestamped, db.Model):  # type: ignore[name-defined]  # Flas
     __tablename__ = "discount_code"
     __table_args__ = (
         CheckConstraint("uses >= 0", name="uses_not_negative"),
-        CheckConstraint("max_uses IS NULL OR uses <= max_uses", name="uses_within_limit"),
         CheckConstraint("max_uses IS NULL OR max_uses > 0", name="max_uses_positive"),
         CheckConstraint("per_shopper IS NULL OR per_shopper > 0", name="per_shopper_positive"),
         CheckConstraint("min_basket_cents >= 0", name="min_basket_not_negative"),
@@ -71,8 +70,10 @@ class DiscountCode(Timestamped, db.Model):  # type: ignore[name-defined]  # Flas
     #: Total uses allowed (None: no limit) and per shopper (account or e-mail).
     max_uses: Mapped[int | None] = mapped_column(Integer)
     per_shopper: Mapped[int | None] = mapped_column(Integer)
-    #: Orders holding a use; raised by a conditional UPDATE at placement,
-    #: lowered when the order is cancelled and restocked.
+    #: Orders holding a use (as many as the redemptions): raised by a conditional
+    #: UPDATE at placement, lowered when the order is cancelled and restocked. A
+    #: card payment arriving after its order lapsed takes its use back whatever
+    #: the limit (the shopper paid with the code), so it may pass ``max_uses``.
     uses: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

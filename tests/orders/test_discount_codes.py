@@ -256,6 +256,20 @@ def test_a_failed_payment_gives_the_use_back_with_the_stock(two_coops):
     assert db.session.scalar(select(func.count(DiscountRedemption.id))) == 0
     assert codes.release([order.id]) == 0  # released once
     assert place({a.sku: 1}, code="LAST").discount_code == "LAST"
+    # The lapsed order's payment arrives late: it comes back with its use, over the
+    # limit (the shopper paid the discounted total); new checkouts stay refused.
+    order = db.session.get(Order, order.id)
+    assert services.take_back_late_payment(order, "cs_late", "pi_late")
+    db.session.commit()
+    db.session.refresh(code)
+    assert code.uses == 2
+    assert db.session.scalar(select(func.count(DiscountRedemption.id))) == 2
+    with pytest.raises(CodeRefused):
+        place(
+            {a.sku: 1}, code="LAST", address=HOME.__class__(**{**HOME.__dict__, "email": "x@y.ma"})
+        )
+    db.session.rollback()
+    assert reconcile() == []
 
 
 def test_a_cancelled_cash_order_gives_the_use_back(two_coops):
