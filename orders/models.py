@@ -30,6 +30,8 @@ from shop.i18n import Localized, pick
 from shop.models import Timestamped, str_enum, utcnow
 from shop.regions import fold
 
+from .discounts.models import LineDiscount, OrderDiscount, RefundLineDiscount, ShipmentDiscount
+
 
 class PaymentMethod(enum.StrEnum):
     """How the shopper pays."""
@@ -129,21 +131,14 @@ class CooperativeShipping(db.Model):
     free_over_cents: Mapped[int | None] = mapped_column(Integer)
 
 
-class Order(Timestamped, db.Model):
+class Order(OrderDiscount, Timestamped, db.Model):
     """What a shopper bought in one checkout, shipped by one or more cooperatives."""
 
     __tablename__ = "order"
     __table_args__ = (
         CheckConstraint("items_cents >= 0", name="items_not_negative"),
         CheckConstraint("shipping_cents >= 0", name="shipping_not_negative"),
-        CheckConstraint(
-            "total_cents = items_cents + shipping_cents - platform_discount_cents",
-            name="total_is_sum",
-        ),
-        CheckConstraint(
-            "platform_discount_cents >= 0 AND discount_cents >= platform_discount_cents",
-            name="discounts_consistent",
-        ),
+        *OrderDiscount.checks(),  # total_is_sum: items + shipping - platform discount
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -174,17 +169,6 @@ class Order(Timestamped, db.Model):
     items_cents: Mapped[int] = mapped_column(Integer)
     shipping_cents: Mapped[int] = mapped_column(Integer)
     total_cents: Mapped[int] = mapped_column(Integer)
-    #: The discount code used (``orders.discounts``), as typed-normalised, and its row.
-    discount_code: Mapped[str] = mapped_column(String(40), default="", server_default="")
-    discount_code_id: Mapped[int | None] = mapped_column(
-        ForeignKey("discount_code.id", ondelete="SET NULL"), index=True
-    )
-    #: Everything the code took off (lines and shipping, whoever funds it).
-    discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    #: The part the platform pays (``ledger.PLATFORM_DISCOUNTS``): the shopper
-    #: pays ``items + shipping - platform_discount``; the cooperatives' parts
-    #: are those of the undiscounted lines.
-    platform_discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: When the money was in: card payment, or the last cash remittance.
     paid_at: Mapped[datetime | None] = mapped_column(DateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -276,7 +260,7 @@ class Carrier(Timestamped, db.Model):  # type: ignore[name-defined]  # Flask-SQL
         return f"<Carrier {self.code}>"
 
 
-class Shipment(Timestamped, db.Model):
+class Shipment(ShipmentDiscount, Timestamped, db.Model):
     """The part of an order one cooperative prepares and ships."""
 
     __tablename__ = "shipment"
@@ -296,12 +280,6 @@ class Shipment(Timestamped, db.Model):
     items_cents: Mapped[int] = mapped_column(Integer)
     #: What the shopper paid for this parcel; it goes to the cooperative.
     shipping_cents: Mapped[int] = mapped_column(Integer)
-    #: Shipping a free-shipping code waived (platform-funded: still in
-    #: ``shipping_cents``, paid by the platform; cooperative-funded: not charged).
-    shipping_discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    #: What the platform pays for this parcel (its lines' platform discounts and
-    #: any platform-funded free shipping); the shopper pays the rest.
-    platform_discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: The carrier's name as it was when the parcel left (history; parcels shipped
     #: before the carrier table, or by a name no carrier has, keep only this).
     carrier: Mapped[str] = mapped_column(String(80), default="")
@@ -353,21 +331,14 @@ class Shipment(Timestamped, db.Model):
         )
 
 
-class OrderLine(db.Model):
+class OrderLine(LineDiscount, db.Model):
     """A snapshot of one variant sold: later catalog edits never change it."""
 
     __tablename__ = "order_line"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price_cents > 0", name="unit_price_positive"),
-        CheckConstraint(
-            "gross_cents = unit_price_cents * quantity - discount_cents", name="gross_is_product"
-        ),
-        CheckConstraint(
-            "discount_cents >= 0 AND platform_discount_cents >= 0 "
-            "AND platform_discount_cents <= gross_cents",
-            name="discounts_within_gross",
-        ),
+        *LineDiscount.checks(),  # gross_is_product: unit price × quantity - discount
         CheckConstraint(
             "commission_cents >= 0 AND premium_cents >= 0 AND producer_cents >= 0",
             name="parts_not_negative",
@@ -404,12 +375,6 @@ class OrderLine(db.Model):
     commission_cents: Mapped[int] = mapped_column(Integer)
     premium_cents: Mapped[int] = mapped_column(Integer)
     producer_cents: Mapped[int] = mapped_column(Integer)
-    #: A cooperative-funded discount, taken off the gross before the split
-    #: (never below the floor price).
-    discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    #: A platform-funded discount: the split is the undiscounted gross's, the
-    #: shopper pays ``gross - platform_discount``, the platform the rest.
-    platform_discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: shop.money.split Policy.version the split was made with.
     policy_version: Mapped[int] = mapped_column(Integer)
     #: Units refunded so far (partial refunds per line).
@@ -417,16 +382,6 @@ class OrderLine(db.Model):
 
     order: Mapped[Order] = relationship(back_populates="lines")
     shipment: Mapped[Shipment] = relationship(back_populates="lines")
-
-    @property
-    def paid_cents(self) -> int:
-        """What the shopper paid for the line (its gross less the platform's discount)."""
-        return self.gross_cents - (self.platform_discount_cents or 0)
-
-    @property
-    def list_cents(self) -> int:
-        """The line at its catalogue price, before any discount."""
-        return self.unit_price_cents * self.quantity
 
     lots: Mapped[list[OrderLineLot]] = relationship(
         back_populates="line", cascade="all, delete-orphan", order_by="OrderLineLot.id"
@@ -497,7 +452,7 @@ class Refund(Timestamped, db.Model):
     )
 
 
-class RefundLine(db.Model):
+class RefundLine(RefundLineDiscount, db.Model):
     """The units of one order line (or one parcel's shipping) a refund gives back.
 
     The parts are what the ledger reverses: for ``quantity`` more units of a
@@ -513,7 +468,7 @@ class RefundLine(db.Model):
             name="parts_sum_to_gross",
         ),
         CheckConstraint("shipping_cents >= 0", name="shipping_not_negative"),
-        CheckConstraint("discount_cents >= 0", name="discount_not_negative"),
+        *RefundLineDiscount.checks(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -528,9 +483,6 @@ class RefundLine(db.Model):
     premium_cents: Mapped[int] = mapped_column(Integer, default=0)
     producer_cents: Mapped[int] = mapped_column(Integer, default=0)
     shipping_cents: Mapped[int] = mapped_column(Integer, default=0)
-    #: The platform-funded discount on these units (or this shipping) given
-    #: back to ``ledger.PLATFORM_DISCOUNTS``: the shopper gets only what they paid.
-    discount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     refund: Mapped[Refund] = relationship(back_populates="lines")
     shipment: Mapped[Shipment] = relationship()
@@ -540,8 +492,3 @@ class RefundLine(db.Model):
     def amount_cents(self) -> int:
         """What the shopper gets back for this line (what they paid for it)."""
         return self.gross_cents + self.shipping_cents - (self.discount_cents or 0)
-
-
-# The discount tables (``orders.discounts.models``) are part of the orders domain's
-# schema: loaded with it, so the order's foreign key to them resolves.
-from .discounts import models as _discount_models  # noqa: E402,F401

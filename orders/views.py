@@ -27,6 +27,7 @@ from .models import OrderStatus, PaymentMethod, ShipmentStatus, ShippingZone
 from .shipping import shipping_hints
 
 bp = Blueprint("orders", __name__, template_folder="templates", url_prefix="/<lang:lang>")
+bp.add_url_rule("/cart/code", "cart_code", cart_code, methods=["POST"])  # discount_views.py
 
 ORDER_STATUS_LABELS = {
     OrderStatus.PENDING_PAYMENT: _l("Waiting for payment"),
@@ -164,10 +165,6 @@ def cart_remove():
         db.session.commit()
         flash(_("Removed from your cart."), "success")
     return redirect(url_for("orders.cart"))
-
-
-# The cart's discount code (orders/discounts/views.py).
-bp.add_url_rule("/cart/code", "cart_code", cart_code, methods=["POST"])
 
 
 # ---------------------------------------------------------------- checkout

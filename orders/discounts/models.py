@@ -1,4 +1,5 @@
-"""Discount codes and their redemptions."""
+"""Discount codes, their redemptions, and the discount columns of orders, parcels,
+lines and refund lines (mixins of ``orders.models``' classes)."""
 
 from __future__ import annotations
 
@@ -102,3 +103,102 @@ class DiscountRedemption(Timestamped, db.Model):  # type: ignore[name-defined]  
     #: The shopper's e-mail, lower case (guests are counted by it).
     email: Mapped[str] = mapped_column(String(254), index=True)
     amount_cents: Mapped[int] = mapped_column(Integer)
+
+
+# ---------------------------------------------------------------- on orders' rows
+
+
+def _cents() -> Mapped[int]:
+    return mapped_column(Integer, default=0, server_default="0")
+
+
+class OrderDiscount:
+    """An order's code and what it took off (``Order`` checks ``total_is_sum``)."""
+
+    #: The code used, normalised, and its row.
+    discount_code: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    discount_code_id: Mapped[int | None] = mapped_column(
+        ForeignKey("discount_code.id", ondelete="SET NULL"), index=True
+    )
+    #: Everything the code took off (lines and shipping, whoever funds it).
+    discount_cents: Mapped[int] = _cents()
+    #: The part the platform pays (``ledger.DISCOUNTS``): the shopper pays
+    #: ``items + shipping - platform_discount``; the cooperatives' parts are
+    #: those of the undiscounted lines.
+    platform_discount_cents: Mapped[int] = _cents()
+
+    @staticmethod
+    def checks() -> tuple[CheckConstraint, ...]:
+        """The order's total and discounts agree (new objects for ``__table_args__``)."""
+        return (
+            CheckConstraint(
+                "total_cents = items_cents + shipping_cents - platform_discount_cents",
+                name="total_is_sum",
+            ),
+            CheckConstraint(
+                "platform_discount_cents >= 0 AND discount_cents >= platform_discount_cents",
+                name="discounts_consistent",
+            ),
+        )
+
+
+class ShipmentDiscount:
+    """A parcel's waived shipping and the platform's part."""
+
+    #: Shipping a free-shipping code waived (platform-funded: still in
+    #: ``shipping_cents``, paid by the platform; cooperative-funded: not charged).
+    shipping_discount_cents: Mapped[int] = _cents()
+    #: What the platform pays for this parcel (its lines' platform discounts and
+    #: any platform-funded free shipping); the shopper pays the rest.
+    platform_discount_cents: Mapped[int] = _cents()
+
+
+class LineDiscount:
+    """An order line's discount: the cooperative's (off the gross) or the platform's."""
+
+    gross_cents: Mapped[int]
+    unit_price_cents: Mapped[int]
+    quantity: Mapped[int]
+    #: A cooperative-funded discount, taken off the gross before the split
+    #: (``gross = unit price × quantity - discount``; never below the floor price).
+    discount_cents: Mapped[int] = _cents()
+    #: A platform-funded discount: the split is the undiscounted gross's, the
+    #: shopper pays ``gross - platform_discount``, the platform the rest.
+    platform_discount_cents: Mapped[int] = _cents()
+
+    @staticmethod
+    def checks() -> tuple[CheckConstraint, ...]:
+        """The gross is the list price less the cooperative's discount; the platform's fits."""
+        return (
+            CheckConstraint(
+                "gross_cents = unit_price_cents * quantity - discount_cents",
+                name="gross_is_product",
+            ),
+            CheckConstraint(
+                "discount_cents >= 0 AND platform_discount_cents >= 0 "
+                "AND platform_discount_cents <= gross_cents",
+                name="discounts_within_gross",
+            ),
+        )
+
+    @property
+    def paid_cents(self) -> int:
+        """What the shopper paid for the line (its gross less the platform's discount)."""
+        return self.gross_cents - (self.platform_discount_cents or 0)
+
+    @property
+    def list_cents(self) -> int:
+        """The line at its catalogue price, before any discount."""
+        return self.unit_price_cents * self.quantity
+
+
+class RefundLineDiscount:
+    """The platform's discount a refund line gives back to ``ledger.DISCOUNTS``
+    (the shopper gets only what they paid)."""
+
+    discount_cents: Mapped[int] = _cents()
+
+    @staticmethod
+    def checks() -> tuple[CheckConstraint, ...]:
+        """Never a negative discount given back."""
+        return (CheckConstraint("discount_cents >= 0", name="discount_not_negative"),)
