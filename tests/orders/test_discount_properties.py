@@ -165,9 +165,10 @@ def test_any_basket_code_and_refunds_keep_the_fair_trade_rules(
             if line.discount_cents:
                 assert line.cooperative_id == coops[owner].id
                 assert _floor_ok(line)
-                if kind == DiscountKind.PERCENT and line.discount_cents < (
-                    line.list_cents * percent * 100 + 5_000
-                ) // 10_000:
+                if (
+                    kind == DiscountKind.PERCENT
+                    and line.discount_cents < (line.list_cents * percent * 100 + 5_000) // 10_000
+                ):
                     event("capped at the floor")
     paid = sum(line.paid_cents for line in order.lines) + sum(
         s.shipping_cents - (s.shipping_discount_cents if s.platform_discount_cents else 0)
