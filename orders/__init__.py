@@ -19,10 +19,12 @@ def init_app(app: Flask) -> None:
     from shop.navigation import NavLink, add_link
 
     from . import cart, cod, models  # noqa: F401  (metadata; cod registers the reply handler)
+    from .discount_views import cart_preview
     from .jobs import init_jobs
     from .views import bp, confirm_short
     from .webhooks import bp as webhooks_bp
 
+    app.add_template_global(cart_preview, "discount_preview")  # the cart's discount code
     app.register_blueprint(bp)
     # The short confirmation link of cash-on-delivery texts (no language prefix).
     app.add_url_rule("/c/<token>", "confirm_short", confirm_short)

@@ -11,6 +11,10 @@
   from payable when already released (a payable balance may then go negative;
   the next payout nets it), and owed to the shopper; ``post_refund_paid`` when
   the money leaves.
+- A platform-funded discount code (``orders.discounts``): the sale debits
+  ``platform.discounts`` with what the shopper did not pay, so clearing gets the
+  money received while commission and the cooperatives' accounts get the
+  undiscounted parts; a refund credits back its share (``discount_for``).
 - A card fee Stripe reports (``post_card_fee``): a platform expense.
 """
 
@@ -42,6 +46,7 @@ from shop.money.ledger import JournalLine, credit, debit
 from shop.money.policy import policies_for, policy_for
 from shop.money.split import Split, split
 
+from .discounts.allocation import units_share
 from .models import Order, OrderLine, Refund, RefundLine, RefundStatus, Shipment, ShipmentStatus
 
 
@@ -55,8 +60,10 @@ def _sale_legs(order: Order, shipments: Iterable[Shipment]) -> list[ledger.Leg]:
         commission = sum(line.commission_cents for line in lines)
         premium = sum(line.premium_cents for line in lines)
         producer = sum(line.producer_cents for line in lines)
-        received += commission + premium + producer + shipment.shipping_cents
+        discount = shipment.platform_discount_cents
+        received += commission + premium + producer + shipment.shipping_cents - discount
         legs += [
+            debit(ledger.DISCOUNTS, discount, **refs),
             credit(ledger.COMMISSION, commission, **refs),
             credit(ledger.COOP_REVENUE_PENDING, producer, **coop),
             credit(ledger.COOP_FUND_PENDING, premium, **coop),
@@ -111,7 +118,11 @@ def parts_for(line: OrderLine, quantity: int) -> Split:
             return Split(
                 line.gross_cents, line.commission_cents, line.premium_cents, line.producer_cents
             )
-        return split(line.unit_price_cents * units, policy)
+        # A cooperative's discount lowered the gross: the first ``units`` carry their share.
+        gross = line.unit_price_cents * units - units_share(
+            line.discount_cents or 0, line.quantity, units
+        )
+        return split(gross, policy)
 
     before, after = upto(line.refunded_quantity), upto(line.refunded_quantity + quantity)
     return Split(
@@ -119,6 +130,18 @@ def parts_for(line: OrderLine, quantity: int) -> Split:
         after.commission - before.commission,
         after.premium - before.premium,
         after.producer - before.producer,
+    )
+
+
+def discount_for(line: OrderLine, quantity: int) -> int:
+    """The platform's discount on ``quantity`` more units of ``line`` after those refunded.
+
+    Cumulative like ``parts_for``: a line's refunds give back exactly its discount.
+    """
+    before = line.refunded_quantity
+    discount = line.platform_discount_cents or 0
+    return units_share(discount, line.quantity, before + quantity) - (
+        units_share(discount, line.quantity, before)
     )
 
 
@@ -154,6 +177,7 @@ def _refund_legs(refund: Refund, sign: int) -> list[ledger.Leg]:
             debit(revenue, sign * item.producer_cents, **coop),
             debit(fund, sign * item.premium_cents, **coop),
             debit(shipping, sign * item.shipping_cents, **coop),
+            credit(ledger.DISCOUNTS, sign * item.discount_cents, **refs),
         ]
     legs.append(credit(ledger.REFUNDS, sign * refund.amount_cents, order_id=refund.order_id))
     return legs

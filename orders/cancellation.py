@@ -19,6 +19,7 @@ from shop.extensions import db
 from shop.models import utcnow
 
 from . import services
+from .discounts.codes import release as release_codes
 from .exceptions import RefundError
 from .models import Order, OrderStatus, Refund, RefundMethod, ShipmentStatus
 from .refunds import (
@@ -127,6 +128,7 @@ def _cancel_unshipped(
         order.cancelled_at = utcnow()
         order.cancel_reason = reason
         db.session.flush()  # the refund put every unit back in stock already
+        release_codes([order.id])  # and the discount code's use goes back with it
         mail_cancelled(order, refund=refund)
     else:
         services.cancel_order(order, reason)

@@ -31,6 +31,10 @@ MAX_QUANTITY = 99
 # ---------------------------------------------------------------- storage
 
 
+#: The discount code the shopper applied (``orders.discounts.views``), as normalised.
+DISCOUNT_KEY = "discount_code"
+
+
 def _user_id() -> int | None:
     return current_user.id if current_user.is_authenticated else None
 
@@ -86,10 +90,11 @@ def _store(sku: str, quantity: int, variant: Variant) -> None:
 
 
 def clear() -> None:
-    """Empty the cart (after an order is placed)."""
+    """Empty the cart (after an order is placed), and forget its discount code."""
     _changed()
     user_id = _user_id()
     session.pop(SESSION_KEY, None)
+    session.pop(DISCOUNT_KEY, None)
     if user_id is not None:
         db.session.execute(delete(CartItem).where(CartItem.user_id == user_id))
 

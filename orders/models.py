@@ -30,6 +30,8 @@ from shop.i18n import Localized, pick
 from shop.models import Timestamped, str_enum, utcnow
 from shop.regions import fold
 
+from .discounts.models import LineDiscount, OrderDiscount, RefundLineDiscount, ShipmentDiscount
+
 
 class PaymentMethod(enum.StrEnum):
     """How the shopper pays."""
@@ -129,14 +131,14 @@ class CooperativeShipping(db.Model):
     free_over_cents: Mapped[int | None] = mapped_column(Integer)
 
 
-class Order(Timestamped, db.Model):
+class Order(OrderDiscount, Timestamped, db.Model):
     """What a shopper bought in one checkout, shipped by one or more cooperatives."""
 
     __tablename__ = "order"
     __table_args__ = (
         CheckConstraint("items_cents >= 0", name="items_not_negative"),
         CheckConstraint("shipping_cents >= 0", name="shipping_not_negative"),
-        CheckConstraint("total_cents = items_cents + shipping_cents", name="total_is_sum"),
+        *OrderDiscount.checks(),  # total_is_sum: items + shipping - platform discount
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -258,7 +260,7 @@ class Carrier(Timestamped, db.Model):  # type: ignore[name-defined]  # Flask-SQL
         return f"<Carrier {self.code}>"
 
 
-class Shipment(Timestamped, db.Model):
+class Shipment(ShipmentDiscount, Timestamped, db.Model):
     """The part of an order one cooperative prepares and ships."""
 
     __tablename__ = "shipment"
@@ -306,7 +308,7 @@ class Shipment(Timestamped, db.Model):
     @property
     def cash_to_collect_cents(self) -> int:
         """What the carrier collects for this parcel on delivery (cash on delivery)."""
-        return self.items_cents + self.shipping_cents
+        return self.items_cents + self.shipping_cents - (self.platform_discount_cents or 0)
 
     @hybrid_property
     def money_in(self) -> bool:
@@ -329,14 +331,14 @@ class Shipment(Timestamped, db.Model):
         )
 
 
-class OrderLine(db.Model):
+class OrderLine(LineDiscount, db.Model):
     """A snapshot of one variant sold: later catalog edits never change it."""
 
     __tablename__ = "order_line"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("unit_price_cents > 0", name="unit_price_positive"),
-        CheckConstraint("gross_cents = unit_price_cents * quantity", name="gross_is_product"),
+        *LineDiscount.checks(),  # gross_is_product: unit price × quantity - discount
         CheckConstraint(
             "commission_cents >= 0 AND premium_cents >= 0 AND producer_cents >= 0",
             name="parts_not_negative",
@@ -368,6 +370,7 @@ class OrderLine(db.Model):
     unit_price_cents: Mapped[int] = mapped_column(Integer)
     quantity: Mapped[int] = mapped_column(Integer)
     weight_g: Mapped[int] = mapped_column(Integer, default=0)
+    #: What the split ran on: unit price × quantity less a cooperative-funded discount.
     gross_cents: Mapped[int] = mapped_column(Integer)
     commission_cents: Mapped[int] = mapped_column(Integer)
     premium_cents: Mapped[int] = mapped_column(Integer)
@@ -379,6 +382,7 @@ class OrderLine(db.Model):
 
     order: Mapped[Order] = relationship(back_populates="lines")
     shipment: Mapped[Shipment] = relationship(back_populates="lines")
+
     lots: Mapped[list[OrderLineLot]] = relationship(
         back_populates="line", cascade="all, delete-orphan", order_by="OrderLineLot.id"
     )
@@ -448,7 +452,7 @@ class Refund(Timestamped, db.Model):
     )
 
 
-class RefundLine(db.Model):
+class RefundLine(RefundLineDiscount, db.Model):
     """The units of one order line (or one parcel's shipping) a refund gives back.
 
     The parts are what the ledger reverses: for ``quantity`` more units of a
@@ -464,6 +468,7 @@ class RefundLine(db.Model):
             name="parts_sum_to_gross",
         ),
         CheckConstraint("shipping_cents >= 0", name="shipping_not_negative"),
+        *RefundLineDiscount.checks(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -485,5 +490,5 @@ class RefundLine(db.Model):
 
     @property
     def amount_cents(self) -> int:
-        """What the shopper gets back for this line."""
-        return self.gross_cents + self.shipping_cents
+        """What the shopper gets back for this line (what they paid for it)."""
+        return self.gross_cents + self.shipping_cents - (self.discount_cents or 0)

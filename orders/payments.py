@@ -72,20 +72,23 @@ def checkout_params(order: Order, token: str | None) -> dict[str, Any]:
     currency = order.currency.lower()
     line_items = []
     for line in order.lines:
+        name = f"{line.name(lang).text} ({line.variant_label})"
+        quantity, unit = line.quantity, line.unit_price_cents
+        if line.paid_cents != line.list_cents:  # a discount code: the line at what it costs
+            quantity, unit = 1, line.paid_cents
+            name = f"{line.quantity} × {name}"
         line_items.append(
             {
-                "quantity": line.quantity,
+                "quantity": quantity,
                 "price_data": {
                     "currency": currency,
-                    "unit_amount": line.unit_price_cents,
-                    "product_data": {
-                        "name": f"{line.name(lang).text} ({line.variant_label})"[:250]
-                    },
+                    "unit_amount": unit,
+                    "product_data": {"name": name[:250]},
                 },
             }
         )
     for shipment in order.shipments:
-        if shipment.shipping_cents == 0:
+        if shipment.shipping_cents <= shipment.shipping_discount_cents:
             continue  # free shipping: nothing to charge, the order page says so
         name = in_language(order, _l("Shipping: %(coop)s", coop=shipment.cooperative.legal_name))
         line_items.append(

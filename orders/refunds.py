@@ -71,11 +71,14 @@ class PlannedLine:
     quantity: int
     parts: Split
     shipping_cents: int = 0
+    #: The platform-funded discount on these units or this shipping: the
+    #: shopper gets back only what they paid, the platform its discount.
+    discount_cents: int = 0
 
     @property
     def amount_cents(self) -> int:
         """What the shopper gets back for it."""
-        return self.parts.gross + self.shipping_cents
+        return self.parts.gross + self.shipping_cents - self.discount_cents
 
 
 @dataclass(frozen=True)
@@ -88,12 +91,14 @@ class Plan:
     @property
     def items_cents(self) -> int:
         """The products' part of the amount."""
-        return sum(item.parts.gross for item in self.lines)
+        return sum(item.parts.gross - item.discount_cents for item in self.lines if item.line)
 
     @property
     def shipping_cents(self) -> int:
         """The shipping part of the amount."""
-        return sum(item.shipping_cents for item in self.lines)
+        return sum(
+            item.shipping_cents - item.discount_cents for item in self.lines if not item.line
+        )
 
     @property
     def amount_cents(self) -> int:
@@ -174,7 +179,15 @@ def plan_refund(order: Order, items: Mapping[int, int], shipping: Iterable[int])
         shipment = shipments[line.shipment_id]
         if not shipment.money_in:
             raise _not_in(shipment)
-        planned.append(PlannedLine(shipment, line, quantity, accounting.parts_for(line, quantity)))
+        planned.append(
+            PlannedLine(
+                shipment,
+                line,
+                quantity,
+                accounting.parts_for(line, quantity),
+                discount_cents=accounting.discount_for(line, quantity),
+            )
+        )
     for shipment_id in sorted(set(shipping)):
         shipment = shipments.get(shipment_id)
         if shipment is None:
@@ -196,10 +209,18 @@ def plan_refund(order: Order, items: Mapping[int, int], shipping: Iterable[int])
                     coop=shipment.cooperative.legal_name,
                 )
             )
-        planned.append(PlannedLine(shipment, None, 0, Split(0, 0, 0, 0), left))
+        # A platform-funded free shipping: the shopper paid none of it, the
+        # platform gets its discount back with the cooperative's shipping.
+        waived = (
+            min(left, shipment.shipping_discount_cents) if shipment.platform_discount_cents else 0
+        )
+        planned.append(PlannedLine(shipment, None, 0, Split(0, 0, 0, 0), left, waived))
     if not planned:
         raise RefundError(_l("Choose at least one unit or one parcel's shipping to refund."))
-    return Plan(order, planned)
+    plan = Plan(order, planned)
+    if plan.amount_cents <= 0:
+        raise RefundError(_l("The shopper paid nothing for this: there is nothing to give back."))
+    return plan
 
 
 def plan_everything(order: Order) -> Plan | None:
@@ -207,6 +228,9 @@ def plan_everything(order: Order) -> Plan | None:
     left = refundable(order)
     items = {line_id: units for line_id, units in left.units.items() if units > 0}
     shipping = {shipment_id for shipment_id, cents in left.shipping.items() if cents > 0}
+    if not items:  # shipping the platform paid in full gives the shopper nothing back
+        free = {s.id for s in order.shipments if s.shipping_discount_cents >= s.shipping_cents}
+        shipping -= free
     if not items and not shipping:
         return None
     return plan_refund(order, items, shipping)
@@ -282,6 +306,7 @@ def record(plan: Plan, reason: str, actor: User | None, method: RefundMethod) ->
                 premium_cents=item.parts.premium,
                 producer_cents=item.parts.producer,
                 shipping_cents=item.shipping_cents,
+                discount_cents=item.discount_cents,
             )
         )
         if item.line is None:

@@ -20,12 +20,14 @@ from shop.security import same_origin
 from . import cancellation, invoicing, payments, services
 from . import cart as store
 from .cities import cities
+from .discount_views import cart_code, checkout_quote, session_code
 from .exceptions import CartError
 from .forms import AddToCartForm, CheckoutForm, ConfirmOrderForm, QuantityForm, RemoveForm
 from .models import OrderStatus, PaymentMethod, ShipmentStatus, ShippingZone
 from .shipping import shipping_hints
 
 bp = Blueprint("orders", __name__, template_folder="templates", url_prefix="/<lang:lang>")
+bp.add_url_rule("/cart/code", "cart_code", cart_code, methods=["POST"])  # discount_views.py
 
 ORDER_STATUS_LABELS = {
     OrderStatus.PENDING_PAYMENT: _l("Waiting for payment"),
@@ -206,7 +208,7 @@ def checkout():
             form, view, 200 if request.method == "GET" or action == "edit" else 422
         )
     try:
-        quote = services.quote(items, form.address, view=view)
+        quote = checkout_quote(items, form.address, view=view)
     except services.OrderError as exc:
         flash(str(exc.message), "error")
         return _render_checkout(form, view, 422)
@@ -224,7 +226,7 @@ def _reviewed_total(form: CheckoutForm) -> int | None:
 def _review_again(form: CheckoutForm, items: dict[str, int], view: store.CartView, status: int):
     """The review step once more, with today's prices and shipping (or the form, if none)."""
     try:
-        quote = services.quote(items, form.address)
+        quote = checkout_quote(items, form.address)
     except services.OrderError as exc:
         flash(str(exc.message), "error")
         return _render_checkout(form, view, 422)
@@ -258,6 +260,7 @@ def _place(items: dict[str, int], view: store.CartView):
                 # The cart as read at the top of this request, unless a retry
                 # rolled that transaction back.
                 view=None if attempt else view,
+                code=session_code(),
             )
             store.clear()
             # Read before the commit expires them: no query to build the answer.

@@ -27,8 +27,9 @@ from producers.models import Cooperative
 from shop import clock, jobs
 from shop.extensions import db
 
+from ..discounts.allocation import units_share
 from ..exceptions import OrderError
-from ..models import Order, Refund, RefundStatus, Shipment
+from ..models import Order, OrderLine, Refund, RefundStatus, Shipment
 from . import identity
 from .models import PREFIXES, Invoice, InvoiceKind
 from .numbering import format_number, take_number
@@ -72,6 +73,16 @@ class InvoiceError(OrderError):
 def find(key: str) -> Invoice | None:
     """The document issued for event ``key``, if any."""
     return db.session.scalar(select(Invoice).where(Invoice.key == key))
+
+
+def _gross_left(line: OrderLine) -> int:
+    """The gross of a line's units not refunded: a cooperative's discount code is in it,
+    each refunded unit having taken its share (``discounts.allocation.units_share``)."""
+    done = line.refunded_quantity
+    refunded = line.unit_price_cents * done - units_share(
+        line.discount_cents or 0, line.quantity, done
+    )
+    return line.gross_cents - refunded
 
 
 def _line(
@@ -188,7 +199,7 @@ def issue_invoice(shipment: Shipment) -> Invoice:
                     line.name_ar or line.name_fr or line.name_en,
                     line.variant_label,
                     units,
-                    line.unit_price_cents * units,
+                    _gross_left(line),
                     vat["rate_bp"],
                 )
             )

@@ -25,6 +25,7 @@ from shop.extensions import db
 from shop.models import utcnow
 
 from .. import accounting
+from ..discounts.codes import retake as retake_code
 from ..exceptions import IllegalTransition, OrderError
 from ..models import Order, OrderLine, OrderStatus, PaymentMethod, Shipment, ShipmentStatus
 from .fulfilment import mark_refunded
@@ -269,6 +270,8 @@ def take_back_late_payment(
     for line in order.lines:
         allocate_lots(line, line.variant_id)
     refresh_summaries(db.session, {line.product_id for line in order.lines if line.product_id})
+    # Its discount code's use, given back at the lapse.
+    retake_code(order.id, order.discount_code_id, order.user_id, order.email, order.discount_cents)
     db.session.flush()
     _paid(order, token)
     return True

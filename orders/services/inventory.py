@@ -18,6 +18,7 @@ from catalog.summary import refresh_summaries
 from catalog.trace import Lot
 from shop.extensions import db
 
+from ..discounts.codes import release as release_codes
 from ..models import Order, OrderLine, OrderLineLot
 
 
@@ -152,7 +153,9 @@ def restock_many(orders: Sequence[Order]) -> None:
 
     One pass over the sorted variant ids (then lot ids) keeps the lock order
     of ``take_stock``, so a release of many holds cannot deadlock a buyer.
+    The orders' discount-code uses go back with their stock.
     """
+    release_codes(order.id for order in orders if order.discount_code_id is not None)
     wanted = units_left(orders)
     put_back(wanted)
     lines = [line for order in orders for line in order.lines]

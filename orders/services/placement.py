@@ -23,6 +23,7 @@ from shop.money.policy import current_policy
 from shop.money.split import Policy
 
 from ..cart import CartView
+from ..discounts import codes as discount_codes
 from ..exceptions import OrderError, PriceChanged, SoldOut
 from ..models import Order, OrderLine, OrderStatus, PaymentMethod, Shipment, ShipmentStatus
 from .confirmation import ask_confirmation, confirm_due
@@ -67,20 +68,28 @@ def place_order(
     expected_total: int | None = None,
     policy: Policy | None = None,
     view: CartView | None = None,
+    code: str | None = None,
 ) -> tuple[Order, str]:
     """Create the order, its shipments and lines, take the stock; return it and its link secret.
 
     Raises SoldOut when any item falls short (the caller rolls back, which
     puts back whatever this call already took) and PriceChanged when the
     total is not the one the shopper reviewed. ``view``: the cart as the
-    caller just read it in this transaction (see ``quote``).
+    caller just read it in this transaction (see ``quote``). ``code``: the
+    discount code the shopper typed (CodeRefused, BasketTooSmall when it cannot
+    be used); its use is taken with a conditional UPDATE, so two checkouts
+    racing for its last use cannot both have it.
     """
     if method not in available_payment_methods():
         raise OrderError(_l("This payment method is not available."))
     if method == PaymentMethod.COD and address.country != "MA":
         raise OrderError(_l("Cash on delivery is only possible for addresses in Morocco."))
     policy = policy or current_policy()
-    priced = quote(items, address, policy, view)
+    found = None
+    if code:
+        found = discount_codes.find_usable(code)
+        discount_codes.check_shopper(found, user_id, address.email)
+    priced = quote(items, address, policy, view, code=found)
     if expected_total is not None and priced.total_cents != expected_total:
         raise PriceChanged(
             _l(
@@ -118,6 +127,10 @@ def place_order(
         items_cents=priced.items_cents,
         shipping_cents=priced.shipping_cents,
         total_cents=priced.total_cents,
+        discount_code=found.code if found else "",
+        discount_code_id=found.id if found else None,
+        discount_cents=priced.discount_cents,
+        platform_discount_cents=priced.platform_discount_cents,
         payment_due_at=None if cod else utcnow() + hold_duration(),
         confirm_due_at=confirm_due() if cod else None,
         contact_channel=address.contact,
@@ -131,6 +144,8 @@ def place_order(
             weight_g=parcel.weight_g,
             items_cents=parcel.items_cents,
             shipping_cents=parcel.shipping_cents,
+            shipping_discount_cents=parcel.shipping_discount_cents,
+            platform_discount_cents=parcel.platform_discount_cents,
         )
         order.shipments.append(shipment)
         for item in parcel.lines:
@@ -144,6 +159,8 @@ def place_order(
             allocate_lots(line, line.variant_id)
     refresh_summaries(db.session, {v.product_id for v in variants.values()})
     db.session.flush()
+    if found is not None:
+        discount_codes.redeem(found, order.id, user_id, address.email, priced.discount_cents)
     if cod:
         # The shopper confirms by link or reply; a card order is confirmed to
         # the shopper once Stripe says it is paid.
@@ -168,6 +185,8 @@ def _snapshot(item: LineQuote, shipment: Shipment, policy: Policy) -> OrderLine:
         quantity=item.quantity,
         weight_g=variant.weight_g,
         gross_cents=item.split.gross,
+        discount_cents=item.discount,
+        platform_discount_cents=item.platform_discount,
         commission_cents=item.split.commission,
         premium_cents=item.split.premium,
         producer_cents=item.split.producer,

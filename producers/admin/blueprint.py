@@ -15,6 +15,7 @@ from producers.admin import (
     certificates,
     cod,
     cooperatives,
+    discounts,
     documents,
     invoices,
     orders,
@@ -65,6 +66,15 @@ bp.add_url_rule(
     "/orders/<number>/parcels/<int:shipment_id>/status",
     "parcel_status",
     carriers.parcel_status,
+    methods=POST,
+)
+
+# discount codes the platform funds (orders.discounts)
+bp.add_url_rule("/discounts", "discounts", discounts.discounts, methods=["GET", "POST"])
+bp.add_url_rule(
+    "/discounts/<int:code_id>/deactivate",
+    "discount_deactivate",
+    discounts.discount_deactivate,
     methods=POST,
 )
 

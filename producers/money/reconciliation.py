@@ -58,14 +58,21 @@ def expected_balances() -> Expected:
         coop(fund, is_released, coop_id, int(premium))
         expected[(ledger.COMMISSION, None)] -= int(commission)
         expected[(ledger.CLEARING, None)] += int(producer + premium + commission)
-    for coop_id, is_released, cents in db.session.execute(
-        select(Shipment.cooperative_id, released, func.sum(Shipment.shipping_cents))
+    for coop_id, is_released, cents, discount in db.session.execute(
+        select(
+            Shipment.cooperative_id,
+            released,
+            func.sum(Shipment.shipping_cents),
+            func.sum(Shipment.platform_discount_cents),
+        )
         .join(Order, Order.id == Shipment.order_id)
         .where(Shipment.money_in)
         .group_by(Shipment.cooperative_id, released)
     ):
         coop(shipping, is_released, coop_id, int(cents))
-        expected[(ledger.CLEARING, None)] += int(cents)
+        # Platform-funded discount codes: the platform paid what the shopper did not.
+        expected[(ledger.CLEARING, None)] += int(cents) - int(discount)
+        expected[(ledger.DISCOUNTS, None)] += int(discount)
 
     # Refunds that did not fail reverse their lines' parts; the money is owed
     # to the shopper until the refund succeeded.
@@ -77,17 +84,21 @@ def expected_balances() -> Expected:
             func.sum(RefundLine.premium_cents),
             func.sum(RefundLine.commission_cents),
             func.sum(RefundLine.shipping_cents),
+            func.sum(RefundLine.discount_cents),
         )
         .join(Refund, Refund.id == RefundLine.refund_id)
         .join(Shipment, Shipment.id == RefundLine.shipment_id)
         .where(Refund.status != RefundStatus.FAILED)
         .group_by(RefundLine.cooperative_id, released)
     )
-    for coop_id, is_released, producer, premium, commission, ship in db.session.execute(refunded):
+    for coop_id, is_released, producer, premium, commission, ship, discount in db.session.execute(
+        refunded
+    ):
         coop(revenue, is_released, coop_id, -int(producer))
         coop(fund, is_released, coop_id, -int(premium))
         coop(shipping, is_released, coop_id, -int(ship))
         expected[(ledger.COMMISSION, None)] += int(commission)
+        expected[(ledger.DISCOUNTS, None)] -= int(discount)
     for status, amount in db.session.execute(
         select(Refund.status, func.sum(Refund.amount_cents))
         .where(Refund.status != RefundStatus.FAILED)

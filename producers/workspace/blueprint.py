@@ -14,6 +14,7 @@ from producers.workspace import (
     bank,
     certificates,
     dashboard,
+    discounts,
     files,
     inbox,
     invoices,
@@ -167,6 +168,14 @@ bp.add_url_rule(
     "/<slug>/members/<int:member_id>/delete", "delete_member", members.delete_member, methods=POST
 )
 bp.add_url_rule("/<slug>/team", "team", team.team, methods=BOTH)
+# discount codes for the cooperative's own products, at its cost (orders.discounts)
+bp.add_url_rule("/<slug>/discounts", "discounts", discounts.discounts, methods=BOTH)
+bp.add_url_rule(
+    "/<slug>/discounts/<int:code_id>/deactivate",
+    "discount_deactivate",
+    discounts.discount_deactivate,
+    methods=POST,
+)
 bp.add_url_rule(
     "/<slug>/team/<int:membership_id>/remove", "remove_manager", team.remove_manager, methods=POST
 )

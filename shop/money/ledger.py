@@ -52,6 +52,10 @@ CLEARING = "customer.clearing"
 COMMISSION = "platform.commission"
 #: Card and cash-on-delivery fees, an expense the platform bears.
 FEES = "platform.fees"
+#: Discount codes the platform funds, an expense the platform bears: debited
+#: at each sale by what the shopper did not pay, credited back by refunds, so
+#: the cooperatives' accounts get the undiscounted parts.
+DISCOUNTS = "platform.discounts"
 #: Refunds owed to shoppers until the money leaves.
 REFUNDS = "refunds"
 #: Payouts created and not yet confirmed paid (or failed).
@@ -72,7 +76,7 @@ PAYABLE_ACCOUNTS = (COOP_REVENUE, COOP_SHIPPING, COOP_FUND)
 #: pending account → the payable account it is released to.
 RELEASES_TO = dict(zip(PENDING_ACCOUNTS, PAYABLE_ACCOUNTS, strict=True))
 COOPERATIVE_ACCOUNTS = PENDING_ACCOUNTS + PAYABLE_ACCOUNTS
-PLATFORM_ACCOUNTS = (CLEARING, COMMISSION, FEES, REFUNDS, IN_TRANSIT)
+PLATFORM_ACCOUNTS = (CLEARING, COMMISSION, FEES, DISCOUNTS, REFUNDS, IN_TRANSIT)
 ACCOUNTS = PLATFORM_ACCOUNTS + COOPERATIVE_ACCOUNTS
 
 # ------------------------------------------------------------------ entry kinds

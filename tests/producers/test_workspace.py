@@ -729,6 +729,9 @@ def test_ownership_matrix(
     from orders.invoicing import issue_commission
 
     invoice = issue_commission(coop_a, "2026-05", 1_000)  # a document of coop A's
+    from tests.orders.discount_support import make_code
+
+    discount = make_code("AMAL10", cooperative=coop_a)  # coop A's discount code
     coop_b = make_cooperative(slug="other-coop")
     user_b = make_user(email="b@other.ma")
     db.session.add(Membership(user=user_b, cooperative=coop_b, role=MembershipRole.OWNER))
@@ -766,6 +769,7 @@ def test_ownership_matrix(
         "invoice_id": invoice.id,
         "thread_id": thread.id,
         "message_id": message.id,
+        "code_id": discount.id,
     }
 
     visitors = {
