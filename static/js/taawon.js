@@ -72,4 +72,16 @@
   }
   showCartCount();
   window.addEventListener("pageshow", showCartCount);
+
+  // Hearts on cached pages carry no state: the fav cookie (the visitor's
+  // favourite product ids, rewritten whenever they change) presses them.
+  function showFavourites() {
+    var match = document.cookie.match(/(?:^|;\s*)fav=([0-9.]{1,2000})(?:;|$)/);
+    var saved = match ? match[1].split(".") : [];
+    document.querySelectorAll("button[data-fav]").forEach(function (button) {
+      button.setAttribute("aria-pressed", saved.indexOf(button.getAttribute("data-fav")) >= 0 ? "true" : "false");
+    });
+  }
+  showFavourites();
+  window.addEventListener("pageshow", showFavourites);
 })();
