@@ -82,7 +82,7 @@ def subscribe(variant: Variant, text: str, lang: str) -> bool:
     ``MAX_PER_CONTACT`` sizes at once.
     """
     if variant.stock > 0:
-        raise CatalogError(_l("This size is in stock: you can order it now."))
+        raise CatalogError(_l("This size is in stock: add it to your cart."))
     contact = parse_contact(text)
     waiting = db.session.scalar(
         select(func.count())
@@ -90,7 +90,7 @@ def subscribe(variant: Variant, text: str, lang: str) -> bool:
         .where(StockAlert.email == contact.email, StockAlert.phone == contact.phone)
     )
     if waiting >= MAX_PER_CONTACT:
-        raise CatalogError(_l("This address already waits for %(num)d sizes.", num=MAX_PER_CONTACT))
+        raise CatalogError(_l("This address already waits for too many sizes."))
     try:
         with db.session.begin_nested():
             db.session.add(

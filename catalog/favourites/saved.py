@@ -105,9 +105,7 @@ def toggle(product_id: int) -> bool:
 def _too_many() -> CatalogError:
     from flask_babel import lazy_gettext as _l
 
-    return CatalogError(
-        _l("You can keep up to %(num)d favourites: remove one first.", num=MAX_FAVOURITES)
-    )
+    return CatalogError(_l("Your list of favourites is full: remove one first."))
 
 
 def merge_guest(user_id: int, guest: Iterable[int]) -> int:
