@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -89,7 +90,7 @@ def subscribe(variant: Variant, text: str, lang: str) -> bool:
         .select_from(StockAlert)
         .where(StockAlert.email == contact.email, StockAlert.phone == contact.phone)
     )
-    if waiting >= MAX_PER_CONTACT:
+    if (waiting or 0) >= MAX_PER_CONTACT:
         raise CatalogError(_l("This address already waits for too many sizes."))
     try:
         with db.session.begin_nested():
@@ -128,11 +129,12 @@ def read_token(token: str) -> tuple[int, Contact] | None:
 
 def unsubscribe(contact: Contact) -> int:
     """Delete every alert of ``contact``; how many."""
-    return db.session.execute(
+    result: Any = db.session.execute(
         delete(StockAlert).where(
             StockAlert.email == contact.email, StockAlert.phone == contact.phone
         )
-    ).rowcount
+    )
+    return int(result.rowcount)
 
 
 # ---------------------------------------------------------------- stock coming back
@@ -163,7 +165,7 @@ def _collect(session: Session, _context, _instances) -> None:
     returned = []
     for obj in session.dirty:
         if isinstance(obj, Variant) and obj.id is not None:
-            history = inspect(obj).attrs.stock.history
+            history: Any = inspect(obj).attrs.stock.history
             if history.added and (history.added[0] or 0) > 0:
                 before = history.deleted[0] if history.deleted else None
                 if before is None or before <= 0:
@@ -250,11 +252,12 @@ def send_alerts(variant_ids: list[int]) -> int:
 def expire_old() -> int:
     """Delete the alerts older than ``ALERT_DAYS``; how many."""
     limit = utcnow() - timedelta(days=ALERT_DAYS)
-    return db.session.execute(
+    result: Any = db.session.execute(
         delete(StockAlert)
         .where(StockAlert.created_at < limit)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    return int(result.rowcount)
 
 
 @jobs.job("stock-alerts-sweep")

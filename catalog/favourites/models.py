@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.extensions import db
+from shop.extensions import Model
 from shop.models import utcnow
 
 
-class Favourite(db.Model):
+class Favourite(Model):
     """A product an account saved; guests keep theirs in the session until they log in."""
 
     __tablename__ = "favourite"
@@ -30,7 +30,7 @@ class Favourite(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class StockAlert(db.Model):
+class StockAlert(Model):
     """Someone (an e-mail address or a mobile number in E.164) waiting for a size to return.
 
     Deleted when its message is written (``alerts.send_alerts``), when its

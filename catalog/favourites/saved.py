@@ -12,6 +12,7 @@ query per page, whatever its number of cards).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from flask import g, request, session
 from flask_login import current_user
@@ -89,12 +90,12 @@ def toggle(product_id: int) -> bool:
             raise _too_many()
         session[SESSION_KEY] = [product_id, *ids]
         return True
-    removed = db.session.execute(
+    removed: Any = db.session.execute(
         delete(Favourite).where(Favourite.user_id == user_id, Favourite.product_id == product_id)
-    ).rowcount
-    if removed:
+    )
+    if removed.rowcount:
         return False
-    count = db.session.scalar(select(func.count()).where(Favourite.user_id == user_id))
+    count = db.session.scalar(select(func.count()).where(Favourite.user_id == user_id)) or 0
     if count >= MAX_FAVOURITES:
         raise _too_many()
     db.session.add(Favourite(user_id=user_id, product_id=product_id))
