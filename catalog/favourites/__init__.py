@@ -44,6 +44,7 @@ def init_favourites(app: Flask) -> None:
     app.add_template_global(page_favourites, "page_favourites")
     app.add_template_global(page_path, "page_path")
     add_link(app, "account", NavLink("favourites.page", _l("My favourites")))
+    add_link(app, "footer", NavLink("favourites.page", _l("My favourites")))
     init_alerts(app)
 
     @app.after_request
