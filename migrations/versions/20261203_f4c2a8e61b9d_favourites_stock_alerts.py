@@ -34,7 +34,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['user_id'], ['user.id'],
                                 name=op.f('fk_favourite_user_id_user'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_favourite')),
-        sa.UniqueConstraint('user_id', 'product_id', name=op.f('uq_favourite_user_id')),
+        sa.UniqueConstraint('user_id', 'product_id', name=op.f('uq_favourite_user_id_product_id')),
     )
     with op.batch_alter_table('favourite', schema=None) as batch_op:
         batch_op.create_index('ix_favourite_user_created', ['user_id', 'created_at'], unique=False)
@@ -53,7 +53,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['variant_id'], ['variant.id'],
                                 name=op.f('fk_stock_alert_variant_id_variant'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_stock_alert')),
-        sa.UniqueConstraint('variant_id', 'email', 'phone', name=op.f('uq_stock_alert_variant_id')),
+        sa.UniqueConstraint('variant_id', 'email', 'phone', name=op.f('uq_stock_alert_variant_id_email_phone')),
     )
     with op.batch_alter_table('stock_alert', schema=None) as batch_op:
         batch_op.create_index('ix_stock_alert_email', ['email'], unique=False)
