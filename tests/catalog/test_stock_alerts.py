@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from catalog import services as catalog_services
@@ -19,19 +18,18 @@ from shop.extensions import db
 from shop.models import utcnow
 
 
-@pytest.fixture(autouse=True)
-def _an_address_of_its_own(client):
-    """Sign-ups are rate limited per address; the limiter may be on (a module before
-    turned it on for the process): each test asks from an address of its own."""
-    client.environ_base["REMOTE_ADDR"] = f"2001:db8::{uuid.uuid4().hex[:4]}"
-
-
 def origin(client) -> dict[str, str]:
     return {"Origin": client.application.config["PUBLIC_BASE_URL"]}
 
 
 def ask(client, variant, contact: str, lang: str = "fr"):
-    """The product page's "tell me" form, posted as a browser does (no token, our origin)."""
+    """The product page's "tell me" form, posted as a browser does (no token, our origin).
+
+    Sign-ups are rate limited per address, and the limiter may be on (a module
+    before turned it on for the process): each comes from an address of its own
+    (tests/catalog/test_stock_alert_limits.py tests the limit).
+    """
+    client.environ_base["REMOTE_ADDR"] = f"2001:db8::{uuid.uuid4().hex[:4]}"
     return client.post(
         f"/{lang}/stock-alerts",
         data={"variant": variant.sku, "contact": contact},
