@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -64,12 +65,17 @@ class Contact(tuple):
 
 def parse_contact(text: str) -> Contact:
     """An e-mail address (lower-cased) or a mobile number in E.164; raises ``CatalogError``."""
-    value = " ".join((text or "").split())[:254]
+    value = " ".join((text or "").split())
     if "@" in value:
-        local, _, domain = value.rpartition("@")
-        if not local or "." not in domain or " " in value or len(value) > 254:
+        # The checks of the site's other e-mail fields (WTForms' ``Email``): one
+        # address, nothing a mail header could read as a second one.
+        try:
+            address = validate_email(value, check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise CatalogError(_l("Give an e-mail address or a mobile number.")) from None
+        if len(address) > 254:
             raise CatalogError(_l("Give an e-mail address or a mobile number."))
-        return Contact((value.lower(), ""))
+        return Contact((address.lower(), ""))
     try:
         return Contact(("", mobile_number(value)))
     except (NotAPhone, NotAMobile):

@@ -70,7 +70,7 @@ def test_signing_up_by_mail_or_phone_once_per_size(client, make_product):
         (variant.id, "", "+212612345678", "ar"),
     ]
     # A landline, nonsense, an in-stock size: refused, nothing written.
-    for contact in ("05 22 12 34 56", "hello", "a@b"):
+    for contact in ("05 22 12 34 56", "hello", "a@b", "a@example.com,b@example.com"):
         response = ask(client, variant, contact)
         assert response.status_code == 302
     assert len(waiting()) == 2
