@@ -99,6 +99,7 @@ SKIP = {
     "/trace/<public_id>": "redirects to the trace page in the visitor's language",
     "/01/<gtin>/10/<code>": "GS1 Digital Link: redirects to the trace page",
     "/c/<token>": "a text's short confirmation link: redirects to the confirm page",
+    "/a/<token>": "a stock alert text's short link: redirects to the alert's page",
 }
 
 #: Pages of a signed-in shopper (the application form is for someone with no cooperative yet).
@@ -410,6 +411,7 @@ def _world(make_user, make_cooperative, make_product) -> dict[str, Any]:
 
     batch = db.session.scalar(db.select(payouts.PayoutBatch))
     from orders import carriers
+    from catalog.favourites.alerts import alert_token
     from orders.services.confirmation import confirm_token
 
     carriers.ensure_default_carriers()
@@ -442,6 +444,9 @@ def _world(make_user, make_cooperative, make_product) -> dict[str, Any]:
             },
             "/<lang:lang>/account/reset/<token>": {"token": make_reset_token(shopper)},
             "/<lang:lang>/confirm/<token>": {"token": confirm_token(waiting)},
+            "/<lang:lang>/stock-alerts/<token>": {
+                "token": alert_token(oil.variants[0].id, SHOPPER, "")
+            },
         },
         "query": {"/<lang:lang>/orders/<number>": f"?token={token}"},
         "cart": oil.slug,
