@@ -84,4 +84,6 @@
   }
   showFavourites();
   window.addEventListener("pageshow", showFavourites);
+  // product.js swaps the buy box (and its heart) in place: mark it again.
+  document.addEventListener("taawon:buybox", showFavourites);
 })();
