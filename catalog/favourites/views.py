@@ -29,7 +29,7 @@ from shop.accounts.views import local_path
 from shop.actions import commit_or_flash
 from shop.extensions import db, limiter
 from shop.i18n import best_language
-from shop.params import query_page
+from shop.params import parse_int, query_page
 from shop.security import same_origin
 
 from ..cards import cards_by_ids
@@ -65,11 +65,14 @@ def _back(default: str) -> str:
     return local_path(request.form.get("back", ""), default)
 
 
-@bp.route("/favourites/<int:product_id>", methods=["POST"])
+@bp.route("/favourites/toggle", methods=["POST"])
 @same_origin
-def toggle(product_id: int):
+def toggle():
     """The heart: save the product, or forget it; back to the page it was pressed on."""
     back = _back(url_for(".page"))
+    product_id = parse_int(request.form.get("p"), min=1)
+    if product_id is None:
+        abort(404)
     saved_now = None
     with commit_or_flash() as outcome:
         if not saved.is_visible(product_id) and product_id not in saved.saved_ids():

@@ -74,16 +74,15 @@
   window.addEventListener("pageshow", showCartCount);
 
   // Hearts on cached pages carry no state: the fav cookie (the visitor's
-  // favourite product ids, rewritten whenever they change) presses them.
+  // favourite product ids, rewritten whenever they change) presses them;
+  // again when product.js swaps the buy box.
   function showFavourites() {
-    var match = document.cookie.match(/(?:^|;\s*)fav=([0-9.]{1,2000})(?:;|$)/);
-    var saved = match ? match[1].split(".") : [];
-    document.querySelectorAll("button[data-fav]").forEach(function (button) {
-      button.setAttribute("aria-pressed", saved.indexOf(button.getAttribute("data-fav")) >= 0 ? "true" : "false");
+    var m = document.cookie.match(/(?:^|;\s*)fav=([0-9.]+)/), ids = m ? m[1].split(".") : [];
+    document.querySelectorAll("button.fav").forEach(function (b) {
+      b.setAttribute("aria-pressed", ids.indexOf(b.value) >= 0);
     });
   }
   showFavourites();
   window.addEventListener("pageshow", showFavourites);
-  // product.js swaps the buy box (and its heart) in place: mark it again.
   document.addEventListener("taawon:buybox", showFavourites);
 })();
