@@ -410,8 +410,8 @@ def _world(make_user, make_cooperative, make_product) -> dict[str, Any]:
     assert draft.status == CooperativeStatus.DRAFT
 
     batch = db.session.scalar(db.select(payouts.PayoutBatch))
-    from orders import carriers
     from catalog.favourites.alerts import alert_token
+    from orders import carriers
     from orders.services.confirmation import confirm_token
 
     carriers.ensure_default_carriers()
