@@ -52,7 +52,8 @@ def init_favourites(app: Flask) -> None:
         # Whenever the list changed (or logging in or out changed whose it
         # is), and on the favourites page itself, which corrects a stale cookie.
         if g.get("favourites_changed") or request.endpoint == "favourites.page":
-            value = cookie_value(saved_ids())
+            known = None if g.get("favourites_changed") else g.get("favourite_ids")
+            value = cookie_value(saved_ids() if known is None else known)
             sent = request.cookies.get(COOKIE)
             if value and sent != value:
                 response.set_cookie(

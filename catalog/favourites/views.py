@@ -54,9 +54,10 @@ class IdPagination(Pagination):
 @bp.route("/favourites")
 def page():
     """The visitor's favourites, newest first, each with a button that removes it."""
-    pages = IdPagination(
-        page=query_page(), per_page=PAGE_SIZE, error_out=False, ids=saved.saved_ids()
-    )
+    ids = saved.saved_ids()
+    # One read of the list: the hearts' state and the cookie reuse it.
+    g.page_favourites, g.favourite_ids = frozenset(ids), ids
+    pages = IdPagination(page=query_page(), per_page=PAGE_SIZE, error_out=False, ids=ids)
     cards = cards_by_ids(pages.items, visible_products())
     return render_template("favourites/page.html", page=pages, cards=cards)
 
