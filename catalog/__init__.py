@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
 
     from . import models  # noqa: F401  (metadata)
     from .cli import catalog_cli
+    from .favourites import init_favourites
     from .jobs import init_jobs
     from .presentation import init_presentation
     from .search import init_search
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> None:
     init_search(app)
     init_trace(app)
     init_jobs(app)  # background: smaller renditions, search reindex
+    init_favourites(app)  # favourites and stock alerts (issue #18)
     app.cli.add_command(catalog_cli)
     add_link(app, "footer", NavLink("catalog.listing", _l("All products")))
     add_link(app, "footer", NavLink("catalog.cooperatives", _l("Cooperatives")))

@@ -22,8 +22,8 @@ HSTS = "max-age=63072000; includeSubDomains"
 
 #: Blueprints whose every page is about one person or one cooperative: the
 #: account, the shopper's cart, checkout and orders (guest-token pages too),
-#: the cooperative's workspace and the back office.
-PERSONAL_BLUEPRINTS = frozenset({"accounts", "orders", "producers", "admin"})
+#: the cooperative's workspace and the back office, the favourites and a stock alert's page.
+PERSONAL_BLUEPRINTS = frozenset({"accounts", "orders", "producers", "admin", "favourites"})
 
 #: Downloads that are always somebody's own papers (statements, bank files,
 #: packing slips, documents), whatever room serves them.

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from sqlalchemy import delete, select, update
 
+from catalog.favourites.alerts import stock_returned
 from catalog.models import Variant
 from catalog.search import sync
 from catalog.summary import refresh_summaries
@@ -111,9 +112,10 @@ def units_left(orders: Sequence[Order]) -> dict[int, int]:
 def put_back(wanted: Mapping[int, int]) -> None:
     """Add ``{variant_id: quantity}`` back to stock, in id order.
 
-    The search index re-reads the products whose stock was out before.
+    The search index re-reads the products whose stock was out before, and
+    those sizes' stock alerts go out after the commit (``catalog.favourites``).
     """
-    back_in = set()
+    back_in, sizes_back = set(), set()
     for variant_id in sorted(wanted):
         row = db.session.execute(
             update(Variant)
@@ -124,8 +126,10 @@ def put_back(wanted: Mapping[int, int]) -> None:
         ).one_or_none()
         if row is not None and row.stock - wanted[variant_id] <= 0:
             back_in.add(row.product_id)
+            sizes_back.add(variant_id)
     expire(Variant, set(wanted), "stock")
     sync.note_products(db.session(), back_in)
+    stock_returned(db.session(), sizes_back)
 
 
 def _put_back_lots(lot_units: Mapping[int, int]) -> None:

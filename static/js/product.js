@@ -16,6 +16,7 @@
         var fresh = new DOMParser().parseFromString(html, "text/html").querySelector(".buy-box");
         if (!fresh) { throw new Error("no buy box"); }
         box.replaceWith(fresh);
+        document.dispatchEvent(new Event("taawon:buybox"));
         var chosen = fresh.querySelector('.variant-option[data-variant="' + focusSku + '"]');
         if (chosen) { chosen.focus(); }
       })

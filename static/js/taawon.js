@@ -72,4 +72,17 @@
   }
   showCartCount();
   window.addEventListener("pageshow", showCartCount);
+
+  // Hearts on cached pages carry no state: the fav cookie (the visitor's
+  // favourite product ids, rewritten whenever they change) presses them;
+  // again when product.js swaps the buy box.
+  function showFavourites() {
+    var m = document.cookie.match(/(?:^|;\s*)fav=([0-9.]+)/), ids = m ? m[1].split(".") : [];
+    document.querySelectorAll("button.fav").forEach(function (b) {
+      b.setAttribute("aria-pressed", ids.indexOf(b.value) >= 0);
+    });
+  }
+  showFavourites();
+  window.addEventListener("pageshow", showFavourites);
+  document.addEventListener("taawon:buybox", showFavourites);
 })();

@@ -103,6 +103,7 @@ SKIP = {
     "/<lang:lang>/messages/<int:thread_id>/photos/<int:message_id>": "a message's photo",
     "/<lang:lang>/producer/<slug>/inbox/<int:thread_id>/photos/<int:message_id>": "a photo",
     "/<lang:lang>/admin/threads/<int:thread_id>/photos/<int:message_id>": "a message's photo",
+    "/a/<token>": "a stock alert text's short link: redirects to the alert's page",
 }
 
 #: Pages of a signed-in shopper (the application form is for someone with no cooperative yet).
@@ -427,6 +428,7 @@ def _world(make_user, make_cooperative, make_product) -> dict[str, Any]:
     assert draft.status == CooperativeStatus.DRAFT
 
     batch = db.session.scalar(db.select(payouts.PayoutBatch))
+    from catalog.favourites.alerts import alert_token
     from orders import carriers
     from orders.services.confirmation import confirm_token
 
@@ -464,6 +466,9 @@ def _world(make_user, make_cooperative, make_product) -> dict[str, Any]:
             "/<lang:lang>/messages/order/<number>/<int:cooperative_id>": {
                 "number": delivered.number,
                 "cooperative_id": str(tifaout.id),
+            },
+            "/<lang:lang>/stock-alerts/<token>": {
+                "token": alert_token(oil.variants[0].id, SHOPPER, "")
             },
         },
         "query": {"/<lang:lang>/orders/<number>": f"?token={token}"},

@@ -22,7 +22,9 @@ STATIC_REF = re.compile(
 STYLESHEETS = re.compile(r'<link rel="stylesheet" href="([^"]+)"')
 HASHED = re.compile(r"^/static/.+\.([0-9a-f]{12})\.[a-z0-9]+$")
 #: Page weight budgets (issue #15): HTML + its stylesheets and scripts, images not counted.
-MAX_BYTES = 60_000
+#: 62 KB since the hearts on cards (issue #18: about 75 bytes a card, 24 cards a listing
+#: page, plus their style and script): the Arabic listing weighs 61.6 KB.
+MAX_BYTES = 62_000
 MAX_COMPRESSED = 20_000
 
 

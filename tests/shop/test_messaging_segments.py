@@ -141,6 +141,8 @@ SAMPLES: dict[str, Any] = {
     "money": lambda cents, *args, **kwargs: format_money(cents, *args, **kwargs),
     # An itsdangerous token of a six-digit order id, as orders.confirm_token makes it.
     "confirm_token": "MTIzNDU2.aS9Ryw.mKOm0Y8x1T7yBHDp5IyvWXdO3lU",
+    # A stock alert's token: a six-digit size id and a Moroccan mobile (catalog.favourites).
+    "alert_token": "WzEyMzQ1NiwiKzIxMjYxMjM0NTY3OCJd.MA2_Bk7jDYhxAAEMVcyIpAs_tq8",
     "order_number": "TW7K2M9Q4X8P",
     "number": "TW7K2M9Q4X8P",
     "tracking_number": "RR123456789MA",
