@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     from .cli import catalog_cli
     from .jobs import init_jobs
     from .presentation import init_presentation
+    from .reviews.views import init_reviews
     from .search import init_search
     from .summary import init_summary
     from .trace.views import init_trace
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     init_presentation(app)
     init_search(app)
     init_trace(app)
+    init_reviews(app)  # verified buyers' reviews: the product page's, reporting one
     init_jobs(app)  # background: smaller renditions, search reindex
     app.cli.add_command(catalog_cli)
     add_link(app, "footer", NavLink("catalog.listing", _l("All products")))

@@ -21,6 +21,7 @@ from producers.admin import (
     overview,
     payouts,
     policy,
+    reviews,
 )
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/<lang:lang>/admin")
@@ -115,4 +116,11 @@ bp.add_url_rule(
 )
 bp.add_url_rule(
     "/payouts/<int:batch_id>/<int:payout_id>/send", "payout_send", payouts.payout_send, methods=POST
+)
+
+# reviews: reported ones, hide or restore with a reason (audited)
+bp.add_url_rule("/reviews", "reviews", reviews.reviews)
+bp.add_url_rule("/reviews/<int:review_id>/hide", "review_hide", reviews.review_hide, methods=POST)
+bp.add_url_rule(
+    "/reviews/<int:review_id>/restore", "review_restore", reviews.review_restore, methods=POST
 )
