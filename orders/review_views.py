@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, MultipleFileField
 from sqlalchemy import select
 from wtforms import RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from catalog.models import Product
@@ -28,8 +29,13 @@ from shop.i18n import LANGUAGE_NAMES, LANGUAGES
 from . import reviews, services
 from .views import bp
 
-STARS = [(5, _l("5 stars: excellent")), (4, _l("4 stars: good")), (3, _l("3 stars: fair"))]
-STARS += [(2, _l("2 stars: poor")), (1, _l("1 star: bad"))]
+STARS = [
+    SelectChoice(5, _l("5 stars: excellent")),
+    SelectChoice(4, _l("4 stars: good")),
+    SelectChoice(3, _l("3 stars: fair")),
+    SelectChoice(2, _l("2 stars: poor")),
+    SelectChoice(1, _l("1 star: bad")),
+]
 
 
 class ReviewForm(FlaskForm):
@@ -45,7 +51,9 @@ class ReviewForm(FlaskForm):
         _l("Your review"),
         validators=[Length(max=MAX_TEXT, message=_l("At most %(max)d characters."))],
     )
-    locale = SelectField(_l("Written in"), choices=[(code, code) for code in LANGUAGES])
+    locale = SelectField(
+        _l("Written in"), choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
+    )
     photos = MultipleFileField(
         _l("Photos (up to 3)"),
         validators=[FileAllowed(("jpg", "jpeg", "png", "webp"), _l("JPEG, PNG or WebP only."))],
@@ -73,7 +81,6 @@ def review_line(number: str, line_id: int):
         flash(str(problem), "error")
         return redirect(back)
     form = ReviewForm()
-    form.locale.choices = [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
     if not form.is_submitted():
         form.locale.data = g.lang
     if form.validate_on_submit():

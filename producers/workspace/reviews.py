@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from catalog.models import Product, ProductTranslation
@@ -39,7 +40,7 @@ class ReplyForm(FlaskForm):
         ],
     )
     locale = SelectField(
-        _l("Written in"), choices=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
+        _l("Written in"), choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
     )
 
 
