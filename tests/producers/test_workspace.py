@@ -729,6 +729,18 @@ def test_ownership_matrix(
     from orders.invoicing import issue_commission
 
     invoice = issue_commission(coop_a, "2026-05", 1_000)  # a document of coop A's
+    from catalog.reviews.services import add_review
+
+    review = add_review(  # a review of coop A's product (reviews, #18)
+        product_id=product.id,
+        cooperative_id=coop_a.id,
+        order_line_id=order.lines[0].id,
+        user_id=None,
+        author_name="S.",
+        rating=5,
+        body="Bien",
+        locale="fr",
+    )
     coop_b = make_cooperative(slug="other-coop")
     user_b = make_user(email="b@other.ma")
     db.session.add(Membership(user=user_b, cooperative=coop_b, role=MembershipRole.OWNER))
@@ -759,6 +771,7 @@ def test_ownership_matrix(
         "carrier_id": find("amana").id,
         "figure": "series",
         "invoice_id": invoice.id,
+        "review_id": review.id,
     }
 
     visitors = {
