@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, MultipleFileField
@@ -49,7 +50,7 @@ class ReviewForm(FlaskForm):
     )
     body = TextAreaField(
         _l("Your review"),
-        validators=[Length(max=MAX_TEXT, message=_l("At most %(max)d characters."))],
+        validators=[Length(max=MAX_TEXT, message=_l("Use at most %(max)d characters."))],
     )
     locale = SelectField(
         _l("Written in"), choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
@@ -62,7 +63,9 @@ class ReviewForm(FlaskForm):
     def validate_photos(self, field) -> None:
         """At most ``MAX_PHOTOS`` files."""
         if len([f for f in field.data or () if f and f.filename]) > MAX_PHOTOS:
-            raise ValueError(_("At most %(num)d photos.", num=MAX_PHOTOS))
+            raise ValueError(
+                ngettext("At most %(num)d photo.", "At most %(num)d photos.", MAX_PHOTOS)
+            )
 
 
 @bp.route("/orders/<number>/review/<int:line_id>", methods=["GET", "POST"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import update
 
 from shop.audit import audit
@@ -45,10 +46,12 @@ def add_review(
         raise CatalogError(_l("Choose the language you wrote in."))
     body = body.strip()
     if len(body) > MAX_TEXT:
-        raise CatalogError(_l("A review has at most %(num)d characters.", num=MAX_TEXT))
+        raise CatalogError(_l("Use at most %(max)d characters.", max=MAX_TEXT))
     uploads = [data for data in photos if data]
     if len(uploads) > MAX_PHOTOS:
-        raise CatalogError(_l("A review has at most %(num)d photos.", num=MAX_PHOTOS))
+        raise CatalogError(
+            lazy_ngettext("At most %(num)d photo.", "At most %(num)d photos.", MAX_PHOTOS)
+        )
     review = Review(
         product_id=product_id,
         cooperative_id=cooperative_id,
@@ -91,7 +94,7 @@ def reply_to_review(review: Review, text: str, locale: str, user) -> None:
     if not text:
         raise CatalogError(_l("Write your answer."))
     if len(text) > MAX_TEXT:
-        raise CatalogError(_l("An answer has at most %(num)d characters.", num=MAX_TEXT))
+        raise CatalogError(_l("Use at most %(max)d characters.", max=MAX_TEXT))
     if locale not in LANGUAGES:
         raise CatalogError(_l("Choose the language you wrote in."))
     review.reply, review.reply_locale = text, locale

@@ -36,7 +36,7 @@ class ReplyForm(FlaskForm):
         _l("Your public answer"),
         validators=[
             DataRequired(_l("Write your answer.")),
-            Length(max=MAX_TEXT, message=_l("At most %(max)d characters.")),
+            Length(max=MAX_TEXT, message=_l("Use at most %(max)d characters.")),
         ],
     )
     locale = SelectField(

@@ -46,10 +46,10 @@ def test_the_buyer_reviews_a_delivered_line_once(app, bought, make_user):
     db.session.commit()
     assert (review.rating, review.body, review.author_name) == (4, "Très bien", "Amina A.")
     assert review.product_id == line.product_id and review.cooperative_id == line.cooperative_id
-    with app.test_request_context("/en/"):
+    with app.test_request_context("/fr/"):
         with pytest.raises(OrderError) as refused:
             write_review(line, shopper, rating=5, body="encore", locale="fr")
-        assert "already" in str(refused.value.message)
+        assert "déjà donné votre avis" in str(refused.value.message)
 
 
 def test_another_shopper_and_an_undelivered_line_are_refused(app, bought, make_user):
