@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.extensions import db
+from shop.extensions import Model
 from shop.models import utcnow
 
 #: The most photos a review carries.
@@ -25,7 +25,7 @@ MAX_PHOTOS = 3
 MAX_TEXT = 2000
 
 
-class Review(db.Model):
+class Review(Model):
     """One order line's review: stars, a text in one language, photos, an answer.
 
     ``order_line_id`` is unique (one review per line bought) and refers to the
@@ -87,7 +87,7 @@ class Review(db.Model):
         return f"review {self.id} ({self.rating}/5, {self.author_name})"
 
 
-class ReviewPhoto(db.Model):
+class ReviewPhoto(Model):
     """A photo of a review: renditions made by the image pipeline (as ``ProductImage``)."""
 
     __tablename__ = "review_photo"

@@ -9,6 +9,7 @@ out of all of them, so the page and its JSON-LD agree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import g, has_request_context
 from sqlalchemy import Select, func, select
@@ -128,7 +129,7 @@ def product_reviews(product) -> ReviewPage:
     return cache[product.id]
 
 
-def card_figures(product: type) -> tuple:
+def card_figures(product: Any) -> tuple[Any, Any]:
     """Correlated subqueries of a card's row: its shown reviews' count and mean rating."""
     where = (Review.product_id == product.id, Review.hidden.is_(False))
     count = select(func.count(Review.id)).where(*where).correlate(product).scalar_subquery()

@@ -8,10 +8,11 @@ calls ``add_review`` with a line it checked. Nothing here commits.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 
 from shop.audit import audit
 from shop.extensions import db
@@ -104,7 +105,7 @@ def reply_to_review(review: Review, text: str, locale: str, user) -> None:
 
 def report_review(review_id: int) -> bool:
     """A visitor reports a shown review (counted, for the back office's queue)."""
-    done = db.session.execute(
+    done: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
         update(Review)
         .where(Review.id == review_id, Review.hidden.is_(False))
         .values(report_count=Review.report_count + 1, reported_at=utcnow())

@@ -14,13 +14,13 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from catalog.models import Product, ProductTranslation
 from catalog.reviews.models import MAX_TEXT, Review
 from catalog.reviews.services import reply_to_review
 from producers.workspace.access import flash_form_errors, owned_or_404, workspace
+from producers.workspace.forms import options
 from shop.actions import commit_or_flash
 from shop.extensions import db
 from shop.i18n import LANGUAGE_NAMES, LANGUAGES
@@ -40,7 +40,7 @@ class ReplyForm(FlaskForm):
         ],
     )
     locale = SelectField(
-        _l("Written in"), choices=[SelectChoice(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
+        _l("Written in"), choices=options((code, LANGUAGE_NAMES[code]) for code in LANGUAGES)
     )
 
 
@@ -77,7 +77,7 @@ def reply(review_id: int, **_kw):
     form = ReplyForm()
     if form.validate_on_submit():
         with commit_or_flash(_("Your answer is published.")):
-            reply_to_review(review, form.text.data, form.locale.data, current_user)
+            reply_to_review(review, form.text.data or "", form.locale.data or "", current_user)
     else:
         flash_form_errors(form)
     page = request.args.get("page")
