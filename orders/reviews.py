@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from catalog.reviews.models import Review
 from catalog.reviews.services import add_review
@@ -68,17 +69,22 @@ def write_review(
     if problem is not None:
         raise OrderError(problem)
     assert line.product_id is not None  # refusal() checked it
-    return add_review(
-        product_id=line.product_id,
-        cooperative_id=line.cooperative_id,
-        order_line_id=line.id,
-        user_id=user.id,
-        author_name=public_name(user.name or order.full_name),
-        rating=rating,
-        body=body,
-        locale=locale,
-        photos=photos,
-    )
+    try:
+        # A second tab posting at the same moment meets the unique line: refused, not a 500.
+        with db.session.begin_nested():
+            return add_review(
+                product_id=line.product_id,
+                cooperative_id=line.cooperative_id,
+                order_line_id=line.id,
+                user_id=user.id,
+                author_name=public_name(user.name or order.full_name),
+                rating=rating,
+                body=body,
+                locale=locale,
+                photos=photos,
+            )
+    except IntegrityError as exc:
+        raise OrderError(_l("You already reviewed this product.")) from exc
 
 
 def reviewed_lines(order: Order) -> frozenset[int]:

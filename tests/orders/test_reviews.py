@@ -148,3 +148,18 @@ def test_the_delivered_message_links_to_the_review(app, make_user, bought):
     html = message.get_body(("html",)).get_content()
     link = f"/fr/orders/{line.order.number}#shipment-{line.shipment_id}"
     assert link in text and link in html
+
+
+def test_a_review_racing_another_for_the_same_line_is_refused(app, bought, make_user, monkeypatch):
+    """Two tabs posting at once: the second meets the unique line, refused, not a 500."""
+    from orders import reviews
+
+    shopper = make_user()
+    line = bought(shopper)
+    with app.test_request_context("/fr/"):
+        write_review(line, shopper, rating=5, body="", locale="fr")
+        monkeypatch.setattr(reviews, "refusal", lambda line: None)  # both passed the check
+        with pytest.raises(OrderError):
+            write_review(line, shopper, rating=4, body="", locale="fr")
+    db.session.commit()
+    assert db.session.scalar(db.select(db.func.count(Review.id))) == 1
