@@ -12,6 +12,7 @@ from catalog.reviews.models import Review
 from orders.reviews import public_name, refusal, write_review
 from orders.services import OrderError
 from shop.extensions import db
+from shop.storage import get_storage
 
 
 def jpeg(width: int = 640, height: int = 480) -> bytes:
@@ -86,6 +87,12 @@ def test_the_form_publishes_a_review_with_a_photo(client, login, post_form, boug
     review = db.session.scalar(db.select(Review).where(Review.order_line_id == line.id))
     assert (review.rating, review.locale, review.body) == (5, "ar", "زيت رائع")
     assert len(review.photos) == 1 and review.photos[0].widths == "320,640"
+    stored = Image.open(
+        io.BytesIO(
+            get_storage().read(f"img/{review.photos[0].key[:2]}/{review.photos[0].key}-640.jpg")
+        )
+    )
+    assert not stored.getexif()  # no camera, no position
     product = client.get(response.headers["Location"]).get_data(as_text=True)
     assert '<p class="review-body" lang="ar" dir="rtl">زيت رائع</p>' in product
     assert f"{review.photos[0].key}-320.jpg" in product

@@ -138,3 +138,16 @@ def test_moderation_is_for_administrators_only(client, login, post_form, reviewe
     assert response.status_code in (400, 403, 404)
     db.session.expire_all()
     assert db.session.get(Review, review.id).hidden is False
+
+
+def test_hiding_needs_the_csrf_token(client, login, reviewed, make_user):
+    _coop, _manager, review = reviewed
+    login(client, make_user(email="admin@taawon.ma", is_admin=True))
+    response = client.post(
+        f"/fr/admin/reviews/{review.id}/hide",
+        data={"reason": "Insultes"},
+        headers={"Origin": client.application.config["PUBLIC_BASE_URL"]},
+    )
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Review, review.id).hidden is False
