@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from tests.browser.conftest import OVERFLOWING
+from tests.browser.test_axe_browser import violations
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +44,8 @@ def test_a_delivered_shopper_reviews_with_a_photo_in_arabic_on_a_phone(
     photo = tmp_path / "photo.jpg"
     Image.new("RGB", (800, 600), (190, 110, 50)).save(photo, "JPEG")
 
-    context = browser.new_context(viewport=PHONE_390, locale="ar-MA")
+    # bypass_csp: axe is injected at the end, as tests/browser/test_axe_browser.py does.
+    context = browser.new_context(viewport=PHONE_390, locale="ar-MA", bypass_csp=True)
     try:
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -77,5 +79,6 @@ def test_a_delivered_shopper_reviews_with_a_photo_in_arabic_on_a_phone(
         )
         assert page.locator(".review-average strong").inner_text() == "5.0"
         _fits(page, "reviews-3-product-ar-phone", shoot)
+        assert violations(page) == []  # axe-core, as tests/browser/test_axe_browser.py
     finally:
         context.close()
