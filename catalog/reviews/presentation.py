@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import ngettext
+from babel.numbers import format_decimal
 
 from shop import clock
+from shop.i18n import FORMAT_LOCALES, current_language
 
 from .queries import ReviewPage
 
@@ -40,11 +41,8 @@ def reviews_jsonld(reviews: ReviewPage) -> dict[str, Any]:
     }
 
 
-def rating_words(average: float, count: int) -> str:
-    """What the stars say to a screen reader: "Rated 4.5 out of 5 (12 reviews)"."""
-    return ngettext(
-        "Rated %(rating)s out of 5, %(num)d review",
-        "Rated %(rating)s out of 5, %(num)d reviews",
-        count,
-        rating=f"{average:.1f}",
+def rating_text(average: float) -> str:
+    """A mean rating with one decimal in the page's conventions ("4,5" in French)."""
+    return format_decimal(
+        round(average, 1), format="0.0", locale=FORMAT_LOCALES[current_language()]
     )

@@ -16,7 +16,7 @@ from shop.extensions import db, limiter
 from shop.security import same_origin
 
 from . import services
-from .presentation import rating_words
+from .presentation import rating_text
 from .queries import PAGE_ARG, product_reviews
 
 bp = Blueprint("reviews", __name__, template_folder="templates", url_prefix="/<lang:lang>")
@@ -46,6 +46,8 @@ def init_reviews(app: Flask) -> None:
     from .models import Review, ReviewPhoto
 
     app.register_blueprint(bp)
+    # A global: the card's macros are imported without the page's context.
+    app.jinja_env.globals["rating_text"] = rating_text
     # A new, answered, hidden or restored review changes product pages and cards;
     # a report does not (it is counted with an UPDATE of its own, and ignored).
     watch(Review, ignore=("report_count", "reported_at"))
@@ -55,6 +57,5 @@ def init_reviews(app: Flask) -> None:
     def review_helpers() -> dict[str, Any]:
         return {
             "product_reviews": product_reviews,
-            "rating_words": rating_words,
             "reviews_page_arg": PAGE_ARG,
         }
