@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     from .favourites import init_favourites
     from .jobs import init_jobs
     from .presentation import init_presentation
+    from .reviews.views import init_reviews
     from .search import init_search
     from .summary import init_summary
     from .trace.views import init_trace
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> None:
     init_presentation(app)
     init_search(app)
     init_trace(app)
+    init_reviews(app)  # verified buyers' reviews: the product page's, reporting one
     init_jobs(app)  # background: smaller renditions, search reindex
     init_favourites(app)  # favourites and stock alerts (issue #18)
     app.cli.add_command(catalog_cli)

@@ -44,6 +44,7 @@ from .models import (
     Variant,
     product_certification,
 )
+from .reviews.queries import card_figures
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,9 @@ class ProductCard:
     images: list[CardImage] = field(default_factory=list)
     #: The kinds of its certificates, each once, in the order they were added.
     certification_kinds: list[CertificationKind] = field(default_factory=list)
+    #: Its shown reviews: how many, and their mean rating (None without any).
+    review_count: int = 0
+    rating: float | None = None
 
     def name(self, lang: str) -> Localized:
         """The product's name in ``lang`` or its fallback (as ``Product.name``)."""
@@ -135,6 +139,7 @@ def card_rows(query: Select) -> Select:
     rows = query.with_only_columns(
         *CARD_COLUMNS,
         variant_count,
+        *card_figures(Product),
         *(name.name for name in _NAMES.values()),
         _FIRST_IMAGE.key,
         _FIRST_IMAGE.width,
@@ -152,6 +157,8 @@ def load_cards(rows: Iterable[Any]) -> list[ProductCard]:
     for product_id, slug, price, stock, cooperative, region, variants, *rest in rows:
         card = ProductCard(product_id, slug, price, stock, cooperative, region)
         card.variant_count = variants
+        reviews, rating, *rest = rest
+        card.review_count, card.rating = reviews, None if rating is None else float(rating)
         card.names = dict(zip(_NAMES, rest[: len(_NAMES)], strict=True))
         key, width, height, widths = rest[len(_NAMES) :]
         if key is not None:

@@ -15,6 +15,7 @@ from shop.money.amounts import mad_str
 
 from .images import rendition_name
 from .models import Category, CertificationKind, Product, ProductImage, Unit, Variant
+from .reviews.presentation import reviews_jsonld
 
 if TYPE_CHECKING:
     from producers.models import Cooperative
@@ -156,11 +157,13 @@ def seller_jsonld(cooperative: Cooperative, lang: str) -> dict[str, Any]:
     }
 
 
-def product_jsonld(product: Product, lang: str) -> dict[str, Any]:
+def product_jsonld(product: Product, lang: str, reviews: Any = None) -> dict[str, Any]:
     """schema.org Product data: offers in MAD, the cooperative as brand and seller.
 
     schema.org puts ``seller`` on the Offer, not on the Product (Product has
     no such property), so each offer names the cooperative that sells it.
+    With ``reviews`` (the page's ``ReviewPage``) it adds the rating of the
+    shown reviews and the reviews the page shows, nothing the page hides.
     """
     url = url_for("catalog.product", slug=product.slug, lang=lang, _external=True)
     seller = seller_jsonld(product.cooperative, lang)
@@ -190,6 +193,7 @@ def product_jsonld(product: Product, lang: str) -> dict[str, Any]:
             }
             for v in product.sellable_variants
         ],
+        **(reviews_jsonld(reviews) if reviews is not None and reviews.summary.count else {}),
     }
 
 

@@ -21,10 +21,12 @@ def init_app(app: Flask) -> None:
     from . import cart, cod, models  # noqa: F401  (metadata; cod registers the reply handler)
     from .discount_views import cart_preview
     from .jobs import init_jobs
+    from .review_views import init_reviews
     from .views import bp, confirm_short
     from .webhooks import bp as webhooks_bp
 
     app.add_template_global(cart_preview, "discount_preview")  # the cart's discount code
+    init_reviews(app)  # a delivered line's review form (routes on bp, before registering)
     app.register_blueprint(bp)
     # The short confirmation link of cash-on-delivery texts (no language prefix).
     app.add_url_rule("/c/<token>", "confirm_short", confirm_short)

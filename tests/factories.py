@@ -191,3 +191,65 @@ def make_thread(app, make_product):
         return thread
 
     return make
+
+
+# ------------------------------------------------------------------ reviews (#18)
+
+
+@pytest.fixture
+def bought(app, make_user, make_product):
+    """``bought(shopper, product, delivered=True)``: a shopper's confirmed cash order of
+    one unit of ``product``, its parcel delivered (or only shipped); returns its line."""
+    from orders.models import PaymentMethod
+    from orders.services import Address, mark_delivered, mark_shipped
+    from orders.shipping import ensure_default_rates
+
+    ensure_default_rates()
+
+    def buy(shopper=None, product=None, delivered: bool = True):
+        shopper = shopper or make_user(name="Amina Alaoui")
+        product = product or make_product()
+        address = Address(
+            email=shopper.email,
+            phone="+212612345678",
+            full_name="Amina Alaoui",
+            address_line="12 rue Ibn Battouta",
+            city="Casablanca",
+            postal_code="20250",
+            country="MA",
+            region_code=6,
+        )
+        order, _token = place_confirmed(
+            {product.variants[0].sku: 1}, address, PaymentMethod.COD, "fr", user_id=shopper.id
+        )
+        shipment = order.shipments[0]
+        mark_shipped(shipment, "Amana", f"RR{order.id}MA")
+        if delivered:
+            mark_delivered(shipment)
+        db.session.commit()
+        return order.lines[0]
+
+    return buy
+
+
+@pytest.fixture
+def make_review(app):
+    """``make_review(line, rating=5, body=..., locale="fr")``: a review written by the service."""
+    from catalog.reviews.services import add_review
+
+    def make(line, rating: int = 5, body: str = "Très bonne huile.", locale: str = "fr", **kw):
+        review = add_review(
+            product_id=line.product_id,
+            cooperative_id=line.cooperative_id,
+            order_line_id=line.id,
+            user_id=line.order.user_id,
+            author_name=kw.pop("author_name", "Amina A."),
+            rating=rating,
+            body=body,
+            locale=locale,
+            **kw,
+        )
+        db.session.commit()
+        return review
+
+    return make

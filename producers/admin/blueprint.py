@@ -22,6 +22,7 @@ from producers.admin import (
     overview,
     payouts,
     policy,
+    reviews,
     threads,
 )
 
@@ -133,4 +134,10 @@ bp.add_url_rule("/threads", "threads", threads.threads)
 bp.add_url_rule("/threads/<int:thread_id>", "thread", threads.thread)
 bp.add_url_rule(
     "/threads/<int:thread_id>/photos/<int:message_id>", "thread_photo", threads.thread_photo
+)
+# reviews: reported ones, hide or restore with a reason (audited)
+bp.add_url_rule("/reviews", "reviews", reviews.reviews)
+bp.add_url_rule("/reviews/<int:review_id>/hide", "review_hide", reviews.review_hide, methods=POST)
+bp.add_url_rule(
+    "/reviews/<int:review_id>/restore", "review_restore", reviews.review_restore, methods=POST
 )

@@ -23,6 +23,7 @@ from producers.workspace import (
     parcels,
     products,
     profile,
+    reviews,
     sales,
     stock,
     team,
@@ -208,3 +209,10 @@ bp.add_url_rule(
 def workspace_context() -> dict:
     """The language names the workspace's forms show beside their text fields."""
     return {"lang_labels": LANG_LABELS}
+
+
+# verified buyers' reviews and the cooperative's answers
+bp.add_url_rule("/<slug>/reviews", "reviews", reviews.reviews, methods=GET)
+bp.add_url_rule(
+    "/<slug>/reviews/<int:review_id>/reply", "review_reply", reviews.reply, methods=POST
+)

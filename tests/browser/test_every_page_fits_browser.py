@@ -117,6 +117,7 @@ SHOPPER_PAGES = {
     "/<lang:lang>/messages/ask/<int:product_id>",
     "/<lang:lang>/messages/<int:thread_id>",
     "/<lang:lang>/messages/order/<number>/<int:cooperative_id>",
+    "/<lang:lang>/orders/<number>/review/<int:line_id>",
 }
 ROLES = ("anonymous", "shopper", "owner", "admin")
 #: Pages screenshotted on every run (the others only when they overflow).
@@ -382,6 +383,22 @@ def _world(make_user, make_cooperative, make_product) -> dict[str, Any]:
     line = next(x for x in delivered.lines if x.variant_id == oil.variants[0].id)
     refunds.create_refund(delivered, {line.id: 1}, (), "Bouteille cassée à la livraison", admin)
     db.session.commit()
+    from catalog.reviews.services import add_review, reply_to_review
+
+    review = add_review(  # reviews (#18): the product page, the workspace and admin lists
+        product_id=oil.id,
+        cooperative_id=tifaout.id,
+        order_line_id=line.id,
+        user_id=shopper.id,
+        author_name="Khadija E.",
+        rating=4,
+        body="Une huile délicieuse, au goût de noisette grillée ; livrée bien emballée.",
+        locale="fr",
+    )
+    reply_to_review(review, "شكرا جزيلا على ثقتكم، نتمنى أن ينال إعجابكم دائما.", "ar", owner)
+    review.report_count = 1
+    unreviewed = next(x for x in delivered.lines if x.id != line.id)
+    db.session.commit()
     payouts.run_payouts()
     db.session.commit()
     shipped, _ = place_confirmed(
@@ -469,6 +486,10 @@ def _world(make_user, make_cooperative, make_product) -> dict[str, Any]:
             },
             "/<lang:lang>/stock-alerts/<token>": {
                 "token": alert_token(oil.variants[0].id, SHOPPER, "")
+            },
+            "/<lang:lang>/orders/<number>/review/<int:line_id>": {
+                "number": delivered.number,
+                "line_id": str(unreviewed.id),
             },
         },
         "query": {"/<lang:lang>/orders/<number>": f"?token={token}"},

@@ -732,6 +732,18 @@ def test_ownership_matrix(
     from tests.orders.discount_support import make_code
 
     discount = make_code("AMAL10", cooperative=coop_a)  # coop A's discount code
+    from catalog.reviews.services import add_review
+
+    review = add_review(  # a review of coop A's product (reviews, #18)
+        product_id=product.id,
+        cooperative_id=coop_a.id,
+        order_line_id=order.lines[0].id,
+        user_id=None,
+        author_name="S.",
+        rating=5,
+        body="Bien",
+        locale="fr",
+    )
     coop_b = make_cooperative(slug="other-coop")
     user_b = make_user(email="b@other.ma")
     db.session.add(Membership(user=user_b, cooperative=coop_b, role=MembershipRole.OWNER))
@@ -770,6 +782,7 @@ def test_ownership_matrix(
         "thread_id": thread.id,
         "message_id": message.id,
         "code_id": discount.id,
+        "review_id": review.id,
     }
 
     visitors = {
