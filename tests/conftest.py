@@ -77,6 +77,24 @@ RUNTIME_SETTINGS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _limiter_state() -> Iterator[None]:
+    """Flask-Limiter's one global object, as it was before the test.
+
+    ``init_app`` writes the application's settings (``enabled``, storage, key
+    prefix) onto the shared ``limiter``: a test with an application of its own
+    and ``RATELIMIT_ENABLED`` left the limits on, in that application's
+    storage, for every later test of the worker (registrations then answered
+    429 to the address the tests share).
+    """
+    from shop.extensions import limiter
+
+    state = dict(vars(limiter))
+    yield
+    vars(limiter).clear()
+    vars(limiter).update(state)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _own_temporary_folder(tmp_path_factory) -> Iterator[None]:
     """A temporary folder of the session's own (each xdist worker's own).

@@ -7,16 +7,6 @@ import uuid
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _limiter_restored():
-    """Flask-Limiter keeps ``enabled`` on its one global object: set it back afterwards."""
-    from shop.extensions import limiter
-
-    before = limiter.enabled
-    yield
-    limiter.enabled = before
-
-
 @pytest.fixture
 def app_config():
     return {
