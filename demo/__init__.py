@@ -17,6 +17,7 @@ from .catalog import seed_catalog
 from .cooperatives import seed_cooperatives
 from .orders import seed_orders
 from .traces import seed_trace
+from .trust import seed_trust
 from .users import seed_users
 
 Step = Callable[[], list[str]]
@@ -29,7 +30,7 @@ def seed_search() -> list[str]:
 
 #: Each step builds on the ones before it. The index is built right after the
 #: catalogue, so that the later steps' commits keep it in sync; orders need the
-#: catalogue and the shipping rates.
+#: catalogue and the shipping rates; reviews, questions and codes need the orders.
 STEPS: tuple[Step, ...] = (
     seed_users,
     seed_cooperatives,
@@ -38,4 +39,5 @@ STEPS: tuple[Step, ...] = (
     seed_trace,
     ensure_default_rates,
     seed_orders,
+    seed_trust,
 )
