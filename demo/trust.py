@@ -2,7 +2,8 @@
 
 Runs after the demo orders, through the real services: the demo shopper
 reviews the products of their delivered parcels (one answered by the demo
-manager's cooperative), asks that cooperative a question it answers, saves
+manager's cooperative), asks that cooperative a question it answers, and
+another one it never bought from (there the phone number typed is masked), saves
 two favourites; the platform and the demo cooperative each offer a code.
 Notices these write (mails, texts) are dropped: the people are fictional.
 """
@@ -81,7 +82,7 @@ def _seed_trust() -> list[str]:
         thread = threads.start_about_product(
             shopper,
             products[0],
-            "Bonjour, l'huile est-elle pressée à froid ? Appelez-moi au 06 12 34 56 78.",
+            "Bonjour, l'huile est-elle pressée à froid ?",
             None,
         )
         threads.add_message(
@@ -89,6 +90,23 @@ def _seed_trust() -> list[str]:
             manager,
             "Oui, pressée à froid à la coopérative, le jour même du concassage.",
             from_cooperative=True,
+        )
+    # A question to a cooperative the shopper never ordered from: the number is masked.
+    stranger = next(
+        (
+            product
+            for product in db.session.scalars(
+                select(Product)
+                .where(Product.status == ProductStatus.PUBLISHED)
+                .order_by(Product.id)
+            )
+            if not threads.placed_between(shopper.id, product.cooperative_id)
+        ),
+        None,
+    )
+    if stranger is not None:
+        threads.start_about_product(
+            shopper, stranger, "Livrez-vous à Agadir ? Appelez-moi au 06 12 34 56 78.", None
         )
     for product in products:
         db.session.add(Favourite(user_id=shopper.id, product_id=product.id))
@@ -107,6 +125,6 @@ def _seed_trust() -> list[str]:
     )
     db.session.flush()
     return [
-        f"Demo reviews: {len(reviews)} (one answered); a question answered; "
+        f"Demo reviews: {len(reviews)} (one answered); two questions, one answered; "
         f"{len(products)} favourites; codes RAMADAN10 (platform) and TIFAOUT20 ({coop.legal_name})"
     ]
