@@ -16,12 +16,9 @@ allowance; the view re-renders the form with its text and a 429.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from flask import Flask, current_app
-from limits import RateLimitItem, parse_many
-from limits.storage import Storage, storage_from_string
-from limits.strategies import FixedWindowRateLimiter
+
+from shop.counters import open_strategy, take_all
 
 from .exceptions import TooManyMessages
 
@@ -35,36 +32,21 @@ def init_limits(app: Flask) -> None:
     config.setdefault("THREADS_NEW_PER_ADDRESS", "10 per hour;40 per day")
     config.setdefault("THREADS_MESSAGES_PER_USER", "6 per minute;200 per day")
     config.setdefault("THREADS_MESSAGES_PER_ADDRESS", "12 per minute;400 per day")
-    storage: Storage = storage_from_string(
-        config.get("RATELIMIT_STORAGE_URI") or "memory://",
-        **config.get("RATELIMIT_STORAGE_OPTIONS", {}),
-    )  # type: ignore[assignment]
-    app.extensions[EXTENSION] = FixedWindowRateLimiter(storage)
-
-
-@lru_cache(maxsize=32)
-def _items(text: str) -> tuple[RateLimitItem, ...]:
-    return tuple(parse_many(text))
+    app.extensions[EXTENSION] = open_strategy(app)
 
 
 def take(user_id: int, address: str | None, *, new_thread: bool) -> None:
     """Count one message (and a new thread) by ``user_id`` from ``address``; refuse if over."""
     config = current_app.config
-    if not config.get("RATELIMIT_ENABLED", True):
-        return
-    strategy: FixedWindowRateLimiter = current_app.extensions[EXTENSION]
     base = f"{config.get('RATELIMIT_KEY_PREFIX') or 'taawon'}/threads"
-    counters = [(config["THREADS_MESSAGES_PER_USER"], f"{base}/messages/user/{user_id}")]
+    counters = [("user", config["THREADS_MESSAGES_PER_USER"], f"{base}/messages/user/{user_id}")]
     if address:
-        counters.append((config["THREADS_MESSAGES_PER_ADDRESS"], f"{base}/messages/ip/{address}"))
+        counters.append(
+            ("ip", config["THREADS_MESSAGES_PER_ADDRESS"], f"{base}/messages/ip/{address}")
+        )
     if new_thread:
-        counters.append((config["THREADS_NEW_PER_USER"], f"{base}/new/user/{user_id}"))
+        counters.append(("user", config["THREADS_NEW_PER_USER"], f"{base}/new/user/{user_id}"))
         if address:
-            counters.append((config["THREADS_NEW_PER_ADDRESS"], f"{base}/new/ip/{address}"))
-    for limits, key in counters:
-        for item in _items(limits):
-            if not strategy.test(item, key):
-                raise TooManyMessages()
-    for limits, key in counters:
-        for item in _items(limits):
-            strategy.hit(item, key)
+            counters.append(("ip", config["THREADS_NEW_PER_ADDRESS"], f"{base}/new/ip/{address}"))
+    if take_all(EXTENSION, counters) is not None:
+        raise TooManyMessages()

@@ -34,8 +34,9 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 from limits import RateLimitItem, parse_many
-from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
+
+from ..counters import open_strategy
 
 EXTENSION = "taawon_login_throttle"
 
@@ -57,12 +58,8 @@ def init_throttle(app: Flask) -> None:
     config.setdefault("LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", "5 per 15 minutes")
     config.setdefault("LOGIN_FAILURES_PER_ADDRESS", "30 per hour")
     config.setdefault("LOGIN_FAILURES_PER_ACCOUNT", "20 per hour")
-    storage: Storage = storage_from_string(
-        config.get("RATELIMIT_STORAGE_URI") or "memory://",
-        **config.get("RATELIMIT_STORAGE_OPTIONS", {}),
-    )  # type: ignore[assignment]
     app.extensions[EXTENSION] = Counters(
-        strategy=FixedWindowRateLimiter(storage),
+        strategy=open_strategy(app),
         pair=parse_many(config["LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS"]),
         address=parse_many(config["LOGIN_FAILURES_PER_ADDRESS"]),
         account=parse_many(config["LOGIN_FAILURES_PER_ACCOUNT"]),

@@ -31,13 +31,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
 
 from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
-from limits import RateLimitItem, parse_many
-from limits.storage import Storage, storage_from_string
-from limits.strategies import FixedWindowRateLimiter
+
+from ..counters import open_strategy, take_all
 
 EXTENSION = "taawon_message_limits"
 
@@ -68,16 +66,7 @@ def init_limits(app: Flask) -> None:
     config.setdefault("MESSAGING_LIMIT_PER_PHONE", "10 per hour;30 per day")
     config.setdefault("MESSAGING_LIMIT_PER_ADDRESS", "30 per hour;100 per day")
     config.setdefault("MESSAGING_DAILY_CAP", "2000 per day")
-    storage: Storage = storage_from_string(
-        config.get("RATELIMIT_STORAGE_URI") or "memory://",
-        **config.get("RATELIMIT_STORAGE_OPTIONS", {}),
-    )  # type: ignore[assignment]
-    app.extensions[EXTENSION] = FixedWindowRateLimiter(storage)
-
-
-@lru_cache(maxsize=32)
-def _items(text: str) -> tuple[RateLimitItem, ...]:
-    return tuple(parse_many(text))
+    app.extensions[EXTENSION] = open_strategy(app)
 
 
 def client_address() -> str | None:
@@ -101,9 +90,6 @@ def take(phone: str, address: str | None) -> Refusal | None:
     one's allowance.
     """
     config = current_app.config
-    if not config.get("RATELIMIT_ENABLED", True):
-        return None
-    strategy: FixedWindowRateLimiter = current_app.extensions[EXTENSION]
     base = f"{config.get('RATELIMIT_KEY_PREFIX') or 'taawon'}/messages"
     counters = [
         ("all", config["MESSAGING_DAILY_CAP"], f"{base}/all"),
@@ -111,11 +97,5 @@ def take(phone: str, address: str | None) -> Refusal | None:
     ]
     if address:
         counters.append(("address", config["MESSAGING_LIMIT_PER_ADDRESS"], f"{base}/ip/{address}"))
-    for name, limits, key in counters:
-        for item in _items(limits):
-            if not strategy.test(item, key):
-                return Refusal(name, str(item))
-    for _name, limits, key in counters:
-        for item in _items(limits):
-            strategy.hit(item, key)
-    return None
+    over = take_all(EXTENSION, counters)
+    return None if over is None else Refusal(over[0], str(over[1]))
