@@ -69,6 +69,7 @@ RUNTIME_SETTINGS = {
     "STRIPE_SESSION_MINUTES",
     "SEARCH_INDEX_AUTOCREATE",
     "SEARCH_BACKEND",
+    "SEARCH_INDEX_DIR",
     "SERVER_NAME",
     "EVIDENCE_MAX_BYTES",
     "PASSWORD_RESET_MAX_AGE",
@@ -598,8 +599,12 @@ def app(
     ``demo`` run on the demo data seeded once for the session.
     """
     settings = {**per_test_settings(tmp_path), **media_settings, **app_config}
-    if not request.node.get_closest_marker("search_on_disk"):
-        settings.setdefault("SEARCH_INDEX_DIR", ":memory:")
+    if (
+        not request.node.get_closest_marker("search_on_disk")
+        and "SEARCH_INDEX_DIR" not in app_config
+    ):
+        # (per_test_settings names a folder: a setdefault here kept it.)
+        settings["SEARCH_INDEX_DIR"] = ":memory:"
     fresh = request.node.get_closest_marker("fresh_app") or not set(app_config) <= RUNTIME_SETTINGS
     application = make_app(database_url, tmp_path, **settings) if fresh else session_app
     if request.node.get_closest_marker("demo"):

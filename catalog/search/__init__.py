@@ -24,6 +24,7 @@ from shop.urls import ConfigError
 
 from .backend import ProductDocument, SearchBackend
 from .whoosh import WhooshBackend
+from .whoosh.memory import InMemoryBackend
 
 #: The values of ``SEARCH_BACKEND``.
 BACKENDS = ("whoosh", "postgresql")
@@ -48,11 +49,13 @@ def make_backend(app: Flask) -> SearchBackend:
 
         return PostgresBackend()
     location = str(app.config["SEARCH_INDEX_DIR"])
-    storage = RamStorage() if location == ":memory:" else FileStorage(location)
+    write_timeout = float(app.config["SEARCH_WRITE_TIMEOUT"])
+    if location == ":memory:":
+        return InMemoryBackend(RamStorage(), create=True, write_timeout=write_timeout)
     return WhooshBackend(
-        storage,
-        create=location == ":memory:" or bool(app.config["SEARCH_INDEX_AUTOCREATE"]),
-        write_timeout=float(app.config["SEARCH_WRITE_TIMEOUT"]),
+        FileStorage(location),
+        create=bool(app.config["SEARCH_INDEX_AUTOCREATE"]),
+        write_timeout=write_timeout,
     )
 
 

@@ -7,7 +7,8 @@ transaction: ``before_commit`` flushes, then re-reads exactly those products
 on the committing connection and writes their rows there, so
 the index commits or rolls back with them and every app server sees it at
 once. A backend of its own (Whoosh) is written ``after_commit``, from a new
-session. A rollback forgets them. Bulk UPDATE or DELETE statements
+session; an index in memory is handed the notes instead and applies them at
+its next read (``whoosh/memory.py``). A rollback forgets them. Bulk UPDATE or DELETE statements
 (conditional stock updates) name no objects, so after them the index is
 compared with the database's prices, stock and visibility and the
 differences are re-indexed: that reads the whole index and catalogue. A bulk
@@ -24,6 +25,7 @@ database is the truth and ``flask search reindex`` repairs the index.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -141,6 +143,14 @@ def _after_commit(session: Session) -> None:
     backend = _backend(transactional=False)
     if not touched or backend is None:
         return
+    defer = getattr(backend, "defer", None)
+    if defer is not None:  # an index in memory: indexed at its next read
+        defer(touched, partial(_apply_after_commit, backend))
+        return
+    _apply_after_commit(backend, touched)
+
+
+def _apply_after_commit(backend: SearchBackend, touched: dict[str, Any]) -> None:
     try:
         # after_commit may not emit SQL on the committing session: use a new one.
         with Session(db.engine) as reader:

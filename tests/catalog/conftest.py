@@ -26,9 +26,12 @@ def _the_backend_under_test(request):
         from catalog.search import get_backend
 
         request.getfixturevalue("demo_search" if "demo_search" in request.fixturenames else "app")
-        expected = {"whoosh": "WhooshBackend", "postgresql": "PostgresBackend"}
-        name = type(get_backend()).__name__
-        assert name == expected[request.getfixturevalue("search_backend")], name
+        from catalog.search.postgres import PostgresBackend
+        from catalog.search.whoosh import WhooshBackend
+
+        expected = {"whoosh": WhooshBackend, "postgresql": PostgresBackend}
+        backend = get_backend()
+        assert isinstance(backend, expected[request.getfixturevalue("search_backend")]), backend
 
 
 @pytest.fixture

@@ -18,10 +18,22 @@ from producers.models import CooperativeStatus
 from shop.extensions import db
 
 
+@pytest.fixture(params=["memory", "folder"])
+def index_place(request, search_backend) -> str:
+    """Whoosh's index in memory (indexed at its next read) or in a folder (after each commit)."""
+    if request.param == "folder" and search_backend != "whoosh":
+        pytest.skip("only the Whoosh index lives in a folder")
+    return request.param
+
+
 @pytest.fixture
-def app_config(search_backend):
-    """Every test here runs on both search backends (PostgreSQL when the tests do)."""
-    return {"SEARCH_BACKEND": search_backend}
+def app_config(search_backend, index_place, tmp_path):
+    """Every test here runs on both search backends (PostgreSQL when the tests do),
+    and Whoosh's index both in memory and in a folder."""
+    config = {"SEARCH_BACKEND": search_backend}
+    if index_place == "folder":
+        config["SEARCH_INDEX_DIR"] = str(tmp_path / "search")
+    return config
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,6 +142,7 @@ def test_a_broken_index_never_breaks_a_commit(
     product.translation("fr").name = "Couscous de blé"
     with caplog.at_level(logging.WARNING):
         db.session.commit()
+        get_backend().snapshot()  # an index in memory is written at its next read
     assert "Search index not updated" in caplog.text
     db.session.expire_all()
     assert product.translation("fr").name == "Couscous de blé"
