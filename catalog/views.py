@@ -37,6 +37,7 @@ from . import queries
 from . import sitemap as sitemap_entries
 from .cards import cards_of, paginate_cards
 from .models import Category
+from .product_page import product_page
 from .search import views as search_views
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
@@ -85,7 +86,7 @@ def listing():
 @cacheable
 def product(slug: str):
     """A product's page: gallery, variants, cooperative, origin, fair-trade split."""
-    item = queries.product_page(slug)
+    item = product_page(slug)
     if item is None:
         abort(404)
     variants = item.sellable_variants
