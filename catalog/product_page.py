@@ -22,20 +22,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import aliased
 
-from producers.models import Cooperative, CooperativeTranslation
+from producers.models import Cooperative
 from shop import clock
 from shop.extensions import db
 from shop.i18n import LANGUAGES, Localized, pick
-from shop.regions import Region, regions
 
-from .cards import CardImage
+from .cards import COOPERATIVE_COLUMNS, TAGLINES, CardImage, CooperativeCard
 from .models import (
     Category,
     CategoryTranslation,
@@ -65,40 +63,6 @@ class PageCategory:
     def name(self, lang: str) -> Localized:
         """The category's name in ``lang`` or its fallback (as ``Category.name``)."""
         return pick(self.names, lang)
-
-
-@dataclass(frozen=True, slots=True)
-class PageCooperative:
-    """The product's cooperative: what ``Cooperative`` the page reads (no story)."""
-
-    id: int
-    slug: str
-    legal_name: str
-    region_code: int
-    commune: str
-    province: str
-    latitude: Decimal | None
-    longitude: Decimal | None
-    founded_year: int | None
-    members_count: int
-    women_members_count: int
-    logo_key: str | None
-    taglines: dict[str, str | None]
-
-    @property
-    def region(self) -> Region:
-        """The official region."""
-        return regions()[self.region_code]
-
-    def tagline(self, lang: str) -> Localized:
-        """A one-line presentation in ``lang`` or its fallback."""
-        return pick(self.taglines, lang)
-
-    def women_share(self) -> Decimal:
-        """Share of women among members (0 when unknown), as ``Cooperative.women_share``."""
-        if not self.members_count:
-            return Decimal(0)
-        return Decimal(self.women_members_count) / Decimal(self.members_count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +104,7 @@ class ProductPage:
     id: int
     slug: str
     origin: str
-    cooperative: PageCooperative
+    cooperative: CooperativeCard
     category: PageCategory
     #: field → language → text.
     texts: dict[str, dict[str, str | None]]
@@ -171,21 +135,6 @@ _TEXTS = {lang: aliased(ProductTranslation, name=f"page_text_{lang}") for lang i
 _CATEGORY_NAMES = {
     lang: aliased(CategoryTranslation, name=f"page_category_{lang}") for lang in LANGUAGES
 }
-_TAGLINES = {lang: aliased(CooperativeTranslation, name=f"page_coop_{lang}") for lang in LANGUAGES}
-_COOPERATIVE_COLUMNS = (
-    Cooperative.id,
-    Cooperative.slug,
-    Cooperative.legal_name,
-    Cooperative.region_code,
-    Cooperative.commune,
-    Cooperative.province,
-    Cooperative.latitude,
-    Cooperative.longitude,
-    Cooperative.founded_year,
-    Cooperative.members_count,
-    Cooperative.women_members_count,
-    Cooperative.logo_key,
-)
 
 
 @cache
@@ -193,8 +142,8 @@ def _product_row() -> Select:
     """The visible product at ``:slug``, its texts, cooperative and category: one row."""
     columns: list[Any] = [Product.id, Product.slug, Product.origin, Category.id, Category.slug]
     columns += [name.name for name in _CATEGORY_NAMES.values()]
-    columns += _COOPERATIVE_COLUMNS
-    columns += [tagline.tagline for tagline in _TAGLINES.values()]
+    columns += COOPERATIVE_COLUMNS
+    columns += [tagline.tagline for tagline in TAGLINES.values()]
     for text in _TEXTS.values():
         columns += [getattr(text, name) for name in TEXT_FIELDS]
     query = (
@@ -207,7 +156,7 @@ def _product_row() -> Select:
         query = query.outerjoin(text, and_(text.product_id == Product.id, text.locale == lang))
     for lang, name in _CATEGORY_NAMES.items():
         query = query.outerjoin(name, and_(name.category_id == Category.id, name.locale == lang))
-    for lang, tagline in _TAGLINES.items():
+    for lang, tagline in TAGLINES.items():
         query = query.outerjoin(
             tagline, and_(tagline.cooperative_id == Cooperative.id, tagline.locale == lang)
         )
@@ -270,9 +219,9 @@ def product_page(slug: str) -> ProductPage | None:
     n = len(LANGUAGES)
     category = PageCategory(category_id, category_slug, dict(zip(LANGUAGES, rest[:n], strict=True)))
     rest = rest[n:]
-    m = len(_COOPERATIVE_COLUMNS)
-    # _COOPERATIVE_COLUMNS are the fields before the taglines, in their order.
-    cooperative = PageCooperative(*rest[:m], dict(zip(LANGUAGES, rest[m : m + n], strict=True)))  # type: ignore[call-arg]
+    m = len(COOPERATIVE_COLUMNS)
+    # COOPERATIVE_COLUMNS are the fields before the taglines, in their order.
+    cooperative = CooperativeCard(*rest[:m], dict(zip(LANGUAGES, rest[m : m + n], strict=True)))  # type: ignore[call-arg]
     values = rest[m + n :]
     fields = len(TEXT_FIELDS)
     texts: dict[str, dict[str, str | None]] = {name: {} for name in TEXT_FIELDS}
