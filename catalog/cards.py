@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -30,7 +31,7 @@ from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import aliased
 
-from producers.models import Cooperative
+from producers.models import Cooperative, CooperativeTranslation
 from shop.extensions import db
 from shop.i18n import LANGUAGES, Localized, pick
 from shop.regions import Region, regions
@@ -90,6 +91,79 @@ class ProductCard:
     def region(self) -> Region:
         """The cooperative's region."""
         return regions()[self.region_code]
+
+
+@dataclass(frozen=True, slots=True)
+class CooperativeCard:
+    """A cooperative as its card and a product's page show it: what they read of a
+    ``Cooperative`` (no story), from plain columns."""
+
+    id: int
+    slug: str
+    legal_name: str
+    region_code: int
+    commune: str
+    province: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    founded_year: int | None
+    members_count: int
+    women_members_count: int
+    logo_key: str | None
+    taglines: dict[str, str | None]
+
+    @property
+    def region(self) -> Region:
+        """The official region."""
+        return regions()[self.region_code]
+
+    def tagline(self, lang: str) -> Localized:
+        """A one-line presentation in ``lang`` or its fallback."""
+        return pick(self.taglines, lang)
+
+    def women_share(self) -> Decimal:
+        """Share of women among members (0 when unknown), as ``Cooperative.women_share``."""
+        if not self.members_count:
+            return Decimal(0)
+        return Decimal(self.women_members_count) / Decimal(self.members_count)
+
+
+#: A cooperative's tagline in each language: one join per language.
+TAGLINES = {lang: aliased(CooperativeTranslation, name=f"card_coop_{lang}") for lang in LANGUAGES}
+COOPERATIVE_COLUMNS = (
+    Cooperative.id,
+    Cooperative.slug,
+    Cooperative.legal_name,
+    Cooperative.region_code,
+    Cooperative.commune,
+    Cooperative.province,
+    Cooperative.latitude,
+    Cooperative.longitude,
+    Cooperative.founded_year,
+    Cooperative.members_count,
+    Cooperative.women_members_count,
+    Cooperative.logo_key,
+)
+
+
+def cooperative_cards(query: Select) -> list[CooperativeCard]:
+    """The cooperatives ``query`` selects (joined to nothing else), as cards, in one statement."""
+    return [
+        CooperativeCard(*row[:-3], dict(zip(LANGUAGES, row[-3:], strict=True)))  # type: ignore[call-arg]
+        for row in db.session.execute(_cooperative_rows(query))
+    ]
+
+
+@lru_cache(maxsize=16)
+def _cooperative_rows(query: Select) -> Select:
+    rows = query.with_only_columns(
+        *COOPERATIVE_COLUMNS, *(tagline.tagline for tagline in TAGLINES.values())
+    )
+    for lang, tagline in TAGLINES.items():
+        rows = rows.outerjoin(
+            tagline, and_(tagline.cooperative_id == Cooperative.id, tagline.locale == lang)
+        )
+    return rows
 
 
 #: The columns of a card that the page's own query reads.

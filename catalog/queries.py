@@ -1,10 +1,9 @@
 """Read-side queries for the storefront, with a bounded number of SQL statements.
 
 Every page loads its rows with one query and what it shows with a fixed
-number more: product cards read plain columns (``catalog.cards``), a
-product's page eager-loads its translations, images, cooperative and
-category with ``selectinload``. The number of statements does not grow with
-the number of rows.
+number more: product cards read plain columns (``catalog.cards``), and so
+does a product's page (``catalog.product_page``). The number of statements
+does not grow with the number of rows.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Select, bindparam, exists, func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import selectinload
 
 from producers.models import Cooperative, CooperativeStatus
 from shop.cache import cached
@@ -57,7 +56,7 @@ def visible_products() -> Select:
 
 def card_options() -> list[Any]:
     """A product's texts, pictures, variants, cooperative, category and certificates,
-    eager-loaded in a fixed number of queries (its page, the search index)."""
+    eager-loaded in a fixed number of queries (the search index)."""
     return [
         selectinload(Product.translations),
         selectinload(Product.images),
@@ -243,35 +242,6 @@ def _filtered_products(filters: Filters) -> Select:
     else:
         query = query.order_by(Product.published_at.desc().nulls_last(), Product.id.desc())
     return query
-
-
-def product_page(slug: str) -> Product | None:
-    """A visible product with everything its page shows."""
-    return db.session.scalar(_product_page(), {"slug": slug})
-
-
-@cache
-def _product_page() -> Select:
-    """The product page's statement, for ``:slug``: built once per process.
-
-    Building it (joins, conditions, six loader options) cost SQLAlchemy as
-    much as running it. The cooperative and the category come with the
-    product's own row (the query joins them anyway): two statements fewer
-    than loading them apart.
-    """
-    return (
-        visible_products()
-        .join(Product.category)
-        .where(Product.slug == bindparam("slug"))
-        .options(
-            contains_eager(Product.cooperative).selectinload(Cooperative.translations),
-            contains_eager(Product.category),
-            selectinload(Product.translations),
-            selectinload(Product.images),
-            selectinload(Product.variants),
-            selectinload(Product.certifications),
-        )
-    )
 
 
 #: Cooperatives per directory page (a multiple of the grid's 2, 3 and 4 columns).

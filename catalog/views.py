@@ -35,8 +35,9 @@ from shop.storage import (
 
 from . import queries
 from . import sitemap as sitemap_entries
-from .cards import cards_of, paginate_cards
+from .cards import cards_of, cooperative_cards, paginate_cards
 from .models import Category
+from .product_page import product_page
 from .search import views as search_views
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
@@ -50,7 +51,7 @@ bp.add_url_rule("/<lang:lang>/search/suggest", "suggest", search_views.suggest)
 def home():
     """The storefront's home page."""
     new_products = cards_of(queries.filtered_products(queries.Filters()), 8)
-    featured = db.session.scalars(queries.featured_cooperatives()).all()
+    featured = cooperative_cards(queries.featured_cooperatives())
     return render_template(
         "catalog/home.html",
         products=new_products,
@@ -85,7 +86,7 @@ def listing():
 @cacheable
 def product(slug: str):
     """A product's page: gallery, variants, cooperative, origin, fair-trade split."""
-    item = queries.product_page(slug)
+    item = product_page(slug)
     if item is None:
         abort(404)
     variants = item.sellable_variants

@@ -34,7 +34,7 @@ import re
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,8 @@ import brotli
 from flask import Flask, Response, abort, g, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
+
+from .urls import URL_MEMO
 
 #: The sources of each area's stylesheet, in cascade order (``static/css/src/<name>.css``).
 AREAS: dict[str, tuple[str, ...]] = {
@@ -271,8 +273,12 @@ def _mimetype(name: str) -> str:
 class Assets:
     """The manifest of one application, rebuilt on change when ``reload`` is on."""
 
-    def __init__(self, folder: Path, reload: bool) -> None:
+    def __init__(
+        self, folder: Path, reload: bool, on_change: Callable[[], None] | None = None
+    ) -> None:
         self.reload = reload
+        #: Called when the files changed (the links built with the old names are stale).
+        self.on_change = on_change
         self._manifest = Manifest(folder)
         self._checked = time.monotonic()
         self._lock = threading.Lock()
@@ -284,6 +290,8 @@ class Assets:
                 self._checked = time.monotonic()
                 if self._manifest.stale():
                     self._manifest = Manifest(self._manifest.folder)
+                    if self.on_change is not None:
+                        self.on_change()
         return self._manifest
 
     def hashed_urls(self, endpoint: str, values: dict[str, Any]) -> None:
@@ -325,7 +333,9 @@ def init_assets(app: Flask) -> None:
     """Build the manifest, hash ``url_for('static')``, serve the static route, compress."""
     folder = Path(app.static_folder or "static")
     reload = app.config["ENVIRONMENT"] == "development"
-    assets = Assets(folder, reload=reload)
+    # url_for keeps the links it built (shop.urls): new names make them stale.
+    memo = app.extensions.get(URL_MEMO)
+    assets = Assets(folder, reload=reload, on_change=memo.clear if memo is not None else None)
     app.extensions["taawon_assets"] = assets
     app.url_defaults(assets.hashed_urls)
     app.view_functions["static"] = assets.serve

@@ -18,13 +18,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from flask import Flask, current_app, has_request_context, request
-from flask.globals import request_ctx
+from flask import Flask, current_app, g, has_request_context, request
+from flask.globals import _cv_request, request_ctx
 from werkzeug.routing import BuildError, MapAdapter
 from werkzeug.wrappers import Request
 
 _ADAPTER_KEY = "taawon_public_adapter"
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"  # as Flask's url_for
+#: ``app.extensions`` key of the links ``TaawonFlask.url_for`` has built.
+URL_MEMO = "taawon_url_memo"
 
 
 class ConfigError(RuntimeError):
@@ -121,11 +123,18 @@ def external_url(endpoint: str, **values: Any) -> str:
 class TaawonFlask(Flask):
     """Flask whose absolute URLs all come from ``PUBLIC_BASE_URL``."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.extensions[URL_MEMO] = {}
+
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:  # type: ignore[override]
         # Outside a request (CLI, app context): the public address, not SERVER_NAME.
         if request is None and self.config.get("PUBLIC_BASE_URL"):
             return public_adapter(self)
         return super().create_url_adapter(request)  # type: ignore[arg-type]
+
+    #: Links one process keeps (``url_for``): the layout alone builds about forty.
+    URL_MEMO_SIZE = 4096
 
     def url_for(
         self,
@@ -136,6 +145,66 @@ class TaawonFlask(Flask):
         _scheme: str | None = None,
         _external: bool | None = None,
         **values: Any,
+    ) -> str:
+        """Flask's ``url_for``, each link built once per process, then read from a memo.
+
+        A page builds 40 to 60 links, most of them the same on every page
+        (the layout's), and building one walks the URL map and the URL
+        defaults. A link is a function of the endpoint, the values, the
+        page's language (the ``lang`` default), the script root, the base URL
+        (absolute links) and the static files' manifest (hashed names:
+        ``shop.assets`` empties the memo when the files change): only links
+        whose values are plain strings and integers, inside a request, are
+        kept. Anything else is built each time.
+        """
+        key = self._url_key(endpoint, _anchor, _method, _scheme, _external, values)
+        if key is None:
+            return self._build_url(endpoint, _anchor, _method, _scheme, _external, values)
+        memo: dict[tuple[Any, ...], str] = self.extensions[URL_MEMO]
+        url = memo.get(key)
+        if url is None:
+            url = self._build_url(endpoint, _anchor, _method, _scheme, _external, values)
+            if len(memo) >= self.URL_MEMO_SIZE:
+                memo.clear()
+            memo[key] = url
+        return url
+
+    def _url_key(
+        self,
+        endpoint: str,
+        anchor: str | None,
+        method: str | None,
+        scheme: str | None,
+        external: bool | None,
+        values: dict[str, Any],
+    ) -> tuple[Any, ...] | None:
+        ctx = _cv_request.get(None)
+        if ctx is None or ctx.app is not self or ctx.url_adapter is None or endpoint[:1] == ".":
+            return None
+        for value in values.values():
+            kind = type(value)
+            if kind is not str and kind is not int and value is not None:
+                return None
+        return (
+            endpoint,
+            tuple(values.items()),
+            g.get("lang"),
+            anchor,
+            method,
+            scheme,
+            external,
+            ctx.request.script_root,
+            self.config.get("PUBLIC_BASE_URL"),
+        )
+
+    def _build_url(
+        self,
+        endpoint: str,
+        _anchor: str | None,
+        _method: str | None,
+        _scheme: str | None,
+        _external: bool | None,
+        values: dict[str, Any],
     ) -> str:
         if _external is None:
             # Flask's rule: relative inside a request, absolute outside one.

@@ -191,6 +191,10 @@ def make_app(database_url: str, tmp_path: Path, **overrides: Any):
         # still rendered as the cache keeps them (shop/pagecache.py, public
         # mode); tests/shop/test_page_cache.py turns it on.
         "PAGE_CACHE_SECONDS": 0,
+        # Lapsed card holds are released before every catalogue page, not at
+        # most every few seconds: tests read stock right after a hold lapses
+        # (tests/orders/test_hold_release.py checks the interval).
+        "HOLD_RELEASE_INTERVAL_SECONDS": 0,
         # Hashing is not under test (one test checks the production scrypt).
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         # Invoices' PDFs (WeasyPrint, ~0.3 s each) are rendered when first

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from producers.models import Cooperative, CooperativeStatus
 from shop.extensions import db
@@ -62,10 +62,15 @@ def lots_on_sale(product: Product) -> tuple[list[Lot], int]:
 
 @cache
 def _lots_on_sale(shown: int) -> Select:
-    """The statement of ``lots_on_sale`` for ``:product_id``, built once per page size."""
+    """The statement of ``lots_on_sale`` for ``:product_id``, built once per page size.
+
+    Each lot comes with its variant (the list shows its size): the product
+    page loads its variants as plain rows, not into the session.
+    """
     return (
         select(Lot, func.count().over())
         .join(Lot.variant)
+        .options(contains_eager(Lot.variant))
         .where(
             Variant.product_id == bindparam("product_id"),
             Variant.active.is_(True),

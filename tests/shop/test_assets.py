@@ -116,6 +116,33 @@ def test_a_change_gives_a_new_name(tmp_path, monkeypatch):
     assert Manifest(tmp_path).url_name("js/x.js") == store.manifest.url_name("js/x.js")
 
 
+def test_a_change_empties_the_links_url_for_kept(tmp_path, monkeypatch):
+    # url_for keeps the links it built (shop.urls): hashed names must go with the files.
+    monkeypatch.setattr(assets, "AREAS", {"storefront": ("base",)})
+    (tmp_path / "css/src").mkdir(parents=True)
+    (tmp_path / "css/src/base.css").write_text("a { color: red; }")
+    changes = []
+    store = Assets(tmp_path, reload=True, on_change=lambda: changes.append(1))
+    store._checked = 0
+    assert store.manifest and changes == []  # nothing changed: the links stay
+    (tmp_path / "css/src/base.css").write_text("a { color: blue; }")
+    store._checked = 0
+    assert store.manifest and changes == [1]
+
+
+def test_static_links_follow_the_files(app, monkeypatch):
+    memo = app.extensions["taawon_url_memo"]
+    store = app.extensions["taawon_assets"]
+    with app.test_request_context("/fr/"):
+        from flask import url_for
+
+        link = url_for("static", filename="js/taawon.js")
+        assert link == f"/static/{store.manifest.url_name('js/taawon.js')}"
+        assert link in memo.values()
+        store.on_change()  # as when a file changes
+        assert not memo
+
+
 def test_unhashed_and_stale_names_still_work_but_are_revalidated(client):
     html = page(client, "/fr/").get_data(as_text=True)
     (current,) = [u for u in STATIC_REF.findall(html) if "/js/taawon." in u]
