@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -102,8 +103,14 @@ def _facet_choices(
         .order_by(Category.position, Category.id)
     ):
         names.setdefault(slug, {})[locale] = name
-    # The cooperatives with the most hits (a broad search finds hundreds), and the one chosen.
-    coop_slugs = {slug for slug, _n in facets["cooperative"].most_common(queries.MENU_COOPERATIVES)}
+    # The cooperatives with the most hits (a broad search finds hundreds), ties by slug
+    # (whatever order the backend counted them in), and the one chosen.
+    busiest = heapq.nsmallest(
+        queries.MENU_COOPERATIVES,
+        facets["cooperative"].items(),
+        key=lambda item: (-item[1], item[0]),
+    )
+    coop_slugs = {slug for slug, _n in busiest}
     if filters.cooperative:
         coop_slugs.add(filters.cooperative)
     coops = db.session.execute(

@@ -1,4 +1,4 @@
-"""One long-lived searcher per process, refreshed when the index changes, and its columns."""
+"""One long-lived searcher per process, refreshed when the index changes; its columns and terms."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from whoosh.searching import Searcher
 from ..backend import SearchUnavailable
 from .facets import Columns, load_columns
 from .index import WhooshIndex
+from .scoring import TermCache
 
 
 class SearchableIndex(WhooshIndex):
@@ -25,6 +26,7 @@ class SearchableIndex(WhooshIndex):
         self, storage: Storage, *, create: bool = False, write_timeout: float = 10.0
     ) -> None:
         self._columns: tuple[Any, Columns] | None = None
+        self._terms: tuple[Any, TermCache] | None = None
         self._columns_lock = threading.Lock()
         self._shared: Searcher | None = None
         self._shared_pid = 0
@@ -77,14 +79,26 @@ class SearchableIndex(WhooshIndex):
                     self._shared.close()
             self._shared = None
 
-    def _cols(self, searcher: Searcher) -> Columns:
-        """Columns for the searcher's generation, loaded once per index change."""
+    @staticmethod
+    def _generation(searcher: Searcher) -> tuple[Any, ...]:
         reader = searcher.reader()
-        key = (
+        return (
             reader.generation(),
             tuple(r.segment().segment_id() for r, _ in reader.leaf_readers() if r.segment()),
         )
+
+    def _cols(self, searcher: Searcher) -> Columns:
+        """Columns for the searcher's generation, loaded once per index change."""
+        key = self._generation(searcher)
         with self._columns_lock:
             if self._columns is None or self._columns[0] != key:
                 self._columns = (key, load_columns(searcher))
             return self._columns[1]
+
+    def _term_cache(self, searcher: Searcher) -> TermCache:
+        """The terms read for the searcher's generation (emptied on every index change)."""
+        key = self._generation(searcher)
+        with self._columns_lock:
+            if self._terms is None or self._terms[0] != key:
+                self._terms = (key, TermCache())
+            return self._terms[1]
