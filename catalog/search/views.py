@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from math import ceil
+from operator import itemgetter
 from typing import Any
 
 from flask import current_app, jsonify, render_template, request, url_for
@@ -105,12 +105,9 @@ def _facet_choices(
         names.setdefault(slug, {})[locale] = name
     # The cooperatives with the most hits (a broad search finds hundreds), ties by slug
     # (whatever order the backend counted them in), and the one chosen.
-    busiest = heapq.nsmallest(
-        queries.MENU_COOPERATIVES,
-        facets["cooperative"].items(),
-        key=lambda item: (-item[1], item[0]),
-    )
-    coop_slugs = {slug for slug, _n in busiest}
+    # (Sorted by slug, then stably by count: no Python key function.)
+    busiest = sorted(sorted(facets["cooperative"].items()), key=itemgetter(1), reverse=True)
+    coop_slugs = {slug for slug, _n in busiest[: queries.MENU_COOPERATIVES]}
     if filters.cooperative:
         coop_slugs.add(filters.cooperative)
     coops = db.session.execute(
