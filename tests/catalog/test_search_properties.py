@@ -174,9 +174,12 @@ FACET_KEYS = {
 }
 
 
-@given(docs=column_docs, filters=filters_strategy, data=st.data())
-def test_facet_counts_are_a_brute_force_count_over_the_matches(docs, filters, data):
+@given(docs=column_docs, filters=filters_strategy, by_cooperative=st.booleans(), data=st.data())
+def test_facet_counts_are_a_brute_force_count_over_the_matches(docs, filters, by_cooperative, data):
+    if by_cooperative:  # as in the shop, where a product's region is its cooperative's
+        docs = [{**d, "region": int(d["coop"][1:])} for d in docs]
     cols = _columns(docs)
+    assert (cols.region_of_cooperative() is not None) >= by_cooperative
     numbers = data.draw(st.sets(st.integers(0, max(len(docs) - 1, 0)))) if docs else set()
     matches = dict.fromkeys(sorted(numbers), 1.0)
     allowed, facets = facet_counts(cols, matches.keys(), filters)
@@ -202,17 +205,17 @@ def test_the_first_of_a_sort_are_those_of_a_full_sort(docs, sort, count, data):
 
 def test_the_term_cache_keeps_the_most_recently_used_within_its_bound():
     cache = TermCache(limit=10)
-    cache.put(("f", "a"), {1: 1.0, 2: 1.0, 3: 1.0})  # 4 with the entry itself
-    cache.put(("f", "b"), {})  # an absent term: 1
-    cache.put(("f", "c"), {4: 1.0, 5: 1.0})  # 3
-    assert cache.get(("f", "a")) == {1: 1.0, 2: 1.0, 3: 1.0}  # now the most recent
-    cache.put(("f", "d"), {6: 1.0})  # 2: 10 in all, still within
+    cache.put(("f", "a", 1.0), {1: 1.0, 2: 1.0, 3: 1.0})  # 4 with the entry itself
+    cache.put(("f", "b", 1.0), {})  # an absent term: 1
+    cache.put(("f", "c", 1.0), {4: 1.0, 5: 1.0})  # 3
+    assert cache.get(("f", "a", 1.0)) == {1: 1.0, 2: 1.0, 3: 1.0}  # now the most recent
+    cache.put(("f", "d", 1.0), {6: 1.0})  # 2: 10 in all, still within
     assert len(cache) == 4
-    cache.put(("f", "e"), {7: 1.0})  # over: "b" (least recently used) goes, then "c"
-    assert cache.get(("f", "b")) is None and cache.get(("f", "c")) is None
-    assert cache.get(("f", "a")) is not None and cache.get(("f", "e")) == {7: 1.0}
-    cache.put(("f", "huge"), dict.fromkeys(range(20), 1.0))  # larger than the bound: not kept
-    assert cache.get(("f", "huge")) is None
+    cache.put(("f", "e", 1.0), {7: 1.0})  # over: "b" (least recently used) goes, then "c"
+    assert cache.get(("f", "b", 1.0)) is None and cache.get(("f", "c", 1.0)) is None
+    assert cache.get(("f", "a", 1.0)) is not None and cache.get(("f", "e", 1.0)) == {7: 1.0}
+    cache.put(("f", "huge", 1.0), dict.fromkeys(range(20), 1.0))  # larger than the bound: not kept
+    assert cache.get(("f", "huge", 1.0)) is None
 
 
 # ------------------------------------------------------------------ whole results pages
@@ -310,6 +313,7 @@ def _expected_page(backend, by_id, text, lang, f, page, per_page):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     docs=documents,
+    follow=st.booleans(),
     removed=st.sets(st.integers(0, 39), max_size=8),
     split=st.integers(0, 40),
     searches=st.lists(
@@ -324,12 +328,14 @@ def _expected_page(backend, by_id, text, lang, f, page, per_page):
         max_size=4,
     ),
 )
-def test_results_pages_are_the_brute_force_pages(docs, removed, split, searches):
+def test_results_pages_are_the_brute_force_pages(docs, follow, removed, split, searches):
     """Ids, total and facets of any page, on an index of several segments with deletions,
     searched again after a commit (the term cache and columns follow it)."""
     from whoosh.filedb.filestore import RamStorage
 
     backend = WhooshBackend(RamStorage(), create=True)
+    if follow:  # as in the shop, where a product's region is its cooperative's
+        docs = [{**d, "region": int(d["coop"][1:])} for d in docs]
     products = [_document(i + 1, d) for i, d in enumerate(docs)]
     by_id = {p.id: p for p in products}
     backend.rebuild(products[:split])

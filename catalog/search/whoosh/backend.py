@@ -57,7 +57,8 @@ class WhooshBackend(SearchableIndex):
             result.ids = [cols.ids[d] for d in docnums]
             marked = expanded_terms(query, searcher)
             for docnum in docnums:
-                snippet = description_snippet(searcher.stored_fields(docnum), marked, lang)
+                stored = self._stored_fields(searcher, docnum)
+                snippet = description_snippet(stored, marked, lang)
                 if snippet:
                     result.highlights[cols.ids[docnum]] = snippet
             return result
@@ -119,7 +120,7 @@ class WhooshBackend(SearchableIndex):
             best = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
             found = []
             for docnum, _ in best:
-                stored = searcher.stored_fields(docnum)
+                stored = self._stored_fields(searcher, docnum)
                 name = pick({code: stored.get(f"name_{code}") or "" for code in LANGS}, lang)
                 found.append(Suggestion(int(stored["id"]), stored["slug"], name.text, name.lang))
         return found

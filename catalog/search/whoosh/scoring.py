@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Collection, Iterator
 from itertools import accumulate, compress, repeat
 from operator import add, ge, itemgetter, mul
@@ -53,7 +52,7 @@ MAX_CACHED_POSTINGS = 200_000
 
 
 class TermCache:
-    """Terms' documents and unboosted scores, each read once per index generation.
+    """Terms' documents and scores (weight × idf × boost), read once per index generation.
 
     Reading a term (its posting blocks decompressed and unpickled, a dict
     built) was most of a query's work, and the same few hundred words make
@@ -64,23 +63,26 @@ class TermCache:
     """
 
     def __init__(self, limit: int = MAX_CACHED_POSTINGS) -> None:
-        self._terms: dict[tuple[str, Any], dict[int, float]] = {}
+        self._terms: dict[tuple[str, Any, float], dict[int, float]] = {}
         self._size = 0
         self._limit = limit
 
     def __len__(self) -> int:
         return len(self._terms)
 
-    def get(self, key: tuple[str, Any]) -> dict[int, float] | None:
+    def get(self, key: tuple[str, Any, float]) -> dict[int, float] | None:
         scores = self._terms.pop(key, None)
         if scores is not None:
             self._terms[key] = scores  # now the most recently used
         return scores
 
-    def put(self, key: tuple[str, Any], scores: dict[int, float]) -> None:
+    def put(self, key: tuple[str, Any, float], scores: dict[int, float]) -> None:
         size = len(scores) + 1  # an absent term is remembered too
         if size > self._limit:
             return
+        old = self._terms.pop(key, None)
+        if old is not None:
+            self._size -= len(old) + 1
         self._terms[key] = scores
         self._size += size
         while self._size > self._limit:
@@ -90,15 +92,26 @@ class TermCache:
 def _term_scores(
     searcher: Searcher, fieldname: str, text: str, boost: float, cache: TermCache | None
 ) -> dict[int, float]:
-    """A term's documents and TF-IDF scores (weight × idf × boost), as Whoosh scores them."""
-    key = (fieldname, text)
-    scores = cache.get(key) if cache is not None else None
+    """A term's documents and TF-IDF scores (weight × idf × boost), as Whoosh scores them.
+
+    (weight × idf) × boost: the same product, in the same order, as Whoosh's.
+    The cache keeps the term's scores with each boost asked for (a field's
+    weight, doubled in the page's language, halved for a typo), so that the
+    results page's terms come out of it as they are summed.
+    """
+    if cache is None:
+        return _boosted(_read_term(searcher, fieldname, text), boost)
+    key = (fieldname, text, boost)
+    scores = cache.get(key)
     if scores is None:
-        scores = _read_term(searcher, fieldname, text)
-        if cache is not None:
+        plain = cache.get((fieldname, text, 1.0)) if boost != 1.0 else None
+        if plain is None:
+            plain = _read_term(searcher, fieldname, text)
+            cache.put((fieldname, text, 1.0), plain)
+        scores = _boosted(plain, boost)
+        if boost != 1.0:
             cache.put(key, scores)
-    # (weight × idf) × boost: the same product, in the same order, as Whoosh's.
-    return _boosted(scores, boost)
+    return scores
 
 
 def _read_term(searcher: Searcher, fieldname: str, text: str) -> dict[int, float]:
@@ -220,21 +233,15 @@ def ranked(scores: dict[int, float]) -> list[int]:
 def best(scores: dict[int, float], count: int, among: Collection[int] | None = None) -> list[int]:
     """The first ``count`` document numbers of :func:`ranked` (of ``among`` only, if given).
 
-    Scores take few distinct values (a term's weight is its frequency), so the
-    score a document must reach is found by counting them, and only the
-    documents reaching it are sorted.
+    Only the documents scoring at least the ``count``-th best score are put
+    in order; the scores alone (floats, compared at C speed) find that one.
     """
     if among is not None and len(among) < len(scores):
         scores = dict(zip(among, map(scores.__getitem__, among), strict=True))
     if count <= 0 or not scores:
         return []
     if count < len(scores):
-        # The lowest score among the first ``count``: the scores above it number less.
-        reached, threshold = 0, 0.0
-        for threshold, number in sorted(Counter(scores.values()).items(), reverse=True):  # noqa: B007
-            reached += number
-            if reached >= count:
-                break
+        threshold = sorted(scores.values(), reverse=True)[count - 1]
         items = list(compress(scores.items(), map(ge, scores.values(), repeat(threshold))))
     else:
         items = list(scores.items())
