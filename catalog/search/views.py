@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from math import ceil
+from operator import itemgetter
 from typing import Any
 
 from flask import current_app, jsonify, render_template, request, url_for
@@ -102,8 +103,11 @@ def _facet_choices(
         .order_by(Category.position, Category.id)
     ):
         names.setdefault(slug, {})[locale] = name
-    # The cooperatives with the most hits (a broad search finds hundreds), and the one chosen.
-    coop_slugs = {slug for slug, _n in facets["cooperative"].most_common(queries.MENU_COOPERATIVES)}
+    # The cooperatives with the most hits (a broad search finds hundreds), ties by slug
+    # (whatever order the backend counted them in), and the one chosen.
+    # (Sorted by slug, then stably by count: no Python key function.)
+    busiest = sorted(sorted(facets["cooperative"].items()), key=itemgetter(1), reverse=True)
+    coop_slugs = {slug for slug, _n in busiest[: queries.MENU_COOPERATIVES]}
     if filters.cooperative:
         coop_slugs.add(filters.cooperative)
     coops = db.session.execute(

@@ -320,3 +320,23 @@ def test_hidden_products_are_not_found(client, make_product, categories):
     make_product(name_fr="Brouillon de miel", status=ProductStatus.DRAFT)
     make_product(name_fr="Miel archivé", status=ProductStatus.ARCHIVED)
     assert found(client, "miel") == []
+
+
+def test_the_cooperative_menu_offers_the_most_hits_ties_by_slug(
+    client, monkeypatch, make_cooperative, make_product
+):
+    """The busiest cooperatives for the search, equal counts in slug order, on both backends."""
+    from catalog import queries
+
+    monkeypatch.setattr(queries, "MENU_COOPERATIVES", 3)
+    # Created out of slug order, so that neither ids nor indexing order give the slugs'.
+    for slug, products in (("dir", 1), ("chifaa", 2), ("baraka", 1), ("amal", 1), ("ennour", 3)):
+        coop = make_cooperative(slug=slug, legal_name=slug.title())
+        for _ in range(products):
+            make_product(name_fr="Miel de montagne", cooperative=coop)
+    db.session.commit()
+    html = client.get("/fr/search?q=miel").get_data(as_text=True)
+    options = _facet_options(html, "cooperative")
+    assert options == {"amal": 1, "chifaa": 2, "ennour": 3}
+    chosen = client.get("/fr/search?q=miel&cooperative=dir").get_data(as_text=True)
+    assert set(_facet_options(chosen, "cooperative")) == {"amal", "chifaa", "dir", "ennour"}

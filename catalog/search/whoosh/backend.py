@@ -17,10 +17,10 @@ from ..analysis import LANGS, fold
 from ..backend import SearchResult, Suggestion
 from ..matching import best_match, typo_distance
 from .complete import completion_builder
-from .facets import Columns, facet_counts
+from .facets import facet_counts
 from .query import Word, build_query, parse, word_query
 from .schema import SURFACE
-from .scoring import evaluate, ranked
+from .scoring import TermCache, best, evaluate
 from .searcher import SearchableIndex
 from .snippets import description_snippet, expanded_terms
 
@@ -36,54 +36,42 @@ class WhooshBackend(SearchableIndex):
         if not parsed:
             return SearchResult(unreadable=not typed)
         with self._searcher() as searcher:
-            cols = self._cols(searcher)
-            ranked_sort = filters.sort not in ("newest", "price_asc", "price_desc")
-
-            def run(q: Query) -> list[int]:
-                """Matching documents, best first when ranking."""
-                scores = evaluate(q, searcher)
-                return ranked(scores) if ranked_sort else list(scores)
-
-            match = best_match(partial(build_query, parsed, text, lang), run)
-            query, order = match.query, match.order
+            cols, terms = self._cols(searcher), self._term_cache(searcher)
+            match = best_match(
+                partial(build_query, parsed, text, lang),
+                partial(evaluate, searcher=searcher, cache=terms),
+            )
+            query, scores = match.query, match.order
             result = SearchResult(fuzzy=match.fuzzy)
             if match.retried:
-                result.suggestion = self._did_you_mean(searcher, parsed, typed, lang)
-            allowed, result.facets = facet_counts(cols, set(order), filters)
+                result.suggestion = self._did_you_mean(searcher, terms, parsed, typed, lang)
+            allowed, result.facets = facet_counts(cols, scores.keys(), filters)
             result.total = len(allowed)
-            kept = (
-                [d for d in order if d in allowed]
-                if ranked_sort
-                else self._sorted(cols, allowed, filters.sort)
-            )
+            # Only the documents up to the page's last are put in order.
             start = (page - 1) * per_page
-            docnums = kept[start : start + per_page]
+            end = start + per_page
+            if filters.sort in ("newest", "price_asc", "price_desc"):
+                docnums = cols.first(allowed, filters.sort, end)[start:]
+            else:
+                docnums = best(scores, end, allowed)[start:]
             result.ids = [cols.ids[d] for d in docnums]
-            terms = expanded_terms(query, searcher)
+            marked = expanded_terms(query, searcher)
             for docnum in docnums:
-                snippet = description_snippet(searcher.stored_fields(docnum), terms, lang)
+                stored = self._stored_fields(searcher, docnum)
+                snippet = description_snippet(stored, marked, lang)
                 if snippet:
                     result.highlights[cols.ids[docnum]] = snippet
             return result
 
     @staticmethod
-    def _sorted(cols: Columns, docs: set[int], sort: str) -> list[int]:
-        """Sorted like the listing: ties go to the most recently created product."""
-        if sort == "price_asc":
-            return sorted(docs, key=lambda d: (cols.price[d], -cols.ids[d]))
-        if sort == "price_desc":
-            return sorted(docs, key=lambda d: (-cols.price[d], -cols.ids[d]))
-        return sorted(docs, key=lambda d: (-cols.published[d], -cols.ids[d]))
-
-    @staticmethod
     def _did_you_mean(
-        searcher: Searcher, parsed: list[Word], typed: list[str], lang: str
+        searcher: Searcher, terms: TermCache, parsed: list[Word], typed: list[str], lang: str
     ) -> str | None:
         """The typed words, with those found nowhere replaced by close indexed words."""
         corrector = searcher.corrector("spell")
 
         def found(word: Word) -> bool:
-            return bool(evaluate(word_query(word, lang, fuzzy=False), searcher))
+            return bool(evaluate(word_query(word, lang, fuzzy=False), searcher, terms))
 
         unknown = {w.raw: w for w in parsed if not found(w)}
         corrected, changed = [], False
@@ -119,10 +107,11 @@ class WhooshBackend(SearchableIndex):
         if len(prefix.strip()) < 2:
             return []
         with self._searcher() as searcher:
+            terms = self._term_cache(searcher)
             tried: list[tuple[Query, dict[int, float]]] = []
 
             def run(q: Query) -> list[int]:
-                tried.append((q, evaluate(q, searcher)))
+                tried.append((q, evaluate(q, searcher, terms)))
                 return list(tried[-1][1])
 
             match = best_match(completion_builder(prefix[:100], lang, searcher.reader()), run)
@@ -131,7 +120,7 @@ class WhooshBackend(SearchableIndex):
             best = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
             found = []
             for docnum, _ in best:
-                stored = searcher.stored_fields(docnum)
+                stored = self._stored_fields(searcher, docnum)
                 name = pick({code: stored.get(f"name_{code}") or "" for code in LANGS}, lang)
                 found.append(Suggestion(int(stored["id"]), stored["slug"], name.text, name.lang))
         return found

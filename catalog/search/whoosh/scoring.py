@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from itertools import accumulate, repeat
-from operator import itemgetter
+from collections.abc import Collection, Iterator
+from itertools import accumulate, compress, repeat
+from operator import add, ge, itemgetter, mul
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
@@ -47,8 +47,75 @@ def _term_postings(
             yield ids, weights, offset, deleted
 
 
-def _term_scores(searcher: Searcher, fieldname: str, text: str, boost: float) -> dict[int, float]:
-    """A term's documents and TF-IDF scores (weight × idf × boost), as Whoosh scores them."""
+#: Postings the term cache keeps per process (an entry costs about 60 bytes).
+MAX_CACHED_POSTINGS = 200_000
+
+
+class TermCache:
+    """Terms' documents and scores (weight × idf × boost), read once per index generation.
+
+    Reading a term (its posting blocks decompressed and unpickled, a dict
+    built) was most of a query's work, and the same few hundred words make
+    most searches. One cache belongs to one searcher generation (deletions
+    included), so it never outlives the postings it was read from; the least
+    recently used terms go first when it holds more than ``limit`` postings.
+    Callers hold the searcher's lock, and never change the dicts returned.
+    """
+
+    def __init__(self, limit: int = MAX_CACHED_POSTINGS) -> None:
+        self._terms: dict[tuple[str, Any, float], dict[int, float]] = {}
+        self._size = 0
+        self._limit = limit
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    def get(self, key: tuple[str, Any, float]) -> dict[int, float] | None:
+        scores = self._terms.pop(key, None)
+        if scores is not None:
+            self._terms[key] = scores  # now the most recently used
+        return scores
+
+    def put(self, key: tuple[str, Any, float], scores: dict[int, float]) -> None:
+        size = len(scores) + 1  # an absent term is remembered too
+        if size > self._limit:
+            return
+        old = self._terms.pop(key, None)
+        if old is not None:
+            self._size -= len(old) + 1
+        self._terms[key] = scores
+        self._size += size
+        while self._size > self._limit:
+            self._size -= len(self._terms.pop(next(iter(self._terms)))) + 1
+
+
+def _term_scores(
+    searcher: Searcher, fieldname: str, text: str, boost: float, cache: TermCache | None
+) -> dict[int, float]:
+    """A term's documents and TF-IDF scores (weight × idf × boost), as Whoosh scores them.
+
+    (weight × idf) × boost: the same product, in the same order, as Whoosh's.
+    The cache keeps the term's scores with each boost asked for (a field's
+    weight, doubled in the page's language, halved for a typo), so that the
+    results page's terms come out of it as they are summed.
+    """
+    if cache is None:
+        return _boosted(_read_term(searcher, fieldname, text), boost)
+    key = (fieldname, text, boost)
+    scores = cache.get(key)
+    if scores is None:
+        plain = cache.get((fieldname, text, 1.0)) if boost != 1.0 else None
+        if plain is None:
+            plain = _read_term(searcher, fieldname, text)
+            cache.put((fieldname, text, 1.0), plain)
+        scores = _boosted(plain, boost)
+        if boost != 1.0:
+            cache.put(key, scores)
+    return scores
+
+
+def _read_term(searcher: Searcher, fieldname: str, text: str) -> dict[int, float]:
+    """A term's documents and their weight × idf, from its posting blocks."""
     if fieldname not in searcher.schema:
         return {}
     try:
@@ -59,11 +126,13 @@ def _term_scores(searcher: Searcher, fieldname: str, text: str, boost: float) ->
         return {}
     idf = searcher.idf(fieldname, btext)
     scores: dict[int, float] = {}
+    # A term has few distinct weights (frequencies): each is scored once (and
+    # its float shared), then the dict is filled at C speed.
+    value: dict[float, float] = {}
     for ids, weights, offset, deleted in _term_postings(searcher, fieldname, btext):
-        # A block has few distinct weights (term frequencies): score each once,
-        # then fill the dict at C speed.
         weights = list(weights)
-        value = {w: (w * idf * boost if boost != 1.0 else w * idf) for w in set(weights)}
+        for w in set(weights).difference(value):
+            value[w] = w * idf
         pairs = zip(
             map(offset.__add__, ids) if offset else ids,
             map(value.__getitem__, weights),
@@ -76,16 +145,26 @@ def _term_scores(searcher: Searcher, fieldname: str, text: str, boost: float) ->
 
 
 def _summed(subs: list[dict[int, float]]) -> dict[int, float]:
-    """Union of scored matches, scores added (Or)."""
+    """Union of scored matches, scores added (Or).
+
+    Each sub-result is added in one pass at C speed: every one of its documents
+    gets the score so far (0.0 when new, which adds exactly) plus its own, so
+    each document's additions happen in the same order as a loop would do them.
+    """
     subs = sorted((sub for sub in subs if sub), key=len, reverse=True)
     if not subs:
         return {}
+    if len(subs) == 1:
+        return subs[0]
     result = dict(subs[0])
     for sub in subs[1:]:
-        new = sub.keys() - result.keys()
-        for docnum in sub.keys() & result.keys():
-            result[docnum] += sub[docnum]
-        result.update(zip(new, map(sub.__getitem__, new), strict=True))
+        result.update(
+            zip(
+                sub.keys(),
+                map(add, map(result.get, sub.keys(), repeat(0.0)), sub.values()),
+                strict=True,
+            )
+        )
     return result
 
 
@@ -93,18 +172,26 @@ def _intersected(subs: list[dict[int, float]]) -> dict[int, float]:
     """Matches common to every sub-result, scores added (And)."""
     if not subs or not all(subs):
         return {}
+    if len(subs) == 1:
+        return subs[0]
     subs = sorted(subs, key=len)
+    # A set iterates in the same order each time while unchanged: the columns line up.
     common = set(subs[0]).intersection(*subs[1:])
-    result = {}
-    for docnum in common:
-        score = subs[0][docnum]
-        for other in subs[1:]:
-            score += other[docnum]
-        result[docnum] = score
-    return result
+    scores = list(map(subs[0].__getitem__, common))
+    for other in subs[1:]:
+        scores = list(map(add, scores, map(other.__getitem__, common)))
+    return dict(zip(common, scores, strict=True))
 
 
-def evaluate(query: Query, searcher: Searcher) -> dict[int, float]:
+def _boosted(scores: dict[int, float], boost: float) -> dict[int, float]:
+    return (
+        scores
+        if boost == 1.0
+        else dict(zip(scores, map(mul, scores.values(), repeat(boost)), strict=True))
+    )
+
+
+def evaluate(query: Query, searcher: Searcher, cache: TermCache | None = None) -> dict[int, float]:
     """Every matching document number with its score, straight from the postings.
 
     The same matches and TF-IDF scores as ``searcher.search(query, limit=None)``
@@ -115,23 +202,22 @@ def evaluate(query: Query, searcher: Searcher) -> dict[int, float]:
     blocks are decoded whole and scores merged as dicts.
     """
     if isinstance(query, Term):
-        return _term_scores(searcher, query.fieldname, query.text, query.boost)
+        return _term_scores(searcher, query.fieldname, query.text, query.boost, cache)
     if isinstance(query, FuzzyTerm):
         if query.fieldname not in searcher.schema:
             return {}
         expansions = [w for w in query._btexts(searcher.reader()) if w]
         if len(expansions) == 1:
             # Whoosh matches a single expansion as a plain Term, without the boost.
-            return _term_scores(searcher, query.fieldname, expansions[0], 1.0)
+            return _term_scores(searcher, query.fieldname, expansions[0], 1.0, cache)
         # Several: an Or of the terms, with the FuzzyTerm's boost.
-        parts = _summed([_term_scores(searcher, query.fieldname, w, 1.0) for w in expansions])
-        return parts if query.boost == 1.0 else {d: s * query.boost for d, s in parts.items()}
+        parts = _summed(
+            [_term_scores(searcher, query.fieldname, w, 1.0, cache) for w in expansions]
+        )
+        return _boosted(parts, query.boost)
     if isinstance(query, (Or, And)):
-        subs = [evaluate(q, searcher) for q in query.subqueries]
-        result = _summed(subs) if isinstance(query, Or) else _intersected(subs)
-        if query.boost != 1.0:
-            result = {d: s * query.boost for d, s in result.items()}
-        return result
+        subs = [evaluate(q, searcher, cache) for q in query.subqueries]
+        return _boosted(_summed(subs) if isinstance(query, Or) else _intersected(subs), query.boost)
     # Any other query type: let Whoosh do it.
     return {d: s for s, d in searcher.search(query, limit=None, terms=False).top_n}
 
@@ -142,3 +228,23 @@ def ranked(scores: dict[int, float]) -> list[int]:
     items = sorted(scores.items())
     items.sort(key=itemgetter(1), reverse=True)
     return [docnum for docnum, _ in items]
+
+
+def best(scores: dict[int, float], count: int, among: Collection[int] | None = None) -> list[int]:
+    """The first ``count`` document numbers of :func:`ranked` (of ``among`` only, if given).
+
+    Only the documents scoring at least the ``count``-th best score are put
+    in order; the scores alone (floats, compared at C speed) find that one.
+    """
+    if among is not None and len(among) < len(scores):
+        scores = dict(zip(among, map(scores.__getitem__, among), strict=True))
+    if count <= 0 or not scores:
+        return []
+    if count < len(scores):
+        threshold = sorted(scores.values(), reverse=True)[count - 1]
+        items = list(compress(scores.items(), map(ge, scores.values(), repeat(threshold))))
+    else:
+        items = list(scores.items())
+    items.sort()  # by document number, then (stable, also in reverse) by score
+    items.sort(key=itemgetter(1), reverse=True)
+    return list(map(itemgetter(0), items[:count]))

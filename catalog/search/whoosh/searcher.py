@@ -1,4 +1,4 @@
-"""One long-lived searcher per process, refreshed when the index changes, and its columns."""
+"""One long-lived searcher per process, refreshed when the index changes, and what is read from it."""
 
 from __future__ import annotations
 
@@ -16,6 +16,10 @@ from whoosh.searching import Searcher
 from ..backend import SearchUnavailable
 from .facets import Columns, load_columns
 from .index import WhooshIndex
+from .scoring import TermCache
+
+#: Documents whose stored fields a process keeps (results pages' snippets, suggestions).
+MAX_STORED_DOCUMENTS = 2048
 
 
 class SearchableIndex(WhooshIndex):
@@ -25,6 +29,8 @@ class SearchableIndex(WhooshIndex):
         self, storage: Storage, *, create: bool = False, write_timeout: float = 10.0
     ) -> None:
         self._columns: tuple[Any, Columns] | None = None
+        #: The terms and stored fields read from this generation.
+        self._caches: tuple[Any, TermCache, dict[int, dict]] | None = None
         self._columns_lock = threading.Lock()
         self._shared: Searcher | None = None
         self._shared_pid = 0
@@ -77,14 +83,45 @@ class SearchableIndex(WhooshIndex):
                     self._shared.close()
             self._shared = None
 
-    def _cols(self, searcher: Searcher) -> Columns:
-        """Columns for the searcher's generation, loaded once per index change."""
+    @staticmethod
+    def _generation(searcher: Searcher) -> tuple[Any, ...]:
         reader = searcher.reader()
-        key = (
+        return (
             reader.generation(),
             tuple(r.segment().segment_id() for r, _ in reader.leaf_readers() if r.segment()),
         )
+
+    def _cols(self, searcher: Searcher) -> Columns:
+        """Columns for the searcher's generation, loaded once per index change."""
+        key = self._generation(searcher)
         with self._columns_lock:
             if self._columns is None or self._columns[0] != key:
                 self._columns = (key, load_columns(searcher))
             return self._columns[1]
+
+    def _term_cache(self, searcher: Searcher) -> TermCache:
+        """The terms read for the searcher's generation (emptied on every index change)."""
+        return self._generation_caches(searcher)[0]
+
+    def _stored_fields(self, searcher: Searcher, docnum: int) -> dict[str, Any]:
+        """A document's stored fields, read once per generation (never to be changed).
+
+        Reading them (the whole document decompressed and unpickled) was a
+        third of a results page's search, for its 24 descriptions; the most
+        recently shown ``MAX_STORED_DOCUMENTS`` are kept.
+        """
+        stored = self._generation_caches(searcher)[1]
+        fields = stored.pop(docnum, None)
+        if fields is None:
+            fields = searcher.stored_fields(docnum)
+            if len(stored) >= MAX_STORED_DOCUMENTS:
+                del stored[next(iter(stored))]  # the least recently used
+        stored[docnum] = fields
+        return fields
+
+    def _generation_caches(self, searcher: Searcher) -> tuple[TermCache, dict[int, dict]]:
+        key = self._generation(searcher)
+        with self._columns_lock:
+            if self._caches is None or self._caches[0] != key:
+                self._caches = (key, TermCache(), {})
+            return self._caches[1], self._caches[2]
