@@ -163,6 +163,22 @@ def count_queries(app):
     return counting
 
 
+def shipping_address():
+    """A valid ``orders.services.Address`` (Casablanca, region 6), for tests placing orders directly."""
+    from orders.services import Address
+
+    return Address(
+        full_name="Salma Bennani",
+        email="salma@example.ma",
+        phone="+212612345678",
+        address_line="3 rue Zerktouni",
+        city="Casablanca",
+        postal_code="20250",
+        country="MA",
+        region_code=6,
+    )
+
+
 def place_confirmed(*args: Any, **kwargs: Any):
     """``orders.services.place_order``, then the shopper's confirmation of a cash order.
 

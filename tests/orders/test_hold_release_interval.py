@@ -16,17 +16,9 @@ from orders.models import Order, OrderStatus, PaymentMethod
 from orders.shipping import ensure_default_rates
 from shop.extensions import db
 from shop.models import utcnow
+from tests.factories import shipping_address
 
-ADDRESS = orders.Address(
-    full_name="Salma Bennani",
-    email="salma@example.ma",
-    phone="+212612345678",
-    address_line="3 rue Zerktouni",
-    city="Casablanca",
-    postal_code="20250",
-    country="MA",
-    region_code=6,
-)
+ADDRESS = shipping_address()
 
 
 class Clock:

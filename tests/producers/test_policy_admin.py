@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from catalog.models import FloorPrice, ProductStatus, Unit
 from orders import accounting
 from orders.models import OrderLine, PaymentMethod
-from orders.services import Address, mark_cash_remitted, mark_delivered, mark_shipped
+from orders.services import mark_cash_remitted, mark_delivered, mark_shipped
 from orders.shipping import ensure_default_rates
 from producers.models import Membership, MembershipRole
 from producers.money import policy as policy_services
@@ -21,18 +21,9 @@ from shop.money.amounts import parse_percent
 from shop.money.ledger import JournalEntry, JournalLine
 from shop.money.policy import PolicyVersion, current_policy
 from shop.money.split import DEFAULT_POLICY, split
-from tests.factories import place_confirmed
+from tests.factories import place_confirmed, shipping_address
 
-ADDRESS = Address(
-    full_name="Salma Bennani",
-    email="salma@example.ma",
-    phone="+212612345678",
-    address_line="3 rue Zerktouni",
-    city="Casablanca",
-    postal_code="20250",
-    country="MA",
-    region_code=6,
-)
+ADDRESS = shipping_address()
 VALID = {
     "base_version": "1",
     "commission": "12.5",

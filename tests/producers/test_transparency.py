@@ -29,17 +29,9 @@ from shop.i18n import format_money
 from shop.models import utcnow
 from shop.money.policy import current_policy
 from shop.money.split import split
+from tests.factories import shipping_address
 
-ADDRESS = orders.Address(
-    full_name="Salma Bennani",
-    email="salma@example.ma",
-    phone="+212612345678",
-    address_line="3 rue Zerktouni",
-    city="Casablanca",
-    postal_code="20250",
-    country="MA",
-    region_code=6,
-)
+ADDRESS = shipping_address()
 RIB = "011519000001205000534921"
 
 
