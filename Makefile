@@ -13,7 +13,7 @@ PORT ?= 5000
 export TAAWON_ENV ?= development
 export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test test-fast install translations migrate seed lint fmt typecheck imports \
+.PHONY: run test test-fast screenshots install translations migrate seed lint fmt typecheck imports \
 	lock clean vnu
 
 $(BIN)/python:
@@ -63,6 +63,11 @@ vnu:
 # Everything except the browser and slow lanes (`make test` still runs all).
 test-fast: translations imports
 	$(BIN)/python -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
+
+# The browser lane again, saving its full-page screenshots under screenshots/
+# for people to look at (`make test` checks the same pages without the PNGs).
+screenshots: translations
+	SHOTS=1 $(BIN)/python -m pytest -n 2 -m browser $(PYTEST_ARGS)
 
 # What CI checks besides the tests (configuration in pyproject.toml).
 lint: install
