@@ -79,3 +79,19 @@ def test_fast_links_are_url_for_links(app, endpoint, name, value):
         for lang in ("fr", "ar", "fr"):
             g.lang = lang
             assert fast_url_for(endpoint, name, value) == url_for(endpoint, **{name: value})
+
+
+def test_the_home_page_features_the_four_approved_cooperatives_with_most_members(
+    app, make_cooperative
+):
+    from catalog.cards import cooperative_cards
+    from producers.models import CooperativeStatus
+
+    for slug, members in (("a", 12), ("b", 90), ("c", 40), ("d", 40), ("e", 7), ("f", 65)):
+        make_cooperative(slug=slug, members_count=members)
+    make_cooperative(slug="suspended", members_count=500, status=CooperativeStatus.SUSPENDED)
+    make_cooperative(slug="pending", members_count=400, status=CooperativeStatus.PENDING)
+    db.session.commit()
+    featured = cooperative_cards(queries.featured_cooperatives())
+    # Most members first, ties by slug; only approved cooperatives.
+    assert [card.slug for card in featured] == ["b", "f", "c", "d"]
