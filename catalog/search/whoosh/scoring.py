@@ -56,9 +56,12 @@ class TermCache:
 
     Reading a term (its posting blocks decompressed and unpickled, a dict
     built) was most of a query's work, and the same few hundred words make
-    most searches. One cache belongs to one searcher generation (deletions
-    included), so it never outlives the postings it was read from; the least
-    recently used terms go first when it holds more than ``limit`` postings.
+    most searches. A word's clauses (typo expansions included) and a whole
+    search's matches are kept too, under the key ``("", query, 0.0)``: the
+    same words searched again are not merged again. One cache belongs to one
+    searcher generation (deletions included), so it never outlives the
+    postings it was read from; the least recently used entries go first when
+    it holds more than ``limit`` postings.
     Callers hold the searcher's lock, and never change the dicts returned.
     """
 
