@@ -225,6 +225,15 @@ def card_rows(query: Select) -> Select:
     return rows.outerjoin(_FIRST_IMAGE, _FIRST_IMAGE.id == first_image)
 
 
+#: The certificates' kinds of a page's products (built once: building it cost more than running it).
+_CARD_CERTIFICATIONS = (
+    select(product_certification.c.product_id, Certification.kind)
+    .join(Certification, Certification.id == product_certification.c.certification_id)
+    .where(product_certification.c.product_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Certification.id)
+)
+
+
 def load_cards(rows: Iterable[Any]) -> list[ProductCard]:
     """Cards for rows of ``card_rows``, in their order, completed in one query."""
     cards = []
@@ -242,12 +251,7 @@ def load_cards(rows: Iterable[Any]) -> list[ProductCard]:
         return cards
     by_id = {card.id: card for card in cards}
     ids = list(by_id)
-    for product_id, kind in db.session.execute(
-        select(product_certification.c.product_id, Certification.kind)
-        .join(Certification, Certification.id == product_certification.c.certification_id)
-        .where(product_certification.c.product_id.in_(ids))
-        .order_by(Certification.id)
-    ):
+    for product_id, kind in db.session.execute(_CARD_CERTIFICATIONS, {"ids": ids}):
         kinds = by_id[product_id].certification_kinds
         if kind not in kinds:
             kinds.append(kind)

@@ -6,11 +6,10 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from math import ceil
-from operator import itemgetter
 from typing import Any
 
 from flask import current_app, jsonify, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from producers.models import Cooperative
 from shop.extensions import db
@@ -87,6 +86,19 @@ class ResultPage:
 
 Choice = tuple[Any, str, "int | None"]
 
+# The facet menus' two statements, built once (building them cost more than running them).
+_CATEGORY_NAMES = (
+    select(Category.slug, CategoryTranslation.locale, CategoryTranslation.name)
+    .outerjoin(CategoryTranslation, CategoryTranslation.category_id == Category.id)
+    .where(Category.slug.in_(bindparam("slugs", expanding=True)))
+    .order_by(Category.position, Category.id)
+)
+_COOPERATIVE_NAMES = (
+    select(Cooperative.slug, Cooperative.legal_name)
+    .where(Cooperative.slug.in_(bindparam("slugs", expanding=True)))
+    .order_by(Cooperative.legal_name)
+)
+
 
 def _facet_choices(
     facets: dict[str, Counter], filters: SearchFilters, lang: str
@@ -96,25 +108,23 @@ def _facet_choices(
     # The categories' names as plain rows, in one statement (no Category objects
     # and their translations loaded apart).
     names: dict[str, dict[str, str | None]] = {}
-    for slug, locale, name in db.session.execute(
-        select(Category.slug, CategoryTranslation.locale, CategoryTranslation.name)
-        .outerjoin(CategoryTranslation, CategoryTranslation.category_id == Category.id)
-        .where(Category.slug.in_(wanted))
-        .order_by(Category.position, Category.id)
-    ):
+    for slug, locale, name in db.session.execute(_CATEGORY_NAMES, {"slugs": list(wanted)}):
         names.setdefault(slug, {})[locale] = name
     # The cooperatives with the most hits (a broad search finds hundreds), ties by slug
-    # (whatever order the backend counted them in), and the one chosen.
-    # (Sorted by slug, then stably by count: no Python key function.)
-    busiest = sorted(sorted(facets["cooperative"].items()), key=itemgetter(1), reverse=True)
-    coop_slugs = {slug for slug, _n in busiest[: queries.MENU_COOPERATIVES]}
+    # (whatever order the backend counted them in), and the one chosen. Only the
+    # counts are sorted (integers, at C speed), then the slugs tied at the last place.
+    counts = facets["cooperative"]
+    room = queries.MENU_COOPERATIVES
+    if len(counts) > room:
+        last = sorted(counts.values(), reverse=True)[room - 1]
+        coop_slugs = {slug for slug, n in counts.items() if n > last}
+        tied = sorted(slug for slug, n in counts.items() if n == last)
+        coop_slugs.update(tied[: room - len(coop_slugs)])
+    else:
+        coop_slugs = set(counts)
     if filters.cooperative:
         coop_slugs.add(filters.cooperative)
-    coops = db.session.execute(
-        select(Cooperative.slug, Cooperative.legal_name)
-        .where(Cooperative.slug.in_(coop_slugs))
-        .order_by(Cooperative.legal_name)
-    ).all()
+    coops = db.session.execute(_COOPERATIVE_NAMES, {"slugs": list(coop_slugs)}).all()
     return {
         "category": [
             (slug, pick(texts, lang).text, facets["category"][slug])

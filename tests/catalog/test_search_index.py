@@ -244,10 +244,13 @@ def _document(i: int, fr: str, en: str, ar: str, description: str = ""):
 
 def test_postings_evaluation_ranks_exactly_like_whoosh():
     """The direct postings evaluation gives Whoosh's own matches, scores and order,
-    on several segments with deletions, exact, typo-tolerant and any-word queries."""
+    on several segments with deletions, exact, typo-tolerant and any-word queries;
+    through the generation's cache (terms, words' clauses and whole queries kept)
+    the same scores, first read and then kept."""
     from whoosh.filedb.filestore import RamStorage
 
     from catalog.search.whoosh import WhooshBackend, build_query, evaluate, parse, ranked
+    from catalog.search.whoosh.scoring import TermCache
 
     names = [
         ("Huile d'argan", "Argan oil", "زيت أركان"),
@@ -264,6 +267,7 @@ def test_postings_evaluation_ranks_exactly_like_whoosh():
     backend.rebuild(docs[:30])
     backend.update(docs[30:45], remove=[3, 8])  # a second segment, deletions in the first
     backend.update(docs[45:], remove=[33, 50, 51])  # a third one
+    cache = TermCache()  # shared by every query below: their words and terms overlap
     with backend._searcher() as searcher:
         assert len(searcher.reader().leaf_readers()) > 1
         for text in (
@@ -287,6 +291,8 @@ def test_postings_evaluation_ranks_exactly_like_whoosh():
                     scores = evaluate(query, searcher)
                     assert ranked(scores) == [d for _, d in expected], (text, lang, options)
                     assert all(abs(scores[d] - s) < 1e-9 for s, d in expected)
+                    assert evaluate(query, searcher, cache) == scores  # read, or kept
+                    assert evaluate(query, searcher, cache) == scores  # kept
 
 
 def test_the_shared_searcher_follows_commits():

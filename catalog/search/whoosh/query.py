@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from whoosh.query import And, FuzzyTerm, Or, Query, Term
 
@@ -27,11 +28,14 @@ class Word:
     unelided: Word | None = None
 
 
+@lru_cache(maxsize=4096)
 def analyse(raw: str) -> Word | None:
     """What each analyzer makes of one typed word; None for a stop word.
 
     A word that is a stop word in any language ("de", "the", "في") is not
-    searchable, since its language's fields never hold it.
+    searchable, since its language's fields never hold it. Kept per process
+    (the stemmers cost more than the rest of a query's building): the Word
+    returned is shared, never to be changed.
     """
     terms = {}
     for lang in LANGS:

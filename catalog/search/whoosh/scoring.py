@@ -56,9 +56,12 @@ class TermCache:
 
     Reading a term (its posting blocks decompressed and unpickled, a dict
     built) was most of a query's work, and the same few hundred words make
-    most searches. One cache belongs to one searcher generation (deletions
-    included), so it never outlives the postings it was read from; the least
-    recently used terms go first when it holds more than ``limit`` postings.
+    most searches. A word's clauses (typo expansions included) and a whole
+    search's matches are kept too, under the key ``("", query, 0.0)``: the
+    same words searched again are not merged again. One cache belongs to one
+    searcher generation (deletions included), so it never outlives the
+    postings it was read from; the least recently used entries go first when
+    it holds more than ``limit`` postings.
     Callers hold the searcher's lock, and never change the dicts returned.
     """
 
@@ -201,6 +204,21 @@ def evaluate(query: Query, searcher: Searcher, cache: TermCache | None = None) -
     a matcher tree and a collector stepping through every document: posting
     blocks are decoded whole and scores merged as dicts.
     """
+    if isinstance(query, Term):
+        return _term_scores(searcher, query.fieldname, query.text, query.boost, cache)
+    if cache is not None and isinstance(query, (FuzzyTerm, Or, And)):
+        # A word's clauses (and a whole search) come back with the same words:
+        # their matches are kept with the terms', for the index's generation.
+        key = ("", query, 0.0)
+        scores = cache.get(key)
+        if scores is None:
+            scores = _evaluate(query, searcher, cache)
+            cache.put(key, scores)
+        return scores
+    return _evaluate(query, searcher, cache)
+
+
+def _evaluate(query: Query, searcher: Searcher, cache: TermCache | None) -> dict[int, float]:
     if isinstance(query, Term):
         return _term_scores(searcher, query.fieldname, query.text, query.boost, cache)
     if isinstance(query, FuzzyTerm):
