@@ -190,6 +190,7 @@ def media(name: str):
 
 
 @bp.route("/sitemap.xml")
+@cacheable
 def sitemap():
     """The sitemap index: one file per kind of page and per 50,000 URLs, with dates."""
     size = sitemap_entries.entries_per_file()
@@ -206,6 +207,7 @@ def sitemap():
 
 
 @bp.route("/sitemaps/<any(pages, cooperatives, products):kind>-<int:number>.xml")
+@cacheable
 def sitemap_part(kind: str, number: int):
     """One file of the sitemap: every page of a kind, in every language, with alternates."""
     size = sitemap_entries.entries_per_file()

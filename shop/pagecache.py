@@ -18,7 +18,7 @@ being on, so an uncached page is the page the cache would keep.
 
 The key: a generation, the language, the path, the sorted query string and
 the encodings the client accepts (``page_key``). A response is stored only
-when it is a 200 ``text/html``, its rendering neither read nor wrote the
+when it is a 200 ``text/html`` (or ``application/xml``: the sitemaps), its rendering neither read nor wrote the
 session nor made a CSRF token, and it sets no cookie but the language's; it
 is stored with the headers the application gave it (the security headers
 included), an ``ETag`` and ``Cache-Control: public,
@@ -290,6 +290,10 @@ def _codings(header: str) -> str:
     return known
 
 
+#: What a cacheable view's answer may be to be stored: pages, and the sitemaps.
+STORED_TYPES = frozenset({"text/html", "application/xml"})
+
+
 def page_key(environ: dict[str, Any]) -> str | None:
     """Language, path, sorted query and accepted codings of a WSGI request.
 
@@ -448,7 +452,7 @@ def _mark_shared(response: Response) -> Response:
     if (
         g.get("page_key") is None
         or response.status_code != 200
-        or response.mimetype != "text/html"
+        or response.mimetype not in STORED_TYPES
         or response.direct_passthrough
         or response.is_streamed
     ):

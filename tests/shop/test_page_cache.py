@@ -460,6 +460,22 @@ def test_a_price_change_is_visible_on_the_next_request(app, client, make_product
     assert "150,00\xa0MAD" in html and "120,00\xa0MAD" not in html
 
 
+def test_the_sitemaps_are_served_from_the_store_and_follow_a_publication(
+    app, client, make_product, count_queries
+):
+    """The sitemap index and its files are cached like the pages they list
+    (one was about 20 ms of SQL and XML a request at 10,000 products); a new
+    product is in them on the next request."""
+    first = make_product()
+    for url in ("/sitemap.xml", "/sitemaps/products-1.xml"):
+        warm(client, url)
+        response, work = hit(client, url, count_queries)
+        assert work == 0 and response.mimetype == "application/xml", url
+    assert first.slug in client.get("/sitemaps/products-1.xml").get_data(as_text=True)
+    second = make_product()
+    assert second.slug in client.get("/sitemaps/products-1.xml").get_data(as_text=True)
+
+
 def test_a_stock_change_waits_for_the_entry_to_expire(
     app, client, make_product, count_queries, clock
 ):
