@@ -45,6 +45,7 @@ from .models import (
     Variant,
     product_certification,
 )
+from .queries import rows_chosen_by_id
 from .reviews.queries import card_figures
 
 
@@ -260,18 +261,9 @@ def load_cards(rows: Iterable[Any]) -> list[ProductCard]:
 
 @lru_cache(maxsize=512)
 def _page_rows(query: Select, limit: int, offset: int) -> Select:
-    """A page of ``card_rows(query)``, kept like it.
-
-    The page's ids are chosen first, in a subquery that reads only the
-    sorted columns; the card's joins and correlated counts then run for
-    those rows alone. With the limit on the card query itself SQLite
-    computed them for every visible product before sorting: a listing by
-    price took 21 ms at 10,000 products, now 1.9 ms (same rows, same order).
-    """
-    ids = query.with_only_columns(Product.id).limit(limit)
-    if offset:
-        ids = ids.offset(offset)
-    return card_rows(query.where(Product.id.in_(ids.scalar_subquery())))
+    """A page of ``card_rows(query)``, kept like it: the page's products are
+    chosen first, so the card's joins and counts run for them alone."""
+    return card_rows(rows_chosen_by_id(query, Product.id, limit, offset))
 
 
 @lru_cache(maxsize=256)

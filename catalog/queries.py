@@ -258,21 +258,31 @@ def approved_cooperatives() -> Select:
     )
 
 
+def rows_chosen_by_id(query: Select, id_column: Any, limit: int, offset: int = 0) -> Select:
+    """``query`` restricted to the ids of its page: ``limit`` rows from ``offset``.
+
+    The ids come from a subquery that reads only what ``query`` filters and
+    sorts on; whatever the caller then joins or counts runs for those rows
+    alone. With the limit on the full query, SQLite joined and counted every
+    matching row before sorting and keeping a page (the home page's
+    cooperatives: 0.84 -> 0.22 ms at 500; a listing by price: 21 -> 3 ms of
+    SQL at 10,000 products). The outer query keeps the order.
+    """
+    ids = query.with_only_columns(id_column).limit(limit)
+    if offset:
+        ids = ids.offset(offset)
+    return query.where(id_column.in_(ids.scalar_subquery()))
+
+
 @cache
 def featured_cooperatives() -> Select:
-    """The home page's cooperatives: the four with the most members.
-
-    The four are chosen by id first: with the limit on the outer query,
-    SQLite joined every approved cooperative to its taglines (for the
-    cards) before sorting, 9 % of the home page's time at 500 cooperatives.
-    """
+    """The home page's cooperatives: the four with the most members, ties by slug."""
     by_members = (
         approved_cooperatives()
         .order_by(None)
-        .order_by(Cooperative.members_count.desc(), Cooperative.slug)  # ties by slug
+        .order_by(Cooperative.members_count.desc(), Cooperative.slug)
     )
-    four = by_members.with_only_columns(Cooperative.id).limit(4)
-    return by_members.where(Cooperative.id.in_(four.scalar_subquery()))
+    return rows_chosen_by_id(by_members, Cooperative.id, 4)
 
 
 @cache

@@ -18,8 +18,9 @@ being on, so an uncached page is the page the cache would keep.
 
 The key: a generation, the language, the path, the sorted query string and
 the encodings the client accepts (``page_key``). A response is stored only
-when it is a 200 ``text/html`` (or ``application/xml``: the sitemaps), its rendering neither read nor wrote the
-session nor made a CSRF token, and it sets no cookie but the language's; it
+when it is a 200 ``text/html`` (or ``application/xml``: the sitemaps), its
+rendering neither read nor wrote the session nor made a CSRF token, and it
+sets no cookie but the language's; it
 is stored with the headers the application gave it (the security headers
 included), an ``ETag`` and ``Cache-Control: public,
 max-age=PAGE_CACHE_BROWSER_SECONDS, s-maxage=PAGE_CACHE_PROXY_SECONDS``. A

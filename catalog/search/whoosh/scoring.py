@@ -206,21 +206,20 @@ def evaluate(query: Query, searcher: Searcher, cache: TermCache | None = None) -
     """
     if isinstance(query, Term):
         return _term_scores(searcher, query.fieldname, query.text, query.boost, cache)
-    if cache is not None and isinstance(query, (FuzzyTerm, Or, And)):
-        # A word's clauses (and a whole search) come back with the same words:
-        # their matches are kept with the terms', for the index's generation.
-        key = ("", query, 0.0)
-        scores = cache.get(key)
-        if scores is None:
-            scores = _evaluate(query, searcher, cache)
-            cache.put(key, scores)
-        return scores
-    return _evaluate(query, searcher, cache)
+    if cache is None or not isinstance(query, (FuzzyTerm, Or, And)):
+        return _evaluate(query, searcher, cache)
+    # A word's clauses (and a whole search) come back with the same words:
+    # their matches are kept with the terms', for the index's generation.
+    key = ("", query, 0.0)
+    scores = cache.get(key)
+    if scores is None:
+        scores = _evaluate(query, searcher, cache)
+        cache.put(key, scores)
+    return scores
 
 
 def _evaluate(query: Query, searcher: Searcher, cache: TermCache | None) -> dict[int, float]:
-    if isinstance(query, Term):
-        return _term_scores(searcher, query.fieldname, query.text, query.boost, cache)
+    """``evaluate`` for anything but a single Term, without the cache."""
     if isinstance(query, FuzzyTerm):
         if query.fieldname not in searcher.schema:
             return {}
