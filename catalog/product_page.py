@@ -30,7 +30,7 @@ from sqlalchemy.orm import aliased
 
 from producers.models import Cooperative
 from shop import clock
-from shop.extensions import db
+from shop.extensions import read
 from shop.i18n import LANGUAGES, Localized, pick
 
 from .cards import COOPERATIVE_COLUMNS, TAGLINES, CardImage, CooperativeCard
@@ -211,8 +211,7 @@ def _certifications() -> Select:
 
 def product_page(slug: str) -> ProductPage | None:
     """A visible product with everything its page shows, or None (four statements)."""
-    session = db.session
-    row = session.execute(_product_row(), {"slug": slug}).first()
+    row = read(_product_row(), {"slug": slug}).first()
     if row is None:
         return None
     product_id, product_slug, origin, category_id, category_slug, *rest = row
@@ -236,7 +235,7 @@ def product_page(slug: str) -> ProductPage | None:
         cooperative,
         category,
         texts,
-        [PageVariant(*r) for r in session.execute(_variants(), params)],
-        [CardImage(*r) for r in session.execute(_images(), params)],
-        [PageCertification(*r) for r in session.execute(_certifications(), params)],
+        [PageVariant(*r) for r in read(_variants(), params)],
+        [CardImage(*r) for r in read(_images(), params)],
+        [PageCertification(*r) for r in read(_certifications(), params)],
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request, session
 
-from shop.pagecache import public_render
+from shop.pagecache import public_render, watch
 
 #: The default of ``HOLD_RELEASE_INTERVAL_SECONDS``.
 HOLD_RELEASE_INTERVAL_SECONDS = 10
@@ -94,6 +94,9 @@ def init_app(app: Flask) -> None:
 
     app.add_template_global(national_estimate, "shipping_estimate")
     app.add_template_global(free_over, "shipping_free_over")
+    # The product page shows both (cached): a changed rate or threshold renews the pages.
+    watch(models.ShippingRate)
+    watch(models.CooperativeShipping)
 
     from .carriers import tracking, tracking_url
 

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
-from shop.extensions import db
+from shop.extensions import db, read
 
 from .models import CooperativeShipping, ShippingRate, ShippingZone
 
@@ -96,7 +96,7 @@ def national_estimate(weight_g: int) -> int | None:
     Shown on the product page as an estimate; the checkout prices each parcel
     by its real zone (local rates are cheaper). None when no rate is configured.
     """
-    brackets = db.session.execute(_national_rates()).all()
+    brackets = read(_national_rates()).all()
     if not brackets:
         return None
     return price_for(
@@ -171,5 +171,17 @@ def shipping_hints(parcels: Iterable[tuple[int, int, int]]) -> dict[int, Shippin
 
 
 def free_over(cooperative_id: int) -> int | None:
-    """One cooperative's free-shipping threshold (the product page's line)."""
-    return free_thresholds([cooperative_id])[cooperative_id]
+    """One cooperative's free-shipping threshold (the product page's line).
+
+    As ``free_thresholds`` gives it, from a statement built once and read past
+    the ORM (``shop.extensions.read``): every product page asks it.
+    """
+    row = read(_free_over(), {"id": cooperative_id}).first()
+    return DEFAULT_FREE_OVER_CENTS if row is None else row[0]
+
+
+@cache
+def _free_over() -> Select:
+    return select(CooperativeShipping.free_over_cents).where(
+        CooperativeShipping.cooperative_id == bindparam("id")
+    )

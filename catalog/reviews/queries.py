@@ -9,13 +9,14 @@ out of all of them, so the page and its JSON-LD agree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
-from shop.extensions import db
+from shop.extensions import db, read
 from shop.params import query_int
 
 from .models import Review
@@ -87,16 +88,21 @@ def shown() -> Select:
 def summary(product_id: int) -> ReviewSummary:
     """Count, total and distribution of ``product_id``'s shown reviews (one query)."""
     result = ReviewSummary()
-    rows = db.session.execute(
-        select(Review.rating, func.count())
-        .where(Review.product_id == product_id, Review.hidden.is_(False))
-        .group_by(Review.rating)
-    )
-    for rating, count in rows:
+    for rating, count in read(_summary(), {"product_id": product_id}):
         result.stars[rating] = count
         result.count += count
         result.total += rating * count
     return result
+
+
+@cache
+def _summary() -> Select:
+    """The statement of ``summary`` for ``:product_id``, built once (every product page)."""
+    return (
+        select(Review.rating, func.count())
+        .where(Review.product_id == bindparam("product_id"), Review.hidden.is_(False))
+        .group_by(Review.rating)
+    )
 
 
 def review_page(product_id: int, page: int = 1) -> ReviewPage:

@@ -460,6 +460,32 @@ def test_a_price_change_is_visible_on_the_next_request(app, client, make_product
     assert "150,00\xa0MAD" in html and "120,00\xa0MAD" not in html
 
 
+def test_shipping_rates_and_free_thresholds_are_visible_on_the_next_request(
+    app, client, make_product
+):
+    """The product page shows the national estimate and the cooperative's free-shipping
+    threshold: changing either renews the stored page (they were not watched)."""
+    from orders.models import CooperativeShipping, ShippingRate, ShippingZone
+    from orders.shipping import ensure_default_rates
+
+    ensure_default_rates()
+    product = make_product(price=12_000)
+    db.session.commit()
+    url = f"/fr/products/{product.slug}"
+    warm(client, url)
+    assert "43,21\xa0MAD" not in client.get(url).get_data(as_text=True)
+    db.session.execute(
+        update(ShippingRate)
+        .where(ShippingRate.zone == ShippingZone.NATIONAL)
+        .values(price_cents=4_321)
+    )
+    db.session.commit()
+    assert "43,21\xa0MAD" in client.get(url).get_data(as_text=True)
+    db.session.add(CooperativeShipping(cooperative_id=product.cooperative_id, free_over_cents=77_700))
+    db.session.commit()
+    assert "777,00\xa0MAD" in client.get(url).get_data(as_text=True)
+
+
 def test_the_sitemaps_are_served_from_the_store_and_follow_a_publication(
     app, client, make_product, count_queries
 ):
