@@ -25,6 +25,7 @@ from shop.urls import ConfigError
 from .backend import ProductDocument, SearchBackend
 from .whoosh import WhooshBackend
 from .whoosh.memory import InMemoryBackend
+from .whoosh.scoring import MAX_CACHED_POSTINGS
 
 #: The values of ``SEARCH_BACKEND``.
 BACKENDS = ("whoosh", "postgresql")
@@ -50,12 +51,16 @@ def make_backend(app: Flask) -> SearchBackend:
         return PostgresBackend()
     location = str(app.config["SEARCH_INDEX_DIR"])
     write_timeout = float(app.config["SEARCH_WRITE_TIMEOUT"])
+    postings = int(app.config["SEARCH_CACHE_POSTINGS"])
     if location == ":memory:":
-        return InMemoryBackend(RamStorage(), create=True, write_timeout=write_timeout)
+        return InMemoryBackend(
+            RamStorage(), create=True, write_timeout=write_timeout, cache_postings=postings
+        )
     return WhooshBackend(
         FileStorage(location),
         create=bool(app.config["SEARCH_INDEX_AUTOCREATE"]),
         write_timeout=write_timeout,
+        cache_postings=postings,
     )
 
 
@@ -110,6 +115,7 @@ def init_search(app: Flask) -> None:
     # Tests start from an empty database, so an empty index is the right one.
     app.config.setdefault("SEARCH_INDEX_AUTOCREATE", app.testing)
     app.config.setdefault("SEARCH_WRITE_TIMEOUT", 10.0)
+    app.config.setdefault("SEARCH_CACHE_POSTINGS", MAX_CACHED_POSTINGS)
     app.config.setdefault("SEARCH_BACKEND", "whoosh")
     app.extensions["taawon_search"] = make_backend(app)
     init_sync()

@@ -62,3 +62,29 @@ def test_a_rebuild_supersedes_what_waited(app, make_product):
     assert reindex() == 1
     assert generation() == start + 1  # the rebuild alone, not the waiting commit too
     assert len(ids("mejhoul")) == 1 and generation() == start + 1
+
+
+def test_the_term_cache_holds_what_search_cache_postings_says(app, make_product, monkeypatch):
+    """With room (the default), the same search again reads no term from the index;
+    ``SEARCH_CACHE_POSTINGS`` bounds what each process keeps."""
+    from catalog.search.whoosh import scoring
+    from tests.conftest import configured
+
+    reads: list[str] = []
+    real = scoring._read_term
+
+    def counted(searcher, field, text):
+        reads.append(text)
+        return real(searcher, field, text)
+
+    monkeypatch.setattr(scoring, "_read_term", counted)
+    product = make_product(name_fr="Miel de jujubier")
+    assert ids("jujubier") == [product.id]
+    first = len(reads)
+    assert first and ids("jujubier") == [product.id] and len(reads) == first
+    with configured(app, {"SEARCH_CACHE_POSTINGS": 1}):  # a new index, so a new product
+        other = make_product(name_fr="Miel de thym")
+        assert ids("thym") == [other.id]
+        once = len(reads) - first
+        assert once and ids("thym") == [other.id]
+        assert len(reads) == first + 2 * once  # nothing kept: every term read again

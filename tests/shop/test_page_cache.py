@@ -481,7 +481,9 @@ def test_shipping_rates_and_free_thresholds_are_visible_on_the_next_request(
     )
     db.session.commit()
     assert "43,21\xa0MAD" in client.get(url).get_data(as_text=True)
-    db.session.add(CooperativeShipping(cooperative_id=product.cooperative_id, free_over_cents=77_700))
+    db.session.add(
+        CooperativeShipping(cooperative_id=product.cooperative_id, free_over_cents=77_700)
+    )
     db.session.commit()
     assert "777,00\xa0MAD" in client.get(url).get_data(as_text=True)
 

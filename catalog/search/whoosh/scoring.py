@@ -47,8 +47,13 @@ def _term_postings(
             yield ids, weights, offset, deleted
 
 
-#: Postings the term cache keeps per process (an entry costs about 60 bytes).
-MAX_CACHED_POSTINGS = 200_000
+#: Postings the term cache keeps per process, by default (``SEARCH_CACHE_POSTINGS``).
+#: A posting costs 50 to 70 bytes (RSS measured). At 10,000 products, the 16
+#: words of ``bench/bench_pages.py`` hold about 320,000 (terms, boosted
+#: terms and whole searches): at the former 200,000, searching them in turn
+#: evicted each before it came back (least recently used), nothing was ever
+#: found in the cache, and a results page cost twice as much.
+MAX_CACHED_POSTINGS = 500_000
 
 
 class TermCache:

@@ -16,7 +16,7 @@ from whoosh.searching import Searcher
 from ..backend import SearchUnavailable
 from .facets import Columns, load_columns
 from .index import WhooshIndex
-from .scoring import TermCache
+from .scoring import MAX_CACHED_POSTINGS, TermCache
 
 #: Documents whose stored fields a process keeps (results pages' snippets, suggestions).
 MAX_STORED_DOCUMENTS = 2048
@@ -26,8 +26,15 @@ class SearchableIndex(WhooshIndex):
     """The index with one shared searcher, and the columns of its generation."""
 
     def __init__(
-        self, storage: Storage, *, create: bool = False, write_timeout: float = 10.0
+        self,
+        storage: Storage,
+        *,
+        create: bool = False,
+        write_timeout: float = 10.0,
+        cache_postings: int = MAX_CACHED_POSTINGS,
     ) -> None:
+        #: How many postings the term cache keeps (``SEARCH_CACHE_POSTINGS``).
+        self._cache_postings = cache_postings
         self._columns: tuple[Any, Columns] | None = None
         #: The terms and stored fields read from this generation.
         self._caches: tuple[Any, TermCache, dict[int, dict]] | None = None
@@ -123,5 +130,5 @@ class SearchableIndex(WhooshIndex):
         key = self._generation(searcher)
         with self._columns_lock:
             if self._caches is None or self._caches[0] != key:
-                self._caches = (key, TermCache(), {})
+                self._caches = (key, TermCache(self._cache_postings), {})
             return self._caches[1], self._caches[2]
