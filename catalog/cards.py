@@ -32,7 +32,7 @@ from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from producers.models import Cooperative, CooperativeTranslation
-from shop.extensions import db
+from shop.extensions import db, read
 from shop.i18n import LANGUAGES, Localized, pick
 from shop.regions import Region, regions
 
@@ -151,7 +151,7 @@ def cooperative_cards(query: Select) -> list[CooperativeCard]:
     """The cooperatives ``query`` selects (joined to nothing else), as cards, in one statement."""
     return [
         CooperativeCard(*row[:-3], dict(zip(LANGUAGES, row[-3:], strict=True)))  # type: ignore[call-arg]
-        for row in db.session.execute(_cooperative_rows(query))
+        for row in read(_cooperative_rows(query))
     ]
 
 
@@ -252,7 +252,7 @@ def load_cards(rows: Iterable[Any]) -> list[ProductCard]:
         return cards
     by_id = {card.id: card for card in cards}
     ids = list(by_id)
-    for product_id, kind in db.session.execute(_CARD_CERTIFICATIONS, {"ids": ids}):
+    for product_id, kind in read(_CARD_CERTIFICATIONS, {"ids": ids}):
         kinds = by_id[product_id].certification_kinds
         if kind not in kinds:
             kinds.append(kind)
@@ -275,7 +275,7 @@ def _count(query: Select) -> Select:
 
 def cards_of(query: Select, limit: int) -> list[ProductCard]:
     """The first ``limit`` cards of ``query`` (visible products, sorted)."""
-    return load_cards(db.session.execute(_page_rows(query, limit, 0)))
+    return load_cards(read(_page_rows(query, limit, 0)))
 
 
 @lru_cache(maxsize=16)
@@ -291,7 +291,7 @@ def cards_by_ids(ids: Sequence[int], visible: Select) -> list[ProductCard]:
     """
     if not ids:
         return []
-    cards = load_cards(db.session.execute(_cards_among(visible), {"ids": list(ids)}))
+    cards = load_cards(read(_cards_among(visible), {"ids": list(ids)}))
     by_id = {card.id: card for card in cards}
     return [by_id[i] for i in ids if i in by_id]
 
@@ -305,10 +305,10 @@ class CardPagination(SelectPagination):
 
     def _query_items(self) -> list[Any]:
         query = _page_rows(self._query_args["select"], self.per_page, self._query_offset)
-        return load_cards(self._query_args["session"].execute(query))
+        return load_cards(read(query))
 
     def _query_count(self) -> int:
-        return self._query_args["session"].scalar(_count(self._query_args["select"])) or 0
+        return read(_count(self._query_args["select"])).scalar() or 0
 
 
 def paginate_cards(query: Select, page: int, per_page: int) -> CardPagination:

@@ -46,7 +46,7 @@ MAX_SIDE = 16_383
 JPEG_MAX_SIDE = 65_500
 #: Rendition widths, for ``srcset``. 1080 is a 360 px phone's screen at
 #: 3 device pixels per CSS pixel: a product page's picture spans that phone
-#: (catalog/_picture.html), which then never needs the 1280 one.
+#: (catalog/presentation.py, ``gallery_picture``), which then never needs the 1280 one.
 WIDTHS = (320, 640, 1080, 1280)
 #: Narrower pictures look blurry on product pages.
 MIN_WIDTH = 200

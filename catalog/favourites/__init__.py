@@ -30,6 +30,7 @@ def init_favourites(app: Flask) -> None:
         COOKIE,
         SESSION_KEY,
         cookie_value,
+        heart,
         merge_guest,
         page_favourites,
         page_path,
@@ -43,6 +44,7 @@ def init_favourites(app: Flask) -> None:
     app.config.setdefault("STOCK_ALERT_RATE_LIMIT", "5 per minute;30 per day")
     app.add_template_global(page_favourites, "page_favourites")
     app.add_template_global(page_path, "page_path")
+    app.add_template_global(heart, "heart")
     add_link(app, "account", NavLink("favourites.page", _l("My favourites")))
     add_link(app, "footer", NavLink("favourites.page", _l("My favourites")))
     init_alerts(app)

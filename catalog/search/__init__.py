@@ -51,7 +51,7 @@ def make_backend(app: Flask) -> SearchBackend:
         return PostgresBackend()
     location = str(app.config["SEARCH_INDEX_DIR"])
     write_timeout = float(app.config["SEARCH_WRITE_TIMEOUT"])
-    postings = int(app.config["SEARCH_CACHE_POSTINGS"])
+    postings = int(app.config.get("SEARCH_CACHE_POSTINGS", MAX_CACHED_POSTINGS))
     if location == ":memory:":
         return InMemoryBackend(
             RamStorage(), create=True, write_timeout=write_timeout, cache_postings=postings

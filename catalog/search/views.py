@@ -12,7 +12,7 @@ from flask import current_app, jsonify, render_template, request, url_for
 from sqlalchemy import bindparam, select
 
 from producers.models import Cooperative
-from shop.extensions import db
+from shop.extensions import db, read
 from shop.i18n import current_language, pick, text_direction
 from shop.pagecache import cacheable
 from shop.regions import regions
@@ -108,7 +108,7 @@ def _facet_choices(
     # The categories' names as plain rows, in one statement (no Category objects
     # and their translations loaded apart).
     names: dict[str, dict[str, str | None]] = {}
-    for slug, locale, name in db.session.execute(_CATEGORY_NAMES, {"slugs": list(wanted)}):
+    for slug, locale, name in read(_CATEGORY_NAMES, {"slugs": list(wanted)}):
         names.setdefault(slug, {})[locale] = name
     # The cooperatives with the most hits (a broad search finds hundreds), ties by slug
     # (whatever order the backend counted them in), and the one chosen. Only the
@@ -124,7 +124,7 @@ def _facet_choices(
         coop_slugs = set(counts)
     if filters.cooperative:
         coop_slugs.add(filters.cooperative)
-    coops = db.session.execute(_COOPERATIVE_NAMES, {"slugs": list(coop_slugs)}).all()
+    coops = read(_COOPERATIVE_NAMES, {"slugs": list(coop_slugs)}).all()
     return {
         "category": [
             (slug, pick(texts, lang).text, facets["category"][slug])
