@@ -13,7 +13,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import CursorResult, Executable, MetaData
+from sqlalchemy import Executable, MetaData, Result
 from sqlalchemy.orm import DeclarativeBase
 
 #: Named constraints: Alembic needs names to alter constraints on SQLite
@@ -51,7 +51,9 @@ else:
     Model = db.Model
 
 
-def read(statement: Executable, params: Mapping[str, Any] | None = None) -> CursorResult[Any]:
+def read(
+    statement: Executable, params: Mapping[str, Any] | None = None
+) -> Result[Any]:
     """Run a SELECT of plain columns on the session's connection, past the ORM's layer.
 
     ``db.session.execute`` of such a statement (no entities) spends about
