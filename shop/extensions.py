@@ -51,7 +51,9 @@ else:
     Model = db.Model
 
 
-def read(statement: Executable, params: Mapping[str, Any] | None = None) -> Result[*tuple[Any, ...]]:
+def read(
+    statement: Executable, params: Mapping[str, Any] | None = None
+) -> Result[*tuple[Any, ...]]:
     """Run a SELECT of plain columns on the session's connection, past the ORM's layer.
 
     ``db.session.execute`` of such a statement (no entities) spends about
