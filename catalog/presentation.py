@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, current_app, g, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from shop.i18n import Localized
 from shop.money.amounts import mad_str
@@ -143,41 +143,28 @@ CARD_SIZES = {
     "listing": "(min-width: 60rem) 18rem, calc(50vw - 1.5rem)",
 }
 GALLERY_SIZES = "(min-width: 74rem) 37rem, (min-width: 60rem) 53vw, calc(100vw - 2rem)"
-_LEAD = Markup('fetchpriority="high"')
-_LAZY = Markup('loading="lazy"')
-_CARD_PICTURE = Markup(
-    '<picture><source type="image/webp" srcset="{}" sizes="{}"><img src="{}" width="640"'
-    ' height="{}" alt="{}" {}></picture>'
-)
-_GALLERY_PICTURE = Markup(
-    '<picture><source type="image/webp" srcset="{}" sizes="{}"><img src="{}" width="{}"'
-    ' height="{}" alt="{}" {} decoding="async"></picture>'
-)
+_LEAD = 'fetchpriority="high"'
+_LAZY = 'loading="lazy"'
 
 
 def card_picture(image: Any, alt: str, layout: str = "grid", lead: bool = False) -> Markup:
     """A product card's picture, at most 640 px (a card is at most 18rem wide), in a
     ``layout``: "grid" (home, cooperative) or "listing" (beside the filters)."""
-    return _CARD_PICTURE.format(
-        image_srcset(image, "webp", 640),
-        CARD_SIZES[layout],
-        image_src(image, 640),
-        image_height(image, 640),
-        alt,
-        _LEAD if lead else _LAZY,
+    return Markup(
+        f'<picture><source type="image/webp" srcset="{escape(image_srcset(image, "webp", 640))}"'
+        f' sizes="{CARD_SIZES[layout]}"><img src="{escape(image_src(image, 640))}" width="640"'
+        f' height="{image_height(image, 640)}" alt="{escape(alt)}" {_LEAD if lead else _LAZY}>'
+        "</picture>"
     )
 
 
 def gallery_picture(image: Any, alt: str, lead: bool = False) -> Markup:
     """A picture of the product page's gallery, in every stored width."""
-    return _GALLERY_PICTURE.format(
-        image_srcset(image, "webp"),
-        GALLERY_SIZES,
-        image_src(image, 1280),
-        image.width,
-        image.height,
-        alt,
-        _LEAD if lead else _LAZY,
+    return Markup(
+        f'<picture><source type="image/webp" srcset="{escape(image_srcset(image, "webp"))}"'
+        f' sizes="{GALLERY_SIZES}"><img src="{escape(image_src(image, 1280))}"'
+        f' width="{int(image.width)}" height="{int(image.height)}" alt="{escape(alt)}"'
+        f' {_LEAD if lead else _LAZY} decoding="async"></picture>'
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import g, request, session
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import delete, func, select
 
 from shop.extensions import db
@@ -137,13 +137,6 @@ def page_path() -> str:
     return f"{request.path}?{query}" if query else request.path
 
 
-#: The heart's button, filled by ``heart()``.
-_HEART = Markup('<button class="fav" name="p" value="{}"{}{}></button>')
-_TIED = Markup(' form="{0}" aria-labelledby="{0}l"')
-_LABELLED = Markup(' aria-label="{}"')
-_PRESSED = Markup(' aria-pressed="{}"')
-
-
 def heart(
     product_id: int, pressed: bool, public: bool, form_id: str = "", label: str = ""
 ) -> Markup:
@@ -162,8 +155,9 @@ def heart(
     Written here rather than as a Jinja macro: a page's 24 macro calls were
     about a tenth of a search results page's time.
     """
-    return _HEART.format(
-        product_id,
-        _TIED.format(form_id) if form_id else _LABELLED.format(label),
-        "" if public else _PRESSED.format("true" if pressed else "false"),
-    )
+    if form_id:
+        tie = f' form="{escape(form_id)}" aria-labelledby="{escape(form_id)}l"'
+    else:
+        tie = f' aria-label="{escape(label)}"'
+    state = "" if public else f' aria-pressed="{"true" if pressed else "false"}"'
+    return Markup(f'<button class="fav" name="p" value="{int(product_id)}"{tie}{state}></button>')
