@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     from shop.navigation import NavLink, add_link
 
     from . import models  # noqa: F401  (metadata)
+    from .card_html import product_cards
     from .cli import catalog_cli
     from .favourites import init_favourites
     from .jobs import init_jobs
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     watch_public_data()
     init_summary()
     init_presentation(app)
+    app.jinja_env.globals["product_cards"] = product_cards  # _product_cards.html
     init_search(app)
     init_trace(app)
     init_reviews(app)  # verified buyers' reviews: the product page's, reporting one
