@@ -15,43 +15,28 @@ together.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from flask_babel import gettext, ngettext
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from shop.i18n import format_money, text_direction
 
 from .cards import ProductCard
+from .favourites.saved import heart
 from .presentation import card_picture, cert_short_labels, product_url
-from .reviews.presentation import rating_text
-
-
-def _stars(value: float) -> str:
-    """The rating drawn for the eye only (as ``catalog/_rating.html`` ``stars``)."""
-    full = int(value + 0.25)
-    return (
-        f'<span class="stars" aria-hidden="true">{"★" * full}'
-        f'<span class="stars-off">{"★" * (5 - full)}</span></span>'
-    )
+from .reviews.presentation import rating_label, rating_text, stars
 
 
 def _rating(card: ProductCard) -> str:
-    """The card's rating with its words for screen readers (as ``_rating.html``'s ``stars``
-    and ``rating_label``)."""
+    """The card's rating, drawn and in words for screen readers."""
     if not card.review_count or card.rating is None:
         return ""
-    text = rating_text(card.rating)
-    label = ngettext(
-        "Rated %(rating)s out of 5, %(num)d review",
-        "Rated %(rating)s out of 5, %(num)d reviews",
-        card.review_count,
-        rating=text,
-    )
+    label = rating_label(card.rating, card.review_count)
     return (
-        f'\n<p class="card-rating" role="img" aria-label="{escape(label)}">'
-        f'{_stars(card.rating)} <span dir="ltr">{escape(text)} ({card.review_count})</span></p>'
+        f'\n<p class="card-rating" role="img" aria-label="{escape(label)}">{stars(card.rating)}'
+        f' <span dir="ltr">{escape(rating_text(card.rating))} ({card.review_count})</span></p>'
     )
 
 
@@ -64,7 +49,6 @@ def product_cards(
     favourites: Collection[int],
     public: bool,
     form_id: str,
-    heart: Callable[..., Markup],
 ) -> Markup:
     """Every card of a page, in order (see ``_product_cards.html`` for the arguments)."""
     sold_out = escape(gettext("Sold out"))

@@ -16,7 +16,7 @@ from shop.extensions import db, limiter
 from shop.security import same_origin
 
 from . import services
-from .presentation import rating_text
+from .presentation import rating_label, rating_text, stars
 from .queries import PAGE_ARG, product_reviews
 
 bp = Blueprint("reviews", __name__, template_folder="templates", url_prefix="/<lang:lang>")
@@ -47,7 +47,7 @@ def init_reviews(app: Flask) -> None:
 
     app.register_blueprint(bp)
     # A global: the card's macros are imported without the page's context.
-    app.jinja_env.globals["rating_text"] = rating_text
+    app.jinja_env.globals.update(rating_text=rating_text, rating_label=rating_label, stars=stars)
     # A new, answered, hidden or restored review changes product pages and cards;
     # a report does not (it is counted with an UPDATE of its own, and ignored).
     watch(Review, ignore=("report_count", "reported_at"))
